@@ -1,0 +1,19 @@
+# eddy_add_module(NAME <name> SOURCES ... DEPS ... PRIVATE_DEPS ...)
+# Builds the static library eddy_<name> (alias Eddy::<name>) from <name>/src, with public headers
+# in <name>/include (installed as <eddy/<name>/...>).
+function(eddy_add_module)
+  cmake_parse_arguments(M "" "NAME;DIR" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(eddy_${M_NAME} STATIC ${M_SOURCES})
+  add_library(Eddy::${M_NAME} ALIAS eddy_${M_NAME})
+  set_target_properties(eddy_${M_NAME} PROPERTIES EXPORT_NAME ${M_NAME}
+    POSITION_INDEPENDENT_CODE ON)
+  target_include_directories(eddy_${M_NAME}
+    PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+           $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(eddy_${M_NAME} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  target_compile_options(eddy_${M_NAME} PRIVATE -Wall -Wextra)
+  install(TARGETS eddy_${M_NAME} EXPORT EddyTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endfunction()

@@ -1,0 +1,125 @@
+#pragma once
+/// The stateless per-record operators: map, filter, flat_map and the union pass-through.
+/// Each processes a whole batch in one virtual call, with the user's function inlined in the
+/// loop. Every subtask owns its own copy of the function object (as Flink copies functions per
+/// subtask), so functions may keep per-subtask state without locking. Exceptions thrown by user
+/// functions become `operator_error`s naming the operator and subtask.
+#include <type_traits>
+#include <vector>
+
+#include "eddy/operators/collector.hpp"
+#include "eddy/runtime/operator.hpp"
+
+namespace eddy {
+
+template <class In, class Out, class F>
+class map_op final : public input_op<In> {
+ public:
+  map_op(F f, input_op<Out>* next) : f_(std::move(f)), next_(next) {}
+
+  void process(std::vector<In>& records) override {
+    const auto n = records.size();
+    this->counters_.records_in += n;
+    this->counters_.records_out += n;
+    this->guarded([&] {
+      if constexpr (std::is_same_v<In, Out>) {  // in place: no allocation, no copy
+        for (auto& r : records) r = f_(std::move(r));
+        next_->process(records);
+      } else {
+        out_.clear();
+        out_.reserve(n);
+        for (auto& r : records) out_.push_back(f_(std::move(r)));
+        next_->process(out_);
+        out_.clear();
+      }
+    });
+  }
+  void finish() override { next_->finish(); }
+
+ private:
+  F f_;
+  input_op<Out>* next_;
+  std::vector<Out> out_;
+};
+
+template <class T, class F>
+class filter_op final : public input_op<T> {
+ public:
+  filter_op(F f, input_op<T>* next) : f_(std::move(f)), next_(next) {}
+
+  void process(std::vector<T>& records) override {
+    this->counters_.records_in += records.size();
+    this->guarded([&] {
+      std::size_t w = 0;  // compact in place
+      const std::size_t n = records.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        if (f_(static_cast<const T&>(records[i]))) {
+          if (w != i) records[w] = std::move(records[i]);
+          ++w;
+        }
+      }
+      records.erase(records.begin() + static_cast<std::ptrdiff_t>(w), records.end());
+      this->counters_.records_out += w;
+      if (w) next_->process(records);
+    });
+  }
+  void finish() override { next_->finish(); }
+
+ private:
+  F f_;
+  input_op<T>* next_;
+};
+
+template <class In, class Out, class F>
+class flat_map_op final : public input_op<In> {
+ public:
+  flat_map_op(F f, input_op<Out>* next) : f_(std::move(f)), next_(next) {}
+
+  void open(const subtask_info& info) override {
+    input_op<In>::open(info);
+    out_.reserve(info.batch_size);
+  }
+
+  void process(std::vector<In>& records) override {
+    this->counters_.records_in += records.size();
+    this->guarded([&] {
+      collector<Out> c(out_);
+      const std::size_t limit = this->info_.batch_size;
+      for (auto& r : records) {
+        f_(std::move(r), c);
+        if (out_.size() >= limit) pass();  // keeps output batches bounded
+      }
+      pass();
+    });
+  }
+  void finish() override { next_->finish(); }
+
+ private:
+  void pass() {
+    if (out_.empty()) return;
+    this->counters_.records_out += out_.size();
+    next_->process(out_);
+    out_.clear();
+  }
+  F f_;
+  input_op<Out>* next_;
+  std::vector<Out> out_;
+};
+
+/// Merges several inputs of the same type (union_with).
+template <class T>
+class union_op final : public input_op<T> {
+ public:
+  explicit union_op(input_op<T>* next) : next_(next) {}
+  void process(std::vector<T>& records) override {
+    this->counters_.records_in += records.size();
+    this->counters_.records_out += records.size();
+    next_->process(records);
+  }
+  void finish() override { next_->finish(); }
+
+ private:
+  input_op<T>* next_;
+};
+
+}  // namespace eddy

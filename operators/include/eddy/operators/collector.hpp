@@ -1,0 +1,61 @@
+#pragma once
+/// `collector<T>`: where flat_map and process functions put their output (Flink's Collector).
+/// Only valid during the call it was passed to; not thread-safe.
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace eddy {
+
+template <class T>
+class collector {
+ public:
+  explicit collector(std::vector<T>& out) : out_(&out) {}
+  void collect(const T& x) { out_->push_back(x); }
+  void collect(T&& x) { out_->push_back(std::move(x)); }
+  template <class... Args>
+  void emplace(Args&&... args) {
+    out_->emplace_back(std::forward<Args>(args)...);
+  }
+
+ private:
+  std::vector<T>* out_;
+};
+
+namespace detail {
+/// Argument types of a callable with one non-template call operator (lambdas, functors,
+/// function pointers). Used to deduce flat_map's output type from `collector<Out>&`.
+template <class F>
+struct callable_args : callable_args<decltype(&std::decay_t<F>::operator())> {};
+template <class C, class R, class... A>
+struct callable_args<R (C::*)(A...) const> {
+  using type = std::tuple<A...>;
+};
+template <class C, class R, class... A>
+struct callable_args<R (C::*)(A...)> {
+  using type = std::tuple<A...>;
+};
+template <class R, class... A>
+struct callable_args<R (*)(A...)> {
+  using type = std::tuple<A...>;
+};
+template <class R, class... A>
+struct callable_args<R(A...)> {
+  using type = std::tuple<A...>;
+};
+
+template <class C>
+struct collector_value;
+template <class T>
+struct collector_value<collector<T>&> {
+  using type = T;
+};
+
+/// The Out of a function `void(In, collector<Out>&)`.
+template <class F>
+using flat_map_output_t = typename collector_value<
+    std::tuple_element_t<1, typename callable_args<F>::type>>::type;
+}  // namespace detail
+
+}  // namespace eddy

@@ -1,0 +1,154 @@
+#pragma once
+/// Built-in sources. Each subtask reads its own share of the input: generators and collections
+/// split the index range into contiguous parts, text files are split by byte ranges (a line
+/// belongs to the subtask whose range holds its first byte). All are bounded except an
+/// `unbounded` generator.
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/source.hpp"
+
+namespace eddy {
+
+/// Pass as the count to from_generator for a generator that never ends.
+inline constexpr std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
+
+namespace detail {
+/// [begin, end) of part `index` of `n` items split into `parts`.
+inline std::pair<std::uint64_t, std::uint64_t> split_range(std::uint64_t n, int index, int parts) {
+  auto b = static_cast<std::uint64_t>((static_cast<unsigned __int128>(n) * index) / parts);
+  auto e = static_cast<std::uint64_t>((static_cast<unsigned __int128>(n) * (index + 1)) / parts);
+  return {b, e};
+}
+}  // namespace detail
+
+/// Emits fn(i) for i in [0, count) (or for ever if count == unbounded, subtask k then emitting
+/// k, k + p, k + 2p, ...).
+template <class T, class F>
+class generator_source final : public source_op<T> {
+ public:
+  generator_source(std::uint64_t count, F fn, input_op<T>* next)
+      : source_op<T>(next), count_(count), fn_(std::move(fn)) {}
+
+  void open(const subtask_info& info) override {
+    source_op<T>::open(info);
+    if (count_ == unbounded) {
+      next_i_ = static_cast<std::uint64_t>(info.index);
+      step_ = static_cast<std::uint64_t>(info.parallelism);
+      end_ = unbounded;
+    } else {
+      std::tie(next_i_, end_) = detail::split_range(count_, info.index, info.parallelism);
+    }
+    this->buffer_.reserve(info.batch_size);
+  }
+
+  source_status produce(std::size_t max_records) override {
+    this->guarded([&] {
+      if (step_ == 1) {
+        const std::uint64_t stop = end_ - next_i_ < max_records ? end_ : next_i_ + max_records;
+        for (std::uint64_t i = next_i_; i < stop; ++i) this->buffer_.push_back(fn_(i));
+        next_i_ = stop;
+      } else {
+        for (std::size_t k = 0; k < max_records; ++k, next_i_ += step_)
+          this->buffer_.push_back(fn_(next_i_));
+      }
+      this->emit_buffer();
+    });
+    return next_i_ >= end_ ? source_status::end : source_status::more;
+  }
+
+ private:
+  std::uint64_t count_;
+  F fn_;
+  std::uint64_t next_i_ = 0;
+  std::uint64_t end_ = 0;
+  std::uint64_t step_ = 1;
+};
+
+/// Emits the elements of a collection shared by all subtasks (each emits its contiguous part).
+template <class T>
+class collection_source final : public source_op<T> {
+ public:
+  collection_source(std::shared_ptr<const std::vector<T>> data, input_op<T>* next)
+      : source_op<T>(next), data_(std::move(data)) {}
+
+  void open(const subtask_info& info) override {
+    source_op<T>::open(info);
+    std::tie(next_, end_) = detail::split_range(data_->size(), info.index, info.parallelism);
+  }
+
+  source_status produce(std::size_t max_records) override {
+    const std::uint64_t stop = std::min<std::uint64_t>(end_, next_ + max_records);
+    this->buffer_.assign(data_->begin() + static_cast<std::ptrdiff_t>(next_),
+                         data_->begin() + static_cast<std::ptrdiff_t>(stop));
+    next_ = stop;
+    this->emit_buffer();
+    return next_ >= end_ ? source_status::end : source_status::more;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<T>> data_;
+  std::uint64_t next_ = 0;
+  std::uint64_t end_ = 0;
+};
+
+/// Runs a user-defined `source_function` (one instance per subtask, from a factory).
+template <class T>
+class function_source final : public source_op<T> {
+ public:
+  function_source(std::unique_ptr<source_function<T>> fn, input_op<T>* next)
+      : source_op<T>(next), fn_(std::move(fn)) {}
+  ~function_source() override { close(); }
+
+  void open(const subtask_info& info) override {
+    source_op<T>::open(info);
+    this->guarded([&] { fn_->open(info); });
+  }
+
+  source_status produce(std::size_t max_records) override {
+    source_status st = source_status::end;
+    this->guarded([&] { st = fn_->poll(this->buffer_, max_records); });
+    this->emit_buffer();
+    if (st == source_status::end) close();
+    return st;
+  }
+
+ private:
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    fn_->close();
+  }
+  std::unique_ptr<source_function<T>> fn_;
+  bool closed_ = false;
+};
+
+/// Reads lines of a text file (without the "\n" or "\r\n" terminator). The file
+/// is split by byte ranges over the subtasks and read in 1 MiB chunks, so memory stays bounded
+/// whatever the file size (a single line must fit in memory). Errors (missing file, read error)
+/// fail the job with the path and the system's reason.
+class text_file_source final : public source_op<std::string> {
+ public:
+  text_file_source(std::string path, input_op<std::string>* next);
+  ~text_file_source() override;
+  void open(const subtask_info& info) override;
+  source_status produce(std::size_t max_records) override;
+
+ private:
+  bool fill();  // reads the next chunk; false at end of file
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t begin_ = 0;  // this subtask's byte range
+  std::uint64_t end_ = 0;
+  std::uint64_t pos_ = 0;    // file offset of buf_[off_]
+  std::string buf_;
+  std::size_t off_ = 0;
+  bool eof_ = false;
+  bool done_ = false;
+};
+
+}  // namespace eddy

@@ -1,0 +1,97 @@
+#pragma once
+/// StreamEnvironment: where a job is built and executed (Flink's StreamExecutionEnvironment).
+///
+/// Build a graph with the source functions, transform the returned DataStreams, add sinks, then
+/// call execute(). Not thread-safe: build and execute a job from one thread. The environment owns
+/// an embedded runtime (an actor system, created on first execute and kept for later jobs); its
+/// destructor waits for any job still running. Include <eddy/operators/datastream.hpp> to get the
+/// template member definitions.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/execution_config.hpp"
+#include "eddy/runtime/job_graph.hpp"
+#include "eddy/runtime/job_handle.hpp"
+#include "eddy/runtime/local_runtime.hpp"
+#include "eddy/runtime/source.hpp"
+
+namespace eddy {
+
+template <class T>
+class DataStream;
+
+/// Thrown by StreamEnvironment::execute when the job failed or was canceled; carries the result
+/// (with the error naming the failed operator and subtask).
+class job_execution_error : public std::runtime_error {
+ public:
+  explicit job_execution_error(job_result r)
+      : std::runtime_error(r.failure ? r.failure->message : std::string("job failed")),
+        result(std::move(r)) {}
+  job_result result;
+};
+
+class StreamEnvironment {
+ public:
+  StreamEnvironment();
+  ~StreamEnvironment();
+  StreamEnvironment(const StreamEnvironment&) = delete;
+  StreamEnvironment& operator=(const StreamEnvironment&) = delete;
+
+  // ---- configuration (applies to jobs executed afterwards) ----
+  /// Default parallelism of operators without set_parallelism (default: number of cores).
+  StreamEnvironment& set_parallelism(int p);
+  [[nodiscard]] int parallelism() const noexcept { return config_.default_parallelism; }
+  StreamEnvironment& set_max_parallelism(int p);
+  StreamEnvironment& set_batch_size(std::size_t records);
+  StreamEnvironment& set_flush_interval(std::chrono::microseconds interval);
+  StreamEnvironment& set_channel_credits(int credits);
+  StreamEnvironment& set_runtime_mode(runtime_mode m);
+  StreamEnvironment& disable_operator_chaining();
+  [[nodiscard]] execution_config& config() noexcept { return config_; }
+
+  // ---- sources ----
+  /// The elements of `data`, split over the source's subtasks (in order at parallelism 1).
+  template <class T>
+  DataStream<T> from_collection(std::vector<T> data);
+  template <class T>
+  DataStream<T> from_collection(std::initializer_list<T> data) {
+    return from_collection(std::vector<T>(data));
+  }
+  /// fn(i) for i in [0, count); `count == eddy::unbounded` never ends.
+  template <class F>
+  auto from_generator(std::uint64_t count, F fn);
+  /// The lines of a text file (see text_file_source). A missing file fails the job.
+  DataStream<std::string> read_text_file(std::string path);
+  /// A user-defined source; `factory` creates one source_function per subtask.
+  template <class T>
+  DataStream<T> add_source(
+      std::function<std::unique_ptr<source_function<T>>(const subtask_info&)> factory,
+      std::string name = "source", bool bounded = true);
+
+  // ---- execution ----
+  /// Runs the job built so far and blocks until it ends. Returns the result of a finished job;
+  /// throws job_execution_error if it failed or was canceled, and std::invalid_argument if the
+  /// graph is invalid. The environment is empty afterwards, ready for the next job.
+  job_result execute(const std::string& job_name = "eddy job");
+  /// Starts the job and returns at once (Flink's executeAsync). Errors: an invalid graph.
+  [[nodiscard]] expected<job_handle> execute_async(const std::string& job_name = "eddy job");
+  /// The execution plan (chains, parallelism, partitioning) the current graph compiles to.
+  [[nodiscard]] std::string explain() const;
+
+  /// The embedded runtime (created on first use).
+  local_runtime& runtime();
+  /// The graph being built (for the API's templates and tests).
+  [[nodiscard]] job_graph& graph() noexcept { return *graph_; }
+
+ private:
+  execution_config config_;
+  std::shared_ptr<job_graph> graph_;
+  std::unique_ptr<local_runtime> runtime_;
+};
+
+}  // namespace eddy

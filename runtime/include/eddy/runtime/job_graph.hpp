@@ -1,0 +1,118 @@
+#pragma once
+/// The logical job graph: operators (nodes) and the edges between them, as built by the
+/// DataStream API. Type information lives in the factories each node carries; the runtime only
+/// calls them. Built on the user's thread, then immutable once submitted (shared read-only by the
+/// subtask actors, which call the factories concurrently: factories must not mutate shared state).
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/batch.hpp"
+#include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/partitioner.hpp"
+#include "eddy/runtime/record_writer.hpp"
+#include "eddy/runtime/source.hpp"
+
+namespace eddy {
+
+/// Feeds batches arriving from channels into the head operator of a chain.
+class input_adapter {
+ public:
+  virtual ~input_adapter() = default;
+  /// `logical_input` is the operator's input index (0 for single-input operators).
+  virtual void process(int logical_input, batch_ptr& b) = 0;
+};
+
+template <class T>
+class typed_input_adapter final : public input_adapter {
+ public:
+  explicit typed_input_adapter(input_op<T>* head) : head_(head) {}
+  void process(int, batch_ptr& b) override {
+    auto& typed = static_cast<batch<T>&>(*b);
+    if (b.use_count() == 1) {
+      head_->process(typed.records);
+    } else {  // shared (broadcast): never mutate what other receivers still read
+      scratch_ = typed.records;
+      head_->process(scratch_);
+      scratch_.clear();
+    }
+  }
+
+ private:
+  input_op<T>* head_;
+  std::vector<T> scratch_;
+};
+
+enum class node_kind { source, transform, sink };
+
+struct graph_node {
+  int id = 0;
+  node_kind kind = node_kind::transform;
+  std::string name;
+  std::string uid;
+  int parallelism = 0;   ///< 0: the job's default
+  bool chaining = true;  ///< false: never chained with its neighbours
+  bool bounded = true;   ///< sources: whether the input ends
+  std::vector<int> in_edges;
+  std::vector<int> out_edges;
+
+  // ---- factories, set by the typed API; `next` is the following operator in the chain ----
+  /// Sources: creates the source operator emitting into `next`.
+  std::function<std::unique_ptr<source_base>(operator_base* next)> make_source;
+  /// Transforms and sinks: creates the operator (next is null for sinks).
+  std::function<std::unique_ptr<operator_base>(operator_base* next)> make_operator;
+  /// Creates the record writer for this node's output type (only called for chain tails that
+  /// have out edges).
+  std::function<std::unique_ptr<operator_base>()> make_writer;
+  /// Creates the adapter feeding channel batches into this node's operator (typed on its input).
+  std::function<std::unique_ptr<input_adapter>(operator_base* head)> make_input;
+};
+
+struct graph_edge {
+  int id = 0;
+  int from = 0;  ///< node id
+  int to = 0;    ///< node id
+  partition_kind kind = partition_kind::automatic;
+  int input_index = 0;  ///< logical input of the target operator
+  /// Adds this edge to a record writer created by the source node's make_writer, with a
+  /// partitioner of kind `binding.kind` (typed on the source node's output type; for `hash` it
+  /// carries the key function).
+  std::function<void(operator_base& writer, const edge_binding& binding, output_port* port)> bind;
+};
+
+class job_graph {
+ public:
+  graph_node& add_node(node_kind kind, std::string name) {
+    graph_node n;
+    n.id = static_cast<int>(nodes_.size());
+    n.kind = kind;
+    n.name = std::move(name);
+    nodes_.push_back(std::move(n));
+    return nodes_.back();
+  }
+  graph_edge& add_edge(int from, int to, partition_kind kind, int input_index = 0) {
+    graph_edge e;
+    e.id = static_cast<int>(edges_.size());
+    e.from = from;
+    e.to = to;
+    e.kind = kind;
+    e.input_index = input_index;
+    nodes_[from].out_edges.push_back(e.id);
+    nodes_[to].in_edges.push_back(e.id);
+    edges_.push_back(std::move(e));
+    return edges_.back();
+  }
+  [[nodiscard]] std::vector<graph_node>& nodes() noexcept { return nodes_; }
+  [[nodiscard]] const std::vector<graph_node>& nodes() const noexcept { return nodes_; }
+  [[nodiscard]] std::vector<graph_edge>& edges() noexcept { return edges_; }
+  [[nodiscard]] const std::vector<graph_edge>& edges() const noexcept { return edges_; }
+  graph_node& node(int id) { return nodes_.at(id); }
+  [[nodiscard]] const graph_node& node(int id) const { return nodes_.at(id); }
+
+ private:
+  std::vector<graph_node> nodes_;
+  std::vector<graph_edge> edges_;
+};
+
+}  // namespace eddy

@@ -1,0 +1,69 @@
+#pragma once
+/// What a job reports: its final state, wall time and metrics per operator and per subtask.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/error.hpp"
+
+namespace eddy {
+
+/// Flink's job states (only those reachable so far are produced).
+enum class job_state { created, running, failing, failed, canceling, canceled, finished };
+
+[[nodiscard]] inline const char* to_string(job_state s) noexcept {
+  switch (s) {
+    case job_state::created: return "CREATED";
+    case job_state::running: return "RUNNING";
+    case job_state::failing: return "FAILING";
+    case job_state::failed: return "FAILED";
+    case job_state::canceling: return "CANCELING";
+    case job_state::canceled: return "CANCELED";
+    case job_state::finished: return "FINISHED";
+  }
+  return "?";
+}
+
+/// Counters of one subtask (one chain instance).
+struct subtask_metrics {
+  std::string task;               ///< chain name
+  int index = 0;                  ///< subtask index
+  std::uint64_t records_in = 0;   ///< records received from channels
+  std::uint64_t records_out = 0;  ///< records sent to channels (counted per receiving subtask)
+  std::uint64_t batches_in = 0;
+  std::uint64_t batches_out = 0;
+  std::uint64_t backpressure_ns = 0;   ///< time spent with output parked for lack of credit
+  std::uint64_t backpressure_events = 0;  ///< times the subtask ran out of credit
+  std::uint64_t max_queued_batches = 0;   ///< max batches buffered on one input channel
+  int credits_per_channel = 0;            ///< credits granted to each input channel
+};
+
+/// Counters of one operator, summed over its subtasks.
+struct operator_metrics {
+  std::string name;
+  int node_id = 0;
+  int parallelism = 1;
+  std::uint64_t records_in = 0;
+  std::uint64_t records_out = 0;
+};
+
+struct job_result {
+  std::string job_name;
+  job_state state = job_state::created;
+  std::chrono::nanoseconds wall_time{0};
+  std::vector<operator_metrics> operators;
+  std::vector<subtask_metrics> subtasks;
+  std::optional<error> failure;  ///< set when state is failed (or canceled)
+
+  [[nodiscard]] bool ok() const noexcept { return state == job_state::finished; }
+  /// The operator with this name, or nullptr.
+  [[nodiscard]] const operator_metrics* find_operator(const std::string& name) const {
+    for (const auto& o : operators)
+      if (o.name == name) return &o;
+    return nullptr;
+  }
+};
+
+}  // namespace eddy

@@ -1,0 +1,42 @@
+#pragma once
+/// The embedded runtime: an actor system in this process that runs jobs (Flink's MiniCluster).
+///
+/// Owns the CAF actor system and its scheduler threads; destroying it waits for every running
+/// job's actors to end, so cancel or wait for jobs first. Thread-safe: jobs may be submitted from
+/// any thread. CAF stays behind this header (pimpl) so users do not compile it.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "eddy/runtime/error.hpp"
+#include "eddy/runtime/execution_config.hpp"
+#include "eddy/runtime/job_graph.hpp"
+#include "eddy/runtime/job_handle.hpp"
+
+namespace eddy {
+
+struct runtime_options {
+  int threads = 0;  ///< scheduler threads; 0 = number of cores
+};
+
+class local_runtime {
+ public:
+  explicit local_runtime(runtime_options opts = {});
+  ~local_runtime();
+  local_runtime(const local_runtime&) = delete;
+  local_runtime& operator=(const local_runtime&) = delete;
+
+  /// Compiles and starts a job. Fails (without starting anything) if the graph is invalid.
+  [[nodiscard]] expected<job_handle> submit(std::shared_ptr<const job_graph> graph,
+                                            const execution_config& cfg,
+                                            const std::string& job_name);
+
+  /// Actors currently alive in this runtime (0 when no job runs).
+  [[nodiscard]] std::size_t running_actors() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace eddy

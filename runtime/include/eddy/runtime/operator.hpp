@@ -1,0 +1,86 @@
+#pragma once
+/// Operators: the batch-at-a-time processing interface every chained operator implements.
+///
+/// Contract:
+/// - One virtual call per batch per operator (`process`); the per-record loop inside a concrete
+///   operator is a template instantiated with the user's function, so user code is inlined.
+/// - An operator is owned by its subtask actor and only ever called from that actor: no locking.
+/// - `process` may mutate or move from the records it is given; the caller clears the vector
+///   afterwards. An operator passes its output to `next` (or keeps it, for sinks).
+/// - `finish` is called exactly once, after the last `process`, when every input has ended; the
+///   operator emits what it still holds (e.g. batch-mode aggregates) and then calls
+///   `next->finish()`.
+/// - User code may throw. Concrete operators catch such exceptions and rethrow them as
+///   `operator_error`, which names the operator and subtask; the subtask actor turns it into a
+///   job failure. `operator_error` never crosses a module boundary beyond the actor.
+#include <cstdint>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/subtask_info.hpp"
+
+namespace eddy {
+
+/// A failure in an operator (normally in user code), with the operator and subtask named.
+class operator_error : public std::runtime_error {
+ public:
+  operator_error(const std::string& op, int subtask, int parallelism, const std::string& what)
+      : std::runtime_error("operator '" + op + "' (subtask " + std::to_string(subtask + 1) + "/" +
+                           std::to_string(parallelism) + ") failed: " + what),
+        operator_name(op),
+        subtask_index(subtask) {}
+  std::string operator_name;
+  int subtask_index;
+};
+
+/// Per-operator counters, read by the subtask actor when it reports.
+struct operator_counters {
+  std::uint64_t records_in = 0;
+  std::uint64_t records_out = 0;
+};
+
+class operator_base {
+ public:
+  virtual ~operator_base() = default;
+  /// Called once before any data, on the subtask's actor. May throw (reported as a failure).
+  virtual void open(const subtask_info& info) { info_ = info; }
+  /// End of all input; emit remaining results, then call next's finish (see the contract above).
+  virtual void finish() = 0;
+
+  void set_name(std::string n) { name_ = std::move(n); }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const operator_counters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const subtask_info& info() const noexcept { return info_; }
+
+ protected:
+  /// Runs `fn` and rethrows anything it throws as an `operator_error` naming this operator.
+  /// Errors already wrapped by an operator further down the chain pass through unchanged.
+  template <class Fn>
+  void guarded(Fn&& fn) {
+    try {
+      fn();
+    } catch (const operator_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw operator_error(name_, info_.index, info_.parallelism, e.what());
+    } catch (...) {
+      throw operator_error(name_, info_.index, info_.parallelism, "unknown exception");
+    }
+  }
+
+  operator_counters counters_;
+  std::string name_;
+  subtask_info info_;
+};
+
+/// An operator consuming records of type T.
+template <class T>
+class input_op : public operator_base {
+ public:
+  /// Processes one batch of records (see the contract above).
+  virtual void process(std::vector<T>& records) = 0;
+};
+
+}  // namespace eddy

@@ -1,0 +1,58 @@
+#pragma once
+/// Sources: the head of a source chain. The subtask actor calls `produce` once per `produce`
+/// message while its outputs hold credit; a source emits at most `max_records` records into its
+/// chain per call and says whether it has more, is idle (nothing available now; the actor polls
+/// again after a short delay) or has ended (the actor then finishes the chain). Called only from
+/// the subtask's actor. Exceptions are reported as the source operator's failure.
+#include <cstddef>
+#include <vector>
+
+#include "eddy/runtime/operator.hpp"
+
+namespace eddy {
+
+enum class source_status {
+  more,  ///< call again as soon as credit allows
+  idle,  ///< nothing to emit right now; poll again later
+  end,   ///< the source is exhausted (bounded input)
+};
+
+class source_base : public operator_base {
+ public:
+  /// Emits up to `max_records` records downstream.
+  virtual source_status produce(std::size_t max_records) = 0;
+};
+
+/// Base for typed sources: buffers records and hands them to the chain one batch at a time.
+template <class T>
+class source_op : public source_base {
+ public:
+  explicit source_op(input_op<T>* next) : next_(next) {}
+  void finish() override { next_->finish(); }
+
+ protected:
+  /// Passes the filled buffer down the chain and clears it.
+  void emit_buffer() {
+    if (buffer_.empty()) return;
+    this->counters_.records_out += buffer_.size();
+    next_->process(buffer_);
+    buffer_.clear();
+  }
+  input_op<T>* next_;
+  std::vector<T> buffer_;
+};
+
+/// A user-defined source (Flink's SourceFunction): one instance per subtask.
+template <class T>
+class source_function {
+ public:
+  virtual ~source_function() = default;
+  /// Called once on the subtask before the first poll. May throw.
+  virtual void open(const subtask_info&) {}
+  /// Appends at most `max` records to `out` and reports the source's state. May throw.
+  virtual source_status poll(std::vector<T>& out, std::size_t max) = 0;
+  /// Called once when the source ended or the job stops.
+  virtual void close() {}
+};
+
+}  // namespace eddy

@@ -1,0 +1,16 @@
+#pragma once
+/// What an operator instance knows about where it runs. Passed to factories and `open()`.
+#include <string>
+
+namespace eddy {
+
+struct subtask_info {
+  std::string job_name;
+  std::string task_name;      ///< the chain's name, e.g. "Source: gen -> map -> filter"
+  int index = 0;              ///< this subtask's index, 0-based
+  int parallelism = 1;        ///< number of subtasks of this operator
+  int max_parallelism = 128;  ///< number of key groups
+  std::size_t batch_size = 1024;
+};
+
+}  // namespace eddy

@@ -1,0 +1,84 @@
+#include "job_control.hpp"
+
+#include "eddy/runtime/job_handle.hpp"
+
+namespace eddy::detail {
+
+subtask_metrics live_subtask_metrics::snapshot() const {
+  subtask_metrics m;
+  m.task = task;
+  m.index = index;
+  m.credits_per_channel = credits_per_channel;
+  m.records_in = records_in.load(std::memory_order_relaxed);
+  m.records_out = records_out.load(std::memory_order_relaxed);
+  m.batches_in = batches_in.load(std::memory_order_relaxed);
+  m.batches_out = batches_out.load(std::memory_order_relaxed);
+  m.backpressure_ns = backpressure_ns.load(std::memory_order_relaxed);
+  m.backpressure_events = backpressure_events.load(std::memory_order_relaxed);
+  m.max_queued_batches = max_queued_batches.load(std::memory_order_relaxed);
+  return m;
+}
+
+job_control::job_control(std::string n, std::size_t count) : name(std::move(n)) {
+  subtasks.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) subtasks.push_back(std::make_unique<live_subtask_metrics>());
+}
+
+void job_control::set_canceler(std::function<void()> fn) {
+  std::lock_guard<std::mutex> g(mtx_);
+  if (!result_) canceler_ = std::move(fn);  // a job that already ended needs none
+}
+
+void job_control::cancel() {
+  std::function<void()> fn;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    if (result_) return;
+    fn = canceler_;
+  }
+  if (fn) fn();
+}
+
+void job_control::complete(job_result r) {
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    state.store(r.state);
+    result_ = std::move(r);
+    canceler_ = nullptr;  // drops the supervisor handle
+  }
+  cv_.notify_all();
+}
+
+job_result job_control::wait() {
+  std::unique_lock<std::mutex> g(mtx_);
+  cv_.wait(g, [&] { return result_.has_value(); });
+  return *result_;
+}
+
+std::optional<job_result> job_control::wait_for(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> g(mtx_);
+  if (!cv_.wait_for(g, timeout, [&] { return result_.has_value(); })) return std::nullopt;
+  return *result_;
+}
+
+}  // namespace eddy::detail
+
+namespace eddy {
+
+job_result job_handle::wait() const { return ctl_->wait(); }
+
+std::optional<job_result> job_handle::wait_for(std::chrono::milliseconds timeout) const {
+  return ctl_->wait_for(timeout);
+}
+
+void job_handle::cancel() const { ctl_->cancel(); }
+
+job_state job_handle::state() const { return ctl_->state.load(); }
+
+std::vector<subtask_metrics> job_handle::metrics() const {
+  std::vector<subtask_metrics> out;
+  for (const auto& s : ctl_->subtasks) out.push_back(s->snapshot());
+  return out;
+}
+
+}  // namespace eddy

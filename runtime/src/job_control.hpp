@@ -1,0 +1,68 @@
+#pragma once
+// Internal: the state shared between a running job's actors and its job_handle(s).
+// Metrics are relaxed atomics written by one subtask actor each and read by any thread.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/execution_config.hpp"
+#include "eddy/runtime/execution_plan.hpp"
+#include "eddy/runtime/job_graph.hpp"
+#include "eddy/runtime/job_result.hpp"
+
+namespace eddy::detail {
+
+struct live_subtask_metrics {
+  std::string task;
+  int index = 0;
+  int credits_per_channel = 0;
+  std::atomic<std::uint64_t> records_in{0};
+  std::atomic<std::uint64_t> records_out{0};
+  std::atomic<std::uint64_t> batches_in{0};
+  std::atomic<std::uint64_t> batches_out{0};
+  std::atomic<std::uint64_t> backpressure_ns{0};
+  std::atomic<std::uint64_t> backpressure_events{0};
+  std::atomic<std::uint64_t> max_queued_batches{0};
+
+  [[nodiscard]] subtask_metrics snapshot() const;
+};
+
+class job_control {
+ public:
+  job_control(std::string name, std::size_t subtasks);
+
+  const std::string name;
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<live_subtask_metrics>> subtasks;
+  std::atomic<job_state> state{job_state::created};
+
+  /// Installed by the runtime; sends a cancel request to the job's supervisor.
+  void set_canceler(std::function<void()> fn);
+  void cancel();
+  /// Called once by the supervisor when every subtask actor has ended.
+  void complete(job_result r);
+  job_result wait();
+  std::optional<job_result> wait_for(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::optional<job_result> result_;
+  std::function<void()> canceler_;
+};
+
+/// Everything a job's actors share, read-only after submission (except `control`).
+struct job_context {
+  std::string name;
+  std::shared_ptr<const job_graph> graph;
+  execution_plan plan;
+  execution_config config;
+  std::shared_ptr<job_control> control;
+};
+
+}  // namespace eddy::detail

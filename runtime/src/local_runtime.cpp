@@ -1,0 +1,51 @@
+#include "eddy/runtime/local_runtime.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "job_control.hpp"
+#include "job_supervisor.hpp"
+#include "messages.hpp"
+
+namespace eddy {
+
+struct local_runtime::impl {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+};
+
+local_runtime::local_runtime(runtime_options opts) : impl_(std::make_unique<impl>()) {
+  int threads = opts.threads > 0 ? opts.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  impl_->cfg.set("scheduler.max-threads", threads);
+  impl_->sys = std::make_unique<caf::actor_system>(impl_->cfg);
+  spdlog::debug("embedded runtime started with {} scheduler threads", threads);
+}
+
+local_runtime::~local_runtime() {
+  // ~actor_system waits for all actors: jobs must have ended (callers cancel and wait first).
+  impl_->sys.reset();
+}
+
+expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> graph,
+                                           const execution_config& cfg,
+                                           const std::string& job_name) {
+  auto plan = execution_plan::compile(*graph, cfg);
+  if (!plan) return plan.error();
+  auto job = std::make_shared<detail::job_context>();
+  job->name = job_name;
+  job->graph = std::move(graph);
+  job->plan = std::move(plan.value());
+  job->config = cfg;
+  job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size());
+  spdlog::debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
+  auto ctl = job->control;
+  auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
+  ctl->set_canceler([sup] { caf::anon_send(sup, detail::cancel_atom::value); });
+  return job_handle{std::move(ctl)};
+}
+
+std::size_t local_runtime::running_actors() const { return impl_->sys->registry().running(); }
+
+}  // namespace eddy

@@ -1,0 +1,298 @@
+// The actor running one subtask: a chain of operators between input and output channels, with
+// credit-based flow control. See messages.hpp for the protocol and DESIGN.md for the rationale.
+//
+// Invariants:
+// - A batch is sent on an output channel only while that channel holds credit; otherwise it is
+//   parked in the channel's `pending` queue and the actor is "blocked": it processes no further
+//   input batches and a source produces nothing until credit arrives. Pending output is bounded
+//   by what one input batch (or one source step) produces.
+// - Received batches wait in `inbox_` (at most the credits granted per channel); one credit goes
+//   back to the sender after each batch is processed.
+// - Control events (end of stream) travel through the inbox and the pending queues, so they
+//   never overtake batches.
+#include <chrono>
+#include <deque>
+
+#include <spdlog/spdlog.h>
+
+#include "messages.hpp"
+#include "task_chain.hpp"
+
+namespace eddy::detail {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+class subtask_actor final : public caf::event_based_actor, public output_port {
+ public:
+  subtask_actor(caf::actor_config& cfg, std::shared_ptr<const job_context> job, int sid,
+                caf::actor supervisor)
+      : caf::event_based_actor(cfg),
+        job_(std::move(job)),
+        sid_(sid),
+        supervisor_(std::move(supervisor)),
+        metrics_(*job_->control->subtasks[sid_]) {
+    const auto& st = job_->plan.subtasks()[sid_];
+    const auto& chans = job_->plan.channels();
+    for (int c : st.inputs) ins_.push_back(in_channel{{}, static_cast<std::uint32_t>(chans[c].out_local),
+                                                       chans[c].logical_input, chans[c].from});
+    for (int c : st.outputs)
+      outs_.push_back(out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to});
+    metrics_.task = job_->plan.chains()[st.chain].name;
+    metrics_.index = st.index;
+    metrics_.credits_per_channel = job_->config.channel_credits;
+  }
+
+  const char* name() const override { return "eddy.subtask"; }
+
+  caf::behavior make_behavior() override {
+    return {
+        [=](start_atom, const actor_table& handles) { guarded([&] { start(*handles); }); },
+        [=](batch_atom, std::uint32_t in, batch_ptr& b) {
+          auto& ch = ins_[in];
+          ++ch.queued;
+          if (static_cast<std::uint64_t>(ch.queued) >
+              metrics_.max_queued_batches.load(std::memory_order_relaxed))
+            metrics_.max_queued_batches.store(ch.queued, std::memory_order_relaxed);
+          inbox_.push_back(inbox_entry{in, std::move(b)});
+          guarded([&] { drain(); });
+        },
+        [=](eos_atom, std::uint32_t in) {
+          inbox_.push_back(inbox_entry{in, nullptr});
+          guarded([&] { drain(); });
+        },
+        [=](credit_atom, std::uint32_t out, std::int32_t n) { guarded([&] { on_credit(out, n); }); },
+        [=](produce_atom) { guarded([&] { produce(); }); },
+        [=](flush_atom) {
+          flush_scheduled_ = false;
+          guarded([&] {
+            if (chain_ && chain_->writer && !finishing_) chain_->writer->flush();
+          });
+        },
+    };
+  }
+
+  void on_exit() override {
+    // Break reference cycles between actors and release operators (files, user state).
+    chain_.reset();
+    ins_.clear();
+    outs_.clear();
+    inbox_.clear();
+    supervisor_ = nullptr;
+  }
+
+  // -- output_port ----------------------------------------------------------------------------
+
+  void emit(int edge, int target, batch_ptr b) override {
+    const auto& st = job_->plan.subtasks()[sid_];
+    auto& ch = outs_[st.route[edge][target]];
+    metrics_.batches_out.fetch_add(1, std::memory_order_relaxed);
+    metrics_.records_out.fetch_add(b->size(), std::memory_order_relaxed);
+    if (ch.pending.empty() && ch.credits > 0) {
+      --ch.credits;
+      send(ch.to, batch_atom::value, ch.remote, std::move(b));
+      return;
+    }
+    if (ch.pending.empty()) {
+      if (blocked_channels_++ == 0) {
+        blocked_since_ = clock_type::now();
+        metrics_.backpressure_events.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    ch.pending.push_back(std::move(b));
+  }
+
+ private:
+  struct in_channel {
+    caf::actor from;
+    std::uint32_t remote;  // the sender's out_local
+    int logical_input;
+    int from_sid;
+    bool ended = false;
+    int queued = 0;  // received, not yet credited back
+  };
+  struct out_channel {
+    caf::actor to;
+    std::uint32_t remote;  // the receiver's in_local
+    int to_sid;
+    int credits = 0;
+    std::deque<batch_ptr> pending;
+    bool eos_queued = false;
+    bool eos_sent = false;
+  };
+  struct inbox_entry {
+    std::uint32_t input;
+    batch_ptr b;  // null: end of stream
+  };
+
+  template <class Fn>
+  void guarded(Fn&& fn) {
+    if (done_) return;
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    } catch (...) {
+      fail("unknown exception in subtask " + metrics_.task);
+    }
+  }
+
+  void fail(const std::string& msg) {
+    if (done_) return;
+    done_ = true;
+    spdlog::debug("subtask {} ({}) failed: {}", metrics_.task, metrics_.index, msg);
+    send(supervisor_, failed_atom::value, sid_, msg);
+    quit(caf::make_error(caf::sec::runtime_error, msg));
+  }
+
+  void start(const std::vector<caf::actor>& handles) {
+    for (auto& in : ins_) in.from = handles[in.from_sid];
+    for (auto& out : outs_) out.to = handles[out.to_sid];
+    chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
+    chain_->open();
+    for (auto& in : ins_)
+      send(in.from, credit_atom::value, in.remote,
+           static_cast<std::int32_t>(job_->config.channel_credits));
+    if (chain_->source) {
+      producing_ = true;
+      send(this, produce_atom::value);
+    } else if (ins_.empty()) {
+      end_of_input();
+    }
+  }
+
+  [[nodiscard]] bool blocked() const noexcept { return blocked_channels_ > 0; }
+
+  void drain() {
+    while (!inbox_.empty() && !blocked() && !done_) {
+      auto e = std::move(inbox_.front());
+      inbox_.pop_front();
+      auto& in = ins_[e.input];
+      if (e.b) {
+        metrics_.batches_in.fetch_add(1, std::memory_order_relaxed);
+        metrics_.records_in.fetch_add(e.b->size(), std::memory_order_relaxed);
+        chain_->input->process(in.logical_input, e.b);
+        e.b.reset();
+        --in.queued;
+        send(in.from, credit_atom::value, in.remote, std::int32_t{1});
+        after_processing();
+      } else {
+        in.ended = true;
+        if (++ended_inputs_ == ins_.size()) end_of_input();
+      }
+    }
+  }
+
+  void after_processing() {
+    if (!flush_scheduled_ && chain_->writer && !finishing_ && chain_->writer->has_partial()) {
+      flush_scheduled_ = true;
+      delayed_send(this, job_->config.flush_interval, flush_atom::value);
+    }
+  }
+
+  void on_credit(std::uint32_t out, std::int32_t n) {
+    auto& ch = outs_[out];
+    ch.credits += n;
+    if (!ch.pending.empty()) {
+      while (!ch.pending.empty() && ch.credits > 0) {
+        --ch.credits;
+        send(ch.to, batch_atom::value, ch.remote, std::move(ch.pending.front()));
+        ch.pending.pop_front();
+      }
+      if (ch.pending.empty() && --blocked_channels_ == 0) {
+        auto waited = clock_type::now() - blocked_since_;
+        metrics_.backpressure_ns.fetch_add(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(waited).count(),
+            std::memory_order_relaxed);
+      }
+    }
+    if (ch.eos_queued && !ch.eos_sent && ch.pending.empty()) send_eos(ch);
+    if (blocked()) return;
+    if (finishing_) {
+      maybe_complete();
+      return;
+    }
+    drain();
+    if (chain_ && chain_->source && !producing_ && !source_ended_) {
+      producing_ = true;
+      send(this, produce_atom::value);
+    }
+  }
+
+  void produce() {
+    if (source_ended_ || finishing_) return;
+    constexpr int max_steps = 32;  // batches per message, then let other messages in
+    source_status st = source_status::more;
+    for (int i = 0; i < max_steps && st == source_status::more && !blocked(); ++i) {
+      st = chain_->source->produce(job_->config.batch_size);
+      after_processing();
+    }
+    if (st == source_status::end) {
+      source_ended_ = true;
+      producing_ = false;
+      end_of_input();
+    } else if (blocked()) {
+      producing_ = false;  // on_credit resumes
+    } else if (st == source_status::idle) {
+      delayed_send(this, std::chrono::milliseconds(1), produce_atom::value);
+    } else {
+      send(this, produce_atom::value);
+    }
+  }
+
+  void end_of_input() {
+    finishing_ = true;
+    chain_->finish();
+    for (auto& ch : outs_) {
+      ch.eos_queued = true;
+      if (ch.pending.empty()) send_eos(ch);
+    }
+    maybe_complete();
+  }
+
+  void send_eos(out_channel& ch) {
+    ch.eos_sent = true;
+    send(ch.to, eos_atom::value, ch.remote);
+  }
+
+  void maybe_complete() {
+    if (done_) return;
+    for (const auto& ch : outs_)
+      if (!ch.eos_sent) return;
+    done_ = true;
+    auto report = std::make_shared<std::vector<std::pair<int, operator_counters>>>();
+    for (std::size_t i = 0; i < chain_->ops.size(); ++i)
+      if (chain_->op_nodes[i] >= 0)
+        report->emplace_back(chain_->op_nodes[i], chain_->ops[i]->counters());
+    send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)});
+    quit();
+  }
+
+  std::shared_ptr<const job_context> job_;
+  int sid_;
+  caf::actor supervisor_;
+  live_subtask_metrics& metrics_;
+  std::unique_ptr<task_chain> chain_;
+  std::vector<in_channel> ins_;
+  std::vector<out_channel> outs_;
+  std::deque<inbox_entry> inbox_;
+  std::size_t ended_inputs_ = 0;
+  int blocked_channels_ = 0;
+  clock_type::time_point blocked_since_;
+  bool producing_ = false;
+  bool source_ended_ = false;
+  bool finishing_ = false;
+  bool flush_scheduled_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+caf::actor spawn_subtask(caf::event_based_actor* supervisor, std::shared_ptr<const job_context> job,
+                         int sid) {
+  return supervisor->spawn<subtask_actor, caf::monitored>(std::move(job), sid,
+                                                          caf::actor_cast<caf::actor>(supervisor));
+}
+
+}  // namespace eddy::detail

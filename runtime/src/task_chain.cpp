@@ -1,0 +1,84 @@
+#include "task_chain.hpp"
+
+#include <algorithm>
+
+namespace eddy::detail {
+
+std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan_subtask& st,
+                                              output_port* port) {
+  const auto& g = *job.graph;
+  const auto& chain = job.plan.chains()[st.chain];
+  auto tc = std::make_unique<task_chain>();
+  tc->info.job_name = job.name;
+  tc->info.task_name = chain.name;
+  tc->info.index = st.index;
+  tc->info.parallelism = chain.parallelism;
+  tc->info.max_parallelism = job.config.max_parallelism;
+  tc->info.batch_size = job.config.batch_size;
+
+  std::vector<std::unique_ptr<operator_base>> rev;  // built tail first
+  std::vector<int> rev_nodes;
+  operator_base* next = nullptr;
+  const auto& tail = g.node(chain.nodes.back());
+  if (!chain.out_edges.empty()) {
+    auto w = tail.make_writer();
+    w->set_name(tail.name + " (output)");
+    for (std::size_t ei = 0; ei < chain.out_edges.size(); ++ei) {
+      const auto& e = g.edges()[chain.out_edges[ei]];
+      edge_binding b;
+      b.edge = static_cast<int>(ei);
+      b.kind = job.plan.kind_of(e.id);
+      b.targets = job.plan.parallelism_of(e.to);
+      b.own_index = st.index;
+      b.max_parallelism = job.config.max_parallelism;
+      b.batch_size = job.config.batch_size;
+      e.bind(*w, b, port);
+    }
+    tc->writer = dynamic_cast<writer_control*>(w.get());
+    next = w.get();
+    rev.push_back(std::move(w));
+    rev_nodes.push_back(-1);
+  }
+  for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
+    const auto& n = g.node(*it);
+    std::unique_ptr<operator_base> op;
+    if (n.kind == node_kind::source) {
+      auto src = n.make_source(next);
+      tc->source = src.get();
+      op = std::move(src);
+    } else {
+      op = n.make_operator(next);
+    }
+    op->set_name(n.name);
+    next = op.get();
+    rev.push_back(std::move(op));
+    rev_nodes.push_back(n.id);
+  }
+  const auto& head = g.node(chain.nodes.front());
+  if (head.kind != node_kind::source) tc->input = head.make_input(next);
+  std::reverse(rev.begin(), rev.end());
+  std::reverse(rev_nodes.begin(), rev_nodes.end());
+  tc->ops = std::move(rev);
+  tc->op_nodes = std::move(rev_nodes);
+  return tc;
+}
+
+void task_chain::open() {
+  for (auto& op : ops) {
+    subtask_info i = info;
+    try {
+      op->open(i);
+    } catch (const operator_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw operator_error(op->name(), info.index, info.parallelism,
+                           std::string("open failed: ") + e.what());
+    }
+  }
+}
+
+void task_chain::finish() {
+  if (!ops.empty()) ops.front()->finish();
+}
+
+}  // namespace eddy::detail

@@ -1,0 +1,34 @@
+#pragma once
+// Internal: the operators of one subtask, instantiated from the job graph's factories.
+// Owned by the subtask actor; built and used on that actor only.
+#include <memory>
+#include <vector>
+
+#include "eddy/runtime/error.hpp"
+#include "eddy/runtime/job_graph.hpp"
+#include "eddy/runtime/record_writer.hpp"
+#include "job_control.hpp"
+
+namespace eddy::detail {
+
+struct task_chain {
+  /// All operators in chain order (source first, writer last); owns them.
+  std::vector<std::unique_ptr<operator_base>> ops;
+  /// Graph node id of each entry in `ops` (-1 for the record writer).
+  std::vector<int> op_nodes;
+  source_base* source = nullptr;         ///< set for source chains
+  std::unique_ptr<input_adapter> input;  ///< set for chains fed by channels
+  writer_control* writer = nullptr;      ///< set when the chain has output edges
+  subtask_info info;
+
+  /// Builds the chain of subtask `st`; `port` receives the writer's batches. Throws
+  /// operator_error if a factory or an operator's open() throws.
+  static std::unique_ptr<task_chain> build(const job_context& job, const plan_subtask& st,
+                                           output_port* port);
+  /// Calls open() on every operator (may throw operator_error).
+  void open();
+  /// End of all input: finish the head (which finishes the rest of the chain).
+  void finish();
+};
+
+}  // namespace eddy::detail
