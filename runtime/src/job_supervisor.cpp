@@ -3,7 +3,7 @@
 // subtask actor has ended. Restarts come with checkpoints (a later issue).
 #include "job_supervisor.hpp"
 
-#include <spdlog/spdlog.h>
+#include "eddy/runtime/log.hpp"
 
 #include <map>
 
@@ -54,7 +54,7 @@ void complete(supervisor_actor* self) {
     r.operators.push_back(std::move(m));
   }
   for (const auto& s : job.control->subtasks) r.subtasks.push_back(s->snapshot());
-  spdlog::info("job '{}' {} after {:.3f} s{}{}", job.name, to_string(r.state),
+  log().info("job '{}' {} after {:.3f} s{}{}", job.name, to_string(r.state),
                std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
                st.failure ? st.failure->message : "");
   st.subtasks.clear();
@@ -71,7 +71,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
   auto table = std::make_shared<const std::vector<caf::actor>>(self->state.subtasks);
   for (auto& s : self->state.subtasks) self->send(s, start_atom::value, actor_table{table});
   job->control->state.store(job_state::running);
-  spdlog::debug("job '{}' deployed {} subtasks", job->name, n);
+  log().debug("job '{}' deployed {} subtasks", job->name, n);
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;

@@ -1,6 +1,6 @@
 #include "eddy/runtime/local_runtime.hpp"
 
-#include <spdlog/spdlog.h>
+#include "eddy/runtime/log.hpp"
 
 #include <thread>
 
@@ -20,7 +20,7 @@ local_runtime::local_runtime(runtime_options opts) : impl_(std::make_unique<impl
                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   impl_->cfg.set("scheduler.max-threads", threads);
   impl_->sys = std::make_unique<caf::actor_system>(impl_->cfg);
-  spdlog::debug("embedded runtime started with {} scheduler threads", threads);
+  log().debug("embedded runtime started with {} scheduler threads", threads);
 }
 
 local_runtime::~local_runtime() {
@@ -39,7 +39,7 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   job->plan = std::move(plan.value());
   job->config = cfg;
   job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size());
-  spdlog::debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
+  log().debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
   ctl->set_canceler([sup] { caf::anon_send(sup, detail::cancel_atom::value); });

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <deque>
 
-#include <spdlog/spdlog.h>
+#include "eddy/runtime/log.hpp"
 
 #include "messages.hpp"
 #include "task_chain.hpp"
@@ -141,7 +141,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   void fail(const std::string& msg) {
     if (done_) return;
     done_ = true;
-    spdlog::debug("subtask {} ({}) failed: {}", metrics_.task, metrics_.index, msg);
+    log().debug("subtask {} ({}) failed: {}", metrics_.task, metrics_.index, msg);
     send(supervisor_, failed_atom::value, sid_, msg);
     quit(caf::make_error(caf::sec::runtime_error, msg));
   }

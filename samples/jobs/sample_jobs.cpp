@@ -1,0 +1,54 @@
+#include <filesystem>
+#include <stdexcept>
+
+#include "eddy/operators/datastream.hpp"
+#include "sample_job.hpp"
+#include "wordcount.hpp"
+
+namespace eddy::samples {
+
+namespace {
+
+void require_readable_file(const std::string& flag, const std::string& path) {
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st))
+    throw std::invalid_argument(flag + ": no such file '" + path + "'");
+  if (std::filesystem::is_directory(st))
+    throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
+}
+
+void require_output_dir(const std::string& flag, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec))
+    throw std::invalid_argument(flag + ": '" + path + "' exists and is not a directory");
+}
+
+std::function<job_result()> setup_wordcount(CLI::App& cmd) {
+  auto opts = std::make_shared<wordcount_options>();
+  cmd.add_option("--input", opts->input, "text file to count the words of")->required();
+  cmd.add_option("--output", opts->output,
+                 "output directory (created if missing); one 'word,count' line per word")
+      ->required();
+  cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of every operator")
+      ->check(CLI::Range(1, 128))
+      ->capture_default_str();
+  return [opts] {
+    require_readable_file("--input", opts->input);
+    require_output_dir("--output", opts->output);
+    StreamEnvironment env;
+    build_wordcount(env, *opts);
+    return env.execute("wordcount");
+  };
+}
+
+}  // namespace
+
+const std::vector<sample_job>& sample_jobs() {
+  static const std::vector<sample_job> jobs = {
+      {"wordcount", "counts the words of a text file (batch)", setup_wordcount},
+  };
+  return jobs;
+}
+
+}  // namespace eddy::samples

@@ -1,0 +1,125 @@
+// eddy-bench: throughput benchmarks. Prints one JSON line per implementation; never asserts
+// timings. Workloads are defined in docs/performance.md.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "eddy/operators/datastream.hpp"
+#include "eddy/runtime/log.hpp"
+
+namespace {
+
+struct event {
+  std::uint64_t key;
+  std::int64_t value;
+  std::int64_t ts_ms;
+};
+
+inline event make_event(std::uint64_t i) {
+  return event{i % 10000, static_cast<std::int64_t>((i * 7) % 1000), static_cast<std::int64_t>(i / 100)};
+}
+
+struct totals {
+  std::atomic<std::uint64_t> count{0};
+  std::atomic<std::int64_t> sum{0};
+};
+
+/// Per-subtask counting sink: accumulates locally, publishes once at the end.
+struct counting_sink {
+  std::shared_ptr<totals> out;
+  std::uint64_t count = 0;
+  std::int64_t sum = 0;
+  void operator()(const event& e) {
+    ++count;
+    sum += e.value;
+  }
+  void close() {
+    out->count += count;
+    out->sum += sum;
+  }
+};
+
+void print_line(const char* workload, const char* impl, int parallelism, std::uint64_t events,
+                double seconds, const std::string& checksum) {
+  std::printf(
+      "{\"workload\":\"%s\",\"impl\":\"%s\",\"parallelism\":%d,\"events\":%llu,\"seconds\":%.6f,"
+      "\"events_per_sec\":%.0f,\"checksum\":\"%s\"}\n",
+      workload, impl, parallelism, static_cast<unsigned long long>(events), seconds,
+      static_cast<double>(events) / seconds, checksum.c_str());
+  std::fflush(stdout);
+}
+
+std::string w1_baseline(std::uint64_t n, double& seconds) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::uint64_t count = 0;
+  std::int64_t sum = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    event e = make_event(i);
+    e.value *= 2;
+    if (e.value % 3 != 0) {
+      ++count;
+      sum += e.value;
+    }
+  }
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::to_string(count) + ":" + std::to_string(sum);
+}
+
+std::string w1_eddy(std::uint64_t n, int parallelism, std::size_t batch, double& seconds) {
+  eddy::StreamEnvironment env;
+  env.set_parallelism(parallelism).set_batch_size(batch);
+  auto out = std::make_shared<totals>();
+  env.from_generator(n, make_event)
+      .map([](event e) {
+        e.value *= 2;
+        return e;
+      })
+      .filter([](const event& e) { return e.value % 3 != 0; })
+      .add_sink(counting_sink{out});
+  env.runtime();  // start the actor system before timing
+  auto t0 = std::chrono::steady_clock::now();
+  env.execute("w1");
+  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::to_string(out->count.load()) + ":" + std::to_string(out->sum.load());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Eddy benchmarks: prints one JSON line per implementation", "eddy-bench"};
+  app.require_subcommand(1);
+  std::uint64_t events = 50'000'000;
+  int parallelism = 1;
+  std::size_t batch = 1024;
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "log level on stderr")->capture_default_str();
+  auto* w1 = app.add_subcommand("w1", "W1: generator -> map -> filter -> counting sink");
+  for (auto* c : {w1}) {
+    c->add_option("--events,-n", events, "number of events")->capture_default_str();
+    c->add_option("--parallelism,-p", parallelism, "parallelism")->capture_default_str()->check(CLI::Range(1, 128));
+    c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
+  }
+  CLI11_PARSE(app, argc, argv);
+  if (auto ok = eddy::set_log_level(log_level); !ok) {
+    std::fprintf(stderr, "eddy-bench: %s\n", ok.error().message.c_str());
+    return 2;
+  }
+  if (w1->parsed()) {
+    double s_eddy = 0, s_base = 0;
+    auto c_eddy = w1_eddy(events, parallelism, batch, s_eddy);
+    print_line("w1", "eddy", parallelism, events, s_eddy, c_eddy);
+    auto c_base = w1_baseline(events, s_base);
+    print_line("w1", "baseline", 1, events, s_base, c_base);
+    if (c_eddy != c_base) {
+      std::fprintf(stderr, "eddy-bench: checksum mismatch: eddy %s, baseline %s\n", c_eddy.c_str(),
+                   c_base.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
