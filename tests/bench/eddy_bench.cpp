@@ -74,7 +74,7 @@ std::string w1_eddy(std::uint64_t n, int parallelism, std::size_t batch, double&
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
   auto out = std::make_shared<totals>();
-  env.from_generator(n, make_event)
+  env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
       .map([](event e) {
         e.value *= 2;
         return e;

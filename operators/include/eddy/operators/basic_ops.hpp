@@ -52,10 +52,19 @@ class filter_op final : public input_op<T> {
     this->guarded([&] {
       std::size_t w = 0;  // compact in place
       const std::size_t n = records.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        if (f_(static_cast<const T&>(records[i]))) {
-          if (w != i) records[w] = std::move(records[i]);
-          ++w;
+      if constexpr (std::is_trivially_copyable_v<T>) {
+        T* r = records.data();  // branch-free: copy always, advance when kept
+        for (std::size_t i = 0; i < n; ++i) {
+          const bool keep = f_(static_cast<const T&>(r[i]));
+          r[w] = r[i];
+          w += keep ? 1 : 0;
+        }
+      } else {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (f_(static_cast<const T&>(records[i]))) {
+            if (w != i) records[w] = std::move(records[i]);
+            ++w;
+          }
         }
       }
       records.erase(records.begin() + static_cast<std::ptrdiff_t>(w), records.end());

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "eddy/runtime/source.hpp"
@@ -50,7 +51,16 @@ class generator_source final : public source_op<T> {
     this->guarded([&] {
       if (step_ == 1) {
         const std::uint64_t stop = end_ - next_i_ < max_records ? end_ : next_i_ + max_records;
-        for (std::uint64_t i = next_i_; i < stop; ++i) this->buffer_.push_back(fn_(i));
+        if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
+          // Fill by index: no capacity check per record, lets the compiler vectorise.
+          const std::size_t n = static_cast<std::size_t>(stop - next_i_);
+          this->buffer_.resize(n);
+          T* out = this->buffer_.data();
+          const std::uint64_t base = next_i_;
+          for (std::size_t k = 0; k < n; ++k) out[k] = fn_(base + k);
+        } else {
+          for (std::uint64_t i = next_i_; i < stop; ++i) this->buffer_.push_back(fn_(i));
+        }
         next_i_ = stop;
       } else {
         for (std::size_t k = 0; k < max_records; ++k, next_i_ += step_)
