@@ -16,10 +16,13 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.backpressure_ns = backpressure_ns.load(std::memory_order_relaxed);
   m.backpressure_events = backpressure_events.load(std::memory_order_relaxed);
   m.max_queued_batches = max_queued_batches.load(std::memory_order_relaxed);
+  m.max_in_flight_batches = max_in_flight_batches.load(std::memory_order_relaxed);
   return m;
 }
 
-job_control::job_control(std::string n, std::size_t count) : name(std::move(n)) {
+job_control::job_control(std::string n, std::size_t count, std::size_t channels)
+    : name(std::move(n)), channel_in_flight(new std::atomic<int>[channels]) {
+  for (std::size_t i = 0; i < channels; ++i) channel_in_flight[i].store(0);
   subtasks.reserve(count);
   for (std::size_t i = 0; i < count; ++i) subtasks.push_back(std::make_unique<live_subtask_metrics>());
 }

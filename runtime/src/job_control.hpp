@@ -28,18 +28,22 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> backpressure_ns{0};
   std::atomic<std::uint64_t> backpressure_events{0};
   std::atomic<std::uint64_t> max_queued_batches{0};
+  std::atomic<std::uint64_t> max_in_flight_batches{0};
 
   [[nodiscard]] subtask_metrics snapshot() const;
 };
 
 class job_control {
  public:
-  job_control(std::string name, std::size_t subtasks);
+  job_control(std::string name, std::size_t subtasks, std::size_t channels);
 
   const std::string name;
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<live_subtask_metrics>> subtasks;
   std::atomic<job_state> state{job_state::created};
+  /// Per channel: batches sent and not yet processed by the receiver (sender increments,
+  /// receiver decrements after processing). Checks the credit bound independently.
+  std::unique_ptr<std::atomic<int>[]> channel_in_flight;
 
   /// Installed by the runtime; sends a cancel request to the job's supervisor.
   void set_canceler(std::function<void()> fn);

@@ -38,7 +38,8 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   job->graph = std::move(graph);
   job->plan = std::move(plan.value());
   job->config = cfg;
-  job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size());
+  job->control = std::make_shared<detail::job_control>(
+      job_name, job->plan.subtasks().size(), job->plan.channels().size());
   log().debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));

@@ -35,10 +35,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         metrics_(*job_->control->subtasks[sid_]) {
     const auto& st = job_->plan.subtasks()[sid_];
     const auto& chans = job_->plan.channels();
-    for (int c : st.inputs) ins_.push_back(in_channel{{}, static_cast<std::uint32_t>(chans[c].out_local),
-                                                       chans[c].logical_input, chans[c].from});
+    for (int c : st.inputs)
+      ins_.push_back(in_channel{{}, static_cast<std::uint32_t>(chans[c].out_local),
+                                chans[c].logical_input, chans[c].from, c});
     for (int c : st.outputs)
-      outs_.push_back(out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to});
+      outs_.push_back(
+          out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to, c});
     metrics_.task = job_->plan.chains()[st.chain].name;
     metrics_.index = st.index;
     metrics_.credits_per_channel = job_->config.channel_credits;
@@ -90,8 +92,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     metrics_.batches_out.fetch_add(1, std::memory_order_relaxed);
     metrics_.records_out.fetch_add(b->size(), std::memory_order_relaxed);
     if (ch.pending.empty() && ch.credits > 0) {
-      --ch.credits;
-      send(ch.to, batch_atom::value, ch.remote, std::move(b));
+      send_batch(ch, std::move(b));
       return;
     }
     if (ch.pending.empty()) {
@@ -109,6 +110,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     std::uint32_t remote;  // the sender's out_local
     int logical_input;
     int from_sid;
+    int channel;  // plan channel id
     bool ended = false;
     int queued = 0;  // received, not yet credited back
   };
@@ -116,6 +118,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     caf::actor to;
     std::uint32_t remote;  // the receiver's in_local
     int to_sid;
+    int channel;  // plan channel id
     int credits = 0;
     std::deque<batch_ptr> pending;
     bool eos_queued = false;
@@ -175,6 +178,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         chain_->input->process(in.logical_input, e.b);
         e.b.reset();
         --in.queued;
+        job_->control->channel_in_flight[in.channel].fetch_sub(1, std::memory_order_relaxed);
         send(in.from, credit_atom::value, in.remote, std::int32_t{1});
         after_processing();
       } else {
@@ -196,8 +200,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     ch.credits += n;
     if (!ch.pending.empty()) {
       while (!ch.pending.empty() && ch.credits > 0) {
-        --ch.credits;
-        send(ch.to, batch_atom::value, ch.remote, std::move(ch.pending.front()));
+        send_batch(ch, std::move(ch.pending.front()));
         ch.pending.pop_front();
       }
       if (ch.pending.empty() && --blocked_channels_ == 0) {
@@ -249,6 +252,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       if (ch.pending.empty()) send_eos(ch);
     }
     maybe_complete();
+  }
+
+  void send_batch(out_channel& ch, batch_ptr b) {
+    --ch.credits;
+    auto n = job_->control->channel_in_flight[ch.channel].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (static_cast<std::uint64_t>(n) > metrics_.max_in_flight_batches.load(std::memory_order_relaxed))
+      metrics_.max_in_flight_batches.store(n, std::memory_order_relaxed);
+    send(ch.to, batch_atom::value, ch.remote, std::move(b));
   }
 
   void send_eos(out_channel& ch) {

@@ -67,6 +67,7 @@ TEST_CASE("a slow sink keeps every channel within its credits and the live batch
   for (const auto& m : metrics) {
     INFO(m.task << " #" << m.index << " max queued " << m.max_queued_batches);
     CHECK(m.max_queued_batches <= static_cast<std::uint64_t>(credits));
+    CHECK(m.max_in_flight_batches <= static_cast<std::uint64_t>(credits));
     if (m.task.rfind("Source:", 0) == 0) {
       source_out += m.records_out;
       source_pauses += m.backpressure_events;
@@ -96,6 +97,7 @@ TEST_CASE("a bounded source paused by backpressure resumes and delivers every re
   std::uint64_t pauses = 0;
   for (const auto& m : r.subtasks) {
     CHECK(m.max_queued_batches <= 1);
+    CHECK(m.max_in_flight_batches <= 1);
     if (m.task.rfind("Source:", 0) == 0) pauses += m.backpressure_events;
   }
   CHECK(pauses > 0);

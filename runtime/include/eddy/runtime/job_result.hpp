@@ -37,6 +37,9 @@ struct subtask_metrics {
   std::uint64_t backpressure_ns = 0;   ///< time spent with output parked for lack of credit
   std::uint64_t backpressure_events = 0;  ///< times the subtask ran out of credit
   std::uint64_t max_queued_batches = 0;   ///< max batches buffered on one input channel
+  /// Max batches in flight on one output channel: sent and not yet processed by the receiver
+  /// (counted by sender and receiver together, independently of the credit arithmetic).
+  std::uint64_t max_in_flight_batches = 0;
   int credits_per_channel = 0;            ///< credits granted to each input channel
 };
 
