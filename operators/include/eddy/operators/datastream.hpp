@@ -302,17 +302,26 @@ class KeyedStream {
       : env_(env), node_(node), key_fn_(std::move(key_fn)) {}
 
   /// Rolling reduce: fn(const T& accumulator, const T& value) -> T per key. Streaming mode emits
-  /// every updated accumulator; batch mode only the final one per key.
+  /// every updated accumulator; batch mode only the final one per key (the job's runtime mode at
+  /// execution decides).
+  ///
+  /// In batch mode the records are first pre-aggregated per key inside each upstream subtask (a
+  /// combiner chained to the upstream operator), so only one record per key and upstream subtask
+  /// crosses the exchange. The function must therefore be associative (as Flink requires).
   template <class F>
   DataStream<T> reduce(F fn, std::string name = "reduce") {
-    const bool final_only = env_->config().mode == runtime_mode::batch;
     KeyFn kf = key_fn_;
-    DataStream<T> in(env_, node_);
-    return in.template add_op<T>(
+    using op_type = keyed_reduce_op<T, key_type, KeyFn, F>;
+    const int upstream_parallelism = env_->graph().node(node_).parallelism;
+    DataStream<T> combined =
+        DataStream<T>(env_, node_).template add_op<T>(name + " (local)", [kf, fn](operator_base* next) {
+          return std::make_unique<op_type>(kf, fn, reduce_role::combiner, detail::as_input<T>(next));
+        });
+    env_->graph().node(combined.node_id()).parallelism = upstream_parallelism;
+    return combined.template add_op<T>(
         std::move(name),
-        [kf, fn, final_only](operator_base* next) {
-          return std::make_unique<keyed_reduce_op<T, key_type, KeyFn, F>>(
-              kf, fn, final_only, detail::as_input<T>(next));
+        [kf, fn](operator_base* next) {
+          return std::make_unique<op_type>(kf, fn, reduce_role::final, detail::as_input<T>(next));
         },
         partition_kind::hash,
         [kf](job_graph& g, int from, int to) {

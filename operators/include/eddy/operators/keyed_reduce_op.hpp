@@ -3,9 +3,15 @@
 ///
 /// Streaming mode: every input record updates its key's accumulator and the updated accumulator
 /// is emitted (Flink's rolling reduce). Batch mode (`runtime_mode::batch`): nothing is emitted
-/// until the end of input, then one final accumulator per key. State is held per subtask in an
-/// absl::flat_hash_map (the keys of this subtask's key groups only). The reduce function must be
-/// associative; it is called as `reduce(accumulator, value)`.
+/// until the end of input, then one final accumulator per key. The mode is the job's, read at
+/// open(). State is held per subtask in an absl::flat_hash_map (the keys of this subtask's key
+/// groups only). The reduce function must be associative; it is called as
+/// `reduce(accumulator, value)`.
+///
+/// A `combiner` instance runs before the keyed exchange, chained to the upstream operator: in
+/// batch mode it pre-aggregates per key and emits its partial results at the end of input (so
+/// one record per key and upstream subtask crosses the exchange); in streaming mode it passes
+/// records through unchanged.
 #include <absl/container/flat_hash_map.h>
 
 #include <vector>
@@ -15,23 +21,37 @@
 
 namespace eddy {
 
-/// absl's hash for the state map (process-local, fine here); key_hash() decides the partitioning.
+/// The state map's hash: key_hash() re-mixed, because key_hash() % max_parallelism is the key
+/// group, so within one subtask its low bits are nearly constant, and absl's flat_hash_map uses
+/// the low 7 bits as its per-slot tag.
 template <class K>
 struct state_key_hash {
-  std::size_t operator()(const K& k) const noexcept { return key_hash(k); }
+  std::size_t operator()(const K& k) const noexcept {
+    return detail::mix64(key_hash(k) + 0x632be59bd9b4e019ULL);
+  }
 };
+
+enum class reduce_role { combiner, final };
 
 template <class T, class K, class KeyFn, class ReduceFn>
 class keyed_reduce_op final : public input_op<T> {
  public:
-  keyed_reduce_op(KeyFn key_fn, ReduceFn reduce_fn, bool final_only, input_op<T>* next)
-      : key_fn_(std::move(key_fn)),
-        reduce_fn_(std::move(reduce_fn)),
-        final_only_(final_only),
-        next_(next) {}
+  keyed_reduce_op(KeyFn key_fn, ReduceFn reduce_fn, reduce_role role, input_op<T>* next)
+      : key_fn_(std::move(key_fn)), reduce_fn_(std::move(reduce_fn)), role_(role), next_(next) {}
+
+  void open(const subtask_info& info) override {
+    input_op<T>::open(info);
+    final_only_ = info.mode == runtime_mode::batch;
+    pass_through_ = role_ == reduce_role::combiner && !final_only_;
+  }
 
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();
+    if (pass_through_) {
+      this->counters_.records_out += records.size();
+      next_->process(records);
+      return;
+    }
     this->guarded([&] {
       if (!final_only_) out_.clear();
       for (auto& r : records) {
@@ -75,7 +95,9 @@ class keyed_reduce_op final : public input_op<T> {
   }
   KeyFn key_fn_;
   ReduceFn reduce_fn_;
-  bool final_only_;
+  reduce_role role_;
+  bool final_only_ = false;
+  bool pass_through_ = false;
   input_op<T>* next_;
   absl::flat_hash_map<K, T, state_key_hash<K>> state_;
   std::vector<T> out_;

@@ -1,6 +1,9 @@
 #pragma once
 /// What an operator instance knows about where it runs. Passed to factories and `open()`.
+#include <cstddef>
 #include <string>
+
+#include "eddy/runtime/execution_config.hpp"
 
 namespace eddy {
 
@@ -11,6 +14,7 @@ struct subtask_info {
   int parallelism = 1;        ///< number of subtasks of this operator
   int max_parallelism = 128;  ///< number of key groups
   std::size_t batch_size = 1024;
+  runtime_mode mode = runtime_mode::streaming;  ///< the job's runtime mode
 };
 
 }  // namespace eddy

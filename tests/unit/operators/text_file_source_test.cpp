@@ -1,0 +1,261 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eddy/operators/sources.hpp"
+
+namespace {
+
+/// The end of a test chain: records every line it receives.
+class line_recorder final : public eddy::input_op<std::string> {
+ public:
+  void process(std::vector<std::string>& records) override {
+    largest_batch = std::max(largest_batch, records.size());
+    for (auto& r : records) lines.push_back(std::move(r));
+  }
+  void finish() override { ++finished; }
+  std::vector<std::string> lines;
+  std::size_t largest_batch = 0;
+  int finished = 0;
+};
+
+/// A file under the temp directory with a unique name, removed on destruction.
+class temp_file {
+ public:
+  explicit temp_file(const std::string& content) {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             ("eddy_text_source_test_" + std::to_string(::getpid()) + "_" +
+              std::to_string(counter.fetch_add(1)) + ".txt"))
+                .string();
+    std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) throw std::runtime_error("cannot write test file " + path_);
+  }
+  ~temp_file() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// The lines of `content`: split at "\n", a trailing "\r" removed from each line, no line after
+/// a final "\n".
+std::vector<std::string> expected_lines(const std::string& content) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < content.size()) {
+    auto nl = content.find('\n', start);
+    const std::size_t stop = nl == std::string::npos ? content.size() : nl;
+    std::string line = content.substr(start, stop - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return lines;
+}
+
+/// Reads the lines subtask `index` of `parallelism` emits, calling produce(max_records) until
+/// the source reports its end.
+std::vector<std::string> read_subtask(const std::string& path, int index, int parallelism,
+                                      std::size_t max_records) {
+  line_recorder rec;
+  eddy::text_file_source src(path, &rec);
+  eddy::subtask_info info;
+  info.index = index;
+  info.parallelism = parallelism;
+  info.batch_size = max_records;
+  src.open(info);
+  int calls = 0;
+  for (;;) {
+    const auto before = rec.lines.size();
+    const auto st = src.produce(max_records);
+    REQUIRE(rec.lines.size() - before <= max_records);
+    if (st == eddy::source_status::end) break;
+    REQUIRE(st == eddy::source_status::more);
+    REQUIRE(++calls < 10'000'000);  // no endless loop
+  }
+  // Calling produce after the end changes nothing.
+  const auto n = rec.lines.size();
+  CHECK(src.produce(max_records) == eddy::source_status::end);
+  CHECK(rec.lines.size() == n);
+  return rec.lines;
+}
+
+/// Checks that for parallelism 1..5 the subtasks together read exactly the file's lines:
+/// concatenated in subtask order they give the file's lines in order (each subtask reads a
+/// contiguous byte range), hence also the same multiset.
+void check_all_parallelisms(const std::string& content,
+                            std::vector<std::size_t> max_records = {1, 7, 1024}) {
+  temp_file f(content);
+  const auto expected = expected_lines(content);
+  for (std::size_t m : max_records) {
+    for (int p = 1; p <= 5; ++p) {
+      INFO("parallelism " << p << ", max_records " << m << ", file size " << content.size()
+                          << ", lines " << expected.size());
+      std::vector<std::string> all;
+      for (int i = 0; i < p; ++i) {
+        auto part = read_subtask(f.path(), i, p, m);
+        all.insert(all.end(), part.begin(), part.end());
+      }
+      auto sorted_all = all;
+      auto sorted_expected = expected;
+      std::sort(sorted_all.begin(), sorted_all.end());
+      std::sort(sorted_expected.begin(), sorted_expected.end());
+      REQUIRE(all.size() == expected.size());
+      CHECK(sorted_all == sorted_expected);  // the same multiset
+      CHECK(all == expected);                // and in file order
+    }
+  }
+}
+
+/// Random content: short, empty and (with probability `long_percent` %) very long lines (> 1 MiB,
+/// the read chunk), with "\n" or "\r\n" endings.
+std::string random_content(std::uint32_t seed, int lines, bool trailing_newline, int long_percent) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> kind(0, 99);
+  std::uniform_int_distribution<int> short_len(1, 80);
+  std::uniform_int_distribution<int> ch(0, 62);
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
+  std::string content;
+  for (int i = 0; i < lines; ++i) {
+    const int k = kind(rng);
+    std::size_t len = 0;
+    if (k < 15)
+      len = 0;  // empty line
+    else if (k < 100 - long_percent)
+      len = static_cast<std::size_t>(short_len(rng));
+    else
+      len = (1u << 20) + static_cast<std::size_t>(short_len(rng)) * 9973;  // > 1 MiB
+    for (std::size_t j = 0; j < len; ++j)
+      content.push_back(alphabet[static_cast<std::size_t>(ch(rng))]);
+    const bool last = i + 1 == lines;
+    if (last && !trailing_newline) break;
+    content += kind(rng) < 30 ? "\r\n" : "\n";
+  }
+  return content;
+}
+
+std::size_t longest_line(const std::string& content) {
+  std::size_t longest = 0;
+  for (const auto& l : expected_lines(content)) longest = std::max(longest, l.size());
+  return longest;
+}
+
+}  // namespace
+
+TEST_CASE("text file source subtasks together read every line exactly once") {
+  SECTION("random lines ending with a newline") {
+    const auto content = random_content(1, 300, true, 3);
+    REQUIRE(longest_line(content) > (1u << 20));
+    REQUIRE(content.find("\r\n") != std::string::npos);
+    REQUIRE(content.find("\n\n") != std::string::npos);
+    check_all_parallelisms(content);
+  }
+  SECTION("random lines without a trailing newline") {
+    const auto content = random_content(2, 300, false, 3);
+    REQUIRE(longest_line(content) > (1u << 20));
+    REQUIRE(content.back() != '\n');
+    check_all_parallelisms(content);
+  }
+  SECTION("many short lines") {
+    check_all_parallelisms(random_content(3, 5000, true, 0), {64, 1024});
+  }
+}
+
+TEST_CASE("text file source handles lines longer than the read chunk") {
+  const std::string long_line(3 * (1 << 20) + 17, 'x');
+  SECTION("one long line without a newline") {
+    check_all_parallelisms(long_line, {1});
+  }
+  SECTION("long lines between short ones with crlf endings") {
+    check_all_parallelisms("a\r\n" + long_line + "\r\n\r\nb\n" + long_line + "y\nz", {1, 4});
+  }
+  SECTION("a crlf ending split by the chunk boundary") {
+    // The "\r" is the last byte of the first 1 MiB chunk and the "\n" the first of the next.
+    const std::string first((1 << 20) - 1, 'p');
+    check_all_parallelisms(first + "\r\nq\r\n", {1, 4});
+  }
+}
+
+TEST_CASE("text file source handles tiny files at any parallelism") {
+  for (const std::string content :
+       {"a", "\n", "\n\n", "\r\n", "a\r\n", "ab\n", "abc\ndef", "x\n\ny\n", "\n\n\n\nz"}) {
+    INFO("content of " << content.size() << " bytes");
+    check_all_parallelisms(content, {1, 1024});
+  }
+}
+
+TEST_CASE("text file source strips crlf line endings") {
+  temp_file f("one\r\ntwo\r\n\r\nthree\r\n");
+  CHECK(read_subtask(f.path(), 0, 1, 1024) == std::vector<std::string>{"one", "two", "", "three"});
+}
+
+TEST_CASE("text file source emits at most max_records lines per produce call") {
+  std::string content;
+  for (int i = 0; i < 100; ++i) content += "line " + std::to_string(i) + "\n";
+  temp_file f(content);
+  line_recorder rec;
+  eddy::text_file_source src(f.path(), &rec);
+  eddy::subtask_info info;
+  info.batch_size = 8;
+  src.open(info);
+  int calls = 0;
+  while (src.produce(8) == eddy::source_status::more) REQUIRE(++calls < 1000);
+  CHECK(rec.largest_batch <= 8);
+  CHECK(rec.lines.size() == 100);
+  CHECK(src.counters().records_out == 100);
+  CHECK(calls >= 100 / 8 - 1);
+}
+
+TEST_CASE("text file source over an empty file yields no lines") {
+  temp_file f("");
+  for (int p = 1; p <= 3; ++p)
+    for (int i = 0; i < p; ++i) CHECK(read_subtask(f.path(), i, p, 16).empty());
+}
+
+TEST_CASE("text file source open of a missing file throws naming the path") {
+  const std::string path =
+      (std::filesystem::temp_directory_path() /
+       ("eddy_text_source_test_missing_" + std::to_string(::getpid()) + ".txt"))
+          .string();
+  std::filesystem::remove(path);
+  line_recorder rec;
+  eddy::text_file_source src(path, &rec);
+  CHECK_THROWS_WITH(src.open(eddy::subtask_info{}), Catch::Contains(path));
+}
+
+TEST_CASE("text file source open of a directory throws naming the path") {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  line_recorder rec;
+  eddy::text_file_source src(dir, &rec);
+  CHECK_THROWS_WITH(src.open(eddy::subtask_info{}), Catch::Contains(dir));
+}
+
+TEST_CASE("text file source finish forwards to the next operator") {
+  temp_file f("a\n");
+  line_recorder rec;
+  eddy::text_file_source src(f.path(), &rec);
+  src.open(eddy::subtask_info{});
+  while (src.produce(16) != eddy::source_status::end) {
+  }
+  src.finish();
+  CHECK(rec.finished == 1);
+  CHECK(rec.lines == std::vector<std::string>{"a"});
+}
