@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Eddy: a stream processor built on actors.", "eddy"};
   app.set_version_flag("--version", std::string("eddy 0.1.0"));
   app.require_subcommand(1);
+  app.fallthrough();  // global flags (--log-level) may also follow the subcommands
   std::string log_level = "info";
   app.add_option("--log-level", log_level,
                  "log level on stderr: trace, debug, info, warn, error, critical, off")
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   bool list = false;
   run->add_flag("--list", list, "list the sample jobs and exit");
   run->require_subcommand(0, 1);
+  run->fallthrough();
   std::function<eddy::job_result()> job;
   for (const auto& s : eddy::samples::sample_jobs()) {
     auto* cmd = run->add_subcommand(s.name, s.description);
