@@ -108,7 +108,7 @@ TEST_CASE("an empty optional and an engaged optional hash differently") {
         eddy::key_hash(std::optional<std::string>("a")));
 }
 
-TEST_CASE("key_group_of is always in [0, max_parallelism)") {
+TEST_CASE("key_group_of always lies between 0 and max_parallelism - 1") {
   std::mt19937_64 rng(12345);
   const std::vector<std::uint64_t> edge_hashes = {0,
                                                   1,
