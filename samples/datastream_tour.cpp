@@ -64,16 +64,20 @@ void keyed() {
   eddy::StreamEnvironment env;
   env.set_parallelism(2);
   // Streaming mode (the default): a rolling sum emits every updated total.
-  auto rolling = env.from_collection(sales).key_by([](const sale& s) { return s.first; }).sum<1>().collect();
+  auto rolling =
+      env.from_collection(sales).key_by([](const sale& s) { return s.first; }).sum<1>().collect();
   env.execute("rolling sum");
 
   // Batch mode: only the final total per key.
   env.set_runtime_mode(eddy::runtime_mode::batch);
   auto totals = env.from_collection(sales)
                     .key_by([](const sale& s) { return s.first; })
-                    .reduce([](const sale& acc, const sale& s) { return sale{acc.first, acc.second + s.second}; })
+                    .reduce([](const sale& acc, const sale& s) {
+                      return sale{acc.first, acc.second + s.second};
+                    })
                     .collect();
-  auto largest = env.from_collection(sales).key_by([](const sale& s) { return s.first; }).max<1>().collect();
+  auto largest =
+      env.from_collection(sales).key_by([](const sale& s) { return s.first; }).max<1>().collect();
   env.execute("totals");
   // rolling: 5 updates; totals: (cake,6) (jam,2) (tea,7); largest: (cake,5) (jam,2) (tea,4)
   // [keyed]
@@ -119,9 +123,7 @@ void files() {
   auto dir = std::filesystem::temp_directory_path() / "eddy-datastream-tour";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir / "in.txt") << "alpha\nbeta\ngamma\n";
-  }
+  { std::ofstream(dir / "in.txt") << "alpha\nbeta\ngamma\n"; }
   // [files]
   eddy::StreamEnvironment env;
   env.set_parallelism(2);
@@ -170,8 +172,10 @@ void custom_source_and_sink() {
   env.execute("custom source and sink");
   // *total == 15
   // [custom]
-  if (total->load() != 15) ++failures;
-  else std::printf("ok: custom source and sink\n");
+  if (total->load() != 15)
+    ++failures;
+  else
+    std::printf("ok: custom source and sink\n");
 }
 
 void failures_and_metrics() {
@@ -201,8 +205,10 @@ void serialization() {
   std::string error;
   bool ok = eddy::deserialize(bytes, back, &error);  // false, with a message, on malformed input
   // [serialization]
-  if (!ok || back.device != "d1" || back.ts != 5 || back.temp != 21.5) ++failures;
-  else std::printf("ok: serialization\n");
+  if (!ok || back.device != "d1" || back.ts != 5 || back.temp != 21.5)
+    ++failures;
+  else
+    std::printf("ok: serialization\n");
   bool truncated_ok = eddy::deserialize(std::string_view(bytes).substr(0, 3), back, &error);
   if (truncated_ok || error.empty()) ++failures;
 }

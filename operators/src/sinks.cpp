@@ -30,14 +30,14 @@ void part_file_writer::open(const std::string& dir, const std::string& part_name
   final_path_ = (std::filesystem::path(dir) / ("part-" + part_name)).string();
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (!file_)
-    throw std::runtime_error("cannot create output file '" + tmp_path_ + "': " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot create output file '" + tmp_path_ +
+                             "': " + std::strerror(errno));
 }
 
 void part_file_writer::write(const std::string& data) {
   if (std::fwrite(data.data(), 1, data.size(), file_) != data.size())
-    throw std::runtime_error("cannot write output file '" + tmp_path_ + "': " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot write output file '" + tmp_path_ +
+                             "': " + std::strerror(errno));
 }
 
 void part_file_writer::commit() {
@@ -46,10 +46,11 @@ void part_file_writer::commit() {
   const int err = errno;
   std::fclose(file_);
   file_ = nullptr;
-  if (!ok) throw std::runtime_error("cannot write output file '" + tmp_path_ + "': " + std::strerror(err));
+  if (!ok)
+    throw std::runtime_error("cannot write output file '" + tmp_path_ + "': " + std::strerror(err));
   if (std::rename(tmp_path_.c_str(), final_path_.c_str()) != 0)
-    throw std::runtime_error("cannot rename '" + tmp_path_ + "' to '" + final_path_ + "': " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot rename '" + tmp_path_ + "' to '" + final_path_ +
+                             "': " + std::strerror(errno));
 }
 
 }  // namespace eddy::detail

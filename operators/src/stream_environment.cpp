@@ -13,7 +13,8 @@ StreamEnvironment::StreamEnvironment() : graph_(std::make_shared<job_graph>()) {
 StreamEnvironment::~StreamEnvironment() = default;
 
 StreamEnvironment& StreamEnvironment::set_parallelism(int p) {
-  if (p < 1) throw std::invalid_argument("parallelism must be at least 1, got " + std::to_string(p));
+  if (p < 1)
+    throw std::invalid_argument("parallelism must be at least 1, got " + std::to_string(p));
   config_.default_parallelism = p;
   return *this;
 }

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
     // An unknown word after `run` is an unknown job, not an extra argument.
     if (run->parsed() && !list && run->get_subcommands().empty() &&
         msg.find("not expected") != std::string::npos && run->remaining_size() > 0)
-      return fail("unknown job '" + run->remaining().front() + "' (eddy run --list shows the jobs)", 2);
+      return fail("unknown job '" + run->remaining().front() + "' (eddy run --list shows the jobs)",
+                  2);
     return fail(msg + " (see --help)", 2);
   }
 

@@ -7,7 +7,9 @@ namespace eddy {
 
 namespace {
 
-error graph_error(const std::string& msg) { return error{errc::invalid_graph, msg}; }
+error graph_error(const std::string& msg) {
+  return error{errc::invalid_graph, msg};
+}
 
 }  // namespace
 
@@ -41,9 +43,9 @@ expected<execution_plan> execution_plan::compile(const job_graph& g, const execu
       return graph_error("operator '" + n.name + "' has no input");
     if (n.kind == node_kind::sink) has_sink = true;
     if (cfg.mode == runtime_mode::batch && n.kind == node_kind::source && !n.bounded)
-      return error{errc::invalid_argument,
-                   "runtime mode batch needs bounded sources, but source '" + n.name +
-                       "' is unbounded"};
+      return error{
+          errc::invalid_argument,
+          "runtime mode batch needs bounded sources, but source '" + n.name + "' is unbounded"};
   }
   if (!has_sink) return graph_error("the job has no sink: add print(), collect(), a file sink...");
 
@@ -73,7 +75,8 @@ expected<execution_plan> execution_plan::compile(const job_graph& g, const execu
   // Nodes are created in topological order by the API (an operator is added after its inputs).
   for (const auto& n : nodes) {
     for (int e : n.in_edges)
-      if (edges[e].from >= n.id) return graph_error("the job graph has a cycle at '" + n.name + "'");
+      if (edges[e].from >= n.id)
+        return graph_error("the job graph has a cycle at '" + n.name + "'");
     int prev = chains_with_prev(n);
     if (prev >= 0) {
       int c = p.node_chain_[prev];

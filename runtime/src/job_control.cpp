@@ -24,7 +24,8 @@ job_control::job_control(std::string n, std::size_t count, std::size_t channels)
     : name(std::move(n)), channel_in_flight(new std::atomic<int>[channels]) {
   for (std::size_t i = 0; i < channels; ++i) channel_in_flight[i].store(0);
   subtasks.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) subtasks.push_back(std::make_unique<live_subtask_metrics>());
+  for (std::size_t i = 0; i < count; ++i)
+    subtasks.push_back(std::make_unique<live_subtask_metrics>());
 }
 
 void job_control::set_canceler(std::function<void()> fn) {
@@ -68,15 +69,21 @@ std::optional<job_result> job_control::wait_for(std::chrono::milliseconds timeou
 
 namespace eddy {
 
-job_result job_handle::wait() const { return ctl_->wait(); }
+job_result job_handle::wait() const {
+  return ctl_->wait();
+}
 
 std::optional<job_result> job_handle::wait_for(std::chrono::milliseconds timeout) const {
   return ctl_->wait_for(timeout);
 }
 
-void job_handle::cancel() const { ctl_->cancel(); }
+void job_handle::cancel() const {
+  ctl_->cancel();
+}
 
-job_state job_handle::state() const { return ctl_->state.load(); }
+job_state job_handle::state() const {
+  return ctl_->state.load();
+}
 
 std::vector<subtask_metrics> job_handle::metrics() const {
   std::vector<subtask_metrics> out;

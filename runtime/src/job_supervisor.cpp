@@ -55,8 +55,8 @@ void complete(supervisor_actor* self) {
   }
   for (const auto& s : job.control->subtasks) r.subtasks.push_back(s->snapshot());
   log().info("job '{}' {} after {:.3f} s{}{}", job.name, to_string(r.state),
-               std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
-               st.failure ? st.failure->message : "");
+             std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
+             st.failure ? st.failure->message : "");
   st.subtasks.clear();
   job.control->complete(std::move(r));
   self->quit();
@@ -76,8 +76,8 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     if (dm.reason && !st.failure && !st.canceled) {
-      st.failure = error{errc::job_failed, "a subtask actor ended abnormally: " +
-                                               self->system().render(dm.reason)};
+      st.failure = error{errc::job_failed,
+                         "a subtask actor ended abnormally: " + self->system().render(dm.reason)};
       job->control->state.store(job_state::failing);
       kill_all(self);
     }

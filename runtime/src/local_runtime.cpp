@@ -16,8 +16,9 @@ struct local_runtime::impl {
 };
 
 local_runtime::local_runtime(runtime_options opts) : impl_(std::make_unique<impl>()) {
-  int threads = opts.threads > 0 ? opts.threads
-                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = opts.threads > 0
+                    ? opts.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   impl_->cfg.set("scheduler.max-threads", threads);
   impl_->sys = std::make_unique<caf::actor_system>(impl_->cfg);
   log().debug("embedded runtime started with {} scheduler threads", threads);
@@ -38,8 +39,8 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   job->graph = std::move(graph);
   job->plan = std::move(plan.value());
   job->config = cfg;
-  job->control = std::make_shared<detail::job_control>(
-      job_name, job->plan.subtasks().size(), job->plan.channels().size());
+  job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size(),
+                                                       job->plan.channels().size());
   log().debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
@@ -47,6 +48,8 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   return job_handle{std::move(ctl)};
 }
 
-std::size_t local_runtime::running_actors() const { return impl_->sys->registry().running(); }
+std::size_t local_runtime::running_actors() const {
+  return impl_->sys->registry().running();
+}
 
 }  // namespace eddy

@@ -36,8 +36,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     const auto& st = job_->plan.subtasks()[sid_];
     const auto& chans = job_->plan.channels();
     for (int c : st.inputs)
-      ins_.push_back(in_channel{{}, static_cast<std::uint32_t>(chans[c].out_local),
-                                chans[c].logical_input, chans[c].from, c});
+      ins_.push_back(in_channel{{},
+                                static_cast<std::uint32_t>(chans[c].out_local),
+                                chans[c].logical_input,
+                                chans[c].from,
+                                c});
     for (int c : st.outputs)
       outs_.push_back(
           out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to, c});
@@ -64,7 +67,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           inbox_.push_back(inbox_entry{in, nullptr});
           guarded([&] { drain(); });
         },
-        [=](credit_atom, std::uint32_t out, std::int32_t n) { guarded([&] { on_credit(out, n); }); },
+        [=](credit_atom, std::uint32_t out, std::int32_t n) {
+          guarded([&] { on_credit(out, n); });
+        },
         [=](produce_atom) { guarded([&] { produce(); }); },
         [=](flush_atom) {
           flush_scheduled_ = false;
@@ -256,8 +261,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void send_batch(out_channel& ch, batch_ptr b) {
     --ch.credits;
-    auto n = job_->control->channel_in_flight[ch.channel].fetch_add(1, std::memory_order_relaxed) + 1;
-    if (static_cast<std::uint64_t>(n) > metrics_.max_in_flight_batches.load(std::memory_order_relaxed))
+    auto n =
+        job_->control->channel_in_flight[ch.channel].fetch_add(1, std::memory_order_relaxed) + 1;
+    if (static_cast<std::uint64_t>(n) >
+        metrics_.max_in_flight_batches.load(std::memory_order_relaxed))
       metrics_.max_in_flight_batches.store(n, std::memory_order_relaxed);
     send(ch.to, batch_atom::value, ch.remote, std::move(b));
   }

@@ -17,7 +17,8 @@ int main() {
   auto result = env.execute("external job");
   std::map<int, std::uint64_t> by_digit;
   for (const auto& [digit, sum] : sums.values()) by_digit[digit] = sum;
-  for (const auto& [digit, sum] : by_digit) std::printf("%d,%llu\n", digit, static_cast<unsigned long long>(sum));
+  for (const auto& [digit, sum] : by_digit)
+    std::printf("%d,%llu\n", digit, static_cast<unsigned long long>(sum));
   std::fprintf(stderr, "%s in %.3f s\n", eddy::to_string(result.state),
                std::chrono::duration<double>(result.wall_time).count());
   return 0;

@@ -21,7 +21,8 @@ struct event {
 };
 
 inline event make_event(std::uint64_t i) {
-  return event{i % 10000, static_cast<std::int64_t>((i * 7) % 1000), static_cast<std::int64_t>(i / 100)};
+  return event{i % 10000, static_cast<std::int64_t>((i * 7) % 1000),
+               static_cast<std::int64_t>(i / 100)};
 }
 
 struct totals {
@@ -101,7 +102,9 @@ int main(int argc, char** argv) {
   auto* w1 = app.add_subcommand("w1", "W1: generator -> map -> filter -> counting sink");
   for (auto* c : {w1}) {
     c->add_option("--events,-n", events, "number of events")->capture_default_str();
-    c->add_option("--parallelism,-p", parallelism, "parallelism")->capture_default_str()->check(CLI::Range(1, 128));
+    c->add_option("--parallelism,-p", parallelism, "parallelism")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 128));
     c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
   }
   CLI11_PARSE(app, argc, argv);

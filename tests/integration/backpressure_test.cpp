@@ -32,7 +32,8 @@ struct slow_sink {
 };
 
 bool wait_until(const std::function<bool()>& pred) {  // generous bound: the machine may be slow
-  for (int i = 0; i < 6000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 6000 && !pred(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return pred();
 }
 

@@ -45,8 +45,8 @@ TEST_CASE("wordcount on an input larger than its peak memory streams it in bound
   REQUIRE(pid >= 0);
   if (pid == 0) {
     std::freopen("/dev/null", "w", stdout);
-    execl(EDDY_BIN, EDDY_BIN, "--log-level", "warn", "run", "wordcount", "--input",
-          input.c_str(), "--output", output.c_str(), "--parallelism", "2", nullptr);
+    execl(EDDY_BIN, EDDY_BIN, "--log-level", "warn", "run", "wordcount", "--input", input.c_str(),
+          "--output", output.c_str(), "--parallelism", "2", nullptr);
     _exit(127);
   }
   int status = 0;

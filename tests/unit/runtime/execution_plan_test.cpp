@@ -376,9 +376,9 @@ TEST_CASE("route tables map every target of all-to-all edges and only index i fo
   env.set_parallelism(3);
   auto src = env.from_generator(10, gen);
   src.disable_chaining();
-  src.add_sink([](const int&) {});                                               // forward 3 -> 3
-  src.rebalance().add_sink([](const int&) {}).set_parallelism(2);                // rebalance 3 -> 2
-  src.broadcast().add_sink([](const int&) {}).set_parallelism(4);                // broadcast 3 -> 4
+  src.add_sink([](const int&) {});                                 // forward 3 -> 3
+  src.rebalance().add_sink([](const int&) {}).set_parallelism(2);  // rebalance 3 -> 2
+  src.broadcast().add_sink([](const int&) {}).set_parallelism(4);  // broadcast 3 -> 4
   // forward 3 -> 3 into the (unchained) combiner, then hash 3 -> 3
   src.key_by([](const int& x) { return x; }).sum().add_sink([](const int&) {});
   const auto p = compile_ok(env);

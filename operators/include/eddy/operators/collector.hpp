@@ -54,8 +54,8 @@ struct collector_value<collector<T>&> {
 
 /// The Out of a function `void(In, collector<Out>&)`.
 template <class F>
-using flat_map_output_t = typename collector_value<
-    std::tuple_element_t<1, typename callable_args<F>::type>>::type;
+using flat_map_output_t =
+    typename collector_value<std::tuple_element_t<1, typename callable_args<F>::type>>::type;
 }  // namespace detail
 
 }  // namespace eddy

@@ -33,7 +33,8 @@ namespace detail {
 template <class T>
 input_op<T>* as_input(operator_base* op) {
   auto* in = dynamic_cast<input_op<T>*>(op);
-  if (!in && op) throw std::logic_error("eddy: operator type mismatch in chain at '" + op->name() + "'");
+  if (!in && op)
+    throw std::logic_error("eddy: operator type mismatch in chain at '" + op->name() + "'");
   return in;
 }
 
@@ -66,9 +67,15 @@ void connect(job_graph& g, int from, int to, partition_kind kind, KeyFn key_fn =
         else
           throw std::logic_error("eddy: hash edge without a key function");
         break;
-      case partition_kind::rebalance: p = std::make_unique<rebalance_partitioner<T>>(); break;
-      case partition_kind::broadcast: p = std::make_unique<broadcast_partitioner<T>>(); break;
-      default: p = std::make_unique<forward_partitioner<T>>(); break;
+      case partition_kind::rebalance:
+        p = std::make_unique<rebalance_partitioner<T>>();
+        break;
+      case partition_kind::broadcast:
+        p = std::make_unique<broadcast_partitioner<T>>();
+        break;
+      default:
+        p = std::make_unique<forward_partitioner<T>>();
+        break;
     }
     writer.add_edge(std::move(p), b, port);
   };
@@ -184,7 +191,8 @@ class DataStream {
 
   // ---- operator settings (apply to the operator that produced this stream) ----
   DataStream<T>& set_parallelism(int p) {
-    if (p < 1) throw std::invalid_argument("parallelism must be at least 1, got " + std::to_string(p));
+    if (p < 1)
+      throw std::invalid_argument("parallelism must be at least 1, got " + std::to_string(p));
     node().parallelism = p;
     return *this;
   }
@@ -231,9 +239,8 @@ class DataStream {
   /// Gathers every record in memory (for tests and small results); read after execute().
   collected<T> collect() {
     collected<T> target;
-    add_sink_op("collect", [target](operator_base*) {
-      return std::make_unique<collect_sink_op<T>>(target);
-    });
+    add_sink_op("collect",
+                [target](operator_base*) { return std::make_unique<collect_sink_op<T>>(target); });
     return target;
   }
 
@@ -243,7 +250,8 @@ class DataStream {
 
   /// Adds a one-input operator consuming this stream; `make(next)` creates it per subtask.
   template <class U, class Make>
-  DataStream<U> add_op(std::string name, Make make, partition_kind kind, std::function<void(job_graph&, int from, int to)> link = {}) {
+  DataStream<U> add_op(std::string name, Make make, partition_kind kind,
+                       std::function<void(job_graph&, int from, int to)> link = {}) {
     auto& g = env_->graph();
     auto& n = g.add_node(node_kind::transform, std::move(name));
     const int id = n.id;
@@ -314,9 +322,11 @@ class KeyedStream {
     using op_type = keyed_reduce_op<T, key_type, KeyFn, F>;
     const int upstream_parallelism = env_->graph().node(node_).parallelism;
     DataStream<T> combined =
-        DataStream<T>(env_, node_).template add_op<T>(name + " (local)", [kf, fn](operator_base* next) {
-          return std::make_unique<op_type>(kf, fn, reduce_role::combiner, detail::as_input<T>(next));
-        });
+        DataStream<T>(env_, node_)
+            .template add_op<T>(name + " (local)", [kf, fn](operator_base* next) {
+              return std::make_unique<op_type>(kf, fn, reduce_role::combiner,
+                                               detail::as_input<T>(next));
+            });
     env_->graph().node(combined.node_id()).parallelism = upstream_parallelism;
     return combined.template add_op<T>(
         std::move(name),
@@ -339,7 +349,8 @@ class KeyedStream {
   DataStream<T> min() {
     return reduce(
         [](const T& acc, const T& v) {
-          return combine_field<I>(acc, v, [](const auto& a, const auto& b) { return b < a ? b : a; });
+          return combine_field<I>(acc, v,
+                                  [](const auto& a, const auto& b) { return b < a ? b : a; });
         },
         "min");
   }
@@ -348,7 +359,8 @@ class KeyedStream {
   DataStream<T> max() {
     return reduce(
         [](const T& acc, const T& v) {
-          return combine_field<I>(acc, v, [](const auto& a, const auto& b) { return a < b ? b : a; });
+          return combine_field<I>(acc, v,
+                                  [](const auto& a, const auto& b) { return a < b ? b : a; });
         },
         "max");
   }

@@ -56,7 +56,8 @@ class keyed_reduce_op final : public input_op<T> {
       if (!final_only_) out_.clear();
       for (auto& r : records) {
         auto [it, inserted] = state_.try_emplace(key_fn_(static_cast<const T&>(r)), r);
-        if (!inserted) it->second = reduce_fn_(static_cast<const T&>(it->second), static_cast<const T&>(r));
+        if (!inserted)
+          it->second = reduce_fn_(static_cast<const T&>(it->second), static_cast<const T&>(r));
         if (!final_only_) out_.push_back(it->second);
       }
       if (!final_only_ && !out_.empty()) {

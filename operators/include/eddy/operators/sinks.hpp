@@ -18,7 +18,8 @@ namespace detail {
 template <class F, class = void>
 struct has_open : std::false_type {};
 template <class F>
-struct has_open<F, std::void_t<decltype(std::declval<F&>().open(std::declval<const subtask_info&>()))>>
+struct has_open<F,
+                std::void_t<decltype(std::declval<F&>().open(std::declval<const subtask_info&>()))>>
     : std::true_type {};
 template <class F, class = void>
 struct has_close : std::false_type {};
@@ -111,9 +112,8 @@ class text_file_sink_op final : public input_op<T> {
       : dir_(std::move(dir)), node_id_(node_id), fmt_(std::move(fmt)) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
-    this->guarded([&] {
-      writer_.open(dir_, std::to_string(node_id_) + "-" + std::to_string(info.index));
-    });
+    this->guarded(
+        [&] { writer_.open(dir_, std::to_string(node_id_) + "-" + std::to_string(info.index)); });
   }
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();

@@ -154,7 +154,7 @@ class text_file_source final : public source_op<std::string> {
   std::FILE* file_ = nullptr;
   std::uint64_t begin_ = 0;  // this subtask's byte range
   std::uint64_t end_ = 0;
-  std::uint64_t pos_ = 0;    // file offset of buf_[off_]
+  std::uint64_t pos_ = 0;  // file offset of buf_[off_]
   std::string buf_;
   std::size_t off_ = 0;
   bool eof_ = false;

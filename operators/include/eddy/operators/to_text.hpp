@@ -26,7 +26,8 @@ struct has_adl_to_text<T, std::void_t<decltype(to_text(std::declval<const T&>())
 template <class T, class = void>
 struct has_ostream : std::false_type {};
 template <class T>
-struct has_ostream<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>>
+struct has_ostream<T,
+                   std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>>
     : std::true_type {};
 template <class T>
 struct is_pair_or_tuple : std::false_type {};

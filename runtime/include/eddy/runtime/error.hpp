@@ -11,21 +11,27 @@ namespace eddy {
 
 enum class errc {
   invalid_argument = 1,  ///< a bad parameter or flag (the message names it)
-  invalid_graph,         ///< the job graph cannot be executed (e.g. forward edge across parallelism)
-  io_error,              ///< a file could not be opened, read or written (the message names it)
-  job_failed,            ///< a subtask failed; the message names operator, subtask and cause
-  job_canceled,          ///< the job was canceled
-  runtime_error,         ///< the actor runtime failed (e.g. could not start)
+  invalid_graph,  ///< the job graph cannot be executed (e.g. forward edge across parallelism)
+  io_error,       ///< a file could not be opened, read or written (the message names it)
+  job_failed,     ///< a subtask failed; the message names operator, subtask and cause
+  job_canceled,   ///< the job was canceled
+  runtime_error,  ///< the actor runtime failed (e.g. could not start)
 };
 
 [[nodiscard]] inline const char* to_string(errc c) noexcept {
   switch (c) {
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::invalid_graph: return "invalid_graph";
-    case errc::io_error: return "io_error";
-    case errc::job_failed: return "job_failed";
-    case errc::job_canceled: return "job_canceled";
-    case errc::runtime_error: return "runtime_error";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::invalid_graph:
+      return "invalid_graph";
+    case errc::io_error:
+      return "io_error";
+    case errc::job_failed:
+      return "job_failed";
+    case errc::job_canceled:
+      return "job_canceled";
+    case errc::runtime_error:
+      return "runtime_error";
   }
   return "unknown";
 }

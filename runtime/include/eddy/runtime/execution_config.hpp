@@ -11,14 +11,14 @@ namespace eddy {
 enum class runtime_mode { streaming, batch };
 
 struct execution_config {
-  int default_parallelism = 1;   ///< for operators without set_parallelism
-  int max_parallelism = 128;     ///< number of key groups; upper bound for parallelism
-  std::size_t batch_size = 1024; ///< records per batch before it is sent
+  int default_parallelism = 1;    ///< for operators without set_parallelism
+  int max_parallelism = 128;      ///< number of key groups; upper bound for parallelism
+  std::size_t batch_size = 1024;  ///< records per batch before it is sent
   /// A partially filled batch is sent at the latest this long after its first record.
   std::chrono::microseconds flush_interval{2000};
-  int channel_credits = 4;       ///< batches each input channel buffers (credits granted upstream)
+  int channel_credits = 4;  ///< batches each input channel buffers (credits granted upstream)
   runtime_mode mode = runtime_mode::streaming;
-  bool chaining = true;          ///< operator chaining for the whole job
+  bool chaining = true;  ///< operator chaining for the whole job
 };
 
 }  // namespace eddy

@@ -17,7 +17,7 @@ namespace eddy {
 
 struct plan_chain {
   int id = 0;
-  std::vector<int> nodes;      ///< node ids, head first
+  std::vector<int> nodes;  ///< node ids, head first
   int parallelism = 1;
   std::string name;            ///< "map -> filter -> sink"
   std::vector<int> in_edges;   ///< graph edges into the head
@@ -27,18 +27,18 @@ struct plan_chain {
 
 struct plan_channel {
   int id = 0;
-  int edge = 0;          ///< graph edge id
-  int from = 0;          ///< sending subtask (global id)
-  int to = 0;            ///< receiving subtask (global id)
-  int out_local = 0;     ///< index among the sender's output channels
-  int in_local = 0;      ///< index among the receiver's input channels
-  int logical_input = 0; ///< the receiving operator's input index
+  int edge = 0;           ///< graph edge id
+  int from = 0;           ///< sending subtask (global id)
+  int to = 0;             ///< receiving subtask (global id)
+  int out_local = 0;      ///< index among the sender's output channels
+  int in_local = 0;       ///< index among the receiver's input channels
+  int logical_input = 0;  ///< the receiving operator's input index
 };
 
 struct plan_subtask {
-  int id = 0;     ///< global id
+  int id = 0;  ///< global id
   int chain = 0;
-  int index = 0;  ///< index within the chain's parallelism
+  int index = 0;             ///< index within the chain's parallelism
   std::vector<int> inputs;   ///< channel ids by in_local
   std::vector<int> outputs;  ///< channel ids by out_local
   /// route[edge index][target subtask index] -> out_local, or -1 if not connected.

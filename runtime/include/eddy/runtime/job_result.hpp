@@ -15,13 +15,20 @@ enum class job_state { created, running, failing, failed, canceling, canceled, f
 
 [[nodiscard]] inline const char* to_string(job_state s) noexcept {
   switch (s) {
-    case job_state::created: return "CREATED";
-    case job_state::running: return "RUNNING";
-    case job_state::failing: return "FAILING";
-    case job_state::failed: return "FAILED";
-    case job_state::canceling: return "CANCELING";
-    case job_state::canceled: return "CANCELED";
-    case job_state::finished: return "FINISHED";
+    case job_state::created:
+      return "CREATED";
+    case job_state::running:
+      return "RUNNING";
+    case job_state::failing:
+      return "FAILING";
+    case job_state::failed:
+      return "FAILED";
+    case job_state::canceling:
+      return "CANCELING";
+    case job_state::canceled:
+      return "CANCELED";
+    case job_state::finished:
+      return "FINISHED";
   }
   return "?";
 }
@@ -34,13 +41,13 @@ struct subtask_metrics {
   std::uint64_t records_out = 0;  ///< records sent to channels (counted per receiving subtask)
   std::uint64_t batches_in = 0;
   std::uint64_t batches_out = 0;
-  std::uint64_t backpressure_ns = 0;   ///< time spent with output parked for lack of credit
+  std::uint64_t backpressure_ns = 0;      ///< time spent with output parked for lack of credit
   std::uint64_t backpressure_events = 0;  ///< times the subtask ran out of credit
   std::uint64_t max_queued_batches = 0;   ///< max batches buffered on one input channel
   /// Max batches in flight on one output channel: sent and not yet processed by the receiver
   /// (counted by sender and receiver together, independently of the credit arithmetic).
   std::uint64_t max_in_flight_batches = 0;
-  int credits_per_channel = 0;            ///< credits granted to each input channel
+  int credits_per_channel = 0;  ///< credits granted to each input channel
 };
 
 /// Counters of one operator, summed over its subtasks.

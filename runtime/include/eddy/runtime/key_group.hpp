@@ -5,8 +5,8 @@
 /// `key_hash(key) % max_parallelism` and key group g is owned by subtask
 /// `g * parallelism / max_parallelism` (Flink's assignment, so ranges are contiguous and a job can
 /// later be rescaled from a snapshot). `key_hash` is stable across processes, runs and builds (it
-/// must be: remote exchange and snapshots depend on it), so it does not use std::hash or absl::Hash,
-/// which may be seeded per process. Stateless and thread-safe.
+/// must be: remote exchange and snapshots depend on it), so it does not use std::hash or
+/// absl::Hash, which may be seeded per process. Stateless and thread-safe.
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -89,7 +89,11 @@ template <class... Ts>
 struct key_hasher<std::tuple<Ts...>> {
   std::uint64_t operator()(const std::tuple<Ts...>& t) const noexcept {
     std::uint64_t h = 0x1234567;
-    std::apply([&](const auto&... xs) { ((h = detail::combine(h, key_hasher<std::decay_t<decltype(xs)>>{}(xs))), ...); }, t);
+    std::apply(
+        [&](const auto&... xs) {
+          ((h = detail::combine(h, key_hasher<std::decay_t<decltype(xs)>>{}(xs))), ...);
+        },
+        t);
     return h;
   }
 };
@@ -111,7 +115,8 @@ template <class K>
 }
 
 /// Subtask owning key group `kg` when the operator runs with `parallelism` subtasks.
-[[nodiscard]] inline int subtask_of_key_group(int kg, int max_parallelism, int parallelism) noexcept {
+[[nodiscard]] inline int subtask_of_key_group(int kg, int max_parallelism,
+                                              int parallelism) noexcept {
   return static_cast<int>(static_cast<long long>(kg) * parallelism / max_parallelism);
 }
 

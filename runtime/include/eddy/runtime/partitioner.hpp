@@ -22,21 +22,26 @@ enum class partition_kind { automatic, forward, rebalance, hash, broadcast };
 
 [[nodiscard]] inline const char* to_string(partition_kind k) noexcept {
   switch (k) {
-    case partition_kind::automatic: return "AUTO";
-    case partition_kind::forward: return "FORWARD";
-    case partition_kind::rebalance: return "REBALANCE";
-    case partition_kind::hash: return "HASH";
-    case partition_kind::broadcast: return "BROADCAST";
+    case partition_kind::automatic:
+      return "AUTO";
+    case partition_kind::forward:
+      return "FORWARD";
+    case partition_kind::rebalance:
+      return "REBALANCE";
+    case partition_kind::hash:
+      return "HASH";
+    case partition_kind::broadcast:
+      return "BROADCAST";
   }
   return "?";
 }
 
 /// Where a chain's output edge connects, as seen from one sending subtask.
 struct edge_binding {
-  int edge = 0;              ///< index among the chain's output edges
+  int edge = 0;  ///< index among the chain's output edges
   partition_kind kind = partition_kind::forward;
-  int targets = 1;           ///< downstream parallelism
-  int own_index = 0;         ///< the sending subtask's index (forward sends to the same index)
+  int targets = 1;    ///< downstream parallelism
+  int own_index = 0;  ///< the sending subtask's index (forward sends to the same index)
   int max_parallelism = 128;
   std::size_t batch_size = 1024;
 };
