@@ -17,3 +17,20 @@ function(eddy_add_module)
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
   install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endfunction()
+
+# eddy_check_headers(): compiles every public header on its own (twice in one TU, which also
+# checks its include guard), so a header that forgets an #include fails the build.
+function(eddy_check_headers)
+  file(GLOB_RECURSE headers CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
+    ${PROJECT_SOURCE_DIR}/*/include/eddy/*.hpp)
+  set(sources)
+  foreach(h IN LISTS headers)
+    string(REGEX REPLACE "^[^/]+/include/" "" inc ${h})
+    string(MAKE_C_IDENTIFIER ${inc} id)
+    set(src ${CMAKE_BINARY_DIR}/check_headers/${id}.cpp)
+    file(CONFIGURE OUTPUT ${src} CONTENT "#include <${inc}>\n#include <${inc}>\n")
+    list(APPEND sources ${src})
+  endforeach()
+  add_library(eddy_check_headers OBJECT ${sources})
+  target_link_libraries(eddy_check_headers PRIVATE Eddy::eddy)
+endfunction()
