@@ -12,7 +12,7 @@ for i in $(seq 1 2000); do
   echo "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer"
   echo "The slings and arrows of outrageous fortune, Or to take arms against a sea of troubles $i"
 done > "$input"
-rm -rf build/quickstart/counts
+rm -rf build/quickstart/counts  # eddy refuses a non-empty output directory
 ./build/bin/eddy run wordcount --input "$input" --output build/quickstart/counts --parallelism 2
 echo "--- the ten most frequent words (from build/quickstart/counts/part-*):"
 cat build/quickstart/counts/part-* | sort -t, -k2,2nr -k1,1 | head -10

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("eddy 0.1.0"));
   app.require_subcommand(1);
   app.fallthrough();  // global flags (--log-level) may also follow the subcommands
-  std::string log_level = "info";
+  std::string log_level = "warn";
   app.add_option("--log-level", log_level,
                  "log level on stderr: trace, debug, info, warn, error, critical, off")
       ->capture_default_str();

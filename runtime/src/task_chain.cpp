@@ -31,6 +31,8 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
       b.kind = job.plan.kind_of(e.id);
       b.targets = job.plan.parallelism_of(e.to);
       b.own_index = st.index;
+      b.own_parallelism = chain.parallelism;
+      b.target_name = g.node(e.to).name;
       b.max_parallelism = job.config.max_parallelism;
       b.batch_size = job.config.batch_size;
       e.bind(*w, b, port);

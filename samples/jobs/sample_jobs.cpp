@@ -18,10 +18,16 @@ void require_readable_file(const std::string& flag, const std::string& path) {
     throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
 }
 
+/// The output directory must be new or empty: part files of an earlier run (with another
+/// parallelism, say) would otherwise silently mix into this run's output.
 void require_output_dir(const std::string& flag, const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec))
+  if (!std::filesystem::exists(path, ec)) return;
+  if (!std::filesystem::is_directory(path, ec))
     throw std::invalid_argument(flag + ": '" + path + "' exists and is not a directory");
+  if (!std::filesystem::is_empty(path, ec))
+    throw std::invalid_argument(flag + ": directory '" + path +
+                                "' is not empty (remove it or choose another)");
 }
 
 std::function<job_result()> setup_wordcount(CLI::App& cmd) {

@@ -197,6 +197,7 @@ class DataStream {
     return *this;
   }
   DataStream<T>& name(std::string n) {
+    if (node().companion >= 0) env_->graph().node(node().companion).name = n + " (local)";
     node().name = std::move(n);
     return *this;
   }
@@ -328,7 +329,7 @@ class KeyedStream {
                                                detail::as_input<T>(next));
             });
     env_->graph().node(combined.node_id()).parallelism = upstream_parallelism;
-    return combined.template add_op<T>(
+    auto result = combined.template add_op<T>(
         std::move(name),
         [kf, fn](operator_base* next) {
           return std::make_unique<op_type>(kf, fn, reduce_role::final, detail::as_input<T>(next));
@@ -337,6 +338,8 @@ class KeyedStream {
         [kf](job_graph& g, int from, int to) {
           detail::connect<T>(g, from, to, partition_kind::hash, kf);
         });
+    env_->graph().node(result.node_id()).companion = combined.node_id();
+    return result;
   }
   /// Rolling sum of field I (of a pair/tuple) or of the value itself (arithmetic T).
   template <std::size_t I = 0>

@@ -54,6 +54,9 @@ struct graph_node {
   int parallelism = 0;   ///< 0: the job's default
   bool chaining = true;  ///< false: never chained with its neighbours
   bool bounded = true;   ///< sources: whether the input ends
+  /// A helper node the API added for this one (e.g. a keyed aggregation's combiner), renamed
+  /// "<name> (local)" along with it; -1 if none.
+  int companion = -1;
   std::vector<int> in_edges;
   std::vector<int> out_edges;
 

@@ -6,12 +6,15 @@
 /// call), which target each record goes to; the per-record loop is inlined in the concrete
 /// partitioner. Owned by the chain's `record_writer`, called only from the subtask's actor.
 #include <cstddef>
+#include <exception>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "eddy/runtime/batch.hpp"
 #include "eddy/runtime/key_group.hpp"
+#include "eddy/runtime/operator.hpp"
 #include "eddy/runtime/output_port.hpp"
 
 namespace eddy {
@@ -40,8 +43,10 @@ enum class partition_kind { automatic, forward, rebalance, hash, broadcast };
 struct edge_binding {
   int edge = 0;  ///< index among the chain's output edges
   partition_kind kind = partition_kind::forward;
-  int targets = 1;    ///< downstream parallelism
-  int own_index = 0;  ///< the sending subtask's index (forward sends to the same index)
+  int targets = 1;          ///< downstream parallelism
+  int own_index = 0;        ///< the sending subtask's index (forward sends to the same index)
+  int own_parallelism = 1;  ///< the sending operator's parallelism
+  std::string target_name;  ///< the receiving operator (named in key selector errors)
   int max_parallelism = 128;
   std::size_t batch_size = 1024;
 };
@@ -165,21 +170,35 @@ class rebalance_partitioner final : public partitioner<T> {
   bool started_ = false;
 };
 
-/// By key group of `key_fn(record)` (see key_group.hpp).
+/// By key group of `key_fn(record)` (see key_group.hpp). The key selector is user code running
+/// in the sending subtask: its exceptions become an operator_error naming the keyed operator it
+/// feeds.
 template <class T, class KeyFn>
 class hash_partitioner final : public partitioner<T> {
  public:
   explicit hash_partitioner(KeyFn fn) : key_fn_(std::move(fn)) {}
   void route(std::vector<T>& records, bool may_move, edge_output<T>& out) override {
-    const int n = out.binding().targets;
-    const int maxp = out.binding().max_parallelism;
-    for (auto& r : records) {
-      const int kg = key_group_of(key_hash(key_fn_(r)), maxp);
-      const int t = subtask_of_key_group(kg, maxp, n);
-      if (may_move)
-        out.add(t, std::move(r));
-      else
-        out.add(t, r);
+    const auto& b = out.binding();
+    const int n = b.targets;
+    const int maxp = b.max_parallelism;
+    try {
+      for (auto& r : records) {
+        const int kg = key_group_of(key_hash(key_fn_(static_cast<const T&>(r))), maxp);
+        const int t = subtask_of_key_group(kg, maxp, n);
+        if (may_move)
+          out.add(t, std::move(r));
+        else
+          out.add(t, r);
+      }
+    } catch (const operator_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw operator_error(
+          b.target_name, b.own_index, b.own_parallelism,
+          std::string("key selector failed (in the sending subtask): ") + e.what());
+    } catch (...) {
+      throw operator_error(b.target_name, b.own_index, b.own_parallelism,
+                           "key selector failed (in the sending subtask): unknown exception");
     }
   }
 
