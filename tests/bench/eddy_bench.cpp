@@ -2,12 +2,15 @@
 // timings. Workloads are defined in docs/performance.md.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/log.hpp"
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   int parallelism = 1;
   std::size_t batch = 1024;
   std::string log_level = "warn";
+  int repeat = 1;
   app.add_option("--log-level", log_level, "log level on stderr")->capture_default_str();
   auto* w1 = app.add_subcommand("w1", "W1: generator -> map -> filter -> counting sink");
   for (auto* c : {w1}) {
@@ -106,6 +110,9 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 128));
     c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
+    c->add_option("--repeat", repeat, "runs of each implementation; the median is printed")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
   }
   CLI11_PARSE(app, argc, argv);
   if (auto ok = eddy::set_log_level(log_level); !ok) {
@@ -113,15 +120,30 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (w1->parsed()) {
-    double s_eddy = 0, s_base = 0;
-    auto c_eddy = w1_eddy(events, parallelism, batch, s_eddy);
-    print_line("w1", "eddy", parallelism, events, s_eddy, c_eddy);
-    auto c_base = w1_baseline(events, s_base);
-    print_line("w1", "baseline", 1, events, s_base, c_base);
-    if (c_eddy != c_base) {
-      std::fprintf(stderr, "eddy-bench: checksum mismatch: eddy %s, baseline %s\n", c_eddy.c_str(),
-                   c_base.c_str());
-      return 1;
+    // Runs eddy and the baseline alternately (so both see the same machine noise) and reports
+    // the median run of each.
+    std::vector<std::pair<double, std::string>> eddy_runs, base_runs;
+    for (int r = 0; r < repeat; ++r) {
+      double s = 0;
+      auto c = w1_eddy(events, parallelism, batch, s);
+      eddy_runs.emplace_back(s, c);
+      c = w1_baseline(events, s);
+      base_runs.emplace_back(s, c);
+    }
+    auto median = [](std::vector<std::pair<double, std::string>> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    auto e = median(eddy_runs);
+    auto b = median(base_runs);
+    print_line("w1", "eddy", parallelism, events, e.first, e.second);
+    print_line("w1", "baseline", 1, events, b.first, b.second);
+    for (const auto& run : eddy_runs) {
+      if (run.second != b.second) {
+        std::fprintf(stderr, "eddy-bench: checksum mismatch: eddy %s, baseline %s\n",
+                     run.second.c_str(), b.second.c_str());
+        return 1;
+      }
     }
   }
   return 0;
