@@ -2,11 +2,12 @@
 // Internal: the messages exchanged by a job's actors (CAF headers stay in runtime/src).
 //
 // Channel protocol, in order per channel:
-//   downstream: (batch_atom, in_local, batch_ptr)  (eos_atom, in_local)
+//   downstream: (batch_atom, in_local, batch_ptr)  (watermark_atom, in_local, t)
+//               (eos_atom, in_local)
 //   upstream:   (credit_atom, out_local, n)
 // Control:  (start_atom, handles) supervisor -> subtask; (done_atom, sid, report) and
 //           (failed_atom, sid, message) subtask -> supervisor; (cancel_atom) -> supervisor;
-//           (produce_atom) and (flush_atom) a subtask to itself.
+//           (produce_atom), (flush_atom) and (tick_atom) a subtask to itself.
 #include <caf/all.hpp>
 #include <memory>
 #include <vector>
@@ -25,6 +26,8 @@ using failed_atom = caf::atom_constant<caf::atom("failed")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using produce_atom = caf::atom_constant<caf::atom("produce")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using watermark_atom = caf::atom_constant<caf::atom("watermark")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 /// Handles of all subtask actors of a job, by global subtask id (local exchange only).
 using actor_table = std::shared_ptr<const std::vector<caf::actor>>;

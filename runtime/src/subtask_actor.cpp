@@ -8,8 +8,10 @@
 //   by what one input batch (or one source step) produces.
 // - Received batches wait in `inbox_` (at most the credits granted per channel); one credit goes
 //   back to the sender after each batch is processed.
-// - Control events (end of stream) travel through the inbox and the pending queues, so they
-//   never overtake batches.
+// - Control events (watermarks, end of stream) travel through the inbox and the pending queues,
+//   so they never overtake batches. They need no credit.
+// - The subtask's event time is the minimum watermark over its input channels (an ended channel
+//   counts as the maximum); it is passed to the chain whenever it advances.
 #include <chrono>
 #include <deque>
 
@@ -60,12 +62,25 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           if (static_cast<std::uint64_t>(ch.queued) >
               metrics_.max_queued_batches.load(std::memory_order_relaxed))
             metrics_.max_queued_batches.store(ch.queued, std::memory_order_relaxed);
-          inbox_.push_back(inbox_entry{in, std::move(b)});
+          inbox_.push_back(inbox_entry{in, std::move(b), inbox_kind::batch, 0});
           guarded([&] { drain(); });
         },
         [=](eos_atom, std::uint32_t in) {
-          inbox_.push_back(inbox_entry{in, nullptr});
+          inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::eos, 0});
           guarded([&] { drain(); });
+        },
+        [=](watermark_atom, std::uint32_t in, std::int64_t t) {
+          inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::watermark, t});
+          guarded([&] { drain(); });
+        },
+        [=](tick_atom) {
+          guarded([&] {
+            if (!chain_ || finishing_) return;
+            const auto now = std::chrono::steady_clock::now();
+            for (auto* op : ticking_) op->on_tick(now);
+            after_processing();
+            delayed_send(this, job_->config.auto_watermark_interval, tick_atom::value);
+          });
         },
         [=](credit_atom, std::uint32_t out, std::int32_t n) {
           guarded([&] { on_credit(out, n); });
@@ -82,6 +97,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void on_exit() override {
     // Break reference cycles between actors and release operators (files, user state).
+    ticking_.clear();
     chain_.reset();
     ins_.clear();
     outs_.clear();
@@ -100,16 +116,35 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       send_batch(ch, std::move(b));
       return;
     }
+    park(ch, pending_item{std::move(b), 0});
+  }
+
+  void emit_watermark(std::int64_t t) override {
+    for (auto& ch : outs_) {
+      if (ch.pending.empty())
+        send(ch.to, watermark_atom::value, ch.remote, t);
+      else
+        park(ch, pending_item{nullptr, t});
+    }
+  }
+
+ private:
+  struct pending_item {
+    batch_ptr b;  // null: a watermark
+    std::int64_t watermark;
+  };
+
+  template <class Channel>
+  void park(Channel& ch, pending_item item) {
     if (ch.pending.empty()) {
       if (blocked_channels_++ == 0) {
         blocked_since_ = clock_type::now();
         metrics_.backpressure_events.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    ch.pending.push_back(std::move(b));
+    ch.pending.push_back(std::move(item));
   }
 
- private:
   struct in_channel {
     caf::actor from;
     std::uint32_t remote;  // the sender's out_local
@@ -117,6 +152,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     int from_sid;
     int channel;  // plan channel id
     bool ended = false;
+    std::int64_t watermark = min_watermark;
     int queued = 0;  // received, not yet credited back
   };
   struct out_channel {
@@ -125,13 +161,16 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     int to_sid;
     int channel;  // plan channel id
     int credits = 0;
-    std::deque<batch_ptr> pending;
+    std::deque<pending_item> pending;
     bool eos_queued = false;
     bool eos_sent = false;
   };
+  enum class inbox_kind { batch, watermark, eos };
   struct inbox_entry {
     std::uint32_t input;
-    batch_ptr b;  // null: end of stream
+    batch_ptr b;
+    inbox_kind kind;
+    std::int64_t watermark;
   };
 
   template <class Fn>
@@ -159,6 +198,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (auto& out : outs_) out.to = handles[out.to_sid];
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();
+    for (auto& op : chain_->ops)
+      if (op->wants_ticks()) ticking_.push_back(op.get());
+    if (!ticking_.empty())
+      delayed_send(this, job_->config.auto_watermark_interval, tick_atom::value);
     for (auto& in : ins_)
       send(in.from, credit_atom::value, in.remote,
            static_cast<std::int32_t>(job_->config.channel_credits));
@@ -177,7 +220,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       auto e = std::move(inbox_.front());
       inbox_.pop_front();
       auto& in = ins_[e.input];
-      if (e.b) {
+      if (e.kind == inbox_kind::watermark) {
+        in.watermark = std::max(in.watermark, e.watermark);
+        advance_watermark();
+      } else if (e.kind == inbox_kind::batch) {
         metrics_.batches_in.fetch_add(1, std::memory_order_relaxed);
         metrics_.records_in.fetch_add(e.b->size(), std::memory_order_relaxed);
         chain_->input->process(in.logical_input, e.b);
@@ -188,8 +234,24 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         after_processing();
       } else {
         in.ended = true;
-        if (++ended_inputs_ == ins_.size()) end_of_input();
+        in.watermark = max_watermark;  // an ended input no longer holds event time back
+        if (++ended_inputs_ == ins_.size()) {
+          end_of_input();
+        } else {
+          advance_watermark();
+        }
       }
+    }
+  }
+
+  /// Passes the minimum watermark over the inputs to the chain if it advanced.
+  void advance_watermark() {
+    std::int64_t low = max_watermark;
+    for (const auto& in : ins_) low = std::min(low, in.watermark);
+    if (low > watermark_) {
+      watermark_ = low;
+      chain_->ops.front()->on_watermark(low);
+      after_processing();
     }
   }
 
@@ -204,8 +266,15 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     auto& ch = outs_[out];
     ch.credits += n;
     if (!ch.pending.empty()) {
-      while (!ch.pending.empty() && ch.credits > 0) {
-        send_batch(ch, std::move(ch.pending.front()));
+      while (!ch.pending.empty()) {
+        auto& front = ch.pending.front();
+        if (!front.b) {
+          send(ch.to, watermark_atom::value, ch.remote, front.watermark);
+        } else if (ch.credits > 0) {
+          send_batch(ch, std::move(front.b));
+        } else {
+          break;
+        }
         ch.pending.pop_front();
       }
       if (ch.pending.empty() && --blocked_channels_ == 0) {
@@ -250,6 +319,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void end_of_input() {
+    // Event time ends with the input: every event-time window and timer fires before finish.
+    if (watermark_ < max_watermark) {
+      watermark_ = max_watermark;
+      chain_->ops.front()->on_watermark(max_watermark);
+    }
     finishing_ = true;
     chain_->finish();
     for (auto& ch : outs_) {
@@ -296,6 +370,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::vector<out_channel> outs_;
   std::deque<inbox_entry> inbox_;
   std::size_t ended_inputs_ = 0;
+  std::int64_t watermark_ = min_watermark;  // this subtask's event time
+  std::vector<operator_base*> ticking_;     // operators that want on_tick
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;
   bool producing_ = false;

@@ -34,10 +34,12 @@ struct state_key_hash {
 enum class reduce_role { combiner, final };
 
 template <class T, class K, class KeyFn, class ReduceFn>
-class keyed_reduce_op final : public input_op<T> {
+class keyed_reduce_op final : public timed_input_op<T> {
  public:
   keyed_reduce_op(KeyFn key_fn, ReduceFn reduce_fn, reduce_role role, input_op<T>* next)
-      : key_fn_(std::move(key_fn)), reduce_fn_(std::move(reduce_fn)), role_(role), next_(next) {}
+      : key_fn_(std::move(key_fn)), reduce_fn_(std::move(reduce_fn)), role_(role), next_(next) {
+    this->downstream_ = next;
+  }
 
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
@@ -45,11 +47,14 @@ class keyed_reduce_op final : public input_op<T> {
     pass_through_ = role_ == reduce_role::combiner && !final_only_;
   }
 
-  void process(std::vector<T>& records) override {
+  using timed_input_op<T>::process;
+  /// Streaming: each emitted accumulator carries the timestamp of the record that updated it.
+  /// Batch: final values carry no timestamp.
+  void process(std::vector<T>& records, std::vector<std::int64_t>& ts) override {
     this->counters_.records_in += records.size();
     if (pass_through_) {
       this->counters_.records_out += records.size();
-      next_->process(records);
+      next_->process(records, ts);
       return;
     }
     this->guarded([&] {
@@ -62,7 +67,7 @@ class keyed_reduce_op final : public input_op<T> {
       }
       if (!final_only_ && !out_.empty()) {
         this->counters_.records_out += out_.size();
-        next_->process(out_);
+        next_->process(out_, ts);
         out_.clear();
       }
     });

@@ -44,6 +44,8 @@ class batch final : public batch_base {
   explicit batch(std::vector<T> records) : records(std::move(records)) {}
   [[nodiscard]] std::size_t size() const noexcept override { return records.size(); }
   std::vector<T> records;
+  /// Event-time timestamps (ms): empty, or one per record.
+  std::vector<std::int64_t> timestamps;
 };
 
 /// Shared so that one batch can be broadcast to several local receivers without copying.

@@ -18,6 +18,8 @@ struct execution_config {
   std::chrono::microseconds flush_interval{2000};
   int channel_credits = 4;  ///< batches each input channel buffers (credits granted upstream)
   runtime_mode mode = runtime_mode::streaming;
+  /// How often periodic watermarks are emitted (and operators' on_tick called).
+  std::chrono::milliseconds auto_watermark_interval{200};
   bool chaining = true;  ///< operator chaining for the whole job
 };
 

@@ -31,17 +31,20 @@ class typed_input_adapter final : public input_adapter {
   void process(int, batch_ptr& b) override {
     auto& typed = static_cast<batch<T>&>(*b);
     if (b.use_count() == 1) {
-      head_->process(typed.records);
+      head_->process(typed.records, typed.timestamps);
     } else {  // shared (broadcast): never mutate what other receivers still read
       scratch_ = typed.records;
-      head_->process(scratch_);
+      scratch_ts_ = typed.timestamps;
+      head_->process(scratch_, scratch_ts_);
       scratch_.clear();
+      scratch_ts_.clear();
     }
   }
 
  private:
   input_op<T>* head_;
   std::vector<T> scratch_;
+  std::vector<std::int64_t> scratch_ts_;
 };
 
 enum class node_kind { source, transform, sink };

@@ -10,11 +10,20 @@
 /// - `finish` is called exactly once, after the last `process`, when every input has ended; the
 ///   operator emits what it still holds (e.g. batch-mode aggregates) and then calls
 ///   `next->finish()`.
+/// - Records may carry event-time timestamps: `timestamps` is either empty (no timestamps) or
+///   holds one timestamp (ms) per record, parallel to `records`. Operators keep it parallel (a
+///   filter compacts both; a map keeps it; a flat_map repeats the input's timestamp per output).
+/// - `on_watermark(t)` says no record with timestamp <= t follows; it travels through the chain
+///   in order with the batches (the default forwards it to the next operator).
+/// - `on_tick(now)` is called periodically (the job's auto-watermark interval) on operators whose
+///   `wants_ticks()` is true: for periodic watermarks, idleness and processing-time timers.
 /// - User code may throw. Concrete operators catch such exceptions and rethrow them as
 ///   `operator_error`, which names the operator and subtask; the subtask actor turns it into a
 ///   job failure. `operator_error` never crosses a module boundary beyond the actor.
+#include <chrono>
 #include <cstdint>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,6 +44,11 @@ class operator_error : public std::runtime_error {
   int subtask_index;
 };
 
+/// Watermark that ends event time: emitted when an input ends, so every event-time window fires.
+inline constexpr std::int64_t max_watermark = std::numeric_limits<std::int64_t>::max();
+/// Watermark before any: no input has advanced event time yet.
+inline constexpr std::int64_t min_watermark = std::numeric_limits<std::int64_t>::min();
+
 /// Per-operator counters, read by the subtask actor when it reports.
 struct operator_counters {
   std::uint64_t records_in = 0;
@@ -48,6 +62,13 @@ class operator_base {
   virtual void open(const subtask_info& info) { info_ = info; }
   /// End of all input; emit remaining results, then call next's finish (see the contract above).
   virtual void finish() = 0;
+  /// Event time advanced to `watermark` (see the contract above). Default: forward.
+  virtual void on_watermark(std::int64_t watermark) {
+    if (downstream_) downstream_->on_watermark(watermark);
+  }
+  /// Periodic processing-time callback, only if wants_ticks().
+  virtual void on_tick(std::chrono::steady_clock::time_point) {}
+  [[nodiscard]] virtual bool wants_ticks() const { return false; }
 
   void set_name(std::string n) { name_ = std::move(n); }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -73,14 +94,36 @@ class operator_base {
   operator_counters counters_;
   std::string name_;
   subtask_info info_;
+  operator_base* downstream_ = nullptr;  ///< the next operator in the chain (null for sinks)
 };
 
 /// An operator consuming records of type T.
 template <class T>
 class input_op : public operator_base {
  public:
-  /// Processes one batch of records (see the contract above).
+  /// Processes one batch of records without timestamps (see the contract above).
   virtual void process(std::vector<T>& records) = 0;
+  /// Processes one batch with timestamps (empty, or one per record). Operators that do not use
+  /// timestamps (sinks) need not override it.
+  virtual void process(std::vector<T>& records, std::vector<std::int64_t>& timestamps) {
+    (void)timestamps;
+    process(records);
+  }
+};
+
+/// Base for operators that use or keep timestamps: the one-argument form forwards to the
+/// two-argument form with no timestamps.
+template <class T>
+class timed_input_op : public input_op<T> {
+ public:
+  using input_op<T>::process;
+  void process(std::vector<T>& records) final {
+    no_timestamps_.clear();
+    process(records, no_timestamps_);
+  }
+
+ private:
+  std::vector<std::int64_t> no_timestamps_;
 };
 
 }  // namespace eddy

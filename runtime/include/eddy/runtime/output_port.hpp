@@ -5,6 +5,8 @@
 /// per-target batch is full (or flushed). The actor sends it if the channel holds credit and
 /// otherwise parks it (and stops consuming input until credit arrives). Called only from the
 /// subtask's actor.
+#include <cstdint>
+
 #include "eddy/runtime/batch.hpp"
 
 namespace eddy {
@@ -15,6 +17,9 @@ class output_port {
   /// Hands over a full batch for output edge `edge` (index into the chain's out edges) and
   /// downstream subtask `target`.
   virtual void emit(int edge, int target, batch_ptr b) = 0;
+  /// Sends watermark `t` on every output channel, after the batches already emitted. Ports that
+  /// carry no watermarks (test harnesses) may keep the default, which drops it.
+  virtual void emit_watermark(std::int64_t t) { (void)t; }
 };
 
 }  // namespace eddy

@@ -6,6 +6,7 @@
 /// call), which target each record goes to; the per-record loop is inlined in the concrete
 /// partitioner. Owned by the chain's `record_writer`, called only from the subtask's actor.
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -60,25 +61,36 @@ class edge_output {
 
   [[nodiscard]] const edge_binding& binding() const noexcept { return binding_; }
 
+  /// Appends one record (with its timestamp, or none if `ts` is null) to a target's batch.
   template <class R>
-  void add(int target, R&& record) {
-    auto& buf = buffer(target);
+  void add(int target, R&& record, const std::int64_t* ts = nullptr) {
+    auto& buf = buffer(target, ts != nullptr);
     buf.records.push_back(std::forward<R>(record));
+    if (ts) buf.timestamps.push_back(*ts);
     if (buf.records.size() >= binding_.batch_size) emit(target);
   }
 
-  /// Appends a whole vector to one target; swaps it in (no per-record move) when the target's
-  /// buffer is empty.
-  void add_all(int target, std::vector<T>& records, bool may_move) {
-    auto& buf = buffer(target);
+  /// Appends a whole vector (and its timestamps, empty if none) to one target; swaps them in
+  /// (no per-record move) when the target's buffer is empty.
+  void add_all(int target, std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move) {
+    const bool timed = !ts.empty();
+    auto& buf = buffer(target, timed);
     if (may_move && buf.records.empty()) {
       buf.records.swap(records);
-    } else if (may_move) {
-      for (auto& r : records) buf.records.push_back(std::move(r));
+      buf.timestamps.swap(ts);
     } else {
-      buf.records.insert(buf.records.end(), records.begin(), records.end());
+      if (may_move) {
+        for (auto& r : records) buf.records.push_back(std::move(r));
+      } else {
+        buf.records.insert(buf.records.end(), records.begin(), records.end());
+      }
+      buf.timestamps.insert(buf.timestamps.end(), ts.begin(), ts.end());
     }
     if (buf.records.size() >= binding_.batch_size) emit(target);
+  }
+  void add_all(int target, std::vector<T>& records, bool may_move) {
+    std::vector<std::int64_t> none;
+    add_all(target, records, none, may_move);
   }
 
   /// Sends every non-empty buffer.
@@ -94,11 +106,15 @@ class edge_output {
   }
 
  private:
-  batch<T>& buffer(int target) {
+  /// The target's filling batch. A batch holds either timestamped records or untimed ones: a
+  /// record of the other kind first sends the partial batch.
+  batch<T>& buffer(int target, bool timed) {
     auto& b = buffers_[target];
+    if (b && !b->records.empty() && b->timestamps.empty() == timed) emit(target);
     if (!b) {
       b = std::make_unique<batch<T>>();
       b->records.reserve(binding_.batch_size);
+      if (timed) b->timestamps.reserve(binding_.batch_size);
     }
     return *b;
   }
@@ -125,15 +141,23 @@ class partitioner_base {
 template <class T>
 class partitioner : public partitioner_base {
  public:
-  /// Routes a batch; may move from `records` when `may_move`.
-  virtual void route(std::vector<T>& records, bool may_move, edge_output<T>& out) = 0;
+  /// Routes a batch and its timestamps (empty if none); may move from both when `may_move`.
+  virtual void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+                     edge_output<T>& out) = 0;
+  /// Routes a batch without timestamps.
+  void route(std::vector<T>& records, bool may_move, edge_output<T>& out) {
+    std::vector<std::int64_t> none;
+    route(records, none, may_move, out);
+  }
 };
 
 template <class T>
 class forward_partitioner final : public partitioner<T> {
  public:
-  void route(std::vector<T>& records, bool may_move, edge_output<T>& out) override {
-    out.add_all(out.binding().own_index, records, may_move);
+  using partitioner<T>::route;
+  void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+             edge_output<T>& out) override {
+    out.add_all(out.binding().own_index, records, ts, may_move);
   }
 };
 
@@ -141,8 +165,10 @@ class forward_partitioner final : public partitioner<T> {
 template <class T>
 class broadcast_partitioner final : public partitioner<T> {
  public:
-  void route(std::vector<T>& records, bool may_move, edge_output<T>& out) override {
-    out.add_all(0, records, may_move);
+  using partitioner<T>::route;
+  void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+             edge_output<T>& out) override {
+    out.add_all(0, records, ts, may_move);
   }
 };
 
@@ -150,17 +176,21 @@ class broadcast_partitioner final : public partitioner<T> {
 template <class T>
 class rebalance_partitioner final : public partitioner<T> {
  public:
-  void route(std::vector<T>& records, bool may_move, edge_output<T>& out) override {
+  using partitioner<T>::route;
+  void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+             edge_output<T>& out) override {
     const int n = out.binding().targets;
     if (!started_) {
       next_ = out.binding().own_index % n;
       started_ = true;
     }
-    for (auto& r : records) {
+    const bool timed = !ts.empty();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::int64_t* t = timed ? &ts[i] : nullptr;
       if (may_move)
-        out.add(next_, std::move(r));
+        out.add(next_, std::move(records[i]), t);
       else
-        out.add(next_, r);
+        out.add(next_, records[i], t);
       if (++next_ == n) next_ = 0;
     }
   }
@@ -177,18 +207,23 @@ template <class T, class KeyFn>
 class hash_partitioner final : public partitioner<T> {
  public:
   explicit hash_partitioner(KeyFn fn) : key_fn_(std::move(fn)) {}
-  void route(std::vector<T>& records, bool may_move, edge_output<T>& out) override {
+  using partitioner<T>::route;
+  void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+             edge_output<T>& out) override {
     const auto& b = out.binding();
     const int n = b.targets;
     const int maxp = b.max_parallelism;
+    const bool timed = !ts.empty();
     try {
-      for (auto& r : records) {
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        auto& r = records[i];
         const int kg = key_group_of(key_hash(key_fn_(static_cast<const T&>(r))), maxp);
         const int t = subtask_of_key_group(kg, maxp, n);
+        const std::int64_t* tp = timed ? &ts[i] : nullptr;
         if (may_move)
-          out.add(t, std::move(r));
+          out.add(t, std::move(r), tp);
         else
-          out.add(t, r);
+          out.add(t, r, tp);
       }
     } catch (const operator_error&) {
       throw;

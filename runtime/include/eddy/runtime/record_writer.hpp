@@ -2,6 +2,7 @@
 /// The last element of a chain that has downstream channels: partitions records into per-target
 /// batches and hands full batches to the subtask's `output_port`. Owned by the chain, called only
 /// from the subtask's actor.
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -20,7 +21,7 @@ class writer_control {
 };
 
 template <class T>
-class record_writer final : public input_op<T>, public writer_control {
+class record_writer final : public timed_input_op<T>, public writer_control {
  public:
   struct edge {
     std::unique_ptr<partitioner<T>> part;
@@ -28,14 +29,23 @@ class record_writer final : public input_op<T>, public writer_control {
   };
 
   void add_edge(std::unique_ptr<partitioner<T>> p, const edge_binding& b, output_port* port) {
+    port_ = port;
     edges_.push_back(edge{std::move(p), edge_output<T>(b, port)});
   }
 
-  void process(std::vector<T>& records) override {
+  using timed_input_op<T>::process;
+  void process(std::vector<T>& records, std::vector<std::int64_t>& ts) override {
     this->counters_.records_in += records.size();
     this->counters_.records_out += records.size() * edges_.size();
     const std::size_t n = edges_.size();
-    for (std::size_t i = 0; i < n; ++i) edges_[i].part->route(records, i + 1 == n, edges_[i].out);
+    for (std::size_t i = 0; i < n; ++i)
+      edges_[i].part->route(records, ts, i + 1 == n, edges_[i].out);
+  }
+
+  /// Watermarks pass every batch before them: flush, then send on every output channel.
+  void on_watermark(std::int64_t watermark) override {
+    flush();
+    if (!edges_.empty()) port_->emit_watermark(watermark);
   }
 
   void finish() override { flush(); }
@@ -52,6 +62,7 @@ class record_writer final : public input_op<T>, public writer_control {
 
  private:
   std::vector<edge> edges_;
+  output_port* port_ = nullptr;
 };
 
 }  // namespace eddy

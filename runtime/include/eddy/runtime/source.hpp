@@ -27,7 +27,7 @@ class source_base : public operator_base {
 template <class T>
 class source_op : public source_base {
  public:
-  explicit source_op(input_op<T>* next) : next_(next) {}
+  explicit source_op(input_op<T>* next) : next_(next) { this->downstream_ = next; }
   void finish() override { next_->finish(); }
 
  protected:
