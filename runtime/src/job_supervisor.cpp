@@ -50,6 +50,7 @@ void complete(supervisor_actor* self) {
     if (auto it = st.op_counters.find(n.id); it != st.op_counters.end()) {
       m.records_in = it->second.records_in;
       m.records_out = it->second.records_out;
+      m.late_records = it->second.late_records;
     }
     r.operators.push_back(std::move(m));
   }
@@ -91,6 +92,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
           auto& acc = self->state.op_counters[node];
           acc.records_in += c.records_in;
           acc.records_out += c.records_out;
+          acc.late_records += c.late_records;
         }
       },
       [=](failed_atom, int, const std::string& msg) {

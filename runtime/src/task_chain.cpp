@@ -16,6 +16,7 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   tc->info.max_parallelism = job.config.max_parallelism;
   tc->info.batch_size = job.config.batch_size;
   tc->info.mode = job.config.mode;
+  tc->info.auto_watermark_interval = job.config.auto_watermark_interval;
 
   std::vector<std::unique_ptr<operator_base>> rev;  // built tail first
   std::vector<int> rev_nodes;

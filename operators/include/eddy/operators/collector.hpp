@@ -52,6 +52,11 @@ struct collector_value<collector<T>&> {
   using type = T;
 };
 
+/// The Out of a window function `void(key, window, input, collector<Out>&)`.
+template <class F>
+using window_fn_output_t =
+    typename collector_value<std::tuple_element_t<3, typename callable_args<F>::type>>::type;
+
 /// The Out of a function `void(In, collector<Out>&)`.
 template <class F>
 using flat_map_output_t =

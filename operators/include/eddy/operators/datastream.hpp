@@ -21,12 +21,16 @@
 #include "eddy/operators/sources.hpp"
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/operators/to_text.hpp"
+#include "eddy/operators/watermark_strategy.hpp"
+#include "eddy/operators/windows.hpp"
 #include "eddy/runtime/record_writer.hpp"
 
 namespace eddy {
 
 template <class T, class KeyFn>
 class KeyedStream;
+template <class T, class KeyFn, class Assigner>
+class WindowedStream;
 
 namespace detail {
 
@@ -164,6 +168,18 @@ class DataStream {
   template <class KeyFn>
   KeyedStream<T, KeyFn> key_by(KeyFn key_fn) const {
     return KeyedStream<T, KeyFn>(env_, node_, std::move(key_fn));
+  }
+  /// Gives every record an event-time timestamp and emits watermarks (see
+  /// watermark_strategy.hpp). The strategy needs a timestamp assigner.
+  template <class F>
+  DataStream<T> assign_timestamps_and_watermarks(const WatermarkStrategy<T, F>& strategy) {
+    static_assert(!std::is_same_v<F, std::nullptr_t>,
+                  "eddy: give the strategy a timestamp assigner: .with_timestamp_assigner(fn)");
+    auto fn = strategy.timestamp_assigner();
+    auto delay = strategy.out_of_orderness();
+    return add_op<T>("timestamps", [fn, delay](operator_base* next) {
+      return std::make_unique<timestamp_assigner_op<T, F>>(fn, delay, detail::as_input<T>(next));
+    });
   }
   /// Merges this stream with others of the same type.
   template <class... More>
@@ -368,6 +384,13 @@ class KeyedStream {
         "max");
   }
 
+  /// Groups each key's records into windows (see windows.hpp): TumblingEventTimeWindows::of(size),
+  /// SlidingEventTimeWindows::of(size, slide). Needs timestamps and watermarks upstream.
+  template <class Assigner>
+  WindowedStream<T, KeyFn, Assigner> window(Assigner assigner) const {
+    return WindowedStream<T, KeyFn, Assigner>(env_, node_, key_fn_, std::move(assigner));
+  }
+
   [[nodiscard]] const KeyFn& key_selector() const noexcept { return key_fn_; }
   [[nodiscard]] int node_id() const noexcept { return node_; }
 
@@ -386,6 +409,78 @@ class KeyedStream {
   StreamEnvironment* env_;
   int node_;
   KeyFn key_fn_;
+};
+
+/// A keyed stream grouped into windows (Flink's WindowedStream).
+template <class T, class KeyFn, class Assigner>
+class WindowedStream {
+ public:
+  using key_type = std::decay_t<std::invoke_result_t<KeyFn&, const T&>>;
+
+  WindowedStream(StreamEnvironment* env, int node, KeyFn key_fn, Assigner assigner)
+      : env_(env), node_(node), key_fn_(std::move(key_fn)), assigner_(std::move(assigner)) {}
+
+  /// Keeps each window's state this much longer after it fired; late records within it fire the
+  /// window again with the updated result. Later records are counted as late.
+  WindowedStream allowed_lateness(std::chrono::milliseconds lateness) const {
+    if (lateness.count() < 0) throw std::invalid_argument("allowed lateness must not be negative");
+    WindowedStream w = *this;
+    w.lateness_ = lateness.count();
+    return w;
+  }
+
+  /// fn(const T&, const T&) -> T over each window's records (associative).
+  template <class F>
+  DataStream<T> reduce(F fn) {
+    return add<reduce_window_fn<T, F>>("window reduce", reduce_window_fn<T, F>{fn});
+  }
+  /// agg.create_accumulator(), agg.add(ACC&, const T&), agg.get_result(const ACC&) -> R.
+  template <class Agg>
+  auto aggregate(Agg agg) {
+    using W = aggregate_window_fn<T, Agg>;
+    return add<W>("window aggregate", W{agg});
+  }
+  /// As aggregate(agg), then fn(key, window, result, collector<Out>&) with the window's metadata.
+  template <class Agg, class F>
+  auto aggregate(Agg agg, F fn) {
+    using Out = detail::window_fn_output_t<F>;
+    using W = aggregate_process_window_fn<T, Agg, Out, F>;
+    return add<W>("window aggregate", W{agg, fn});
+  }
+  /// fn(key, window, const std::vector<T>& records, collector<Out>&) over the whole window.
+  template <class F>
+  auto process(F fn) {
+    using Out = detail::window_fn_output_t<F>;
+    using W = process_window_fn<T, Out, F>;
+    return add<W>("window process", W{fn});
+  }
+
+ private:
+  template <class W>
+  DataStream<typename W::output> add(std::string name, W win_fn) {
+    using Out = typename W::output;
+    using op_type = window_op<T, key_type, KeyFn, Assigner, W>;
+    KeyFn kf = key_fn_;
+    Assigner asg = assigner_;
+    std::int64_t lateness = lateness_;
+    return DataStream<T>(env_, node_)
+        .template add_op<Out>(
+            std::move(name),
+            [kf, asg, win_fn, lateness](operator_base* next) {
+              return std::make_unique<op_type>(kf, asg, win_fn, lateness,
+                                               detail::as_input<Out>(next));
+            },
+            partition_kind::hash,
+            [kf](job_graph& g, int from, int to) {
+              detail::connect<T>(g, from, to, partition_kind::hash, kf);
+            });
+  }
+
+  StreamEnvironment* env_;
+  int node_;
+  KeyFn key_fn_;
+  Assigner assigner_;
+  std::int64_t lateness_ = 0;
 };
 
 // ---- StreamEnvironment template members ----

@@ -57,6 +57,7 @@ struct operator_metrics {
   int parallelism = 1;
   std::uint64_t records_in = 0;
   std::uint64_t records_out = 0;
+  std::uint64_t late_records = 0;  ///< records too late for their event-time window
 };
 
 struct job_result {

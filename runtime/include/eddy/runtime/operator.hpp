@@ -53,6 +53,7 @@ inline constexpr std::int64_t min_watermark = std::numeric_limits<std::int64_t>:
 struct operator_counters {
   std::uint64_t records_in = 0;
   std::uint64_t records_out = 0;
+  std::uint64_t late_records = 0;  ///< event-time records too late for their window
 };
 
 class operator_base {

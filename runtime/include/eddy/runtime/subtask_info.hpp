@@ -1,5 +1,6 @@
 #pragma once
 /// What an operator instance knows about where it runs. Passed to factories and `open()`.
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -14,7 +15,8 @@ struct subtask_info {
   int parallelism = 1;        ///< number of subtasks of this operator
   int max_parallelism = 128;  ///< number of key groups
   std::size_t batch_size = 1024;
-  runtime_mode mode = runtime_mode::streaming;  ///< the job's runtime mode
+  runtime_mode mode = runtime_mode::streaming;             ///< the job's runtime mode
+  std::chrono::milliseconds auto_watermark_interval{200};  ///< periodic watermark interval
 };
 
 }  // namespace eddy

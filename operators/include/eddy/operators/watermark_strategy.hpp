@@ -1,0 +1,123 @@
+#pragma once
+/// Timestamps and watermarks (Flink's WatermarkStrategy and assignTimestampsAndWatermarks).
+///
+/// `assign_timestamps_and_watermarks(strategy)` gives every record the event-time timestamp
+/// (milliseconds) its timestamp assigner returns and emits watermarks: with bounded
+/// out-of-orderness d, watermark = (largest timestamp seen) - d - 1, so records up to d late are
+/// still on time; monotonous timestamps are the case d = 0. Watermarks are emitted periodically
+/// (the job's auto-watermark interval, 200 ms by default) and whenever a batch advanced them past
+/// that interval; at the end of a bounded input the watermark becomes max_watermark, so every
+/// event-time window fires. Watermarks arriving from upstream are replaced by the new ones (the
+/// end-of-input watermark passes).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "eddy/runtime/operator.hpp"
+
+namespace eddy {
+
+template <class T, class TsFn = std::nullptr_t>
+class WatermarkStrategy {
+ public:
+  /// Timestamps never decrease: watermark = largest timestamp - 1.
+  static WatermarkStrategy for_monotonous_timestamps() { return WatermarkStrategy{}; }
+  /// Records may arrive up to `max_out_of_orderness` late.
+  static WatermarkStrategy for_bounded_out_of_orderness(
+      std::chrono::milliseconds max_out_of_orderness) {
+    WatermarkStrategy s;
+    s.out_of_orderness_ = max_out_of_orderness;
+    return s;
+  }
+  /// fn(const T&) -> timestamp in milliseconds.
+  template <class F>
+  WatermarkStrategy<T, F> with_timestamp_assigner(F fn) const {
+    WatermarkStrategy<T, F> s(fn);
+    s.out_of_orderness_ = out_of_orderness_;
+    return s;
+  }
+
+  [[nodiscard]] std::chrono::milliseconds out_of_orderness() const { return out_of_orderness_; }
+  [[nodiscard]] const TsFn& timestamp_assigner() const { return ts_fn_; }
+
+  WatermarkStrategy() = default;
+  explicit WatermarkStrategy(TsFn fn) : ts_fn_(std::move(fn)) {}
+
+ private:
+  template <class, class>
+  friend class WatermarkStrategy;
+  std::chrono::milliseconds out_of_orderness_{0};
+  TsFn ts_fn_{};
+};
+
+/// Assigns timestamps with `TsFn` and generates bounded-out-of-orderness watermarks.
+template <class T, class TsFn>
+class timestamp_assigner_op final : public timed_input_op<T> {
+ public:
+  timestamp_assigner_op(TsFn fn, std::chrono::milliseconds out_of_orderness, input_op<T>* next)
+      : fn_(std::move(fn)), delay_(out_of_orderness.count()), next_(next) {
+    this->downstream_ = next;
+  }
+
+  void open(const subtask_info& info) override {
+    input_op<T>::open(info);
+    interval_ = info.auto_watermark_interval;
+  }
+
+  using timed_input_op<T>::process;
+  void process(std::vector<T>& records, std::vector<std::int64_t>& ts) override {
+    const std::size_t n = records.size();
+    this->counters_.records_in += n;
+    this->counters_.records_out += n;
+    this->guarded([&] {
+      ts.resize(n);
+      std::int64_t hi = max_ts_;
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t t = static_cast<std::int64_t>(fn_(static_cast<const T&>(records[i])));
+        ts[i] = t;
+        hi = std::max(hi, t);
+      }
+      max_ts_ = hi;
+      next_->process(records, ts);
+    });
+    if (++batches_since_check_ >= 16) {  // look at the clock every few batches only
+      batches_since_check_ = 0;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_emit_ >= interval_) emit(now);
+    }
+  }
+
+  void on_watermark(std::int64_t watermark) override {
+    if (watermark == max_watermark) next_->on_watermark(watermark);  // end of input
+  }
+  [[nodiscard]] bool wants_ticks() const override { return true; }
+  void on_tick(std::chrono::steady_clock::time_point now) override { emit(now); }
+  void finish() override { next_->finish(); }
+
+  /// The watermark this operator would emit now.
+  [[nodiscard]] std::int64_t current_watermark() const noexcept {
+    return max_ts_ == min_watermark ? min_watermark : max_ts_ - delay_ - 1;
+  }
+
+ private:
+  void emit(std::chrono::steady_clock::time_point now) {
+    last_emit_ = now;
+    const std::int64_t wm = current_watermark();
+    if (wm > emitted_) {
+      emitted_ = wm;
+      next_->on_watermark(wm);
+    }
+  }
+
+  TsFn fn_;
+  std::int64_t delay_;
+  std::chrono::milliseconds interval_{200};
+  input_op<T>* next_;
+  std::int64_t max_ts_ = min_watermark;
+  std::int64_t emitted_ = min_watermark;
+  std::chrono::steady_clock::time_point last_emit_{};
+  int batches_since_check_ = 0;
+};
+
+}  // namespace eddy

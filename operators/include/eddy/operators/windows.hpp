@@ -1,0 +1,267 @@
+#pragma once
+/// Event-time windows on keyed streams: assigners, the window value, and the window operator.
+///
+/// A window assigner maps a record's timestamp to the windows it belongs to. A window
+/// [start, end) fires once the watermark reaches end - 1 (its max_timestamp()); its results carry
+/// that timestamp. With allowed lateness L the window's state is kept until the watermark reaches
+/// end - 1 + L, and each record arriving in that time fires the window again with the updated
+/// result (Flink's late firing). Records for windows already past their lateness are late: they
+/// are counted in the operator's `late_records` (a late-data side output comes with side
+/// outputs). State is per subtask: for each window end, a hash map from key to accumulator.
+#include <absl/container/flat_hash_map.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "eddy/operators/collector.hpp"
+#include "eddy/operators/keyed_reduce_op.hpp"
+#include "eddy/runtime/operator.hpp"
+
+namespace eddy {
+
+/// A time window [start, end) in milliseconds.
+struct time_window {
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  [[nodiscard]] std::int64_t max_timestamp() const noexcept { return end - 1; }
+  friend bool operator==(const time_window&, const time_window&) = default;
+};
+
+namespace detail {
+/// Start of the window of size `size` (aligned to `offset`) containing `ts`.
+inline std::int64_t window_start(std::int64_t ts, std::int64_t offset, std::int64_t size) {
+  std::int64_t r = (ts - offset) % size;
+  if (r < 0) r += size;
+  return ts - r;
+}
+}  // namespace detail
+
+/// Fixed-size, non-overlapping windows aligned to the epoch (plus an optional offset).
+struct TumblingEventTimeWindows {
+  std::int64_t size;
+  std::int64_t offset = 0;
+  static TumblingEventTimeWindows of(
+      std::chrono::milliseconds size,
+      std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
+    if (size.count() <= 0) throw std::invalid_argument("tumbling window size must be positive");
+    return {size.count(), offset.count() % size.count()};
+  }
+  /// Calls fn(window) for the window containing ts.
+  template <class Fn>
+  void assign(std::int64_t ts, Fn&& fn) const {
+    const std::int64_t start = detail::window_start(ts, offset, size);
+    fn(time_window{start, start + size});
+  }
+  [[nodiscard]] std::int64_t window_size() const noexcept { return size; }
+};
+
+/// Windows of `size` starting every `slide` (a record belongs to size / slide windows).
+struct SlidingEventTimeWindows {
+  std::int64_t size;
+  std::int64_t slide;
+  std::int64_t offset = 0;
+  static SlidingEventTimeWindows of(
+      std::chrono::milliseconds size, std::chrono::milliseconds slide,
+      std::chrono::milliseconds offset = std::chrono::milliseconds(0)) {
+    if (size.count() <= 0 || slide.count() <= 0)
+      throw std::invalid_argument("sliding window size and slide must be positive");
+    return {size.count(), slide.count(), offset.count() % slide.count()};
+  }
+  template <class Fn>
+  void assign(std::int64_t ts, Fn&& fn) const {
+    const std::int64_t last_start = detail::window_start(ts, offset, slide);
+    for (std::int64_t start = last_start; start > ts - size; start -= slide)
+      fn(time_window{start, start + size});
+  }
+  [[nodiscard]] std::int64_t window_size() const noexcept { return size; }
+};
+
+// ---- window functions: how records are accumulated and what a firing emits ----
+
+/// reduce(fn): keeps one reduced value; emits it.
+template <class T, class F>
+struct reduce_window_fn {
+  using accumulator = std::optional<T>;
+  using output = T;
+  F fn;
+  accumulator create() const { return std::nullopt; }
+  void add(accumulator& acc, const T& v) const { acc = acc ? fn(*acc, v) : v; }
+  template <class K>
+  void emit(const K&, const time_window&, const accumulator& acc, collector<T>& out) const {
+    if (acc) out.collect(*acc);
+  }
+};
+
+/// aggregate(agg): agg.create_accumulator(), agg.add(acc&, value), agg.get_result(acc).
+template <class T, class Agg>
+struct aggregate_window_fn {
+  using accumulator = std::decay_t<decltype(std::declval<const Agg&>().create_accumulator())>;
+  using output = std::decay_t<decltype(std::declval<const Agg&>().get_result(
+      std::declval<const accumulator&>()))>;
+  Agg agg;
+  accumulator create() const { return agg.create_accumulator(); }
+  void add(accumulator& acc, const T& v) const { agg.add(acc, v); }
+  template <class K>
+  void emit(const K&, const time_window&, const accumulator& acc, collector<output>& out) const {
+    out.collect(agg.get_result(acc));
+  }
+};
+
+/// aggregate(agg, fn): the aggregate's result handed to fn(key, window, result, out).
+template <class T, class Agg, class Out, class WinFn>
+struct aggregate_process_window_fn {
+  using accumulator = typename aggregate_window_fn<T, Agg>::accumulator;
+  using output = Out;
+  Agg agg;
+  WinFn fn;
+  accumulator create() const { return agg.create_accumulator(); }
+  void add(accumulator& acc, const T& v) const { agg.add(acc, v); }
+  template <class K>
+  void emit(const K& key, const time_window& w, const accumulator& acc, collector<Out>& out) const {
+    fn(key, w, agg.get_result(acc), out);
+  }
+};
+
+/// process(fn): buffers the window's records; fn(key, window, const std::vector<T>&, out).
+template <class T, class Out, class WinFn>
+struct process_window_fn {
+  using accumulator = std::vector<T>;
+  using output = Out;
+  WinFn fn;
+  accumulator create() const { return {}; }
+  void add(accumulator& acc, const T& v) const { acc.push_back(v); }
+  template <class K>
+  void emit(const K& key, const time_window& w, const accumulator& acc, collector<Out>& out) const {
+    fn(key, w, static_cast<const std::vector<T>&>(acc), out);
+  }
+};
+
+/// The keyed event-time window operator.
+template <class T, class K, class KeyFn, class Assigner, class WinFn>
+class window_op final : public timed_input_op<T> {
+ public:
+  using Out = typename WinFn::output;
+  using Acc = typename WinFn::accumulator;
+
+  window_op(KeyFn key_fn, Assigner assigner, WinFn win_fn, std::int64_t allowed_lateness,
+            input_op<Out>* next)
+      : key_fn_(std::move(key_fn)),
+        assigner_(std::move(assigner)),
+        win_fn_(std::move(win_fn)),
+        lateness_(allowed_lateness),
+        next_(next) {
+    this->downstream_ = next;
+  }
+
+  using timed_input_op<T>::process;
+  void process(std::vector<T>& records, std::vector<std::int64_t>& ts) override {
+    this->counters_.records_in += records.size();
+    this->guarded([&] {
+      if (ts.empty() && !records.empty())
+        throw std::runtime_error(
+            "records have no event-time timestamps: call assign_timestamps_and_watermarks() "
+            "before an event-time window");
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const T& r = records[i];
+        const std::int64_t t = ts[i];
+        bool assigned = false;
+        assigner_.assign(t, [&](const time_window& w) {
+          if (w.max_timestamp() + lateness_ <= watermark_ && watermark_ != min_watermark) return;
+          assigned = true;
+          auto& keys = window_keys(w.end);
+          auto [it, inserted] = keys.try_emplace(key_fn_(r), Acc{});
+          if (inserted) it->second = win_fn_.create();
+          win_fn_.add(it->second, r);
+          // A window that already fired fires again for each late record (Flink's late firing).
+          if (w.max_timestamp() <= watermark_) emit(it->first, w, it->second);
+        });
+        if (!assigned) ++this->counters_.late_records;
+      }
+      pass();
+    });
+  }
+
+  void on_watermark(std::int64_t wm) override {
+    this->guarded([&] {
+      watermark_ = wm;
+      while (!windows_.empty()) {
+        auto it = windows_.begin();
+        const std::int64_t end = it->first;
+        const time_window w{end - assigner_.window_size(), end};
+        if (w.max_timestamp() > wm) break;
+        if (it->second.fired_up_to < end) {
+          for (auto& [key, acc] : it->second.keys) emit(key, w, acc);
+          it->second.fired_up_to = end;
+        }
+        if (w.max_timestamp() + lateness_ <= wm || wm == max_watermark) {
+          if (cached_end_ == end) cached_ = nullptr;
+          windows_.erase(it);
+        } else {
+          break;  // kept for late firings; later windows fire on later watermarks
+        }
+      }
+      // Windows kept for lateness whose successors are due: fire those too.
+      for (auto& [end, win] : windows_) {
+        if (end - 1 > wm) break;
+        if (win.fired_up_to < end) {
+          const time_window w{end - assigner_.window_size(), end};
+          for (auto& [key, acc] : win.keys) emit(key, w, acc);
+          win.fired_up_to = end;
+        }
+      }
+      pass();
+    });
+    next_->on_watermark(wm);
+  }
+
+  void finish() override {
+    pass();
+    next_->finish();
+  }
+
+ private:
+  struct window_state {
+    absl::flat_hash_map<K, Acc, state_key_hash<K>> keys;
+    std::int64_t fired_up_to = min_watermark;  // == end once fired
+  };
+
+  absl::flat_hash_map<K, Acc, state_key_hash<K>>& window_keys(std::int64_t end) {
+    if (cached_ && cached_end_ == end) return cached_->keys;
+    auto& ws = windows_[end];
+    cached_ = &ws;
+    cached_end_ = end;
+    return ws.keys;
+  }
+
+  void emit(const K& key, const time_window& w, const Acc& acc) {
+    collector<Out> c(out_);
+    win_fn_.emit(key, w, acc, c);
+    out_ts_.resize(out_.size(), w.max_timestamp());
+    if (out_.size() >= this->info_.batch_size) pass();
+  }
+
+  void pass() {
+    if (out_.empty()) return;
+    this->counters_.records_out += out_.size();
+    next_->process(out_, out_ts_);
+    out_.clear();
+    out_ts_.clear();
+  }
+
+  KeyFn key_fn_;
+  Assigner assigner_;
+  WinFn win_fn_;
+  std::int64_t lateness_;
+  input_op<Out>* next_;
+  std::map<std::int64_t, window_state> windows_;  // by window end
+  window_state* cached_ = nullptr;
+  std::int64_t cached_end_ = 0;
+  std::int64_t watermark_ = min_watermark;
+  std::vector<Out> out_;
+  std::vector<std::int64_t> out_ts_;
+};
+
+}  // namespace eddy
