@@ -64,10 +64,13 @@ class edge_output {
   /// Appends one record (with its timestamp, or none if `ts` is null) to a target's batch.
   template <class R>
   void add(int target, R&& record, const std::int64_t* ts = nullptr) {
-    auto& buf = buffer(target, ts != nullptr);
-    buf.records.push_back(std::forward<R>(record));
-    if (ts) buf.timestamps.push_back(*ts);
-    if (buf.records.size() >= binding_.batch_size) emit(target);
+    batch<T>* buf = buffers_[target].get();
+    // Fast path: the target's batch exists and holds records of the same kind (timed or not).
+    if (!buf || (buf->timestamps.empty() == (ts != nullptr) && !buf->records.empty()))
+      buf = &buffer(target, ts != nullptr);
+    buf->records.push_back(std::forward<R>(record));
+    if (ts) buf->timestamps.push_back(*ts);
+    if (buf->records.size() >= binding_.batch_size) emit(target);
   }
 
   /// Appends a whole vector (and its timestamps, empty if none) to one target; swaps them in
@@ -108,7 +111,7 @@ class edge_output {
  private:
   /// The target's filling batch. A batch holds either timestamped records or untimed ones: a
   /// record of the other kind first sends the partial batch.
-  batch<T>& buffer(int target, bool timed) {
+  [[gnu::noinline]] batch<T>& buffer(int target, bool timed) {
     auto& b = buffers_[target];
     if (b && !b->records.empty() && b->timestamps.empty() == timed) emit(target);
     if (!b) {
@@ -211,14 +214,13 @@ class hash_partitioner final : public partitioner<T> {
   void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
              edge_output<T>& out) override {
     const auto& b = out.binding();
-    const int n = b.targets;
-    const int maxp = b.max_parallelism;
+    if (table_.empty()) build_table(b);
     const bool timed = !ts.empty();
     try {
       for (std::size_t i = 0; i < records.size(); ++i) {
         auto& r = records[i];
-        const int kg = key_group_of(key_hash(key_fn_(static_cast<const T&>(r))), maxp);
-        const int t = subtask_of_key_group(kg, maxp, n);
+        const std::uint64_t h = key_hash(key_fn_(static_cast<const T&>(r)));
+        const int t = table_[mask_ ? (h & mask_) : (h % table_.size())];
         const std::int64_t* tp = timed ? &ts[i] : nullptr;
         if (may_move)
           out.add(t, std::move(r), tp);
@@ -238,7 +240,17 @@ class hash_partitioner final : public partitioner<T> {
   }
 
  private:
+  /// Key group -> target subtask, so routing a record costs no division.
+  void build_table(const edge_binding& b) {
+    const int maxp = b.max_parallelism;
+    table_.resize(static_cast<std::size_t>(maxp));
+    for (int kg = 0; kg < maxp; ++kg) table_[kg] = subtask_of_key_group(kg, maxp, b.targets);
+    mask_ = (maxp & (maxp - 1)) == 0 ? static_cast<std::uint64_t>(maxp - 1) : 0;
+  }
+
   KeyFn key_fn_;
+  std::vector<int> table_;
+  std::uint64_t mask_ = 0;  // maxp - 1 when maxp is a power of two
 };
 
 }  // namespace eddy
