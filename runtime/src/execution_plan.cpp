@@ -69,7 +69,7 @@ expected<execution_plan> execution_plan::compile(const job_graph& g, const execu
     const auto& e = edges[b.in_edges[0]];
     const auto& a = nodes[e.from];
     if (!a.chaining || a.out_edges.size() != 1 || a.kind == node_kind::sink) return -1;
-    if (p.edge_kind_[e.id] != partition_kind::forward) return -1;
+    if (p.edge_kind_[e.id] != partition_kind::forward || !e.side_tag.empty()) return -1;
     return a.id;
   };
   // Nodes are created in topological order by the API (an operator is added after its inputs).

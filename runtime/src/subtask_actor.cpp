@@ -89,7 +89,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         [=](flush_atom) {
           flush_scheduled_ = false;
           guarded([&] {
-            if (chain_ && chain_->writer && !finishing_) chain_->writer->flush();
+            if (chain_ && !finishing_) chain_->flush_all();
           });
         },
     };
@@ -120,6 +120,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void emit_watermark(std::int64_t t) override {
+    chain_->flush_all();  // side outputs' batches go before the watermark too
     for (auto& ch : outs_) {
       if (ch.pending.empty())
         send(ch.to, watermark_atom::value, ch.remote, t);
@@ -256,7 +257,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void after_processing() {
-    if (!flush_scheduled_ && chain_->writer && !finishing_ && chain_->writer->has_partial()) {
+    if (!flush_scheduled_ && !chain_->writers.empty() && !finishing_ && chain_->has_partial()) {
       flush_scheduled_ = true;
       delayed_send(this, job_->config.flush_interval, flush_atom::value);
     }

@@ -22,6 +22,7 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   std::vector<int> rev_nodes;
   operator_base* next = nullptr;
   const auto& tail = g.node(chain.nodes.back());
+  std::vector<std::pair<std::string, std::unique_ptr<operator_base>>> side;  // tag -> writer
   if (!chain.out_edges.empty()) {
     auto w = tail.make_writer();
     w->set_name(tail.name + " (output)");
@@ -36,9 +37,22 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
       b.target_name = g.node(e.to).name;
       b.max_parallelism = job.config.max_parallelism;
       b.batch_size = job.config.batch_size;
-      e.bind(*w, b, port);
+      if (e.side_tag.empty()) {
+        e.bind(*w, b, port);
+        continue;
+      }
+      auto it =
+          std::find_if(side.begin(), side.end(), [&](auto& s) { return s.first == e.side_tag; });
+      if (it == side.end()) {
+        for (const auto& [tag, make] : tail.side_writers)
+          if (tag == e.side_tag) side.emplace_back(tag, make());
+        it = side.end() - 1;
+        it->second->set_name(tail.name + " (side output " + e.side_tag + ")");
+      }
+      e.bind(*it->second, b, port);
     }
     tc->writer = dynamic_cast<writer_control*>(w.get());
+    tc->writers.push_back(tc->writer);
     next = w.get();
     rev.push_back(std::move(w));
     rev_nodes.push_back(-1);
@@ -54,6 +68,8 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
       op = n.make_operator(next);
     }
     op->set_name(n.name);
+    if (n.id == tail.id)
+      for (auto& [tag, writer] : side) op->set_side_output(tag, writer.get());
     next = op.get();
     rev.push_back(std::move(op));
     rev_nodes.push_back(n.id);
@@ -62,6 +78,12 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   if (head.kind != node_kind::source) tc->input = head.make_input(next);
   std::reverse(rev.begin(), rev.end());
   std::reverse(rev_nodes.begin(), rev_nodes.end());
+  for (auto& [tag, writer] : side) {  // owned after the chain's operators
+    tc->writers.push_back(dynamic_cast<writer_control*>(writer.get()));
+    tc->side_writers.push_back(writer.get());
+    rev.push_back(std::move(writer));
+    rev_nodes.push_back(-1);
+  }
   tc->ops = std::move(rev);
   tc->op_nodes = std::move(rev_nodes);
   return tc;
@@ -83,6 +105,17 @@ void task_chain::open() {
 
 void task_chain::finish() {
   if (!ops.empty()) ops.front()->finish();
+  for (auto* w : side_writers) w->finish();
+}
+
+void task_chain::flush_all() {
+  for (auto* w : writers) w->flush();
+}
+
+bool task_chain::has_partial() const {
+  for (const auto* w : writers)
+    if (w->has_partial()) return true;
+  return false;
 }
 
 }  // namespace eddy::detail

@@ -19,6 +19,8 @@ struct task_chain {
   source_base* source = nullptr;         ///< set for source chains
   std::unique_ptr<input_adapter> input;  ///< set for chains fed by channels
   writer_control* writer = nullptr;      ///< set when the chain has output edges
+  std::vector<writer_control*> writers;  ///< every writer: the main one and side outputs
+  std::vector<operator_base*> side_writers;
   subtask_info info;
 
   /// Builds the chain of subtask `st`; `port` receives the writer's batches. Throws
@@ -27,8 +29,12 @@ struct task_chain {
                                            output_port* port);
   /// Calls open() on every operator (may throw operator_error).
   void open();
-  /// End of all input: finish the head (which finishes the rest of the chain).
+  /// End of all input: finish the head (which finishes the rest of the chain), then the side
+  /// output writers.
   void finish();
+  /// Sends every writer's partially filled batches.
+  void flush_all();
+  [[nodiscard]] bool has_partial() const;
 };
 
 }  // namespace eddy::detail

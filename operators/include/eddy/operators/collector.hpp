@@ -1,12 +1,21 @@
 #pragma once
 /// `collector<T>`: where flat_map and process functions put their output (Flink's Collector).
 /// Only valid during the call it was passed to; not thread-safe.
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace eddy {
+
+/// Names a side output of record type T (Flink's OutputTag). Operators emit to it and
+/// DataStream::get_side_output(tag) reads it.
+template <class T>
+struct output_tag {
+  explicit output_tag(std::string tag_id) : id(std::move(tag_id)) {}
+  std::string id;
+};
 
 template <class T>
 class collector {

@@ -181,6 +181,29 @@ class DataStream {
       return std::make_unique<timestamp_assigner_op<T, F>>(fn, delay, detail::as_input<T>(next));
     });
   }
+  /// The records this stream's operator emitted to side output `tag` (e.g. a window's late data).
+  template <class S>
+  DataStream<S> get_side_output(const output_tag<S>& tag) {
+    auto& g = env_->graph();
+    auto& producer = node();
+    bool known = false;
+    for (const auto& [t, make] : producer.side_writers) known = known || t == tag.id;
+    if (!known)
+      producer.side_writers.emplace_back(
+          tag.id, [] { return std::unique_ptr<operator_base>(new record_writer<S>()); });
+    const int parallelism = producer.parallelism;
+    auto& n = g.add_node(node_kind::transform, "side output " + tag.id);
+    const int id = n.id;
+    n.parallelism = parallelism;
+    n.make_operator = [](operator_base* next) -> std::unique_ptr<operator_base> {
+      return std::make_unique<union_op<S>>(detail::as_input<S>(next));
+    };
+    detail::set_input_type<S>(n);
+    detail::set_output_type<S>(n);
+    detail::connect<S>(g, node_, id, partition_kind::forward);
+    g.edges().back().side_tag = tag.id;
+    return DataStream<S>(env_, id);
+  }
   /// Merges this stream with others of the same type.
   template <class... More>
   DataStream<T> union_with(const More&... others) {
@@ -429,6 +452,14 @@ class WindowedStream {
     return w;
   }
 
+  /// Sends records too late for their windows to side output `tag` (read it with
+  /// get_side_output(tag) on the window's result stream) instead of only counting them.
+  WindowedStream side_output_late_data(const output_tag<T>& tag) const {
+    WindowedStream w = *this;
+    w.late_tag_ = tag.id;
+    return w;
+  }
+
   /// fn(const T&, const T&) -> T over each window's records (associative).
   template <class F>
   DataStream<T> reduce(F fn) {
@@ -463,11 +494,12 @@ class WindowedStream {
     KeyFn kf = key_fn_;
     Assigner asg = assigner_;
     std::int64_t lateness = lateness_;
+    std::string late_tag = late_tag_;
     return DataStream<T>(env_, node_)
         .template add_op<Out>(
             std::move(name),
-            [kf, asg, win_fn, lateness](operator_base* next) {
-              return std::make_unique<op_type>(kf, asg, win_fn, lateness,
+            [kf, asg, win_fn, lateness, late_tag](operator_base* next) {
+              return std::make_unique<op_type>(kf, asg, win_fn, lateness, late_tag,
                                                detail::as_input<Out>(next));
             },
             partition_kind::hash,
@@ -481,6 +513,7 @@ class WindowedStream {
   KeyFn key_fn_;
   Assigner assigner_;
   std::int64_t lateness_ = 0;
+  std::string late_tag_;
 };
 
 // ---- StreamEnvironment template members ----

@@ -6,14 +6,16 @@
 /// that timestamp. With allowed lateness L the window's state is kept until the watermark reaches
 /// end - 1 + L, and each record arriving in that time fires the window again with the updated
 /// result (Flink's late firing). Records for windows already past their lateness are late: they
-/// are counted in the operator's `late_records` (a late-data side output comes with side
-/// outputs). State is per subtask: for each window end, a hash map from key to accumulator.
+/// are counted in the operator's `late_records` and, with side_output_late_data(tag), sent to
+/// that side output. State is per subtask: for each window end, a hash map from key to
+/// accumulator.
 #include <absl/container/flat_hash_map.h>
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
@@ -147,13 +149,25 @@ class window_op final : public timed_input_op<T> {
   using Acc = typename WinFn::accumulator;
 
   window_op(KeyFn key_fn, Assigner assigner, WinFn win_fn, std::int64_t allowed_lateness,
-            input_op<Out>* next)
+            std::string late_tag, input_op<Out>* next)
       : key_fn_(std::move(key_fn)),
         assigner_(std::move(assigner)),
         win_fn_(std::move(win_fn)),
         lateness_(allowed_lateness),
+        late_tag_(std::move(late_tag)),
         next_(next) {
     this->downstream_ = next;
+  }
+
+  /// Without a late-data side output (late records are only counted).
+  window_op(KeyFn key_fn, Assigner assigner, WinFn win_fn, std::int64_t allowed_lateness,
+            input_op<Out>* next)
+      : window_op(std::move(key_fn), std::move(assigner), std::move(win_fn), allowed_lateness,
+                  std::string(), next) {}
+
+  void open(const subtask_info& info) override {
+    input_op<T>::open(info);
+    if (!late_tag_.empty()) late_out_ = dynamic_cast<input_op<T>*>(this->side_output(late_tag_));
   }
 
   using timed_input_op<T>::process;
@@ -178,9 +192,20 @@ class window_op final : public timed_input_op<T> {
           // A window that already fired fires again for each late record (Flink's late firing).
           if (w.max_timestamp() <= watermark_) emit(it->first, w, it->second);
         });
-        if (!assigned) ++this->counters_.late_records;
+        if (!assigned) {
+          ++this->counters_.late_records;
+          if (late_out_) {
+            late_.push_back(r);
+            late_ts_.push_back(t);
+          }
+        }
       }
       pass();
+      if (!late_.empty()) {
+        late_out_->process(late_, late_ts_);
+        late_.clear();
+        late_ts_.clear();
+      }
     });
   }
 
@@ -255,6 +280,10 @@ class window_op final : public timed_input_op<T> {
   Assigner assigner_;
   WinFn win_fn_;
   std::int64_t lateness_;
+  std::string late_tag_;
+  input_op<T>* late_out_ = nullptr;  // side output for late records, if consumed
+  std::vector<T> late_;
+  std::vector<std::int64_t> late_ts_;
   input_op<Out>* next_;
   std::map<std::int64_t, window_state> windows_;  // by window end
   window_state* cached_ = nullptr;

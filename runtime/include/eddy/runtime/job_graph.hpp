@@ -73,6 +73,9 @@ struct graph_node {
   std::function<std::unique_ptr<operator_base>()> make_writer;
   /// Creates the adapter feeding channel batches into this node's operator (typed on its input).
   std::function<std::unique_ptr<input_adapter>(operator_base* head)> make_input;
+  /// Side outputs consumed downstream: tag name -> factory of a record writer typed on the side
+  /// output's record type. The operator receives the writer through set_side_output().
+  std::vector<std::pair<std::string, std::function<std::unique_ptr<operator_base>()>>> side_writers;
 };
 
 struct graph_edge {
@@ -80,7 +83,8 @@ struct graph_edge {
   int from = 0;  ///< node id
   int to = 0;    ///< node id
   partition_kind kind = partition_kind::automatic;
-  int input_index = 0;  ///< logical input of the target operator
+  int input_index = 0;   ///< logical input of the target operator
+  std::string side_tag;  ///< non-empty: the edge carries this side output of `from`, never chained
   /// Adds this edge to a record writer created by the source node's make_writer, with a
   /// partitioner of kind `binding.kind` (typed on the source node's output type; for `hash` it
   /// carries the key function).

@@ -26,6 +26,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eddy/runtime/subtask_info.hpp"
@@ -71,6 +72,18 @@ class operator_base {
   virtual void on_tick(std::chrono::steady_clock::time_point) {}
   [[nodiscard]] virtual bool wants_ticks() const { return false; }
 
+  /// Connects side output `tag` to the writer that sends it downstream (called while the chain
+  /// is built, before open()). Operators look it up with side_output().
+  void set_side_output(const std::string& tag, operator_base* writer) {
+    side_outputs_.emplace_back(tag, writer);
+  }
+  /// The writer of side output `tag`, or null when nothing consumes it.
+  [[nodiscard]] operator_base* side_output(const std::string& tag) const {
+    for (const auto& [t, w] : side_outputs_)
+      if (t == tag) return w;
+    return nullptr;
+  }
+
   void set_name(std::string n) { name_ = std::move(n); }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const operator_counters& counters() const noexcept { return counters_; }
@@ -96,6 +109,7 @@ class operator_base {
   std::string name_;
   subtask_info info_;
   operator_base* downstream_ = nullptr;  ///< the next operator in the chain (null for sinks)
+  std::vector<std::pair<std::string, operator_base*>> side_outputs_;
 };
 
 /// An operator consuming records of type T.
