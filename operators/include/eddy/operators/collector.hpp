@@ -66,6 +66,21 @@ template <class F>
 using window_fn_output_t =
     typename collector_value<std::tuple_element_t<3, typename callable_args<F>::type>>::type;
 
+/// The Out of a member function `void process_element(In, Context&, collector<Out>&)`.
+template <class F>
+using process_fn_output_t = typename collector_value<std::tuple_element_t<
+    2, typename callable_args<decltype(&std::decay_t<F>::process_element)>::type>>::type;
+
+/// Out if given, else deduced from process_element (lazily: only when Out is void).
+template <class Out, class F>
+struct process_output {
+  using type = Out;
+};
+template <class F>
+struct process_output<void, F> {
+  using type = process_fn_output_t<F>;
+};
+
 /// The Out of a function `void(In, collector<Out>&)`.
 template <class F>
 using flat_map_output_t =

@@ -16,6 +16,7 @@
 
 #include "eddy/operators/basic_ops.hpp"
 #include "eddy/operators/collector.hpp"
+#include "eddy/operators/keyed_process.hpp"
 #include "eddy/operators/keyed_reduce_op.hpp"
 #include "eddy/operators/sinks.hpp"
 #include "eddy/operators/sources.hpp"
@@ -405,6 +406,25 @@ class KeyedStream {
                                   [](const auto& a, const auto& b) { return a < b ? b : a; });
         },
         "max");
+  }
+
+  /// Runs a keyed process function (see keyed_process.hpp) with keyed state, event-time timers
+  /// and side outputs. Out is deduced from process_element's collector parameter, or given.
+  template <class Out = void, class Fn>
+  auto process(Fn fn, std::string name = "process") {
+    using O = typename detail::process_output<Out, Fn>::type;
+    using op_type = keyed_process_op<T, key_type, KeyFn, O, Fn>;
+    KeyFn kf = key_fn_;
+    return DataStream<T>(env_, node_)
+        .template add_op<O>(
+            std::move(name),
+            [kf, fn](operator_base* next) {
+              return std::make_unique<op_type>(kf, fn, detail::as_input<O>(next));
+            },
+            partition_kind::hash,
+            [kf](job_graph& g, int from, int to) {
+              detail::connect<T>(g, from, to, partition_kind::hash, kf);
+            });
   }
 
   /// Groups each key's records into windows (see windows.hpp): TumblingEventTimeWindows::of(size),
