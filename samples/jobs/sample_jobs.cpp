@@ -3,6 +3,7 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "sample_job.hpp"
+#include "sensors.hpp"
 #include "wordcount.hpp"
 
 namespace eddy::samples {
@@ -48,11 +49,41 @@ std::function<job_result()> setup_wordcount(CLI::App& cmd) {
   };
 }
 
+std::function<job_result()> setup_sensors(CLI::App& cmd) {
+  auto opts = std::make_shared<sensors_options>();
+  cmd.add_option("--input", opts->input, "CSV readings: device_id,ts_ms,temperature")->required();
+  cmd.add_option(
+         "--output", opts->output,
+         "directory for window results: device_id,window_start_ms,window_end_ms,count,avg,max")
+      ->required();
+  cmd.add_option("--late", opts->late, "directory for readings too late for their window");
+  cmd.add_option("--alerts", opts->alerts,
+                 "directory for alerts: device_id,window_end_ms,ALERT for the third and later "
+                 "adjacent window with avg > 80");
+  cmd.add_option("--dead-letter", opts->dead_letter,
+                 "directory for malformed lines (line number and reason); without it they are "
+                 "reported on stderr");
+  cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
+      ->check(CLI::Range(1, 128))
+      ->capture_default_str();
+  return [opts] {
+    require_readable_file("--input", opts->input);
+    require_output_dir("--output", opts->output);
+    if (!opts->late.empty()) require_output_dir("--late", opts->late);
+    if (!opts->alerts.empty()) require_output_dir("--alerts", opts->alerts);
+    if (!opts->dead_letter.empty()) require_output_dir("--dead-letter", opts->dead_letter);
+    StreamEnvironment env;
+    build_sensors(env, *opts);
+    return env.execute("sensors");
+  };
+}
+
 }  // namespace
 
 const std::vector<sample_job>& sample_jobs() {
   static const std::vector<sample_job> jobs = {
       {"wordcount", "counts the words of a text file (batch)", setup_wordcount},
+      {"sensors", "10-second event-time windows per device, late data, alerts", setup_sensors},
   };
   return jobs;
 }

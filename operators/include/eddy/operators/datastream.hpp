@@ -178,8 +178,10 @@ class DataStream {
                   "eddy: give the strategy a timestamp assigner: .with_timestamp_assigner(fn)");
     auto fn = strategy.timestamp_assigner();
     auto delay = strategy.out_of_orderness();
-    return add_op<T>("timestamps", [fn, delay](operator_base* next) {
-      return std::make_unique<timestamp_assigner_op<T, F>>(fn, delay, detail::as_input<T>(next));
+    const bool per_record = strategy.per_record();
+    return add_op<T>("timestamps", [fn, delay, per_record](operator_base* next) {
+      return std::make_unique<timestamp_assigner_op<T, F>>(fn, delay, detail::as_input<T>(next),
+                                                           per_record);
     });
   }
   /// The records this stream's operator emitted to side output `tag` (e.g. a window's late data).

@@ -35,8 +35,18 @@ class WatermarkStrategy {
   WatermarkStrategy<T, F> with_timestamp_assigner(F fn) const {
     WatermarkStrategy<T, F> s(fn);
     s.out_of_orderness_ = out_of_orderness_;
+    s.per_record_ = per_record_;
     return s;
   }
+  /// Emits a watermark as soon as a record advances it (Flink's punctuated emission) instead of
+  /// periodically: whether a record is late then depends only on the records before it, not on
+  /// timing. Costs one control event per advancing record.
+  WatermarkStrategy emit_on_every_record() const {
+    WatermarkStrategy s = *this;
+    s.per_record_ = true;
+    return s;
+  }
+  [[nodiscard]] bool per_record() const { return per_record_; }
 
   [[nodiscard]] std::chrono::milliseconds out_of_orderness() const { return out_of_orderness_; }
   [[nodiscard]] const TsFn& timestamp_assigner() const { return ts_fn_; }
@@ -48,6 +58,7 @@ class WatermarkStrategy {
   template <class, class>
   friend class WatermarkStrategy;
   std::chrono::milliseconds out_of_orderness_{0};
+  bool per_record_ = false;
   TsFn ts_fn_{};
 };
 
@@ -55,8 +66,9 @@ class WatermarkStrategy {
 template <class T, class TsFn>
 class timestamp_assigner_op final : public timed_input_op<T> {
  public:
-  timestamp_assigner_op(TsFn fn, std::chrono::milliseconds out_of_orderness, input_op<T>* next)
-      : fn_(std::move(fn)), delay_(out_of_orderness.count()), next_(next) {
+  timestamp_assigner_op(TsFn fn, std::chrono::milliseconds out_of_orderness, input_op<T>* next,
+                        bool per_record = false)
+      : fn_(std::move(fn)), delay_(out_of_orderness.count()), next_(next), per_record_(per_record) {
     this->downstream_ = next;
   }
 
@@ -70,6 +82,10 @@ class timestamp_assigner_op final : public timed_input_op<T> {
     const std::size_t n = records.size();
     this->counters_.records_in += n;
     this->counters_.records_out += n;
+    if (per_record_) {
+      process_per_record(records);
+      return;
+    }
     this->guarded([&] {
       ts.resize(n);
       std::int64_t hi = max_ts_;
@@ -101,6 +117,34 @@ class timestamp_assigner_op final : public timed_input_op<T> {
   }
 
  private:
+  /// Punctuated emission: the records before an advancing record go downstream, then the
+  /// watermark, so each record is judged against the watermark of the records before it.
+  void process_per_record(std::vector<T>& records) {
+    this->guarded([&] {
+      chunk_.clear();
+      chunk_ts_.clear();
+      for (auto& r : records) {
+        const std::int64_t t = static_cast<std::int64_t>(fn_(static_cast<const T&>(r)));
+        chunk_.push_back(std::move(r));
+        chunk_ts_.push_back(t);
+        if (t > max_ts_) {
+          max_ts_ = t;
+          const std::int64_t wm = current_watermark();
+          if (wm > emitted_) {
+            next_->process(chunk_, chunk_ts_);
+            chunk_.clear();
+            chunk_ts_.clear();
+            emitted_ = wm;
+            next_->on_watermark(wm);
+          }
+        }
+      }
+      if (!chunk_.empty()) next_->process(chunk_, chunk_ts_);
+      chunk_.clear();
+      chunk_ts_.clear();
+    });
+  }
+
   void emit(std::chrono::steady_clock::time_point now) {
     last_emit_ = now;
     const std::int64_t wm = current_watermark();
@@ -118,6 +162,9 @@ class timestamp_assigner_op final : public timed_input_op<T> {
   std::int64_t emitted_ = min_watermark;
   std::chrono::steady_clock::time_point last_emit_{};
   int batches_since_check_ = 0;
+  bool per_record_ = false;
+  std::vector<T> chunk_;
+  std::vector<std::int64_t> chunk_ts_;
 };
 
 }  // namespace eddy

@@ -1,0 +1,174 @@
+// [sensors]
+#include "sensors.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
+#include "eddy/operators/datastream.hpp"
+
+namespace eddy::samples {
+
+namespace {
+
+constexpr std::string_view header = "device_id,ts_ms,temperature";
+
+/// Count, sum and maximum of a device's readings in one window.
+struct window_stats {
+  struct acc {
+    std::int64_t count = 0;
+    double sum = 0;
+    double max = 0;
+    std::string max_text;
+  };
+  acc create_accumulator() const { return {}; }
+  void add(acc& a, const sensor_reading& r) const {
+    if (a.count == 0 || r.temperature > a.max) {
+      a.max = r.temperature;
+      a.max_text = r.temperature_text;
+    }
+    ++a.count;
+    a.sum += r.temperature;
+  }
+  acc get_result(const acc& a) const { return a; }
+};
+
+/// One window's result for one device.
+struct window_result {
+  std::string device;
+  std::int64_t start = 0;
+  std::int64_t end = 0;
+  std::int64_t count = 0;
+  double avg = 0;  // unrounded; written with 3 decimals
+  std::string max_text;
+};
+
+std::string format_result(const window_result& w) {
+  char avg[64];
+  std::snprintf(avg, sizeof avg, "%.3f", w.avg);
+  return w.device + "," + std::to_string(w.start) + "," + std::to_string(w.end) + "," +
+         std::to_string(w.count) + "," + avg + "," + w.max_text;
+}
+
+/// Alerts on the third and later window of an unbroken run of adjacent windows with avg > 80.
+struct hot_run_detector {
+  void process_element(const window_result& w,
+                       keyed_context<std::string, window_result, std::string>& ctx,
+                       collector<std::string>& out) {
+    auto last_end = ctx.value_state<std::int64_t>("last_end");
+    auto run = ctx.value_state<int>("run");
+    int n = 0;
+    if (w.avg > 80.0) n = (last_end.value() == w.start ? run.value().value_or(0) : 0) + 1;
+    run.update(n);
+    last_end.update(w.end);
+    if (n >= 3) out.collect(w.device + "," + std::to_string(w.end) + ",ALERT");
+  }
+};
+
+bool parse_int(std::string_view s, std::int64_t& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
+}
+
+bool parse_double(std::string_view s, double& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty() && std::isfinite(v);
+}
+
+}  // namespace
+
+std::optional<parsed_line> parse_sensor_line(std::string_view line, std::uint64_t line_number) {
+  if (line_number == 1 && line == header) return std::nullopt;
+  parsed_line p;
+  p.line_number = line_number;
+  auto fail = [&](const std::string& reason) {
+    p.error = "line " + std::to_string(line_number) + ": " + reason + ": " + std::string(line);
+    return p;
+  };
+  const auto c1 = line.find(',');
+  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos)
+    return fail("expected 3 comma-separated fields (device_id,ts_ms,temperature)");
+  sensor_reading r;
+  r.device = std::string(line.substr(0, c1));
+  if (r.device.empty()) return fail("empty device_id");
+  if (!parse_int(line.substr(c1 + 1, c2 - c1 - 1), r.ts_ms)) return fail("ts_ms is not an integer");
+  r.temperature_text = std::string(line.substr(c2 + 1));
+  if (!parse_double(r.temperature_text, r.temperature)) return fail("temperature is not a number");
+  r.line = std::string(line);
+  p.reading = std::move(r);
+  return p;
+}
+
+void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
+  using namespace std::chrono_literals;
+  env.set_parallelism(opts.parallelism);
+
+  // One reader keeps line numbers exact; everything after it runs at the job's parallelism.
+  struct numbered_parser {
+    std::uint64_t line_number = 0;
+    void operator()(const std::string& line, collector<parsed_line>& out) {
+      if (auto p = parse_sensor_line(line, ++line_number)) out.collect(std::move(*p));
+    }
+  };
+  auto parsed = env.read_text_file(opts.input)
+                    .set_parallelism(1)
+                    .flat_map(numbered_parser{})
+                    .name("parse")
+                    .set_parallelism(1);
+
+  // Malformed lines: never dropped silently; counted by the "dead letters" sink in the result.
+  auto malformed = parsed.filter([](const parsed_line& p) { return !p.reading; }).name("malformed");
+  malformed.set_parallelism(1);
+  if (!opts.dead_letter.empty()) {
+    malformed.write_text_file(opts.dead_letter, [](const parsed_line& p) { return p.error; })
+        .name("dead letters")
+        .set_parallelism(1);
+  } else {
+    malformed
+        .add_sink(
+            [](const parsed_line& p) {
+              std::fprintf(stderr, "eddy sensors: skipped %s\n", p.error.c_str());
+            },
+            "dead letters")
+        .set_parallelism(1);
+  }
+
+  output_tag<sensor_reading> late_tag("late");
+  auto windows =
+      parsed.filter([](const parsed_line& p) { return p.reading.has_value(); })
+          .name("valid")
+          .set_parallelism(1)
+          .map([](parsed_line p) { return std::move(*p.reading); })
+          .name("reading")
+          .set_parallelism(1)
+          .assign_timestamps_and_watermarks(
+              WatermarkStrategy<sensor_reading>::for_bounded_out_of_orderness(2000ms)
+                  .emit_on_every_record()  // lateness decided per record, deterministically
+                  .with_timestamp_assigner([](const sensor_reading& r) { return r.ts_ms; }))
+          .set_parallelism(1)
+          .key_by([](const sensor_reading& r) { return r.device; })
+          .window(TumblingEventTimeWindows::of(10s))
+          .side_output_late_data(late_tag)
+          .aggregate(window_stats{},
+                     [](const std::string& device, const time_window& w, const window_stats::acc& a,
+                        collector<window_result>& out) {
+                       out.collect({device, w.start, w.end, a.count, a.sum / a.count, a.max_text});
+                     })
+          .name("10 s windows");
+
+  windows.write_text_file(opts.output, format_result).name("write windows");
+  if (!opts.late.empty())
+    windows.get_side_output(late_tag)
+        .write_text_file(opts.late, [](const sensor_reading& r) { return r.line; })
+        .name("write late");
+  if (!opts.alerts.empty())
+    windows.key_by([](const window_result& w) { return w.device; })
+        .process(hot_run_detector{}, "alerts")
+        .write_text_file(opts.alerts)
+        .name("write alerts");
+}
+
+}  // namespace eddy::samples
+// [sensors]
