@@ -190,7 +190,10 @@ class window_op final : public timed_input_op<T> {
           if (inserted) it->second = win_fn_.create();
           win_fn_.add(it->second, r);
           // A window that already fired fires again for each late record (Flink's late firing).
-          if (w.max_timestamp() <= watermark_) emit(it->first, w, it->second);
+          if (w.max_timestamp() <= watermark_) {
+            emit(it->first, w, it->second);
+            cached_->fired_up_to = w.end;  // the watermark must not fire it once more
+          }
         });
         if (!assigned) {
           ++this->counters_.late_records;
