@@ -4,6 +4,8 @@
 // default, so batches are split, flushed by the timer and flushed at end of input.
 #include <catch2/catch.hpp>
 
+#include "support/test_support.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +33,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using eddy::testing::lcg;
+using eddy::testing::sorted;
+using eddy::testing::temp_dir;
+
 using kv = std::pair<std::string, std::int64_t>;
 
 /// Applies the parallelism and batch size (0: keep the default) to an environment.
@@ -38,22 +44,6 @@ void configure(eddy::StreamEnvironment& env, int parallelism, std::size_t batch_
   env.set_parallelism(parallelism);
   if (batch_size > 0) env.set_batch_size(batch_size);
 }
-
-template <class T>
-std::vector<T> sorted(std::vector<T> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-/// Deterministic pseudo-random numbers (no dependence on the platform's std distributions).
-struct lcg {
-  std::uint64_t s;
-  explicit lcg(std::uint64_t seed) : s(seed * 2862933555777941757ULL + 3037000493ULL) {}
-  std::uint64_t next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return s >> 17;
-  }
-};
 
 /// `n` key/value records over `keys` keys, with negative and positive values.
 std::vector<kv> keyed_input(std::size_t n, int keys, std::uint64_t seed) {
@@ -122,28 +112,6 @@ auto last_per_key(const std::vector<T>& emitted, KeyFn key) {
   }
   return out;
 }
-
-/// A unique temporary directory, removed with its contents on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("eddy-ds-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter++) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 /// The lines of every file in `dir`; fails the test if a file name starts with a dot or a file
 /// does not end with a newline.
@@ -713,7 +681,7 @@ TEST_CASE("read_text_file and write_text_file round-trip every line", "[datastre
   INFO("parallelism " << p << ", batch size " << batch << ", trailing newline "
                       << trailing_newline);
 
-  temp_dir tmp;
+  temp_dir tmp{"eddy-ds-test"};
   const auto input = tmp.path() / "input.txt";
   std::vector<std::string> expected;
   {
@@ -773,7 +741,7 @@ TEST_CASE(
     "files",
     "[datastream][files]") {
   const int p = GENERATE(1, 2, 4);
-  temp_dir tmp;
+  temp_dir tmp{"eddy-ds-test"};
   const auto dir = tmp.path() / "shared";
   eddy::StreamEnvironment env;
   env.set_parallelism(p).set_batch_size(7);
@@ -802,7 +770,7 @@ TEST_CASE(
 TEST_CASE("a text file with fewer lines than subtasks is read exactly once",
           "[datastream][files]") {
   const int p = GENERATE(1, 2, 4);
-  temp_dir tmp;
+  temp_dir tmp{"eddy-ds-test"};
   const auto input = tmp.path() / "tiny.txt";
   { std::ofstream(input, std::ios::binary) << "a\nbb\n"; }
   const auto empty = tmp.path() / "empty.txt";
@@ -820,7 +788,7 @@ TEST_CASE("a text file with fewer lines than subtasks is read exactly once",
 TEST_CASE("lines longer than the read chunk in files bigger than it are read exactly once",
           "[datastream][files]") {
   const int p = GENERATE(1, 2, 4);
-  temp_dir tmp;
+  temp_dir tmp{"eddy-ds-test"};
   const auto input = tmp.path() / "big.txt";
   std::vector<std::string> expected;
   {

@@ -3,6 +3,8 @@
 // exit code, nothing on stdout).
 #include <catch2/catch.hpp>
 
+#include "support/test_support.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,34 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A unique temporary directory, removed with its contents on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("eddy-cli-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter++) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using eddy::testing::read_file;
+using eddy::testing::temp_dir;
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -221,7 +197,7 @@ void check_single_error_line(const cli_result& r, const std::string& mention) {
 TEST_CASE("eddy run wordcount produces exactly the reference word counts", "[cli]") {
   const int p = GENERATE(1, 2, 4);
   INFO("parallelism " << p);
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const std::string text = generate_text();
   const auto input = tmp.path() / "input.txt";
   { std::ofstream(input, std::ios::binary) << text; }
@@ -274,7 +250,7 @@ TEST_CASE("eddy run wordcount produces exactly the reference word counts", "[cli
 }
 
 TEST_CASE("eddy sends its log to stderr and only the summary to stdout", "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto input = tmp.path() / "in.txt";
   { std::ofstream(input, std::ios::binary) << "b a\nA b c\n"; }
   const auto output = tmp.path() / "out";
@@ -296,7 +272,7 @@ TEST_CASE("eddy sends its log to stderr and only the summary to stdout", "[cli]"
 }
 
 TEST_CASE("eddy run wordcount counts an empty input as no words", "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto input = tmp.path() / "empty.txt";
   { std::ofstream(input, std::ios::binary) << ""; }
   const auto output = tmp.path() / "out";
@@ -312,7 +288,7 @@ TEST_CASE("rerunning wordcount into the same output directory never mixes in sta
           "[cli]") {
   // Regression: part files of an earlier run with a higher parallelism used to stay in the
   // directory and mix into the output. `eddy run` now refuses a non-empty output directory.
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto first = tmp.path() / "first.txt";
   { std::ofstream(first, std::ios::binary) << "alpha beta gamma delta\nepsilon zeta eta theta\n"; }
   const auto second = tmp.path() / "second.txt";
@@ -332,7 +308,7 @@ TEST_CASE("rerunning wordcount into the same output directory never mixes in sta
 }
 
 TEST_CASE("eddy reports a failed job on stderr with a non-zero exit code and no summary", "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto input = tmp.path() / "in.txt";
   { std::ofstream(input, std::ios::binary) << "some words\n"; }
   // The output directory cannot be created below a regular file: the sink fails when it opens.
@@ -352,7 +328,7 @@ TEST_CASE("eddy reports a failed job on stderr with a non-zero exit code and no 
 }
 
 TEST_CASE("eddy run --list lists the wordcount job", "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto r = run_eddy(tmp, {"run", "--list"});
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);
@@ -364,7 +340,7 @@ TEST_CASE(
     "eddy --help, eddy run --help and eddy run wordcount --help exit 0 and describe the "
     "flags",
     "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   SECTION("eddy --help") {
     const auto r = run_eddy(tmp, {"--help"});
     INFO("stdout: " << r.out);
@@ -393,7 +369,7 @@ TEST_CASE(
 
 TEST_CASE("eddy reports bad invocations in one 'eddy: ' line on stderr with a non-zero exit code",
           "[cli]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-cli-test"};
   const auto input = tmp.path() / "in.txt";
   { std::ofstream(input, std::ios::binary) << "some words\n"; }
   const auto output = (tmp.path() / "out").string();

@@ -8,6 +8,8 @@
 // watermark interval so windows fire while the job runs, not only at the end of input.
 #include <catch2/catch.hpp>
 
+#include "support/test_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +25,9 @@
 #include "eddy/operators/datastream.hpp"
 
 namespace {
+
+using eddy::testing::lcg;
+using eddy::testing::sorted;
 
 using std::chrono::milliseconds;
 
@@ -44,25 +49,6 @@ void configure(eddy::StreamEnvironment& env, int parallelism, std::size_t batch_
   // interval the assigners emit one after every 16th batch and on every tick.
   env.config().auto_watermark_interval = milliseconds(0);
 }
-
-template <class T>
-std::vector<T> sorted(std::vector<T> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-/// Deterministic pseudo-random numbers (no dependence on the platform's std distributions).
-struct lcg {
-  std::uint64_t s;
-  explicit lcg(std::uint64_t seed) : s(seed * 2862933555777941757ULL + 3037000493ULL) {}
-  std::uint64_t next() {
-    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return s >> 17;
-  }
-  std::int64_t below(std::int64_t n) {
-    return static_cast<std::int64_t>(next() % std::uint64_t(n));
-  }
-};
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;

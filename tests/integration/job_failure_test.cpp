@@ -2,6 +2,8 @@
 // cause; nothing leaks (actors, threads, partial output files).
 #include <catch2/catch.hpp>
 
+#include "support/test_support.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -25,6 +27,9 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+using eddy::testing::read_file;
+using eddy::testing::temp_dir;
 
 constexpr int parallelism = 3;
 constexpr std::uint64_t records = 300;  // subtask k of 3 emits the indices [100k, 100k + 100)
@@ -126,35 +131,6 @@ void expect_failure(const std::function<void(eddy::StreamEnvironment&)>& build, 
     require_no_actors(env);
   }
   require_threads_back_to(threads_before);
-}
-
-/// A unique temporary directory, removed with its contents on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("eddy-fail-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter++) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -355,7 +331,7 @@ TEST_CASE("a source function whose open throws fails the job naming the source a
 }
 
 TEST_CASE("a missing input file fails the job naming the file", "[failure][files]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-fail-test"};
   const auto missing = (tmp.path() / "does-not-exist.txt").string();
   const auto threads_before = thread_baseline();
   {
@@ -381,7 +357,7 @@ TEST_CASE(
     "a file sink that cannot create its directory fails the job naming the sink and the "
     "path",
     "[failure][files]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-fail-test"};
   const auto file = tmp.path() / "a-file";
   { std::ofstream(file) << "x\n"; }
   const auto bad_dir = (file / "sub").string();
@@ -545,7 +521,7 @@ TEST_CASE("cancel() after a job finished leaves it finished", "[failure][cancel]
 
 TEST_CASE("a failed job leaves only complete part files of sinks that finished",
           "[failure][files]") {
-  temp_dir tmp;
+  temp_dir tmp{"eddy-fail-test"};
   const auto dir = tmp.path() / "out";
 
   SECTION("sink chained with the failing operator") {
