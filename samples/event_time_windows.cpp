@@ -39,7 +39,7 @@ int main() {
   int failures = 0;
   // Out of order by up to 2 s; "b" has a reading that is 9 s late.
   std::vector<reading> readings = {
-      {"a", 1000, 20.0}, {"b", 1500, 30.0}, {"a", 9000, 22.0},  {"a", 7000, 21.0},
+      {"a", 1000, 20.0},  {"b", 1500, 30.0},  {"a", 9000, 22.0}, {"a", 7000, 21.0},
       {"b", 12000, 31.0}, {"a", 15000, 25.0}, {"b", 3000, 35.0}, {"a", 21000, 26.0},
   };
 
@@ -47,21 +47,21 @@ int main() {
   using row = std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t, double>;
   eddy::StreamEnvironment env;
   env.set_parallelism(2);
-  auto windows =
-      env.from_collection(readings)
-          .set_parallelism(1)  // one source keeps the readings' order for this example
-          .assign_timestamps_and_watermarks(
-              eddy::WatermarkStrategy<reading>::for_bounded_out_of_orderness(2000ms)
-                  .with_timestamp_assigner([](const reading& r) { return r.ts_ms; }))
-          .key_by([](const reading& r) { return r.sensor; })
-          .window(eddy::TumblingEventTimeWindows::of(10s))
-          .aggregate(stats{},
-                     [](const std::string& sensor, const eddy::time_window& w, const stats::acc& a,
-                        eddy::collector<row>& out) {
-                       out.collect({sensor, w.start, w.end, a.count, a.max});
-                     })
-          .name("10 s stats")
-          .collect();
+  auto windows = env.from_collection(readings)
+                     .set_parallelism(1)  // one source and one assigner keep the readings' order
+                     .assign_timestamps_and_watermarks(
+                         eddy::WatermarkStrategy<reading>::for_bounded_out_of_orderness(2000ms)
+                             .with_timestamp_assigner([](const reading& r) { return r.ts_ms; }))
+                     .set_parallelism(1)
+                     .key_by([](const reading& r) { return r.sensor; })
+                     .window(eddy::TumblingEventTimeWindows::of(10s))
+                     .aggregate(stats{},
+                                [](const std::string& sensor, const eddy::time_window& w,
+                                   const stats::acc& a, eddy::collector<row>& out) {
+                                  out.collect({sensor, w.start, w.end, a.count, a.max});
+                                })
+                     .name("10 s stats")
+                     .collect();
   auto result = env.execute("tumbling windows");
   // (a, 0, 10000, 3, 22.0) (a, 10000, 20000, 1, 25.0) (a, 20000, 30000, 1, 26.0)
   // (b, 0, 10000, 2, 35.0) (b, 10000, 20000, 1, 31.0)
@@ -86,14 +86,15 @@ int main() {
   // [sliding]
   eddy::StreamEnvironment env2;
   env2.set_parallelism(1);
-  auto sums = env2.from_generator(20, [](std::uint64_t i) { return static_cast<int>(i); })
-                  .assign_timestamps_and_watermarks(
-                      eddy::WatermarkStrategy<int>::for_monotonous_timestamps()
-                          .with_timestamp_assigner([](const int& i) { return i * 100; }))
-                  .key_by([](const int&) { return 0; })  // one key: all records
-                  .window(eddy::SlidingEventTimeWindows::of(1000ms, 500ms))
-                  .reduce([](int a, int b) { return a + b; })
-                  .collect();
+  auto sums =
+      env2.from_generator(20, [](std::uint64_t i) { return static_cast<int>(i); })
+          .assign_timestamps_and_watermarks(
+              eddy::WatermarkStrategy<int>::for_monotonous_timestamps().with_timestamp_assigner(
+                  [](const int& i) { return i * 100; }))
+          .key_by([](const int&) { return 0; })  // one key: all records
+          .window(eddy::SlidingEventTimeWindows::of(1000ms, 500ms))
+          .reduce([](int a, int b) { return a + b; })
+          .collect();
   env2.execute("sliding windows");
   // windows [-500,500) [0,1000) [500,1500) [1000,2000) [1500,2500): sums 10 45 95 145 85
   // [sliding]
