@@ -108,3 +108,54 @@ TEST_CASE("an exception in a process function names the operator", "[process]") 
     CHECK(std::string(e.what()).find("bad event") != std::string::npos);
   }
 }
+
+TEST_CASE("list, map and reducing state hold per-key collections", "[process]") {
+  struct collecting {
+    void process_element(const event& e, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.list_state<std::int64_t>("seen").add(e.second);
+      auto m = ctx.map_state<std::int64_t, int>("counts");
+      const int* c = m.get(e.second);
+      m.put(e.second, c ? *c + 1 : 1);
+      ctx.reducing_state<std::int64_t>(
+             "max", [](std::int64_t a, std::int64_t b) { return std::max(a, b); })
+          .add(e.second);
+      ctx.register_event_time_timer(100);
+    }
+    void on_timer(std::int64_t, ctx_t& ctx, eddy::collector<std::string>& out) {
+      std::string s = ctx.current_key() + ":";
+      for (auto v : ctx.list_state<std::int64_t>("seen").get()) s += std::to_string(v) + " ";
+      for (const auto& [k, n] : ctx.map_state<std::int64_t, int>("counts").entries())
+        s += std::to_string(k) + "x" + std::to_string(n) + " ";
+      auto mx = ctx.reducing_state<std::int64_t>(
+          "max", [](std::int64_t a, std::int64_t b) { return std::max(a, b); });
+      s += "max " + std::to_string(*mx.get());
+      out.collect(s);
+    }
+  };
+  recording_sink<std::string> sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, collecting> op(
+      key_of, collecting{}, &sink);
+  op.open(info());
+  std::vector<event> records{{"a", 3}, {"b", 1}, {"a", 5}, {"a", 3}};
+  std::vector<std::int64_t> ts{0, 0, 0, 0};
+  op.process(records, ts);
+  op.on_watermark(eddy::max_watermark);
+  CHECK(eddy::testing::sorted(sink.records()) ==
+        std::vector<std::string>{"a:3 5 3 3x2 5x1 max 5", "b:1 1x1 max 1"});
+}
+
+TEST_CASE("using one state name with two types is an error naming the state", "[process]") {
+  struct confused {
+    void process_element(const event&, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.value_state<int>("x").update(1);
+      ctx.list_state<int>("x").add(2);
+    }
+  };
+  recording_sink<std::string> sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, confused> op(
+      key_of, confused{}, &sink);
+  op.open(info());
+  std::vector<event> records{{"a", 1}};
+  std::vector<std::int64_t> ts{0};
+  CHECK_THROWS_WITH(op.process(records, ts), Catch::Contains("state 'x'"));
+}

@@ -7,15 +7,17 @@
 /// and optionally
 ///   void on_timer(std::int64_t timestamp, keyed_context<K, T, Out>& ctx, collector<Out>& out);
 /// `ctx.current_key()` is the record's (or timer's) key, `ctx.timestamp()` its event time (or the
-/// timer's time). `ctx.value_state<V>("name")` is the current key's value of a named state.
+/// timer's time). `ctx.value_state<V>("name")` is the current key's value of a named state;
+/// `list_state<V>`, `map_state<MK, V>` and `reducing_state<V>(name, fn)` hold a list, an ordered
+/// map or a folded value per key. A state name is used with one type only (a second type throws).
 /// `ctx.register_event_time_timer(t)` calls on_timer(t) once the watermark reaches t (one call
 /// per key and time, however often registered); `delete_event_time_timer(t)` cancels it.
 /// `ctx.output(tag, value)` emits to a side output. Outputs carry the timestamp of the record or
 /// timer being processed.
 #include <absl/container/flat_hash_map.h>
 
-#include <any>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -44,6 +46,71 @@ class value_state {
   std::optional<V>* slot_;
 };
 
+/// The current key's list of values of a named list state.
+template <class V>
+class list_state {
+ public:
+  explicit list_state(std::optional<std::vector<V>>* slot) : slot_(slot) {}
+  /// The values added so far (empty if none).
+  [[nodiscard]] const std::vector<V>& get() const {
+    static const std::vector<V> none;
+    return *slot_ ? **slot_ : none;
+  }
+  void add(V v) {
+    if (!*slot_) slot_->emplace();
+    (*slot_)->push_back(std::move(v));
+  }
+  void update(std::vector<V> values) { *slot_ = std::move(values); }
+  void clear() { slot_->reset(); }
+
+ private:
+  std::optional<std::vector<V>>* slot_;
+};
+
+/// The current key's map of a named map state (ordered by the map's key).
+template <class MK, class V>
+class map_state {
+ public:
+  explicit map_state(std::optional<std::map<MK, V>>* slot) : slot_(slot) {}
+  /// The value for `k`, or null.
+  [[nodiscard]] const V* get(const MK& k) const {
+    if (!*slot_) return nullptr;
+    auto it = (*slot_)->find(k);
+    return it == (*slot_)->end() ? nullptr : &it->second;
+  }
+  [[nodiscard]] bool contains(const MK& k) const { return get(k) != nullptr; }
+  void put(MK k, V v) {
+    if (!*slot_) slot_->emplace();
+    (**slot_)[std::move(k)] = std::move(v);
+  }
+  void remove(const MK& k) {
+    if (*slot_) (*slot_)->erase(k);
+  }
+  /// All entries (empty if none).
+  [[nodiscard]] const std::map<MK, V>& entries() const {
+    static const std::map<MK, V> none;
+    return *slot_ ? **slot_ : none;
+  }
+  void clear() { slot_->reset(); }
+
+ private:
+  std::optional<std::map<MK, V>>* slot_;
+};
+
+/// The current key's value of a named reducing state: add(v) folds v in with the function.
+template <class V, class F>
+class reducing_state {
+ public:
+  reducing_state(std::optional<V>* slot, F fn) : slot_(slot), fn_(std::move(fn)) {}
+  [[nodiscard]] const std::optional<V>& get() const { return *slot_; }
+  void add(const V& v) { *slot_ = *slot_ ? fn_(**slot_, v) : v; }
+  void clear() { slot_->reset(); }
+
+ private:
+  std::optional<V>* slot_;
+  F fn_;
+};
+
 template <class K, class T, class Out>
 class keyed_context {
  public:
@@ -55,6 +122,22 @@ class keyed_context {
   template <class V>
   eddy::value_state<V> value_state(const std::string& name) {
     return eddy::value_state<V>(&slot<V>(name));
+  }
+
+  /// The current key's list state `name`.
+  template <class V>
+  eddy::list_state<V> list_state(const std::string& name) {
+    return eddy::list_state<V>(&slot<std::vector<V>>(name));
+  }
+  /// The current key's map state `name`.
+  template <class MK, class V>
+  eddy::map_state<MK, V> map_state(const std::string& name) {
+    return eddy::map_state<MK, V>(&slot<std::map<MK, V>>(name));
+  }
+  /// The current key's reducing state `name`, folding added values with fn(acc, value).
+  template <class V, class F>
+  eddy::reducing_state<V, F> reducing_state(const std::string& name, F fn) {
+    return eddy::reducing_state<V, F>(&slot<V>(name), std::move(fn));
   }
 
   void register_event_time_timer(std::int64_t t) { timers_->emplace(t, *key_); }
