@@ -119,6 +119,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     park(ch, pending_item{std::move(b), 0});
   }
 
+  /// Idleness travels as a watermark message carrying min_watermark, a value no real watermark
+  /// has.
+  void emit_idle() override { emit_watermark(min_watermark); }
+
   void emit_watermark(std::int64_t t) override {
     chain_->flush_all();  // side outputs' batches go before the watermark too
     for (auto& ch : outs_) {
@@ -154,7 +158,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     int channel;  // plan channel id
     bool ended = false;
     std::int64_t watermark = min_watermark;
-    int queued = 0;  // received, not yet credited back
+    bool idle = false;  // excluded from the minimum until it sends again
+    int queued = 0;     // received, not yet credited back
   };
   struct out_channel {
     caf::actor to;
@@ -221,10 +226,18 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       auto e = std::move(inbox_.front());
       inbox_.pop_front();
       auto& in = ins_[e.input];
-      if (e.kind == inbox_kind::watermark) {
+      if (e.kind == inbox_kind::watermark && e.watermark == min_watermark) {
+        in.idle = true;  // see emit_idle
+        advance_watermark();
+      } else if (e.kind == inbox_kind::watermark) {
+        in.idle = false;
         in.watermark = std::max(in.watermark, e.watermark);
         advance_watermark();
       } else if (e.kind == inbox_kind::batch) {
+        if (in.idle) {
+          in.idle = false;
+          idle_sent_ = false;
+        }
         metrics_.batches_in.fetch_add(1, std::memory_order_relaxed);
         metrics_.records_in.fetch_add(e.b->size(), std::memory_order_relaxed);
         chain_->input->process(in.logical_input, e.b);
@@ -245,10 +258,30 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
-  /// Passes the minimum watermark over the inputs to the chain if it advanced.
+  /// Passes the minimum watermark over the active inputs to the chain if it advanced; if every
+  /// open input is idle, passes the idleness on instead.
   void advance_watermark() {
     std::int64_t low = max_watermark;
-    for (const auto& in : ins_) low = std::min(low, in.watermark);
+    bool any_active = false;
+    bool any_idle = false;
+    for (const auto& in : ins_) {
+      if (in.ended) continue;
+      if (in.idle) {
+        any_idle = true;
+        continue;
+      }
+      any_active = true;
+      low = std::min(low, in.watermark);
+    }
+    if (!any_active && any_idle) {
+      if (!idle_sent_) {
+        idle_sent_ = true;
+        chain_->ops.front()->on_idle();
+        after_processing();
+      }
+      return;
+    }
+    if (any_active) idle_sent_ = false;
     if (low > watermark_) {
       watermark_ = low;
       chain_->ops.front()->on_watermark(low);
@@ -372,6 +405,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::deque<inbox_entry> inbox_;
   std::size_t ended_inputs_ = 0;
   std::int64_t watermark_ = min_watermark;  // this subtask's event time
+  bool idle_sent_ = false;                  // idleness passed downstream
   std::vector<operator_base*> ticking_;     // operators that want on_tick
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;

@@ -179,9 +179,10 @@ class DataStream {
     auto fn = strategy.timestamp_assigner();
     auto delay = strategy.out_of_orderness();
     const bool per_record = strategy.per_record();
-    return add_op<T>("timestamps", [fn, delay, per_record](operator_base* next) {
+    const auto idleness = strategy.idleness();
+    return add_op<T>("timestamps", [fn, delay, per_record, idleness](operator_base* next) {
       return std::make_unique<timestamp_assigner_op<T, F>>(fn, delay, detail::as_input<T>(next),
-                                                           per_record);
+                                                           per_record, idleness);
     });
   }
   /// The records this stream's operator emitted to side output `tag` (e.g. a window's late data).

@@ -36,6 +36,7 @@ class WatermarkStrategy {
     WatermarkStrategy<T, F> s(fn);
     s.out_of_orderness_ = out_of_orderness_;
     s.per_record_ = per_record_;
+    s.idleness_ = idleness_;
     return s;
   }
   /// Emits a watermark as soon as a record advances it (Flink's punctuated emission) instead of
@@ -47,6 +48,14 @@ class WatermarkStrategy {
     return s;
   }
   [[nodiscard]] bool per_record() const { return per_record_; }
+  /// Marks this input idle after `timeout` without records, so downstream event time does not
+  /// wait for it (e.g. a partition without data); its next record makes it active again.
+  WatermarkStrategy with_idleness(std::chrono::milliseconds timeout) const {
+    WatermarkStrategy s = *this;
+    s.idleness_ = timeout;
+    return s;
+  }
+  [[nodiscard]] std::chrono::milliseconds idleness() const { return idleness_; }
 
   [[nodiscard]] std::chrono::milliseconds out_of_orderness() const { return out_of_orderness_; }
   [[nodiscard]] const TsFn& timestamp_assigner() const { return ts_fn_; }
@@ -59,6 +68,7 @@ class WatermarkStrategy {
   friend class WatermarkStrategy;
   std::chrono::milliseconds out_of_orderness_{0};
   bool per_record_ = false;
+  std::chrono::milliseconds idleness_{0};
   TsFn ts_fn_{};
 };
 
@@ -67,8 +77,13 @@ template <class T, class TsFn>
 class timestamp_assigner_op final : public timed_input_op<T> {
  public:
   timestamp_assigner_op(TsFn fn, std::chrono::milliseconds out_of_orderness, input_op<T>* next,
-                        bool per_record = false)
-      : fn_(std::move(fn)), delay_(out_of_orderness.count()), next_(next), per_record_(per_record) {
+                        bool per_record = false,
+                        std::chrono::milliseconds idleness = std::chrono::milliseconds(0))
+      : fn_(std::move(fn)),
+        delay_(out_of_orderness.count()),
+        next_(next),
+        per_record_(per_record),
+        idleness_(idleness) {
     this->downstream_ = next;
   }
 
@@ -82,6 +97,10 @@ class timestamp_assigner_op final : public timed_input_op<T> {
     const std::size_t n = records.size();
     this->counters_.records_in += n;
     this->counters_.records_out += n;
+    if (n) {
+      active_since_tick_ = true;
+      idle_ = false;
+    }
     if (per_record_) {
       process_per_record(records);
       return;
@@ -107,8 +126,19 @@ class timestamp_assigner_op final : public timed_input_op<T> {
   void on_watermark(std::int64_t watermark) override {
     if (watermark == max_watermark) next_->on_watermark(watermark);  // end of input
   }
+  void on_idle() override {}  // this operator decides idleness for its output itself
   [[nodiscard]] bool wants_ticks() const override { return true; }
-  void on_tick(std::chrono::steady_clock::time_point now) override { emit(now); }
+  void on_tick(std::chrono::steady_clock::time_point now) override {
+    emit(now);
+    if (idleness_.count() <= 0) return;
+    if (active_since_tick_ || last_active_ == std::chrono::steady_clock::time_point{}) {
+      active_since_tick_ = false;
+      last_active_ = now;
+    } else if (!idle_ && now - last_active_ >= idleness_) {
+      idle_ = true;
+      next_->on_idle();
+    }
+  }
   void finish() override { next_->finish(); }
 
   /// The watermark this operator would emit now.
@@ -163,6 +193,10 @@ class timestamp_assigner_op final : public timed_input_op<T> {
   std::chrono::steady_clock::time_point last_emit_{};
   int batches_since_check_ = 0;
   bool per_record_ = false;
+  std::chrono::milliseconds idleness_{0};
+  bool idle_ = false;
+  bool active_since_tick_ = false;
+  std::chrono::steady_clock::time_point last_active_{};
   std::vector<T> chunk_;
   std::vector<std::int64_t> chunk_ts_;
 };

@@ -68,6 +68,12 @@ class operator_base {
   virtual void on_watermark(std::int64_t watermark) {
     if (downstream_) downstream_->on_watermark(watermark);
   }
+  /// The input went idle: no records nor watermarks will come from it for a while, so event time
+  /// downstream must not wait for it. Default: forward. (Sent by watermark generators with
+  /// idleness; any record or watermark makes the channel active again.)
+  virtual void on_idle() {
+    if (downstream_) downstream_->on_idle();
+  }
   /// Periodic processing-time callback, only if wants_ticks().
   virtual void on_tick(std::chrono::steady_clock::time_point) {}
   [[nodiscard]] virtual bool wants_ticks() const { return false; }

@@ -20,6 +20,8 @@ class output_port {
   /// Sends watermark `t` on every output channel, after the batches already emitted. Ports that
   /// carry no watermarks (test harnesses) may keep the default, which drops it.
   virtual void emit_watermark(std::int64_t t) { (void)t; }
+  /// Tells every output channel that this subtask is idle (see operator_base::on_idle).
+  virtual void emit_idle() {}
 };
 
 }  // namespace eddy

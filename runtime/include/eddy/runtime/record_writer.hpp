@@ -48,6 +48,11 @@ class record_writer final : public timed_input_op<T>, public writer_control {
     if (!edges_.empty()) port_->emit_watermark(watermark);
   }
 
+  void on_idle() override {
+    flush();
+    if (!edges_.empty()) port_->emit_idle();
+  }
+
   void finish() override { flush(); }
 
   void flush() override {
