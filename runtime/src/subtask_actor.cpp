@@ -259,7 +259,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   /// Passes the minimum watermark over the active inputs to the chain if it advanced; if every
-  /// open input is idle, passes the idleness on instead.
+  /// open input is idle, the largest watermark any of them reached, then the idleness.
   void advance_watermark() {
     std::int64_t low = max_watermark;
     bool any_active = false;
@@ -274,6 +274,16 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       low = std::min(low, in.watermark);
     }
     if (!any_active && any_idle) {
+      // As Flink does: when the last active input goes idle, event time moves to the largest
+      // watermark any input reached, then the idleness passes on.
+      std::int64_t high = min_watermark;
+      for (const auto& in : ins_)
+        if (!in.ended) high = std::max(high, in.watermark);
+      if (high > watermark_) {
+        watermark_ = high;
+        chain_->ops.front()->on_watermark(high);
+        after_processing();
+      }
       if (!idle_sent_) {
         idle_sent_ = true;
         chain_->ops.front()->on_idle();
