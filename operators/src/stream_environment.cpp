@@ -3,6 +3,7 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/execution_plan.hpp"
+#include "eddy/runtime/log.hpp"
 
 namespace eddy {
 
@@ -10,7 +11,18 @@ StreamEnvironment::StreamEnvironment() : graph_(std::make_shared<job_graph>()) {
   config_.default_parallelism = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-StreamEnvironment::~StreamEnvironment() = default;
+StreamEnvironment::~StreamEnvironment() {
+  // A bounded job still running is waited for; an unbounded one (started with execute_async) is
+  // canceled, so that shutting the embedded runtime down never waits for ever.
+  for (const auto& [h, bounded] : jobs_) {
+    if (h.wait_for(std::chrono::milliseconds(0))) continue;
+    if (!bounded) {
+      log().info("canceling an unbounded job still running when its environment is destroyed");
+      h.cancel();
+    }
+    (void)h.wait();
+  }
+}
 
 StreamEnvironment& StreamEnvironment::set_parallelism(int p) {
   if (p < 1)
@@ -65,7 +77,18 @@ local_runtime& StreamEnvironment::runtime() {
 expected<job_handle> StreamEnvironment::execute_async(const std::string& job_name) {
   auto graph = std::move(graph_);
   graph_ = std::make_shared<job_graph>();
-  return runtime().submit(std::move(graph), config_, job_name);
+  bool bounded = true;
+  for (const auto& n : graph->nodes())
+    if (n.kind == node_kind::source && !n.bounded) bounded = false;
+  auto h = runtime().submit(std::move(graph), config_, job_name);
+  if (h) {
+    // Forget jobs that ended, keep the running ones for the destructor.
+    std::erase_if(jobs_, [](const auto& j) {
+      return j.first.wait_for(std::chrono::milliseconds(0)).has_value();
+    });
+    jobs_.emplace_back(*h, bounded);
+  }
+  return h;
 }
 
 job_result StreamEnvironment::execute(const std::string& job_name) {

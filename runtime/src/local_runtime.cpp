@@ -20,6 +20,11 @@ local_runtime::local_runtime(runtime_options opts) : impl_(std::make_unique<impl
                     ? opts.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   impl_->cfg.set("scheduler.max-threads", threads);
+  // CAF's default lets an actor keep its thread as long as it has messages. A source that keeps
+  // producing (sending itself `produce`) would then starve every other actor on that thread,
+  // including the job supervisor that must cancel it. A bounded throughput re-schedules it after
+  // this many messages.
+  impl_->cfg.set("scheduler.max-throughput", 64);
   impl_->sys = std::make_unique<caf::actor_system>(impl_->cfg);
   log().debug("embedded runtime started with {} scheduler threads", threads);
 }

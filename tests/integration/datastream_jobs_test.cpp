@@ -1130,3 +1130,17 @@ TEST_CASE(
   for (const auto& [k, c] : v) in_order = in_order && c == ++seen[k];
   CHECK(in_order);
 }
+
+TEST_CASE("destroying the environment cancels a running unbounded job", "[datastream][async]") {
+  std::optional<eddy::job_handle> handle;
+  {
+    eddy::StreamEnvironment env;
+    env.set_parallelism(2);
+    env.from_generator(eddy::unbounded, [](std::uint64_t i) { return i; })
+        .add_sink([](const std::uint64_t&) {});
+    auto h = env.execute_async("endless");
+    REQUIRE(h.has_value());
+    handle = *h;
+  }  // would block for ever if the destructor waited for the job
+  CHECK(handle->wait().state == eddy::job_state::canceled);
+}

@@ -4,14 +4,15 @@
 /// Build a graph with the source functions, transform the returned DataStreams, add sinks, then
 /// call execute(). Not thread-safe: build and execute a job from one thread. The environment owns
 /// an embedded runtime (an actor system, created on first execute and kept for later jobs); its
-/// destructor waits for any job still running. Include <eddy/operators/datastream.hpp> to get the
-/// template member definitions.
+/// destructor waits for bounded jobs still running and cancels unbounded ones. Include
+/// <eddy/operators/datastream.hpp> to get the template member definitions.
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eddy/runtime/execution_config.hpp"
@@ -91,6 +92,9 @@ class StreamEnvironment {
  private:
   execution_config config_;
   std::shared_ptr<job_graph> graph_;
+  /// Started jobs and whether they are bounded: the destructor waits for bounded ones and
+  /// cancels unbounded ones.
+  std::vector<std::pair<job_handle, bool>> jobs_;
   std::unique_ptr<local_runtime> runtime_;
 };
 
