@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "support/expect_operator_error.hpp"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -86,20 +88,7 @@ auto make_reduce(KeyFn k, ReduceFn r, bool final_only, eddy::input_op<T>* next) 
       std::move(k), std::move(r), eddy::reduce_role::final, next);
 }
 
-/// Runs `fn` and returns the operator_error it throws (fails the test if it throws nothing or
-/// something else).
-template <class Fn>
-eddy::operator_error expect_operator_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const eddy::operator_error& e) {
-    return e;
-  } catch (const std::exception& e) {
-    FAIL("expected eddy::operator_error, got std::exception: " << e.what());
-  }
-  FAIL("expected eddy::operator_error, nothing was thrown");
-  throw std::logic_error("unreachable");
-}
+using eddy::testing::expect_operator_error;
 
 using word_count = std::pair<std::string, int>;
 

@@ -3,6 +3,8 @@
 // and bounded-out-of-orderness watermarks), driven directly without a runtime.
 #include <catch2/catch.hpp>
 
+#include "support/expect_operator_error.hpp"
+
 #include "support/recording_sink.hpp"
 
 #include <algorithm>
@@ -109,19 +111,7 @@ std::int64_t reference_start(std::int64_t ts, std::int64_t offset, std::int64_t 
   return s;
 }
 
-/// Runs `fn` and returns the operator_error it throws.
-template <class Fn>
-eddy::operator_error expect_operator_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const eddy::operator_error& e) {
-    return e;
-  } catch (const std::exception& e) {
-    FAIL("expected eddy::operator_error, got std::exception: " << e.what());
-  }
-  FAIL("expected eddy::operator_error, nothing was thrown");
-  throw std::logic_error("unreachable");
-}
+using eddy::testing::expect_operator_error;
 
 }  // namespace
 
