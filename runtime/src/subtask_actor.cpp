@@ -12,6 +12,7 @@
 //   so they never overtake batches. They need no credit.
 // - The subtask's event time is the minimum watermark over its input channels (an ended channel
 //   counts as the maximum); it is passed to the chain whenever it advances.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
@@ -79,7 +80,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
             const auto now = std::chrono::steady_clock::now();
             for (auto* op : ticking_) op->on_tick(now);
             after_processing();
-            delayed_send(this, job_->config.auto_watermark_interval, tick_atom::value);
+            delayed_send(this, tick_interval_, tick_atom::value);
           });
         },
         [=](credit_atom, std::uint32_t out, std::int32_t n) {
@@ -205,9 +206,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();
     for (auto& op : chain_->ops)
-      if (op->wants_ticks()) ticking_.push_back(op.get());
-    if (!ticking_.empty())
-      delayed_send(this, job_->config.auto_watermark_interval, tick_atom::value);
+      if (op->wants_ticks()) {
+        ticking_.push_back(op.get());
+        tick_interval_ = std::min(tick_interval_, op->tick_interval());
+      }
+    tick_interval_ = std::max(tick_interval_, std::chrono::milliseconds(1));
+    if (!ticking_.empty()) delayed_send(this, tick_interval_, tick_atom::value);
     for (auto& in : ins_)
       send(in.from, credit_atom::value, in.remote,
            static_cast<std::int32_t>(job_->config.channel_credits));
@@ -417,6 +421,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::int64_t watermark_ = min_watermark;  // this subtask's event time
   bool idle_sent_ = false;                  // idleness passed downstream
   std::vector<operator_base*> ticking_;     // operators that want on_tick
+  std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);  // smallest they ask for
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;
   bool producing_ = false;

@@ -17,6 +17,8 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   tc->info.batch_size = job.config.batch_size;
   tc->info.mode = job.config.mode;
   tc->info.auto_watermark_interval = job.config.auto_watermark_interval;
+  tc->info.timer_resolution = job.config.timer_resolution;
+  tc->info.clock = job.config.clock;
 
   std::vector<std::unique_ptr<operator_base>> rev;  // built tail first
   std::vector<int> rev_nodes;

@@ -129,7 +129,7 @@ class timestamp_assigner_op final : public timed_input_op<T> {
   void on_idle() override {}  // this operator decides idleness for its output itself
   [[nodiscard]] bool wants_ticks() const override { return true; }
   void on_tick(std::chrono::steady_clock::time_point now) override {
-    emit(now);
+    if (now - last_emit_ >= interval_) emit(now);  // ticks may come more often when chained
     if (idleness_.count() <= 0) return;
     if (active_since_tick_ || last_active_ == std::chrono::steady_clock::time_point{}) {
       active_since_tick_ = false;

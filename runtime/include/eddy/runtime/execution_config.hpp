@@ -2,6 +2,8 @@
 /// Knobs of one job's execution. Set on the StreamEnvironment; copied into the job at submission.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 
 namespace eddy {
 
@@ -21,6 +23,12 @@ struct execution_config {
   /// How often periodic watermarks are emitted (and operators' on_tick called).
   std::chrono::milliseconds auto_watermark_interval{200};
   bool chaining = true;  ///< operator chaining for the whole job
+  /// How often operators with processing-time timers (processing-time windows, timers in process
+  /// functions, state TTL cleanup) look at the clock: a timer fires at most this late.
+  std::chrono::milliseconds timer_resolution{10};
+  /// Processing time in milliseconds since the epoch. Null: the system clock. Tests set a manual
+  /// clock here; it is called from every subtask's thread, so it must be thread-safe.
+  std::function<std::int64_t()> clock;
 };
 
 }  // namespace eddy

@@ -77,6 +77,20 @@ class operator_base {
   /// Periodic processing-time callback, only if wants_ticks().
   virtual void on_tick(std::chrono::steady_clock::time_point) {}
   [[nodiscard]] virtual bool wants_ticks() const { return false; }
+  /// How often on_tick should be called (the subtask ticks at the smallest interval its
+  /// operators ask for, so on_tick may come more often). Default: the auto-watermark interval.
+  [[nodiscard]] virtual std::chrono::milliseconds tick_interval() const {
+    return info_.auto_watermark_interval;
+  }
+
+  /// Processing time now, in milliseconds since the epoch (the job's clock, see
+  /// execution_config::clock).
+  [[nodiscard]] std::int64_t current_processing_time() const {
+    if (info_.clock) return info_.clock();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
 
   /// Connects side output `tag` to the writer that sends it downstream (called while the chain
   /// is built, before open()). Operators look it up with side_output().

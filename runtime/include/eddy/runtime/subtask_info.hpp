@@ -2,6 +2,8 @@
 /// What an operator instance knows about where it runs. Passed to factories and `open()`.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "eddy/runtime/execution_config.hpp"
@@ -17,6 +19,8 @@ struct subtask_info {
   std::size_t batch_size = 1024;
   runtime_mode mode = runtime_mode::streaming;             ///< the job's runtime mode
   std::chrono::milliseconds auto_watermark_interval{200};  ///< periodic watermark interval
+  std::chrono::milliseconds timer_resolution{10};          ///< processing-time timer precision
+  std::function<std::int64_t()> clock;  ///< processing time (ms); null: the system clock
 };
 
 }  // namespace eddy
