@@ -30,10 +30,23 @@ namespace eddy {
 
 template <class T, class KeyFn>
 class KeyedStream;
-template <class T, class KeyFn, class Assigner>
+/// Placeholder for "the assigner's default trigger" (see WindowedStream::trigger).
+struct default_trigger {};
+template <class T, class KeyFn, class Assigner, class Trigger = default_trigger,
+          class Evictor = no_evictor>
 class WindowedStream;
+template <class T, class Assigner, class Trigger = default_trigger, class Evictor = no_evictor>
+class AllWindowedStream;
 
 namespace detail {
+
+/// The key of a non-keyed (all) window: one key, so one window set.
+struct all_key {
+  template <class T>
+  std::uint8_t operator()(const T&) const noexcept {
+    return 0;
+  }
+};
 
 template <class T>
 input_op<T>* as_input(operator_base* op) {
@@ -169,6 +182,24 @@ class DataStream {
   template <class KeyFn>
   KeyedStream<T, KeyFn> key_by(KeyFn key_fn) const {
     return KeyedStream<T, KeyFn>(env_, node_, std::move(key_fn));
+  }
+  /// Groups all records (not keyed) into windows, evaluated by one subtask (Flink's windowAll).
+  template <class Assigner>
+  AllWindowedStream<T, Assigner> window_all(Assigner assigner) const {
+    return AllWindowedStream<T, Assigner>(WindowedStream<T, detail::all_key, Assigner>(
+        env_, node_, detail::all_key{}, std::move(assigner)));
+  }
+  /// Windows of `size` records over the whole stream (Flink's countWindowAll); see
+  /// KeyedStream::count_window.
+  auto count_window_all(std::int64_t size) const {
+    return window_all(GlobalWindows::create())
+        .trigger(PurgingTrigger<CountTrigger>::of(CountTrigger::of(size)));
+  }
+  auto count_window_all(std::int64_t size, std::int64_t slide) const {
+    if (size <= 0) throw std::invalid_argument("count window size must be positive");
+    return window_all(GlobalWindows::create())
+        .evictor(CountEvictor::of(static_cast<std::size_t>(size)))
+        .trigger(CountTrigger::of(slide));
   }
   /// Gives every record an event-time timestamp and emits watermarks (see
   /// watermark_strategy.hpp). The strategy needs a timestamp assigner.
@@ -430,11 +461,25 @@ class KeyedStream {
             });
   }
 
-  /// Groups each key's records into windows (see windows.hpp): TumblingEventTimeWindows::of(size),
-  /// SlidingEventTimeWindows::of(size, slide). Needs timestamps and watermarks upstream.
+  /// Groups each key's records into windows (see window_assigners.hpp): tumbling, sliding and
+  /// session windows in event or processing time, or GlobalWindows. Event-time windows need
+  /// timestamps and watermarks upstream.
   template <class Assigner>
   WindowedStream<T, KeyFn, Assigner> window(Assigner assigner) const {
     return WindowedStream<T, KeyFn, Assigner>(env_, node_, key_fn_, std::move(assigner));
+  }
+  /// Windows of `size` records per key (Flink's countWindow): global windows fired and purged
+  /// every `size` records. An incomplete last window of a bounded input is not emitted.
+  auto count_window(std::int64_t size) const {
+    return window(GlobalWindows::create())
+        .trigger(PurgingTrigger<CountTrigger>::of(CountTrigger::of(size)));
+  }
+  /// Sliding count windows: every `slide` records, the last `size` records of the key.
+  auto count_window(std::int64_t size, std::int64_t slide) const {
+    if (size <= 0) throw std::invalid_argument("count window size must be positive");
+    return window(GlobalWindows::create())
+        .evictor(CountEvictor::of(static_cast<std::size_t>(size)))
+        .trigger(CountTrigger::of(slide));
   }
 
   [[nodiscard]] const KeyFn& key_selector() const noexcept { return key_fn_; }
@@ -457,17 +502,85 @@ class KeyedStream {
   KeyFn key_fn_;
 };
 
-/// A keyed stream grouped into windows (Flink's WindowedStream).
-template <class T, class KeyFn, class Assigner>
+namespace detail {
+template <class Assigner>
+struct default_trigger_of {
+  using type = std::conditional_t<
+      std::is_same_v<Assigner, GlobalWindows>, NeverTrigger,
+      std::conditional_t<Assigner::is_event_time, EventTimeTrigger, ProcessingTimeTrigger>>;
+};
+template <class Assigner, class Trigger>
+using resolved_trigger_t = std::conditional_t<std::is_same_v<Trigger, default_trigger>,
+                                              typename default_trigger_of<Assigner>::type, Trigger>;
+template <class Assigner>
+inline constexpr bool is_fixed_event_time_assigner_v =
+    std::is_same_v<Assigner, TumblingEventTimeWindows> ||
+    std::is_same_v<Assigner, SlidingEventTimeWindows>;
+
+/// The Out of an all-window function `void(window, input, collector<Out>&)`.
+template <class F>
+using all_window_fn_output_t =
+    typename collector_value<std::tuple_element_t<2, typename callable_args<F>::type>>::type;
+
+/// Adapts an all-window function fn(window, input, out) to the keyed form (key ignored).
+template <class F>
+struct ignore_key {
+  F fn;
+  template <class K, class W, class In, class C>
+  void operator()(const K&, const W& w, In&& in, C& out) const {
+    fn(w, std::forward<In>(in), out);
+  }
+};
+
+}  // namespace detail
+
+/// A keyed stream grouped into windows (Flink's WindowedStream). Copies are cheap; each setter
+/// returns a new WindowedStream.
+template <class T, class KeyFn, class Assigner, class Trigger, class Evictor>
 class WindowedStream {
  public:
   using key_type = std::decay_t<std::invoke_result_t<KeyFn&, const T&>>;
+  using window_type = typename Assigner::window_type;
 
-  WindowedStream(StreamEnvironment* env, int node, KeyFn key_fn, Assigner assigner)
-      : env_(env), node_(node), key_fn_(std::move(key_fn)), assigner_(std::move(assigner)) {}
+  WindowedStream(StreamEnvironment* env, int node, KeyFn key_fn, Assigner assigner,
+                 Trigger trigger = {}, Evictor evictor = {})
+      : env_(env),
+        node_(node),
+        key_fn_(std::move(key_fn)),
+        assigner_(std::move(assigner)),
+        trigger_(std::move(trigger)),
+        evictor_(std::move(evictor)) {}
+
+  /// Replaces the assigner's default trigger (see window_triggers.hpp): EventTimeTrigger,
+  /// ProcessingTimeTrigger, CountTrigger::of(n), PurgingTrigger::of(t) or your own.
+  template <class Tr>
+  WindowedStream<T, KeyFn, Assigner, Tr, Evictor> trigger(Tr t) const {
+    static_assert(
+        !Assigner::is_merging || std::is_same_v<trigger_state_t<Tr>, no_trigger_state> ||
+            requires(trigger_state_t<Tr> & a, const trigger_state_t<Tr>& b) {
+              Tr::merge_state(a, b);
+            },
+        "eddy: a trigger with state needs merge_state() to be used with session windows");
+    WindowedStream<T, KeyFn, Assigner, Tr, Evictor> w(env_, node_, key_fn_, assigner_, std::move(t),
+                                                      evictor_);
+    w.lateness_ = lateness_;
+    w.late_tag_ = late_tag_;
+    return w;
+  }
+  /// Removes records from each window before/after its function runs (see window_evictors.hpp):
+  /// CountEvictor::of(n), TimeEvictor::of(d), DeltaEvictor::of(threshold, fn). The window then
+  /// keeps all its records.
+  template <class Ev>
+  WindowedStream<T, KeyFn, Assigner, Trigger, Ev> evictor(Ev e) const {
+    WindowedStream<T, KeyFn, Assigner, Trigger, Ev> w(env_, node_, key_fn_, assigner_, trigger_,
+                                                      std::move(e));
+    w.lateness_ = lateness_;
+    w.late_tag_ = late_tag_;
+    return w;
+  }
 
   /// Keeps each window's state this much longer after it fired; late records within it fire the
-  /// window again with the updated result. Later records are counted as late.
+  /// window again with the updated result. Later records are counted as late. (Event time only.)
   WindowedStream allowed_lateness(std::chrono::milliseconds lateness) const {
     if (lateness.count() < 0) throw std::invalid_argument("allowed lateness must not be negative");
     WindowedStream w = *this;
@@ -488,7 +601,8 @@ class WindowedStream {
   DataStream<T> reduce(F fn) {
     return add<reduce_window_fn<T, F>>("window reduce", reduce_window_fn<T, F>{fn});
   }
-  /// agg.create_accumulator(), agg.add(ACC&, const T&), agg.get_result(const ACC&) -> R.
+  /// agg.create_accumulator(), agg.add(ACC&, const T&), agg.get_result(const ACC&) -> R; with
+  /// session windows also agg.merge(const ACC&, const ACC&) -> ACC.
   template <class Agg>
   auto aggregate(Agg agg) {
     using W = aggregate_window_fn<T, Agg>;
@@ -497,46 +611,134 @@ class WindowedStream {
   /// As aggregate(agg), then fn(key, window, result, collector<Out>&) with the window's metadata.
   template <class Agg, class F>
   auto aggregate(Agg agg, F fn) {
-    using Out = detail::window_fn_output_t<F>;
-    using W = aggregate_process_window_fn<T, Agg, Out, F>;
-    return add<W>("window aggregate", W{agg, fn});
+    return aggregate_as<detail::window_fn_output_t<F>>(std::move(agg), std::move(fn));
   }
   /// fn(key, window, const std::vector<T>& records, collector<Out>&) over the whole window.
   template <class F>
   auto process(F fn) {
-    using Out = detail::window_fn_output_t<F>;
+    return process_as<detail::window_fn_output_t<F>>(std::move(fn));
+  }
+
+  /// As aggregate(agg, fn) and process(fn) with the output type given (for generic functions).
+  template <class Out, class Agg, class F>
+  auto aggregate_as(Agg agg, F fn) {
+    using W = aggregate_process_window_fn<T, Agg, Out, F>;
+    return add<W>("window aggregate", W{agg, fn});
+  }
+  template <class Out, class F>
+  auto process_as(F fn) {
     using W = process_window_fn<T, Out, F>;
     return add<W>("window process", W{fn});
   }
 
  private:
+  template <class, class, class, class, class>
+  friend class WindowedStream;
+  template <class, class, class, class>
+  friend class AllWindowedStream;
+
   template <class W>
   DataStream<typename W::output> add(std::string name, W win_fn) {
     using Out = typename W::output;
-    using op_type = window_op<T, key_type, KeyFn, Assigner, W>;
+    using Tr = detail::resolved_trigger_t<Assigner, Trigger>;
     KeyFn kf = key_fn_;
     Assigner asg = assigner_;
+    Tr trig{};
+    if constexpr (!std::is_same_v<Trigger, default_trigger>) trig = trigger_;
+    Evictor ev = evictor_;
     std::int64_t lateness = lateness_;
     std::string late_tag = late_tag_;
-    return DataStream<T>(env_, node_)
-        .template add_op<Out>(
-            std::move(name),
-            [kf, asg, win_fn, lateness, late_tag](operator_base* next) {
-              return std::make_unique<op_type>(kf, asg, win_fn, lateness, late_tag,
-                                               detail::as_input<Out>(next));
-            },
-            partition_kind::hash,
-            [kf](job_graph& g, int from, int to) {
-              detail::connect<T>(g, from, to, partition_kind::hash, kf);
-            });
+    auto link = [kf](job_graph& g, int from, int to) {
+      detail::connect<T>(g, from, to, partition_kind::hash, kf);
+    };
+    if constexpr (detail::is_fixed_event_time_assigner_v<Assigner> &&
+                  std::is_same_v<Trigger, default_trigger> && std::is_same_v<Evictor, no_evictor>) {
+      // The common case: a specialised operator without per-record timers.
+      using op_type = window_op<T, key_type, KeyFn, Assigner, W>;
+      return DataStream<T>(env_, node_)
+          .template add_op<Out>(
+              std::move(name),
+              [kf, asg, win_fn, lateness, late_tag](operator_base* next) {
+                return std::make_unique<op_type>(kf, asg, win_fn, lateness, late_tag,
+                                                 detail::as_input<Out>(next));
+              },
+              partition_kind::hash, link);
+    } else {
+      using op_type = triggered_window_op<T, key_type, KeyFn, Assigner, Tr, Evictor, W>;
+      return DataStream<T>(env_, node_)
+          .template add_op<Out>(
+              std::move(name),
+              [kf, asg, trig, ev, win_fn, lateness, late_tag](operator_base* next) {
+                return std::make_unique<op_type>(kf, asg, trig, ev, win_fn, lateness, late_tag,
+                                                 detail::as_input<Out>(next));
+              },
+              partition_kind::hash, link);
+    }
   }
 
   StreamEnvironment* env_;
   int node_;
   KeyFn key_fn_;
   Assigner assigner_;
+  Trigger trigger_;
+  Evictor evictor_;
   std::int64_t lateness_ = 0;
   std::string late_tag_;
+};
+
+/// A non-keyed stream grouped into windows (Flink's AllWindowedStream): one window set over all
+/// records, evaluated by a single subtask (parallelism 1, as in Flink). Window functions take no
+/// key: process(fn(window, records, out)), aggregate(agg, fn(window, result, out)).
+template <class T, class Assigner, class Trigger, class Evictor>
+class AllWindowedStream {
+ public:
+  using inner_type = WindowedStream<T, detail::all_key, Assigner, Trigger, Evictor>;
+  explicit AllWindowedStream(inner_type inner) : inner_(std::move(inner)) {}
+
+  template <class Tr>
+  AllWindowedStream<T, Assigner, Tr, Evictor> trigger(Tr t) const {
+    return AllWindowedStream<T, Assigner, Tr, Evictor>(inner_.trigger(std::move(t)));
+  }
+  template <class Ev>
+  AllWindowedStream<T, Assigner, Trigger, Ev> evictor(Ev e) const {
+    return AllWindowedStream<T, Assigner, Trigger, Ev>(inner_.evictor(std::move(e)));
+  }
+  AllWindowedStream allowed_lateness(std::chrono::milliseconds lateness) const {
+    return AllWindowedStream(inner_.allowed_lateness(lateness));
+  }
+  AllWindowedStream side_output_late_data(const output_tag<T>& tag) const {
+    return AllWindowedStream(inner_.side_output_late_data(tag));
+  }
+
+  template <class F>
+  DataStream<T> reduce(F fn) {
+    return single(inner_.reduce(std::move(fn)));
+  }
+  template <class Agg>
+  auto aggregate(Agg agg) {
+    return single(inner_.aggregate(std::move(agg)));
+  }
+  /// As aggregate(agg), then fn(window, result, collector<Out>&).
+  template <class Agg, class F>
+  auto aggregate(Agg agg, F fn) {
+    using Out = detail::all_window_fn_output_t<F>;
+    return single(
+        inner_.template aggregate_as<Out>(std::move(agg), detail::ignore_key<F>{std::move(fn)}));
+  }
+  /// fn(window, const std::vector<T>& records, collector<Out>&) over the whole window.
+  template <class F>
+  auto process(F fn) {
+    using Out = detail::all_window_fn_output_t<F>;
+    return single(inner_.template process_as<Out>(detail::ignore_key<F>{std::move(fn)}));
+  }
+
+ private:
+  template <class S>
+  static S single(S s) {
+    s.set_parallelism(1);
+    return s;
+  }
+  inner_type inner_;
 };
 
 // ---- StreamEnvironment template members ----
