@@ -37,6 +37,22 @@ template <class T, class KeyFn, class Assigner, class Trigger = default_trigger,
 class WindowedStream;
 template <class T, class Assigner, class Trigger = default_trigger, class Evictor = no_evictor>
 class AllWindowedStream;
+template <class A, class B>
+class ConnectedStreams;
+template <class R>
+class BroadcastStream;
+template <class A, class R>
+class BroadcastConnectedStream;
+template <class A, class B>
+class JoinedStreams;
+template <class A, class B>
+class CoGroupedStreams;
+template <class A, class KA, class B, class KB>
+class IntervalJoin;
+template <class A, class KA, class B, class KB>
+class KeyedConnectedStreams;
+template <class A, class KA, class R>
+class KeyedBroadcastConnectedStream;
 
 namespace detail {
 
@@ -260,6 +276,25 @@ class DataStream {
   DataStream<T> rebalance() const { return DataStream<T>(env_, node_, partition_kind::rebalance); }
   /// Every record to every downstream subtask.
   DataStream<T> broadcast() const { return DataStream<T>(env_, node_, partition_kind::broadcast); }
+  /// A broadcast stream carrying broadcast state (the broadcast state pattern): connect a
+  /// (keyed) stream to it and process both with a broadcast process function
+  /// (connected_streams.hpp). The descriptors name the broadcast states it writes.
+  template <class... Descriptors>
+  BroadcastStream<T> broadcast(const Descriptors&... descriptors) const;
+
+  // ---- two inputs (connected_streams.hpp) ----
+  /// Connects this stream with another (of any type) for a co-process/co-map function.
+  template <class B>
+  ConnectedStreams<T, B> connect(const DataStream<B>& other) const;
+  /// Connects this stream with a broadcast stream (broadcast state pattern).
+  template <class R>
+  BroadcastConnectedStream<T, R> connect(const BroadcastStream<R>& other) const;
+  /// Window join: join(other).where(key_a).equal_to(key_b).window(assigner).apply(fn).
+  template <class B>
+  JoinedStreams<T, B> join(const DataStream<B>& other) const;
+  /// Window co-group: co_group(other).where(ka).equal_to(kb).window(assigner).apply(fn).
+  template <class B>
+  CoGroupedStreams<T, B> co_group(const DataStream<B>& other) const;
   /// Subtask i to subtask i (needs equal parallelism).
   DataStream<T> forward() const { return DataStream<T>(env_, node_, partition_kind::forward); }
 
@@ -482,7 +517,19 @@ class KeyedStream {
         .trigger(CountTrigger::of(slide));
   }
 
+  /// Connects with another keyed stream for a keyed co-process function (connected_streams.hpp);
+  /// both keys must have the same type.
+  template <class B, class KB>
+  KeyedConnectedStreams<T, KeyFn, B, KB> connect(const KeyedStream<B, KB>& other) const;
+  /// Connects with a broadcast stream: keyed broadcast process function.
+  template <class R>
+  KeyedBroadcastConnectedStream<T, KeyFn, R> connect(const BroadcastStream<R>& other) const;
+  /// Interval join with another keyed stream: interval_join(other).between(lo, hi).process(fn).
+  template <class B, class KB>
+  IntervalJoin<T, KeyFn, B, KB> interval_join(const KeyedStream<B, KB>& other) const;
+
   [[nodiscard]] const KeyFn& key_selector() const noexcept { return key_fn_; }
+  [[nodiscard]] StreamEnvironment& environment() const noexcept { return *env_; }
   [[nodiscard]] int node_id() const noexcept { return node_; }
 
  private:
@@ -798,3 +845,5 @@ DataStream<T> StreamEnvironment::add_source(
 }
 
 }  // namespace eddy
+
+#include "eddy/operators/connected_streams.hpp"  // IWYU pragma: export

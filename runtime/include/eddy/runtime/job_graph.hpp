@@ -47,6 +47,39 @@ class typed_input_adapter final : public input_adapter {
   std::vector<std::int64_t> scratch_ts_;
 };
 
+/// Feeds the two inputs of a two_input_op (logical input 0 and 1).
+template <class A, class B>
+class two_input_adapter final : public input_adapter {
+ public:
+  explicit two_input_adapter(two_input_op<A, B>* head) : head_(head) {}
+  void process(int logical_input, batch_ptr& b) override {
+    if (logical_input == 0)
+      feed(b, scratch_a_, [&](auto& r, auto& t) { head_->process1(r, t); });
+    else
+      feed(b, scratch_b_, [&](auto& r, auto& t) { head_->process2(r, t); });
+  }
+
+ private:
+  template <class T, class Fn>
+  void feed(batch_ptr& b, std::vector<T>& scratch, Fn&& fn) {
+    auto& typed = static_cast<batch<T>&>(*b);
+    if (b.use_count() == 1) {
+      fn(typed.records, typed.timestamps);
+    } else {  // shared (broadcast): never mutate what other receivers still read
+      scratch = typed.records;
+      scratch_ts_ = typed.timestamps;
+      fn(scratch, scratch_ts_);
+      scratch.clear();
+      scratch_ts_.clear();
+    }
+  }
+
+  two_input_op<A, B>* head_;
+  std::vector<A> scratch_a_;
+  std::vector<B> scratch_b_;
+  std::vector<std::int64_t> scratch_ts_;
+};
+
 enum class node_kind { source, transform, sink };
 
 struct graph_node {

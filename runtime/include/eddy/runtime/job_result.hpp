@@ -69,6 +69,12 @@ struct job_result {
   std::optional<error> failure;  ///< set when state is failed (or canceled)
 
   [[nodiscard]] bool ok() const noexcept { return state == job_state::finished; }
+  /// Late records over all operators (records too late for their window or join).
+  [[nodiscard]] std::uint64_t late_records() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& o : operators) n += o.late_records;
+    return n;
+  }
   /// The operator with this name, or nullptr.
   [[nodiscard]] const operator_metrics* find_operator(const std::string& name) const {
     for (const auto& o : operators)

@@ -146,6 +146,17 @@ class input_op : public operator_base {
   }
 };
 
+/// An operator with two inputs of types A and B (connect, co-process functions, broadcast state,
+/// interval joins). It is always the head of its chain; the subtask passes each batch to
+/// process1 or process2 by the edge's input index (0 or 1). Watermarks are the minimum over the
+/// channels of both inputs, as for one input. Timestamps as for input_op::process.
+template <class A, class B>
+class two_input_op : public operator_base {
+ public:
+  virtual void process1(std::vector<A>& records, std::vector<std::int64_t>& timestamps) = 0;
+  virtual void process2(std::vector<B>& records, std::vector<std::int64_t>& timestamps) = 0;
+};
+
 /// Base for operators that use or keep timestamps: the one-argument form forwards to the
 /// two-argument form with no timestamps.
 template <class T>
