@@ -11,11 +11,13 @@ namespace eddy {
 
 enum class errc {
   invalid_argument = 1,  ///< a bad parameter or flag (the message names it)
-  invalid_graph,  ///< the job graph cannot be executed (e.g. forward edge across parallelism)
-  io_error,       ///< a file could not be opened, read or written (the message names it)
-  job_failed,     ///< a subtask failed; the message names operator, subtask and cause
-  job_canceled,   ///< the job was canceled
-  runtime_error,  ///< the actor runtime failed (e.g. could not start)
+  invalid_graph,       ///< the job graph cannot be executed (e.g. forward edge across parallelism)
+  io_error,            ///< a file could not be opened, read or written (the message names it)
+  job_failed,          ///< a subtask failed; the message names operator, subtask and cause
+  job_canceled,        ///< the job was canceled
+  runtime_error,       ///< the actor runtime failed (e.g. could not start)
+  corrupt_data,        ///< stored data failed its checksum or does not decode (names where)
+  incompatible_state,  ///< a snapshot does not fit the job restoring it (names what differs)
 };
 
 [[nodiscard]] inline const char* to_string(errc c) noexcept {
@@ -32,6 +34,10 @@ enum class errc {
       return "job_canceled";
     case errc::runtime_error:
       return "runtime_error";
+    case errc::corrupt_data:
+      return "corrupt_data";
+    case errc::incompatible_state:
+      return "incompatible_state";
   }
   return "unknown";
 }
@@ -59,6 +65,21 @@ class [[nodiscard]] expected {
 
  private:
   std::variant<T, eddy::error> v_;
+};
+
+/// Success or an error, for operations without a result.
+template <>
+class [[nodiscard]] expected<void> {
+ public:
+  expected() = default;
+  expected(eddy::error e) : e_(std::move(e)), failed_(true) {}
+  [[nodiscard]] bool has_value() const noexcept { return !failed_; }
+  explicit operator bool() const noexcept { return !failed_; }
+  [[nodiscard]] const eddy::error& error() const { return e_; }
+
+ private:
+  eddy::error e_{errc::runtime_error, {}};
+  bool failed_ = false;
 };
 
 }  // namespace eddy
