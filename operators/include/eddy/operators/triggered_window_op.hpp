@@ -16,9 +16,10 @@
 /// Watermarks fire the event-time timers up to them (in time order); ticks fire the due
 /// processing-time timers; a timer calls the trigger, and at the window's cleanup time its state
 /// is dropped. At end of input the runtime sends the maximum watermark (every event-time window
-/// fires), then finish() fires every pending processing-time timer in time order, so no window
-/// of a bounded input is left unfired by time. (Global windows fire only by their trigger: with
-/// a count trigger, an incomplete last window of a bounded input is not emitted, as in Flink.)
+/// fires), then finish() fires every pending processing-time timer in time order (not the ones
+/// triggers register meanwhile for later times), so no window of a bounded input is left
+/// unfired by time. (Global windows fire only by their trigger: with a count trigger, an
+/// incomplete last window of a bounded input is not emitted, as in Flink.)
 /// Results carry the window's max_timestamp() as their timestamp.
 ///
 /// Owned and called by one subtask actor only. User code exceptions (key selector, trigger,
@@ -168,7 +169,10 @@ class triggered_window_op final : public timed_input_op<T>,
 
   void finish() override {
     this->guarded([&] {
-      fire_timers(proc_timers_, std::numeric_limits<std::int64_t>::max(), false);
+      // As if the clock jumped to the last pending timer: timers that triggers register while
+      // these fire run only if due by then, so a periodic trigger cannot keep finish() going.
+      if (!proc_timers_.empty())
+        fire_timers(proc_timers_, std::get<0>(*proc_timers_.rbegin()), false);
       pass();
     });
     next_->finish();

@@ -1,0 +1,1248 @@
+// Unit tests of eddy::triggered_window_op (the general window operator: any assigner, trigger and
+// evictor), driven directly without a runtime: timers fire exactly once at the right watermark or
+// clock, session merging (bridging records, adjacent windows, trigger state, late merges), FIRE vs
+// PURGE vs FIRE_AND_PURGE, cleanup after the allowed lateness, processing-time timers on ticks and
+// at finish(), the evictors, user-code errors and the results' timestamps. Flink's WindowOperator
+// and EvictingWindowOperator are the reference for the semantics.
+#include <catch2/catch.hpp>
+
+#include "support/expect_operator_error.hpp"
+
+#include "support/recording_sink.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "eddy/operators/collector.hpp"
+#include "eddy/operators/windows.hpp"
+#include "eddy/runtime/operator.hpp"
+
+namespace {
+
+using std::chrono::milliseconds;
+using kv = std::pair<std::string, std::int64_t>;
+using ts_vec = std::vector<std::int64_t>;
+using eddy::trigger_result;
+using eddy::testing::expect_operator_error;
+using eddy::testing::recording_sink;
+
+constexpr std::int64_t no_lateness = 0;
+
+eddy::subtask_info info(std::size_t batch_size = 1024, int index = 0, int parallelism = 1) {
+  eddy::subtask_info i;
+  i.job_name = "triggered window test job";
+  i.task_name = "triggered window test task";
+  i.index = index;
+  i.parallelism = parallelism;
+  i.batch_size = batch_size;
+  return i;
+}
+
+/// A manual processing-time clock for subtask_info::clock.
+struct manual_clock {
+  std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(0);
+  void set(std::int64_t t) { *now = t; }
+  eddy::subtask_info info(std::size_t batch_size = 1024) const {
+    auto i = ::info(batch_size);
+    i.clock = [n = now] { return *n; };
+    return i;
+  }
+};
+
+const auto key_of = [](const kv& r) { return r.first; };
+
+/// A triggered_window_op over kv records, named "test window", with an optional late-data side
+/// output, opened.
+template <class Assigner, class Trigger, class Evictor, class WinFn, class KeyFn = decltype(key_of)>
+auto make_op(Assigner assigner, Trigger trigger, Evictor evictor, WinFn win_fn,
+             std::int64_t lateness, eddy::input_op<typename WinFn::output>* next,
+             eddy::input_op<kv>* late = nullptr, const eddy::subtask_info& i = info(),
+             KeyFn key = key_of) {
+  using K = std::decay_t<std::invoke_result_t<KeyFn&, const kv&>>;
+  using op_type = eddy::triggered_window_op<kv, K, KeyFn, Assigner, Trigger, Evictor, WinFn>;
+  auto op = std::make_unique<op_type>(std::move(key), std::move(assigner), std::move(trigger),
+                                      std::move(evictor), std::move(win_fn), lateness,
+                                      late ? "late" : "", next);
+  op->set_name("test window");
+  if (late) op->set_side_output("late", late);
+  op->open(i);
+  return op;
+}
+
+/// What the listing window function emits: the key, the window and its records' values.
+struct fired {
+  std::string key;
+  std::int64_t start = 0;  // -1, -1 for the global window
+  std::int64_t end = 0;
+  std::vector<std::int64_t> values;
+  friend bool operator==(const fired&, const fired&) = default;
+  friend bool operator<(const fired& a, const fired& b) {
+    return std::tie(a.key, a.start, a.end, a.values) < std::tie(b.key, b.start, b.end, b.values);
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const fired& f) {
+  os << f.key << "[" << f.start << "," << f.end << "){";
+  for (auto v : f.values) os << v << ' ';
+  return os << '}';
+}
+
+/// Lists each window's values (sorted, or in the order the window holds them).
+struct list_values {
+  bool keep_order = false;
+  template <class W>
+  void operator()(const std::string& key, const W& w, const std::vector<kv>& records,
+                  eddy::collector<fired>& out) const {
+    fired f{key, -1, -1, {}};
+    if constexpr (std::is_same_v<W, eddy::time_window>) {
+      f.start = w.start;
+      f.end = w.end;
+    }
+    for (const auto& r : records) f.values.push_back(r.second);
+    if (!keep_order) std::sort(f.values.begin(), f.values.end());
+    out.collect(f);
+  }
+};
+using lister = eddy::process_window_fn<kv, fired, list_values>;
+lister listing() {
+  return lister{list_values{false}};
+}
+lister listing_in_order() {
+  return lister{list_values{true}};
+}
+
+const auto add_values = [](const kv& a, const kv& b) { return kv{a.first, a.second + b.second}; };
+using summing = eddy::reduce_window_fn<kv, std::decay_t<decltype(add_values)>>;
+summing sum_fn() {
+  return summing{add_values};
+}
+
+/// Count of a window's records; merges for sessions.
+struct count_agg {
+  std::int64_t create_accumulator() const { return 0; }
+  void add(std::int64_t& a, const kv&) const { ++a; }
+  std::int64_t get_result(const std::int64_t& a) const { return a; }
+  std::int64_t merge(const std::int64_t& a, const std::int64_t& b) const { return a + b; }
+};
+
+template <class Op>
+void tick(Op& op) {
+  op.on_tick(std::chrono::steady_clock::now());
+}
+
+template <class Op>
+void feed(Op& op, std::vector<kv> records, ts_vec ts) {
+  REQUIRE(records.size() == ts.size());
+  op.process(records, ts);
+}
+/// Feeds records without timestamps (processing time, global windows).
+template <class Op>
+void feed(Op& op, std::vector<kv> records) {
+  op.process(records);
+}
+
+std::vector<fired> sorted_fired(std::vector<fired> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+/// A trigger that does what each record's value says (value % 10): 1 FIRE, 2 PURGE,
+/// 3 FIRE_AND_PURGE, anything else CONTINUE. Timers are not used.
+struct scripted_trigger {
+  template <class W, class C>
+  trigger_result on_element(const kv& r, std::int64_t, const W&, C&) const {
+    switch (r.second % 10) {
+      case 1:
+        return trigger_result::FIRE;
+      case 2:
+        return trigger_result::PURGE;
+      case 3:
+        return trigger_result::FIRE_AND_PURGE;
+      default:
+        return trigger_result::CONTINUE;
+    }
+  }
+  template <class W, class C>
+  trigger_result on_event_time(std::int64_t, const W&, C&) const {
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_processing_time(std::int64_t, const W&, C&) const {
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  void on_merge(const W&, C&) const {}
+  template <class W, class C>
+  void clear(const W&, C&) const {}
+};
+
+/// A trigger whose records schedule timers: value v > 0 registers a timer at v, v < 0 deletes
+/// the timer at -v (in the event-time domain, or processing time with `processing`). Every call
+/// of on_event_time / on_processing_time is recorded in `calls` as (time, domain) and answered
+/// with `on_timer` (FIRE by default).
+struct timer_trigger {
+  struct call {
+    std::int64_t time;
+    bool event_time;
+    friend bool operator==(const call&, const call&) = default;
+  };
+  bool processing = false;
+  trigger_result on_timer = trigger_result::FIRE;
+  std::shared_ptr<std::vector<call>> calls = std::make_shared<std::vector<call>>();
+
+  template <class W, class C>
+  trigger_result on_element(const kv& r, std::int64_t, const W&, C& ctx) const {
+    const std::int64_t v = r.second;
+    if (processing) {
+      if (v > 0) ctx.register_processing_time_timer(v);
+      if (v < 0) ctx.delete_processing_time_timer(-v);
+    } else {
+      if (v > 0) ctx.register_event_time_timer(v);
+      if (v < 0) ctx.delete_event_time_timer(-v);
+    }
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_event_time(std::int64_t t, const W&, C&) const {
+    calls->push_back({t, true});
+    return on_timer;
+  }
+  template <class W, class C>
+  trigger_result on_processing_time(std::int64_t t, const W&, C&) const {
+    calls->push_back({t, false});
+    return on_timer;
+  }
+  template <class W, class C>
+  void on_merge(const W&, C&) const {}
+  template <class W, class C>
+  void clear(const W&, C&) const {}
+};
+
+std::ostream& operator<<(std::ostream& os, const timer_trigger::call& c) {
+  return os << (c.event_time ? "event@" : "processing@") << c.time;
+}
+using calls_vec = std::vector<timer_trigger::call>;
+
+/// Throws from the member chosen by `where` ("element", "event", "processing", "merge", "clear")
+/// with message "trigger failed in <where>"; otherwise behaves like EventTimeTrigger.
+struct throwing_trigger {
+  std::string where;
+  void maybe_throw(const char* w) const {
+    if (where == w) throw std::runtime_error(std::string("trigger failed in ") + w);
+  }
+  template <class W, class C>
+  trigger_result on_element(const kv& r, std::int64_t ts, const W& w, C& ctx) const {
+    maybe_throw("element");
+    if (where == "processing") ctx.register_processing_time_timer(w.max_timestamp());
+    return eddy::EventTimeTrigger{}.on_element(r, ts, w, ctx);
+  }
+  template <class W, class C>
+  trigger_result on_event_time(std::int64_t t, const W& w, C& ctx) const {
+    maybe_throw("event");
+    return eddy::EventTimeTrigger{}.on_event_time(t, w, ctx);
+  }
+  template <class W, class C>
+  trigger_result on_processing_time(std::int64_t, const W&, C&) const {
+    maybe_throw("processing");
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  void on_merge(const W& w, C& ctx) const {
+    maybe_throw("merge");
+    eddy::EventTimeTrigger{}.on_merge(w, ctx);
+  }
+  template <class W, class C>
+  void clear(const W& w, C& ctx) const {
+    maybe_throw("clear");
+    eddy::EventTimeTrigger{}.clear(w, ctx);
+  }
+};
+
+/// Fires and purges 10 ms (processing time) after a window's first record.
+struct after_10ms {
+  using state = std::int64_t;  // first record's processing time + 1 (0: none)
+  template <class W, class C>
+  trigger_result on_element(const kv&, std::int64_t, const W&, C& ctx) const {
+    if (ctx.state() == 0) {
+      ctx.state() = ctx.current_processing_time() + 1;
+      ctx.register_processing_time_timer(ctx.current_processing_time() + 10);
+    }
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_event_time(std::int64_t, const W&, C&) const {
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_processing_time(std::int64_t, const W&, C& ctx) const {
+    ctx.state() = 0;
+    return trigger_result::FIRE_AND_PURGE;
+  }
+  template <class W, class C>
+  void on_merge(const W&, C&) const {}
+  template <class W, class C>
+  void clear(const W&, C&) const {}
+};
+
+/// A periodic trigger (like Flink's ContinuousProcessingTimeTrigger): registers its next timer
+/// whenever one fires. Throws after 1000 firings, so a test of it fails rather than hangs.
+struct periodic {
+  std::shared_ptr<int> firings = std::make_shared<int>(0);
+  template <class W, class C>
+  trigger_result on_element(const kv&, std::int64_t, const W&, C& ctx) const {
+    ctx.register_processing_time_timer(ctx.current_processing_time() + 10);
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_event_time(std::int64_t, const W&, C&) const {
+    return trigger_result::CONTINUE;
+  }
+  template <class W, class C>
+  trigger_result on_processing_time(std::int64_t t, const W&, C& ctx) const {
+    if (++*firings > 1000) throw std::runtime_error("finish() keeps firing new timers");
+    ctx.register_processing_time_timer(t + 10);
+    return trigger_result::FIRE;
+  }
+  template <class W, class C>
+  void on_merge(const W&, C&) const {}
+  template <class W, class C>
+  void clear(const W&, C&) const {}
+};
+
+struct bad_evictor {
+  template <class T, class W>
+  void evict_before(std::vector<eddy::timestamped_value<T>>&, const W&,
+                    const eddy::evictor_context&) const {
+    throw std::runtime_error("evictor failed");
+  }
+  template <class T, class W>
+  void evict_after(std::vector<eddy::timestamped_value<T>>&, const W&,
+                   const eddy::evictor_context&) const {}
+};
+
+const auto tumbling10 = eddy::TumblingEventTimeWindows::of(milliseconds(10));
+const auto sessions10 = eddy::EventTimeSessionWindows::with_gap(milliseconds(10));
+
+}  // namespace
+
+// ---- timers --------------------------------------------------------------------------------
+
+TEST_CASE("event-time windows fire exactly once when the watermark reaches max_timestamp",
+          "[window][triggered]") {
+  recording_sink<fired> sink;
+  auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  feed(*op, {{"a", 1}, {"a", 2}, {"b", 5}, {"a", 4}}, {0, 9, 3, 12});
+  CHECK(op->pane_count() == 3);
+  CHECK(op->timer_count() == 3);  // trigger and cleanup timers coincide: one per window
+  op->on_watermark(7);
+  op->on_watermark(8);
+  CHECK(sink.records().empty());
+  sink.clear();
+  op->on_watermark(9);
+  CHECK(sink.shape() == "rw");  // results before the watermark
+  CHECK(sorted_fired(sink.records()) ==
+        std::vector<fired>{{"a", 0, 10, {1, 2}}, {"b", 0, 10, {5}}});
+  CHECK(sink.timestamps() == ts_vec{9, 9});  // each result carries max_timestamp()
+  CHECK(op->pane_count() == 1);
+  CHECK(op->timer_count() == 1);
+  sink.clear();
+  op->on_watermark(9);
+  op->on_watermark(18);
+  CHECK(sink.records().empty());
+  op->on_watermark(19);
+  CHECK(sink.records() == std::vector<fired>{{"a", 10, 20, {4}}});
+  CHECK(sink.timestamps() == ts_vec{19});
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+  sink.clear();
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sink.records().empty());
+  op->finish();
+  CHECK(sink.finished == 1);
+  CHECK(op->counters().records_in == 4);
+  CHECK(op->counters().records_out == 3);
+}
+
+TEST_CASE("trigger timers fire once per key, window and time, in time order, and can be deleted",
+          "[window][triggered]") {
+  recording_sink<fired> sink;
+  timer_trigger trigger;
+  auto calls = trigger.calls;
+  auto op = make_op(eddy::GlobalWindows::create(), trigger, eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  // a registers 30, 10 (twice) and 20; b registers 10; then a deletes 20.
+  feed(*op, {{"a", 30}, {"a", 10}, {"b", 10}, {"a", 10}, {"a", 20}});
+  CHECK(op->timer_count() == 4);  // (10,a) (10,b) (20,a) (30,a); global windows: no cleanup
+  feed(*op, {{"a", -20}});
+  CHECK(op->timer_count() == 3);
+  op->on_watermark(9);
+  CHECK(calls->empty());
+  CHECK(sink.records().empty());
+  op->on_watermark(10);
+  CHECK(*calls == calls_vec{{10, true}, {10, true}});
+  CHECK(sorted_fired(sink.records()) ==
+        std::vector<fired>{{"a", -1, -1, {-20, 10, 10, 20, 30}}, {"b", -1, -1, {10}}});
+  // Global windows' results carry the largest timestamp.
+  CHECK(sink.timestamps() ==
+        ts_vec{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max()});
+  sink.clear();
+  op->on_watermark(10);
+  op->on_watermark(25);  // 20 was deleted
+  CHECK(calls->size() == 2);
+  CHECK(sink.records().empty());
+  op->on_watermark(40);
+  CHECK(*calls == calls_vec{{10, true}, {10, true}, {30, true}});
+  CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {-20, 10, 10, 20, 30}}});  // FIRE keeps
+  CHECK(op->timer_count() == 0);
+  CHECK(op->pane_count() == 2);  // global windows are never cleaned up
+  op->on_watermark(eddy::max_watermark);
+  op->finish();
+  CHECK(calls->size() == 3);
+}
+
+TEST_CASE("a timer registered at a time the watermark already passed fires at the next watermark",
+          "[window][triggered]") {
+  recording_sink<fired> sink;
+  timer_trigger trigger;
+  auto calls = trigger.calls;
+  auto op = make_op(eddy::GlobalWindows::create(), trigger, eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  op->on_watermark(100);
+  feed(*op, {{"a", 50}});
+  CHECK(calls->empty());
+  op->on_watermark(101);
+  CHECK(*calls == calls_vec{{50, true}});
+  CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {50}}});
+}
+
+// ---- FIRE / PURGE / FIRE_AND_PURGE -----------------------------------------------------------
+
+TEST_CASE("FIRE emits and keeps, PURGE drops, FIRE_AND_PURGE emits and drops",
+          "[window][triggered]") {
+  SECTION("with a window function over the whole window") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), scripted_trigger{}, eddy::no_evictor{},
+                      listing_in_order(), no_lateness, &sink);
+    feed(*op, {{"a", 10}, {"a", 21}});  // CONTINUE, FIRE
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {10, 21}}});
+    feed(*op, {{"a", 30}, {"a", 41}});  // FIRE keeps the contents
+    CHECK(sink.records() ==
+          std::vector<fired>{{"a", -1, -1, {10, 21}}, {"a", -1, -1, {10, 21, 30, 41}}});
+    sink.clear();
+    feed(*op, {{"a", 52}});  // PURGE: emits nothing, drops everything including itself
+    CHECK(sink.events.empty());
+    feed(*op, {{"a", 60}, {"a", 73}});  // FIRE_AND_PURGE
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {60, 73}}});
+    sink.clear();
+    feed(*op, {{"a", 81}});  // FIRE with only this record
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {81}}});
+    sink.clear();
+    feed(*op, {{"a", 92}, {"b", 12}});  // PURGE both keys' windows
+    CHECK(op->pane_count() == 2);       // purged windows stay (with their trigger state)
+    op->on_watermark(eddy::max_watermark);
+    op->finish();
+    CHECK(sink.records().empty());
+    CHECK(op->counters().records_out == 4);
+  }
+  SECTION("with an incremental reduce") {
+    recording_sink<kv> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), scripted_trigger{}, eddy::no_evictor{},
+                      sum_fn(), no_lateness, &sink);
+    feed(*op, {{"a", 10}, {"a", 21}, {"a", 30}, {"a", 41}, {"a", 52}, {"a", 60}, {"a", 73}});
+    CHECK(sink.records() == std::vector<kv>{{"a", 31}, {"a", 102}, {"a", 133}});
+  }
+}
+
+TEST_CASE("a FIRE of an empty (purged) window emits nothing", "[window][triggered]") {
+  // Flink: "FIRE with nothing in the window emits nothing" — the timer of a purged window fires
+  // without output, for incremental and buffering window functions.
+  recording_sink<kv> sink;
+  timer_trigger trigger;  // FIRE on every timer
+  auto op = make_op(eddy::GlobalWindows::create(), eddy::PurgingTrigger<timer_trigger>::of(trigger),
+                    eddy::no_evictor{}, sum_fn(), no_lateness, &sink);
+  feed(*op, {{"a", 10}, {"a", 20}});
+  op->on_watermark(10);  // fires and purges: 30
+  CHECK(sink.records() == std::vector<kv>{{"a", 30}});
+  sink.clear();
+  op->on_watermark(20);  // fires an empty window
+  CHECK(trigger.calls->size() == 2);
+  CHECK(sink.records().empty());
+  CHECK(sink.shape() == "w");
+}
+
+// ---- count triggers --------------------------------------------------------------------------
+
+TEST_CASE("CountTrigger fires every n records per key and window; PurgingTrigger restarts",
+          "[window][triggered]") {
+  SECTION("CountTrigger keeps the window: each firing has everything so far") {
+    recording_sink<fired> sink;
+    auto op = make_op(tumbling10, eddy::CountTrigger::of(2), eddy::no_evictor{}, listing_in_order(),
+                      no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"b", 2}, {"a", 3}, {"a", 4}, {"a", 5}, {"a", 6}}, {0, 1, 2, 12, 3, 13});
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 3}}, {"a", 10, 20, {4, 6}}});
+    sink.clear();
+    feed(*op, {{"a", 7}}, {9});
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 3, 5, 7}}});
+    CHECK(sink.timestamps() == ts_vec{9});
+    sink.clear();
+    // The event-time end of the window does not fire a CountTrigger; the window's state is
+    // dropped at its cleanup time (records left over are never emitted, as in Flink).
+    op->on_watermark(eddy::max_watermark);
+    CHECK(sink.records().empty());
+    CHECK(op->pane_count() == 0);
+    CHECK(op->timer_count() == 0);
+  }
+  SECTION("PurgingTrigger(CountTrigger) emits disjoint groups of n") {
+    recording_sink<fired> sink;
+    auto op =
+        make_op(tumbling10, eddy::PurgingTrigger<eddy::CountTrigger>::of(eddy::CountTrigger::of(2)),
+                eddy::no_evictor{}, listing_in_order(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}}, {0, 1, 2, 3, 4});
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 2}}, {"a", 0, 10, {3, 4}}});
+    op->on_watermark(9);
+    CHECK(op->pane_count() == 0);
+  }
+  SECTION("count windows: GlobalWindows with PurgingTrigger(CountTrigger) never emit a rest") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(),
+                      eddy::PurgingTrigger<eddy::CountTrigger>::of(eddy::CountTrigger::of(3)),
+                      eddy::no_evictor{}, listing_in_order(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"b", 1}, {"a", 3}, {"a", 4}, {"b", 2}, {"b", 3}, {"a", 5}});
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {1, 2, 3}}, {"b", -1, -1, {1, 2, 3}}});
+    sink.clear();
+    op->on_watermark(eddy::max_watermark);
+    op->finish();
+    CHECK(sink.records().empty());
+    CHECK(sink.finished == 1);
+  }
+}
+
+// ---- sessions --------------------------------------------------------------------------------
+
+TEST_CASE("a session is [first, last + gap) and fires once at its end - 1", "[window][session]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  feed(*op, {{"a", 1}, {"a", 2}, {"b", 3}}, {0, 5, 3});
+  CHECK(op->pane_count() == 2);
+  CHECK(op->timer_count() == 2);  // the merged window's timer only
+  op->on_watermark(12);
+  CHECK(sink.records() == std::vector<fired>{{"b", 3, 13, {3}}});
+  CHECK(sink.timestamps() == ts_vec{12});
+  sink.clear();
+  op->on_watermark(13);
+  CHECK(sink.records().empty());
+  op->on_watermark(14);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 15, {1, 2}}});
+  CHECK(sink.timestamps() == ts_vec{14});
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+  sink.clear();
+  op->on_watermark(1000);
+  CHECK(sink.records().empty());
+}
+
+TEST_CASE("adjacent session windows merge, windows a millisecond apart do not",
+          "[window][session]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  // a: [0,10) and [10,20) touch (Flink's TimeWindow.intersects): one session [0,20).
+  // b: [0,10) and [11,21) do not.
+  feed(*op, {{"a", 1}, {"a", 2}, {"b", 1}, {"b", 2}}, {0, 10, 0, 11});
+  // Also in the other order: [10,20) first, then [0,10).
+  feed(*op, {{"c", 2}, {"c", 1}}, {10, 0});
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sorted_fired(sink.records()) ==
+        std::vector<fired>{
+            {"a", 0, 20, {1, 2}}, {"b", 0, 10, {1}}, {"b", 11, 21, {2}}, {"c", 0, 20, {1, 2}}});
+}
+
+TEST_CASE("a bridging record merges two existing sessions with their contents",
+          "[window][session]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}}, {0, 4, 30});  // [0,14) and [30,40)
+  CHECK(op->pane_count() == 2);
+  CHECK(op->timer_count() == 2);
+  feed(*op, {{"a", 4}}, {20});  // [20,30) touches [30,40) only: [20,40)
+  CHECK(op->pane_count() == 2);
+  CHECK(op->timer_count() == 2);
+  feed(*op, {{"a", 5}}, {12});  // [12,22) overlaps [0,14) and [20,40): [0,40)
+  CHECK(op->pane_count() == 1);
+  CHECK(op->timer_count() == 1);  // the merged windows' timers are gone
+  op->on_watermark(13);           // the old windows' ends: nothing fires
+  op->on_watermark(38);
+  CHECK(sink.records().empty());
+  op->on_watermark(39);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 40, {1, 2, 3, 4, 5}}});
+  CHECK(sink.timestamps() == ts_vec{39});
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+}
+
+TEST_CASE("session merging with aggregate, reduce and a record inside an existing session",
+          "[window][session]") {
+  recording_sink<std::int64_t> counts;
+  recording_sink<kv> sums;
+  auto agg = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{},
+                     eddy::aggregate_window_fn<kv, count_agg>{count_agg{}}, no_lateness, &counts);
+  auto red = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, sum_fn(),
+                     no_lateness, &sums);
+  const std::vector<kv> in{{"a", 1},    {"a", 10},    {"a", 100},
+                           {"a", 1000}, {"a", 10000}, {"a", 100000}};
+  // [0,10); 5 -> [0,15); 3 inside it; [30,40); 15 -> [0,25) (adjacent); 22 -> [0,40)
+  const ts_vec ts{0, 5, 3, 30, 15, 22};
+  feed(*agg, in, ts);
+  feed(*red, in, ts);
+  CHECK(agg->pane_count() == 1);
+  CHECK(red->pane_count() == 1);
+  agg->on_watermark(eddy::max_watermark);
+  red->on_watermark(eddy::max_watermark);
+  CHECK(counts.records() == std::vector<std::int64_t>{6});
+  CHECK(counts.timestamps() == ts_vec{39});
+  CHECK(sums.records() == std::vector<kv>{{"a", 111111}});
+}
+
+TEST_CASE("dynamic session gaps come from each record", "[window][session]") {
+  recording_sink<fired> sink;
+  auto gap = [](const kv& r) { return milliseconds(r.second); };
+  auto op =
+      make_op(eddy::EventTimeSessionWindows::with_dynamic_gap(gap),
+              eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(), no_lateness, &sink);
+  // [0,5) [20,50) [6,16) -> separate; 16 with gap 4 -> [16,20) touches [6,16) and [20,50).
+  feed(*op, {{"a", 5}, {"a", 30}, {"a", 10}}, {0, 20, 6});
+  CHECK(op->pane_count() == 3);
+  feed(*op, {{"a", 4}}, {16});
+  CHECK(op->pane_count() == 2);
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 5, {5}}, {"a", 6, 50, {4, 10, 30}}});
+}
+
+TEST_CASE("sessions merge their trigger state: a CountTrigger counts the merged records",
+          "[window][session]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::CountTrigger::of(3), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  SECTION("1 + 1 merged, + the bridging record = 3") {
+    feed(*op, {{"a", 1}, {"a", 2}}, {0, 20});  // [0,10) count 1, [20,30) count 1
+    CHECK(sink.records().empty());
+    feed(*op, {{"a", 3}}, {10});  // [10,20) bridges: count 2 + 1
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 30, {1, 2, 3}}});
+    sink.clear();
+    feed(*op, {{"a", 4}, {"a", 5}}, {5, 6});  // count restarted at 0 after the firing
+    CHECK(sink.records().empty());
+    feed(*op, {{"a", 6}}, {7});
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 30, {1, 2, 3, 4, 5, 6}}});
+  }
+  SECTION("2 + 2 merged fires on the bridging record") {
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}}, {0, 2, 22, 24});  // 2 and 2
+    CHECK(sink.records().empty());
+    feed(*op, {{"a", 5}}, {12});  // [12,22) touches [0,12) and [22,34)
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 34, {1, 2, 3, 4, 5}}});
+    sink.clear();
+    feed(*op, {{"a", 6}, {"a", 7}}, {1, 3});  // the count restarted after the firing
+    CHECK(sink.records().empty());
+  }
+  SECTION("merged state of a purging count trigger") {
+    recording_sink<fired> psink;
+    auto pop =
+        make_op(sessions10, eddy::PurgingTrigger<eddy::CountTrigger>::of(eddy::CountTrigger::of(2)),
+                eddy::no_evictor{}, listing(), no_lateness, &psink);
+    feed(*pop, {{"a", 1}, {"a", 2}}, {0, 20});
+    feed(*pop, {{"a", 3}}, {10});  // 1 + 1 merged: fires at once (and purges)
+    CHECK(psink.records() == std::vector<fired>{{"a", 0, 30, {1, 2, 3}}});
+    psink.clear();
+    feed(*pop, {{"a", 4}}, {40});  // [40,50), count 1; [0,30) is empty with count 0
+    CHECK(psink.records().empty());
+    feed(*pop, {{"a", 5}}, {30});  // [30,40) joins both: 0 + 1 merged, + 1
+    CHECK(psink.records() == std::vector<fired>{{"a", 0, 50, {4, 5}}});
+  }
+}
+
+TEST_CASE("sessions with allowed lateness: late merges fire at once, state is cleaned up",
+          "[window][session]") {
+  recording_sink<fired> sink;
+  recording_sink<kv> late;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    100, &sink, &late);
+  feed(*op, {{"a", 1}, {"a", 2}}, {0, 20});  // [0,10) [20,30)
+  op->on_watermark(40);                      // both fire, both kept until end - 1 + 100
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1}}, {"a", 20, 30, {2}}});
+  CHECK(op->pane_count() == 2);
+  CHECK(op->timer_count() == 2);  // cleanup timers at 109 and 129
+  sink.clear();
+
+  SECTION("a late record bridging two fired sessions fires the merged session once, at once") {
+    feed(*op, {{"a", 3}}, {10});
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 30, {1, 2, 3}}});
+    CHECK(sink.timestamps() == ts_vec{29});
+    CHECK(op->pane_count() == 1);
+    CHECK(op->timer_count() == 1);  // cleanup of [0,30) at 129
+    sink.clear();
+    op->on_watermark(128);
+    CHECK(sink.records().empty());
+    CHECK(op->pane_count() == 1);
+    op->on_watermark(129);
+    CHECK(sink.records().empty());  // cleanup fires nothing
+    CHECK(op->pane_count() == 0);
+    CHECK(op->timer_count() == 0);
+    feed(*op, {{"a", 4}}, {20});  // [20,30): 29 + 100 <= 129, late now
+    CHECK(op->counters().late_records == 1);
+    CHECK(late.records() == std::vector<kv>{{"a", 4}});
+    CHECK(late.timestamps() == ts_vec{20});
+  }
+  SECTION("a late record extending a fired session past the watermark waits for the new end") {
+    feed(*op, {{"a", 3}}, {35});  // [35,45) touches [20,30)? no (35 > 30): new, on time
+    feed(*op, {{"a", 4}}, {29});  // [29,39) joins [20,30) and [35,45): [20,45), end - 1 = 44 > 40
+    CHECK(sink.records().empty());
+    // [20,45) at 44 and its cleanup at 144, [0,10)'s cleanup at 109; the merged windows' trigger
+    // and cleanup timers are deleted.
+    CHECK(op->timer_count() == 3);
+    op->on_watermark(44);
+    CHECK(sink.records() == std::vector<fired>{{"a", 20, 45, {2, 3, 4}}});
+    CHECK(op->timer_count() == 2);  // cleanups of [0,10) at 109 and [20,45) at 144
+    sink.clear();
+    op->on_watermark(eddy::max_watermark);
+    CHECK(sink.records().empty());
+    CHECK(op->pane_count() == 0);
+    CHECK(op->timer_count() == 0);
+  }
+  SECTION("records for a session past its lateness go to the late output") {
+    op->on_watermark(109);  // [0,10) cleaned
+    CHECK(op->pane_count() == 1);
+    feed(*op, {{"a", 5}, {"a", 6}, {"b", 7}}, {0, 21, -500});  // late, into [20,30), late
+    CHECK(op->counters().late_records == 2);
+    CHECK(late.records() == std::vector<kv>{{"a", 5}, {"b", 7}});
+    CHECK(late.timestamps() == ts_vec{0, -500});
+    CHECK(sink.records() == std::vector<fired>{{"a", 20, 31, {2, 6}}});  // a late firing
+  }
+}
+
+TEST_CASE("a record whose own session window is late joins an open session it falls into",
+          "[window][session]") {
+  // As in Flink, windows merge before the lateness check: [10,15) is late by itself
+  // (14 <= watermark 20) but lies inside the open session [0,30).
+  recording_sink<fired> sink;
+  recording_sink<kv> late;
+  auto gap = [](const kv& r) { return milliseconds(r.second); };
+  auto op = make_op(eddy::EventTimeSessionWindows::with_dynamic_gap(gap),
+                    eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(), no_lateness,
+                    &sink, &late);
+  feed(*op, {{"a", 30}}, {0});
+  op->on_watermark(20);
+  feed(*op, {{"a", 5}, {"a", 4}}, {10, 2});  // [10,15) inside; [2,6) inside as well
+  feed(*op, {{"b", 5}}, {10});               // b has no session: late
+  CHECK(op->counters().late_records == 1);
+  CHECK(late.records() == std::vector<kv>{{"b", 5}});
+  op->on_watermark(29);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 30, {4, 5, 30}}});
+}
+
+TEST_CASE("a session window is late exactly when end - 1 + lateness <= watermark",
+          "[window][session]") {
+  recording_sink<fired> sink;
+  recording_sink<kv> late;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(), 5,
+                    &sink, &late);
+  op->on_watermark(13);
+  feed(*op, {{"a", 1}}, {0});  // [0,10): 9 + 5 = 14 > 13: a late firing, not late
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1}}});
+  CHECK(op->counters().late_records == 0);
+  op->on_watermark(14);  // cleaned up
+  CHECK(op->pane_count() == 0);
+  feed(*op, {{"b", 2}}, {0});  // 9 + 5 <= 14: late
+  CHECK(op->counters().late_records == 1);
+  CHECK(late.records() == std::vector<kv>{{"b", 2}});
+}
+
+TEST_CASE("timers of merged-away session windows do not fire", "[window][session]") {
+  recording_sink<fired> sink;
+  timer_trigger trigger;
+  trigger.on_timer = trigger_result::FIRE;
+  auto calls = trigger.calls;
+  // A trigger that registers timers itself but does not delete them in clear(): the operator
+  // must ignore the timers of windows that no longer exist (Flink does the same).
+  auto op = make_op(eddy::EventTimeSessionWindows::with_gap(milliseconds(100)), trigger,
+                    eddy::no_evictor{}, listing(), no_lateness, &sink);
+  feed(*op, {{"a", 5}}, {0});     // [0,100), timer at 5
+  feed(*op, {{"a", 50}}, {150});  // [150,250), timer at 50
+  feed(*op, {{"a", 7}}, {90});    // [90,190) bridges: [0,250), timer at 7
+  op->on_watermark(10);
+  // The timer at 5 of [0,100) is obsolete; 7 belongs to the merged window.
+  CHECK(*calls == calls_vec{{7, true}});
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 250, {5, 7, 50}}});
+}
+
+// ---- cleanup after allowed lateness -----------------------------------------------------------
+
+TEST_CASE("window state is dropped when the watermark reaches max_timestamp + allowed lateness",
+          "[window][triggered]") {
+  const std::int64_t lateness = GENERATE(std::int64_t{0}, std::int64_t{1}, std::int64_t{50});
+  INFO("lateness " << lateness);
+  recording_sink<fired> sink;
+  recording_sink<kv> late;
+  auto op = make_op(eddy::SlidingEventTimeWindows::of(milliseconds(20), milliseconds(10)),
+                    eddy::CountTrigger::of(3), eddy::no_evictor{}, listing_in_order(), lateness,
+                    &sink, &late);
+  feed(*op, {{"a", 1}, {"a", 2}, {"b", 3}}, {5, 15, 12});
+  // a: [-10,10) {1}, [0,20) {1,2}, [10,30) {2}; b: [0,20) {3}, [10,30) {3}
+  CHECK(op->pane_count() == 5);
+  CHECK(op->timer_count() == 5);
+  op->on_watermark(9 + lateness - 1);
+  CHECK(op->pane_count() == 5);
+  op->on_watermark(9 + lateness);
+  CHECK(op->pane_count() == 4);
+  feed(*op, {{"a", 4}}, {8});  // [0,20) still kept: a {1,2,4} fires (count 3)
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 20, {1, 2, 4}}});
+  CHECK(op->counters().late_records == 0);
+  op->on_watermark(19 + lateness);
+  CHECK(op->pane_count() == 2);
+  feed(*op, {{"a", 5}}, {9});  // all its windows are gone: late
+  CHECK(op->counters().late_records == 1);
+  CHECK(late.records() == std::vector<kv>{{"a", 5}});
+  op->on_watermark(29 + lateness);
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+  CHECK(sink.records().size() == 1);  // the rest never reached 3
+}
+
+TEST_CASE("EventTimeTrigger with allowed lateness fires once on time and once per late record",
+          "[window][triggered]") {
+  recording_sink<kv> sink;
+  // With an evictor the general operator is used for tumbling event-time windows too.
+  auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(), eddy::CountEvictor::of(100),
+                    sum_fn(), 20, &sink);
+  feed(*op, {{"a", 1}, {"a", 2}}, {1, 5});
+  op->on_watermark(9);
+  CHECK(sink.records() == std::vector<kv>{{"a", 3}});
+  sink.clear();
+  feed(*op, {{"a", 10}}, {3});
+  feed(*op, {{"a", 100}}, {0});
+  CHECK(sink.records() == std::vector<kv>{{"a", 13}, {"a", 113}});
+  CHECK(sink.timestamps() == ts_vec{9, 9});
+  sink.clear();
+  op->on_watermark(28);
+  CHECK(sink.records().empty());  // no second firing of the late firings
+  feed(*op, {{"b", 7}}, {2});     // a key without state in a window still kept: fires once
+  CHECK(sink.records() == std::vector<kv>{{"b", 7}});
+  sink.clear();
+  op->on_watermark(29);
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+  CHECK(sink.records().empty());
+}
+
+// ---- processing time -------------------------------------------------------------------------
+
+TEST_CASE("processing-time windows fire on the tick after the clock reaches max_timestamp",
+          "[window][processing]") {
+  manual_clock clock;
+  clock.set(1000);
+  recording_sink<fired> sink;
+  auto op = make_op(eddy::TumblingProcessingTimeWindows::of(milliseconds(100)),
+                    eddy::ProcessingTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink, nullptr, clock.info());
+  CHECK(op->wants_ticks());
+  feed(*op, {{"a", 1}, {"b", 2}});
+  clock.set(1050);
+  feed(*op, {{"a", 3}});
+  clock.set(1120);
+  feed(*op, {{"a", 4}});
+  CHECK(op->pane_count() == 3);
+  CHECK(op->timer_count() == 2 + 1);
+  clock.set(1098);  // (a clock may even go back: only its value counts)
+  tick(*op);
+  CHECK(sink.events.empty());
+  clock.set(1099);
+  tick(*op);
+  CHECK(sorted_fired(sink.records()) ==
+        std::vector<fired>{{"a", 1000, 1100, {1, 3}}, {"b", 1000, 1100, {2}}});
+  CHECK(sink.timestamps() == ts_vec{1099, 1099});
+  CHECK(op->pane_count() == 1);
+  sink.clear();
+  tick(*op);
+  clock.set(1150);
+  tick(*op);
+  CHECK(sink.events.empty());
+  // Watermarks do not fire processing-time windows.
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sink.records().empty());
+  op->finish();  // every pending processing-time timer fires
+  CHECK(sink.records() == std::vector<fired>{{"a", 1100, 1200, {4}}});
+  CHECK(sink.timestamps() == ts_vec{1199});
+  CHECK(sink.finished == 1);
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+}
+
+TEST_CASE("processing-time sliding windows and sessions follow the clock", "[window][processing]") {
+  manual_clock clock;
+  SECTION("sliding") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::SlidingProcessingTimeWindows::of(milliseconds(30), milliseconds(10)),
+                      eddy::ProcessingTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                      no_lateness, &sink, nullptr, clock.info());
+    clock.set(5);
+    feed(*op, {{"a", 1}});  // [-20,10) [-10,20) [0,30)
+    clock.set(12);
+    feed(*op, {{"a", 2}});  // [-10,20) [0,30) [10,40)
+    tick(*op);              // [-20,10) fired at 12 >= 9
+    CHECK(sink.records() == std::vector<fired>{{"a", -20, 10, {1}}});
+    sink.clear();
+    clock.set(29);
+    tick(*op);
+    CHECK(sink.records() == std::vector<fired>{{"a", -10, 20, {1, 2}}, {"a", 0, 30, {1, 2}}});
+    sink.clear();
+    op->finish();
+    CHECK(sink.records() == std::vector<fired>{{"a", 10, 40, {2}}});
+  }
+  SECTION("sessions") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::ProcessingTimeSessionWindows::with_gap(milliseconds(10)),
+                      eddy::ProcessingTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                      no_lateness, &sink, nullptr, clock.info());
+    clock.set(100);
+    feed(*op, {{"a", 1}, {"b", 1}});  // [100,110)
+    clock.set(105);
+    feed(*op, {{"a", 2}});  // [105,115): merged [100,115)
+    tick(*op);
+    clock.set(110);
+    tick(*op);  // b's [100,110) fires at 109 <= 110; a's end - 1 is 114
+    CHECK(sink.records() == std::vector<fired>{{"b", 100, 110, {1}}});
+    sink.clear();
+    feed(*op, {{"a", 3}});  // [110,120) merged: [100,120)
+    clock.set(118);
+    tick(*op);
+    CHECK(sink.events.empty());
+    clock.set(119);
+    tick(*op);
+    CHECK(sink.records() == std::vector<fired>{{"a", 100, 120, {1, 2, 3}}});
+    CHECK(sink.timestamps() == ts_vec{119});
+    CHECK(op->pane_count() == 0);
+    CHECK(op->timer_count() == 0);
+    sink.clear();
+    clock.set(200);
+    feed(*op, {{"a", 4}});
+    op->finish();
+    CHECK(sink.records() == std::vector<fired>{{"a", 200, 210, {4}}});
+  }
+}
+
+TEST_CASE("processing-time timers of a trigger fire once on ticks, and all pending at finish",
+          "[window][processing]") {
+  manual_clock clock;
+  clock.set(0);
+  recording_sink<fired> sink;
+  timer_trigger trigger;
+  trigger.processing = true;
+  auto calls = trigger.calls;
+  auto op = make_op(eddy::GlobalWindows::create(), trigger, eddy::no_evictor{}, listing(),
+                    no_lateness, &sink, nullptr, clock.info());
+  feed(*op, {{"a", 20}, {"a", 10}, {"b", 10}, {"a", 10}, {"a", 30}, {"a", 40}});
+  feed(*op, {{"a", -30}});  // deletes a's timer at 30
+  tick(*op);
+  clock.set(9);
+  tick(*op);
+  CHECK(calls->empty());
+  clock.set(25);
+  tick(*op);
+  CHECK(*calls == calls_vec{{10, false}, {10, false}, {20, false}});
+  CHECK(sink.records().size() == 3);
+  tick(*op);
+  CHECK(calls->size() == 3);
+  // Event time does not fire processing-time timers.
+  op->on_watermark(eddy::max_watermark);
+  CHECK(calls->size() == 3);
+  op->finish();  // the pending one at 40, though the clock is at 25
+  CHECK(*calls == calls_vec{{10, false}, {10, false}, {20, false}, {40, false}});
+  CHECK(sink.finished == 1);
+}
+
+TEST_CASE("ProcessingTimeTrigger sees the clock: current_processing_time in a trigger",
+          "[window][processing]") {
+  manual_clock clock;
+  clock.set(500);
+  recording_sink<fired> sink;
+  auto op = make_op(eddy::GlobalWindows::create(), after_10ms{}, eddy::no_evictor{},
+                    listing_in_order(), no_lateness, &sink, nullptr, clock.info());
+  feed(*op, {{"a", 1}});
+  clock.set(505);
+  feed(*op, {{"a", 2}});
+  clock.set(510);
+  tick(*op);
+  CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {1, 2}}});
+  sink.clear();
+  feed(*op, {{"a", 3}});  // a new timer at 520
+  clock.set(519);
+  tick(*op);
+  CHECK(sink.events.empty());
+  clock.set(520);
+  tick(*op);
+  CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {3}}});
+}
+
+TEST_CASE("finish() terminates with a trigger that re-registers processing-time timers",
+          "[window][processing]") {
+  // finish() fires the pending timers; it must not keep firing the ones a periodic trigger
+  // registers while it does (with global windows nothing else ends the window).
+  manual_clock clock;
+  clock.set(0);
+  recording_sink<fired> sink;
+  periodic trigger;
+  auto op = make_op(eddy::GlobalWindows::create(), trigger, eddy::no_evictor{}, listing(),
+                    no_lateness, &sink, nullptr, clock.info());
+  feed(*op, {{"a", 1}});  // timer at 10
+  clock.set(35);
+  tick(*op);  // 10, 20, 30 fire; 40 pending
+  CHECK(*trigger.firings == 3);
+  op->finish();
+  CHECK(*trigger.firings == 4);  // 40 fires, the one it registers (50) does not
+  CHECK(sink.records().size() == 4);
+  CHECK(sink.finished == 1);
+}
+
+// ---- evictors --------------------------------------------------------------------------------
+
+TEST_CASE("CountEvictor keeps the last n records before or after the function",
+          "[window][evictor]") {
+  SECTION("before: each firing sees at most the last n") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(2),
+                      eddy::CountEvictor::of(3), listing_in_order(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}, {"a", 6}});
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {1, 2}},
+                                               {"a", -1, -1, {2, 3, 4}},
+                                               {"a", -1, -1, {4, 5, 6}}});
+  }
+  SECTION("after: each firing sees everything kept, then only the last n stay") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(2),
+                      eddy::CountEvictor::of(1, true), listing_in_order(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}, {"a", 6}});
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {1, 2}},
+                                               {"a", -1, -1, {2, 3, 4}},
+                                               {"a", -1, -1, {4, 5, 6}}});
+  }
+  SECTION("sliding count windows are CountEvictor(size) + CountTrigger(slide)") {
+    recording_sink<kv> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(2),
+                      eddy::CountEvictor::of(3), sum_fn(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"b", 10}, {"a", 2}, {"a", 4}, {"b", 20}, {"a", 8}, {"a", 16}});
+    CHECK(sink.records() == std::vector<kv>{{"a", 3}, {"b", 30}, {"a", 14}});
+    CHECK(sink.timestamps() == ts_vec{std::numeric_limits<std::int64_t>::max(),
+                                      std::numeric_limits<std::int64_t>::max(),
+                                      std::numeric_limits<std::int64_t>::max()});
+  }
+}
+
+TEST_CASE("TimeEvictor keeps records within its size of the newest timestamp",
+          "[window][evictor]") {
+  SECTION("before") {
+    recording_sink<fired> sink;
+    auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(),
+                      eddy::TimeEvictor::of(milliseconds(3)), listing(), 100, &sink);
+    // Newest 8: keeps ts > 5.
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}}, {8, 0, 5, 6, 7});
+    op->on_watermark(9);
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 4, 5}}});
+    sink.clear();
+    feed(*op, {{"a", 6}}, {9});  // a late firing: newest 9, keeps > 6 (2 and 3 are gone)
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 5, 6}}});
+  }
+  SECTION("after") {
+    recording_sink<fired> sink;
+    auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(),
+                      eddy::TimeEvictor::of(milliseconds(3), true), listing(), 100, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}, {"a", 4}, {"a", 5}}, {8, 0, 5, 6, 7});
+    op->on_watermark(9);
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 2, 3, 4, 5}}});
+    sink.clear();
+    feed(*op, {{"a", 6}}, {1});  // kept: 8, 6, 7 (> 5) and the new one
+    CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1, 4, 5, 6}}});
+  }
+  SECTION("records without timestamps are kept") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(3),
+                      eddy::TimeEvictor::of(milliseconds(0)), listing(), no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}});
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {1, 2, 3}}});
+  }
+}
+
+TEST_CASE("DeltaEvictor keeps records whose delta to the last record is below the threshold",
+          "[window][evictor]") {
+  const auto delta = [](const kv& a, const kv& b) {
+    return static_cast<double>(a.second > b.second ? a.second - b.second : b.second - a.second);
+  };
+  SECTION("before") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(4),
+                      eddy::DeltaEvictor<decltype(delta)>::of(4.0, delta), listing_in_order(),
+                      no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 20}, {"a", 8}, {"a", 10}});  // last 10: |1-10| 9, |20-10| 10, 2
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {8, 10}}});
+    sink.clear();
+    feed(*op, {{"a", 14}, {"a", 100}, {"a", 13}, {"a", 12}});  // last 12: 8 (4) and 100 out
+    CHECK(sink.records() == std::vector<fired>{{"a", -1, -1, {10, 14, 13, 12}}});
+  }
+  SECTION("after") {
+    recording_sink<fired> sink;
+    auto op = make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(2),
+                      eddy::DeltaEvictor<decltype(delta)>::of(5.0, delta, true), listing_in_order(),
+                      no_lateness, &sink);
+    feed(*op, {{"a", 1}, {"a", 20}, {"a", 21}, {"a", 30}});
+    // Fires {1,20}; keeps {20}; fires {20,21,30}; keeps {30}.
+    CHECK(sink.records() ==
+          std::vector<fired>{{"a", -1, -1, {1, 20}}, {"a", -1, -1, {20, 21, 30}}});
+  }
+}
+
+TEST_CASE("an evictor that removes everything makes the firing emit nothing", "[window][evictor]") {
+  recording_sink<kv> sink;
+  auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(),
+                    eddy::TimeEvictor::of(milliseconds(0)), sum_fn(), no_lateness, &sink);
+  feed(*op, {{"a", 1}}, {3});
+  op->on_watermark(9);
+  CHECK(sink.records().empty());
+  CHECK(op->pane_count() == 0);
+}
+
+TEST_CASE("evictors on merged sessions see the records of every merged window",
+          "[window][evictor][session]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(),
+                    eddy::TimeEvictor::of(milliseconds(15)), listing(), no_lateness, &sink);
+  feed(*op, {{"a", 1}, {"a", 2}, {"a", 3}}, {0, 20, 10});  // [0,30), newest 20: keeps > 5
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 30, {2, 3}}});
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+TEST_CASE("exceptions in a trigger become operator_errors naming the window operator",
+          "[window][triggered]") {
+  const std::string where = GENERATE(as<std::string>{}, "element", "event", "merge", "clear");
+  INFO("trigger throws in " << where);
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, throwing_trigger{where}, eddy::no_evictor{}, listing(), no_lateness,
+                    &sink, nullptr, info(1024, 2, 4));
+  auto e = expect_operator_error([&] {
+    feed(*op, {{"a", 1}}, {0});
+    feed(*op, {{"a", 2}}, {5});  // merges: on_merge, clear
+    op->on_watermark(100);       // on_event_time, clear
+  });
+  CHECK(e.operator_name == "test window");
+  CHECK(e.subtask_index == 2);
+  const std::string what = e.what();
+  CHECK(what.find("operator 'test window' (subtask 3/4)") != std::string::npos);
+  CHECK(what.find("trigger failed in " + where) != std::string::npos);
+}
+
+TEST_CASE("an exception in a processing-time trigger callback on a tick is an operator_error",
+          "[window][processing]") {
+  manual_clock clock;
+  clock.set(0);
+  recording_sink<fired> sink;
+  auto op = make_op(eddy::TumblingProcessingTimeWindows::of(milliseconds(10)),
+                    throwing_trigger{"processing"}, eddy::no_evictor{}, listing(), no_lateness,
+                    &sink, nullptr, clock.info());
+  feed(*op, {{"a", 1}});
+  clock.set(100);
+  auto e = expect_operator_error([&] { tick(*op); });
+  CHECK(e.operator_name == "test window");
+  CHECK(std::string(e.what()).find("trigger failed in processing") != std::string::npos);
+}
+
+TEST_CASE(
+    "exceptions in an evictor, a key selector, a gap function or a window function are "
+    "operator_errors naming the window operator",
+    "[window][triggered]") {
+  SECTION("evictor") {
+    recording_sink<fired> sink;
+    auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(), bad_evictor{}, listing(),
+                      no_lateness, &sink);
+    feed(*op, {{"a", 1}}, {0});
+    auto e = expect_operator_error([&] { op->on_watermark(9); });
+    CHECK(e.operator_name == "test window");
+    CHECK(std::string(e.what()).find("evictor failed") != std::string::npos);
+  }
+  SECTION("key selector") {
+    recording_sink<fired> sink;
+    auto bad_key = [](const kv& r) -> std::string {
+      if (r.second < 0) throw std::runtime_error("key selector failed");
+      return r.first;
+    };
+    auto op = make_op(tumbling10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                      no_lateness, &sink, nullptr, info(), bad_key);
+    auto e = expect_operator_error([&] { feed(*op, {{"a", 1}, {"a", -1}}, {0, 1}); });
+    CHECK(e.operator_name == "test window");
+    CHECK(std::string(e.what()).find("key selector failed") != std::string::npos);
+  }
+  SECTION("dynamic gap <= 0") {
+    recording_sink<fired> sink;
+    auto gap = [](const kv& r) { return milliseconds(r.second); };
+    auto op = make_op(eddy::EventTimeSessionWindows::with_dynamic_gap(gap),
+                      eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(), no_lateness,
+                      &sink);
+    auto e = expect_operator_error([&] { feed(*op, {{"a", 0}}, {0}); });
+    CHECK(e.operator_name == "test window");
+    CHECK(std::string(e.what()).find("gap must be positive") != std::string::npos);
+  }
+  SECTION("window function at a firing") {
+    recording_sink<kv> sink;
+    auto bad = [](const kv& a, const kv& b) -> kv {
+      if (b.second < 0) throw std::runtime_error("reduce failed");
+      return kv{a.first, a.second + b.second};
+    };
+    auto op =
+        make_op(eddy::GlobalWindows::create(), eddy::CountTrigger::of(2), eddy::CountEvictor::of(5),
+                eddy::reduce_window_fn<kv, decltype(bad)>{bad}, no_lateness, &sink);
+    auto e = expect_operator_error([&] { feed(*op, {{"a", 1}, {"a", -1}}); });
+    CHECK(e.operator_name == "test window");
+    CHECK(std::string(e.what()).find("reduce failed") != std::string::npos);
+  }
+}
+
+TEST_CASE("event-time windows need timestamps; processing-time and global windows do not",
+          "[window][triggered]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink);
+  auto e = expect_operator_error([&] { feed(*op, {{"a", 1}}); });
+  CHECK(std::string(e.what()).find("assign_timestamps_and_watermarks") != std::string::npos);
+}
+
+// ---- output batching ---------------------------------------------------------------------------
+
+TEST_CASE("results of many firings are passed on in batches of at most the batch size",
+          "[window][triggered]") {
+  recording_sink<fired> sink;
+  auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
+                    no_lateness, &sink, nullptr, info(3));
+  std::vector<kv> in;
+  ts_vec ts;
+  for (int i = 0; i < 10; ++i) {
+    in.push_back({"k" + std::to_string(i), i});
+    ts.push_back(i * 100);
+  }
+  op->process(in, ts);
+  op->on_watermark(eddy::max_watermark);
+  CHECK(sink.records().size() == 10);
+  for (const auto& ev : sink.events)
+    if (!ev.is_watermark) CHECK(ev.records.size() <= 3);
+  CHECK(sink.timestamps_parallel());
+  CHECK(sink.shape().back() == 'w');
+}
