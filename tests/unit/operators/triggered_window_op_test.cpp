@@ -10,10 +10,13 @@
 
 #include "support/recording_sink.hpp"
 
+#include "support/test_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -1245,4 +1248,180 @@ TEST_CASE("results of many firings are passed on in batches of at most the batch
     if (!ev.is_watermark) CHECK(ev.records.size() <= 3);
   CHECK(sink.timestamps_parallel());
   CHECK(sink.shape().back() == 'w');
+}
+
+// ---- randomised: sessions against a replay
+// -------------------------------------------------------
+
+namespace {
+
+/// A step of a randomised session test: a batch of records (with timestamps) or a watermark.
+struct step {
+  std::vector<kv> records;
+  ts_vec ts;
+  std::int64_t watermark = 0;  // when records is empty
+};
+
+/// Records of 3 keys around a slowly rising base, many far behind it (late or late merges),
+/// interleaved with rising watermarks that may jump or lag.
+std::vector<step> random_session_steps(std::uint64_t seed, std::size_t n) {
+  eddy::testing::lcg rng(seed);
+  std::vector<step> steps;
+  std::int64_t base = 0, wm = std::numeric_limits<std::int64_t>::min();
+  for (std::size_t i = 0; i < n; ++i) {
+    base += rng.below(6);
+    if (rng.below(5) == 0) {
+      const std::int64_t w = base - rng.below(80);
+      if (w > wm) {
+        wm = w;
+        steps.push_back({{}, {}, wm});
+      }
+      continue;
+    }
+    step s;
+    for (std::int64_t k = 0, m = 1 + rng.below(4); k < m; ++k) {
+      s.records.push_back({"k" + std::to_string(rng.below(3)), 1 + rng.below(100)});
+      s.ts.push_back(base - rng.below(rng.below(4) == 0 ? 200 : 30));
+    }
+    steps.push_back(std::move(s));
+  }
+  return steps;
+}
+
+/// Replays a session window operator (gap, allowed lateness) as Flink defines it, with either
+/// EventTimeTrigger (count_n == 0) or PurgingTrigger(CountTrigger(count_n)). Returns what each
+/// step emits (sorted) and the late records.
+struct session_replay {
+  struct session {
+    std::int64_t start, end;
+    std::vector<std::int64_t> values;
+    std::int64_t count = 0;  // CountTrigger state
+    bool pending = false;    // EventTimeTrigger timer at end - 1 registered
+  };
+  std::int64_t gap, lateness, count_n;
+  std::map<std::string, std::vector<session>> live;
+  std::int64_t wm = std::numeric_limits<std::int64_t>::min();
+  std::vector<fired> out;
+  std::vector<kv> late;
+  std::size_t merges = 0;  // merges of two or more existing sessions
+
+  void fire(const std::string& key, session& s) {
+    if (s.values.empty()) return;
+    fired f{key, s.start, s.end, s.values};
+    std::sort(f.values.begin(), f.values.end());
+    out.push_back(f);
+    if (count_n > 0) s.values.clear();  // purging
+  }
+  void watermark(std::int64_t w) {
+    wm = w;
+    for (auto& [key, list] : live) {
+      if (count_n == 0)
+        for (auto& s : list)
+          if (s.pending && s.end - 1 <= wm) {
+            fire(key, s);
+            s.pending = false;
+          }
+      std::erase_if(list, [&](const session& s) { return s.end - 1 + lateness <= wm; });
+    }
+  }
+  void record(const kv& r, std::int64_t ts) {
+    auto& list = live[r.first];
+    const session nw{ts, ts + gap, {}, 0, false};
+    std::vector<session> hits, rest;
+    for (auto& x : list) (x.start <= nw.end && x.end >= nw.start ? hits : rest).push_back(x);
+    const bool none_min = wm == std::numeric_limits<std::int64_t>::min();
+    session m = nw;
+    bool grew = true;
+    if (hits.empty()) {
+      if (!none_min && nw.end - 1 + lateness <= wm) {
+        late.push_back(r);
+        return;
+      }
+    } else if (hits.size() == 1 && hits[0].start <= nw.start && hits[0].end >= nw.end) {
+      m = hits[0];  // inside an existing session: no merge
+      grew = false;
+    } else {
+      if (hits.size() > 1) ++merges;
+      m.count = 0;
+      for (const auto& h : hits) {
+        m.start = std::min(m.start, h.start);
+        m.end = std::max(m.end, h.end);
+        m.values.insert(m.values.end(), h.values.begin(), h.values.end());
+        m.count += h.count;
+      }
+      if (m.count >= count_n && count_n > 0) m.count = count_n - 1;  // CountTrigger::on_merge
+    }
+    m.values.push_back(r.second);
+    if (count_n == 0) {
+      if (grew) m.pending = false;
+      if (m.end - 1 <= wm && !none_min) {
+        fire(r.first, m);
+      } else {
+        m.pending = true;
+      }
+    } else if (++m.count >= count_n) {
+      m.count = 0;
+      fire(r.first, m);
+    }
+    rest.push_back(m);
+    list = std::move(rest);
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "randomised sessions with lateness, merges and event-time or purging count triggers "
+    "emit what a replay emits, step by step",
+    "[window][session][random]") {
+  const std::uint64_t seed = GENERATE(range(std::uint64_t{1}, std::uint64_t{13}));
+  const std::int64_t lateness = GENERATE(std::int64_t{0}, std::int64_t{40});
+  const std::int64_t count_n = GENERATE(std::int64_t{0}, std::int64_t{3});
+  INFO("seed " << seed << ", lateness " << lateness << ", count trigger " << count_n);
+  constexpr std::int64_t gap = 10;
+  const auto steps = random_session_steps(seed, 600);
+  session_replay ref{gap, lateness, count_n};
+
+  recording_sink<fired> sink;
+  recording_sink<kv> late;
+  auto run = [&](auto op) {
+    std::size_t late_firings = 0;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const auto& st = steps[i];
+      INFO("step " << i);
+      sink.clear();
+      ref.out.clear();
+      if (st.records.empty()) {
+        op->on_watermark(st.watermark);
+        ref.watermark(st.watermark);
+      } else {
+        auto records = st.records;
+        auto ts = st.ts;
+        op->process(records, ts);
+        for (std::size_t k = 0; k < st.records.size(); ++k) ref.record(st.records[k], st.ts[k]);
+        late_firings += ref.out.size();
+      }
+      REQUIRE(sorted_fired(sink.records()) == sorted_fired(ref.out));
+    }
+    sink.clear();
+    ref.out.clear();
+    op->on_watermark(eddy::max_watermark);
+    ref.watermark(eddy::max_watermark);
+    CHECK(sorted_fired(sink.records()) == sorted_fired(ref.out));
+    CHECK(op->pane_count() == 0);
+    CHECK(op->timer_count() == 0);
+    CHECK(late.records() == ref.late);
+    CHECK(op->counters().late_records == ref.late.size());
+    CHECK(ref.late.size() > 10);
+    CHECK(ref.merges > 3);
+    if (count_n > 0 || lateness > 0) CHECK(late_firings > 10);
+  };
+  if (count_n == 0)
+    run(make_op(eddy::EventTimeSessionWindows::with_gap(milliseconds(gap)),
+                eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(), lateness, &sink,
+                &late));
+  else
+    run(make_op(eddy::EventTimeSessionWindows::with_gap(milliseconds(gap)),
+                eddy::PurgingTrigger<eddy::CountTrigger>::of(eddy::CountTrigger::of(count_n)),
+                eddy::no_evictor{}, listing(), lateness, &sink, &late));
 }
