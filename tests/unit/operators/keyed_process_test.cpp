@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,7 +43,8 @@ auto key_of = [](const event& e) { return e.first; };
 using op_t =
     eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, summing_timer>;
 
-void feed(op_t& op, std::vector<event> records, std::vector<std::int64_t> ts) {
+template <class Op>
+void feed(Op& op, std::vector<event> records, std::vector<std::int64_t> ts) {
   op.process(records, ts);
 }
 
@@ -158,4 +162,264 @@ TEST_CASE("using one state name with two types is an error naming the state", "[
   std::vector<event> records{{"a", 1}};
   std::vector<std::int64_t> ts{0};
   CHECK_THROWS_WITH(op.process(records, ts), Catch::Contains("state 'x'"));
+}
+
+// ---- processing time, TTL and the time domain ------------------------------------------------
+
+namespace {
+
+/// A processing-time clock the test moves by hand (what execution_config::clock is in a job).
+struct manual_clock {
+  std::shared_ptr<std::int64_t> now = std::make_shared<std::int64_t>(1000);
+  void set(std::int64_t t) const { *now = t; }
+};
+
+eddy::subtask_info info_with(const manual_clock& clock, int parallelism = 1, int index = 0) {
+  eddy::subtask_info i = info();
+  auto p = clock.now;
+  i.clock = [p] { return *p; };
+  i.parallelism = parallelism;
+  i.index = index;
+  i.timer_resolution = std::chrono::milliseconds(7);
+  return i;
+}
+
+void tick(eddy::operator_base& op) {
+  op.on_tick(std::chrono::steady_clock::now());
+}
+
+/// Counts per key; registers a processing-time timer 100 ms after each record (the same time for
+/// records arriving at the same processing time) and a negative value deletes it. on_timer emits
+/// "key:count@time/domain" and clears the count.
+struct processing_counter {
+  void process_element(const event& e, ctx_t& ctx, eddy::collector<std::string>&) {
+    auto n = ctx.value_state<int>("n");
+    n.update(n.value().value_or(0) + 1);
+    const auto t = ctx.current_processing_time() + 100;
+    if (e.second < 0)
+      ctx.delete_processing_time_timer(t);
+    else
+      ctx.register_processing_time_timer(t);
+    if (e.second == 7) ctx.register_event_time_timer(ctx.timestamp() + 1);
+  }
+  void on_timer(std::int64_t t, ctx_t& ctx, eddy::collector<std::string>& out) {
+    auto n = ctx.value_state<int>("n");
+    const char* domain =
+        ctx.time_domain() == eddy::time_domain::processing_time ? "processing" : "event";
+    out.collect(ctx.current_key() + ":" + std::to_string(n.value().value_or(0)) + "@" +
+                std::to_string(t) + "/" + domain);
+    n.clear();
+  }
+};
+using counter_op =
+    eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, processing_counter>;
+
+}  // namespace
+
+TEST_CASE("processing-time timers fire once per key and time when the clock passes them",
+          "[process][processing-time]") {
+  manual_clock clock;
+  recording_sink<std::string> sink;
+  counter_op op(key_of, processing_counter{}, &sink);
+  op.open(info_with(clock));
+  CHECK(op.wants_ticks());
+  CHECK(op.tick_interval() == std::chrono::milliseconds(7));
+  feed(op, {{"a", 1}, {"a", 2}, {"b", 3}}, {});  // timers (a,1100) twice and (b,1100)
+  clock.set(1050);
+  feed(op, {{"a", 4}}, {});  // (a,1150)
+  tick(op);
+  CHECK(sink.records().empty());
+  clock.set(1099);
+  tick(op);
+  CHECK(sink.records().empty());
+  clock.set(1100);
+  tick(op);
+  CHECK(eddy::testing::sorted(sink.records()) ==
+        std::vector<std::string>{"a:3@1100/processing", "b:1@1100/processing"});
+  // Output of processing-time timers carries no timestamps.
+  CHECK(sink.timestamps().empty());
+  for (const auto& e : sink.events) CHECK(e.timestamps.empty());
+  sink.clear();
+  tick(op);  // fired timers do not fire again
+  CHECK(sink.records().empty());
+  clock.set(5000);  // late ticks fire everything due, in time order
+  tick(op);
+  CHECK(sink.records() == std::vector<std::string>{"a:0@1150/processing"});
+  CHECK(op.timers().processing_time_timer_count() == 0);
+}
+
+TEST_CASE("a deleted processing-time timer never fires", "[process][processing-time]") {
+  manual_clock clock;
+  recording_sink<std::string> sink;
+  counter_op op(key_of, processing_counter{}, &sink);
+  op.open(info_with(clock));
+  feed(op, {{"a", 1}, {"a", -1}, {"b", 1}}, {});
+  clock.set(2000);
+  tick(op);
+  op.finish();
+  CHECK(sink.records() == std::vector<std::string>{"b:1@1100/processing"});
+}
+
+TEST_CASE("pending processing-time timers fire at end of input, before downstream finishes",
+          "[process][processing-time]") {
+  /// Records what it received before finish() was called.
+  struct finish_recorder final : eddy::timed_input_op<std::string> {
+    using eddy::timed_input_op<std::string>::process;
+    void process(std::vector<std::string>& r, std::vector<std::int64_t>& ts) override {
+      CHECK(ts.size() <= r.size());
+      if (!ts.empty()) CHECK(ts.size() == r.size());
+      records.insert(records.end(), r.begin(), r.end());
+    }
+    void finish() override { at_finish = records; }
+    std::vector<std::string> records, at_finish;
+  };
+  /// Each timer re-registers itself 100 ms later (ctx.current_processing_time() is at least the
+  /// timer's time while end of input fires it), and registers an event-time timer at its time.
+  struct repeating {
+    void process_element(const event& e, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.register_processing_time_timer(1000 + e.second);
+    }
+    void on_timer(std::int64_t t, ctx_t& ctx, eddy::collector<std::string>& out) {
+      const bool proc = ctx.time_domain() == eddy::time_domain::processing_time;
+      out.collect(ctx.current_key() + (proc ? "p" : "e") + std::to_string(t));
+      if (proc) {
+        CHECK(ctx.current_processing_time() >= t);
+        ctx.register_processing_time_timer(ctx.current_processing_time() + 100);
+        ctx.register_event_time_timer(t);
+      }
+    }
+  };
+  manual_clock clock;
+  finish_recorder sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, repeating> op(
+      key_of, repeating{}, &sink);
+  op.open(info_with(clock));
+  feed(op, {{"a", 100}, {"b", 300}}, {});  // timers a@1100, b@1300; the clock stays at 1000
+  op.on_watermark(eddy::max_watermark);    // what the runtime sends before finish
+  op.finish();
+  // Processing time jumps to 1300: a@1100 -> a@1200 -> a@1300 fire (a@1400 is past the end),
+  // b@1300 fires; then the event-time timers they registered.
+  CHECK(sink.at_finish == std::vector<std::string>{"ap1100", "ap1200", "ap1300", "bp1300", "ae1100",
+                                                   "ae1200", "ae1300", "be1300"});
+  CHECK(op.timers().processing_time_timer_count() == 2);  // a@1400, b@1400: after the end
+}
+
+TEST_CASE("time_domain is only available in on_timer", "[process]") {
+  struct asks {
+    void process_element(const event&, ctx_t& ctx, eddy::collector<std::string>&) {
+      (void)ctx.time_domain();
+    }
+  };
+  recording_sink<std::string> sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, asks> op(key_of, asks{},
+                                                                                     &sink);
+  op.set_name("asker");
+  op.open(info());
+  CHECK_THROWS_WITH(feed(op, {{"a", 1}}, {0}),
+                    Catch::Contains("asker") && Catch::Contains("only available in on_timer"));
+}
+
+TEST_CASE("event-time and processing-time timers report their domain and timestamps",
+          "[process][processing-time]") {
+  manual_clock clock;
+  recording_sink<std::string> sink;
+  counter_op op(key_of, processing_counter{}, &sink);
+  op.open(info_with(clock));
+  feed(op, {{"a", 7}}, {50});  // processing-time timer at 1100, event-time timer at 51
+  op.on_watermark(60);
+  CHECK(sink.records() == std::vector<std::string>{"a:1@51/event"});
+  CHECK(sink.timestamps() == std::vector<std::int64_t>{51});
+  sink.clear();
+  clock.set(1100);
+  tick(op);
+  CHECK(sink.records() == std::vector<std::string>{"a:0@1100/processing"});
+  CHECK(sink.timestamps().empty());
+}
+
+TEST_CASE("side output of a processing-time timer carries no timestamp",
+          "[process][processing-time]") {
+  struct side {
+    eddy::output_tag<std::string> tag{"side"};
+    void process_element(const event&, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.output(tag, std::string("element"));
+      ctx.register_processing_time_timer(1010);
+    }
+    void on_timer(std::int64_t, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.output(tag, std::string("timer"));
+    }
+  };
+  manual_clock clock;
+  recording_sink<std::string> sink, side_sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, side> op(key_of, side{},
+                                                                                     &sink);
+  op.set_side_output("side", &side_sink);
+  op.open(info_with(clock));
+  feed(op, {{"a", 1}}, {5});
+  clock.set(1010);
+  tick(op);
+  REQUIRE(side_sink.events.size() == 2);
+  CHECK(side_sink.events[0].timestamps == std::vector<std::int64_t>{5});
+  CHECK(side_sink.events[1].records == std::vector<std::string>{"timer"});
+  CHECK(side_sink.events[1].timestamps.empty());
+}
+
+TEST_CASE("registering a timer in a function without on_timer is an error", "[process]") {
+  struct no_timer {
+    void process_element(const event&, ctx_t& ctx, eddy::collector<std::string>&) {
+      ctx.register_processing_time_timer(5);
+    }
+  };
+  recording_sink<std::string> sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, no_timer> op(
+      key_of, no_timer{}, &sink);
+  op.open(info());
+  CHECK_THROWS_WITH(feed(op, {{"a", 1}}, {}), Catch::Contains("no on_timer"));
+}
+
+TEST_CASE("a record of a key group this subtask does not own fails the operator", "[process]") {
+  manual_clock clock;
+  recording_sink<std::string> sink;
+  counter_op op(key_of, processing_counter{}, &sink);
+  op.set_name("counter");
+  op.open(info_with(clock, 4, 0));  // owns key groups [0, 32) of 128
+  std::string foreign;
+  for (int i = 0; foreign.empty(); ++i) {
+    std::string k = "k" + std::to_string(i);
+    if (eddy::key_group_of(eddy::key_hash(k), 128) >= 32) foreign = k;
+  }
+  CHECK_THROWS_WITH(feed(op, {{foreign, 1}}, {}),
+                    Catch::Contains("counter") && Catch::Contains("belongs to key group"));
+}
+
+TEST_CASE("state TTL in a process function follows the job's clock and is cleaned up on ticks",
+          "[process][ttl]") {
+  /// Counts records per key in a value state with a 100 ms TTL and emits the count.
+  struct ttl_counter {
+    eddy::state_ttl_config ttl = eddy::state_ttl_config::new_builder(std::chrono::milliseconds(100))
+                                     .cleanup_incrementally(10)
+                                     .build();
+    void process_element(const event& e, ctx_t& ctx, eddy::collector<std::string>& out) {
+      auto n = ctx.value_state<int>("n", ttl);
+      n.update(n.value().value_or(0) + 1);
+      out.collect(e.first + ":" + std::to_string(*n.value()));
+    }
+  };
+  manual_clock clock;
+  recording_sink<std::string> sink;
+  eddy::keyed_process_op<event, std::string, decltype(key_of), std::string, ttl_counter> op(
+      key_of, ttl_counter{}, &sink);
+  op.open(info_with(clock));
+  std::vector<event> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back({"k" + std::to_string(i), 0});
+  feed(op, batch, {});
+  feed(op, {{"k0", 0}}, {});
+  CHECK(sink.records().back() == "k0:2");
+  clock.set(1099);
+  tick(op);
+  CHECK(op.state_backend()->entry_count() == 100);  // nothing expired yet
+  clock.set(1100);
+  for (int i = 0; i < 100 && op.state_backend()->entry_count() > 0; ++i) tick(op);
+  CHECK(op.state_backend()->entry_count() == 0);  // removed without being accessed
+  feed(op, {{"k0", 0}}, {});
+  CHECK(sink.records().back() == "k0:1");  // the count starts again
 }

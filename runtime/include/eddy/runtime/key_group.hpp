@@ -120,4 +120,26 @@ template <class K>
   return static_cast<int>(static_cast<long long>(kg) * parallelism / max_parallelism);
 }
 
+/// A contiguous range of key groups [start, end).
+struct key_group_range {
+  int start = 0;
+  int end = 0;
+  [[nodiscard]] constexpr bool contains(int kg) const noexcept { return kg >= start && kg < end; }
+  [[nodiscard]] constexpr int size() const noexcept { return end - start; }
+  [[nodiscard]] constexpr bool empty() const noexcept { return end <= start; }
+  friend constexpr bool operator==(const key_group_range&, const key_group_range&) = default;
+};
+
+/// The key groups owned by subtask `index` of `parallelism`: exactly the kg with
+/// subtask_of_key_group(kg, max_parallelism, parallelism) == index (Flink's
+/// computeKeyGroupRangeForOperatorIndex). Empty when parallelism > max_parallelism leaves the
+/// subtask none.
+[[nodiscard]] inline key_group_range key_group_range_of_subtask(int index, int max_parallelism,
+                                                                int parallelism) noexcept {
+  const long long m = max_parallelism;
+  const long long p = parallelism;
+  return {static_cast<int>((index * m + p - 1) / p),
+          static_cast<int>(((index + 1) * m + p - 1) / p)};
+}
+
 }  // namespace eddy

@@ -1,0 +1,1157 @@
+#pragma once
+/// Keyed state and timers of one keyed operator subtask: Flink's keyed state backend, its state
+/// handles (ValueState, ListState, MapState, ReducingState, AggregatingState), StateTtlConfig and
+/// the internal timer service. Independent of any operator: a keyed operator (keyed_process_op,
+/// a two-input keyed operator, ...) owns one `keyed_state_backend<K>` and one `timer_service<K>`
+/// per subtask and drives them.
+///
+/// Contract:
+/// - Everything here is owned by one operator instance and used only from its subtask's actor:
+///   no locking, not thread-safe.
+/// - Key groups: key `k` belongs to key group `key_group_of(key_hash(k), max_parallelism)` and
+///   the subtask owns the contiguous range `key_group_range_of_subtask(index, max_parallelism,
+///   parallelism)` (key_group.hpp). The backend keeps one hash map per state and owned key group,
+///   so a later snapshot (or rescale) can take the state of one key group at a time.
+/// - The operator calls `set_current_key(k)` before running user code for a record or timer of
+///   key `k`; a key of a key group this subtask does not own is a routing bug and throws
+///   std::logic_error naming the key, its key group and its owner. The key must stay alive (and
+///   unchanged) while it is current.
+/// - State handles are cheap to copy and stay usable as long as the backend lives; every call
+///   works on the key that is current at the time of the call (as in Flink). Using a handle with
+///   no current key throws std::logic_error. A reference returned by a handle (value(), get(),
+///   entries()) stays valid until the next operation on the same state.
+/// - A state name is used with one kind and type only: using it with another throws
+///   std::logic_error naming the state and both types. Its TTL is fixed when the state is first
+///   used; a later use giving a different TTL configuration throws std::logic_error.
+/// - Entries that become empty (cleared value, empty list or map) are removed, so memory does not
+///   grow with keys that no longer hold state.
+/// - State TTL (processing time, from the backend's clock): value, reducing and aggregating
+///   state expire per key, list state per element, map state per entry. Expired values are removed
+///   lazily when accessed and by `cleanup_expired()`, which the operator calls periodically and
+///   which visits a bounded number of entries per state and call.
+#include <absl/container/flat_hash_map.h>
+#include <absl/functional/function_ref.h>
+#include <absl/strings/string_view.h>
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "eddy/runtime/key_group.hpp"
+
+namespace eddy {
+
+// ---- state TTL ------------------------------------------------------------------------------
+
+/// When the last-access time of a value with TTL is refreshed (Flink's StateTtlConfig.UpdateType).
+enum class ttl_update_type {
+  on_create_and_write,  ///< when the value is created or written (default)
+  on_read_and_write,    ///< also when it is read
+};
+
+/// Whether an expired value may still be returned (Flink's StateTtlConfig.StateVisibility).
+enum class ttl_visibility {
+  never_return_expired,              ///< an expired value is never returned (default)
+  return_expired_if_not_cleaned_up,  ///< returned if not removed yet; that read removes it
+};
+
+/// Time-to-live of a state's values (Flink's StateTtlConfig, processing time only):
+///   auto ttl = state_ttl_config::new_builder(std::chrono::minutes(10))
+///                  .set_update_type(ttl_update_type::on_read_and_write)
+///                  .set_state_visibility(ttl_visibility::never_return_expired)
+///                  .build();
+///   auto seen = ctx.value_state<bool>("seen", ttl);
+/// A value whose last access (see ttl_update_type) is `ttl` or longer ago is expired.
+class state_ttl_config {
+ public:
+  class builder;
+  /// Starts a configuration; `ttl` must be positive (build() throws std::invalid_argument).
+  [[nodiscard]] static builder new_builder(std::chrono::milliseconds ttl);
+
+  [[nodiscard]] std::chrono::milliseconds ttl() const noexcept { return ttl_; }
+  [[nodiscard]] ttl_update_type update_type() const noexcept { return update_; }
+  [[nodiscard]] ttl_visibility state_visibility() const noexcept { return visibility_; }
+  /// Entries the incremental cleanup visits per call (per operator tick).
+  [[nodiscard]] std::size_t cleanup_size() const noexcept { return cleanup_size_; }
+  friend bool operator==(const state_ttl_config&, const state_ttl_config&) = default;
+
+ private:
+  std::chrono::milliseconds ttl_{0};
+  ttl_update_type update_ = ttl_update_type::on_create_and_write;
+  ttl_visibility visibility_ = ttl_visibility::never_return_expired;
+  std::size_t cleanup_size_ = 1000;
+};
+
+class state_ttl_config::builder {
+ public:
+  explicit builder(std::chrono::milliseconds ttl) { cfg_.ttl_ = ttl; }
+  builder& set_update_type(ttl_update_type t) {
+    cfg_.update_ = t;
+    return *this;
+  }
+  builder& update_ttl_on_create_and_write() {
+    return set_update_type(ttl_update_type::on_create_and_write);
+  }
+  builder& update_ttl_on_read_and_write() {
+    return set_update_type(ttl_update_type::on_read_and_write);
+  }
+  builder& set_state_visibility(ttl_visibility v) {
+    cfg_.visibility_ = v;
+    return *this;
+  }
+  builder& never_return_expired() {
+    return set_state_visibility(ttl_visibility::never_return_expired);
+  }
+  builder& return_expired_if_not_cleaned_up() {
+    return set_state_visibility(ttl_visibility::return_expired_if_not_cleaned_up);
+  }
+  builder& set_ttl(std::chrono::milliseconds ttl) {
+    cfg_.ttl_ = ttl;
+    return *this;
+  }
+  /// Entries the background cleanup visits per state and operator tick (at least 1; default
+  /// 1000). Flink's cleanupIncrementally(size, false), run on processing-time ticks.
+  builder& cleanup_incrementally(std::size_t entries_per_tick) {
+    cfg_.cleanup_size_ = std::max<std::size_t>(1, entries_per_tick);
+    return *this;
+  }
+  /// The configuration. Throws std::invalid_argument if the ttl is not positive.
+  [[nodiscard]] state_ttl_config build() const {
+    if (cfg_.ttl_.count() <= 0)
+      throw std::invalid_argument("state TTL must be positive, got " +
+                                  std::to_string(cfg_.ttl_.count()) + " ms");
+    return cfg_;
+  }
+
+ private:
+  state_ttl_config cfg_;
+};
+
+inline state_ttl_config::builder state_ttl_config::new_builder(std::chrono::milliseconds ttl) {
+  return builder(ttl);
+}
+
+// ---- internals shared by the backend and the handles ----------------------------------------
+
+namespace detail {
+
+/// True if a value last accessed at `last_access` has expired at `now` (expiry at access + ttl).
+inline bool ttl_expired(std::int64_t last_access, std::int64_t ttl_ms, std::int64_t now) noexcept {
+  return now >= last_access && now - last_access >= ttl_ms;
+}
+
+/// A key with its key_hash computed once (by set_current_key), for lookups without rehashing.
+template <class K>
+struct prehashed_key {
+  const K* key;
+  std::uint64_t hash;
+};
+
+/// The state maps' hash: key_hash re-mixed (within one key group the low bits of key_hash are
+/// nearly constant, and absl uses them as slot tags). Transparent, so a prehashed key is found
+/// without hashing it again.
+template <class K>
+struct state_map_hash {
+  using is_transparent = void;
+  static std::size_t remix(std::uint64_t h) noexcept { return mix64(h + 0x632be59bd9b4e019ULL); }
+  std::size_t operator()(const K& k) const noexcept { return remix(key_hash(k)); }
+  std::size_t operator()(const prehashed_key<K>& k) const noexcept { return remix(k.hash); }
+};
+template <class K>
+struct state_map_eq {
+  using is_transparent = void;
+  bool operator()(const K& a, const K& b) const { return a == b; }
+  bool operator()(const K& a, const prehashed_key<K>& b) const { return a == *b.key; }
+  bool operator()(const prehashed_key<K>& a, const K& b) const { return *a.key == b; }
+  bool operator()(const prehashed_key<K>& a, const prehashed_key<K>& b) const {
+    return *a.key == *b.key;
+  }
+};
+
+/// A readable name of T (demangled), for error messages.
+template <class T>
+std::string type_name() {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> p(
+      abi::__cxa_demangle(typeid(T).name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && p ? std::string(p.get()) : std::string(typeid(T).name());
+}
+
+template <class T, class = void>
+struct is_streamable : std::false_type {};
+template <class T>
+struct is_streamable<
+    T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>>
+    : std::true_type {};
+
+/// A key as text, for error messages.
+template <class K>
+std::string describe_key(const K& k) {
+  if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+    return "\"" + std::string(std::string_view(k)) + "\"";
+  } else if constexpr (std::is_arithmetic_v<K>) {
+    return std::to_string(k);
+  } else if constexpr (is_streamable<K>::value) {
+    std::ostringstream os;
+    os << k;
+    return os.str();
+  } else {
+    std::ostringstream os;
+    os << "with key_hash 0x" << std::hex << key_hash(k);
+    return os.str();
+  }
+}
+
+// Per-key cells, one type per state kind (so one name cannot be used with two kinds). Each has
+// purge_expired(now, ttl): drops what expired and says whether the cell is now empty (to remove).
+
+template <class V>
+struct value_cell {
+  std::optional<V> value;  ///< engaged while the entry exists (except transiently)
+  std::int64_t ts = 0;     ///< last access (TTL only)
+  bool purge_expired(std::int64_t now, std::int64_t ttl) const {
+    return !value || ttl_expired(ts, ttl, now);
+  }
+};
+template <class V>
+struct reducing_cell : value_cell<V> {};
+template <class Acc>
+struct aggregating_cell : value_cell<Acc> {};
+
+template <class V>
+struct list_cell {
+  std::vector<V> values;
+  std::vector<std::int64_t> ts;  ///< per element, parallel to values (TTL only, else empty)
+  /// Drops expired elements; returns whether any was dropped.
+  bool drop_expired(std::int64_t now, std::int64_t ttl) {
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < ts.size(); ++i) {
+      if (ttl_expired(ts[i], ttl, now)) continue;
+      if (j != i) {
+        values[j] = std::move(values[i]);
+        ts[j] = ts[i];
+      }
+      ++j;
+    }
+    if (j == ts.size()) return false;
+    values.erase(values.begin() + static_cast<std::ptrdiff_t>(j), values.end());
+    ts.resize(j);
+    return true;
+  }
+  bool purge_expired(std::int64_t now, std::int64_t ttl) {
+    if (!ts.empty()) drop_expired(now, ttl);
+    return values.empty();
+  }
+};
+
+template <class MK, class V>
+struct map_cell {
+  std::map<MK, V> values;
+  std::map<MK, std::int64_t> ts;  ///< per entry (TTL only, else empty)
+  /// Drops expired entries; returns whether any was dropped.
+  bool drop_expired(std::int64_t now, std::int64_t ttl) {
+    bool dropped = false;
+    for (auto it = ts.begin(); it != ts.end();) {
+      if (ttl_expired(it->second, ttl, now)) {
+        values.erase(it->first);
+        it = ts.erase(it);
+        dropped = true;
+      } else {
+        ++it;
+      }
+    }
+    return dropped;
+  }
+  bool purge_expired(std::int64_t now, std::int64_t ttl) {
+    if (!ts.empty()) drop_expired(now, ttl);
+    return values.empty();
+  }
+};
+
+/// What a handle sees of its state: the current key's cell, the clock and the TTL settings.
+/// Implemented by state_table<K, Cell>, so handles need not know the key type.
+template <class Cell>
+class cell_access {
+ public:
+  virtual ~cell_access() = default;
+  /// The current key's cell, or null. Throws std::logic_error if no key is current.
+  [[nodiscard]] virtual Cell* find() = 0;
+  /// The current key's cell, created empty if missing.
+  [[nodiscard]] virtual Cell& find_or_insert() = 0;
+  /// Removes the current key's cell (if any).
+  virtual void erase_current() = 0;
+  /// Processing time now (ms), from the backend's clock.
+  [[nodiscard]] virtual std::int64_t now() const = 0;
+
+  bool has_ttl_ = false;  ///< the state has TTL
+  std::int64_t ttl_ms_ = 0;
+  bool update_on_read_ = false;
+  bool return_expired_ = false;
+  Cell scratch_;  ///< holds expired values returned under return_expired_if_not_cleaned_up
+};
+
+/// Reads a value-like cell's value with TTL semantics (value, reducing, aggregating state).
+template <class Cell>
+const decltype(Cell::value)& read_value(cell_access<Cell>& s) {
+  static const decltype(Cell::value) none;
+  Cell* c = s.find();
+  if (!c) return none;
+  if (s.has_ttl_) {
+    const std::int64_t now = s.now();
+    if (ttl_expired(c->ts, s.ttl_ms_, now)) {
+      if (!s.return_expired_) {
+        s.erase_current();
+        return none;
+      }
+      s.scratch_.value = std::move(c->value);
+      s.erase_current();
+      return s.scratch_.value;
+    }
+    if (s.update_on_read_) c->ts = now;
+  }
+  return c->value;
+}
+
+/// The current key's cell for a write that merges with the old value (reducing, aggregating):
+/// an expired old value is dropped first, and the access time refreshed.
+template <class Cell>
+Cell& cell_for_merge(cell_access<Cell>& s) {
+  Cell& c = s.find_or_insert();
+  if (s.has_ttl_) {
+    const std::int64_t now = s.now();
+    if (c.value && ttl_expired(c.ts, s.ttl_ms_, now)) c.value.reset();
+    c.ts = now;
+  }
+  return c;
+}
+
+/// A range over a map's keys or values (what map_state::keys() and values() return).
+template <class It, bool Keys>
+class map_projection {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::conditional_t<Keys, typename It::value_type::first_type,
+                                          typename It::value_type::second_type>;
+    using difference_type = std::ptrdiff_t;
+    using reference = const value_type&;
+    using pointer = const value_type*;
+    iterator() = default;
+    explicit iterator(It it) : it_(it) {}
+    reference operator*() const {
+      if constexpr (Keys)
+        return it_->first;
+      else
+        return it_->second;
+    }
+    pointer operator->() const { return &**this; }
+    iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto old = *this;
+      ++it_;
+      return old;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) { return a.it_ == b.it_; }
+    friend bool operator!=(const iterator& a, const iterator& b) { return a.it_ != b.it_; }
+
+   private:
+    It it_{};
+  };
+  map_projection(It b, It e, std::size_t n) : b_(b), e_(e), n_(n) {}
+  [[nodiscard]] iterator begin() const { return iterator(b_); }
+  [[nodiscard]] iterator end() const { return iterator(e_); }
+  [[nodiscard]] std::size_t size() const noexcept { return n_; }
+  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
+
+ private:
+  It b_, e_;
+  std::size_t n_;
+};
+
+template <class Agg>
+using agg_acc_t = std::decay_t<decltype(std::declval<Agg&>().create_accumulator())>;
+template <class Agg>
+using agg_result_t =
+    std::decay_t<decltype(std::declval<Agg&>().get_result(std::declval<const agg_acc_t<Agg>&>()))>;
+
+}  // namespace detail
+
+// ---- state handles ----------------------------------------------------------------------------
+
+/// The current key's value (Flink's ValueState). TTL: per key.
+template <class V>
+class value_state {
+ public:
+  explicit value_state(detail::cell_access<detail::value_cell<V>>* s) : s_(s) {}
+  /// The value, or nullopt if none (or expired). Valid until the next operation on this state.
+  [[nodiscard]] const std::optional<V>& value() const { return detail::read_value(*s_); }
+  void update(V v) {
+    auto& c = s_->find_or_insert();
+    c.value = std::move(v);
+    if (s_->has_ttl_) c.ts = s_->now();
+  }
+  void clear() { s_->erase_current(); }
+
+ private:
+  detail::cell_access<detail::value_cell<V>>* s_;
+};
+
+/// The current key's list (Flink's ListState). TTL: per element (each add is one element).
+template <class V>
+class list_state {
+ public:
+  explicit list_state(detail::cell_access<detail::list_cell<V>>* s) : s_(s) {}
+  /// The values in the order added (empty if none). Valid until the next operation on this
+  /// state. With TTL and on_read_and_write, reading refreshes every returned element.
+  [[nodiscard]] const std::vector<V>& get() const {
+    static const std::vector<V> none;
+    auto* c = s_->find();
+    if (!c) return none;
+    if (!s_->has_ttl_) return c->values;
+    const std::int64_t now = s_->now();
+    const std::vector<V>* result = &c->values;
+    if (s_->return_expired_) {
+      // Return what is stored, expired elements included, once: they are removed now.
+      bool any = false;
+      for (auto t : c->ts) any = any || detail::ttl_expired(t, s_->ttl_ms_, now);
+      if (any) {
+        s_->scratch_.values = c->values;
+        result = &s_->scratch_.values;
+        c->drop_expired(now, s_->ttl_ms_);
+      }
+    } else {
+      c->drop_expired(now, s_->ttl_ms_);
+    }
+    if (s_->update_on_read_) std::fill(c->ts.begin(), c->ts.end(), now);
+    if (c->values.empty()) {
+      s_->erase_current();
+      return result == &s_->scratch_.values ? *result : none;
+    }
+    return *result;
+  }
+  void add(V v) {
+    auto& c = s_->find_or_insert();
+    c.values.push_back(std::move(v));
+    if (s_->has_ttl_) c.ts.push_back(s_->now());
+  }
+  void add_all(std::vector<V> values) {
+    if (values.empty()) return;
+    auto& c = s_->find_or_insert();
+    if (s_->has_ttl_) c.ts.insert(c.ts.end(), values.size(), s_->now());
+    c.values.insert(c.values.end(), std::make_move_iterator(values.begin()),
+                    std::make_move_iterator(values.end()));
+  }
+  /// Replaces the list (an empty list clears it).
+  void update(std::vector<V> values) {
+    if (values.empty()) {
+      s_->erase_current();
+      return;
+    }
+    auto& c = s_->find_or_insert();
+    if (s_->has_ttl_) c.ts.assign(values.size(), s_->now());
+    c.values = std::move(values);
+  }
+  void clear() { s_->erase_current(); }
+
+ private:
+  detail::cell_access<detail::list_cell<V>>* s_;
+};
+
+/// The current key's map, ordered by MK (Flink's MapState). TTL: per entry.
+template <class MK, class V>
+class map_state {
+ public:
+  using entries_type = std::map<MK, V>;
+  explicit map_state(detail::cell_access<detail::map_cell<MK, V>>* s) : s_(s) {}
+
+  /// The value for `k`, or null. Valid until the next operation on this state.
+  [[nodiscard]] const V* get(const MK& k) const {
+    auto* c = s_->find();
+    if (!c) return nullptr;
+    auto it = c->values.find(k);
+    if (it == c->values.end()) return nullptr;
+    if (s_->has_ttl_) {
+      const std::int64_t now = s_->now();
+      auto ts = c->ts.find(k);
+      if (detail::ttl_expired(ts->second, s_->ttl_ms_, now)) {
+        const V* result = nullptr;
+        if (s_->return_expired_) {
+          s_->scratch_.values.clear();
+          result = &s_->scratch_.values.emplace(k, std::move(it->second)).first->second;
+        }
+        c->values.erase(it);
+        c->ts.erase(ts);
+        if (c->values.empty()) s_->erase_current();
+        return result;
+      }
+      if (s_->update_on_read_) ts->second = now;
+    }
+    return &it->second;
+  }
+  [[nodiscard]] bool contains(const MK& k) const { return get(k) != nullptr; }
+  void put(MK k, V v) {
+    auto& c = s_->find_or_insert();
+    if (s_->has_ttl_) c.ts.insert_or_assign(k, s_->now());
+    c.values.insert_or_assign(std::move(k), std::move(v));
+  }
+  void put_all(const std::map<MK, V>& m) {
+    for (const auto& [k, v] : m) put(k, v);
+  }
+  void remove(const MK& k) {
+    auto* c = s_->find();
+    if (!c) return;
+    c->values.erase(k);
+    c->ts.erase(k);
+    if (c->values.empty()) s_->erase_current();
+  }
+  /// All entries, ordered by key (empty if none). Valid until the next operation on this state.
+  /// With TTL and on_read_and_write, reading refreshes every returned entry.
+  [[nodiscard]] const std::map<MK, V>& entries() const {
+    static const std::map<MK, V> none;
+    auto* c = s_->find();
+    if (!c) return none;
+    if (!s_->has_ttl_) return c->values;
+    const std::int64_t now = s_->now();
+    const std::map<MK, V>* result = &c->values;
+    if (s_->return_expired_) {
+      bool any = false;
+      for (const auto& [k, t] : c->ts) any = any || detail::ttl_expired(t, s_->ttl_ms_, now);
+      if (any) {
+        s_->scratch_.values = c->values;
+        result = &s_->scratch_.values;
+        c->drop_expired(now, s_->ttl_ms_);
+      }
+    } else {
+      c->drop_expired(now, s_->ttl_ms_);
+    }
+    if (s_->update_on_read_)
+      for (auto& [k, t] : c->ts) t = now;
+    if (c->values.empty()) {
+      s_->erase_current();
+      return result == &s_->scratch_.values ? *result : none;
+    }
+    return *result;
+  }
+  /// The keys, ordered (a view of entries(), with the same validity).
+  [[nodiscard]] auto keys() const {
+    const auto& e = entries();
+    return detail::map_projection<typename std::map<MK, V>::const_iterator, true>(
+        e.begin(), e.end(), e.size());
+  }
+  /// The values, in key order (a view of entries(), with the same validity).
+  [[nodiscard]] auto values() const {
+    const auto& e = entries();
+    return detail::map_projection<typename std::map<MK, V>::const_iterator, false>(
+        e.begin(), e.end(), e.size());
+  }
+  [[nodiscard]] bool is_empty() const { return entries().empty(); }
+  void clear() { s_->erase_current(); }
+
+ private:
+  detail::cell_access<detail::map_cell<MK, V>>* s_;
+};
+
+/// The current key's folded value (Flink's ReducingState): add(v) stores fn(old, v), or v if
+/// there is no (unexpired) old value. TTL: per key.
+template <class V, class F>
+class reducing_state {
+ public:
+  reducing_state(detail::cell_access<detail::reducing_cell<V>>* s, F fn)
+      : s_(s), fn_(std::move(fn)) {}
+  /// The folded value, or nullopt. Valid until the next operation on this state.
+  [[nodiscard]] const std::optional<V>& get() const { return detail::read_value(*s_); }
+  void add(const V& v) {
+    auto& c = detail::cell_for_merge(*s_);
+    if (c.value)
+      c.value = fn_(static_cast<const V&>(*c.value), v);
+    else
+      c.value = v;
+  }
+  void clear() { s_->erase_current(); }
+
+ private:
+  detail::cell_access<detail::reducing_cell<V>>* s_;
+  F fn_;
+};
+
+/// The current key's accumulator of an aggregate function (Flink's AggregatingState). `Agg` has
+///   Acc create_accumulator();  void add(Acc&, const IN&) (or Acc add(Acc&, const IN&));
+///   R get_result(const Acc&);
+/// add(v) folds v into the key's accumulator (created on first add), get() is get_result of it.
+/// TTL: per key.
+template <class IN, class Agg>
+class aggregating_state {
+ public:
+  using accumulator_type = detail::agg_acc_t<Agg>;
+  using result_type = detail::agg_result_t<Agg>;
+  aggregating_state(detail::cell_access<detail::aggregating_cell<accumulator_type>>* s, Agg agg)
+      : s_(s), agg_(std::move(agg)) {}
+  void add(const IN& v) {
+    auto& c = detail::cell_for_merge(*s_);
+    if (!c.value) c.value.emplace(agg_.create_accumulator());
+    if constexpr (std::is_void_v<decltype(agg_.add(*c.value, v))>)
+      agg_.add(*c.value, v);
+    else
+      *c.value = agg_.add(*c.value, v);
+  }
+  /// get_result of the accumulator, or nullopt if nothing was added (or it expired).
+  [[nodiscard]] std::optional<result_type> get() const {
+    const auto& acc = detail::read_value(*s_);
+    if (!acc) return std::nullopt;
+    return agg_.get_result(*acc);
+  }
+  void clear() { s_->erase_current(); }
+
+ private:
+  detail::cell_access<detail::aggregating_cell<accumulator_type>>* s_;
+  mutable Agg agg_;
+};
+
+// ---- the backend ------------------------------------------------------------------------------
+
+template <class K>
+class keyed_state_backend;
+
+/// One named state of a backend, whatever its kind (for enumeration and cleanup).
+template <class K>
+class state_table_base {
+ public:
+  virtual ~state_table_base() = default;
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// Kind and types, e.g. "value_state<long>" (for messages).
+  [[nodiscard]] std::string describe() const { return describe_(); }
+  [[nodiscard]] const std::optional<state_ttl_config>& ttl_config() const noexcept { return ttl_; }
+  /// Number of keys with an entry, over all owned key groups.
+  [[nodiscard]] virtual std::size_t size() const = 0;
+  /// Number of keys with an entry in key group `key_group` (owned by this subtask).
+  [[nodiscard]] virtual std::size_t size(int key_group) const = 0;
+  /// Calls fn(key) for every key with an entry in key group `key_group`, in no particular order.
+  virtual void for_each_key(int key_group, absl::FunctionRef<void(const K&)> fn) const = 0;
+  /// Removes every entry.
+  virtual void clear() = 0;
+  /// Removes every entry of key group `key_group`.
+  virtual void clear(int key_group) = 0;
+  /// One step of the incremental TTL cleanup: visits at most `budget` entries (resuming where
+  /// the last step stopped, key group by key group), removes expired values and entries left
+  /// empty. Returns the number of entries visited. Does nothing without TTL.
+  virtual std::size_t cleanup_expired(std::int64_t now, std::size_t budget) = 0;
+
+ protected:
+  state_table_base(std::string name, std::string (*describe)(), std::optional<state_ttl_config> ttl)
+      : name_(std::move(name)), describe_(describe), ttl_(ttl) {}
+  std::string name_;
+  std::string (*describe_)();
+  std::optional<state_ttl_config> ttl_;
+};
+
+/// The entries of one state: one hash map per owned key group.
+template <class K, class Cell>
+class state_table final : public state_table_base<K>, public detail::cell_access<Cell> {
+ public:
+  using map_type = absl::flat_hash_map<K, Cell, detail::state_map_hash<K>, detail::state_map_eq<K>>;
+
+  state_table(keyed_state_backend<K>& backend, std::string name, std::string (*describe)(),
+              const state_ttl_config* ttl)
+      : state_table_base<K>(std::move(name), describe,
+                            ttl ? std::optional<state_ttl_config>(*ttl) : std::nullopt),
+        backend_(backend),
+        groups_(static_cast<std::size_t>(backend.key_groups().size())) {
+    if (ttl) {
+      this->has_ttl_ = true;
+      this->ttl_ms_ = ttl->ttl().count();
+      this->update_on_read_ = ttl->update_type() == ttl_update_type::on_read_and_write;
+      this->return_expired_ =
+          ttl->state_visibility() == ttl_visibility::return_expired_if_not_cleaned_up;
+    }
+  }
+
+  Cell* find() override {
+    auto& m = groups_[backend_.current_group_index()];
+    auto it = m.find(backend_.current_prehashed());
+    return it == m.end() ? nullptr : &it->second;
+  }
+  Cell& find_or_insert() override {
+    auto& m = groups_[backend_.current_group_index()];
+    const auto pk = backend_.current_prehashed();
+    auto it = m.find(pk);
+    if (it != m.end()) return it->second;
+    return m.try_emplace(*pk.key).first->second;
+  }
+  void erase_current() override {
+    groups_[backend_.current_group_index()].erase(backend_.current_prehashed());
+  }
+  std::int64_t now() const override { return backend_.now(); }
+
+  std::size_t size() const override {
+    std::size_t n = 0;
+    for (const auto& m : groups_) n += m.size();
+    return n;
+  }
+  std::size_t size(int key_group) const override { return group(key_group).size(); }
+  void for_each_key(int key_group, absl::FunctionRef<void(const K&)> fn) const override {
+    for (const auto& [k, c] : group(key_group)) fn(k);
+  }
+  /// Calls fn(key, cell) for every entry of key group `key_group` (typed enumeration).
+  template <class Fn>
+  void for_each(int key_group, Fn&& fn) const {
+    for (const auto& [k, c] : group(key_group)) fn(k, c);
+  }
+  void clear() override {
+    for (auto& m : groups_) map_type().swap(m);
+    cursor_group_ = 0;
+    cursor_key_.reset();
+  }
+  void clear(int key_group) override {
+    map_type().swap(groups_[group_index(key_group)]);
+    cursor_key_.reset();
+  }
+
+  std::size_t cleanup_expired(std::int64_t now, std::size_t budget) override {
+    if (!this->has_ttl_ || groups_.empty()) return 0;
+    std::size_t visited = 0;
+    // Each call looks at every key group at most once, so it ends even when all are empty.
+    for (std::size_t looked = 0; looked <= groups_.size() && visited < budget; ++looked) {
+      auto& m = groups_[cursor_group_];
+      auto it = m.begin();
+      if (cursor_key_) {
+        it = m.find(*cursor_key_);
+        cursor_key_.reset();
+        if (it == m.end()) {  // the resume key is gone: go on with the next key group
+          next_group();
+          continue;
+        }
+      }
+      while (it != m.end() && visited < budget) {
+        ++visited;
+        if (it->second.purge_expired(now, this->ttl_ms_))
+          m.erase(it++);
+        else
+          ++it;
+      }
+      if (it != m.end()) {
+        cursor_key_ = it->first;  // resume here next time
+        break;
+      }
+      next_group();
+    }
+    return visited;
+  }
+
+ private:
+  std::size_t group_index(int key_group) const {
+    const auto r = backend_.key_groups();
+    if (!r.contains(key_group))
+      throw std::out_of_range("key group " + std::to_string(key_group) +
+                              " is not owned by this subtask (it owns [" + std::to_string(r.start) +
+                              ", " + std::to_string(r.end) + "))");
+    return static_cast<std::size_t>(key_group - r.start);
+  }
+  const map_type& group(int key_group) const { return groups_[group_index(key_group)]; }
+  void next_group() { cursor_group_ = (cursor_group_ + 1) % groups_.size(); }
+
+  keyed_state_backend<K>& backend_;
+  std::vector<map_type> groups_;
+  std::size_t cursor_group_ = 0;  // incremental cleanup: key group index to visit
+  std::optional<K> cursor_key_;   // ... and the key to resume at within it
+};
+
+/// All named keyed states of one operator subtask (Flink's keyed state backend), partitioned by
+/// key group. See the contract at the top of this file.
+template <class K>
+class keyed_state_backend {
+ public:
+  /// Processing time in ms since the epoch.
+  using clock_fn = std::function<std::int64_t()>;
+
+  /// The backend of subtask `subtask_index` of `parallelism` with `max_parallelism` key groups.
+  /// `clock` gives processing time for TTL (null: the system clock). Throws
+  /// std::invalid_argument on inconsistent arguments.
+  keyed_state_backend(int max_parallelism, int parallelism, int subtask_index, clock_fn clock = {})
+      : max_parallelism_(max_parallelism),
+        parallelism_(parallelism),
+        index_(subtask_index),
+        clock_(std::move(clock)) {
+    if (max_parallelism < 1 || parallelism < 1 || subtask_index < 0 || subtask_index >= parallelism)
+      throw std::invalid_argument(
+          "keyed_state_backend: bad subtask " + std::to_string(subtask_index) + " of " +
+          std::to_string(parallelism) + " with max_parallelism " + std::to_string(max_parallelism));
+    range_ = key_group_range_of_subtask(subtask_index, max_parallelism, parallelism);
+  }
+  keyed_state_backend(const keyed_state_backend&) = delete;
+  keyed_state_backend& operator=(const keyed_state_backend&) = delete;
+
+  [[nodiscard]] int max_parallelism() const noexcept { return max_parallelism_; }
+  [[nodiscard]] int parallelism() const noexcept { return parallelism_; }
+  [[nodiscard]] int subtask_index() const noexcept { return index_; }
+  /// The key groups this subtask owns.
+  [[nodiscard]] key_group_range key_groups() const noexcept { return range_; }
+
+  // ---- current key ----
+  /// Makes `key` current (computes its key group once). Throws std::logic_error if its key
+  /// group is not owned by this subtask (records routed to the wrong subtask).
+  void set_current_key(const K& key) {
+    const std::uint64_t h = key_hash(key);
+    const int kg = key_group_of(h, max_parallelism_);
+    if (!range_.contains(kg)) throw wrong_key_group(key, kg);
+    key_ = &key;
+    hash_ = h;
+    group_index_ = static_cast<std::size_t>(kg - range_.start);
+  }
+  /// No key is current any more (state handles throw until the next set_current_key).
+  void reset_current_key() noexcept { key_ = nullptr; }
+  [[nodiscard]] bool has_current_key() const noexcept { return key_ != nullptr; }
+  /// The current key. Throws std::logic_error if none.
+  [[nodiscard]] const K& current_key() const {
+    if (!key_) throw no_current_key();
+    return *key_;
+  }
+  /// The current key's key group. Throws std::logic_error if no key is current.
+  [[nodiscard]] int current_key_group() const {
+    if (!key_) throw no_current_key();
+    return range_.start + static_cast<int>(group_index_);
+  }
+
+  /// Processing time now (ms), from the clock given at construction.
+  [[nodiscard]] std::int64_t now() const {
+    if (clock_) return clock_();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // ---- states (Flink's getState, getListState, ...) ----
+  // Each creates the state on first use. A name used with another kind or type, or with a TTL
+  // configuration other than the one it was created with, throws std::logic_error. The overloads
+  // without TTL use the state as created.
+  template <class V>
+  eddy::value_state<V> get_value_state(std::string_view name) {
+    return eddy::value_state<V>(&table<detail::value_cell<V>>(name, nullptr, &describe_value<V>));
+  }
+  template <class V>
+  eddy::value_state<V> get_value_state(std::string_view name, const state_ttl_config& ttl) {
+    return eddy::value_state<V>(&table<detail::value_cell<V>>(name, &ttl, &describe_value<V>));
+  }
+  template <class V>
+  eddy::list_state<V> get_list_state(std::string_view name) {
+    return eddy::list_state<V>(&table<detail::list_cell<V>>(name, nullptr, &describe_list<V>));
+  }
+  template <class V>
+  eddy::list_state<V> get_list_state(std::string_view name, const state_ttl_config& ttl) {
+    return eddy::list_state<V>(&table<detail::list_cell<V>>(name, &ttl, &describe_list<V>));
+  }
+  template <class MK, class V>
+  eddy::map_state<MK, V> get_map_state(std::string_view name) {
+    return eddy::map_state<MK, V>(
+        &table<detail::map_cell<MK, V>>(name, nullptr, &describe_map<MK, V>));
+  }
+  template <class MK, class V>
+  eddy::map_state<MK, V> get_map_state(std::string_view name, const state_ttl_config& ttl) {
+    return eddy::map_state<MK, V>(
+        &table<detail::map_cell<MK, V>>(name, &ttl, &describe_map<MK, V>));
+  }
+  template <class V, class F>
+  eddy::reducing_state<V, F> get_reducing_state(std::string_view name, F fn) {
+    return eddy::reducing_state<V, F>(
+        &table<detail::reducing_cell<V>>(name, nullptr, &describe_reducing<V>), std::move(fn));
+  }
+  template <class V, class F>
+  eddy::reducing_state<V, F> get_reducing_state(std::string_view name, F fn,
+                                                const state_ttl_config& ttl) {
+    return eddy::reducing_state<V, F>(
+        &table<detail::reducing_cell<V>>(name, &ttl, &describe_reducing<V>), std::move(fn));
+  }
+  template <class IN, class Agg>
+  eddy::aggregating_state<IN, Agg> get_aggregating_state(std::string_view name, Agg agg) {
+    return get_aggregating<IN>(name, std::move(agg), nullptr);
+  }
+  template <class IN, class Agg>
+  eddy::aggregating_state<IN, Agg> get_aggregating_state(std::string_view name, Agg agg,
+                                                         const state_ttl_config& ttl) {
+    return get_aggregating<IN>(name, std::move(agg), &ttl);
+  }
+
+  // ---- enumeration, removal, cleanup ----
+  /// Every state, in the order first used.
+  [[nodiscard]] const std::vector<state_table_base<K>*>& states() const noexcept { return order_; }
+  /// The state named `name`, or null.
+  [[nodiscard]] state_table_base<K>* find_state(std::string_view name) const {
+    auto it = tables_.find(absl::string_view(name.data(), name.size()));
+    return it == tables_.end() ? nullptr : it->second.get();
+  }
+  /// Calls fn(state, key) for every entry of every state in key group `key_group` (what a
+  /// snapshot of that key group writes; typed values through state_table<K, Cell>::for_each).
+  /// Throws std::out_of_range if this subtask does not own `key_group`.
+  template <class Fn>
+  void for_each_entry(int key_group, Fn&& fn) const {
+    for (auto* s : order_) s->for_each_key(key_group, [&](const K& k) { fn(*s, k); });
+  }
+  /// Entries (keys with a value, per state) over all states and key groups.
+  [[nodiscard]] std::size_t entry_count() const {
+    std::size_t n = 0;
+    for (auto* s : order_) n += s->size();
+    return n;
+  }
+  /// Entries of all states in key group `key_group`.
+  [[nodiscard]] std::size_t entry_count(int key_group) const {
+    std::size_t n = 0;
+    for (auto* s : order_) n += s->size(key_group);
+    return n;
+  }
+  /// Removes every entry of every state (the states stay defined).
+  void clear() {
+    for (auto* s : order_) s->clear();
+  }
+  /// Removes every entry of key group `key_group`.
+  void clear(int key_group) {
+    for (auto* s : order_) s->clear(key_group);
+  }
+  [[nodiscard]] bool has_ttl_states() const noexcept { return !ttl_tables_.empty(); }
+  /// One incremental TTL cleanup step: each state with TTL visits at most its cleanup_size
+  /// entries. Returns the entries visited. Called by the operator on each processing-time tick.
+  std::size_t cleanup_expired() {
+    if (ttl_tables_.empty()) return 0;
+    const std::int64_t t = now();
+    std::size_t n = 0;
+    for (auto* s : ttl_tables_) n += s->cleanup_expired(t, s->ttl_config()->cleanup_size());
+    return n;
+  }
+
+ private:
+  template <class, class>
+  friend class state_table;
+
+  template <class V>
+  static std::string describe_value() {
+    return "value_state<" + detail::type_name<V>() + ">";
+  }
+  template <class V>
+  static std::string describe_list() {
+    return "list_state<" + detail::type_name<V>() + ">";
+  }
+  template <class MK, class V>
+  static std::string describe_map() {
+    return "map_state<" + detail::type_name<MK>() + ", " + detail::type_name<V>() + ">";
+  }
+  template <class V>
+  static std::string describe_reducing() {
+    return "reducing_state<" + detail::type_name<V>() + ">";
+  }
+  template <class Acc>
+  static std::string describe_aggregating() {
+    return "aggregating_state with accumulator " + detail::type_name<Acc>();
+  }
+
+  template <class IN, class Agg>
+  eddy::aggregating_state<IN, Agg> get_aggregating(std::string_view name, Agg agg,
+                                                   const state_ttl_config* ttl) {
+    using acc = detail::agg_acc_t<Agg>;
+    return eddy::aggregating_state<IN, Agg>(
+        &table<detail::aggregating_cell<acc>>(name, ttl, &describe_aggregating<acc>),
+        std::move(agg));
+  }
+
+  template <class Cell>
+  state_table<K, Cell>& table(std::string_view name, const state_ttl_config* ttl,
+                              std::string (*describe)()) {
+    auto it = tables_.find(absl::string_view(name.data(), name.size()));
+    if (it == tables_.end()) {
+      auto t = std::make_unique<state_table<K, Cell>>(*this, std::string(name), describe, ttl);
+      auto* raw = t.get();
+      tables_.emplace(std::string(name), std::move(t));
+      order_.push_back(raw);
+      if (ttl) ttl_tables_.push_back(raw);
+      return *raw;
+    }
+    auto* base = it->second.get();
+    if (typeid(*base) != typeid(state_table<K, Cell>))
+      throw std::logic_error("state '" + std::string(name) +
+                             "' is used with two different types: first as " + base->describe() +
+                             ", now as " + describe());
+    if (ttl && !(base->ttl_config() == *ttl))
+      throw std::logic_error("state '" + std::string(name) +
+                             "' is used with two different TTL configurations" +
+                             (base->ttl_config() ? "" : " (it was first used without TTL)") +
+                             "; give the same state_ttl_config wherever the state is used");
+    return static_cast<state_table<K, Cell>&>(*base);
+  }
+
+  [[nodiscard]] std::size_t current_group_index() const {
+    if (!key_) throw no_current_key();
+    return group_index_;
+  }
+  [[nodiscard]] detail::prehashed_key<K> current_prehashed() const { return {key_, hash_}; }
+
+  static std::logic_error no_current_key() {
+    return std::logic_error("keyed state used with no current key (only inside a keyed function)");
+  }
+  std::logic_error wrong_key_group(const K& key, int kg) const {
+    const int owner = subtask_of_key_group(kg, max_parallelism_, parallelism_);
+    return std::logic_error(
+        "key " + detail::describe_key(key) + " belongs to key group " + std::to_string(kg) +
+        ", owned by subtask " + std::to_string(owner) + ", not this one (subtask " +
+        std::to_string(index_) + " of " + std::to_string(parallelism_) + ", key groups [" +
+        std::to_string(range_.start) + ", " + std::to_string(range_.end) + ") of " +
+        std::to_string(max_parallelism_) + "): records were routed to the wrong subtask");
+  }
+
+  int max_parallelism_;
+  int parallelism_;
+  int index_;
+  key_group_range range_;
+  clock_fn clock_;
+  const K* key_ = nullptr;
+  std::uint64_t hash_ = 0;
+  std::size_t group_index_ = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<state_table_base<K>>> tables_;
+  std::vector<state_table_base<K>*> order_;
+  std::vector<state_table_base<K>*> ttl_tables_;
+};
+
+// ---- timers -----------------------------------------------------------------------------------
+
+/// The time domain of a timer (Flink's TimeDomain).
+enum class time_domain { event_time, processing_time };
+
+/// Event-time and processing-time timers of one keyed operator subtask (Flink's internal timer
+/// service): at most one timer per (domain, time, key); registering it again does nothing,
+/// deleting a timer that does not exist does nothing. The operator fires due timers: event-time
+/// ones when the watermark passes them, processing-time ones when its clock does (on ticks), in
+/// time order (ties by key). K must be ordered (operator<). Owned by the operator; used only on
+/// its subtask's actor.
+template <class K>
+class timer_service {
+ public:
+  bool register_event_time_timer(const K& key, std::int64_t t) { return add(event_, key, t); }
+  bool delete_event_time_timer(const K& key, std::int64_t t) { return remove(event_, key, t); }
+  bool register_processing_time_timer(const K& key, std::int64_t t) {
+    return add(processing_, key, t);
+  }
+  bool delete_processing_time_timer(const K& key, std::int64_t t) {
+    return remove(processing_, key, t);
+  }
+
+  /// Fires every event-time timer with time <= `up_to`, earliest first: removes it, then calls
+  /// fn(time, key) (the key stays valid during the call). Timers registered by fn that are due
+  /// fire in the same call. Returns how many fired.
+  template <class Fn>
+  std::size_t fire_event_time_timers(std::int64_t up_to, Fn&& fn) {
+    return fire(event_, up_to, fn);
+  }
+  /// As fire_event_time_timers, for processing-time timers with time <= `up_to` (the clock).
+  template <class Fn>
+  std::size_t fire_processing_time_timers(std::int64_t up_to, Fn&& fn) {
+    return fire(processing_, up_to, fn);
+  }
+
+  /// End of input (as Flink's batch mode does; a pending timer is never silently dropped): fires
+  /// every pending processing-time timer, as if processing time jumped to `end` = max(now, the
+  /// latest pending processing-time timer), and every event-time timer <= `watermark`. Rounds of
+  /// "processing-time timers, then event-time timers" repeat while timers fire, so timers that fn
+  /// registers are fired too when due by those bounds; later ones stay pending (see
+  /// *_timer_count()). Calls fn(domain, time, key). Returns how many fired.
+  template <class Fn>
+  std::size_t fire_at_end_of_input(std::int64_t now, std::int64_t watermark, Fn&& fn) {
+    const std::int64_t end = processing_.empty() ? now : std::max(now, processing_.rbegin()->time);
+    std::size_t total = 0;
+    for (;;) {
+      std::size_t n = fire(processing_, end, [&](std::int64_t t, const K& k) {
+        fn(time_domain::processing_time, t, k);
+      });
+      n += fire(event_, watermark,
+                [&](std::int64_t t, const K& k) { fn(time_domain::event_time, t, k); });
+      if (n == 0) return total;
+      total += n;
+    }
+  }
+
+  [[nodiscard]] std::optional<std::int64_t> next_event_time_timer() const {
+    return event_.empty() ? std::nullopt : std::optional<std::int64_t>(event_.begin()->time);
+  }
+  [[nodiscard]] std::optional<std::int64_t> next_processing_time_timer() const {
+    return processing_.empty() ? std::nullopt
+                               : std::optional<std::int64_t>(processing_.begin()->time);
+  }
+  [[nodiscard]] std::size_t event_time_timer_count() const noexcept { return event_.size(); }
+  [[nodiscard]] std::size_t processing_time_timer_count() const noexcept {
+    return processing_.size();
+  }
+  /// Calls fn(domain, time, key) for every pending timer (event-time ones first, each in time
+  /// order): what a snapshot writes.
+  template <class Fn>
+  void for_each_timer(Fn&& fn) const {
+    for (const auto& t : event_) fn(time_domain::event_time, t.time, t.key);
+    for (const auto& t : processing_) fn(time_domain::processing_time, t.time, t.key);
+  }
+  void clear() {
+    event_.clear();
+    processing_.clear();
+  }
+
+ private:
+  struct timer {
+    std::int64_t time;
+    K key;
+  };
+  struct timer_ref {
+    std::int64_t time;
+    const K& key;
+  };
+  struct timer_less {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.time != b.time) return a.time < b.time;
+      return a.key < b.key;
+    }
+  };
+  using timer_set = std::set<timer, timer_less>;
+
+  static bool add(timer_set& s, const K& key, std::int64_t t) {
+    const timer_ref ref{t, key};
+    auto it = s.lower_bound(ref);
+    if (it != s.end() && !timer_less{}(ref, *it)) return false;  // already registered
+    s.emplace_hint(it, timer{t, key});
+    return true;
+  }
+  static bool remove(timer_set& s, const K& key, std::int64_t t) {
+    auto it = s.find(timer_ref{t, key});
+    if (it == s.end()) return false;
+    s.erase(it);
+    return true;
+  }
+  template <class Fn>
+  static std::size_t fire(timer_set& s, std::int64_t up_to, Fn&& fn) {
+    std::size_t n = 0;
+    while (!s.empty() && s.begin()->time <= up_to) {
+      auto node = s.extract(s.begin());
+      fn(node.value().time, static_cast<const K&>(node.value().key));
+      ++n;
+    }
+    return n;
+  }
+
+  timer_set event_;
+  timer_set processing_;
+};
+
+}  // namespace eddy
