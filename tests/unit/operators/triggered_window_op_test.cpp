@@ -1425,3 +1425,66 @@ TEST_CASE(
                 eddy::PurgingTrigger<eddy::CountTrigger>::of(eddy::CountTrigger::of(count_n)),
                 eddy::no_evictor{}, listing(), lateness, &sink, &late));
 }
+
+TEST_CASE(
+    "with EventTimeTrigger the general operator fires exactly like window_op: randomised "
+    "tumbling and sliding windows with lateness and late data",
+    "[window][random]") {
+  const std::uint64_t seed = GENERATE(range(std::uint64_t{21}, std::uint64_t{27}));
+  const std::int64_t lateness = GENERATE(std::int64_t{0}, std::int64_t{25});
+  const bool sliding = GENERATE(false, true);
+  INFO("seed " << seed << ", lateness " << lateness << ", sliding " << sliding);
+  const auto steps = random_session_steps(seed, 600);
+  recording_sink<fired> fast_sink, general_sink;
+  recording_sink<kv> fast_late, general_late;
+  auto compare = [&](auto assigner) {
+    using A = decltype(assigner);
+    using fast_type = eddy::window_op<kv, std::string, std::decay_t<decltype(key_of)>, A, lister>;
+    auto fast =
+        std::make_unique<fast_type>(key_of, assigner, listing(), lateness, "late", &fast_sink);
+    fast->set_name("fast window");
+    fast->set_side_output("late", &fast_late);
+    fast->open(info());
+    auto general = make_op(assigner, eddy::EventTimeTrigger::create(), eddy::no_evictor{},
+                           listing(), lateness, &general_sink, &general_late);
+    auto same_output = [&] {
+      REQUIRE(sorted_fired(general_sink.records()) == sorted_fired(fast_sink.records()));
+      auto a = general_sink.timestamps(), b = fast_sink.timestamps();
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      REQUIRE(a == b);
+      REQUIRE(general_late.records() == fast_late.records());
+      fast_sink.clear();
+      general_sink.clear();
+    };
+    std::size_t fired_total = 0;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      INFO("step " << i);
+      const auto& st = steps[i];
+      if (st.records.empty()) {
+        fast->on_watermark(st.watermark);
+        general->on_watermark(st.watermark);
+      } else {
+        auto r1 = st.records, r2 = st.records;
+        auto t1 = st.ts, t2 = st.ts;
+        fast->process(r1, t1);
+        general->process(r2, t2);
+      }
+      fired_total += general_sink.records().size();
+      same_output();
+    }
+    fast->on_watermark(eddy::max_watermark);
+    general->on_watermark(eddy::max_watermark);
+    same_output();
+    CHECK(general->counters().late_records == fast->counters().late_records);
+    CHECK(general->counters().records_out == fast->counters().records_out);
+    CHECK(general->counters().late_records > 10);
+    CHECK(fired_total > 50);
+    CHECK(general->pane_count() == 0);
+    CHECK(general->timer_count() == 0);
+  };
+  if (sliding)
+    compare(eddy::SlidingEventTimeWindows::of(milliseconds(20), milliseconds(5)));
+  else
+    compare(eddy::TumblingEventTimeWindows::of(milliseconds(10)));
+}
