@@ -891,6 +891,23 @@ TEST_CASE("processing-time windows fire on the tick after the clock reaches max_
   CHECK(op->timer_count() == 0);
 }
 
+TEST_CASE("allowed lateness does not apply to processing-time windows", "[window][processing]") {
+  // As in Flink, a processing-time window is cleaned up when it fires (at max_timestamp).
+  manual_clock clock;
+  clock.set(0);
+  recording_sink<fired> sink;
+  auto op = make_op(eddy::TumblingProcessingTimeWindows::of(milliseconds(10)),
+                    eddy::ProcessingTimeTrigger::create(), eddy::no_evictor{}, listing(), 1000,
+                    &sink, nullptr, clock.info());
+  feed(*op, {{"a", 1}});
+  CHECK(op->timer_count() == 1);
+  clock.set(9);
+  tick(*op);
+  CHECK(sink.records() == std::vector<fired>{{"a", 0, 10, {1}}});
+  CHECK(op->pane_count() == 0);
+  CHECK(op->timer_count() == 0);
+}
+
 TEST_CASE("processing-time sliding windows and sessions follow the clock", "[window][processing]") {
   manual_clock clock;
   SECTION("sliding") {
