@@ -196,6 +196,35 @@ TEST_CASE("a state used with two TTL configurations is an error", "[state][ttl]"
   CHECK_THROWS_AS(state_ttl_config::new_builder(0ms).build(), std::invalid_argument);
 }
 
+TEST_CASE("state reads see removals made by cleanup and clear while a key is current", "[state]") {
+  fixture f;
+  f.use("a");
+  auto v = f.backend.get_value_state<int>("v", ttl(100ms));
+  auto l = f.backend.get_list_state<int>("l");
+  v.update(1);
+  l.add(1);
+  CHECK(v.value() == 1);
+  f.clock.set(1100);
+  f.backend.cleanup_expired();  // removes a's value although a is current
+  CHECK(f.backend.entry_count() == 1);
+  v.update(2);
+  CHECK(v.value() == 2);
+  CHECK(f.backend.entry_count() == 2);  // stored again, not written into the removed entry
+  f.backend.clear();
+  CHECK_FALSE(v.value().has_value());
+  CHECK(l.get().empty());
+  v.update(3);
+  l.add(3);
+  f.backend.clear(key_group("a"));
+  CHECK_FALSE(v.value().has_value());
+  CHECK(l.get().empty());
+  v.update(4);
+  const std::string same = "a";  // the same key through another object: the same entry
+  f.backend.set_current_key(same);
+  CHECK(v.value() == 4);
+  CHECK(f.backend.entry_count() == 1);
+}
+
 // ---- state kinds ----------------------------------------------------------------------------
 
 TEST_CASE("value state holds one value per key and removes cleared entries", "[state]") {

@@ -685,20 +685,27 @@ class state_table final : public state_table_base<K>, public detail::cell_access
     }
   }
 
+  // The current key's cell is looked up once per key change: cached_ (null: absent) is valid
+  // while cached_epoch_ equals the backend's key epoch. Only the current key's cell is inserted
+  // or erased through a handle, and both update the cache; other removals invalidate it.
   Cell* find() override {
+    if (cached_epoch_ == backend_.key_epoch_) return cached_;
     auto& m = groups_[backend_.current_group_index()];
     auto it = m.find(backend_.current_prehashed());
-    return it == m.end() ? nullptr : &it->second;
+    cached_ = it == m.end() ? nullptr : &it->second;
+    cached_epoch_ = backend_.key_epoch_;
+    return cached_;
   }
   Cell& find_or_insert() override {
+    if (Cell* c = find()) return *c;
     auto& m = groups_[backend_.current_group_index()];
-    const auto pk = backend_.current_prehashed();
-    auto it = m.find(pk);
-    if (it != m.end()) return it->second;
-    return m.try_emplace(*pk.key).first->second;
+    cached_ = &m.try_emplace(*backend_.current_prehashed().key).first->second;
+    return *cached_;
   }
   void erase_current() override {
     groups_[backend_.current_group_index()].erase(backend_.current_prehashed());
+    cached_ = nullptr;
+    cached_epoch_ = backend_.key_epoch_;
   }
   std::int64_t now() const override { return backend_.now(); }
 
@@ -717,16 +724,19 @@ class state_table final : public state_table_base<K>, public detail::cell_access
     for (const auto& [k, c] : group(key_group)) fn(k, c);
   }
   void clear() override {
+    cached_epoch_ = 0;
     for (auto& m : groups_) map_type().swap(m);
     cursor_group_ = 0;
     cursor_key_.reset();
   }
   void clear(int key_group) override {
+    cached_epoch_ = 0;
     map_type().swap(groups_[group_index(key_group)]);
     cursor_key_.reset();
   }
 
   std::size_t cleanup_expired(std::int64_t now, std::size_t budget) override {
+    cached_epoch_ = 0;
     if (!this->has_ttl_ || groups_.empty()) return 0;
     std::size_t visited = 0;
     // Each call looks at every key group at most once, so it ends even when all are empty.
@@ -771,8 +781,10 @@ class state_table final : public state_table_base<K>, public detail::cell_access
 
   keyed_state_backend<K>& backend_;
   std::vector<map_type> groups_;
-  std::size_t cursor_group_ = 0;  // incremental cleanup: key group index to visit
-  std::optional<K> cursor_key_;   // ... and the key to resume at within it
+  Cell* cached_ = nullptr;
+  std::uint64_t cached_epoch_ = 0;  // 0: never valid (the backend's epochs start at 1)
+  std::size_t cursor_group_ = 0;    // incremental cleanup: key group index to visit
+  std::optional<K> cursor_key_;     // ... and the key to resume at within it
 };
 
 /// All named keyed states of one operator subtask (Flink's keyed state backend), partitioned by
@@ -816,9 +828,13 @@ class keyed_state_backend {
     key_ = &key;
     hash_ = h;
     group_index_ = static_cast<std::size_t>(kg - range_.start);
+    ++key_epoch_;
   }
   /// No key is current any more (state handles throw until the next set_current_key).
-  void reset_current_key() noexcept { key_ = nullptr; }
+  void reset_current_key() noexcept {
+    key_ = nullptr;
+    ++key_epoch_;
+  }
   [[nodiscard]] bool has_current_key() const noexcept { return key_ != nullptr; }
   /// The current key. Throws std::logic_error if none.
   [[nodiscard]] const K& current_key() const {
@@ -1022,6 +1038,7 @@ class keyed_state_backend {
   const K* key_ = nullptr;
   std::uint64_t hash_ = 0;
   std::size_t group_index_ = 0;
+  std::uint64_t key_epoch_ = 1;  // changes with the current key (state tables cache by it)
   absl::flat_hash_map<std::string, std::unique_ptr<state_table_base<K>>> tables_;
   std::vector<state_table_base<K>*> order_;
   std::vector<state_table_base<K>*> ttl_tables_;
