@@ -102,3 +102,24 @@ source_status text_file_source::produce(std::size_t max_records) {
 }
 
 }  // namespace eddy
+
+namespace eddy {
+
+void text_file_source::snapshot_state(std::uint64_t, std::vector<state_entry>& out) {
+  put_operator_value(out, "offset", static_cast<std::uint64_t>(done_ ? end_ : pos_ + off_));
+}
+
+void text_file_source::restore_state(const std::vector<state_entry>& entries) {
+  auto offset = get_operator_value<std::uint64_t>(entries, "offset");
+  if (!offset) return;
+  // Resume at the start of the first line not yet emitted.
+  buf_.clear();
+  off_ = 0;
+  eof_ = false;
+  pos_ = *offset;
+  if (fseeko(file_, static_cast<off_t>(pos_), SEEK_SET) != 0)
+    throw io_error("cannot seek in input file", path_, errno);
+  done_ = pos_ >= end_;
+}
+
+}  // namespace eddy

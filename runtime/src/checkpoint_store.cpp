@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <set>
 
 #include "eddy/runtime/snapshot.hpp"
@@ -136,6 +137,7 @@ class txn {
 }  // namespace
 
 struct checkpoint_store::impl {
+  std::recursive_mutex mtx;  // one call at a time, from any thread
   MDB_env* env = nullptr;
   MDB_dbi blobs = 0;
   MDB_dbi checkpoints = 0;
@@ -182,6 +184,7 @@ std::string checkpoint_store::blob_key(const std::string& job, std::uint64_t che
 }
 
 expected<void> checkpoint_store::put_blob(const std::string& key, std::string_view blob) {
+  std::lock_guard lock(impl_->mtx);
   txn t(impl_->env, false);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
   MDB_val k = val(key), v = val(blob);
@@ -194,6 +197,7 @@ expected<void> checkpoint_store::put_blob(const std::string& key, std::string_vi
 }
 
 expected<std::string> checkpoint_store::get_blob(const std::string& key) const {
+  std::lock_guard lock(impl_->mtx);
   txn t(impl_->env, true);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
   MDB_val k = val(key), v{};
@@ -205,6 +209,7 @@ expected<std::string> checkpoint_store::get_blob(const std::string& key) const {
 }
 
 expected<void> checkpoint_store::complete(const checkpoint_metadata& m) {
+  std::lock_guard lock(impl_->mtx);
   auto fail = [&](int rc) {
     return eddy::error{errc::io_error, "checkpoint store " + dir_ + ": completing checkpoint " +
                                            std::to_string(m.id) + ": " + mdb_strerror(rc)};
@@ -228,6 +233,7 @@ expected<void> checkpoint_store::complete(const checkpoint_metadata& m) {
 
 expected<std::vector<checkpoint_metadata>> checkpoint_store::completed(
     const std::string& job) const {
+  std::lock_guard lock(impl_->mtx);
   std::vector<checkpoint_metadata> out;
   txn t(impl_->env, true);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
@@ -253,6 +259,7 @@ expected<std::vector<checkpoint_metadata>> checkpoint_store::completed(
 }
 
 expected<std::vector<std::pair<std::string, std::uint64_t>>> checkpoint_store::list() const {
+  std::lock_guard lock(impl_->mtx);
   std::vector<std::pair<std::string, std::uint64_t>> out;
   txn t(impl_->env, true);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
@@ -298,6 +305,7 @@ int delete_prefix(MDB_txn* t, MDB_dbi dbi, const std::string& prefix,
 }  // namespace
 
 expected<void> checkpoint_store::remove(const std::string& job, std::uint64_t checkpoint) {
+  std::lock_guard lock(impl_->mtx);
   txn t(impl_->env, false);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
   const auto mk = meta_key(job, checkpoint);
@@ -313,6 +321,7 @@ expected<void> checkpoint_store::remove(const std::string& job, std::uint64_t ch
 }
 
 expected<void> checkpoint_store::remove_pending(const std::string& job) {
+  std::lock_guard lock(impl_->mtx);
   auto done = completed(job);
   if (!done) return done.error();
   std::set<std::string> keep;
@@ -329,6 +338,7 @@ expected<void> checkpoint_store::remove_pending(const std::string& job) {
 }
 
 expected<void> checkpoint_store::retain(const std::string& job, int retain) {
+  std::lock_guard lock(impl_->mtx);
   auto done = completed(job);
   if (!done) return done.error();
   std::vector<std::uint64_t> ids;

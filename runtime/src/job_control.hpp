@@ -10,12 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "eddy/runtime/checkpoint_store.hpp"
 #include "eddy/runtime/execution_config.hpp"
 #include "eddy/runtime/execution_plan.hpp"
 #include "eddy/runtime/job_graph.hpp"
 #include "eddy/runtime/job_result.hpp"
 
 namespace eddy::detail {
+
+struct restore_set;
 
 struct live_subtask_metrics {
   std::string task;
@@ -48,13 +51,31 @@ class job_control {
   /// Installed by the runtime; sends a cancel request to the job's supervisor.
   void set_canceler(std::function<void()> fn);
   void cancel();
+  /// Checkpoint bookkeeping (called by the coordinator and the supervisor).
+  void checkpoint_completed(const checkpoint_stats& s) {
+    std::lock_guard g(mtx_);
+    checkpoints_.push_back(s);
+  }
+  void checkpoint_aborted() { aborted_checkpoints_.fetch_add(1, std::memory_order_relaxed); }
+  [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const {
+    std::lock_guard g(mtx_);
+    return checkpoints_;
+  }
+  [[nodiscard]] std::uint64_t aborted_checkpoints() const {
+    return aborted_checkpoints_.load(std::memory_order_relaxed);
+  }
+  std::atomic<int> restarts{0};
+  std::atomic<std::uint64_t> restored_checkpoint{0};
+
   /// Called once by the supervisor when every subtask actor has ended.
   void complete(job_result r);
   job_result wait();
   std::optional<job_result> wait_for(std::chrono::milliseconds timeout);
 
  private:
-  std::mutex mtx_;
+  mutable std::mutex mtx_;
+  std::vector<checkpoint_stats> checkpoints_;
+  std::atomic<std::uint64_t> aborted_checkpoints_{0};
   std::condition_variable cv_;
   std::optional<job_result> result_;
   std::function<void()> canceler_;
@@ -67,6 +88,10 @@ struct job_context {
   execution_plan plan;
   execution_config config;
   std::shared_ptr<job_control> control;
+  /// The checkpoint store (null when checkpoints are off and nothing is restored).
+  std::shared_ptr<checkpoint_store> store;
+  /// The state the first deployment restores (null: none).
+  std::shared_ptr<const restore_set> initial_restore;
 };
 
 }  // namespace eddy::detail

@@ -7,6 +7,7 @@
 #include "job_control.hpp"
 #include "job_supervisor.hpp"
 #include "messages.hpp"
+#include "restore.hpp"
 
 namespace eddy {
 
@@ -46,6 +47,36 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   job->config = cfg;
   job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size(),
                                                        job->plan.channels().size());
+  const auto& cc = cfg.checkpoints;
+  if (cc.interval.count() > 0) {
+    if (cfg.mode == runtime_mode::batch)
+      return error{errc::invalid_argument,
+                   "checkpoints are for streaming jobs; batch mode jobs restart from the start"};
+    if (cc.directory.empty())
+      return error{errc::invalid_argument,
+                   "checkpointing is enabled but no checkpoint directory is set"};
+    auto store = checkpoint_store::open(cc.directory);
+    if (!store) return store.error();
+    job->store = std::move(*store);
+  }
+  if (!cfg.restore_from.empty()) {
+    std::shared_ptr<checkpoint_store> from = job->store;
+    if (!from || from->directory() != cfg.restore_from) {
+      auto opened = checkpoint_store::open(cfg.restore_from);
+      if (!opened) return opened.error();
+      from = std::move(*opened);
+    }
+    auto rs = detail::load_restore_set(*from, job_name, *job->graph, cfg.max_parallelism);
+    if (!rs) return rs.error();
+    if (!*rs)
+      return error{errc::invalid_argument, "nothing to resume from: " + cfg.restore_from +
+                                               " holds no completed checkpoint of job '" +
+                                               job_name + "'"};
+    job->initial_restore = *rs;
+    if (job->store) {
+      if (auto r = job->store->remove_pending(job_name); !r) return r.error();
+    }
+  }
   log().debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));

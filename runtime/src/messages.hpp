@@ -5,10 +5,11 @@
 //   downstream: (batch_atom, in_local, batch_ptr)  (watermark_atom, in_local, t)
 //               (eos_atom, in_local)
 //   upstream:   (credit_atom, out_local, n)
-// Control:  (start_atom, handles) supervisor -> subtask; (done_atom, sid, report) and
+// Control:  (start_atom, handles) supervisor -> subtask; (done_atom, sid, report, actions) and
 //           (failed_atom, sid, message) subtask -> supervisor; (cancel_atom) -> supervisor;
 //           (produce_atom), (flush_atom) and (tick_atom) a subtask to itself.
 #include <caf/all.hpp>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,22 @@ using produce_atom = caf::atom_constant<caf::atom("produce")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using watermark_atom = caf::atom_constant<caf::atom("watermark")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+// Checkpoints (see checkpoint_coordinator.hpp):
+//   coordinator -> source subtask: (trigger_atom, id)
+//   subtask -> downstream, in band: (barrier_atom, in_local, id)
+//   subtask -> coordinator: (ack_atom, sid, id, snapshot_blobs) or (decline_atom, sid, id, why)
+//   coordinator -> every subtask: (chkdone_atom, id) once the checkpoint is stored
+//   supervisor -> coordinator: (deploy_atom, handles) after (re)deployment, (pause_atom) before
+//   a restart
+using trigger_atom = caf::atom_constant<caf::atom("trigger")>;
+using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using decline_atom = caf::atom_constant<caf::atom("decline")>;
+using chkdone_atom = caf::atom_constant<caf::atom("chkdone")>;
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 
 /// Handles of all subtask actors of a job, by global subtask id (local exchange only).
 using actor_table = std::shared_ptr<const std::vector<caf::actor>>;
@@ -35,13 +52,25 @@ using actor_table = std::shared_ptr<const std::vector<caf::actor>>;
 /// Operator counters of one finished subtask: (node id, counters) per operator.
 using operator_report = std::shared_ptr<const std::vector<std::pair<int, operator_counters>>>;
 
+/// Actions to run when the job has finished successfully (operator_base::take_job_finished_action).
+using finish_actions = std::shared_ptr<std::vector<std::function<void(bool)>>>;
+
+/// The encoded snapshots of one subtask at a checkpoint: (graph node id, blob) per operator.
+using snapshot_blobs = std::shared_ptr<const std::vector<std::pair<int, std::string>>>;
+
 struct job_context;
-/// Spawns the actor of global subtask `sid`; it reports to `supervisor`.
+struct restore_set;
+/// Spawns the actor of global subtask `sid`; it reports to `supervisor`, acknowledges
+/// checkpoints to `coordinator` (may be invalid: no checkpoints) and restores its operators from
+/// `restore` (may be null).
 caf::actor spawn_subtask(caf::event_based_actor* supervisor, std::shared_ptr<const job_context> job,
-                         int sid);
+                         int sid, caf::actor coordinator,
+                         std::shared_ptr<const restore_set> restore);
 
 }  // namespace eddy::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::actor_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::operator_report)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::snapshot_blobs)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::finish_actions)

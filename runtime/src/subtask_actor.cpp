@@ -12,13 +12,23 @@
 //   so they never overtake batches. They need no credit.
 // - The subtask's event time is the minimum watermark over its input channels (an ended channel
 //   counts as the maximum); it is passed to the chain whenever it advances.
+// - Checkpoints: a source snapshots on (trigger, id); any other subtask once barrier `id` came
+//   from every input that has not ended. In exactly-once mode an input that delivered the
+//   barrier is blocked until then (its later entries wait in `held_`, aligned); in at-least-once
+//   mode it is not. The snapshot covers every operator of the chain; partial batches are flushed
+//   and the barrier sent on every output channel (behind parked batches), then the blobs go to
+//   the coordinator.
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <map>
+#include <set>
 
 #include "eddy/runtime/log.hpp"
 
+#include "eddy/runtime/serializer.hpp"
 #include "messages.hpp"
+#include "restore.hpp"
 #include "task_chain.hpp"
 
 namespace eddy::detail {
@@ -30,11 +40,14 @@ using clock_type = std::chrono::steady_clock;
 class subtask_actor final : public caf::event_based_actor, public output_port {
  public:
   subtask_actor(caf::actor_config& cfg, std::shared_ptr<const job_context> job, int sid,
-                caf::actor supervisor)
+                caf::actor supervisor, caf::actor coordinator,
+                std::shared_ptr<const restore_set> restore)
       : caf::event_based_actor(cfg),
         job_(std::move(job)),
         sid_(sid),
         supervisor_(std::move(supervisor)),
+        coordinator_(std::move(coordinator)),
+        restore_(std::move(restore)),
         metrics_(*job_->control->subtasks[sid_]) {
     const auto& st = job_->plan.subtasks()[sid_];
     const auto& chans = job_->plan.channels();
@@ -74,6 +87,26 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::watermark, t});
           guarded([&] { drain(); });
         },
+        [=](barrier_atom, std::uint32_t in, std::uint64_t id) {
+          inbox_.push_back(
+              inbox_entry{in, nullptr, inbox_kind::barrier, static_cast<std::int64_t>(id)});
+          guarded([&] { drain(); });
+        },
+        [=](trigger_atom, std::uint64_t id) {
+          guarded([&] {
+            if (!chain_ || source_ended_ || finishing_) {
+              send(coordinator_, decline_atom::value, sid_, id, std::string("source ended"));
+              return;
+            }
+            checkpoint(id);
+          });
+        },
+        [=](chkdone_atom, std::uint64_t id) {
+          guarded([&] {
+            if (!chain_) return;
+            for (auto& op : chain_->ops) op->notify_checkpoint_complete(id);
+          });
+        },
         [=](tick_atom) {
           guarded([&] {
             if (!chain_ || finishing_) return;
@@ -103,7 +136,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     ins_.clear();
     outs_.clear();
     inbox_.clear();
+    held_.clear();
     supervisor_ = nullptr;
+    coordinator_ = nullptr;
   }
 
   // -- output_port ----------------------------------------------------------------------------
@@ -117,7 +152,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       send_batch(ch, std::move(b));
       return;
     }
-    park(ch, pending_item{std::move(b), 0});
+    park(ch, pending_item{std::move(b), 0, false});
   }
 
   /// Idleness travels as a watermark message carrying min_watermark, a value no real watermark
@@ -130,14 +165,15 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       if (ch.pending.empty())
         send(ch.to, watermark_atom::value, ch.remote, t);
       else
-        park(ch, pending_item{nullptr, t});
+        park(ch, pending_item{nullptr, t, false});
     }
   }
 
  private:
   struct pending_item {
-    batch_ptr b;  // null: a watermark
-    std::int64_t watermark;
+    batch_ptr b;             // null: a watermark, or a barrier
+    std::int64_t watermark;  // or the barrier's checkpoint id
+    bool barrier;
   };
 
   template <class Channel>
@@ -159,8 +195,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     int channel;  // plan channel id
     bool ended = false;
     std::int64_t watermark = min_watermark;
-    bool idle = false;  // excluded from the minimum until it sends again
-    int queued = 0;     // received, not yet credited back
+    bool idle = false;           // excluded from the minimum until it sends again
+    int queued = 0;              // received, not yet credited back
+    std::uint64_t aligning = 0;  // exactly-once: blocked until this checkpoint is aligned
   };
   struct out_channel {
     caf::actor to;
@@ -172,7 +209,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     bool eos_queued = false;
     bool eos_sent = false;
   };
-  enum class inbox_kind { batch, watermark, eos };
+  enum class inbox_kind { batch, watermark, eos, barrier };
   struct inbox_entry {
     std::uint32_t input;
     batch_ptr b;
@@ -205,6 +242,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (auto& out : outs_) out.to = handles[out.to_sid];
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();
+    if (restore_) restore_state();
     for (auto& op : chain_->ops)
       if (op->wants_ticks()) {
         ticking_.push_back(op.get());
@@ -230,7 +268,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       auto e = std::move(inbox_.front());
       inbox_.pop_front();
       auto& in = ins_[e.input];
-      if (e.kind == inbox_kind::watermark && e.watermark == min_watermark) {
+      if (in.aligning != 0) {  // waits until the checkpoint is aligned
+        held_.push_back(std::move(e));
+        continue;
+      }
+      if (e.kind == inbox_kind::barrier) {
+        on_barrier(e.input, static_cast<std::uint64_t>(e.watermark));
+      } else if (e.kind == inbox_kind::watermark && e.watermark == min_watermark) {
         in.idle = true;  // see emit_idle
         advance_watermark();
       } else if (e.kind == inbox_kind::watermark) {
@@ -253,6 +297,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       } else {
         in.ended = true;
         in.watermark = max_watermark;  // an ended input no longer holds event time back
+        check_alignment();
         if (++ended_inputs_ == ins_.size()) {
           end_of_input();
         } else {
@@ -316,7 +361,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (!ch.pending.empty()) {
       while (!ch.pending.empty()) {
         auto& front = ch.pending.front();
-        if (!front.b) {
+        if (front.barrier) {
+          send(ch.to, barrier_atom::value, ch.remote, static_cast<std::uint64_t>(front.watermark));
+        } else if (!front.b) {
           send(ch.to, watermark_atom::value, ch.remote, front.watermark);
         } else if (ch.credits > 0) {
           send_batch(ch, std::move(front.b));
@@ -366,6 +413,113 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
+  // -- checkpoints ----------------------------------------------------------------------------
+
+  void restore_state() {
+    const auto& g = *job_->graph;
+    for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
+      const int node = chain_->op_nodes[i];
+      if (node < 0) continue;
+      const auto& n = g.node(node);
+      auto& op = *chain_->ops[i];
+      try {
+        auto r = restore_for(*restore_, n.state_uid(), n.name, chain_->info.index,
+                             chain_->info.parallelism);
+        if (!r.found) continue;
+        op.restore_state(r.entries);
+        op.restore_counters(r.counters);
+      } catch (const operator_error&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw operator_error(n.name, chain_->info.index, chain_->info.parallelism,
+                             "restoring checkpoint " + std::to_string(restore_->checkpoint_id) +
+                                 " from " + restore_->location + " failed: " + e.what());
+      }
+    }
+  }
+
+  void on_barrier(std::uint32_t input, std::uint64_t id) {
+    auto& a = aligning_[id];
+    a.insert(input);
+    if (job_->config.checkpoints.mode == checkpointing_mode::exactly_once)
+      ins_[input].aligning = id;
+    check_alignment();
+  }
+
+  /// Takes the checkpoints whose barrier came from every open input.
+  void check_alignment() {
+    while (!aligning_.empty()) {
+      auto it = aligning_.begin();
+      std::size_t open = 0;
+      bool all = true;
+      for (std::uint32_t i = 0; i < ins_.size(); ++i) {
+        if (ins_[i].ended && !it->second.count(i)) continue;
+        ++open;
+        all = all && it->second.count(i);
+      }
+      if (!all || open == 0) return;
+      const std::uint64_t id = it->first;
+      aligning_.erase(it);
+      checkpoint(id);
+      // Unblock the inputs aligned for it; their held entries go first, in arrival order.
+      bool any = false;
+      for (auto& in : ins_)
+        if (in.aligning == id) {
+          in.aligning = 0;
+          any = true;
+        }
+      if (any && !held_.empty()) {
+        std::deque<inbox_entry> rest;
+        for (auto& e : held_) rest.push_back(std::move(e));
+        held_.clear();
+        for (auto& e : inbox_) rest.push_back(std::move(e));
+        inbox_ = std::move(rest);
+      }
+    }
+  }
+
+  /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges.
+  void checkpoint(std::uint64_t id) {
+    const auto& g = *job_->graph;
+    auto blobs = std::make_shared<std::vector<std::pair<int, std::string>>>();
+    for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
+      const int node = chain_->op_nodes[i];
+      if (node < 0) continue;
+      const auto& n = g.node(node);
+      auto& op = *chain_->ops[i];
+      operator_snapshot s;
+      s.header.checkpoint_id = id;
+      s.header.operator_uid = n.state_uid();
+      s.header.operator_name = n.name;
+      s.header.subtask = chain_->info.index;
+      s.header.parallelism = chain_->info.parallelism;
+      s.header.max_parallelism = chain_->info.max_parallelism;
+      try {
+        op.snapshot_state(id, s.entries);
+      } catch (const operator_error&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw operator_error(
+            n.name, chain_->info.index, chain_->info.parallelism,
+            "snapshot for checkpoint " + std::to_string(id) + " failed: " + e.what());
+      }
+      const auto& c = op.counters();
+      s.entries.push_back(state_entry{
+          counters_entry, -1, "counters",
+          serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})});
+      blobs->emplace_back(node, encode_snapshot(s));
+    }
+    chain_->flush_all();  // records before the barrier go before it
+    for (auto& ch : outs_) {
+      if (ch.eos_sent) continue;
+      if (ch.pending.empty())
+        send(ch.to, barrier_atom::value, ch.remote, id);
+      else
+        park(ch, pending_item{nullptr, static_cast<std::int64_t>(id), true});
+    }
+    send(coordinator_, ack_atom::value, sid_, id, snapshot_blobs{std::move(blobs)});
+  }
+
   void end_of_input() {
     // Event time ends with the input: every event-time window and timer fires before finish.
     if (watermark_ < max_watermark) {
@@ -405,22 +559,30 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (std::size_t i = 0; i < chain_->ops.size(); ++i)
       if (chain_->op_nodes[i] >= 0)
         report->emplace_back(chain_->op_nodes[i], chain_->ops[i]->counters());
-    send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)});
+    auto actions = std::make_shared<std::vector<std::function<void(bool)>>>();
+    for (auto& op : chain_->ops)
+      if (auto a = op->take_job_finished_action()) actions->push_back(std::move(a));
+    send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)},
+         finish_actions{std::move(actions)});
     quit();
   }
 
   std::shared_ptr<const job_context> job_;
   int sid_;
   caf::actor supervisor_;
+  caf::actor coordinator_;
+  std::shared_ptr<const restore_set> restore_;
+  std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
+  std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
   live_subtask_metrics& metrics_;
   std::unique_ptr<task_chain> chain_;
   std::vector<in_channel> ins_;
   std::vector<out_channel> outs_;
   std::deque<inbox_entry> inbox_;
   std::size_t ended_inputs_ = 0;
-  std::int64_t watermark_ = min_watermark;  // this subtask's event time
-  bool idle_sent_ = false;                  // idleness passed downstream
-  std::vector<operator_base*> ticking_;     // operators that want on_tick
+  std::int64_t watermark_ = min_watermark;                           // this subtask's event time
+  bool idle_sent_ = false;                                           // idleness passed downstream
+  std::vector<operator_base*> ticking_;                              // operators that want on_tick
   std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);  // smallest they ask for
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;
@@ -434,9 +596,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 }  // namespace
 
 caf::actor spawn_subtask(caf::event_based_actor* supervisor, std::shared_ptr<const job_context> job,
-                         int sid) {
-  return supervisor->spawn<subtask_actor, caf::monitored>(std::move(job), sid,
-                                                          caf::actor_cast<caf::actor>(supervisor));
+                         int sid, caf::actor coordinator,
+                         std::shared_ptr<const restore_set> restore) {
+  return supervisor->spawn<subtask_actor, caf::monitored>(
+      std::move(job), sid, caf::actor_cast<caf::actor>(supervisor), std::move(coordinator),
+      std::move(restore));
 }
 
 }  // namespace eddy::detail

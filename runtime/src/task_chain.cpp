@@ -19,6 +19,7 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   tc->info.auto_watermark_interval = job.config.auto_watermark_interval;
   tc->info.timer_resolution = job.config.timer_resolution;
   tc->info.clock = job.config.clock;
+  tc->info.checkpointing = job.config.checkpoints.interval.count() > 0;
 
   std::vector<std::unique_ptr<operator_base>> rev;  // built tail first
   std::vector<int> rev_nodes;

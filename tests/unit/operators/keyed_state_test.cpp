@@ -415,7 +415,7 @@ TEST_CASE("value state expires per key after its TTL", "[state][ttl]") {
   }
 }
 
-TEST_CASE("reducing and aggregating state expire per key; an expired value is not folded in",
+TEST_CASE("reducing and aggregating state expire per key, an expired value is not folded in",
           "[state][ttl]") {
   fixture f;
   f.use("a");

@@ -486,7 +486,7 @@ TEST_CASE("a FIRE of an empty (purged) window emits nothing", "[window][triggere
 
 // ---- count triggers --------------------------------------------------------------------------
 
-TEST_CASE("CountTrigger fires every n records per key and window; PurgingTrigger restarts",
+TEST_CASE("CountTrigger fires every n records per key and window, PurgingTrigger restarts",
           "[window][triggered]") {
   SECTION("CountTrigger keeps the window: each firing has everything so far") {
     recording_sink<fired> sink;
@@ -533,7 +533,7 @@ TEST_CASE("CountTrigger fires every n records per key and window; PurgingTrigger
 
 // ---- sessions --------------------------------------------------------------------------------
 
-TEST_CASE("a session is [first, last + gap) and fires once at its end - 1", "[window][session]") {
+TEST_CASE("a session is first to last + gap, and fires once at its end - 1", "[window][session]") {
   recording_sink<fired> sink;
   auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
                     no_lateness, &sink);
@@ -1236,7 +1236,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("event-time windows need timestamps; processing-time and global windows do not",
+TEST_CASE("event-time windows need timestamps, processing-time and global windows do not",
           "[window][triggered]") {
   recording_sink<fired> sink;
   auto op = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),

@@ -271,6 +271,10 @@ class broadcast_process_op final : public two_input_op<A, R> {
     next_->on_watermark(wm);
   }
   void finish() override { next_->finish(); }
+  /// Checkpoints are not supported by broadcast state yet: fail loudly rather than lose it.
+  void snapshot_state(std::uint64_t, std::vector<state_entry>&) override {
+    throw std::runtime_error("broadcast state cannot be checkpointed yet");
+  }
 
  private:
   template <class X, class Ctx, class F>

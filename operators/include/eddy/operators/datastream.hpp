@@ -690,8 +690,12 @@ class WindowedStream {
     using Tr = detail::resolved_trigger_t<Assigner, Trigger>;
     KeyFn kf = key_fn_;
     Assigner asg = assigner_;
-    Tr trig{};
-    if constexpr (!std::is_same_v<Trigger, default_trigger>) trig = trigger_;
+    Tr trig = [&] {
+      if constexpr (std::is_same_v<Trigger, default_trigger>)
+        return Tr{};
+      else
+        return trigger_;
+    }();
     Evictor ev = evictor_;
     std::int64_t lateness = lateness_;
     std::string late_tag = late_tag_;
@@ -834,6 +838,8 @@ DataStream<T> StreamEnvironment::add_source(
     void close() override {
       if (inner) inner->close();
     }
+    std::optional<std::string> snapshot_position() override { return inner->snapshot_position(); }
+    void restore_position(std::string_view p) override { inner->restore_position(p); }
   };
   n.make_source = [factory](operator_base* next) -> std::unique_ptr<source_base> {
     auto l = std::make_unique<lazy>();

@@ -18,6 +18,7 @@
 
 #include "eddy/runtime/key_group.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -87,6 +88,18 @@ class keyed_reduce_op final : public timed_input_op<T> {
       }
       next_->finish();
     });
+  }
+
+  /// Checkpoints: the accumulator of every key, by key group.
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    if (state_.empty()) return;
+    if constexpr (checkpointable_v<K, T>)
+      put_keyed_map<K, T>(out, "accumulators", state_, this->info_.max_parallelism);
+    else
+      throw_not_checkpointable<K, T>("the state of '" + this->name_ + "'");
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if constexpr (checkpointable_v<K, T>) get_keyed_entries<K, T>(entries, "accumulators", state_);
   }
 
   /// Number of keys held (tests, metrics).

@@ -2,15 +2,19 @@
 /// Built-in sinks: a user function (add_sink), print() to stdout, write_text_file() to a
 /// directory of part files, and collect() for tests.
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "eddy/operators/to_text.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -56,23 +60,43 @@ namespace detail {
 /// Writes text to stdout atomically per call (one lock per batch).
 void write_stdout(const std::string& text);
 
-/// A part file in an output directory: written as ".part-<name>.inprogress" and renamed to
-/// "part-<name>" when committed, so readers of the directory only ever see complete files.
-class part_file_writer {
+/// The part files of one file sink subtask, committed in two phases (Flink's FileSink):
+/// records go to the in-progress file ".part-<node>-<subtask>-<n>.inprogress"; at a checkpoint
+/// the file is closed and becomes pending for that checkpoint (the next one starts with n = the
+/// checkpoint id); when the checkpoint completes its pending files are renamed to
+/// "part-<node>-<subtask>-<n>", and at the end of a successful job the rest are. So readers of
+/// the directory only see committed output, and a job resumed from a checkpoint neither repeats
+/// nor loses a line: on restore, the files the checkpoint had pending are committed and stray
+/// in-progress files of this subtask (written after the checkpoint) are deleted. Used only on
+/// the subtask's actor; errors throw std::runtime_error naming the path.
+class part_files {
  public:
-  part_file_writer() = default;
-  ~part_file_writer();
-  part_file_writer(const part_file_writer&) = delete;
-  part_file_writer& operator=(const part_file_writer&) = delete;
-  /// Creates the directory (and parents) if missing and opens the in-progress file. Throws
-  /// std::runtime_error naming the path on failure.
-  void open(const std::string& dir, const std::string& part_name);
-  void write(const std::string& data);  ///< throws on write errors
-  void commit();                        ///< flushes, closes and renames into place
+  part_files() = default;
+  ~part_files();
+  part_files(const part_files&) = delete;
+  part_files& operator=(const part_files&) = delete;
+  /// Creates the directory if missing; deletes this subtask's stray in-progress files.
+  void open(const std::string& dir, int node_id, int subtask, int parallelism);
+  void write(const std::string& data);
+  void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
+  void commit_up_to(std::uint64_t checkpoint_id);
+  void restore(const std::vector<state_entry>& entries);
+  /// End of input: closes the current file; the returned action commits every pending file.
+  std::function<void(bool)> finish();
+
  private:
+  struct pending_file {
+    std::uint64_t checkpoint;
+    std::string tmp, final;
+  };
+  [[nodiscard]] std::string tmp_path(int subtask, std::uint64_t n) const;
+  [[nodiscard]] std::string final_path(int subtask, std::uint64_t n) const;
+  void close_current();
+  std::string dir_;
+  int node_ = 0, subtask_ = 0, parallelism_ = 1;
   std::FILE* file_ = nullptr;
-  std::string tmp_path_;
-  std::string final_path_;
+  std::uint64_t n_ = 0;  // number of the current/next file
+  std::vector<pending_file> pending_;
 };
 }  // namespace detail
 
@@ -104,7 +128,8 @@ class print_sink_op final : public input_op<T> {
   std::string text_;
 };
 
-/// Writes one line per record into `<dir>/part-<operator id>-<subtask>`.
+/// Writes one line per record into part files in `dir` (see detail::part_files: exactly-once
+/// with checkpoints, visible once committed).
 template <class T, class Fmt>
 class text_file_sink_op final : public input_op<T> {
  public:
@@ -112,9 +137,16 @@ class text_file_sink_op final : public input_op<T> {
       : dir_(std::move(dir)), node_id_(node_id), fmt_(std::move(fmt)) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
-    this->guarded(
-        [&] { writer_.open(dir_, std::to_string(node_id_) + "-" + std::to_string(info.index)); });
+    this->guarded([&] { writer_.open(dir_, node_id_, info.index, info.parallelism); });
   }
+  void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
+    writer_.snapshot(id, out);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override { writer_.restore(entries); }
+  void notify_checkpoint_complete(std::uint64_t id) override {
+    this->guarded([&] { writer_.commit_up_to(id); });
+  }
+  std::function<void(bool)> take_job_finished_action() override { return std::move(action_); }
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();
     this->guarded([&] {
@@ -127,7 +159,7 @@ class text_file_sink_op final : public input_op<T> {
     });
   }
   void finish() override {
-    this->guarded([&] { writer_.commit(); });
+    this->guarded([&] { action_ = writer_.finish(); });
   }
 
  private:
@@ -135,7 +167,8 @@ class text_file_sink_op final : public input_op<T> {
   int node_id_;
   Fmt fmt_;
   std::string text_;
-  detail::part_file_writer writer_;
+  detail::part_files writer_;
+  std::function<void(bool)> action_;
 };
 
 /// The records a collect() sink gathered. Thread-safe; read it after the job ended.
@@ -156,27 +189,84 @@ class collected {
     std::lock_guard<std::mutex> g(state_->mtx);
     for (auto& r : records) state_->values.push_back(std::move(r));
   }
+  /// Appends the records of one commit unless that commit (sink subtask, checkpoint) was applied
+  /// already (a restore may repeat a commit whose notification arrived before a failure).
+  void commit_once(int subtask, std::uint64_t checkpoint, std::vector<T>& records) const {
+    std::lock_guard<std::mutex> g(state_->mtx);
+    if (!state_->commits.emplace(subtask, checkpoint).second) return;
+    for (auto& r : records) state_->values.push_back(std::move(r));
+  }
 
  private:
   struct state {
     std::mutex mtx;
     std::vector<T> values;
+    std::set<std::pair<int, std::uint64_t>> commits;
   };
   std::shared_ptr<state> state_;
 };
 
+/// collect(): without checkpoints records are appended as they arrive. With checkpoints the sink
+/// commits in two phases: records wait until the checkpoint after them completes (or the job
+/// finishes), and are kept in the checkpoint, so a job restored after a failure neither repeats
+/// nor loses one. (Needs a Serializer for T then.)
 template <class T>
 class collect_sink_op final : public input_op<T> {
  public:
   explicit collect_sink_op(collected<T> target) : target_(std::move(target)) {}
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();
-    target_.append(records);
+    if (!this->info_.checkpointing) {
+      target_.append(records);
+      return;
+    }
+    for (auto& r : records) buffer_.push_back(std::move(r));
+  }
+  void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
+    if constexpr (checkpointable_v<T>) {
+      if (!buffer_.empty()) pending_.emplace_back(id, std::move(buffer_));
+      buffer_.clear();
+      std::vector<std::tuple<std::int32_t, std::uint64_t, std::vector<T>>> st;
+      for (const auto& [chk, recs] : pending_) st.emplace_back(this->info_.index, chk, recs);
+      out.push_back(
+          state_entry{"__union:collect", -1, state_type_tag<T>("collect"), serialize(st)});
+    } else {
+      throw_not_checkpointable<T>("the records of collect sink '" + this->name_ + "'");
+    }
+  }
+  void notify_checkpoint_complete(std::uint64_t id) override {
+    std::size_t n = 0;
+    for (; n < pending_.size() && pending_[n].first <= id; ++n)
+      target_.commit_once(this->info_.index, pending_[n].first, pending_[n].second);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if constexpr (checkpointable_v<T>) {
+      for (const auto& e : entries) {
+        if (e.name != "__union:collect") continue;
+        detail::check_type(e, state_type_tag<T>("collect"));
+        for (auto& [subtask, chk, recs] : detail::decode_state<
+                 std::vector<std::tuple<std::int32_t, std::uint64_t, std::vector<T>>>>(e))
+          target_.commit_once(subtask, chk, recs);  // the restored checkpoint completed
+      }
+    }
   }
   void finish() override {}
+  std::function<void(bool)> take_job_finished_action() override {
+    if (!this->info_.checkpointing) return {};
+    auto rest = std::make_shared<std::vector<std::pair<std::uint64_t, std::vector<T>>>>(
+        std::move(pending_));
+    if (!buffer_.empty()) rest->emplace_back(~std::uint64_t{0}, std::move(buffer_));
+    return [target = target_, rest, index = this->info_.index](bool succeeded) {
+      if (!succeeded) return;
+      for (auto& [chk, recs] : *rest) target.commit_once(index, chk, recs);
+    };
+  }
 
  private:
   collected<T> target_;
+  std::vector<T> buffer_;                                          // since the last checkpoint
+  std::vector<std::pair<std::uint64_t, std::vector<T>>> pending_;  // by checkpoint
 };
 
 }  // namespace eddy

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eddy/runtime/source.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -70,6 +71,13 @@ class generator_source final : public source_op<T> {
     });
     return next_i_ >= end_ ? source_status::end : source_status::more;
   }
+  /// Checkpoints: the next index (the generator replays from it).
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    put_operator_value(out, "position", next_i_);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if (auto p = get_operator_value<std::uint64_t>(entries, "position")) next_i_ = *p;
+  }
 
  private:
   std::uint64_t count_;
@@ -99,6 +107,13 @@ class collection_source final : public source_op<T> {
     this->emit_buffer();
     return next_ >= end_ ? source_status::end : source_status::more;
   }
+  /// Checkpoints: the index of the next element.
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    put_operator_value(out, "position", next_);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if (auto p = get_operator_value<std::uint64_t>(entries, "position")) next_ = *p;
+  }
 
  private:
   std::shared_ptr<const std::vector<T>> data_;
@@ -126,6 +141,19 @@ class function_source final : public source_op<T> {
     if (st == source_status::end) close();
     return st;
   }
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    std::optional<std::string> pos;
+    this->guarded([&] { pos = fn_->snapshot_position(); });
+    if (!pos)
+      throw operator_error(this->name_, this->info_.index, this->info_.parallelism,
+                           "this source cannot be checkpointed: its source_function does not "
+                           "implement snapshot_position()");
+    put_operator_value(out, "position", *pos);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if (auto p = get_operator_value<std::string>(entries, "position"))
+      this->guarded([&] { fn_->restore_position(*p); });
+  }
 
  private:
   void close() {
@@ -147,6 +175,9 @@ class text_file_source final : public source_op<std::string> {
   ~text_file_source() override;
   void open(const subtask_info& info) override;
   source_status produce(std::size_t max_records) override;
+  /// Checkpoints: the file offset of the next line.
+  void snapshot_state(std::uint64_t checkpoint_id, std::vector<state_entry>& out) override;
+  void restore_state(const std::vector<state_entry>& entries) override;
 
  private:
   bool fill();  // reads the next chunk; false at end of file

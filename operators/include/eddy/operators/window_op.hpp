@@ -17,6 +17,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
@@ -24,6 +25,7 @@
 #include "eddy/operators/window_assigners.hpp"
 #include "eddy/operators/window_functions.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -134,6 +136,38 @@ class window_op final : public timed_input_op<T> {
   void finish() override {
     pass();
     next_->finish();
+  }
+
+  /// Checkpoints: every (key, window end, accumulator, fired) by key group.
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    if constexpr (checkpointable_v<K, Acc>) {
+      using row = std::tuple<K, std::int64_t, Acc, bool>;
+      std::map<int, std::vector<row>> by_group;
+      for (const auto& [end, ws] : windows_)
+        for (const auto& [k, acc] : ws.keys)
+          by_group[key_group_of(key_hash(k), this->info_.max_parallelism)].emplace_back(
+              k, end, acc, ws.fired_up_to >= end);
+      const auto tag = state_type_tag<K, Acc>("windows");
+      for (auto& [kg, rows] : by_group) out.push_back(state_entry{"windows", kg, tag, serialize(rows)});
+    } else {
+      if (!windows_.empty()) throw_not_checkpointable<K, Acc>("the windows of '" + this->name_ + "'");
+    }
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if constexpr (checkpointable_v<K, Acc>) {
+      using row = std::tuple<K, std::int64_t, Acc, bool>;
+      const auto tag = state_type_tag<K, Acc>("windows");
+      for (const auto& e : entries) {
+        if (e.name != "windows" || e.key_group < 0) continue;
+        detail::check_type(e, tag);
+        for (auto& [k, end, acc, fired] : detail::decode_state<std::vector<row>>(e)) {
+          auto& ws = windows_[end];
+          ws.keys.insert_or_assign(std::move(k), std::move(acc));
+          if (fired) ws.fired_up_to = end;
+        }
+      }
+      cached_ = nullptr;
+    }
   }
 
  private:

@@ -12,9 +12,9 @@
 /// again, so a crash at any point leaves every earlier completed checkpoint intact and the
 /// pending one absent (its orphan blobs are removed by the next remove_pending()).
 ///
-/// Who calls: the checkpoint coordinator (writes), job start-up (reads). Thread-safety: one
-/// store object may be used from any thread, one call at a time (the coordinator actor); several
-/// processes may open the same directory (LMDB's locking). Errors come back as eddy::error with
+/// Who calls: the checkpoint coordinator (writes), job start-up and restarts (reads).
+/// Thread-safety: a store object may be used from any thread (calls are serialized inside);
+/// several processes may open the same directory (LMDB's locking). Errors come back as eddy::error with
 /// the directory and the checkpoint named; corrupt data as errc::corrupt_data.
 #include <cstdint>
 #include <memory>

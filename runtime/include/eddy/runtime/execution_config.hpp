@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace eddy {
 
@@ -11,6 +13,44 @@ namespace eddy {
 /// (reduce, sum, min, max) emit only their final value per key at end of input instead of every
 /// update.
 enum class runtime_mode { streaming, batch };
+
+/// Checkpointing guarantees (Flink's CheckpointingMode).
+enum class checkpointing_mode {
+  exactly_once,  ///< barriers are aligned: state reflects each record exactly once
+  at_least_once  ///< no alignment: after a restore some records may be counted twice
+};
+
+/// Checkpoints of a job (Flink's CheckpointConfig). Enabled when `interval` is positive.
+struct checkpoint_config {
+  std::chrono::milliseconds interval{0};  ///< time between checkpoint triggers; 0: disabled
+  checkpointing_mode mode = checkpointing_mode::exactly_once;
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};  ///< then the checkpoint aborts
+  std::chrono::milliseconds min_pause{0};  ///< from one checkpoint's completion to the next
+  int max_concurrent = 1;                  ///< checkpoints in progress at once
+  int retained = 1;                        ///< completed checkpoints kept in the store
+  std::string directory;                   ///< the LMDB checkpoint store (required)
+};
+
+/// What the job supervisor does when a subtask fails (Flink's restart strategies).
+struct restart_strategy {
+  enum class kind { no_restart, fixed_delay, failure_rate };
+  kind type = kind::no_restart;
+  int attempts = 0;                       ///< fixed_delay: restarts before the job fails
+  std::chrono::milliseconds delay{0};     ///< before each restart
+  int max_failures = 0;                   ///< failure_rate: failures allowed per interval
+  std::chrono::milliseconds interval{0};  ///< failure_rate: the measuring interval
+  /// The job fails at the first failure.
+  static restart_strategy no_restart() { return {}; }
+  /// Up to `attempts` restarts, `delay` apart.
+  static restart_strategy fixed_delay(int attempts, std::chrono::milliseconds delay) {
+    return {kind::fixed_delay, attempts, delay, 0, {}};
+  }
+  /// Restarts unless more than `max_failures` failures happened within `interval`.
+  static restart_strategy failure_rate(int max_failures, std::chrono::milliseconds interval,
+                                       std::chrono::milliseconds delay) {
+    return {kind::failure_rate, 0, delay, max_failures, interval};
+  }
+};
 
 struct execution_config {
   int default_parallelism = 1;    ///< for operators without set_parallelism
@@ -29,6 +69,13 @@ struct execution_config {
   /// Processing time in milliseconds since the epoch. Null: the system clock. Tests set a manual
   /// clock here; it is called from every subtask's thread, so it must be thread-safe.
   std::function<std::int64_t()> clock;
+  checkpoint_config checkpoints;
+  /// Unset: no restart without checkpoints; with checkpoints, as Flink: fixed_delay with
+  /// unlimited attempts, 1 s apart.
+  std::optional<restart_strategy> restart;
+  /// Restore the job's state from the newest completed checkpoint of the job in this checkpoint
+  /// store directory (its own checkpoint directory to resume, or a savepoint's), if not empty.
+  std::string restore_from;
 };
 
 }  // namespace eddy

@@ -95,6 +95,11 @@ struct graph_node {
   int companion = -1;
   std::vector<int> in_edges;
   std::vector<int> out_edges;
+  /// The id its state has in checkpoints: uid() if set, else the name and the node id (which
+  /// changes when the graph does: give stateful operators a uid to restore changed jobs).
+  [[nodiscard]] std::string state_uid() const {
+    return uid.empty() ? name + "#" + std::to_string(id) : uid;
+  }
 
   // ---- factories, set by the typed API; `next` is the following operator in the chain ----
   /// Sources: creates the source operator emitting into `next`.

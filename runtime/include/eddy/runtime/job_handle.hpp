@@ -27,6 +27,10 @@ class job_handle {
   [[nodiscard]] job_state state() const;
   /// Live per-subtask counters.
   [[nodiscard]] std::vector<subtask_metrics> metrics() const;
+  /// Checkpoints completed so far, oldest first.
+  [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const;
+  /// Restarts so far (after failures).
+  [[nodiscard]] int restarts() const;
 
  private:
   std::shared_ptr<detail::job_control> ctl_;

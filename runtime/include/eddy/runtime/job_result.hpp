@@ -11,7 +11,16 @@
 namespace eddy {
 
 /// Flink's job states (only those reachable so far are produced).
-enum class job_state { created, running, failing, failed, canceling, canceled, finished };
+enum class job_state {
+  created,
+  running,
+  failing,
+  failed,
+  canceling,
+  canceled,
+  finished,
+  restarting
+};
 
 [[nodiscard]] inline const char* to_string(job_state s) noexcept {
   switch (s) {
@@ -29,6 +38,8 @@ enum class job_state { created, running, failing, failed, canceling, canceled, f
       return "CANCELED";
     case job_state::finished:
       return "FINISHED";
+    case job_state::restarting:
+      return "RESTARTING";
   }
   return "?";
 }
@@ -50,6 +61,14 @@ struct subtask_metrics {
   int credits_per_channel = 0;  ///< credits granted to each input channel
 };
 
+/// One completed checkpoint.
+struct checkpoint_stats {
+  std::uint64_t id = 0;
+  std::int64_t timestamp_ms = 0;          ///< when it was triggered
+  std::chrono::milliseconds duration{0};  ///< trigger to completion
+  std::uint64_t bytes = 0;                ///< size of its snapshot blobs
+};
+
 /// Counters of one operator, summed over its subtasks.
 struct operator_metrics {
   std::string name;
@@ -66,7 +85,11 @@ struct job_result {
   std::chrono::nanoseconds wall_time{0};
   std::vector<operator_metrics> operators;
   std::vector<subtask_metrics> subtasks;
-  std::optional<error> failure;  ///< set when state is failed (or canceled)
+  std::optional<error> failure;               ///< set when state is failed (or canceled)
+  std::vector<checkpoint_stats> checkpoints;  ///< completed checkpoints, oldest first
+  std::uint64_t aborted_checkpoints = 0;
+  int restarts = 0;                       ///< restarts from a checkpoint (after failures)
+  std::uint64_t restored_checkpoint = 0;  ///< the checkpoint the job started from (0: none)
 
   [[nodiscard]] bool ok() const noexcept { return state == job_state::finished; }
   /// Late records over all operators (records too late for their window or join).

@@ -23,12 +23,14 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "eddy/runtime/snapshot.hpp"
 #include "eddy/runtime/subtask_info.hpp"
 
 namespace eddy {
@@ -91,6 +93,34 @@ class operator_base {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
+
+  // ---- checkpoints (see snapshot.hpp, state_snapshot.hpp) ----
+  /// Appends this operator's state for checkpoint `checkpoint_id`: keyed state one entry per key
+  /// group, other state with key group -1. Called on the subtask's actor when the checkpoint's
+  /// barrier has been received from every input (between batches). Default: no state.
+  virtual void snapshot_state(std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
+    (void)checkpoint_id;
+    (void)out;
+  }
+  /// Restores the state a checkpoint holds for this subtask: the keyed entries of the key groups
+  /// it owns (from every subtask that wrote them) and the operator entries (key group -1) of the
+  /// subtask with the same index. At another parallelism, operator entries named "__union:..."
+  /// all go to subtask 0 and "__broadcast:..." ones are taken from old subtask 0 by every
+  /// subtask; other operator entries cannot be split (the restore fails naming the operator).
+  /// Called once after open(), before any record. Throws if the state does not fit (the runtime
+  /// then fails the restore with the operator named).
+  virtual void restore_state(const std::vector<state_entry>& entries) { (void)entries; }
+  /// Checkpoint `checkpoint_id` completed: every subtask has stored its state. Two-phase-commit
+  /// sinks make the output covered by it visible here.
+  virtual void notify_checkpoint_complete(std::uint64_t checkpoint_id) { (void)checkpoint_id; }
+  /// An action to run once the whole job has ended, after every subtask ended, with `true` if
+  /// it finished successfully: a sink's final commit (its output becomes visible only then, so a
+  /// job that fails leaves nothing half-done) or discard. Called once after finish(); empty:
+  /// none. Runs on the supervisor's thread after this operator is gone, so it must own what it
+  /// needs. May throw (a finished job then fails).
+  virtual std::function<void(bool succeeded)> take_job_finished_action() { return {}; }
+  /// Restores the counters (the runtime checkpoints them so job totals stay exact).
+  void restore_counters(const operator_counters& c) { counters_ = c; }
 
   /// Connects side output `tag` to the writer that sends it downstream (called while the chain
   /// is built, before open()). Operators look it up with side_output().

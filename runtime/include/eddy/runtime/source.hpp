@@ -5,6 +5,9 @@
 /// again after a short delay) or has ended (the actor then finishes the chain). Called only from
 /// the subtask's actor. Exceptions are reported as the source operator's failure.
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "eddy/runtime/operator.hpp"
@@ -53,6 +56,12 @@ class source_function {
   virtual source_status poll(std::vector<T>& out, std::size_t max) = 0;
   /// Called once when the source ended or the job stops.
   virtual void close() {}
+  /// Checkpoints: the position to resume from after the records polled so far (an offset, a
+  /// count, ...), or nullopt if this source cannot be replayed, in which case a job with
+  /// checkpoints enabled fails at its first checkpoint saying so. Called between polls.
+  virtual std::optional<std::string> snapshot_position() { return std::nullopt; }
+  /// Resumes from a position snapshot_position returned (called after open, before any poll).
+  virtual void restore_position(std::string_view position) { (void)position; }
 };
 
 }  // namespace eddy

@@ -21,6 +21,7 @@ struct subtask_info {
   std::chrono::milliseconds auto_watermark_interval{200};  ///< periodic watermark interval
   std::chrono::milliseconds timer_resolution{10};          ///< processing-time timer precision
   std::function<std::int64_t()> clock;  ///< processing time (ms); null: the system clock
+  bool checkpointing = false;           ///< the job takes checkpoints
 };
 
 }  // namespace eddy

@@ -1,0 +1,119 @@
+#pragma once
+/// Helpers for operators writing and reading their state at checkpoints (see snapshot.hpp and
+/// operator_base::snapshot_state / restore_state).
+///
+/// - Operator state (not keyed): put_operator_value / get_operator_value store one value under a
+///   name (key group -1).
+/// - Keyed state: put_keyed_map writes a hash map K -> V as one entry per key group (so that a
+///   restore at another parallelism can hand each key group to its new owner);
+///   get_keyed_entries adds the entries of a name back into a map.
+/// Values are encoded with Serializer<T> (serializer.hpp). Every entry carries a type tag built
+/// from the C++ types; restoring an entry into other types throws std::runtime_error naming the
+/// state and both types (the job's state schema changed). Decoding errors throw as well.
+/// Called on the subtask's actor only.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "eddy/runtime/key_group.hpp"
+#include "eddy/runtime/serializer.hpp"
+#include "eddy/runtime/snapshot.hpp"
+
+namespace eddy {
+
+/// A readable name of type T (demangled).
+template <class T>
+std::string type_name_of() {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> d(
+      abi::__cxa_demangle(typeid(T).name(), nullptr, nullptr, &status), std::free);
+  return status == 0 && d ? std::string(d.get()) : std::string(typeid(T).name());
+}
+
+/// The type tag of state kind `kind` holding Ts.
+template <class... Ts>
+std::string state_type_tag(const std::string& kind) {
+  std::string tag = kind + "<";
+  bool first = true;
+  ((tag += (first ? "" : ","), tag += type_name_of<Ts>(), first = false), ...);
+  return tag + ">";
+}
+
+/// Whether values of all Ts can be checkpointed (they have a Serializer).
+template <class... Ts>
+inline constexpr bool checkpointable_v = (has_serializer_v<Ts> && ...);
+
+/// Thrown (as the operator's failure) when state of a type without a Serializer is checkpointed.
+template <class... Ts>
+[[noreturn]] void throw_not_checkpointable(const std::string& what) {
+  throw std::runtime_error(what + " cannot be checkpointed: " + state_type_tag<Ts...>("types") +
+                           " lack a Serializer (give records EDDY_FIELDS, see serializer.hpp)");
+}
+
+namespace detail {
+inline void check_type(const state_entry& e, const std::string& expected) {
+  if (e.type != expected)
+    throw std::runtime_error("state '" + e.name + "' was written as " + e.type +
+                             " but is restored as " + expected + " (the state's type changed)");
+}
+template <class T>
+T decode_state(const state_entry& e) {
+  T v{};
+  std::string err;
+  if (!deserialize(e.data, v, &err))
+    throw std::runtime_error("state '" + e.name + "' (key group " + std::to_string(e.key_group) +
+                             ") does not decode: " + err);
+  return v;
+}
+}  // namespace detail
+
+/// Appends operator state `name` = v.
+template <class T>
+void put_operator_value(std::vector<state_entry>& out, const std::string& name, const T& v) {
+  out.push_back(state_entry{name, -1, state_type_tag<T>("value"), serialize(v)});
+}
+
+/// The operator state `name` among `entries`, or nullptr if absent; throws on a type mismatch.
+template <class T>
+std::unique_ptr<T> get_operator_value(const std::vector<state_entry>& entries,
+                                      const std::string& name) {
+  for (const auto& e : entries)
+    if (e.key_group < 0 && e.name == name) {
+      detail::check_type(e, state_type_tag<T>("value"));
+      return std::make_unique<T>(detail::decode_state<T>(e));
+    }
+  return nullptr;
+}
+
+/// Appends keyed state `name` (a map K -> V, any map type) as one entry per key group.
+template <class K, class V, class Map>
+void put_keyed_map(std::vector<state_entry>& out, const std::string& name, const Map& map,
+                   int max_parallelism) {
+  std::map<int, std::vector<std::pair<K, V>>> by_group;
+  for (const auto& [k, v] : map)
+    by_group[key_group_of(key_hash(k), max_parallelism)].emplace_back(k, v);
+  const auto tag = state_type_tag<K, V>("keyed_map");
+  for (const auto& [kg, items] : by_group)
+    out.push_back(state_entry{name, kg, tag, serialize(items)});
+}
+
+/// Adds the keyed entries of state `name` into `map` (insert_or_assign).
+template <class K, class V, class Map>
+void get_keyed_entries(const std::vector<state_entry>& entries, const std::string& name, Map& map) {
+  const auto tag = state_type_tag<K, V>("keyed_map");
+  for (const auto& e : entries) {
+    if (e.key_group < 0 || e.name != name) continue;
+    detail::check_type(e, tag);
+    for (auto& [k, v] : detail::decode_state<std::vector<std::pair<K, V>>>(e))
+      map.insert_or_assign(std::move(k), std::move(v));
+  }
+}
+
+}  // namespace eddy

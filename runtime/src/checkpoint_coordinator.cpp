@@ -1,0 +1,206 @@
+#include "checkpoint_coordinator.hpp"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "eddy/runtime/log.hpp"
+#include "messages.hpp"
+
+namespace eddy::detail {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct pending_checkpoint {
+  clock_type::time_point started;
+  std::int64_t timestamp_ms = 0;
+  std::set<int> acked;                                // sids
+  std::map<int, std::vector<std::string>> blob_keys;  // node id -> key per subtask index
+  std::uint64_t bytes = 0;
+};
+
+struct coordinator_state {
+  std::shared_ptr<const job_context> job;
+  std::shared_ptr<checkpoint_store> store;
+  std::vector<caf::actor> subtasks;
+  std::vector<int> source_sids;
+  std::uint64_t last_id = 0;
+  std::map<std::uint64_t, pending_checkpoint> pending;
+  clock_type::time_point last_completion{};
+  bool paused = true;
+  bool trigger_scheduled = false;
+  std::uint64_t attempt = 0;  // deployments; stale timers of earlier ones are ignored
+  static inline const char* name = "eddy.checkpoint_coordinator";
+};
+
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void schedule_trigger(coordinator_actor* self, std::chrono::milliseconds after) {
+  auto& st = self->state;
+  if (st.trigger_scheduled || st.paused) return;
+  st.trigger_scheduled = true;
+  self->delayed_send(self, after, trigger_atom::value, st.attempt);
+}
+
+void abort_checkpoint(coordinator_actor* self, std::uint64_t id, const std::string& why,
+                      bool expected_end) {
+  auto& st = self->state;
+  if (!st.pending.erase(id)) return;
+  if (expected_end)
+    log().debug("job '{}': checkpoint {} aborted: {}", st.job->name, id, why);
+  else
+    log().warn("job '{}': checkpoint {} aborted: {}", st.job->name, id, why);
+  st.job->control->checkpoint_aborted();
+  if (auto r = st.store->remove_pending(st.job->name); !r)
+    log().warn("job '{}': {}", st.job->name, r.error().message);
+}
+
+void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto it = st.pending.find(id);
+  const auto& job = *st.job;
+  checkpoint_metadata m;
+  m.id = id;
+  m.job_name = job.name;
+  m.timestamp_ms = it->second.timestamp_ms;
+  m.max_parallelism = job.config.max_parallelism;
+  for (const auto& n : job.graph->nodes()) {
+    checkpoint_metadata::operator_info info;
+    info.uid = n.state_uid();
+    info.name = n.name;
+    info.parallelism = job.plan.parallelism_of(n.id);
+    auto keys = it->second.blob_keys.find(n.id);
+    if (keys != it->second.blob_keys.end()) info.blob_keys = keys->second;
+    info.blob_keys.resize(static_cast<std::size_t>(info.parallelism));
+    m.operators.push_back(std::move(info));
+  }
+  auto r = st.store->complete(m);
+  if (!r) {
+    abort_checkpoint(self, id, r.error().message, false);
+    return;
+  }
+  const auto took = clock_type::now() - it->second.started;
+  job.control->checkpoint_completed(checkpoint_stats{
+      id, m.timestamp_ms, std::chrono::duration_cast<std::chrono::milliseconds>(took),
+      it->second.bytes});
+  log().info("job '{}': checkpoint {} completed in {} ms ({} bytes)", job.name, id,
+             std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), it->second.bytes);
+  st.pending.erase(it);
+  // Older pending checkpoints are subsumed by this one.
+  while (!st.pending.empty() && st.pending.begin()->first < id)
+    abort_checkpoint(self, st.pending.begin()->first,
+                     "subsumed by checkpoint " + std::to_string(id), true);
+  st.last_completion = clock_type::now();
+  if (auto rr = st.store->retain(job.name, job.config.checkpoints.retained); !rr)
+    log().warn("job '{}': removing old checkpoints: {}", job.name, rr.error().message);
+  for (auto& s : st.subtasks) self->send(s, chkdone_atom::value, id);
+}
+
+caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_context> job,
+                          std::shared_ptr<checkpoint_store> store, std::uint64_t last_id) {
+  auto& st = self->state;
+  st.job = job;
+  st.store = std::move(store);
+  st.last_id = last_id;
+  const auto& plan = job->plan;
+  for (std::size_t sid = 0; sid < plan.subtasks().size(); ++sid) {
+    const auto& chain = plan.chains()[plan.subtasks()[sid].chain];
+    if (job->graph->node(chain.nodes.front()).kind == node_kind::source)
+      st.source_sids.push_back(static_cast<int>(sid));
+  }
+  const auto& cc = job->config.checkpoints;
+  return {
+      [=](deploy_atom, const actor_table& handles) {
+        auto& s = self->state;
+        s.subtasks = *handles;
+        s.paused = false;
+        ++s.attempt;
+        s.trigger_scheduled = false;
+        schedule_trigger(self, cc.interval);
+      },
+      [=](pause_atom) {
+        auto& s = self->state;
+        s.paused = true;
+        s.subtasks.clear();
+        while (!s.pending.empty())
+          abort_checkpoint(self, s.pending.begin()->first, "the job is restarting", true);
+      },
+      [=](trigger_atom, std::uint64_t attempt) {
+        auto& s = self->state;
+        if (attempt != s.attempt) return;
+        s.trigger_scheduled = false;
+        if (s.paused) return;
+        if (static_cast<int>(s.pending.size()) >= std::max(1, cc.max_concurrent)) {
+          schedule_trigger(self, std::max(cc.interval / 10, std::chrono::milliseconds(1)));
+          return;
+        }
+        const auto since = clock_type::now() - s.last_completion;
+        if (s.last_completion != clock_type::time_point{} && since < cc.min_pause) {
+          schedule_trigger(
+              self, std::chrono::duration_cast<std::chrono::milliseconds>(cc.min_pause - since) +
+                        std::chrono::milliseconds(1));
+          return;
+        }
+        const std::uint64_t id = ++s.last_id;
+        auto& p = s.pending[id];
+        p.started = clock_type::now();
+        p.timestamp_ms = now_ms();
+        log().debug("job '{}': triggering checkpoint {}", s.job->name, id);
+        for (int sid : s.source_sids) self->send(s.subtasks[sid], trigger_atom::value, id);
+        self->delayed_send(self, cc.timeout, timeout_atom::value, id);
+        schedule_trigger(self, cc.interval);
+      },
+      [=](timeout_atom, std::uint64_t id) {
+        abort_checkpoint(self, id, "timed out after " + std::to_string(cc.timeout.count()) + " ms",
+                         false);
+      },
+      [=](decline_atom, int sid, std::uint64_t id, const std::string& why) {
+        auto& s = self->state;
+        if (!s.pending.count(id)) return;
+        const bool source_ended = why == "source ended";
+        abort_checkpoint(self, id,
+                         "subtask " + s.job->control->subtasks[sid]->task + " declined: " + why,
+                         source_ended);
+      },
+      [=](ack_atom, int sid, std::uint64_t id, const snapshot_blobs& blobs) {
+        auto& s = self->state;
+        auto it = s.pending.find(id);
+        if (it == s.pending.end()) return;  // aborted, or from an earlier deployment
+        auto& p = it->second;
+        const auto& sub = s.job->plan.subtasks()[sid];
+        for (const auto& [node, blob] : *blobs) {
+          const auto& n = s.job->graph->node(node);
+          const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid(), sub.index);
+          if (auto r = s.store->put_blob(key, blob); !r) {
+            abort_checkpoint(self, id, r.error().message, false);
+            return;
+          }
+          auto& keys = p.blob_keys[node];
+          keys.resize(static_cast<std::size_t>(s.job->plan.parallelism_of(node)));
+          keys[static_cast<std::size_t>(sub.index)] = key;
+          p.bytes += blob.size();
+        }
+        p.acked.insert(sid);
+        if (p.acked.size() == s.job->plan.subtasks().size()) complete_checkpoint(self, id);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_checkpoint_coordinator(caf::actor_system& sys,
+                                        std::shared_ptr<const job_context> job,
+                                        std::shared_ptr<checkpoint_store> store,
+                                        std::uint64_t last_id) {
+  return sys.spawn(coordinator, std::move(job), std::move(store), last_id);
+}
+
+}  // namespace eddy::detail

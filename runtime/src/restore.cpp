@@ -1,0 +1,126 @@
+#include "restore.hpp"
+
+#include <set>
+
+#include "eddy/runtime/key_group.hpp"
+#include "eddy/runtime/log.hpp"
+#include "eddy/runtime/serializer.hpp"
+
+namespace eddy::detail {
+
+expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& store,
+                                                              const std::string& job,
+                                                              const job_graph& graph,
+                                                              int max_parallelism) {
+  auto done = store.completed(job);
+  if (!done) return done.error();
+  std::set<std::string> uids;
+  for (const auto& n : graph.nodes()) uids.insert(n.state_uid());
+  for (auto it = done->rbegin(); it != done->rend(); ++it) {
+    const auto& m = *it;
+    auto rs = std::make_shared<restore_set>();
+    rs->checkpoint_id = m.id;
+    rs->location = store.directory();
+    rs->max_parallelism = m.max_parallelism;
+    bool corrupt = false;
+    for (const auto& o : m.operators) {
+      auto& op = rs->operators[o.uid];
+      op.parallelism = o.parallelism;
+      for (std::size_t i = 0; i < o.blob_keys.size() && !corrupt; ++i) {
+        const std::string where = "checkpoint " + std::to_string(m.id) + ", operator '" + o.name +
+                                  "' (uid " + o.uid + "), subtask " + std::to_string(i + 1) +
+                                  " in " + store.directory();
+        if (o.blob_keys[i].empty()) {
+          op.subtasks.emplace_back();
+          continue;
+        }
+        auto blob = store.get_blob(o.blob_keys[i]);
+        if (!blob) {
+          log().error("{}: {}", where, blob.error().message);
+          corrupt = true;
+          break;
+        }
+        auto snap = decode_snapshot(*blob, where);
+        if (!snap) {
+          log().error("{}", snap.error().message);
+          corrupt = true;
+          break;
+        }
+        op.subtasks.push_back(std::move(*snap));
+      }
+      if (corrupt) break;
+    }
+    if (corrupt) {
+      log().error("checkpoint {} of job '{}' in {} is unreadable; trying the one before", m.id, job,
+                  store.directory());
+      continue;
+    }
+    if (rs->max_parallelism != max_parallelism)
+      return error{errc::incompatible_state,
+                   "checkpoint " + std::to_string(m.id) + " in " + store.directory() +
+                       " was taken with max parallelism " + std::to_string(rs->max_parallelism) +
+                       ", the job has " + std::to_string(max_parallelism) +
+                       " (key groups cannot change)"};
+    for (const auto& [uid, op] : rs->operators) {
+      bool has_state = false;
+      for (const auto& s : op.subtasks)
+        for (const auto& e : s.entries) has_state = has_state || e.name != counters_entry;
+      if (has_state && !uids.count(uid))
+        return error{errc::incompatible_state,
+                     "checkpoint " + std::to_string(m.id) + " in " + store.directory() +
+                         " holds state of operator uid '" + uid +
+                         "', which the job does not have (operators changed: give stateful "
+                         "operators stable ids with uid(\"...\"))"};
+    }
+    log().info("restoring job '{}' from checkpoint {} in {}", job, m.id, store.directory());
+    return std::shared_ptr<const restore_set>(std::move(rs));
+  }
+  if (!done->empty())
+    return error{errc::corrupt_data, "no readable completed checkpoint of job '" + job + "' in " +
+                                         store.directory() + " (all are corrupt, see the log)"};
+  return std::shared_ptr<const restore_set>();
+}
+
+subtask_restore restore_for(const restore_set& rs, const std::string& uid,
+                            const std::string& op_name, int index, int parallelism) {
+  subtask_restore out;
+  auto it = rs.operators.find(uid);
+  if (it == rs.operators.end()) return out;
+  out.found = true;
+  const auto& op = it->second;
+  const bool same = op.parallelism == parallelism;
+  for (std::size_t old = 0; old < op.subtasks.size(); ++old) {
+    for (const auto& e : op.subtasks[old].entries) {
+      if (e.name == counters_entry) {
+        // Same parallelism: the subtask's own counters; otherwise subtask 0 takes the sum.
+        if ((same && static_cast<int>(old) == index) || (!same && index == 0)) {
+          std::vector<std::uint64_t> c;
+          if (deserialize(e.data, c) && c.size() == 3) {
+            out.counters.records_in += c[0];
+            out.counters.records_out += c[1];
+            out.counters.late_records += c[2];
+          }
+        }
+        continue;
+      }
+      if (e.key_group >= 0) {
+        if (subtask_of_key_group(e.key_group, rs.max_parallelism, parallelism) == index)
+          out.entries.push_back(e);
+      } else if (same) {
+        if (static_cast<int>(old) == index) out.entries.push_back(e);
+      } else if (e.name.rfind("__broadcast:", 0) == 0) {
+        if (old == 0) out.entries.push_back(e);  // broadcast state: every copy is the same
+      } else if (e.name.rfind("__union:", 0) == 0) {
+        if (index == 0) out.entries.push_back(e);  // union state: subtask 0 takes all
+      } else {
+        throw std::runtime_error(
+            "operator '" + op_name + "' (uid " + uid + ") has non-keyed state '" + e.name +
+            "' written at parallelism " + std::to_string(op.parallelism) +
+            ", which cannot be split for parallelism " + std::to_string(parallelism));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace eddy::detail
