@@ -69,8 +69,12 @@ std::optional<job_result> job_control::wait_for(std::chrono::milliseconds timeou
 
 namespace eddy {
 
-std::vector<checkpoint_stats> job_handle::checkpoints() const { return ctl_->checkpoints(); }
-int job_handle::restarts() const { return ctl_->restarts.load(); }
+std::vector<checkpoint_stats> job_handle::checkpoints() const {
+  return ctl_->checkpoints();
+}
+int job_handle::restarts() const {
+  return ctl_->restarts.load();
+}
 
 job_result job_handle::wait() const {
   return ctl_->wait();

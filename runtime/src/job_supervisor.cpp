@@ -136,11 +136,11 @@ bool may_restart(supervisor_actor* self, const restart_strategy& rs) {
   return false;
 }
 
-void on_failure(supervisor_actor* self, const std::string& msg) {
+void on_failure(supervisor_actor* self, const std::string& msg, bool fatal = false) {
   auto& st = self->state;
   if (st.failure || st.canceled || st.restarting) return;
   const auto rs = strategy_of(*st.job);
-  if (may_restart(self, rs)) {
+  if (!fatal && may_restart(self, rs)) {
     log().warn("job '{}' restarting after a failure: {}", st.job->name, msg);
     st.restarting = true;
     st.last_error = msg;
@@ -224,7 +224,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
           acc.late_records += c.late_records;
         }
       },
-      [=](failed_atom, int, const std::string& msg) { on_failure(self, msg); },
+      [=](failed_atom, int, const std::string& msg, bool fatal) { on_failure(self, msg, fatal); },
       [=](restart_atom) { restart(self); },
       [=](cancel_atom) {
         auto& st = self->state;

@@ -6,7 +6,7 @@
 //               (eos_atom, in_local)
 //   upstream:   (credit_atom, out_local, n)
 // Control:  (start_atom, handles) supervisor -> subtask; (done_atom, sid, report, actions) and
-//           (failed_atom, sid, message) subtask -> supervisor; (cancel_atom) -> supervisor;
+//           (failed_atom, sid, message, fatal) subtask -> supervisor; (cancel_atom) -> supervisor;
 //           (produce_atom), (flush_atom) and (tick_atom) a subtask to itself.
 #include <caf/all.hpp>
 #include <functional>

@@ -229,11 +229,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
-  void fail(const std::string& msg) {
+  /// Fails the subtask; `fatal` failures (a snapshot that cannot be taken) are not restarted:
+  /// a restart could not fix them.
+  void fail(const std::string& msg, bool fatal = false) {
     if (done_) return;
     done_ = true;
     log().debug("subtask {} ({}) failed: {}", metrics_.task, metrics_.index, msg);
-    send(supervisor_, failed_atom::value, sid_, msg);
+    send(supervisor_, failed_atom::value, sid_, msg, fatal);
     quit(caf::make_error(caf::sec::runtime_error, msg));
   }
 
@@ -496,12 +498,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       s.header.max_parallelism = chain_->info.max_parallelism;
       try {
         op.snapshot_state(id, s.entries);
-      } catch (const operator_error&) {
-        throw;
       } catch (const std::exception& e) {
-        throw operator_error(
-            n.name, chain_->info.index, chain_->info.parallelism,
-            "snapshot for checkpoint " + std::to_string(id) + " failed: " + e.what());
+        fail(
+            operator_error(n.name, chain_->info.index, chain_->info.parallelism,
+                           "snapshot for checkpoint " + std::to_string(id) + " failed: " + e.what())
+                .what(),
+            true);
+        return;
       }
       const auto& c = op.counters();
       s.entries.push_back(state_entry{

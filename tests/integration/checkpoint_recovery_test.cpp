@@ -307,3 +307,34 @@ TEST_CASE("a job resumes from the newest completed checkpoint of its store", "[c
   CHECK(out.values().front() > 0);
   CHECK(seen_first > 0);
 }
+
+TEST_CASE("state that cannot be checkpointed yet fails the job at once, not restarted",
+          "[checkpoint]") {
+  temp_dir tmp{"eddy-chk"};
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  env.config().checkpoints.interval = milliseconds(5);
+  env.config().checkpoints.directory = (tmp.path() / "chk").string();
+  struct counter {
+    void process_element(const std::uint64_t& v,
+                         eddy::keyed_context<int, std::uint64_t, std::uint64_t>& ctx,
+                         eddy::collector<std::uint64_t>& out) {
+      auto n = ctx.value_state<std::uint64_t>("n");
+      n.update(n.value().value_or(0) + 1);
+      out.collect(v);
+    }
+  };
+  env.from_generator(eddy::unbounded, [](std::uint64_t i) { return i; })
+      .key_by([](std::uint64_t i) { return static_cast<int>(i % 3); })
+      .process(counter{})
+      .name("counting")
+      .add_sink([](std::uint64_t) {});
+  auto started = env.execute_async("uncheckpointable");
+  REQUIRE(started);
+  const auto r = started->wait();
+  CHECK(r.state == eddy::job_state::failed);
+  CHECK(r.restarts == 0);
+  REQUIRE(r.failure);
+  CHECK(r.failure->message.find("counting") != std::string::npos);
+  CHECK(r.failure->message.find("cannot be checkpointed") != std::string::npos);
+}
