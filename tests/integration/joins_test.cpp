@@ -96,7 +96,105 @@ struct apply_rules {
   }
 };
 
+/// A keyed co-process join: every (a, b) pair of equal key, whichever arrives first, kept in
+/// keyed list state; an event-time timer per key counts the key's pairs at the end.
+struct state_join {
+  using ctx_t = eddy::keyed_co_context<int>;
+  using out_t = std::tuple<std::int64_t, std::int64_t, std::int64_t>;  // a id, b id, -1 / count
+  void process_element1(const rec& a, ctx_t& ctx, eddy::collector<out_t>& out) {
+    ctx.list_state<std::int64_t>("a").add(a.id);
+    for (auto b : ctx.list_state<std::int64_t>("b").get()) out.collect(out_t{a.id, b, -1});
+    bump(ctx);
+  }
+  void process_element2(const rec& b, ctx_t& ctx, eddy::collector<out_t>& out) {
+    ctx.list_state<std::int64_t>("b").add(b.id);
+    for (auto a : ctx.list_state<std::int64_t>("a").get()) out.collect(out_t{a, b.id, -1});
+    bump(ctx);
+  }
+  void bump(ctx_t& ctx) {
+    auto n = ctx.value_state<std::int64_t>("n");
+    n.update(n.value().value_or(0) + 1);
+    ctx.register_event_time_timer(1000000);
+  }
+  void on_timer(std::int64_t, ctx_t& ctx, eddy::collector<out_t>& out) {
+    out.collect(out_t{ctx.current_key(), -1, *ctx.value_state<std::int64_t>("n").value()});
+  }
+};
+
+/// Keyed broadcast: keyed records wait in keyed state until both rules arrived.
+const eddy::map_state_descriptor<int, int> keyed_rules("keyed-rules");
+struct keyed_apply_rules {
+  void process_element(const rec& r, eddy::keyed_broadcast_context<int, true>& ctx,
+                       eddy::collector<std::int64_t>& out) {
+    auto rules = ctx.broadcast_state(keyed_rules);
+    if (rules.entries().size() < 2) {
+      ctx.list_state<std::int64_t>("waiting").add(r.id);
+      ctx.register_event_time_timer(2000000);  // flushes the waiting records at the end
+      return;
+    }
+    out.collect(r.id * *rules.get(r.key % 2));
+  }
+  void process_broadcast_element(const std::pair<int, int>& rule,
+                                 eddy::keyed_broadcast_context<int, false>& ctx,
+                                 eddy::collector<std::int64_t>&) {
+    ctx.broadcast_state(keyed_rules).put(rule.first, rule.second);
+  }
+  void on_timer(std::int64_t, eddy::keyed_broadcast_context<int, true>& ctx,
+                eddy::collector<std::int64_t>& out) {
+    auto rules = ctx.broadcast_state(keyed_rules);
+    auto waiting = ctx.list_state<std::int64_t>("waiting");
+    for (auto id : waiting.get()) out.collect(id * *rules.get(ctx.current_key() % 2));
+    waiting.clear();
+  }
+};
+
 }  // namespace
+
+TEST_CASE("keyed co-process functions see both inputs of a key with shared state and timers",
+          "[join][connect]") {
+  const int p = GENERATE(1, 2, 4);
+  INFO("parallelism " << p);
+  const auto as = input(300, 6, 5, 0);
+  const auto bs = input(200, 6, 9, 100000);
+  eddy::StreamEnvironment env;
+  configure(env, p);
+  auto out = with_ts(env.from_collection(as))
+                 .key_by(key_of)
+                 .connect(with_ts(env.from_collection(bs)).key_by(key_of))
+                 .process(state_join{})
+                 .collect();
+  env.execute("keyed co-process");
+  std::vector<state_join::out_t> ref;
+  std::map<int, std::int64_t> n;
+  for (const auto& a : as) {
+    ++n[a.key];
+    for (const auto& b : bs)
+      if (a.key == b.key) ref.emplace_back(a.id, b.id, -1);
+  }
+  for (const auto& b : bs) ++n[b.key];
+  for (const auto& [k, c] : n) ref.emplace_back(k, -1, c);
+  CHECK(ref.size() > 20);
+  CHECK(sorted(out.values()) == sorted(ref));
+}
+
+TEST_CASE("keyed broadcast process functions combine keyed state with broadcast rules",
+          "[join][broadcast]") {
+  const int p = GENERATE(1, 2, 4);
+  INFO("parallelism " << p);
+  const auto as = input(300, 6, 13, 0);
+  eddy::StreamEnvironment env;
+  configure(env, p);
+  std::vector<std::pair<int, int>> rules{{0, 10}, {1, 1000}};
+  auto out = with_ts(env.from_collection(as))
+                 .key_by(key_of)
+                 .connect(env.from_collection(rules).set_parallelism(1).broadcast(keyed_rules))
+                 .process(keyed_apply_rules{})
+                 .collect();
+  env.execute("keyed broadcast");
+  std::vector<std::int64_t> ref;
+  for (const auto& a : as) ref.push_back(a.id * (a.key % 2 ? 1000 : 10));
+  CHECK(sorted(out.values()) == sorted(ref));
+}
 
 TEST_CASE("window joins equal the brute-force join per key and window", "[join][window_join]") {
   const int p = GENERATE(1, 2, 4);

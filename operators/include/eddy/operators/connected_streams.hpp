@@ -17,6 +17,7 @@
 #include "eddy/operators/co_process.hpp"
 #include "eddy/operators/datastream.hpp"
 #include "eddy/operators/interval_join_op.hpp"
+#include "eddy/operators/keyed_co_process.hpp"
 
 namespace eddy {
 
@@ -427,6 +428,80 @@ class IntervalJoin {
   std::string late_a_, late_b_;
 };
 
+// ---- keyed connected streams ----
+
+/// Two keyed streams connected for a keyed co-process function (keyed_co_process.hpp).
+template <class A, class KA, class B, class KB>
+class KeyedConnectedStreams {
+ public:
+  using key_type = std::decay_t<std::invoke_result_t<KA&, const A&>>;
+  static_assert(std::is_same_v<key_type, std::decay_t<std::invoke_result_t<KB&, const B&>>>,
+                "eddy: both keyed streams of a connect need keys of the same type");
+  KeyedConnectedStreams(KeyedStream<A, KA> a, KeyedStream<B, KB> b) : a_(a), b_(b) {}
+
+  /// fn.process_element1(const A&, keyed_co_context<K>&, collector<Out>&), process_element2
+  /// likewise for B, optionally on_timer. Out is deduced from process_element1, or given.
+  template <class Out = void, class Fn>
+  auto process(Fn fn, std::string name = "keyed_co_process") {
+    using O = typename detail::co_process_output<Out, Fn>::type;
+    using op_type = keyed_two_input_op<A, B, key_type, KA, KB, O, Fn, false>;
+    KA ka = a_.key_selector();
+    KB kb = b_.key_selector();
+    return detail::add_two_input<A, B, O>(
+        &a_.environment(), std::move(name), a_.node_id(), b_.node_id(),
+        [=](operator_base* next) {
+          return std::make_unique<op_type>(ka, kb, fn, detail::as_input<O>(next));
+        },
+        [ka](job_graph& g, int from, int to) {
+          detail::connect<A>(g, from, to, partition_kind::hash, ka, 0);
+        },
+        [kb](job_graph& g, int from, int to) {
+          detail::connect<B>(g, from, to, partition_kind::hash, kb, 1);
+        });
+  }
+
+ private:
+  KeyedStream<A, KA> a_;
+  KeyedStream<B, KB> b_;
+};
+
+/// A keyed stream connected with a broadcast stream (keyed broadcast process function).
+template <class A, class KA, class R>
+class KeyedBroadcastConnectedStream {
+ public:
+  using key_type = std::decay_t<std::invoke_result_t<KA&, const A&>>;
+  KeyedBroadcastConnectedStream(KeyedStream<A, KA> a, BroadcastStream<R> r)
+      : a_(a), r_(std::move(r)) {}
+
+  /// fn.process_element(const A&, keyed_broadcast_context<K, true>&, collector<Out>&),
+  /// fn.process_broadcast_element(const R&, keyed_broadcast_context<K, false>&, collector<Out>&),
+  /// optionally on_timer. Out is deduced from process_element, or given.
+  template <class Out = void, class Fn>
+  auto process(Fn fn, std::string name = "keyed_broadcast_process") {
+    using O = typename detail::broadcast_process_output<Out, Fn>::type;
+    struct no_key {
+      key_type operator()(const R&) const { return key_type{}; }
+    };
+    using op_type = keyed_two_input_op<A, R, key_type, KA, no_key, O, Fn, true>;
+    KA ka = a_.key_selector();
+    return detail::add_two_input<A, R, O>(
+        &a_.environment(), std::move(name), a_.node_id(), r_.stream().node_id(),
+        [=](operator_base* next) {
+          return std::make_unique<op_type>(ka, no_key{}, fn, detail::as_input<O>(next));
+        },
+        [ka](job_graph& g, int from, int to) {
+          detail::connect<A>(g, from, to, partition_kind::hash, ka, 0);
+        },
+        [](job_graph& g, int from, int to) {
+          detail::connect<R>(g, from, to, partition_kind::broadcast, nullptr, 1);
+        });
+  }
+
+ private:
+  KeyedStream<A, KA> a_;
+  BroadcastStream<R> r_;
+};
+
 // ---- DataStream / KeyedStream members declared in datastream.hpp ----
 
 template <class T>
@@ -453,6 +528,18 @@ template <class T>
 template <class B>
 CoGroupedStreams<T, B> DataStream<T>::co_group(const DataStream<B>& other) const {
   return CoGroupedStreams<T, B>(*this, other);
+}
+template <class T, class KeyFn>
+template <class B, class KB>
+KeyedConnectedStreams<T, KeyFn, B, KB> KeyedStream<T, KeyFn>::connect(
+    const KeyedStream<B, KB>& other) const {
+  return KeyedConnectedStreams<T, KeyFn, B, KB>(*this, other);
+}
+template <class T, class KeyFn>
+template <class R>
+KeyedBroadcastConnectedStream<T, KeyFn, R> KeyedStream<T, KeyFn>::connect(
+    const BroadcastStream<R>& other) const {
+  return KeyedBroadcastConnectedStream<T, KeyFn, R>(*this, other);
 }
 template <class T, class KeyFn>
 template <class B, class KB>
