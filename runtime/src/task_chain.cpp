@@ -20,6 +20,9 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   tc->info.timer_resolution = job.config.timer_resolution;
   tc->info.clock = job.config.clock;
   tc->info.checkpointing = job.config.checkpoints.interval.count() > 0;
+  tc->info.may_restart =
+      tc->info.checkpointing ||
+      (job.config.restart && job.config.restart->type != restart_strategy::kind::no_restart);
 
   std::vector<std::unique_ptr<operator_base>> rev;  // built tail first
   std::vector<int> rev_nodes;

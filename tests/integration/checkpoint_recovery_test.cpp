@@ -338,3 +338,24 @@ TEST_CASE("state that cannot be checkpointed yet fails the job at once, not rest
   CHECK(r.failure->message.find("counting") != std::string::npos);
   CHECK(r.failure->message.find("cannot be checkpointed") != std::string::npos);
 }
+
+TEST_CASE(
+    "without checkpoints a restart replays from the start and collect still sees each "
+    "record once",
+    "[checkpoint][recovery]") {
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.config().restart = eddy::restart_strategy::fixed_delay(1, milliseconds(1));
+  auto armed = std::make_shared<std::atomic<bool>>(true);
+  auto out = env.from_generator(1000, [](std::uint64_t i) { return i; })
+                 .map([armed](std::uint64_t i) {
+                   if (i == 700 && armed->exchange(false)) throw std::runtime_error("once");
+                   return i;
+                 })
+                 .collect();
+  const auto r = env.execute("restart from scratch");
+  CHECK(r.restarts == 1);
+  std::vector<std::uint64_t> want(1000);
+  for (std::uint64_t i = 0; i < 1000; ++i) want[i] = i;
+  CHECK(sorted(out.values()) == want);
+}

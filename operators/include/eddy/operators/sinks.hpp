@@ -206,17 +206,17 @@ class collected {
   std::shared_ptr<state> state_;
 };
 
-/// collect(): without checkpoints records are appended as they arrive. With checkpoints the sink
-/// commits in two phases: records wait until the checkpoint after them completes (or the job
-/// finishes), and are kept in the checkpoint, so a job restored after a failure neither repeats
-/// nor loses one. (Needs a Serializer for T then.)
+/// collect(): in a job that cannot restart, records are appended as they arrive. Otherwise the
+/// sink commits in two phases: records wait until the checkpoint after them completes (or the
+/// job finishes), and are kept in the checkpoint, so a job restarted after a failure neither
+/// repeats nor loses one (with checkpoints it needs a Serializer for T).
 template <class T>
 class collect_sink_op final : public input_op<T> {
  public:
   explicit collect_sink_op(collected<T> target) : target_(std::move(target)) {}
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();
-    if (!this->info_.checkpointing) {
+    if (!this->info_.may_restart) {
       target_.append(records);
       return;
     }
@@ -253,7 +253,7 @@ class collect_sink_op final : public input_op<T> {
   }
   void finish() override {}
   std::function<void(bool)> take_job_finished_action() override {
-    if (!this->info_.checkpointing) return {};
+    if (!this->info_.may_restart) return {};
     auto rest = std::make_shared<std::vector<std::pair<std::uint64_t, std::vector<T>>>>(
         std::move(pending_));
     if (!buffer_.empty()) rest->emplace_back(~std::uint64_t{0}, std::move(buffer_));

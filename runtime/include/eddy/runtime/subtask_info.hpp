@@ -22,6 +22,7 @@ struct subtask_info {
   std::chrono::milliseconds timer_resolution{10};          ///< processing-time timer precision
   std::function<std::int64_t()> clock;  ///< processing time (ms); null: the system clock
   bool checkpointing = false;           ///< the job takes checkpoints
+  bool may_restart = false;             ///< a failure may restart the job (restart strategy)
 };
 
 }  // namespace eddy
