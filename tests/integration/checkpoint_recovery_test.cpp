@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -315,28 +316,84 @@ TEST_CASE("state that cannot be checkpointed yet fails the job at once, not rest
   env.set_parallelism(1);
   env.config().checkpoints.interval = milliseconds(5);
   env.config().checkpoints.directory = (tmp.path() / "chk").string();
-  struct counter {
-    void process_element(const std::uint64_t& v,
-                         eddy::keyed_context<int, std::uint64_t, std::uint64_t>& ctx,
-                         eddy::collector<std::uint64_t>& out) {
-      auto n = ctx.value_state<std::uint64_t>("n");
-      n.update(n.value().value_or(0) + 1);
-      out.collect(v);
-    }
-  };
-  env.from_generator(eddy::unbounded, [](std::uint64_t i) { return i; })
-      .key_by([](std::uint64_t i) { return static_cast<int>(i % 3); })
-      .process(counter{})
-      .name("counting")
-      .add_sink([](std::uint64_t) {});
+  using tv = std::pair<int, std::int64_t>;
+  env.from_generator(eddy::unbounded,
+                     [](std::uint64_t i) {
+                       return tv(static_cast<int>(i % 3), static_cast<std::int64_t>(i / 100));
+                     })
+      .assign_timestamps_and_watermarks(
+          eddy::WatermarkStrategy<tv>::for_monotonous_timestamps().with_timestamp_assigner(
+              [](const tv& v) { return v.second; }))
+      .key_by([](const tv& v) { return v.first; })
+      .window(eddy::EventTimeSessionWindows::with_gap(milliseconds(1000000)))
+      .reduce([](const tv& a, const tv&) { return a; })
+      .name("sessions")
+      .add_sink([](const tv&) {});
   auto started = env.execute_async("uncheckpointable");
   REQUIRE(started);
   const auto r = started->wait();
   CHECK(r.state == eddy::job_state::failed);
   CHECK(r.restarts == 0);
   REQUIRE(r.failure);
-  CHECK(r.failure->message.find("counting") != std::string::npos);
+  CHECK(r.failure->message.find("sessions") != std::string::npos);
   CHECK(r.failure->message.find("cannot be checkpointed") != std::string::npos);
+}
+
+namespace {
+using kv_t = std::pair<int, std::uint64_t>;
+using summary_t = std::tuple<int, std::uint64_t, std::uint64_t, std::size_t>;
+/// Per key: a count, a sum and the last three values in state, and an event-time timer at the
+/// end that emits them.
+struct summer {
+  using ctx_t = eddy::keyed_context<int, kv_t, summary_t>;
+  static std::uint64_t plus(std::uint64_t a, std::uint64_t b) { return a + b; }
+  void process_element(const kv_t& v, ctx_t& ctx, eddy::collector<summary_t>&) {
+    auto n = ctx.value_state<std::uint64_t>("n");
+    n.update(n.value().value_or(0) + 1);
+    ctx.reducing_state<std::uint64_t>("sum", &summer::plus).add(v.second);
+    auto l = ctx.list_state<std::uint64_t>("recent");
+    l.add(v.second);
+    if (l.get().size() > 3) {
+      std::vector<std::uint64_t> last(l.get().end() - 3, l.get().end());
+      l.update(std::move(last));
+    }
+    ctx.register_event_time_timer(std::numeric_limits<std::int64_t>::max() - 1);
+  }
+  void on_timer(std::int64_t, ctx_t& ctx, eddy::collector<summary_t>& out) {
+    out.collect(summary_t{ctx.current_key(), *ctx.value_state<std::uint64_t>("n").value(),
+                          *ctx.reducing_state<std::uint64_t>("sum", &summer::plus).get(),
+                          ctx.list_state<std::uint64_t>("recent").get().size()});
+  }
+};
+}  // namespace
+
+TEST_CASE("keyed process function state and timers are restored from a checkpoint",
+          "[checkpoint][recovery]") {
+  const int p = GENERATE(1, 2);
+  INFO("parallelism " << p);
+  temp_dir tmp{"eddy-chk"};
+  auto sw = std::make_shared<failure_switch>();
+  eddy::StreamEnvironment env;
+  env.set_parallelism(p);
+  env.set_batch_size(64);
+  enable_checkpoints(env, tmp.path() / "chk");
+  auto out = env.from_generator(records, [](std::uint64_t i) { return i; })
+                 .map(failing_map(sw))
+                 .map([](std::uint64_t i) { return kv_t(static_cast<int>(i % keys), i); })
+                 .key_by([](const kv_t& v) { return v.first; })
+                 .process(summer{})
+                 .collect();
+  const auto result = run_with_failure(env, *sw);
+  REQUIRE(result.ok());
+  std::map<int, std::pair<std::uint64_t, std::uint64_t>> ref;
+  for (std::uint64_t i = 0; i < records; ++i) {
+    auto& r = ref[static_cast<int>(i % keys)];
+    ++r.first;
+    r.second += i;
+  }
+  std::vector<summary_t> want;
+  for (const auto& [k, r] : ref) want.emplace_back(k, r.first, r.second, std::size_t{3});
+  CHECK(sorted(out.values()) == want);
 }
 
 TEST_CASE(

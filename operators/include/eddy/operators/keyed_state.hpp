@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "eddy/runtime/key_group.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -281,6 +282,41 @@ struct map_cell {
   bool purge_expired(std::int64_t now, std::int64_t ttl) {
     if (!ts.empty()) drop_expired(now, ttl);
     return values.empty();
+  }
+};
+
+/// How a cell is written into checkpoints: `wire` is a serializable tuple of its fields.
+template <class Cell>
+struct cell_codec;
+template <class V>
+struct cell_codec<value_cell<V>> {
+  using wire = std::tuple<std::optional<V>, std::int64_t>;
+  static wire to(const value_cell<V>& c) { return {c.value, c.ts}; }
+  static void from(wire&& w, value_cell<V>& c) {
+    c.value = std::move(std::get<0>(w));
+    c.ts = std::get<1>(w);
+  }
+};
+template <class V>
+struct cell_codec<reducing_cell<V>> : cell_codec<value_cell<V>> {};
+template <class V>
+struct cell_codec<aggregating_cell<V>> : cell_codec<value_cell<V>> {};
+template <class V>
+struct cell_codec<list_cell<V>> {
+  using wire = std::tuple<std::vector<V>, std::vector<std::int64_t>>;
+  static wire to(const list_cell<V>& c) { return {c.values, c.ts}; }
+  static void from(wire&& w, list_cell<V>& c) {
+    c.values = std::move(std::get<0>(w));
+    c.ts = std::move(std::get<1>(w));
+  }
+};
+template <class MK, class V>
+struct cell_codec<map_cell<MK, V>> {
+  using wire = std::tuple<std::map<MK, V>, std::map<MK, std::int64_t>>;
+  static wire to(const map_cell<MK, V>& c) { return {c.values, c.ts}; }
+  static void from(wire&& w, map_cell<MK, V>& c) {
+    c.values = std::move(std::get<0>(w));
+    c.ts = std::move(std::get<1>(w));
   }
 };
 
@@ -655,6 +691,14 @@ class state_table_base {
   /// the last step stopped, key group by key group), removes expired values and entries left
   /// empty. Returns the number of entries visited. Does nothing without TTL.
   virtual std::size_t cleanup_expired(std::int64_t now, std::size_t budget) = 0;
+  /// Checkpoints: appends the entries of key group `key_group` (nothing if it has none). Throws
+  /// if the key or value types have no Serializer.
+  virtual void snapshot(int key_group, std::vector<state_entry>& out) const = 0;
+  /// Restore: adds the entries of one snapshot entry (of an owned key group). Throws if it was
+  /// written with other types.
+  virtual void restore(const state_entry& e) = 0;
+  /// The type tag of this state's snapshot entries.
+  [[nodiscard]] std::string snapshot_tag() const { return "keyed_state:" + describe(); }
 
  protected:
   state_table_base(std::string name, std::string (*describe)(), std::optional<state_ttl_config> ttl)
@@ -718,6 +762,33 @@ class state_table final : public state_table_base<K>, public detail::cell_access
   void for_each_key(int key_group, absl::FunctionRef<void(const K&)> fn) const override {
     for (const auto& [k, c] : group(key_group)) fn(k);
   }
+  void snapshot(int key_group, std::vector<state_entry>& out) const override {
+    using wire = typename detail::cell_codec<Cell>::wire;
+    const auto& m = group(key_group);
+    if (m.empty()) return;
+    if constexpr (checkpointable_v<K, wire>) {
+      std::vector<std::pair<K, wire>> rows;
+      rows.reserve(m.size());
+      for (const auto& [k, c] : m) rows.emplace_back(k, detail::cell_codec<Cell>::to(c));
+      out.push_back(state_entry{this->name_, key_group, this->snapshot_tag(), serialize(rows)});
+    } else {
+      throw_not_checkpointable<K, wire>("keyed state '" + this->name_ + "'");
+    }
+  }
+  void restore(const state_entry& e) override {
+    using wire = typename detail::cell_codec<Cell>::wire;
+    if (e.type != this->snapshot_tag())
+      throw std::runtime_error("keyed state '" + this->name_ + "' was checkpointed as " +
+                               e.type.substr(e.type.find(':') + 1) + " but is now used as " +
+                               this->describe() + " (the state's type changed)");
+    if constexpr (checkpointable_v<K, wire>) {
+      cached_epoch_ = 0;
+      auto& m = groups_[group_index(e.key_group)];
+      for (auto& [k, w] : eddy::detail::decode_state<std::vector<std::pair<K, wire>>>(e))
+        detail::cell_codec<Cell>::from(std::move(w), m[std::move(k)]);
+    }
+  }
+
   /// Calls fn(key, cell) for every entry of key group `key_group` (typed enumeration).
   template <class Fn>
   void for_each(int key_group, Fn&& fn) const {
@@ -942,6 +1013,28 @@ class keyed_state_backend {
     for (auto* s : order_) s->clear(key_group);
   }
   [[nodiscard]] bool has_ttl_states() const noexcept { return !ttl_tables_.empty(); }
+
+  // ---- checkpoints ----
+  /// Appends every state's entries, one per state and key group; states restored but not used
+  /// since (their types are known only once the function asks for them) are passed on as they
+  /// were.
+  void snapshot(std::vector<state_entry>& out) const {
+    for (const auto* s : order_)
+      for (int kg = range_.start; kg < range_.end; ++kg) s->snapshot(kg, out);
+    for (const auto& [name, entries] : pending_restore_)
+      for (const auto& e : entries) out.push_back(e);
+  }
+  /// Takes the keyed-state entries of a checkpoint (of owned key groups). A state's entries are
+  /// decoded when the function first asks for it, with its types (as Flink restores lazily).
+  void restore(const std::vector<state_entry>& entries) {
+    for (const auto& e : entries)
+      if (e.key_group >= 0 && e.type.rfind("keyed_state:", 0) == 0) {
+        if (auto it = tables_.find(e.name); it != tables_.end())
+          it->second->restore(e);
+        else
+          pending_restore_[e.name].push_back(e);
+      }
+  }
   /// One incremental TTL cleanup step: each state with TTL visits at most its cleanup_size
   /// entries. Returns the entries visited. Called by the operator on each processing-time tick.
   std::size_t cleanup_expired() {
@@ -996,6 +1089,11 @@ class keyed_state_backend {
       tables_.emplace(std::string(name), std::move(t));
       order_.push_back(raw);
       if (ttl) ttl_tables_.push_back(raw);
+      if (auto p = pending_restore_.find(std::string(name)); p != pending_restore_.end()) {
+        auto entries = std::move(p->second);
+        pending_restore_.erase(p);
+        for (const auto& e : entries) raw->restore(e);
+      }
       return *raw;
     }
     auto* base = it->second.get();
@@ -1042,6 +1140,7 @@ class keyed_state_backend {
   absl::flat_hash_map<std::string, std::unique_ptr<state_table_base<K>>> tables_;
   std::vector<state_table_base<K>*> order_;
   std::vector<state_table_base<K>*> ttl_tables_;
+  std::map<std::string, std::vector<state_entry>> pending_restore_;  // restored, not yet used
 };
 
 // ---- timers -----------------------------------------------------------------------------------
@@ -1118,6 +1217,38 @@ class timer_service {
   void for_each_timer(Fn&& fn) const {
     for (const auto& t : event_) fn(time_domain::event_time, t.time, t.key);
     for (const auto& t : processing_) fn(time_domain::processing_time, t.time, t.key);
+  }
+  /// Checkpoints: the timers as one entry per key group ("__timers").
+  void snapshot(int max_parallelism, std::vector<state_entry>& out) const {
+    if (event_.empty() && processing_.empty()) return;
+    if constexpr (checkpointable_v<K>) {
+      std::map<int, std::vector<std::tuple<std::uint8_t, std::int64_t, K>>> by_group;
+      for_each_timer([&](time_domain d, std::int64_t t, const K& k) {
+        by_group[key_group_of(key_hash(k), max_parallelism)].emplace_back(
+            d == time_domain::event_time ? 0 : 1, t, k);
+      });
+      const auto tag = state_type_tag<K>("timers");
+      for (auto& [kg, rows] : by_group)
+        out.push_back(state_entry{"__timers", kg, tag, serialize(rows)});
+    } else {
+      throw_not_checkpointable<K>("the timers");
+    }
+  }
+  void restore(const std::vector<state_entry>& entries) {
+    if constexpr (checkpointable_v<K>) {
+      for (const auto& e : entries) {
+        if (e.name != "__timers" || e.key_group < 0) continue;
+        eddy::detail::check_type(e, state_type_tag<K>("timers"));
+        for (auto& [d, t, k] :
+             eddy::detail::decode_state<std::vector<std::tuple<std::uint8_t, std::int64_t, K>>>(
+                 e)) {
+          if (d == 0)
+            register_event_time_timer(k, t);
+          else
+            register_processing_time_timer(k, t);
+        }
+      }
+    }
   }
   void clear() {
     event_.clear();
