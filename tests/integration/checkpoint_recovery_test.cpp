@@ -416,3 +416,55 @@ TEST_CASE(
   for (std::uint64_t i = 0; i < 1000; ++i) want[i] = i;
   CHECK(sorted(out.values()) == want);
 }
+
+TEST_CASE("an interval join's buffered records are restored from a checkpoint",
+          "[checkpoint][recovery]") {
+  temp_dir tmp{"eddy-chk"};
+  auto sw = std::make_shared<failure_switch>();
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.set_batch_size(64);
+  enable_checkpoints(env, tmp.path() / "chk");
+  using ev = std::pair<int, std::uint64_t>;  // key, id (timestamp = id / 5)
+  const auto strategy =
+      eddy::WatermarkStrategy<ev>::for_monotonous_timestamps().with_timestamp_assigner(
+          [](const ev& e) { return static_cast<std::int64_t>(e.second / 5); });
+  auto key = [](const ev& e) { return e.first; };
+  auto left = env.from_generator(records, [](std::uint64_t i) { return i; })
+                  .set_parallelism(1)
+                  .map(failing_map(sw))
+                  .set_parallelism(1)
+                  .map([](std::uint64_t i) { return ev(static_cast<int>(i % keys), i); })
+                  .set_parallelism(1)
+                  .assign_timestamps_and_watermarks(strategy)
+                  .set_parallelism(1);
+  auto right = env.from_generator(records / 10, [](std::uint64_t i) { return i * 10; })
+                   .set_parallelism(1)
+                   .map([](std::uint64_t i) {
+                     if (i % 100 == 0) std::this_thread::sleep_for(milliseconds(1));
+                     return ev(static_cast<int>(i % keys), i);
+                   })
+                   .set_parallelism(1)
+                   .assign_timestamps_and_watermarks(strategy)
+                   .set_parallelism(1);
+  using pair_t = std::pair<std::uint64_t, std::uint64_t>;
+  auto out = left.key_by(key)
+                 .interval_join(right.key_by(key))
+                 .between(milliseconds(-5), milliseconds(5))
+                 .process([](const ev& a, const ev& b, eddy::interval_join_context&,
+                             eddy::collector<pair_t>& o) {
+                   o.collect({a.second, b.second});
+                 })
+                 .collect();
+  const auto result = run_with_failure(env, *sw);
+  REQUIRE(result.ok());
+  CHECK(result.late_records() == 0);
+  std::vector<pair_t> want;
+  for (std::uint64_t a = 0; a < records; ++a)
+    for (std::uint64_t b = 0; b < records; b += 10) {
+      const auto ta = static_cast<std::int64_t>(a / 5), tb = static_cast<std::int64_t>(b / 5);
+      if (a % keys == b % keys && tb >= ta - 5 && tb <= ta + 5) want.emplace_back(a, b);
+    }
+  CHECK(want.size() > 1000);
+  CHECK(sorted(out.values()) == sorted(want));
+}

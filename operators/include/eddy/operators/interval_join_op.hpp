@@ -17,12 +17,14 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
 #include "eddy/operators/keyed_reduce_op.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -95,12 +97,39 @@ class interval_join_op final : public two_input_op<A, B> {
     next_->finish();
   }
 
-  /// Checkpoints are not supported by interval joins yet: a checkpoint while records are buffered
-  /// fails loudly instead of losing them on restore.
-  void snapshot_state(std::uint64_t, std::vector<state_entry>&) override {
-    if (!state_.empty())
-      throw std::runtime_error("interval joins cannot be checkpointed yet (their buffered records "
-                               "would be lost on restore)");
+  /// Checkpoints: the buffered records of both sides, per key group (cleanup times are derived
+  /// from them on restore).
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    if (state_.empty()) return;
+    if constexpr (checkpointable_v<K, A, B>) {
+      std::map<int, std::vector<row>> by_group;
+      for (const auto& [k, s] : state_)
+        by_group[key_group_of(key_hash(k), this->info_.max_parallelism)].emplace_back(k, s.left,
+                                                                                      s.right);
+      const auto tag = state_type_tag<K, A, B>("interval_join");
+      for (auto& [kg, rows] : by_group)
+        out.push_back(state_entry{"buffers", kg, tag, serialize(rows)});
+    } else {
+      throw_not_checkpointable<K, A, B>("the buffered records of '" + this->name_ + "'");
+    }
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if constexpr (checkpointable_v<K, A, B>) {
+      const auto tag = state_type_tag<K, A, B>("interval_join");
+      for (const auto& e : entries) {
+        if (e.name != "buffers" || e.key_group < 0) continue;
+        detail::check_type(e, tag);
+        for (auto& [k, left, right] : detail::decode_state<std::vector<row>>(e)) {
+          for (const auto& [t, v] : left)
+            cleanup_a_.emplace(bounds_.hi() > 0 ? t + bounds_.hi() : t, k);
+          for (const auto& [t, v] : right)
+            cleanup_b_.emplace(bounds_.lo() < 0 ? t - bounds_.lo() : t, k);
+          auto& s = state_[k];
+          s.left = std::move(left);
+          s.right = std::move(right);
+        }
+      }
+    }
   }
 
   /// Records buffered on both sides (for tests).
@@ -118,6 +147,8 @@ class interval_join_op final : public two_input_op<A, B> {
     std::map<std::int64_t, std::vector<A>> left;
     std::map<std::int64_t, std::vector<B>> right;
   };
+  using row =
+      std::tuple<K, std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
 
   template <bool Left, class X, class KF, class LateOut>
   void run(std::vector<X>& records, std::vector<std::int64_t>& ts, KF& key_fn, LateOut* late_out) {
