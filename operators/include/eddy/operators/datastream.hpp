@@ -30,7 +30,8 @@ namespace eddy {
 
 template <class T, class KeyFn>
 class KeyedStream;
-/// Placeholder for "the assigner's default trigger" (see WindowedStream::trigger).
+/// Tag type meaning "the assigner's default trigger" (EventTimeTrigger, ProcessingTimeTrigger or
+/// NeverTrigger, resolved when the window operator is built; see WindowedStream::trigger).
 struct default_trigger {};
 template <class T, class KeyFn, class Assigner, class Trigger = default_trigger,
           class Evictor = no_evictor>

@@ -34,24 +34,33 @@ struct evictor_context {
 /// No evictor: windows accumulate incrementally.
 struct no_evictor {};
 
+namespace detail {
+/// evict_before / evict_after for evictors that evict one way, before or `after` the function:
+/// Derived has `bool after` and `evict(records)`.
+template <class Derived>
+struct evict_once {
+  template <class T, class W>
+  void evict_before(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
+    const auto& self = static_cast<const Derived&>(*this);
+    if (!self.after) self.evict(r);
+  }
+  template <class T, class W>
+  void evict_after(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
+    const auto& self = static_cast<const Derived&>(*this);
+    if (self.after) self.evict(r);
+  }
+};
+}  // namespace detail
+
 /// Keeps the last `max_count` records (before the function, or after it with do_evict_after).
-struct CountEvictor {
+struct CountEvictor : detail::evict_once<CountEvictor> {
   std::size_t max_count = 1;
   bool after = false;
   static CountEvictor of(std::size_t max_count, bool do_evict_after = false) {
     if (max_count == 0) throw std::invalid_argument("CountEvictor count must be positive");
-    return {max_count, do_evict_after};
-  }
-  template <class T, class W>
-  void evict_before(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (!after) evict(r);
-  }
-  template <class T, class W>
-  void evict_after(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (after) evict(r);
+    return {{}, max_count, do_evict_after};
   }
 
- private:
   template <class T>
   void evict(std::vector<timestamped_value<T>>& r) const {
     if (r.size() > max_count) r.erase(r.begin(), r.end() - static_cast<std::ptrdiff_t>(max_count));
@@ -60,23 +69,14 @@ struct CountEvictor {
 
 /// Keeps the records whose timestamp is within `window_size` ms of the newest record's
 /// (timestamp > newest - window_size). Records without timestamps are kept.
-struct TimeEvictor {
+struct TimeEvictor : detail::evict_once<TimeEvictor> {
   std::int64_t window_size = 0;
   bool after = false;
   static TimeEvictor of(std::chrono::milliseconds size, bool do_evict_after = false) {
     if (size.count() < 0) throw std::invalid_argument("TimeEvictor size must not be negative");
-    return {size.count(), do_evict_after};
-  }
-  template <class T, class W>
-  void evict_before(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (!after) evict(r);
-  }
-  template <class T, class W>
-  void evict_after(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (after) evict(r);
+    return {{}, size.count(), do_evict_after};
   }
 
- private:
   template <class T>
   void evict(std::vector<timestamped_value<T>>& r) const {
     bool any = false;
@@ -94,23 +94,14 @@ struct TimeEvictor {
 
 /// Keeps the records whose delta_fn(record, newest record) is below `threshold`.
 template <class F>
-struct DeltaEvictor {
+struct DeltaEvictor : detail::evict_once<DeltaEvictor<F>> {
   double threshold = 0;
   F delta_fn;
   bool after = false;
   static DeltaEvictor of(double threshold, F delta_fn, bool do_evict_after = false) {
-    return {threshold, std::move(delta_fn), do_evict_after};
-  }
-  template <class T, class W>
-  void evict_before(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (!after) evict(r);
-  }
-  template <class T, class W>
-  void evict_after(std::vector<timestamped_value<T>>& r, const W&, const evictor_context&) const {
-    if (after) evict(r);
+    return {{}, threshold, std::move(delta_fn), do_evict_after};
   }
 
- private:
   template <class T>
   void evict(std::vector<timestamped_value<T>>& r) const {
     if (r.empty()) return;

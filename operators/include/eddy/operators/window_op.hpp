@@ -148,9 +148,11 @@ class window_op final : public timed_input_op<T> {
           by_group[key_group_of(key_hash(k), this->info_.max_parallelism)].emplace_back(
               k, end, acc, ws.fired_up_to >= end);
       const auto tag = state_type_tag<K, Acc>("windows");
-      for (auto& [kg, rows] : by_group) out.push_back(state_entry{"windows", kg, tag, serialize(rows)});
+      for (auto& [kg, rows] : by_group)
+        out.push_back(state_entry{"windows", kg, tag, serialize(rows)});
     } else {
-      if (!windows_.empty()) throw_not_checkpointable<K, Acc>("the windows of '" + this->name_ + "'");
+      if (!windows_.empty())
+        throw_not_checkpointable<K, Acc>("the windows of '" + this->name_ + "'");
     }
   }
   void restore_state(const std::vector<state_entry>& entries) override {

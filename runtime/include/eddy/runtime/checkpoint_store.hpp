@@ -14,8 +14,8 @@
 ///
 /// Who calls: the checkpoint coordinator (writes), job start-up and restarts (reads).
 /// Thread-safety: a store object may be used from any thread (calls are serialized inside);
-/// several processes may open the same directory (LMDB's locking). Errors come back as eddy::error with
-/// the directory and the checkpoint named; corrupt data as errc::corrupt_data.
+/// several processes may open the same directory (LMDB's locking). Errors come back as eddy::error
+/// with the directory and the checkpoint named; corrupt data as errc::corrupt_data.
 #include <cstdint>
 #include <memory>
 #include <optional>
