@@ -65,18 +65,35 @@ void part_files::open(const std::string& dir, int node_id, int subtask, int para
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create output directory '" + dir + "': " + ec.message());
-  // In-progress files of this subtask left by an earlier attempt hold uncommitted output (a
-  // restore commits those its checkpoint covers before deleting these: see restore()).
-  const std::string prefix =
-      ".part-" + std::to_string(node_) + "-" + std::to_string(subtask_) + "-";
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+}
+
+void part_files::remove_matching(bool committed, std::uint64_t from) {
+  // This subtask's files, and subtask 0 also those of subtasks beyond the parallelism (a rescale
+  // to fewer subtasks).
+  const std::string prefix = (committed ? "part-" : ".part-") + std::to_string(node_) + "-";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
     const auto name = e.path().filename().string();
-    if (name.rfind(prefix, 0) == 0) std::filesystem::remove(e.path(), ec);
+    if (name.rfind(prefix, 0) != 0) continue;
+    int st = -1;
+    unsigned long long n = 0;
+    if (std::sscanf(name.c_str() + prefix.size(), "%d-%llu", &st, &n) != 2) continue;
+    if (st != subtask_ && !(subtask_ == 0 && st >= parallelism_)) continue;
+    if (n >= from) std::filesystem::remove(e.path(), ec);
   }
+}
+
+void part_files::remove_stray_in_progress() {
+  if (cleaned_) return;
+  cleaned_ = true;
+  // In-progress files left by an earlier attempt hold uncommitted output: a restore has
+  // committed those its checkpoint covers, the rest is replayed.
+  remove_matching(false, 0);
 }
 
 void part_files::write(const std::string& data) {
   if (!file_) {
+    remove_stray_in_progress();
     const auto path = tmp_path(subtask_, n_);
     file_ = std::fopen(path.c_str(), "wb");
     if (!file_) fail_io("cannot create output file", path, errno);
@@ -95,6 +112,7 @@ void part_files::close_current() {
 }
 
 void part_files::snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
+  remove_stray_in_progress();
   if (file_) {
     close_current();
     pending_.push_back({checkpoint_id, tmp_path(subtask_, n_), final_path(subtask_, n_)});
@@ -139,21 +157,14 @@ void part_files::restore(const std::vector<state_entry>& entries) {
       highest = std::max(highest, next);
   }
   n_ = std::max(n_, highest);
-  // After a rescale to fewer subtasks, subtask 0 removes what the others left in progress.
-  if (subtask_ == 0) {
-    std::error_code ec;
-    const std::string prefix = ".part-" + std::to_string(node_) + "-";
-    for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
-      const auto name = e.path().filename().string();
-      if (name.rfind(prefix, 0) != 0) continue;
-      const auto rest = name.substr(prefix.size());
-      const int st = std::atoi(rest.c_str());
-      if (st >= parallelism_) std::filesystem::remove(e.path(), ec);
-    }
-  }
+  // Committed files numbered from the restored checkpoint on hold output after it (committed when
+  // an earlier run finished, or by a later checkpoint that cannot be read): the replay writes it
+  // again.
+  if (highest > 0) remove_matching(true, highest);
 }
 
 std::function<void(bool)> part_files::finish() {
+  remove_stray_in_progress();
   if (file_) {
     close_current();
     pending_.push_back({~std::uint64_t{0}, tmp_path(subtask_, n_), final_path(subtask_, n_)});

@@ -30,15 +30,30 @@ void text_file_source::open(const subtask_info& info) {
   struct stat st {};
   if (fstat(fileno(file_), &st) != 0) throw io_error("cannot stat input file", path_, errno);
   if (S_ISDIR(st.st_mode)) throw std::runtime_error("input '" + path_ + "' is a directory");
-  std::tie(begin_, end_) =
+  auto [b, e] =
       detail::split_range(static_cast<std::uint64_t>(st.st_size), info.index, info.parallelism);
-  // A line belongs to the subtask whose range holds its first byte: start one byte early and
-  // skip through the first newline, which lands exactly on `begin_` if a line starts there.
-  pos_ = begin_ > 0 ? begin_ - 1 : 0;
+  splits_ = {detail::source_split{b, e, 1, b == 0}};
+  start_split();
+  buffer_.reserve(info.batch_size);
+}
+
+void text_file_source::start_split() {
+  buf_.clear();
+  off_ = 0;
+  eof_ = false;
+  while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+  done_ = splits_.empty();
+  if (done_) return;
+  const auto& sp = splits_.front();
+  end_ = sp.end;
+  // A line belongs to the range that holds its first byte: unless the range is known to start a
+  // line, start one byte early and skip through the first newline, which lands exactly on
+  // `begin` if a line starts there.
+  const bool aligned = sp.aligned || sp.begin == 0;
+  pos_ = aligned ? sp.begin : sp.begin - 1;
   if (fseeko(file_, static_cast<off_t>(pos_), SEEK_SET) != 0)
     throw io_error("cannot seek in input file", path_, errno);
-  done_ = begin_ >= end_;
-  if (begin_ > 0 && !done_) {
+  if (!aligned) {
     for (;;) {
       auto nl = buf_.find('\n', off_);
       if (nl != std::string::npos) {
@@ -46,13 +61,9 @@ void text_file_source::open(const subtask_info& info) {
         break;
       }
       off_ = buf_.size();
-      if (!fill()) {
-        done_ = true;
-        break;
-      }
+      if (!fill()) break;
     }
   }
-  buffer_.reserve(info.batch_size);
 }
 
 bool text_file_source::fill() {
@@ -74,9 +85,10 @@ bool text_file_source::fill() {
 source_status text_file_source::produce(std::size_t max_records) {
   guarded([&] {
     while (!done_ && buffer_.size() < max_records) {
-      if (pos_ + off_ >= end_) {
-        done_ = true;
-        break;
+      if (pos_ + off_ >= end_ || (eof_ && off_ >= buf_.size())) {
+        splits_.erase(splits_.begin());  // this range is done
+        start_split();
+        continue;
       }
       auto nl = buf_.find('\n', off_);
       if (nl == std::string::npos) {
@@ -87,7 +99,6 @@ source_status text_file_source::produce(std::size_t max_records) {
             buffer_.push_back(std::move(line));
           }
           off_ = buf_.size();
-          done_ = true;
         }
         continue;
       }
@@ -106,20 +117,19 @@ source_status text_file_source::produce(std::size_t max_records) {
 namespace eddy {
 
 void text_file_source::snapshot_state(std::uint64_t, std::vector<state_entry>& out) {
-  put_operator_value(out, "offset", static_cast<std::uint64_t>(done_ ? end_ : pos_ + off_));
+  auto left = splits_;
+  if (!done_ && !left.empty()) {
+    left.front().begin = pos_ + off_;  // the next line starts here
+    left.front().aligned = true;
+  }
+  detail::put_splits(out, info_, left);
 }
 
 void text_file_source::restore_state(const std::vector<state_entry>& entries) {
-  auto offset = get_operator_value<std::uint64_t>(entries, "offset");
-  if (!offset) return;
-  // Resume at the start of the first line not yet emitted.
-  buf_.clear();
-  off_ = 0;
-  eof_ = false;
-  pos_ = *offset;
-  if (fseeko(file_, static_cast<off_t>(pos_), SEEK_SET) != 0)
-    throw io_error("cannot seek in input file", path_, errno);
-  done_ = pos_ >= end_;
+  if (auto s = detail::get_splits(entries, info_)) {
+    splits_ = std::move(*s);
+    start_split();
+  }
 }
 
 }  // namespace eddy

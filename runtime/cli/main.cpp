@@ -14,8 +14,19 @@
 namespace {
 
 void print_summary(const eddy::job_result& r) {
-  std::printf("job '%s' %s in %.3f s\n", r.job_name.c_str(), eddy::to_string(r.state),
-              std::chrono::duration<double>(r.wall_time).count());
+  if (!r.savepoint_path.empty())
+    std::printf("job '%s' stopped with a savepoint after %.3f s\nsavepoint: %s\n",
+                r.job_name.c_str(), std::chrono::duration<double>(r.wall_time).count(),
+                r.savepoint_path.c_str());
+  else
+    std::printf("job '%s' %s in %.3f s\n", r.job_name.c_str(), eddy::to_string(r.state),
+                std::chrono::duration<double>(r.wall_time).count());
+  if (!r.checkpoints.empty() || r.restored_checkpoint != 0 || r.restarts != 0)
+    std::printf(
+        "checkpoints: %zu completed, %llu aborted; restored from checkpoint %llu; %d "
+        "restarts\n",
+        r.checkpoints.size(), static_cast<unsigned long long>(r.aborted_checkpoints),
+        static_cast<unsigned long long>(r.restored_checkpoint), r.restarts);
   std::printf("%-24s %11s %14s %14s\n", "operator", "parallelism", "records in", "records out");
   for (const auto& o : r.operators)
     std::printf("%-24s %11d %14llu %14llu\n", o.name.c_str(), o.parallelism,

@@ -1,6 +1,8 @@
 #include "checkpoint_coordinator.hpp"
 
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -19,11 +21,15 @@ struct pending_checkpoint {
   std::set<int> acked;                                // sids
   std::map<int, std::vector<std::string>> blob_keys;  // node id -> key per subtask index
   std::uint64_t bytes = 0;
+  // A savepoint: its own store (`target`) and the request to answer; null for checkpoints.
+  savepoint_ptr request;
+  std::shared_ptr<checkpoint_store> target;
+  caf::actor requester;  // the supervisor, told when a stop-with-savepoint completed
 };
 
 struct coordinator_state {
   std::shared_ptr<const job_context> job;
-  std::shared_ptr<checkpoint_store> store;
+  std::shared_ptr<checkpoint_store> store;  // null: savepoints only
   std::vector<caf::actor> subtasks;
   std::vector<int> source_sids;
   std::uint64_t last_id = 0;
@@ -43,9 +49,19 @@ std::int64_t now_ms() {
       .count();
 }
 
+/// Whether periodic checkpoints are on (otherwise the coordinator only takes savepoints).
+bool periodic(const coordinator_state& st) {
+  return st.store && st.job->config.checkpoints.interval.count() > 0;
+}
+
+/// The store a checkpoint's blobs and metadata go to.
+checkpoint_store& store_of(coordinator_state& st, const pending_checkpoint& p) {
+  return p.target ? *p.target : *st.store;
+}
+
 void schedule_trigger(coordinator_actor* self, std::chrono::milliseconds after) {
   auto& st = self->state;
-  if (st.trigger_scheduled || st.paused) return;
+  if (st.trigger_scheduled || st.paused || !periodic(st)) return;
   st.trigger_scheduled = true;
   self->delayed_send(self, after, trigger_atom::value, st.attempt);
 }
@@ -53,14 +69,49 @@ void schedule_trigger(coordinator_actor* self, std::chrono::milliseconds after) 
 void abort_checkpoint(coordinator_actor* self, std::uint64_t id, const std::string& why,
                       bool expected_end) {
   auto& st = self->state;
-  if (!st.pending.erase(id)) return;
+  auto it = st.pending.find(id);
+  if (it == st.pending.end()) return;
+  auto p = std::move(it->second);
+  st.pending.erase(it);
+  const char* what = p.request ? "savepoint" : "checkpoint";
   if (expected_end)
-    log().debug("job '{}': checkpoint {} aborted: {}", st.job->name, id, why);
+    log().debug("job '{}': {} {} aborted: {}", st.job->name, what, id, why);
   else
-    log().warn("job '{}': checkpoint {} aborted: {}", st.job->name, id, why);
+    log().warn("job '{}': {} {} aborted: {}", st.job->name, what, id, why);
+  if (p.request) {
+    p.request->fulfil(error{errc::job_failed, "savepoint " + std::to_string(id) + " of job '" +
+                                                  st.job->name + "' failed: " + why});
+    const std::string dir = p.target ? p.target->directory() : std::string();
+    p.target.reset();  // closes the store before its directory goes
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    return;
+  }
   st.job->control->checkpoint_aborted();
   if (auto r = st.store->remove_pending(st.job->name); !r)
     log().warn("job '{}': {}", st.job->name, r.error().message);
+}
+
+/// "savepoint-<job>-<id>" under `dir` (characters other than [A-Za-z0-9_.-] become '_').
+std::string savepoint_path(const std::string& dir, const std::string& job, std::uint64_t id) {
+  std::string name = "savepoint-";
+  for (char c : job)
+    name.push_back(
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ? c : '_');
+  name += "-" + std::to_string(id);
+  return (std::filesystem::path(dir) / name).string();
+}
+
+/// Starts checkpoint (or savepoint) `id` at the sources.
+void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bool stop) {
+  auto& s = self->state;
+  p.started = clock_type::now();
+  p.timestamp_ms = now_ms();
+  log().debug("job '{}': triggering {} {}", s.job->name, p.request ? "savepoint" : "checkpoint",
+              id);
+  s.pending.emplace(id, std::move(p));
+  for (int sid : s.source_sids) self->send(s.subtasks[sid], trigger_atom::value, id, stop);
+  self->delayed_send(self, s.job->config.checkpoints.timeout, timeout_atom::value, id);
 }
 
 void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
@@ -82,20 +133,38 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
     info.blob_keys.resize(static_cast<std::size_t>(info.parallelism));
     m.operators.push_back(std::move(info));
   }
-  auto r = st.store->complete(m);
+  m.is_savepoint = it->second.request != nullptr;
+  auto r = store_of(st, it->second).complete(m);
   if (!r) {
     abort_checkpoint(self, id, r.error().message, false);
     return;
   }
   const auto took = clock_type::now() - it->second.started;
-  job.control->checkpoint_completed(checkpoint_stats{
-      id, m.timestamp_ms, std::chrono::duration_cast<std::chrono::milliseconds>(took),
-      it->second.bytes});
-  log().info("job '{}': checkpoint {} completed in {} ms ({} bytes)", job.name, id,
-             std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), it->second.bytes);
+  auto p = std::move(it->second);
   st.pending.erase(it);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  if (p.request) {
+    const std::string path = p.target->directory();
+    job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, path});
+    log().info("job '{}': savepoint {} written to {} in {} ms ({} bytes)", job.name, id, path,
+               ms.count(), p.bytes);
+    for (auto& s : st.subtasks) self->send(s, chkdone_atom::value, id);
+    if (p.request->stop) {
+      // The supervisor learns first, so the subtasks' ends count as a stop, not a failure.
+      self->send(p.requester, stopped_atom::value, path);
+      for (auto& s : st.subtasks) self->send(s, stop_atom::value);
+      st.paused = true;
+    }
+    p.target.reset();  // closes the savepoint's store
+    p.request->fulfil(path);
+    return;
+  }
+  job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, {}});
+  log().info("job '{}': checkpoint {} completed in {} ms ({} bytes)", job.name, id, ms.count(),
+             p.bytes);
   // Older pending checkpoints are subsumed by this one.
-  while (!st.pending.empty() && st.pending.begin()->first < id)
+  while (!st.pending.empty() && st.pending.begin()->first < id &&
+         !st.pending.begin()->second.request)
     abort_checkpoint(self, st.pending.begin()->first,
                      "subsumed by checkpoint " + std::to_string(id), true);
   st.last_completion = clock_type::now();
@@ -149,14 +218,35 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
                         std::chrono::milliseconds(1));
           return;
         }
-        const std::uint64_t id = ++s.last_id;
-        auto& p = s.pending[id];
-        p.started = clock_type::now();
-        p.timestamp_ms = now_ms();
-        log().debug("job '{}': triggering checkpoint {}", s.job->name, id);
-        for (int sid : s.source_sids) self->send(s.subtasks[sid], trigger_atom::value, id);
-        self->delayed_send(self, cc.timeout, timeout_atom::value, id);
+        trigger(self, ++s.last_id, pending_checkpoint{}, false);
         schedule_trigger(self, cc.interval);
+      },
+      [=](savepoint_atom, const savepoint_ptr& req) {
+        auto& s = self->state;
+        if (s.paused) {
+          req->fulfil(error{errc::job_failed, "job '" + s.job->name +
+                                                  "' is restarting or stopping; no savepoint now"});
+          return;
+        }
+        const std::uint64_t id = ++s.last_id;
+        const auto path = savepoint_path(req->dir, s.job->name, id);
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec)) {
+          req->fulfil(error{errc::invalid_argument,
+                            "cannot write the savepoint: '" + path + "' already exists"});
+          return;
+        }
+        auto store = checkpoint_store::open(path);
+        if (!store) {
+          req->fulfil(error{store.error().code, "cannot write the savepoint to '" + path +
+                                                    "': " + store.error().message});
+          return;
+        }
+        pending_checkpoint p;
+        p.request = req;
+        p.target = std::move(*store);
+        p.requester = caf::actor_cast<caf::actor>(self->current_sender());
+        trigger(self, id, std::move(p), req->stop);
       },
       [=](timeout_atom, std::uint64_t id) {
         abort_checkpoint(self, id, "timed out after " + std::to_string(cc.timeout.count()) + " ms",
@@ -179,7 +269,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         for (const auto& [node, blob] : *blobs) {
           const auto& n = s.job->graph->node(node);
           const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid(), sub.index);
-          if (auto r = s.store->put_blob(key, blob); !r) {
+          if (auto r = store_of(s, p).put_blob(key, blob); !r) {
             abort_checkpoint(self, id, r.error().message, false);
             return;
           }

@@ -43,12 +43,31 @@ void job_control::cancel() {
   if (fn) fn();
 }
 
+void job_control::set_savepointer(std::function<void(std::shared_ptr<savepoint_request>)> fn) {
+  std::lock_guard<std::mutex> g(mtx_);
+  if (!result_) savepointer_ = std::move(fn);
+}
+
+void job_control::request_savepoint(const std::shared_ptr<savepoint_request>& req) {
+  std::function<void(std::shared_ptr<savepoint_request>)> fn;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    fn = savepointer_;
+  }
+  if (!fn) {
+    req->fulfil(error{errc::job_failed, "job '" + name + "' is not running"});
+    return;
+  }
+  fn(req);
+}
+
 void job_control::complete(job_result r) {
   {
     std::lock_guard<std::mutex> g(mtx_);
     state.store(r.state);
     result_ = std::move(r);
     canceler_ = nullptr;  // drops the supervisor handle
+    savepointer_ = nullptr;
   }
   cv_.notify_all();
 }
@@ -82,6 +101,33 @@ job_result job_handle::wait() const {
 
 std::optional<job_result> job_handle::wait_for(std::chrono::milliseconds timeout) const {
   return ctl_->wait_for(timeout);
+}
+
+namespace {
+expected<std::string> savepoint(detail::job_control& ctl, const std::string& dir, bool stop,
+                                std::chrono::milliseconds timeout) {
+  if (dir.empty()) return error{errc::invalid_argument, "no savepoint directory given"};
+  auto req = std::make_shared<detail::savepoint_request>(dir, stop);
+  ctl.request_savepoint(req);
+  auto r = req->wait_for(timeout);
+  if (!r)
+    return error{errc::job_failed, "the savepoint of job '" + ctl.name +
+                                       "' did not complete within " +
+                                       std::to_string(timeout.count()) + " ms"};
+  return std::move(*r);
+}
+}  // namespace
+
+expected<std::string> job_handle::trigger_savepoint(const std::string& dir,
+                                                    std::chrono::milliseconds timeout) const {
+  return savepoint(*ctl_, dir, false, timeout);
+}
+
+expected<std::string> job_handle::stop_with_savepoint(const std::string& dir,
+                                                      std::chrono::milliseconds timeout) const {
+  auto r = savepoint(*ctl_, dir, true, timeout);
+  if (r) ctl_->wait();  // the job ends right after its savepoint
+  return r;
 }
 
 void job_handle::cancel() const {

@@ -20,6 +20,37 @@ namespace eddy::detail {
 
 struct restore_set;
 
+/// A savepoint request in flight: fulfilled once by the checkpoint coordinator (or, if nobody
+/// did, with an error when the last reference goes). Thread-safe.
+class savepoint_request {
+ public:
+  savepoint_request(std::string dir, bool stop) : dir(std::move(dir)), stop(stop) {}
+  ~savepoint_request() {
+    fulfil(error{errc::job_failed, "the job ended before the savepoint completed"});
+  }
+  const std::string dir;
+  const bool stop;
+  void fulfil(expected<std::string> r) {
+    {
+      std::lock_guard g(mtx_);
+      if (result_) return;
+      result_.emplace(std::move(r));
+    }
+    cv_.notify_all();
+  }
+  /// The result, or nullopt after `timeout`.
+  std::optional<expected<std::string>> wait_for(std::chrono::milliseconds timeout) {
+    std::unique_lock g(mtx_);
+    if (!cv_.wait_for(g, timeout, [&] { return result_.has_value(); })) return std::nullopt;
+    return *result_;
+  }
+
+ private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::optional<expected<std::string>> result_;
+};
+
 struct live_subtask_metrics {
   std::string task;
   int index = 0;
@@ -51,6 +82,10 @@ class job_control {
   /// Installed by the runtime; sends a cancel request to the job's supervisor.
   void set_canceler(std::function<void()> fn);
   void cancel();
+  /// Installed by the runtime; hands a savepoint request to the job's supervisor.
+  void set_savepointer(std::function<void(std::shared_ptr<savepoint_request>)> fn);
+  /// Passes `req` on; fails it at once if the job has ended.
+  void request_savepoint(const std::shared_ptr<savepoint_request>& req);
   /// Checkpoint bookkeeping (called by the coordinator and the supervisor).
   void checkpoint_completed(const checkpoint_stats& s) {
     std::lock_guard g(mtx_);
@@ -79,6 +114,7 @@ class job_control {
   std::condition_variable cv_;
   std::optional<job_result> result_;
   std::function<void()> canceler_;
+  std::function<void(std::shared_ptr<savepoint_request>)> savepointer_;
 };
 
 /// Everything a job's actors share, read-only after submission (except `control`).

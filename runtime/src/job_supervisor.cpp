@@ -29,6 +29,7 @@ struct supervisor_state {
   std::optional<error> failure;
   bool canceled = false;
   bool restarting = false;
+  std::optional<std::string> stopped;  // stopped with this savepoint
   std::string last_error;
   std::deque<clock_type::time_point> failures;            // for failure_rate
   std::map<int, operator_counters> op_counters;           // by node id
@@ -64,6 +65,7 @@ void complete(supervisor_actor* self) {
     r.failure = st.failure;
   } else {
     r.state = job_state::finished;
+    if (st.stopped) r.savepoint_path = *st.stopped;
   }
   for (const auto& n : job.graph->nodes()) {
     operator_metrics m;
@@ -138,7 +140,7 @@ bool may_restart(supervisor_actor* self, const restart_strategy& rs) {
 
 void on_failure(supervisor_actor* self, const std::string& msg, bool fatal = false) {
   auto& st = self->state;
-  if (st.failure || st.canceled || st.restarting) return;
+  if (st.failure || st.canceled || st.restarting || st.stopped) return;
   const auto rs = strategy_of(*st.job);
   if (!fatal && may_restart(self, rs)) {
     log().warn("job '{}' restarting after a failure: {}", st.job->name, msg);
@@ -189,11 +191,13 @@ void restart(supervisor_actor* self) {
 caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_context> job) {
   auto& st0 = self->state;
   st0.job = job;
-  if (job->store && job->config.checkpoints.interval.count() > 0) {
+  {
+    // Every job has a coordinator: periodic checkpoints need a store; savepoints do not.
     const std::uint64_t last = job->initial_restore ? job->initial_restore->checkpoint_id : 0;
     std::uint64_t newest = last;
-    if (auto done = job->store->completed(job->name); done && !done->empty())
-      newest = std::max(newest, done->back().id);
+    if (job->store)
+      if (auto done = job->store->completed(job->name); done && !done->empty())
+        newest = std::max(newest, done->back().id);
     st0.coordinator = spawn_checkpoint_coordinator(self->system(), job, job->store, newest);
   }
   if (job->initial_restore)
@@ -202,7 +206,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    if (dm.reason && !st.canceled && !st.restarting && !st.failure)
+    if (dm.reason && !st.canceled && !st.restarting && !st.failure && !st.stopped)
       on_failure(self, "a subtask actor ended abnormally: " + self->system().render(dm.reason));
     if (st.alive > 0 && --st.alive == 0) {
       if (st.restarting) {
@@ -226,6 +230,17 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
       },
       [=](failed_atom, int, const std::string& msg, bool fatal) { on_failure(self, msg, fatal); },
       [=](restart_atom) { restart(self); },
+      [=](savepoint_atom, const savepoint_ptr& req) {
+        auto& st = self->state;
+        if (st.failure || st.canceled || st.restarting || st.stopped || !st.coordinator) {
+          req->fulfil(error{errc::job_failed, "job '" + job->name + "' is " +
+                                                  to_string(job->control->state.load()) +
+                                                  "; no savepoint now"});
+          return;
+        }
+        self->send(st.coordinator, savepoint_atom::value, req);
+      },
+      [=](stopped_atom, const std::string& path) { self->state.stopped = path; },
       [=](cancel_atom) {
         auto& st = self->state;
         if (st.failure || st.canceled) return;

@@ -49,9 +49,6 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
                                                        job->plan.channels().size());
   const auto& cc = cfg.checkpoints;
   if (cc.interval.count() > 0) {
-    if (cfg.mode == runtime_mode::batch)
-      return error{errc::invalid_argument,
-                   "checkpoints are for streaming jobs; batch mode jobs restart from the start"};
     if (cc.directory.empty())
       return error{errc::invalid_argument,
                    "checkpointing is enabled but no checkpoint directory is set"};
@@ -81,6 +78,9 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
   ctl->set_canceler([sup] { caf::anon_send(sup, detail::cancel_atom::value); });
+  ctl->set_savepointer([sup](std::shared_ptr<detail::savepoint_request> req) {
+    caf::anon_send(sup, detail::savepoint_atom::value, std::move(req));
+  });
   return job_handle{std::move(ctl)};
 }
 

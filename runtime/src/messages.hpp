@@ -30,12 +30,16 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using watermark_atom = caf::atom_constant<caf::atom("watermark")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // Checkpoints (see checkpoint_coordinator.hpp):
-//   coordinator -> source subtask: (trigger_atom, id)
+//   coordinator -> source subtask: (trigger_atom, id, stop); `stop`: a stop-with-savepoint, the
+//   source produces nothing after its barrier
 //   subtask -> downstream, in band: (barrier_atom, in_local, id)
 //   subtask -> coordinator: (ack_atom, sid, id, snapshot_blobs) or (decline_atom, sid, id, why)
 //   coordinator -> every subtask: (chkdone_atom, id) once the checkpoint is stored
 //   supervisor -> coordinator: (deploy_atom, handles) after (re)deployment, (pause_atom) before
 //   a restart
+// Savepoints: runtime -> supervisor -> coordinator: (savepoint_atom, request); once a
+//   stop-with-savepoint completed: coordinator -> supervisor (stopped_atom, path), then
+//   coordinator -> every subtask (chkdone_atom, id) and (stop_atom): the subtask ends at once.
 using trigger_atom = caf::atom_constant<caf::atom("trigger")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
@@ -45,6 +49,12 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+
+class savepoint_request;
+using savepoint_ptr = std::shared_ptr<savepoint_request>;
 
 /// Handles of all subtask actors of a job, by global subtask id (local exchange only).
 using actor_table = std::shared_ptr<const std::vector<caf::actor>>;
@@ -74,3 +84,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::actor_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::operator_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::snapshot_blobs)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::finish_actions)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::savepoint_ptr)

@@ -111,7 +111,7 @@ subtask_restore restore_for(const restore_set& rs, const std::string& uid,
       } else if (e.name.rfind("__broadcast:", 0) == 0) {
         if (old == 0) out.entries.push_back(e);  // broadcast state: every copy is the same
       } else if (e.name.rfind("__union:", 0) == 0) {
-        if (index == 0) out.entries.push_back(e);  // union state: subtask 0 takes all
+        out.entries.push_back(e);  // union state (Flink's): every subtask gets every entry
       } else {
         throw std::runtime_error(
             "operator '" + op_name + "' (uid " + uid + ") has non-keyed state '" + e.name +

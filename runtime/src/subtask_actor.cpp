@@ -92,14 +92,24 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
               inbox_entry{in, nullptr, inbox_kind::barrier, static_cast<std::int64_t>(id)});
           guarded([&] { drain(); });
         },
-        [=](trigger_atom, std::uint64_t id) {
+        [=](trigger_atom, std::uint64_t id, bool stop) {
           guarded([&] {
-            if (!chain_ || source_ended_ || finishing_) {
-              send(coordinator_, decline_atom::value, sid_, id, std::string("source ended"));
+            if (!chain_ || source_ended_ || finishing_ || stopping_) {
+              send(coordinator_, decline_atom::value, sid_, id,
+                   std::string(stopping_ ? "source stopped" : "source ended"));
               return;
             }
             checkpoint(id);
+            if (stop) stopping_ = true;  // a stop-with-savepoint: nothing after the barrier
           });
+        },
+        [=](stop_atom) {
+          // The stop-with-savepoint completed (its chkdone came first): end without finishing,
+          // so nothing after the savepoint is emitted or committed.
+          if (done_) return;
+          done_ = true;
+          report_done(false);
+          quit();
         },
         [=](chkdone_atom, std::uint64_t id) {
           guarded([&] {
@@ -256,6 +266,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       send(in.from, credit_atom::value, in.remote,
            static_cast<std::int32_t>(job_->config.channel_credits));
     if (chain_->source) {
+      if (job_->config.source_rate > 0)
+        rate_ = job_->config.source_rate / static_cast<double>(chain_->info.parallelism);
       producing_ = true;
       send(this, produce_atom::value);
     } else if (ins_.empty()) {
@@ -388,18 +400,33 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       return;
     }
     drain();
-    if (chain_ && chain_->source && !producing_ && !source_ended_) {
+    if (chain_ && chain_->source && !producing_ && !source_ended_ && !stopping_) {
       producing_ = true;
       send(this, produce_atom::value);
     }
   }
 
   void produce() {
-    if (source_ended_ || finishing_) return;
+    if (source_ended_ || finishing_ || stopping_) {
+      producing_ = false;
+      return;
+    }
     constexpr int max_steps = 32;  // batches per message, then let other messages in
     source_status st = source_status::more;
     for (int i = 0; i < max_steps && st == source_status::more && !blocked(); ++i) {
-      st = chain_->source->produce(job_->config.batch_size);
+      std::size_t n = job_->config.batch_size;
+      if (rate_ > 0) {
+        n = std::min(n, take_tokens());
+        if (n == 0) {  // over the rate: come back when a record is allowed
+          const auto wait = std::chrono::microseconds(
+              static_cast<std::int64_t>((1.0 - tokens_) / rate_ * 1e6) + 1);
+          delayed_send(this,
+                       std::max<std::chrono::microseconds>(wait, std::chrono::milliseconds(1)),
+                       produce_atom::value);
+          return;
+        }
+      }
+      st = chain_->source->produce(n);
       after_processing();
     }
     if (st == source_status::end) {
@@ -413,6 +440,22 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     } else {
       send(this, produce_atom::value);
     }
+  }
+
+  /// Source rate limit (execution_config::source_rate): a token bucket refilled at `rate_`
+  /// records per second, holding at most 10 ms worth (at least one record). Returns how many
+  /// records may be produced now and takes them.
+  std::size_t take_tokens() {
+    const auto now = clock_type::now();
+    if (rate_last_ != clock_type::time_point{}) {
+      const double burst = std::max(1.0, rate_ / 100.0);
+      tokens_ = std::min(burst,
+                         tokens_ + std::chrono::duration<double>(now - rate_last_).count() * rate_);
+    }
+    rate_last_ = now;
+    const auto n = static_cast<std::size_t>(tokens_);
+    tokens_ -= static_cast<double>(n);
+    return n;
   }
 
   // -- checkpoints ----------------------------------------------------------------------------
@@ -558,16 +601,25 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (const auto& ch : outs_)
       if (!ch.eos_sent) return;
     done_ = true;
+    report_done(true);
+    quit();
+  }
+
+  /// Sends the operators' counters to the supervisor, with their job-finished actions if the
+  /// chain finished (not when stopped at a savepoint: nothing after it is committed).
+  void report_done(bool finished) {
     auto report = std::make_shared<std::vector<std::pair<int, operator_counters>>>();
-    for (std::size_t i = 0; i < chain_->ops.size(); ++i)
-      if (chain_->op_nodes[i] >= 0)
-        report->emplace_back(chain_->op_nodes[i], chain_->ops[i]->counters());
     auto actions = std::make_shared<std::vector<std::function<void(bool)>>>();
-    for (auto& op : chain_->ops)
-      if (auto a = op->take_job_finished_action()) actions->push_back(std::move(a));
+    if (chain_) {
+      for (std::size_t i = 0; i < chain_->ops.size(); ++i)
+        if (chain_->op_nodes[i] >= 0)
+          report->emplace_back(chain_->op_nodes[i], chain_->ops[i]->counters());
+      if (finished)
+        for (auto& op : chain_->ops)
+          if (auto a = op->take_job_finished_action()) actions->push_back(std::move(a));
+    }
     send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)},
          finish_actions{std::move(actions)});
-    quit();
   }
 
   std::shared_ptr<const job_context> job_;
@@ -591,6 +643,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   clock_type::time_point blocked_since_;
   bool producing_ = false;
   bool source_ended_ = false;
+  bool stopping_ = false;  // stopped at a stop-with-savepoint's barrier
+  double rate_ = 0;        // source records per second (0: unlimited)
+  double tokens_ = 1;
+  clock_type::time_point rate_last_{};
   bool finishing_ = false;
   bool flush_scheduled_ = false;
   bool done_ = false;

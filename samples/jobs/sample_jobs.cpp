@@ -1,7 +1,10 @@
+#include <csignal>
 #include <filesystem>
 #include <stdexcept>
 
 #include "eddy/operators/datastream.hpp"
+#include "eddy/runtime/checkpoint_store.hpp"
+#include "eddy/runtime/log.hpp"
 #include "sample_job.hpp"
 #include "sensors.hpp"
 #include "wordcount.hpp"
@@ -31,6 +34,126 @@ void require_output_dir(const std::string& flag, const std::string& path) {
                                 "' is not empty (remove it or choose another)");
 }
 
+/// The fault-tolerance flags every sample job accepts.
+struct fault_tolerance_options {
+  std::string checkpoint_dir;
+  int checkpoint_interval_ms = 0;
+  std::string resume;  // "latest" or a checkpoint store / savepoint directory
+  std::string savepoint_on_stop;
+  double source_rate = 0;
+};
+
+void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
+  cmd.add_option("--checkpoint-dir", o.checkpoint_dir,
+                 "take exactly-once checkpoints into this directory (an LMDB store; created if "
+                 "missing)");
+  cmd.add_option("--checkpoint-interval", o.checkpoint_interval_ms,
+                 "milliseconds between checkpoints (default 1000 with --checkpoint-dir)")
+      ->check(CLI::Range(1, 24 * 3600 * 1000));
+  cmd.add_option("--resume", o.resume,
+                 "'latest': continue from the last completed checkpoint in --checkpoint-dir (from "
+                 "the beginning if it has none); PATH: resume from a savepoint or checkpoint "
+                 "directory. The output directories may then hold the earlier run's files");
+  cmd.add_option("--savepoint-on-stop", o.savepoint_on_stop,
+                 "on SIGTERM or SIGINT take a savepoint under this directory, then stop (prints "
+                 "its path; resume with --resume PATH)");
+  cmd.add_option("--source-rate", o.source_rate,
+                 "slow the sources down to this many records per second (for demonstrations and "
+                 "failure tests)")
+      ->check(CLI::PositiveNumber);
+}
+
+/// How a run starts.
+enum class start_kind {
+  fresh,     // no --resume: output directories must be new or empty
+  resumed,   // from a checkpoint or savepoint: the sinks reconcile the earlier run's files
+  restarted  // --resume latest without a completed checkpoint: the earlier run's output goes
+};
+
+/// Empties an output directory of an earlier run that left no checkpoint to resume from.
+void clear_output_dir(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec))
+    std::filesystem::remove_all(e.path(), ec);
+}
+
+/// Checks the output directory flag `flag` for a run that starts as `kind`.
+void prepare_output_dir(start_kind kind, const std::string& flag, const std::string& path) {
+  if (path.empty()) return;
+  if (kind == start_kind::fresh) require_output_dir(flag, path);
+  if (kind == start_kind::restarted) clear_output_dir(path);
+}
+
+/// Checks the flags and applies them to `env`.
+start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_options& o,
+                                 const std::string& job_name) {
+  auto& cfg = env.config();
+  cfg.source_rate = o.source_rate;
+  if (o.checkpoint_interval_ms > 0 && o.checkpoint_dir.empty())
+    throw std::invalid_argument("--checkpoint-interval needs --checkpoint-dir");
+  if (!o.checkpoint_dir.empty()) {
+    cfg.checkpoints.directory = o.checkpoint_dir;
+    cfg.checkpoints.interval =
+        std::chrono::milliseconds(o.checkpoint_interval_ms > 0 ? o.checkpoint_interval_ms : 1000);
+  }
+  if (o.resume.empty()) return start_kind::fresh;
+  if (o.resume == "latest") {
+    if (o.checkpoint_dir.empty())
+      throw std::invalid_argument("--resume latest needs --checkpoint-dir");
+    auto store = checkpoint_store::open(o.checkpoint_dir);
+    if (!store) throw std::invalid_argument("--checkpoint-dir: " + store.error().message);
+    auto done = (*store)->completed(job_name);
+    if (!done) throw std::invalid_argument("--checkpoint-dir: " + done.error().message);
+    if (done->empty()) {
+      log().warn("no completed checkpoint of job '{}' in {}: starting from the beginning", job_name,
+                 o.checkpoint_dir);
+      return start_kind::restarted;
+    }
+    cfg.restore_from = o.checkpoint_dir;
+    return start_kind::resumed;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.resume, ec))
+    throw std::invalid_argument("--resume: no savepoint or checkpoint directory '" + o.resume +
+                                "'");
+  cfg.restore_from = o.resume;
+  return start_kind::resumed;
+}
+
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void on_stop_signal(int) {
+  stop_requested = 1;
+}
+
+/// Runs the job; with --savepoint-on-stop, SIGTERM/SIGINT stop it with a savepoint.
+job_result run_job(StreamEnvironment& env, const std::string& name,
+                   const fault_tolerance_options& o) {
+  if (o.savepoint_on_stop.empty()) return env.execute(name);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  auto handle = env.execute_async(name);
+  if (!handle) throw std::invalid_argument(handle.error().message);
+  for (;;) {
+    if (auto r = handle->wait_for(std::chrono::milliseconds(50))) {
+      if (!r->ok()) throw job_execution_error(*r);
+      return *r;
+    }
+    if (!stop_requested) continue;
+    auto path = handle->stop_with_savepoint(o.savepoint_on_stop);
+    if (path) return handle->wait();
+    log().error("stopping with a savepoint failed: {}; canceling the job", path.error().message);
+    handle->cancel();
+    auto r = handle->wait();
+    if (r.ok()) return r;  // it finished meanwhile
+    throw std::runtime_error("the savepoint failed (" + path.error().message +
+                             "); the job was canceled");
+  }
+}
+
 std::function<job_result()> setup_wordcount(CLI::App& cmd) {
   auto opts = std::make_shared<wordcount_options>();
   cmd.add_option("--input", opts->input, "text file to count the words of")->required();
@@ -40,12 +163,15 @@ std::function<job_result()> setup_wordcount(CLI::App& cmd) {
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of every operator")
       ->check(CLI::Range(1, 128))
       ->capture_default_str();
-  return [opts] {
+  auto ft = std::make_shared<fault_tolerance_options>();
+  add_fault_tolerance_flags(cmd, *ft);
+  return [opts, ft] {
     require_readable_file("--input", opts->input);
-    require_output_dir("--output", opts->output);
     StreamEnvironment env;
+    const auto kind = apply_fault_tolerance(env, *ft, "wordcount");
+    prepare_output_dir(kind, "--output", opts->output);
     build_wordcount(env, *opts);
-    return env.execute("wordcount");
+    return run_job(env, "wordcount", *ft);
   };
 }
 
@@ -66,15 +192,18 @@ std::function<job_result()> setup_sensors(CLI::App& cmd) {
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
       ->check(CLI::Range(1, 128))
       ->capture_default_str();
-  return [opts] {
+  auto ft = std::make_shared<fault_tolerance_options>();
+  add_fault_tolerance_flags(cmd, *ft);
+  return [opts, ft] {
     require_readable_file("--input", opts->input);
-    require_output_dir("--output", opts->output);
-    if (!opts->late.empty()) require_output_dir("--late", opts->late);
-    if (!opts->alerts.empty()) require_output_dir("--alerts", opts->alerts);
-    if (!opts->dead_letter.empty()) require_output_dir("--dead-letter", opts->dead_letter);
     StreamEnvironment env;
+    const auto kind = apply_fault_tolerance(env, *ft, "sensors");
+    prepare_output_dir(kind, "--output", opts->output);
+    prepare_output_dir(kind, "--late", opts->late);
+    prepare_output_dir(kind, "--alerts", opts->alerts);
+    prepare_output_dir(kind, "--dead-letter", opts->dead_letter);
     build_sensors(env, *opts);
-    return env.execute("sensors");
+    return run_job(env, "sensors", *ft);
   };
 }
 

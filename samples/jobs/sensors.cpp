@@ -33,6 +33,7 @@ struct window_stats {
   }
   acc get_result(const acc& a) const { return a; }
 };
+EDDY_FIELDS(window_stats::acc, count, sum, max, max_text)  // checkpointed with the windows
 
 /// One window's result for one device.
 struct window_result {
@@ -111,6 +112,9 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
     void operator()(const std::string& line, collector<parsed_line>& out) {
       if (auto p = parse_sensor_line(line, ++line_number)) out.collect(std::move(*p));
     }
+    // Checkpointed, so line numbers stay right after a restore.
+    std::uint64_t snapshot_state() const { return line_number; }
+    void restore_state(std::uint64_t n) { line_number = n; }
   };
   auto parsed = env.read_text_file(opts.input)
                     .set_parallelism(1)

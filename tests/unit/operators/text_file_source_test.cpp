@@ -259,3 +259,64 @@ TEST_CASE("text file source finish forwards to the next operator") {
   CHECK(rec.finished == 1);
   CHECK(rec.lines == std::vector<std::string>{"a"});
 }
+
+namespace {
+
+/// What a restore hands subtask `index` of `parallelism` of the entries snapshotted by every old
+/// subtask (as runtime/src/restore.cpp does for union state).
+std::vector<eddy::state_entry> union_entries(const std::vector<std::vector<eddy::state_entry>>& old,
+                                             int index, int parallelism) {
+  std::vector<eddy::state_entry> out;
+  const bool same = static_cast<int>(old.size()) == parallelism;
+  for (std::size_t i = 0; i < old.size(); ++i)
+    if (!same || static_cast<int>(i) == index) out.insert(out.end(), old[i].begin(), old[i].end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a text file source restored at another parallelism reads every line exactly once",
+          "[text_file_source][checkpoint]") {
+  for (std::uint32_t seed = 1; seed <= 12; ++seed) {
+    const auto content = random_content(seed, 300 + static_cast<int>(seed) * 37, seed % 2 == 0, 0);
+    temp_file f(content);
+    auto expected = expected_lines(content);
+    std::mt19937 rng(seed);
+    const int p1 = 1 + static_cast<int>(rng() % 4);
+    const int p2 = 1 + static_cast<int>(rng() % 4);
+    INFO("seed " << seed << ", parallelism " << p1 << " -> " << p2);
+    std::vector<std::string> seen;
+    // First run: every subtask reads a few batches, then the checkpoint is taken.
+    std::vector<std::vector<eddy::state_entry>> snapshots(static_cast<std::size_t>(p1));
+    for (int i = 0; i < p1; ++i) {
+      line_recorder rec;
+      eddy::text_file_source src(f.path(), &rec);
+      eddy::subtask_info info;
+      info.index = i;
+      info.parallelism = p1;
+      src.open(info);
+      const int steps = static_cast<int>(rng() % 5);
+      for (int k = 0; k < steps; ++k)
+        if (src.produce(1 + rng() % 20) == eddy::source_status::end) break;
+      src.snapshot_state(1, snapshots[static_cast<std::size_t>(i)]);
+      seen.insert(seen.end(), rec.lines.begin(), rec.lines.end());
+    }
+    // Restored run: every new subtask reads its share to the end.
+    for (int i = 0; i < p2; ++i) {
+      line_recorder rec;
+      eddy::text_file_source src(f.path(), &rec);
+      eddy::subtask_info info;
+      info.index = i;
+      info.parallelism = p2;
+      src.open(info);
+      src.restore_state(union_entries(snapshots, i, p2));
+      int calls = 0;
+      while (src.produce(1 + rng() % 50) != eddy::source_status::end) REQUIRE(++calls < 1'000'000);
+      seen.insert(seen.end(), rec.lines.begin(), rec.lines.end());
+    }
+    std::sort(seen.begin(), seen.end());
+    std::sort(expected.begin(), expected.end());
+    REQUIRE(seen.size() == expected.size());
+    CHECK(seen == expected);
+  }
+}

@@ -2,12 +2,14 @@
 /// The stateless per-record operators: map, filter, flat_map and the union pass-through.
 /// Each processes a whole batch in one virtual call, with the user's function inlined in the
 /// loop. Every subtask owns its own copy of the function object (as Flink copies functions per
-/// subtask), so functions may keep per-subtask state without locking. Exceptions thrown by user
-/// functions become `operator_error`s naming the operator and subtask.
+/// subtask), so functions may keep per-subtask state without locking; state that must survive a
+/// restore is declared with snapshot_state/restore_state (checkpointed_function.hpp). Exceptions
+/// thrown by user functions become `operator_error`s naming the operator and subtask.
 #include <cstdint>
 #include <type_traits>
 #include <vector>
 
+#include "eddy/operators/checkpointed_function.hpp"
 #include "eddy/operators/collector.hpp"
 #include "eddy/runtime/operator.hpp"
 
@@ -37,6 +39,12 @@ class map_op final : public timed_input_op<In> {
     });
   }
   void finish() override { next_->finish(); }
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    this->guarded([&] { detail::snapshot_function(f_, out); });
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    this->guarded([&] { detail::restore_function(f_, entries); });
+  }
 
  private:
   F f_;
@@ -91,6 +99,12 @@ class filter_op final : public timed_input_op<T> {
     });
   }
   void finish() override { next_->finish(); }
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    this->guarded([&] { detail::snapshot_function(f_, out); });
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    this->guarded([&] { detail::restore_function(f_, entries); });
+  }
 
  private:
   F f_;
@@ -125,6 +139,12 @@ class flat_map_op final : public timed_input_op<In> {
     });
   }
   void finish() override { next_->finish(); }
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    this->guarded([&] { detail::snapshot_function(f_, out); });
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    this->guarded([&] { detail::restore_function(f_, entries); });
+  }
 
  private:
   void pass() {

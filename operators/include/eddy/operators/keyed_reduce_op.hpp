@@ -98,8 +98,23 @@ class keyed_reduce_op final : public timed_input_op<T> {
     else
       throw_not_checkpointable<K, T>("the state of '" + this->name_ + "'");
   }
+  /// A combiner's partial accumulators of one key may come from several old subtasks (it runs
+  /// before the exchange): they are reduced together.
   void restore_state(const std::vector<state_entry>& entries) override {
-    if constexpr (checkpointable_v<K, T>) get_keyed_entries<K, T>(entries, "accumulators", state_);
+    if constexpr (checkpointable_v<K, T>) {
+      const auto tag = state_type_tag<K, T>("keyed_map");
+      this->guarded([&] {
+        for (const auto& e : entries) {
+          if (e.key_group < 0 || e.name != "accumulators") continue;
+          detail::check_type(e, tag);
+          for (auto& [k, v] : detail::decode_state<std::vector<std::pair<K, T>>>(e)) {
+            auto [it, inserted] = state_.try_emplace(std::move(k), v);
+            if (!inserted)
+              it->second = reduce_fn_(static_cast<const T&>(it->second), static_cast<const T&>(v));
+          }
+        }
+      });
+    }
   }
 
   /// Number of keys held (tests, metrics).

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "eddy/operators/checkpointed_function.hpp"
 #include "eddy/operators/to_text.hpp"
 #include "eddy/runtime/operator.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
@@ -33,7 +34,8 @@ struct has_close<F, std::void_t<decltype(std::declval<F&>().close())>> : std::tr
 
 /// Calls a copy of the user's function per subtask for every record. If the function object has
 /// `open(const subtask_info&)` and/or `close()` members they are called at start and at the end
-/// of input.
+/// of input; snapshot_state/restore_state members checkpoint its state
+/// (checkpointed_function.hpp).
 template <class T, class F>
 class function_sink_op final : public input_op<T> {
  public:
@@ -51,6 +53,12 @@ class function_sink_op final : public input_op<T> {
   void finish() override {
     if constexpr (detail::has_close<F>::value) this->guarded([&] { f_.close(); });
   }
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    this->guarded([&] { detail::snapshot_function(f_, out); });
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    this->guarded([&] { detail::restore_function(f_, entries); });
+  }
 
  private:
   F f_;
@@ -66,16 +74,18 @@ void write_stdout(const std::string& text);
 /// checkpoint id); when the checkpoint completes its pending files are renamed to
 /// "part-<node>-<subtask>-<n>", and at the end of a successful job the rest are. So readers of
 /// the directory only see committed output, and a job resumed from a checkpoint neither repeats
-/// nor loses a line: on restore, the files the checkpoint had pending are committed and stray
-/// in-progress files of this subtask (written after the checkpoint) are deleted. Used only on
-/// the subtask's actor; errors throw std::runtime_error naming the path.
+/// nor loses a line: on restore, the files the checkpoint had pending are committed, committed
+/// files numbered from the checkpoint on (output after it, committed when an earlier run
+/// finished) are deleted, and before the first write stray in-progress files of this subtask
+/// (written after the checkpoint) are deleted. Used only on the subtask's actor; errors throw
+/// std::runtime_error naming the path.
 class part_files {
  public:
   part_files() = default;
   ~part_files();
   part_files(const part_files&) = delete;
   part_files& operator=(const part_files&) = delete;
-  /// Creates the directory if missing; deletes this subtask's stray in-progress files.
+  /// Creates the directory if missing.
   void open(const std::string& dir, int node_id, int subtask, int parallelism);
   void write(const std::string& data);
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
@@ -92,6 +102,11 @@ class part_files {
   [[nodiscard]] std::string tmp_path(int subtask, std::uint64_t n) const;
   [[nodiscard]] std::string final_path(int subtask, std::uint64_t n) const;
   void close_current();
+  /// Removes this subtask's (and, on subtask 0, higher subtasks') committed or in-progress files
+  /// numbered `from` or higher.
+  void remove_matching(bool committed, std::uint64_t from);
+  void remove_stray_in_progress();  // once, before this subtask writes
+  bool cleaned_ = false;
   std::string dir_;
   int node_ = 0, subtask_ = 0, parallelism_ = 1;
   std::FILE* file_ = nullptr;

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "eddy/operators/source_splits.hpp"
 #include "eddy/runtime/source.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
 
@@ -29,7 +30,8 @@ inline std::pair<std::uint64_t, std::uint64_t> split_range(std::uint64_t n, int 
 }  // namespace detail
 
 /// Emits fn(i) for i in [0, count) (or for ever if count == unbounded, subtask k then emitting
-/// k, k + p, k + 2p, ...).
+/// k, k + p, k + 2p, ...). Checkpoints hold the splits left (source_splits.hpp), so a restore
+/// at another parallelism redistributes them.
 template <class T, class F>
 class generator_source final : public source_op<T> {
  public:
@@ -38,56 +40,61 @@ class generator_source final : public source_op<T> {
 
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
+    splits_.clear();
     if (count_ == unbounded) {
-      next_i_ = static_cast<std::uint64_t>(info.index);
-      step_ = static_cast<std::uint64_t>(info.parallelism);
-      end_ = unbounded;
+      splits_.push_back({static_cast<std::uint64_t>(info.index), detail::split_unbounded,
+                         static_cast<std::uint64_t>(info.parallelism), true});
     } else {
-      std::tie(next_i_, end_) = detail::split_range(count_, info.index, info.parallelism);
+      auto [b, e] = detail::split_range(count_, info.index, info.parallelism);
+      splits_.push_back({b, e, 1, true});
     }
     this->buffer_.reserve(info.batch_size);
   }
 
   source_status produce(std::size_t max_records) override {
+    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+    if (splits_.empty()) return source_status::end;
     this->guarded([&] {
-      if (step_ == 1) {
-        const std::uint64_t stop = end_ - next_i_ < max_records ? end_ : next_i_ + max_records;
+      auto& sp = splits_.front();
+      if (sp.step == 1) {
+        const std::uint64_t stop =
+            sp.end - sp.begin < max_records ? sp.end : sp.begin + max_records;
         if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
           // Fill by index: no capacity check per record, lets the compiler vectorise.
-          const std::size_t n = static_cast<std::size_t>(stop - next_i_);
+          const std::size_t n = static_cast<std::size_t>(stop - sp.begin);
           this->buffer_.resize(n);
           T* out = this->buffer_.data();
-          const std::uint64_t base = next_i_;
+          const std::uint64_t base = sp.begin;
           for (std::size_t k = 0; k < n; ++k) out[k] = fn_(base + k);
         } else {
-          for (std::uint64_t i = next_i_; i < stop; ++i) this->buffer_.push_back(fn_(i));
+          for (std::uint64_t i = sp.begin; i < stop; ++i) this->buffer_.push_back(fn_(i));
         }
-        next_i_ = stop;
+        sp.begin = stop;
       } else {
-        for (std::size_t k = 0; k < max_records; ++k, next_i_ += step_)
-          this->buffer_.push_back(fn_(next_i_));
+        for (std::size_t k = 0; k < max_records && sp.count() > 0; ++k, sp.begin += sp.step)
+          this->buffer_.push_back(fn_(sp.begin));
       }
       this->emit_buffer();
     });
-    return next_i_ >= end_ ? source_status::end : source_status::more;
+    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+    return splits_.empty() ? source_status::end : source_status::more;
   }
-  /// Checkpoints: the next index (the generator replays from it).
+  /// Checkpoints: the index ranges left (the generator replays from them).
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    put_operator_value(out, "position", next_i_);
+    detail::put_splits(out, this->info_, splits_);
   }
   void restore_state(const std::vector<state_entry>& entries) override {
-    if (auto p = get_operator_value<std::uint64_t>(entries, "position")) next_i_ = *p;
+    if (auto s = detail::get_splits(entries, this->info_)) splits_ = std::move(*s);
   }
 
  private:
   std::uint64_t count_;
   F fn_;
-  std::uint64_t next_i_ = 0;
-  std::uint64_t end_ = 0;
-  std::uint64_t step_ = 1;
+  std::vector<detail::source_split> splits_;  // front: the current one
 };
 
 /// Emits the elements of a collection shared by all subtasks (each emits its contiguous part).
+/// Checkpoints hold the index ranges left, redistributed on a restore at another parallelism.
 template <class T>
 class collection_source final : public source_op<T> {
  public:
@@ -96,29 +103,37 @@ class collection_source final : public source_op<T> {
 
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
-    std::tie(next_, end_) = detail::split_range(data_->size(), info.index, info.parallelism);
+    auto [b, e] = detail::split_range(data_->size(), info.index, info.parallelism);
+    splits_ = {detail::source_split{b, e, 1, true}};
   }
 
   source_status produce(std::size_t max_records) override {
-    const std::uint64_t stop = std::min<std::uint64_t>(end_, next_ + max_records);
-    this->buffer_.assign(data_->begin() + static_cast<std::ptrdiff_t>(next_),
-                         data_->begin() + static_cast<std::ptrdiff_t>(stop));
-    next_ = stop;
+    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+    if (splits_.empty()) return source_status::end;
+    auto& sp = splits_.front();
+    if (sp.end > data_->size())
+      throw operator_error(this->name_, this->info_.index, this->info_.parallelism,
+                           "the restored position " + std::to_string(sp.end) +
+                               " is beyond the collection's " + std::to_string(data_->size()) +
+                               " elements (the job's input changed)");
+    this->buffer_.clear();
+    for (std::size_t k = 0; k < max_records && sp.count() > 0; ++k, sp.begin += sp.step)
+      this->buffer_.push_back((*data_)[static_cast<std::size_t>(sp.begin)]);
     this->emit_buffer();
-    return next_ >= end_ ? source_status::end : source_status::more;
+    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+    return splits_.empty() ? source_status::end : source_status::more;
   }
-  /// Checkpoints: the index of the next element.
+  /// Checkpoints: the index ranges left.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    put_operator_value(out, "position", next_);
+    detail::put_splits(out, this->info_, splits_);
   }
   void restore_state(const std::vector<state_entry>& entries) override {
-    if (auto p = get_operator_value<std::uint64_t>(entries, "position")) next_ = *p;
+    if (auto s = detail::get_splits(entries, this->info_)) splits_ = std::move(*s);
   }
 
  private:
   std::shared_ptr<const std::vector<T>> data_;
-  std::uint64_t next_ = 0;
-  std::uint64_t end_ = 0;
+  std::vector<detail::source_split> splits_;
 };
 
 /// Runs a user-defined `source_function` (one instance per subtask, from a factory).
@@ -175,17 +190,19 @@ class text_file_source final : public source_op<std::string> {
   ~text_file_source() override;
   void open(const subtask_info& info) override;
   source_status produce(std::size_t max_records) override;
-  /// Checkpoints: the file offset of the next line.
+  /// Checkpoints: the byte ranges left, the first starting at the next line (redistributed on a
+  /// restore at another parallelism, see source_splits.hpp).
   void snapshot_state(std::uint64_t checkpoint_id, std::vector<state_entry>& out) override;
   void restore_state(const std::vector<state_entry>& entries) override;
 
  private:
-  bool fill();  // reads the next chunk; false at end of file
+  bool fill();         // reads the next chunk; false at end of file
+  void start_split();  // positions the reader at the first line of splits_.front()
   std::string path_;
   std::FILE* file_ = nullptr;
-  std::uint64_t begin_ = 0;  // this subtask's byte range
-  std::uint64_t end_ = 0;
-  std::uint64_t pos_ = 0;  // file offset of buf_[off_]
+  std::vector<detail::source_split> splits_;  // byte ranges left; front: the current one
+  std::uint64_t end_ = 0;                     // end of the current range
+  std::uint64_t pos_ = 0;                     // file offset of buf_[off_]
   std::string buf_;
   std::size_t off_ = 0;
   bool eof_ = false;

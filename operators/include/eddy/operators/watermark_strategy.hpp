@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -140,6 +141,17 @@ class timestamp_assigner_op final : public timed_input_op<T> {
     }
   }
   void finish() override { next_->finish(); }
+
+  /// Checkpoints: the largest timestamp seen and the watermark emitted, so that after a restore
+  /// the same watermarks follow the same records (lateness downstream stays as it was).
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    put_watermark(out, "max_timestamp", max_ts_);
+    put_watermark(out, "emitted_watermark", emitted_);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if (auto v = get_watermark(entries, "max_timestamp")) max_ts_ = *v;
+    if (auto v = get_watermark(entries, "emitted_watermark")) emitted_ = *v;
+  }
 
   /// The watermark this operator would emit now.
   [[nodiscard]] std::int64_t current_watermark() const noexcept {

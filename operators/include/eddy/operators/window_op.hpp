@@ -150,6 +150,7 @@ class window_op final : public timed_input_op<T> {
       const auto tag = state_type_tag<K, Acc>("windows");
       for (auto& [kg, rows] : by_group)
         out.push_back(state_entry{"windows", kg, tag, serialize(rows)});
+      put_watermark(out, "watermark", watermark_);
     } else {
       if (!windows_.empty())
         throw_not_checkpointable<K, Acc>("the windows of '" + this->name_ + "'");
@@ -168,6 +169,7 @@ class window_op final : public timed_input_op<T> {
           if (fired) ws.fired_up_to = end;
         }
       }
+      if (auto w = get_watermark(entries, "watermark")) watermark_ = *w;
       cached_ = nullptr;
     }
   }

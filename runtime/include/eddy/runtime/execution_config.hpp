@@ -69,6 +69,9 @@ struct execution_config {
   /// Processing time in milliseconds since the epoch. Null: the system clock. Tests set a manual
   /// clock here; it is called from every subtask's thread, so it must be thread-safe.
   std::function<std::int64_t()> clock;
+  /// Limits every source to this many records per second in total, split evenly over its
+  /// subtasks (0: unlimited). For demonstrations and failure tests (`eddy run --source-rate`).
+  double source_rate = 0;
   checkpoint_config checkpoints;
   /// Unset: no restart without checkpoints; with checkpoints, as Flink: fixed_delay with
   /// unlimited attempts, 1 s apart.

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "eddy/runtime/error.hpp"
 #include "eddy/runtime/job_result.hpp"
 
 namespace eddy {
@@ -31,6 +33,20 @@ class job_handle {
   [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const;
   /// Restarts so far (after failures).
   [[nodiscard]] int restarts() const;
+  /// Takes a savepoint (Flink's triggerSavepoint): a checkpoint written to a new store directory
+  /// "savepoint-<job>-<id>" under `dir`, which `execution_config::restore_from` (or `eddy run
+  /// --resume PATH`) resumes from. Blocks until it completed and returns its path; errors: the
+  /// job is not running, a source already finished, the directory cannot be written, or no
+  /// completion within `timeout` (the job carries on in every case).
+  [[nodiscard]] expected<std::string> trigger_savepoint(
+      const std::string& dir, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+  /// Takes a savepoint and stops the job (Flink's stop-with-savepoint, without draining): the
+  /// sources stop right after their savepoint barrier, sinks commit the output the savepoint
+  /// covers, and the job ends as `finished` with job_result::savepoint_path set; windows and
+  /// timers not yet fired stay in the savepoint. If the savepoint fails the job carries on and
+  /// the error is returned.
+  [[nodiscard]] expected<std::string> stop_with_savepoint(
+      const std::string& dir, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
  private:
   std::shared_ptr<detail::job_control> ctl_;

@@ -67,6 +67,7 @@ struct checkpoint_stats {
   std::int64_t timestamp_ms = 0;          ///< when it was triggered
   std::chrono::milliseconds duration{0};  ///< trigger to completion
   std::uint64_t bytes = 0;                ///< size of its snapshot blobs
+  std::string savepoint_path;             ///< a savepoint: where it was written (else empty)
 };
 
 /// Counters of one operator, summed over its subtasks.
@@ -90,6 +91,10 @@ struct job_result {
   std::uint64_t aborted_checkpoints = 0;
   int restarts = 0;                       ///< restarts from a checkpoint (after failures)
   std::uint64_t restored_checkpoint = 0;  ///< the checkpoint the job started from (0: none)
+  /// Set when the job was stopped with a savepoint (job_handle::stop_with_savepoint): its path.
+  /// The job's state is then `finished` (as in Flink), with its output up to the savepoint
+  /// committed.
+  std::string savepoint_path;
 
   [[nodiscard]] bool ok() const noexcept { return state == job_state::finished; }
   /// Late records over all operators (records too late for their window or join).

@@ -105,8 +105,10 @@ class operator_base {
   /// Restores the state a checkpoint holds for this subtask: the keyed entries of the key groups
   /// it owns (from every subtask that wrote them) and the operator entries (key group -1) of the
   /// subtask with the same index. At another parallelism, operator entries named "__union:..."
-  /// all go to subtask 0 and "__broadcast:..." ones are taken from old subtask 0 by every
-  /// subtask; other operator entries cannot be split (the restore fails naming the operator).
+  /// go to every subtask (Flink's union list state: each picks its share, e.g. a source's
+  /// remaining ranges; idempotent commits) and "__broadcast:..." ones are taken from old subtask
+  /// 0 by every subtask; other operator entries cannot be split (the restore fails naming the
+  /// operator).
   /// Called once after open(), before any record. Throws if the state does not fit (the runtime
   /// then fails the restore with the operator named).
   virtual void restore_state(const std::vector<state_entry>& entries) { (void)entries; }

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <typeinfo>
@@ -90,6 +91,31 @@ std::unique_ptr<T> get_operator_value(const std::vector<state_entry>& entries,
       return std::make_unique<T>(detail::decode_state<T>(e));
     }
   return nullptr;
+}
+
+/// Appends an operator's event time (its current watermark) as union state, so that after a
+/// restore it judges lateness exactly as before (records replayed after the checkpoint would
+/// otherwise meet the minimum watermark and never be late).
+inline void put_watermark(std::vector<state_entry>& out, const std::string& name,
+                          std::int64_t watermark) {
+  out.push_back(state_entry{"__union:" + name, -1, state_type_tag<std::int64_t>("watermark"),
+                            serialize(watermark)});
+}
+
+/// The event time put_watermark stored under `name`: the subtask's own at the same parallelism,
+/// the smallest of all old subtasks' otherwise (nothing becomes late that was not); nullopt if
+/// absent.
+inline std::optional<std::int64_t> get_watermark(const std::vector<state_entry>& entries,
+                                                 const std::string& name) {
+  std::optional<std::int64_t> low;
+  const std::string full = "__union:" + name;
+  for (const auto& e : entries) {
+    if (e.name != full) continue;
+    detail::check_type(e, state_type_tag<std::int64_t>("watermark"));
+    const auto w = detail::decode_state<std::int64_t>(e);
+    low = low ? std::min(*low, w) : w;
+  }
+  return low;
 }
 
 /// Appends keyed state `name` (a map K -> V, any map type) as one entry per key group.

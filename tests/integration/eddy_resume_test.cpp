@@ -1,0 +1,318 @@
+// Fault tolerance of the real `eddy` binary (EDDY_BIN): `eddy run` killed with SIGKILL at random
+// points and resumed with `--resume latest` (also at another parallelism), stopped with a
+// savepoint on SIGTERM and resumed from it; in every case the committed output equals the output
+// of a run without failure, line for line after sorting.
+#include <catch2/catch.hpp>
+
+#include "support/test_support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef EDDY_BIN
+#error "EDDY_BIN must name the eddy binary"
+#endif
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using eddy::testing::read_file;
+using eddy::testing::temp_dir;
+
+/// A running `eddy` process; killed (SIGKILL) and reaped on destruction if still running.
+class eddy_process {
+ public:
+  eddy_process(const fs::path& log_dir, const std::vector<std::string>& args) {
+    static int counter = 0;
+    const int n = counter++;
+    out_ = log_dir / ("stdout-" + std::to_string(n));
+    err_ = log_dir / ("stderr-" + std::to_string(n));
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int in = ::open("/dev/null", O_RDONLY);
+      if (o < 0 || e < 0 || in < 0) ::_exit(127);
+      ::dup2(in, 0);
+      ::dup2(o, 1);
+      ::dup2(e, 2);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(EDDY_BIN));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(EDDY_BIN, argv.data());
+      ::_exit(127);
+    }
+  }
+  ~eddy_process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+    }
+  }
+  eddy_process(const eddy_process&) = delete;
+  eddy_process& operator=(const eddy_process&) = delete;
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+  /// Waits for the process; returns its exit code (128 + signal if killed).
+  int wait() {
+    int st = 0;
+    REQUIRE(::waitpid(pid_, &st, 0) == pid_);
+    pid_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  [[nodiscard]] std::string out() const { return read_file(out_); }
+  [[nodiscard]] std::string err() const { return read_file(err_); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path out_, err_;
+};
+
+/// Runs eddy to its end; returns (exit code, stdout, stderr).
+struct run_result {
+  int code;
+  std::string out, err;
+};
+run_result run_eddy(const fs::path& log_dir, const std::vector<std::string>& args) {
+  eddy_process p(log_dir, args);
+  const int code = p.wait();
+  return {code, p.out(), p.err()};
+}
+
+/// Every line of the committed files of `dir` (names not starting with a dot), sorted.
+std::vector<std::string> committed_lines(const fs::path& dir) {
+  std::vector<std::string> lines;
+  if (!fs::exists(dir)) return lines;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    if (f.path().filename().string().front() == '.') continue;
+    std::istringstream in(read_file(f.path()));
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::string words_text(int lines, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    const int n = 1 + static_cast<int>(rng() % 8);
+    for (int w = 0; w < n; ++w) {
+      if (w) text += ' ';
+      text += "w" + std::to_string(rng() % 2000);
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+/// Kills `args` with SIGKILL after a random delay up to `max_ms` (several times), then resumes
+/// with --resume latest (and, if `resume_parallelism` > 0, that -p) until a run ends by itself;
+/// returns that run.
+run_result kill_and_resume(const fs::path& logs, std::vector<std::string> args,
+                           int resume_parallelism, int kills, std::mt19937& rng, int max_ms) {
+  for (int k = 0; k < kills; ++k) {
+    eddy_process p(logs, args);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % max_ms));
+    p.signal(SIGKILL);
+    p.wait();
+    if (k == 0) {
+      args.push_back("--resume");
+      args.push_back("latest");
+    }
+  }
+  if (resume_parallelism > 0)
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == "-p") args[i + 1] = std::to_string(resume_parallelism);
+  return run_eddy(logs, args);
+}
+
+}  // namespace
+
+TEST_CASE("wordcount killed with SIGKILL at random points and resumed loses and repeats nothing",
+          "[cli][checkpoint]") {
+  temp_dir tmp("eddy-resume");
+  const auto input = tmp.path() / "in.txt";
+  write_file(input, words_text(24000, 11));
+  auto ref = run_eddy(tmp.path(), {"run", "wordcount", "--input", input.string(), "--output",
+                                   (tmp.path() / "ref").string(), "-p", "2"});
+  REQUIRE(ref.code == 0);
+  const auto expected = committed_lines(tmp.path() / "ref");
+  REQUIRE(expected.size() == 2000);
+
+  std::mt19937 rng(2026);
+  struct scenario {
+    int from, to;  // parallelism before and after the kills
+  };
+  for (auto [from, to] : {scenario{2, 2}, scenario{1, 3}, scenario{4, 2}, scenario{2, 1}}) {
+    for (int run = 0; run < 2; ++run) {
+      INFO("parallelism " << from << " -> " << to << ", run " << run);
+      const auto dir = tmp.path() / ("p" + std::to_string(from) + std::to_string(to) + "-" +
+                                     std::to_string(run));
+      // ~1.2 s of input at 20000 lines/s; checkpoints every 100 ms.
+      std::vector<std::string> args = {"run",
+                                       "wordcount",
+                                       "--input",
+                                       input.string(),
+                                       "--output",
+                                       (dir / "out").string(),
+                                       "--checkpoint-dir",
+                                       (dir / "chk").string(),
+                                       "--checkpoint-interval",
+                                       "100",
+                                       "--source-rate",
+                                       "20000",
+                                       "-p",
+                                       std::to_string(from)};
+      auto last = kill_and_resume(tmp.path(), args, to, 1 + run, rng, 1000);
+      INFO("stderr: " << last.err);
+      REQUIRE(last.code == 0);
+      CHECK(committed_lines(dir / "out") == expected);
+    }
+  }
+}
+
+TEST_CASE("wordcount stopped with a savepoint on SIGTERM resumes from it at another parallelism",
+          "[cli][checkpoint]") {
+  temp_dir tmp("eddy-savepoint");
+  const auto input = tmp.path() / "in.txt";
+  write_file(input, words_text(20000, 5));
+  auto ref = run_eddy(tmp.path(), {"run", "wordcount", "--input", input.string(), "--output",
+                                   (tmp.path() / "ref").string()});
+  REQUIRE(ref.code == 0);
+  const auto out = (tmp.path() / "out").string();
+  eddy_process p(tmp.path(),
+                 {"run", "wordcount", "--input", input.string(), "--output", out, "-p", "2",
+                  "--savepoint-on-stop", (tmp.path() / "sp").string(), "--source-rate", "10000"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  p.signal(SIGTERM);
+  REQUIRE(p.wait() == 0);
+  const auto text = p.out();
+  INFO("stdout: " << text << "\nstderr: " << p.err());
+  const auto at = text.find("savepoint: ");
+  REQUIRE(at != std::string::npos);
+  const auto path = text.substr(at + 11, text.find('\n', at) - at - 11);
+  REQUIRE(fs::is_directory(path));
+  CHECK(committed_lines(out).empty());  // word counts come at the end of the input
+  auto resumed = run_eddy(tmp.path(), {"run", "wordcount", "--input", input.string(), "--output",
+                                       out, "-p", "3", "--resume", path});
+  INFO("resumed stderr: " << resumed.err);
+  REQUIRE(resumed.code == 0);
+  CHECK(resumed.out.find("restored from checkpoint") != std::string::npos);
+  CHECK(committed_lines(out) == committed_lines(tmp.path() / "ref"));
+}
+
+TEST_CASE("the sensors job killed with SIGKILL and resumed writes exactly the failure-free output",
+          "[cli][checkpoint]") {
+  temp_dir tmp("eddy-sensors-resume");
+  // Readings of 20 devices, mostly in order, some late, some malformed.
+  std::mt19937 rng(77);
+  std::string csv = "device_id,ts_ms,temperature\n";
+  std::int64_t t = 0;
+  for (int i = 0; i < 16000; ++i) {
+    t += 40;
+    const auto dev = "d" + std::to_string(rng() % 20);
+    const int kind = static_cast<int>(rng() % 100);
+    if (kind == 0) {
+      csv += "garbage," + std::to_string(i) + "\n";
+    } else {
+      const std::int64_t ts = kind < 3 ? t - 15000 : t - static_cast<std::int64_t>(rng() % 1500);
+      csv += dev + "," + std::to_string(ts) + "," + std::to_string(60 + rng() % 40) + "." +
+             std::to_string(rng() % 10) + "\n";
+    }
+  }
+  const auto input = tmp.path() / "readings.csv";
+  write_file(input, csv);
+  auto args_for = [&](const fs::path& dir) {
+    return std::vector<std::string>{"run",
+                                    "sensors",
+                                    "--input",
+                                    input.string(),
+                                    "--output",
+                                    (dir / "windows").string(),
+                                    "--late",
+                                    (dir / "late").string(),
+                                    "--alerts",
+                                    (dir / "alerts").string(),
+                                    "--dead-letter",
+                                    (dir / "dead").string(),
+                                    "-p",
+                                    "2"};
+  };
+  auto ref = run_eddy(tmp.path(), args_for(tmp.path() / "ref"));
+  REQUIRE(ref.code == 0);
+  for (int run = 0; run < 2; ++run) {
+    INFO("run " << run);
+    const auto dir = tmp.path() / ("run" + std::to_string(run));
+    auto args = args_for(dir);
+    for (const auto* a :
+         {"--checkpoint-dir", "", "--checkpoint-interval", "100", "--source-rate", "16000"})
+      args.emplace_back(a);
+    args[args.size() - 5] = (dir / "chk").string();
+    auto last = kill_and_resume(tmp.path(), args, 0, 1 + run, rng, 900);
+    INFO("stderr: " << last.err);
+    REQUIRE(last.code == 0);
+    for (const auto* out : {"windows", "late", "alerts", "dead"}) {
+      INFO("output " << out);
+      const auto want = committed_lines(tmp.path() / "ref" / out);
+      CHECK(!want.empty());
+      CHECK(committed_lines(dir / out) == want);
+    }
+  }
+}
+
+TEST_CASE("eddy run refuses resume flags that cannot work with one error line", "[cli]") {
+  temp_dir tmp("eddy-resume-errors");
+  const auto input = tmp.path() / "in.txt";
+  write_file(input, "a b c\n");
+  const auto out = (tmp.path() / "out").string();
+  struct bad {
+    std::vector<std::string> extra;
+    std::string mention;
+  };
+  for (const auto& b :
+       {bad{{"--resume", "latest"}, "--resume latest needs --checkpoint-dir"},
+        bad{{"--checkpoint-interval", "100"}, "--checkpoint-interval needs --checkpoint-dir"},
+        bad{{"--resume", (tmp.path() / "nope").string()}, "no savepoint or checkpoint directory"},
+        bad{{"--source-rate", "-3"}, "--source-rate"}}) {
+    std::vector<std::string> args = {"run",          "wordcount", "--input",
+                                     input.string(), "--output",  out};
+    args.insert(args.end(), b.extra.begin(), b.extra.end());
+    auto r = run_eddy(tmp.path(), args);
+    INFO("stderr: " << r.err);
+    CHECK(r.code != 0);
+    CHECK(r.out.empty());
+    CHECK(r.err.find(b.mention) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  // A savepoint of another job: nothing of this job to resume from.
+  auto sp = tmp.path() / "chk";
+  auto first = run_eddy(tmp.path(), {"run", "wordcount", "--input", input.string(), "--output", out,
+                                     "--checkpoint-dir", sp.string()});
+  REQUIRE(first.code == 0);
+  auto wrong = run_eddy(tmp.path(), {"run", "sensors", "--input", input.string(), "--output",
+                                     (tmp.path() / "s").string(), "--resume", sp.string()});
+  CHECK(wrong.code != 0);
+  CHECK(wrong.err.find("holds no completed checkpoint of job 'sensors'") != std::string::npos);
+}
