@@ -1,16 +1,22 @@
-// eddy-bench: throughput benchmarks. Prints one JSON line per implementation; never asserts
-// timings. Workloads are defined in docs/performance.md.
+// eddy-bench: throughput benchmarks (W1, W2, W2 with checkpoints) and the recovery time after a
+// failure. Prints one JSON line per implementation or figure; never asserts timings. Workloads
+// are defined in docs/performance.md.
 #include <CLI/CLI.hpp>
 
 #include <absl/container/flat_hash_map.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -145,9 +151,21 @@ std::string w2_baseline(std::uint64_t n, double& seconds) {
   return std::to_string(count) + ":" + std::to_string(sum);
 }
 
-std::string w2_eddy(std::uint64_t n, int parallelism, std::size_t batch, double& seconds) {
+/// Checkpoints of a W2 run (interval 0: none).
+struct checkpointing {
+  std::chrono::milliseconds interval{0};
+  std::string directory;
+};
+
+std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const checkpointing& chk,
+                   eddy::job_result* result, double& seconds) {
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
+  if (chk.interval.count() > 0) {
+    env.config().checkpoints.interval = chk.interval;
+    env.config().checkpoints.mode = eddy::checkpointing_mode::exactly_once;
+    env.config().checkpoints.directory = chk.directory;
+  }
   auto out = std::make_shared<totals>();
   env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
       .assign_timestamps_and_watermarks(
@@ -159,9 +177,14 @@ std::string w2_eddy(std::uint64_t n, int parallelism, std::size_t batch, double&
       .add_sink(result_sink{out});
   env.runtime();
   auto t0 = std::chrono::steady_clock::now();
-  env.execute("w2");
+  auto r = env.execute("w2");
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (result) *result = std::move(r);
   return std::to_string(out->count.load()) + ":" + std::to_string(out->sum.load());
+}
+
+std::string w2_eddy(std::uint64_t n, int parallelism, std::size_t batch, double& seconds) {
+  return w2_job(n, parallelism, batch, checkpointing{}, nullptr, seconds);
 }
 
 using run_fn = std::string (*)(std::uint64_t, int, std::size_t, double&);
@@ -197,6 +220,274 @@ bool compare(const char* workload, run_fn eddy_fn, base_fn base, std::uint64_t e
   return true;
 }
 
+/// A directory for checkpoints: `given`, or a fresh temporary one removed on destruction.
+class checkpoint_dir {
+ public:
+  explicit checkpoint_dir(const std::string& given) {
+    if (!given.empty()) {
+      path_ = given;
+      return;
+    }
+    std::string tmpl = (std::filesystem::temp_directory_path() / "eddy-bench-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary directory");
+    path_ = tmpl;
+    owned_ = true;
+  }
+  ~checkpoint_dir() {
+    std::error_code ec;
+    if (owned_) std::filesystem::remove_all(path_, ec);
+  }
+  checkpoint_dir(const checkpoint_dir&) = delete;
+  checkpoint_dir& operator=(const checkpoint_dir&) = delete;
+  /// A fresh store directory `name` inside it (removed first if it exists).
+  [[nodiscard]] std::string run(const std::string& name) const {
+    auto d = path_ / name;
+    std::error_code ec;
+    std::filesystem::remove_all(d, ec);
+    return d.string();
+  }
+
+ private:
+  std::filesystem::path path_;
+  bool owned_ = false;
+};
+
+template <class T>
+T median_of(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/// W2 with and without exactly-once checkpoints (and the baseline), alternating, `repeat` times
+/// each: prints the usual W2 lines, one for eddy with checkpoints and one with the checkpoint
+/// figures. Returns false if a checksum differs.
+bool w2_checkpoints(std::uint64_t events, int parallelism, std::size_t batch, int repeat,
+                    std::chrono::milliseconds interval, const std::string& dir_arg) {
+  checkpoint_dir dir(dir_arg);
+  struct run {
+    double seconds;
+    std::string checksum;
+    eddy::job_result result;
+  };
+  std::vector<std::pair<double, std::string>> plain, base;
+  std::vector<run> chk;
+  for (int r = 0; r < repeat; ++r) {
+    double s = 0;
+    auto c = w2_eddy(events, parallelism, batch, s);
+    plain.emplace_back(s, c);
+    eddy::job_result result;
+    const checkpointing cc{interval, dir.run("w2-run-" + std::to_string(r))};
+    c = w2_job(events, parallelism, batch, cc, &result, s);
+    chk.push_back(run{s, c, std::move(result)});
+    c = w2_baseline(events, s);
+    base.emplace_back(s, c);
+  }
+  const auto p = median_of(plain);
+  const auto b = median_of(base);
+  std::sort(chk.begin(), chk.end(),
+            [](const run& x, const run& y) { return x.seconds < y.seconds; });
+  const auto& c = chk[chk.size() / 2];
+  print_line("w2", "eddy", parallelism, events, p.first, p.second);
+  print_line("w2", "baseline", 1, events, b.first, b.second);
+  print_line("w2", "eddy+checkpoints", parallelism, events, c.seconds, c.checksum);
+  // Checkpoint durations over every checkpointed run; count and bytes of the median run.
+  std::vector<long long> durations;
+  for (const auto& x : chk)
+    for (const auto& k : x.result.checkpoints) durations.push_back(k.duration.count());
+  const long long med = durations.empty() ? -1 : median_of(durations);
+  const long long max =
+      durations.empty() ? -1 : *std::max_element(durations.begin(), durations.end());
+  const std::uint64_t bytes = c.result.checkpoints.empty() ? 0 : c.result.checkpoints.back().bytes;
+  std::printf(
+      "{\"workload\":\"w2\",\"impl\":\"checkpoints\",\"parallelism\":%d,\"events\":%llu,"
+      "\"checkpoint_interval_ms\":%lld,\"mode\":\"exactly_once\",\"checkpoints\":%zu,"
+      "\"aborted_checkpoints\":%llu,\"checkpoint_ms_median\":%lld,\"checkpoint_ms_max\":%lld,"
+      "\"checkpoint_bytes\":%llu,\"throughput_ratio\":%.3f}\n",
+      parallelism, static_cast<unsigned long long>(events),
+      static_cast<long long>(interval.count()), c.result.checkpoints.size(),
+      static_cast<unsigned long long>(c.result.aborted_checkpoints), med, max,
+      static_cast<unsigned long long>(bytes), p.first / c.seconds);
+  std::fflush(stdout);
+  bool ok = true;
+  for (const auto& x : plain) ok = ok && x.second == b.second;
+  for (const auto& x : chk) ok = ok && x.checksum == b.second;
+  if (!ok)
+    std::fprintf(stderr, "eddy-bench: w2 checksum mismatch (baseline %s)\n", b.second.c_str());
+  return ok;
+}
+
+// ---- recovery: time from a failure to the first record processed after the restart ----
+
+/// Shared between the benchmark driver and the job's functions.
+struct recovery_probe {
+  std::atomic<std::uint64_t> keys_filled{0};
+  std::atomic<std::int64_t> filled_at_ms{0};  // system clock, like checkpoint timestamps
+  std::atomic<bool> fail_now{false};
+  std::atomic<bool> armed{true};
+  std::atomic<std::int64_t> failed_at_ns{0};  // steady clock
+  /// Steady clock times at which each subtask of the restarted job processed its first record.
+  std::mutex mtx;
+  std::vector<std::int64_t> recovered_ns;
+  [[nodiscard]] std::size_t recovered() {
+    std::lock_guard g(mtx);
+    return recovered_ns.size();
+  }
+};
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Keeps a fat value per key (created at the key's first record) and reads it at every record.
+/// A copy made after the failure belongs to the restarted job: its first record (after reading
+/// the restored state, which decodes the subtask's whole restored "payload" state) marks the
+/// recovery of its subtask.
+struct fat_state {
+  std::shared_ptr<recovery_probe> probe;
+  std::uint64_t keys;
+  std::size_t value_bytes;
+  std::int64_t built_at_ns = steady_ns();
+  bool recovered = false;
+
+  fat_state(std::shared_ptr<recovery_probe> p, std::uint64_t k, std::size_t v)
+      : probe(std::move(p)), keys(k), value_bytes(v) {}
+  fat_state(const fat_state& o)
+      : probe(o.probe), keys(o.keys), value_bytes(o.value_bytes), built_at_ns(steady_ns()) {}
+
+  void process_element(const std::uint64_t& key,
+                       eddy::keyed_context<std::uint64_t, std::uint64_t, std::uint64_t>& ctx,
+                       eddy::collector<std::uint64_t>&) {
+    auto v = ctx.value_state<std::string>("payload");
+    auto cur = v.value();
+    if (!cur) {
+      v.update(std::string(value_bytes, static_cast<char>('a' + key % 26)));
+      if (probe->keys_filled.fetch_add(1) + 1 == keys)
+        probe->filled_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+    } else if (cur->size() != value_bytes) {
+      throw std::runtime_error("restored state has the wrong size");
+    }
+    if (recovered) return;
+    const auto failed = probe->failed_at_ns.load();
+    if (failed != 0 && built_at_ns > failed) {
+      recovered = true;
+      const auto now = steady_ns();
+      std::lock_guard g(probe->mtx);
+      probe->recovered_ns.push_back(now);
+    }
+  }
+};
+
+struct recovery_figures {
+  double recovery_ms = 0;      // to the first record processed by the restarted job
+  double recovery_ms_all = 0;  // to the first record of its last subtask
+  std::uint64_t checkpoint_bytes = 0;
+  long long checkpoint_ms = 0;
+  std::uint64_t restored_checkpoint = 0;
+};
+
+/// One recovery run; false if something went wrong (printed).
+bool recovery_run(std::uint64_t keys, std::size_t value_bytes, int parallelism,
+                  std::chrono::milliseconds interval, const std::string& dir,
+                  recovery_figures& fig) {
+  using namespace std::chrono;
+  auto probe = std::make_shared<recovery_probe>();
+  eddy::StreamEnvironment env;
+  env.set_parallelism(parallelism);
+  env.config().checkpoints.interval = interval;
+  env.config().checkpoints.directory = dir;
+  const auto restart_delay = milliseconds(0);
+  env.config().restart = eddy::restart_strategy::fixed_delay(1, restart_delay);
+  env.from_generator(eddy::unbounded, [keys](std::uint64_t i) { return i % keys; })
+      .map([probe](std::uint64_t k) {
+        if (probe->fail_now.load(std::memory_order_relaxed) && probe->armed.exchange(false)) {
+          probe->failed_at_ns = steady_ns();
+          throw std::runtime_error("injected failure");
+        }
+        return k;
+      })
+      .key_by([](std::uint64_t k) { return k; })
+      .process(fat_state(probe, keys, value_bytes))
+      .add_sink([](const std::uint64_t&) {});
+  auto started = env.execute_async("recovery");
+  if (!started) {
+    std::fprintf(stderr, "eddy-bench: %s\n", started.error().message.c_str());
+    return false;
+  }
+  auto handle = *started;
+  auto give_up = steady_clock::now() + minutes(5);
+  // Fail once a checkpoint triggered after every key had its value has completed.
+  for (;;) {
+    if (handle.wait_for(milliseconds(5)) || steady_clock::now() > give_up) {
+      std::fprintf(stderr, "eddy-bench: the job ended or took too long before the failure\n");
+      handle.cancel();
+      return false;
+    }
+    const auto filled = probe->filled_at_ms.load();
+    if (filled == 0) continue;
+    bool covered = false;
+    for (const auto& c : handle.checkpoints()) covered = covered || c.timestamp_ms >= filled;
+    if (covered) break;
+  }
+  probe->fail_now = true;
+  while (probe->recovered() < static_cast<std::size_t>(parallelism) &&
+         !handle.wait_for(milliseconds(1)) && steady_clock::now() < give_up) {
+  }
+  handle.cancel();
+  const auto r = handle.wait();
+  if (probe->recovered() < static_cast<std::size_t>(parallelism)) {
+    std::fprintf(stderr, "eddy-bench: the job did not recover (%s)\n",
+                 r.failure ? r.failure->message.c_str() : to_string(r.state));
+    return false;
+  }
+  const auto [first, last] =
+      std::minmax_element(probe->recovered_ns.begin(), probe->recovered_ns.end());
+  const auto failed = probe->failed_at_ns.load();
+  const auto delay_ms = static_cast<double>(restart_delay.count());
+  fig.recovery_ms = static_cast<double>(*first - failed) / 1e6 - delay_ms;
+  fig.recovery_ms_all = static_cast<double>(*last - failed) / 1e6 - delay_ms;
+  fig.restored_checkpoint = r.restored_checkpoint;
+  for (const auto& c : r.checkpoints)
+    if (c.id == r.restored_checkpoint) {
+      fig.checkpoint_bytes = c.bytes;
+      fig.checkpoint_ms = c.duration.count();
+    }
+  return r.restarts == 1;
+}
+
+bool recovery(double state_mb, std::size_t value_bytes, int parallelism, int repeat,
+              std::chrono::milliseconds interval, const std::string& dir_arg) {
+  checkpoint_dir dir(dir_arg);
+  const auto keys = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(state_mb * 1024 * 1024 / static_cast<double>(value_bytes)));
+  std::vector<recovery_figures> runs;
+  for (int r = 0; r < repeat; ++r) {
+    recovery_figures fig;
+    if (!recovery_run(keys, value_bytes, parallelism, interval,
+                      dir.run("recovery-run-" + std::to_string(r)), fig))
+      return false;
+    runs.push_back(fig);
+  }
+  std::sort(runs.begin(), runs.end(),
+            [](const auto& a, const auto& b) { return a.recovery_ms < b.recovery_ms; });
+  const auto& m = runs[runs.size() / 2];
+  std::printf(
+      "{\"workload\":\"recovery\",\"parallelism\":%d,\"keys\":%llu,\"value_bytes\":%zu,"
+      "\"state_bytes\":%llu,\"checkpoint_bytes\":%llu,\"checkpoint_ms\":%lld,"
+      "\"restored_checkpoint\":%llu,\"recovery_ms\":%.1f,\"recovery_ms_all_subtasks\":%.1f,"
+      "\"recovery_ms_min\":%.1f,\"recovery_ms_max\":%.1f}\n",
+      parallelism, static_cast<unsigned long long>(keys), value_bytes,
+      static_cast<unsigned long long>(keys * value_bytes),
+      static_cast<unsigned long long>(m.checkpoint_bytes), m.checkpoint_ms,
+      static_cast<unsigned long long>(m.restored_checkpoint), m.recovery_ms, m.recovery_ms_all,
+      runs.front().recovery_ms, runs.back().recovery_ms);
+  std::fflush(stdout);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,20 +498,46 @@ int main(int argc, char** argv) {
   std::size_t batch = 1024;
   std::string log_level = "warn";
   int repeat = 1;
+  int checkpoint_interval_ms = 0;
+  std::string checkpoint_dir_arg;
+  double state_mb = 100;
+  std::size_t value_bytes = 1024;
   app.add_option("--log-level", log_level, "log level on stderr")->capture_default_str();
   auto* w1 = app.add_subcommand("w1", "W1: generator -> map -> filter -> counting sink");
   auto* w2 = app.add_subcommand(
       "w2", "W2: generator -> key_by -> 1 s tumbling event-time window sum -> counting sink");
-  for (auto* c : {w1, w2}) {
-    c->add_option("--events,-n", events, "number of events")->capture_default_str();
+  auto* rec = app.add_subcommand(
+      "recovery",
+      "time from a failure to the first record processed after the restart, with N MB of keyed "
+      "state restored from a checkpoint");
+  for (auto* c : {w1, w2, rec}) {
     c->add_option("--parallelism,-p", parallelism, "parallelism")
         ->capture_default_str()
         ->check(CLI::Range(1, 128));
-    c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
     c->add_option("--repeat", repeat, "runs of each implementation; the median is printed")
         ->capture_default_str()
         ->check(CLI::Range(1, 100));
   }
+  for (auto* c : {w1, w2}) {
+    c->add_option("--events,-n", events, "number of events")->capture_default_str();
+    c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
+  }
+  w2->add_option("--checkpoint-interval", checkpoint_interval_ms,
+                 "also run W2 with exactly-once checkpoints at this interval (ms) and compare")
+      ->check(CLI::Range(1, 3'600'000));
+  for (auto* c : {w2, rec})
+    c->add_option("--checkpoint-dir", checkpoint_dir_arg,
+                  "checkpoint store directory (default: a temporary one, removed afterwards)");
+  rec->add_option("--state-mb", state_mb, "keyed state in MiB (keys x value bytes)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 100000.0));
+  rec->add_option("--value-bytes", value_bytes, "bytes of state per key")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+  int recovery_interval_ms = 1000;
+  rec->add_option("--checkpoint-interval", recovery_interval_ms, "checkpoint interval (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
   CLI11_PARSE(app, argc, argv);
   if (auto ok = eddy::set_log_level(log_level); !ok) {
     std::fprintf(stderr, "eddy-bench: %s\n", ok.error().message.c_str());
@@ -228,7 +545,18 @@ int main(int argc, char** argv) {
   }
   if (w1->parsed() && !compare("w1", w1_eddy, w1_baseline, events, parallelism, batch, repeat))
     return 1;
-  if (w2->parsed() && !compare("w2", w2_eddy, w2_baseline, events, parallelism, batch, repeat))
+  if (w2->parsed()) {
+    if (checkpoint_interval_ms > 0) {
+      if (!w2_checkpoints(events, parallelism, batch, repeat,
+                          std::chrono::milliseconds(checkpoint_interval_ms), checkpoint_dir_arg))
+        return 1;
+    } else if (!compare("w2", w2_eddy, w2_baseline, events, parallelism, batch, repeat)) {
+      return 1;
+    }
+  }
+  if (rec->parsed() &&
+      !recovery(state_mb, value_bytes, parallelism, repeat,
+                std::chrono::milliseconds(recovery_interval_ms), checkpoint_dir_arg))
     return 1;
   return 0;
 }
