@@ -655,16 +655,29 @@ TEST_CASE("a job restoring from a store whose newest checkpoint is corrupt uses 
   CHECK(r.restored_checkpoint == previous);
 }
 
+namespace {
+/// Keeps 1 KiB of state per key, so that writing a checkpoint to the store takes a while.
+struct fat_value_per_key {
+  void process_element(const kv&, eddy::keyed_context<int, kv, std::uint64_t>& ctx,
+                       eddy::collector<std::uint64_t>&) {
+    auto v = ctx.value_state<std::string>("fat");
+    if (!v.value()) v.update(std::string(1024, 'x'));
+  }
+};
+}  // namespace
+
 TEST_CASE("after a canceled job's wait returned, its result lists every checkpoint that completed",
           "[checkpoint][protocol][!mayfail]") {
-  // Known bug (runtime): the checkpoint coordinator keeps processing acknowledgements after the
-  // supervisor has produced the job's result (it only sends the coordinator an exit then), so a
-  // checkpoint can complete in the store, and in the live job_handle::checkpoints(), after the
-  // result was taken: job_result::checkpoints then misses the newest completed checkpoint, and
-  // a restore started right after wait() returned can race with a coordinator still writing
-  // and pruning the store. Racy, so tried a number of times; fails in most runs.
+  // Known bug (runtime): when a job ends, the supervisor takes job_result::checkpoints from the
+  // job's control block and only then tells the checkpoint coordinator to exit; a coordinator
+  // still busy completing a checkpoint (writing and syncing the store) records it after that.
+  // job_result::checkpoints then misses the store's newest completed checkpoint (it shows up in
+  // the live job_handle::checkpoints() later), and a restore started as soon as wait() returned
+  // can race with a coordinator still writing and pruning the store. Racy: with ~4 MB of state
+  // per checkpoint the coordinator is busy most of the time, and the cancel is tried a number of
+  // times; it showed in most runs on a loaded machine and rarely on an idle one.
   int missed = 0, late = 0;
-  for (int attempt = 0; attempt < 30 && missed == 0; ++attempt) {
+  for (int attempt = 0; attempt < 20 && missed == 0; ++attempt) {
     temp_dir tmp{"eddy-proto"};
     const auto dir = tmp.path() / "chk";
     std::optional<eddy::job_handle> handle;
@@ -673,16 +686,20 @@ TEST_CASE("after a canceled job's wait returned, its result lists every checkpoi
       eddy::StreamEnvironment env;
       env.set_parallelism(2);
       env.set_batch_size(64);
-      env.config().checkpoints.interval = milliseconds(5);
+      env.config().checkpoints.interval = milliseconds(1);
       env.config().checkpoints.directory = dir.string();
       env.config().restart = eddy::restart_strategy::no_restart();
-      auto kvs = counted_kvs(env, eddy::unbounded, true);
-      rolling_sum_at(2)(kvs);
+      counted_kvs(env, eddy::unbounded, false)
+          .map([](const kv& v) { return kv(static_cast<int>(v.second % 4096), v.second); })
+          .set_parallelism(1)
+          .key_by([](const kv& v) { return v.first; })
+          .process(fat_value_per_key{})
+          .add_sink([](const std::uint64_t&) {});
       auto started = env.execute_async(rolling_job);
       REQUIRE(started);
       handle = *started;
       const auto give_up = clock_type::now() + std::chrono::seconds(10);
-      while (handle->checkpoints().size() < 2 && !handle->wait_for(milliseconds(1)) &&
+      while (handle->checkpoints().size() < 3 && !handle->wait_for(milliseconds(1)) &&
              clock_type::now() < give_up) {
       }
       handle->cancel();
@@ -698,8 +715,8 @@ TEST_CASE("after a canceled job's wait returned, its result lists every checkpoi
       if (handle->checkpoints().back().id == stored.back()) ++late;
     }
   }
-  // `late`: the coordinator completed it after the result was produced (it shows up in the
-  // handle's live list afterwards).
-  INFO("completed after the result was taken: " << late);
+  // `late`: the coordinator recorded it after the result was taken (it is in the handle's live
+  // list afterwards).
+  INFO("recorded after the result was taken: " << late);
   CHECK(missed == 0);
 }
