@@ -14,17 +14,20 @@
 /// operator_error naming the operator and subtask.
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -172,28 +175,86 @@ struct map_state_descriptor {
   explicit map_state_descriptor(std::string n) : name(std::move(n)) {}
 };
 
-/// The broadcast states of one subtask, by name.
+/// The broadcast states of one subtask, by name. Checkpoints: snapshot() writes each state as
+/// one operator entry "__broadcast:<name>" (key group -1; every subtask holds the same copy, so a
+/// restore at another parallelism gives every new subtask old subtask 0's, see restore_for);
+/// restore() keeps the entries until the function first asks for the state with its types
+/// (then they are decoded, or the restore fails naming the state if the types differ), and a
+/// snapshot before that passes them on unchanged. Owned and used by one operator subtask.
 class broadcast_state_store {
  public:
+  /// Prefix of the snapshot entry names.
+  static constexpr std::string_view entry_prefix = "__broadcast:";
+
   template <class MK, class V>
   std::map<MK, V>& get(const std::string& name) {
-    auto& s = states_[name];
-    if (!s) s = std::make_unique<typed<MK, V>>();
-    auto* t = dynamic_cast<typed<MK, V>*>(s.get());
+    auto it = states_.find(name);
+    if (it == states_.end()) {
+      auto t = std::make_unique<typed<MK, V>>();
+      if (auto p = pending_.find(name); p != pending_.end()) {
+        t->restore(p->second, operator_name_);  // throws if the types differ
+        pending_.erase(p);
+      }
+      it = states_.emplace(name, std::move(t)).first;
+    }
+    auto* t = dynamic_cast<typed<MK, V>*>(it->second.get());
     if (!t)
       throw std::logic_error("broadcast state '" + name + "' is used with two different types");
     return t->map;
   }
 
+  /// Appends every broadcast state (and those restored but not used since). Throws naming the
+  /// operator, the state and its types if a non-empty state's types lack a Serializer.
+  void snapshot(const std::string& operator_name, std::vector<state_entry>& out) const {
+    std::vector<const std::string*> names;  // a fixed order: by name
+    for (const auto& [name, s] : states_) names.push_back(&name);
+    std::sort(names.begin(), names.end(), [](auto* a, auto* b) { return *a < *b; });
+    for (const auto* name : names) states_.at(*name)->snapshot(*name, operator_name, out);
+    for (const auto& [name, e] : pending_) out.push_back(e);
+  }
+  /// Takes the "__broadcast:" entries of a checkpoint (decoded lazily, see above).
+  void restore(const std::string& operator_name, const std::vector<state_entry>& entries) {
+    operator_name_ = operator_name;
+    for (const auto& e : entries) {
+      if (e.key_group >= 0 || e.name.compare(0, entry_prefix.size(), entry_prefix) != 0) continue;
+      std::string name = e.name.substr(entry_prefix.size());
+      if (auto it = states_.find(name); it != states_.end())
+        it->second->restore(e, operator_name_);
+      else
+        pending_.insert_or_assign(std::move(name), e);
+    }
+  }
+
  private:
   struct base {
     virtual ~base() = default;
+    virtual void snapshot(const std::string& name, const std::string& op,
+                          std::vector<state_entry>& out) const = 0;
+    virtual void restore(const state_entry& e, const std::string& op) = 0;
   };
   template <class MK, class V>
   struct typed final : base {
     std::map<MK, V> map;
+    static std::string tag() { return state_type_tag<MK, V>("broadcast_map"); }
+    void snapshot(const std::string& name, const std::string& op,
+                  std::vector<state_entry>& out) const override {
+      if constexpr (checkpointable_v<MK, V>)
+        out.push_back(state_entry{std::string(entry_prefix) + name, -1, tag(), serialize(map)});
+      else if (!map.empty())
+        throw_not_checkpointable<MK, V>("broadcast state '" + name + "' of '" + op + "'");
+    }
+    void restore(const state_entry& e, const std::string& op) override {
+      const std::string name = e.name.substr(entry_prefix.size());
+      if (e.type != tag())
+        throw std::runtime_error("incompatible state: broadcast state '" + name + "' of '" + op +
+                                 "' was checkpointed as " + e.type + " but is used as " + tag() +
+                                 " (its key or value type changed)");
+      if constexpr (checkpointable_v<MK, V>) map = detail::decode_state<std::map<MK, V>>(e);
+    }
   };
   absl::flat_hash_map<std::string, std::unique_ptr<base>> states_;
+  std::map<std::string, state_entry> pending_;  // restored, not yet asked for
+  std::string operator_name_;
 };
 
 /// A broadcast state as the non-broadcast side sees it: read only.
@@ -271,9 +332,12 @@ class broadcast_process_op final : public two_input_op<A, R> {
     next_->on_watermark(wm);
   }
   void finish() override { next_->finish(); }
-  /// Checkpoints are not supported by broadcast state yet: fail loudly rather than lose it.
-  void snapshot_state(std::uint64_t, std::vector<state_entry>&) override {
-    throw std::runtime_error("broadcast state cannot be checkpointed yet");
+  /// Checkpoints: the broadcast states (see broadcast_state_store).
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    store_.snapshot(this->name_, out);
+  }
+  void restore_state(const std::vector<state_entry>& entries) override {
+    store_.restore(this->name_, entries);
   }
 
  private:

@@ -198,16 +198,17 @@ class keyed_two_input_op final : public two_input_op<A, B> {
     next_->finish();
   }
 
-  /// Checkpoints: keyed state and timers by key group. Broadcast state is not covered yet: a
-  /// keyed broadcast function fails the checkpoint loudly instead of losing it.
+  /// Checkpoints: keyed state and timers by key group; a keyed broadcast function's broadcast
+  /// states as "__broadcast:" entries (see broadcast_state_store).
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    if constexpr (Broadcast) throw std::runtime_error("broadcast state cannot be checkpointed yet");
     if (backend_) backend_->snapshot(out);
     timers_.snapshot(this->info_.max_parallelism, out);
+    if constexpr (Broadcast) store_.snapshot(this->name_, out);
   }
   void restore_state(const std::vector<state_entry>& entries) override {
     if (backend_) backend_->restore(entries);
     timers_.restore(entries);
+    if constexpr (Broadcast) store_.restore(this->name_, entries);
   }
 
   [[nodiscard]] const keyed_state_backend<K>* state_backend() const noexcept {

@@ -22,6 +22,11 @@
 /// incomplete last window of a bounded input is not emitted, as in Flink.)
 /// Results carry the window's max_timestamp() as their timestamp.
 ///
+/// Checkpoints (snapshot_state / restore_state) write all of it per key group, and the
+/// watermark, so a restored operator (at any parallelism) carries on as the snapshotted one
+/// would; the key, window, accumulator (with an evictor: record) and trigger state types need a
+/// Serializer once the operator holds state.
+///
 /// Owned and called by one subtask actor only. User code exceptions (key selector, trigger,
 /// evictor, window function) become operator_error naming the operator.
 #include <absl/container/flat_hash_map.h>
@@ -29,6 +34,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -36,6 +42,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
@@ -46,6 +53,7 @@
 #include "eddy/operators/window_triggers.hpp"
 #include "eddy/runtime/key_group.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
 
@@ -78,6 +86,13 @@ class triggered_window_op final : public timed_input_op<T>,
   static constexpr bool event_time = Assigner::is_event_time;
   static constexpr bool merging = Assigner::is_merging;
   using Contents = std::conditional_t<evicting, std::vector<timestamped_value<T>>, Acc>;
+  /// Trigger state as written into checkpoints (triggers without state write no bytes).
+  using tstate_wire =
+      std::conditional_t<std::is_same_v<TState, no_trigger_state>, std::monostate, TState>;
+  /// Whether this operator's state can be checkpointed (every type in it has a Serializer).
+  static constexpr bool checkpointable = has_serializer_v<K> && has_serializer_v<W> &&
+                                         has_serializer_v<tstate_wire> &&
+                                         (evicting ? has_serializer_v<T> : has_serializer_v<Acc>);
 
   triggered_window_op(KeyFn key_fn, Assigner assigner, Trigger trigger, Evictor evictor,
                       WinFn win_fn, std::int64_t allowed_lateness, std::string late_tag,
@@ -152,8 +167,10 @@ class triggered_window_op final : public timed_input_op<T>,
 
   void on_watermark(std::int64_t wm) override {
     this->guarded([&] {
-      watermark_ = wm;
-      fire_timers(event_timers_, wm, true);
+      // Never backwards: after a restore the inputs' watermarks may start again below the
+      // restored one, and windows must not become on time again.
+      watermark_ = std::max(watermark_, wm);
+      fire_timers(event_timers_, watermark_, true);
       pass();
     });
     next_->on_watermark(wm);
@@ -178,14 +195,73 @@ class triggered_window_op final : public timed_input_op<T>,
     next_->finish();
   }
 
-  /// Checkpoints do not cover this operator yet: a checkpoint while it holds windows fails loudly
-  /// instead of losing them on restore (tumbling/sliding event-time windows with the default
-  /// trigger run in window_op, which is checkpointed).
-  void snapshot_state(std::uint64_t, std::vector<state_entry>&) override {
-    if (!panes_.empty() || !event_timers_.empty() || !proc_timers_.empty())
-      throw std::runtime_error(
-          "windows with custom triggers, evictors, sessions, global or processing-time windows "
-          "cannot be checkpointed yet (their state would be lost)");
+  /// Checkpoints: one entry "windows" per key group holding, for the keys of that group, every
+  /// pane (key, window, contents: the accumulator, or with an evictor the records with their
+  /// timestamps; trigger state), the session windows of each key (merging assigners; in the
+  /// order the operator merges them) and the pending timers of both domains. The watermark (so
+  /// that a restored operator judges lateness as before) is written with put_watermark, as
+  /// window_op does (at another parallelism a subtask takes the lowest one). Throws (the checkpoint
+  /// then fails the job) if the operator holds windows whose key, window, accumulator, record or
+  /// trigger state type lacks a Serializer, naming the operator and the types.
+  void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
+    if (watermark_ != min_watermark) put_watermark(out, "watermark", watermark_);
+    if constexpr (checkpointable) {
+      const int maxp = this->info_.max_parallelism;
+      std::map<int, group_state> by_group;
+      auto group = [&](const K& k) -> group_state& {
+        return by_group[key_group_of(key_hash(k), maxp)];
+      };
+      for (const auto& [pk, p] : panes_) {
+        std::optional<contents_wire> c;
+        if (p.contents) c.emplace(to_wire(*p.contents));
+        std::get<0>(group(pk.key))
+            .emplace_back(pk.key, pk.window, std::move(c), tstate_to_wire(p.tstate));
+      }
+      if constexpr (merging)
+        for (const auto& [k, ws] : sessions_) std::get<1>(group(k)).emplace_back(k, ws);
+      for (const auto& [t, k, w] : event_timers_)
+        std::get<2>(group(k)).emplace_back(std::uint8_t{0}, t, k, w);
+      for (const auto& [t, k, w] : proc_timers_)
+        std::get<2>(group(k)).emplace_back(std::uint8_t{1}, t, k, w);
+      const std::string tag = snapshot_tag();
+      for (const auto& [kg, g] : by_group)
+        out.push_back(state_entry{state_name, kg, tag, serialize(g)});
+    } else {
+      if (!panes_.empty() || !sessions_.empty() || !event_timers_.empty() || !proc_timers_.empty())
+        throw std::runtime_error(
+            "the windows of '" + this->name_ + "' cannot be checkpointed: no Serializer for its " +
+            missing_serializers() + " (give records EDDY_FIELDS, see serializer.hpp)");
+    }
+  }
+
+  /// Restores the "windows" entries of the key groups this subtask owns (from any number of
+  /// old subtasks) and the lowest watermark among those given. Throws naming the state, the
+  /// operator and both type descriptions if the entries were written by a window operator of other
+  /// types or kind.
+  void restore_state(const std::vector<state_entry>& entries) override {
+    if (auto wm = get_watermark(entries, "watermark")) watermark_ = *wm;
+    const std::string tag = snapshot_tag();
+    for (const auto& e : entries) {
+      if (e.name != state_name || e.key_group < 0) continue;
+      if (e.type != tag)
+        throw std::runtime_error("incompatible state '" + e.name + "' of window operator '" +
+                                 this->name_ + "': it was checkpointed as " + e.type +
+                                 " but is restored as " + tag +
+                                 " (the window's key, record, accumulator, trigger state or "
+                                 "window kind changed)");
+      if constexpr (checkpointable) {
+        auto g = detail::decode_state<group_state>(e);
+        for (auto& [k, w, c, ts] : std::get<0>(g)) {
+          pane& p = panes_[pane_key{std::move(k), w}];
+          if (c) p.contents.emplace(from_wire(std::move(*c)));
+          p.tstate = tstate_from_wire(std::move(ts));
+        }
+        if constexpr (merging)
+          for (auto& [k, ws] : std::get<1>(g)) sessions_[std::move(k)] = std::move(ws);
+        for (auto& [d, t, k, w] : std::get<2>(g))
+          (d == 0 ? event_timers_ : proc_timers_).emplace(t, std::move(k), w);
+      }
+    }
   }
 
   /// Number of (key, window) panes held (for tests and metrics).
@@ -212,6 +288,80 @@ class triggered_window_op final : public timed_input_op<T>,
     }
   };
   using timer = std::tuple<std::int64_t, K, W>;
+
+  // ---- checkpoints ----
+  static constexpr const char* state_name = "windows";
+  /// A window's contents as written: the accumulator, or the records with (timestamp, has one).
+  using contents_wire =
+      std::conditional_t<evicting, std::vector<std::tuple<T, std::int64_t, bool>>, Acc>;
+  using pane_row = std::tuple<K, W, std::optional<contents_wire>, tstate_wire>;
+  using session_row = std::pair<K, std::vector<W>>;
+  using timer_row = std::tuple<std::uint8_t, std::int64_t, K, W>;  // domain 0 event, 1 processing
+  /// One key group's entry: panes, session windows, timers.
+  using group_state =
+      std::tuple<std::vector<pane_row>, std::vector<session_row>, std::vector<timer_row>>;
+
+  /// The type tag of the "windows" entries: the window kind and every type in them.
+  static std::string snapshot_tag() {
+    std::string kind = std::string("triggered_windows(") +
+                       (event_time ? "event time" : "processing time") +
+                       (merging ? ", merging" : "") + (evicting ? ", evicting" : "") + ")";
+    if constexpr (evicting)
+      return state_type_tag<K, W, T, TState>(kind);
+    else
+      return state_type_tag<K, W, Acc, TState>(kind);
+  }
+  /// The types of the state that lack a Serializer, described.
+  static std::string missing_serializers() {
+    std::string s;
+    auto add = [&](bool has, const char* what, const std::string& type) {
+      if (has) return;
+      if (!s.empty()) s += ", ";
+      s += what;
+      s += ' ';
+      s += type;
+    };
+    add(has_serializer_v<K>, "key type", type_name_of<K>());
+    add(has_serializer_v<W>, "window type", type_name_of<W>());
+    if constexpr (evicting)
+      add(has_serializer_v<T>, "record type", type_name_of<T>());
+    else
+      add(has_serializer_v<Acc>, "accumulator type", type_name_of<Acc>());
+    add(has_serializer_v<tstate_wire>, "trigger state type", type_name_of<TState>());
+    return s;
+  }
+  static contents_wire to_wire(const Contents& c) {
+    if constexpr (evicting) {
+      contents_wire w;
+      w.reserve(c.size());
+      for (const auto& e : c) w.emplace_back(e.value, e.timestamp, e.has_timestamp);
+      return w;
+    } else {
+      return c;
+    }
+  }
+  static Contents from_wire(contents_wire&& w) {
+    if constexpr (evicting) {
+      Contents c;
+      c.reserve(w.size());
+      for (auto& [v, t, has] : w) c.push_back(timestamped_value<T>{std::move(v), t, has});
+      return c;
+    } else {
+      return std::move(w);
+    }
+  }
+  static tstate_wire tstate_to_wire(const TState& s) {
+    if constexpr (std::is_same_v<TState, no_trigger_state>)
+      return {};
+    else
+      return s;
+  }
+  static TState tstate_from_wire(tstate_wire&& s) {
+    if constexpr (std::is_same_v<TState, no_trigger_state>)
+      return {};
+    else
+      return std::move(s);
+  }
 
   // ---- trigger_timers (the current key is key_) ----
   void register_event_time_timer(const W& w, std::int64_t t) override {

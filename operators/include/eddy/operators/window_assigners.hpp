@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "eddy/runtime/serializer.hpp"
+
 namespace eddy {
 
 /// A time window [start, end) in milliseconds.
@@ -50,6 +52,11 @@ struct global_window {
   friend bool operator==(const global_window&, const global_window&) = default;
   friend bool operator<(const global_window&, const global_window&) { return false; }
 };
+
+// Serializable (checkpoints of window state; records that carry a window): a time window is its
+// start and end, the global window has no bytes.
+EDDY_FIELDS(time_window, start, end)
+EDDY_FIELDS(global_window)
 
 namespace detail {
 /// Start of the window of size `size` (aligned to `offset`) containing `ts`.
