@@ -10,8 +10,14 @@
 #include "eddy/runtime/state_snapshot.hpp"
 
 #include "eddy/operators/sinks.hpp"
+#include "eddy/operators/two_phase_commit_sink.hpp"
+#include "eddy/runtime/log.hpp"
 
 namespace eddy::detail {
+
+void warn_sink_problem(const std::string& message) {
+  log().warn("{}", message);
+}
 
 void write_stdout(const std::string& text) {
   static std::mutex mtx;

@@ -51,6 +51,20 @@ StreamEnvironment& StreamEnvironment::set_channel_credits(int credits) {
   config_.channel_credits = credits;
   return *this;
 }
+StreamEnvironment& StreamEnvironment::enable_checkpointing(std::chrono::milliseconds interval,
+                                                           checkpointing_mode mode) {
+  if (interval.count() <= 0)
+    throw std::invalid_argument("the checkpoint interval must be positive");
+  config_.checkpoints.interval = interval;
+  config_.checkpoints.mode = mode;
+  return *this;
+}
+
+StreamEnvironment& StreamEnvironment::set_checkpoint_dir(std::string dir) {
+  config_.checkpoints.directory = std::move(dir);
+  return *this;
+}
+
 StreamEnvironment& StreamEnvironment::set_runtime_mode(runtime_mode m) {
   config_.mode = m;
   return *this;

@@ -202,6 +202,16 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         while (!s.pending.empty())
           abort_checkpoint(self, s.pending.begin()->first, "the job is restarting", true);
       },
+      // The job ended: nothing completes after the reply, so the job's result lists every
+      // checkpoint that completed and the store is no longer written.
+      [=](stop_atom) -> bool {
+        auto& s = self->state;
+        s.paused = true;
+        s.subtasks.clear();
+        while (!s.pending.empty())
+          abort_checkpoint(self, s.pending.begin()->first, "the job ended", true);
+        return true;
+      },
       [=](trigger_atom, std::uint64_t attempt) {
         auto& s = self->state;
         if (attempt != s.attempt) return;

@@ -48,6 +48,22 @@ void job_control::set_savepointer(std::function<void(std::shared_ptr<savepoint_r
   if (!result_) savepointer_ = std::move(fn);
 }
 
+void job_control::set_killer(std::function<void(int)> fn) {
+  std::lock_guard<std::mutex> g(mtx_);
+  if (!result_) killer_ = std::move(fn);
+}
+
+bool job_control::kill(int sid) {
+  std::function<void(int)> fn;
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    fn = killer_;
+  }
+  if (!fn) return false;
+  fn(sid);
+  return true;
+}
+
 void job_control::request_savepoint(const std::shared_ptr<savepoint_request>& req) {
   std::function<void(std::shared_ptr<savepoint_request>)> fn;
   {
@@ -68,6 +84,7 @@ void job_control::complete(job_result r) {
     result_ = std::move(r);
     canceler_ = nullptr;  // drops the supervisor handle
     savepointer_ = nullptr;
+    killer_ = nullptr;
   }
   cv_.notify_all();
 }
@@ -117,6 +134,15 @@ expected<std::string> savepoint(detail::job_control& ctl, const std::string& dir
   return std::move(*r);
 }
 }  // namespace
+
+bool job_handle::kill_subtask(const std::string& task, int index) const {
+  for (std::size_t sid = 0; sid < ctl_->subtasks.size(); ++sid) {
+    const auto& m = *ctl_->subtasks[sid];
+    if (m.index == index && m.task.find(task) != std::string::npos)
+      return ctl_->state.load() == job_state::running && ctl_->kill(static_cast<int>(sid));
+  }
+  return false;
+}
 
 expected<std::string> job_handle::trigger_savepoint(const std::string& dir,
                                                     std::chrono::milliseconds timeout) const {

@@ -84,6 +84,9 @@ class job_control {
   void cancel();
   /// Installed by the runtime; hands a savepoint request to the job's supervisor.
   void set_savepointer(std::function<void(std::shared_ptr<savepoint_request>)> fn);
+  /// Installed by the runtime; asks the supervisor to kill the actor of global subtask `sid`.
+  void set_killer(std::function<void(int)> fn);
+  bool kill(int sid);
   /// Passes `req` on; fails it at once if the job has ended.
   void request_savepoint(const std::shared_ptr<savepoint_request>& req);
   /// Checkpoint bookkeeping (called by the coordinator and the supervisor).
@@ -115,6 +118,7 @@ class job_control {
   std::optional<job_result> result_;
   std::function<void()> canceler_;
   std::function<void(std::shared_ptr<savepoint_request>)> savepointer_;
+  std::function<void(int)> killer_;
 };
 
 /// Everything a job's actors share, read-only after submission (except `control`).

@@ -30,6 +30,7 @@ struct supervisor_state {
   bool canceled = false;
   bool restarting = false;
   std::optional<std::string> stopped;  // stopped with this savepoint
+  bool completing = false;             // the result is being published
   std::string last_error;
   std::deque<clock_type::time_point> failures;            // for failure_rate
   std::map<int, operator_counters> op_counters;           // by node id
@@ -43,7 +44,23 @@ void kill_all(supervisor_actor* self) {
   for (auto& s : self->state.subtasks) self->send_exit(s, caf::exit_reason::user_shutdown);
 }
 
+void publish_result(supervisor_actor* self);
+
+/// The job ended: stops the checkpoint coordinator first (a checkpoint it is completing is then
+/// in the result and the store is left alone), then publishes the result.
 void complete(supervisor_actor* self) {
+  auto& st = self->state;
+  if (st.completing) return;
+  st.completing = true;
+  if (!st.coordinator) {
+    publish_result(self);
+    return;
+  }
+  self->request(st.coordinator, caf::infinite, stop_atom::value)
+      .then([=](bool) { publish_result(self); }, [=](caf::error&) { publish_result(self); });
+}
+
+void publish_result(supervisor_actor* self) {
   auto& st = self->state;
   const auto& job = *st.job;
   // The job finished: sinks make their last output visible; otherwise they discard it.
@@ -241,6 +258,11 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
         self->send(st.coordinator, savepoint_atom::value, req);
       },
       [=](stopped_atom, const std::string& path) { self->state.stopped = path; },
+      [=](kill_atom, int sid) {
+        auto& st = self->state;
+        if (sid >= 0 && static_cast<std::size_t>(sid) < st.subtasks.size())
+          self->send_exit(st.subtasks[static_cast<std::size_t>(sid)], caf::exit_reason::kill);
+      },
       [=](cancel_atom) {
         auto& st = self->state;
         if (st.failure || st.canceled) return;

@@ -47,6 +47,13 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   job->config = cfg;
   job->control = std::make_shared<detail::job_control>(job_name, job->plan.subtasks().size(),
                                                        job->plan.channels().size());
+  for (std::size_t sid = 0; sid < job->plan.subtasks().size(); ++sid) {
+    const auto& st = job->plan.subtasks()[sid];
+    auto& m = *job->control->subtasks[sid];
+    m.task = job->plan.chains()[st.chain].name;  // fixed before any thread reads them
+    m.index = st.index;
+    m.credits_per_channel = cfg.channel_credits;
+  }
   const auto& cc = cfg.checkpoints;
   if (cc.interval.count() > 0) {
     if (cc.directory.empty())
@@ -78,6 +85,7 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
   ctl->set_canceler([sup] { caf::anon_send(sup, detail::cancel_atom::value); });
+  ctl->set_killer([sup](int sid) { caf::anon_send(sup, detail::kill_atom::value, sid); });
   ctl->set_savepointer([sup](std::shared_ptr<detail::savepoint_request> req) {
     caf::anon_send(sup, detail::savepoint_atom::value, std::move(req));
   });

@@ -36,7 +36,7 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 //   subtask -> coordinator: (ack_atom, sid, id, snapshot_blobs) or (decline_atom, sid, id, why)
 //   coordinator -> every subtask: (chkdone_atom, id) once the checkpoint is stored
 //   supervisor -> coordinator: (deploy_atom, handles) after (re)deployment, (pause_atom) before
-//   a restart
+//   a restart, request (stop_atom) -> bool once the job ended (nothing completes after it)
 // Savepoints: runtime -> supervisor -> coordinator: (savepoint_atom, request); once a
 //   stop-with-savepoint completed: coordinator -> supervisor (stopped_atom, path), then
 //   coordinator -> every subtask (chkdone_atom, id) and (stop_atom): the subtask ends at once.
@@ -52,6 +52,7 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+using kill_atom = caf::atom_constant<caf::atom("kill")>;  // runtime -> supervisor: (kill, sid)
 
 class savepoint_request;
 using savepoint_ptr = std::shared_ptr<savepoint_request>;

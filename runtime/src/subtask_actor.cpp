@@ -60,9 +60,6 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (int c : st.outputs)
       outs_.push_back(
           out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to, c});
-    metrics_.task = job_->plan.chains()[st.chain].name;
-    metrics_.index = st.index;
-    metrics_.credits_per_channel = job_->config.channel_credits;
   }
 
   const char* name() const override { return "eddy.subtask"; }

@@ -667,15 +667,12 @@ struct fat_value_per_key {
 }  // namespace
 
 TEST_CASE("after a canceled job's wait returned, its result lists every checkpoint that completed",
-          "[checkpoint][protocol][!mayfail]") {
-  // Known bug (runtime): when a job ends, the supervisor takes job_result::checkpoints from the
-  // job's control block and only then tells the checkpoint coordinator to exit; a coordinator
-  // still busy completing a checkpoint (writing and syncing the store) records it after that.
-  // job_result::checkpoints then misses the store's newest completed checkpoint (it shows up in
-  // the live job_handle::checkpoints() later), and a restore started as soon as wait() returned
-  // can race with a coordinator still writing and pruning the store. Racy: with ~4 MB of state
-  // per checkpoint the coordinator is busy most of the time, and the cancel is tried a number of
-  // times; it showed in most runs on a loaded machine and rarely on an idle one.
+          "[checkpoint][protocol]") {
+  // When a job ends, the supervisor stops the checkpoint coordinator (and waits for its reply)
+  // before it takes job_result::checkpoints, so a checkpoint the coordinator was completing is in
+  // the result and nothing writes the store after wait() returned. Racy by nature: with ~4 MB of
+  // state per checkpoint the coordinator is busy most of the time, and the cancel is tried a
+  // number of times (before the fix this failed in most runs on a loaded machine).
   int missed = 0, late = 0;
   for (int attempt = 0; attempt < 20 && missed == 0; ++attempt) {
     temp_dir tmp{"eddy-proto"};

@@ -22,6 +22,7 @@
 #include "eddy/operators/sources.hpp"
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/operators/to_text.hpp"
+#include "eddy/operators/two_phase_commit_sink.hpp"
 #include "eddy/operators/watermark_strategy.hpp"
 #include "eddy/operators/windows.hpp"
 #include "eddy/runtime/record_writer.hpp"
@@ -329,6 +330,19 @@ class DataStream {
     return add_sink_op(std::move(name), [fn](operator_base*) {
       return std::make_unique<function_sink_op<T, F>>(fn);
     });
+  }
+  /// An exactly-once sink to an external system: `factory(info)` returns a
+  /// std::unique_ptr to a subclass of two_phase_commit_sink<T, Txn> per subtask (see
+  /// two_phase_commit_sink.hpp).
+  template <class Factory>
+  DataStreamSink add_two_phase_commit_sink(Factory factory, std::string name = "sink") {
+    using sink = typename std::invoke_result_t<Factory&, const subtask_info&>::element_type;
+    using txn = typename sink::transaction_type;
+    using op = two_phase_commit_sink_op<T, txn>;
+    typename op::factory f = [factory](const subtask_info& info) {
+      return std::unique_ptr<typename op::sink_type>(factory(info));
+    };
+    return add_sink_op(std::move(name), [f](operator_base*) { return std::make_unique<op>(f); });
   }
   /// Prints every record to stdout (see print_sink_op).
   DataStreamSink print() {

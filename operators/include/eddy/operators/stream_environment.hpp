@@ -53,6 +53,13 @@ class StreamEnvironment {
   StreamEnvironment& set_channel_credits(int credits);
   StreamEnvironment& set_runtime_mode(runtime_mode m);
   StreamEnvironment& disable_operator_chaining();
+  /// Checkpoints every `interval` (Flink's enableCheckpointing); the rest of
+  /// config().checkpoints (timeout, pauses, retained) keeps its values. See fault-tolerance.md.
+  StreamEnvironment& enable_checkpointing(
+      std::chrono::milliseconds interval,
+      checkpointing_mode mode = checkpointing_mode::exactly_once);
+  /// The LMDB checkpoint store directory (created if missing).
+  StreamEnvironment& set_checkpoint_dir(std::string dir);
   [[nodiscard]] execution_config& config() noexcept { return config_; }
 
   // ---- sources ----

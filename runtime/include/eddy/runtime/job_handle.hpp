@@ -33,6 +33,10 @@ class job_handle {
   [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const;
   /// Restarts so far (after failures).
   [[nodiscard]] int restarts() const;
+  /// Failure injection (tests, chaos drills): kills the actor of subtask `index` of the operator
+  /// chain whose task name contains `task`, as a crash would (no exception, no clean-up in the
+  /// actor). The supervisor handles it like any failure. False if no such subtask is running.
+  bool kill_subtask(const std::string& task, int index) const;
   /// Takes a savepoint (Flink's triggerSavepoint): a checkpoint written to a new store directory
   /// "savepoint-<job>-<id>" under `dir`, which `execution_config::restore_from` (or `eddy run
   /// --resume PATH`) resumes from. Blocks until it completed and returns its path; errors: the
