@@ -169,21 +169,21 @@ void part_files::restore(const std::vector<state_entry>& entries) {
   if (highest > 0) remove_matching(true, highest);
 }
 
-std::function<void(bool)> part_files::finish() {
+std::function<void(bool)> part_files::finish(bool checkpointing) {
   remove_stray_in_progress();
   if (file_) {
     close_current();
     pending_.push_back({~std::uint64_t{0}, tmp_path(subtask_, n_), final_path(subtask_, n_)});
   }
-  auto files = std::move(pending_);
-  pending_.clear();
-  return [files = std::move(files)](bool succeeded) {
+  auto files = pending_;  // kept too: the final snapshot of a finished subtask lists them
+  return [files = std::move(files), checkpointing](bool succeeded) {
     for (const auto& f : files) {
-      // A failed job: the last file (after any checkpoint) goes; checkpointed ones stay hidden
-      // for a resume to commit.
+      // A failed job: checkpointed files stay hidden for a resume to commit; so does the last
+      // one if checkpoints are on (the subtask's final snapshot, taken when it finished, may be
+      // in a completed checkpoint); otherwise it goes.
       if (succeeded)
         rename_or_throw(f.tmp, f.final);
-      else if (f.checkpoint == ~std::uint64_t{0})
+      else if (f.checkpoint == ~std::uint64_t{0} && !checkpointing)
         std::remove(f.tmp.c_str());
     }
   };

@@ -32,6 +32,7 @@ struct coordinator_state {
   std::shared_ptr<checkpoint_store> store;  // null: savepoints only
   std::vector<caf::actor> subtasks;
   std::vector<int> source_sids;
+  std::map<int, snapshot_blobs> finished;  // sid -> final snapshot of a finished subtask
   std::uint64_t last_id = 0;
   std::map<std::uint64_t, pending_checkpoint> pending;
   clock_type::time_point last_completion{};
@@ -102,7 +103,42 @@ std::string savepoint_path(const std::string& dir, const std::string& job, std::
   return (std::filesystem::path(dir) / name).string();
 }
 
-/// Starts checkpoint (or savepoint) `id` at the sources.
+void complete_checkpoint(coordinator_actor* self, std::uint64_t id);
+
+/// Stores the snapshot blobs subtask `sid` acknowledged checkpoint `id` with; completes the
+/// checkpoint once every subtask did.
+void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapshot_blobs& blobs) {
+  auto& s = self->state;
+  auto it = s.pending.find(id);
+  if (it == s.pending.end()) return;  // aborted, or from an earlier deployment
+  auto& p = it->second;
+  if (p.acked.count(sid)) return;
+  const auto& sub = s.job->plan.subtasks()[sid];
+  for (const auto& [node, blob] : *blobs) {
+    const auto& n = s.job->graph->node(node);
+    const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid(), sub.index);
+    if (auto r = store_of(s, p).put_blob(key, blob); !r) {
+      abort_checkpoint(self, id, r.error().message, false);
+      return;
+    }
+    auto& keys = p.blob_keys[node];
+    keys.resize(static_cast<std::size_t>(s.job->plan.parallelism_of(node)));
+    keys[static_cast<std::size_t>(sub.index)] = key;
+    p.bytes += blob.size();
+  }
+  p.acked.insert(sid);
+  if (p.acked.size() == s.job->plan.subtasks().size()) complete_checkpoint(self, id);
+}
+
+/// Whether some source subtask still runs (otherwise no checkpoint can be triggered).
+bool sources_running(const coordinator_state& s) {
+  for (int sid : s.source_sids)
+    if (!s.finished.count(sid)) return true;
+  return false;
+}
+
+/// Starts checkpoint (or savepoint) `id` at the sources that still run; subtasks that finished
+/// are represented by their final snapshots.
 void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bool stop) {
   auto& s = self->state;
   p.started = clock_type::now();
@@ -110,8 +146,11 @@ void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bo
   log().debug("job '{}': triggering {} {}", s.job->name, p.request ? "savepoint" : "checkpoint",
               id);
   s.pending.emplace(id, std::move(p));
-  for (int sid : s.source_sids) self->send(s.subtasks[sid], trigger_atom::value, id, stop);
+  for (int sid : s.source_sids)
+    if (!s.finished.count(sid)) self->send(s.subtasks[sid], trigger_atom::value, id, stop);
   self->delayed_send(self, s.job->config.checkpoints.timeout, timeout_atom::value, id);
+  const auto done = s.finished;  // record_ack may complete the checkpoint
+  for (const auto& [sid, blobs] : done) record_ack(self, id, sid, blobs);
 }
 
 void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
@@ -190,6 +229,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
       [=](deploy_atom, const actor_table& handles) {
         auto& s = self->state;
         s.subtasks = *handles;
+        s.finished.clear();
         s.paused = false;
         ++s.attempt;
         s.trigger_scheduled = false;
@@ -199,6 +239,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         auto& s = self->state;
         s.paused = true;
         s.subtasks.clear();
+        s.finished.clear();
         while (!s.pending.empty())
           abort_checkpoint(self, s.pending.begin()->first, "the job is restarting", true);
       },
@@ -228,7 +269,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
                         std::chrono::milliseconds(1));
           return;
         }
-        trigger(self, ++s.last_id, pending_checkpoint{}, false);
+        if (sources_running(s)) trigger(self, ++s.last_id, pending_checkpoint{}, false);
         schedule_trigger(self, cc.interval);
       },
       [=](savepoint_atom, const savepoint_ptr& req) {
@@ -236,6 +277,11 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         if (s.paused) {
           req->fulfil(error{errc::job_failed, "job '" + s.job->name +
                                                   "' is restarting or stopping; no savepoint now"});
+          return;
+        }
+        if (!sources_running(s)) {
+          req->fulfil(error{errc::job_failed,
+                            "job '" + s.job->name + "': every source has finished; no savepoint"});
           return;
         }
         const std::uint64_t id = ++s.last_id;
@@ -271,25 +317,18 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
                          source_ended);
       },
       [=](ack_atom, int sid, std::uint64_t id, const snapshot_blobs& blobs) {
+        record_ack(self, id, sid, blobs);
+      },
+      [=](finished_atom, int sid, const snapshot_blobs& blobs) {
         auto& s = self->state;
-        auto it = s.pending.find(id);
-        if (it == s.pending.end()) return;  // aborted, or from an earlier deployment
-        auto& p = it->second;
-        const auto& sub = s.job->plan.subtasks()[sid];
-        for (const auto& [node, blob] : *blobs) {
-          const auto& n = s.job->graph->node(node);
-          const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid(), sub.index);
-          if (auto r = store_of(s, p).put_blob(key, blob); !r) {
-            abort_checkpoint(self, id, r.error().message, false);
-            return;
-          }
-          auto& keys = p.blob_keys[node];
-          keys.resize(static_cast<std::size_t>(s.job->plan.parallelism_of(node)));
-          keys[static_cast<std::size_t>(sub.index)] = key;
-          p.bytes += blob.size();
-        }
-        p.acked.insert(sid);
-        if (p.acked.size() == s.job->plan.subtasks().size()) complete_checkpoint(self, id);
+        if (sid < 0 || static_cast<std::size_t>(sid) >= s.subtasks.size() ||
+            self->current_sender() != s.subtasks[static_cast<std::size_t>(sid)])
+          return;  // from an earlier deployment
+        s.finished[sid] = blobs;
+        std::vector<std::uint64_t> ids;
+        for (const auto& [id, p] : s.pending)
+          if (!p.acked.count(sid)) ids.push_back(id);
+        for (auto id : ids) record_ack(self, id, sid, blobs);
       },
   };
 }

@@ -6,10 +6,13 @@
 // downstream; every subtask acknowledges with its operators' snapshot blobs once it has the
 // barrier from all inputs. Blobs go to the checkpoint store as they arrive; when every subtask
 // acknowledged, the metadata is written (completing the checkpoint), old checkpoints are removed
-// and every subtask is told (chkdone_atom) so two-phase-commit sinks can commit. A decline (a
-// source that already ended, a snapshot that failed) or the timeout aborts the checkpoint; the
-// job carries on. The supervisor pauses it before a restart and re-deploys it with the new
-// subtask handles. Ends when its supervisor does.
+// and every subtask is told (chkdone_atom) so two-phase-commit sinks can commit. A subtask that
+// finished sends its final snapshot (finished_atom), which stands in for its acknowledgement of
+// every later checkpoint (Flink's checkpoints after tasks finished); checkpoints are triggered at
+// the sources that still run, and none once all have finished. A decline (a snapshot that failed,
+// a source that ended when checkpoints are off) or the timeout aborts the checkpoint; the job
+// carries on. Savepoints go to their own store (savepoint_atom). The supervisor pauses it before a
+// restart and re-deploys it with the new subtask handles. Ends when its supervisor does.
 #include <caf/fwd.hpp>
 #include <memory>
 

@@ -52,7 +52,12 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using savepoint_atom = caf::atom_constant<caf::atom("savepoint")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
-using kill_atom = caf::atom_constant<caf::atom("kill")>;  // runtime -> supervisor: (kill, sid)
+using kill_atom = caf::atom_constant<caf::atom("kill")>;
+// A subtask that finished while checkpoints are on: subtask -> coordinator (finished_atom, sid,
+// snapshot_blobs) with its final state (entries "__finished"); it stands in for the subtask's
+// acknowledgement of every later checkpoint.
+using finished_atom =
+    caf::atom_constant<caf::atom("finished")>;  // runtime -> supervisor: (kill, sid)
 
 class savepoint_request;
 using savepoint_ptr = std::shared_ptr<savepoint_request>;

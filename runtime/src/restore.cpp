@@ -89,6 +89,16 @@ subtask_restore restore_for(const restore_set& rs, const std::string& uid,
   out.found = true;
   const auto& op = it->second;
   const bool same = op.parallelism == parallelism;
+  // At another parallelism the subtasks restore as finished only if every old one had finished
+  // (a partly finished operator is a source chain some of whose subtasks ran out of input: their
+  // state is empty or committed, so the new subtasks simply run, and end when nothing is left).
+  bool all_finished = same;
+  if (!same) {
+    std::size_t finished = 0;
+    for (const auto& s : op.subtasks)
+      for (const auto& e : s.entries) finished += e.name == finished_entry ? 1 : 0;
+    all_finished = finished == static_cast<std::size_t>(op.parallelism);
+  }
   for (std::size_t old = 0; old < op.subtasks.size(); ++old) {
     for (const auto& e : op.subtasks[old].entries) {
       if (e.name == counters_entry) {
@@ -103,8 +113,17 @@ subtask_restore restore_for(const restore_set& rs, const std::string& uid,
         }
         continue;
       }
+      if (e.name == finished_entry) {
+        if ((same && static_cast<int>(old) == index) || (!same && all_finished && old == 0))
+          out.entries.push_back(e);
+        continue;
+      }
       if (e.key_group >= 0) {
-        if (subtask_of_key_group(e.key_group, rs.max_parallelism, parallelism) == index)
+        // At the same parallelism a subtask gets back what it wrote: for a keyed operator those
+        // are exactly its key groups; a combiner (keyed state before the exchange) keeps its
+        // own partial results, which matters when its subtask restores as finished.
+        if (same ? static_cast<int>(old) == index
+                 : subtask_of_key_group(e.key_group, rs.max_parallelism, parallelism) == index)
           out.entries.push_back(e);
       } else if (same) {
         if (static_cast<int>(old) == index) out.entries.push_back(e);

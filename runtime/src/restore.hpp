@@ -49,5 +49,8 @@ struct subtask_restore {
 
 /// Name of the runtime's entry holding an operator's counters.
 inline constexpr const char* counters_entry = "__counters";
+/// Name of the runtime's entry marking the final snapshot of an operator subtask that had
+/// finished: restored, it ends at once without processing anything.
+inline constexpr const char* finished_entry = "__finished";
 
 }  // namespace eddy::detail

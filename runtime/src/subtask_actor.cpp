@@ -92,8 +92,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         [=](trigger_atom, std::uint64_t id, bool stop) {
           guarded([&] {
             if (!chain_ || source_ended_ || finishing_ || stopping_) {
-              send(coordinator_, decline_atom::value, sid_, id,
-                   std::string(stopping_ ? "source stopped" : "source ended"));
+              // A finished source's final snapshot stands in for it (see finish_snapshot), when
+              // checkpoints are on; a savepoint of a job without them cannot use it.
+              if (stopping_ || !periodic_checkpoints())
+                send(coordinator_, decline_atom::value, sid_, id,
+                     std::string(stopping_ ? "source stopped" : "source ended"));
               return;
             }
             checkpoint(id);
@@ -252,6 +255,19 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();
     if (restore_) restore_state();
+    if (restored_finished_) {
+      // This subtask had finished at the restored checkpoint: everything it emitted is in its
+      // receivers' state. It ends at once, emitting nothing (its restore committed what its
+      // sinks had pending).
+      finishing_ = true;
+      source_ended_ = true;
+      for (auto& ch : outs_) {
+        ch.eos_queued = true;
+        send_eos(ch);
+      }
+      maybe_complete();
+      return;
+    }
     for (auto& op : chain_->ops)
       if (op->wants_ticks()) {
         ticking_.push_back(op.get());
@@ -459,6 +475,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void restore_state() {
     const auto& g = *job_->graph;
+    bool all_finished = true, any = false;
     for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
       const int node = chain_->op_nodes[i];
       if (node < 0) continue;
@@ -467,7 +484,19 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       try {
         auto r = restore_for(*restore_, n.state_uid(), n.name, chain_->info.index,
                              chain_->info.parallelism);
-        if (!r.found) continue;
+        any = true;
+        if (!r.found) {
+          all_finished = false;
+          continue;
+        }
+        const auto fin = std::find_if(r.entries.begin(), r.entries.end(), [](const state_entry& e) {
+          return e.name == finished_entry;
+        });
+        if (fin == r.entries.end()) {
+          all_finished = false;
+        } else {
+          r.entries.erase(fin);
+        }
         op.restore_state(r.entries);
         op.restore_counters(r.counters);
       } catch (const operator_error&) {
@@ -478,6 +507,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                                  " from " + restore_->location + " failed: " + e.what());
       }
     }
+    restored_finished_ = any && all_finished;
   }
 
   void on_barrier(std::uint32_t input, std::uint64_t id) {
@@ -520,8 +550,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
-  /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges.
-  void checkpoint(std::uint64_t id) {
+  /// The encoded snapshots of the chain's operators for checkpoint `id` (`finished`: the final
+  /// snapshot of a finished chain, marked so). Null if a snapshot failed (the subtask failed).
+  std::shared_ptr<std::vector<std::pair<int, std::string>>> snapshot_blobs_of(std::uint64_t id,
+                                                                              bool finished) {
     const auto& g = *job_->graph;
     auto blobs = std::make_shared<std::vector<std::pair<int, std::string>>>();
     for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
@@ -539,19 +571,29 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       try {
         op.snapshot_state(id, s.entries);
       } catch (const std::exception& e) {
-        fail(
-            operator_error(n.name, chain_->info.index, chain_->info.parallelism,
-                           "snapshot for checkpoint " + std::to_string(id) + " failed: " + e.what())
-                .what(),
-            true);
-        return;
+        fail(operator_error(
+                 n.name, chain_->info.index, chain_->info.parallelism,
+                 (finished ? std::string("the final snapshot failed: ")
+                           : "snapshot for checkpoint " + std::to_string(id) + " failed: ") +
+                     e.what())
+                 .what(),
+             true);
+        return nullptr;
       }
       const auto& c = op.counters();
       s.entries.push_back(state_entry{
           counters_entry, -1, "counters",
           serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})});
+      if (finished) s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
       blobs->emplace_back(node, encode_snapshot(s));
     }
+    return blobs;
+  }
+
+  /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges.
+  void checkpoint(std::uint64_t id) {
+    auto blobs = snapshot_blobs_of(id, false);
+    if (!blobs) return;   // failed
     chain_->flush_all();  // records before the barrier go before it
     for (auto& ch : outs_) {
       if (ch.eos_sent) continue;
@@ -597,9 +639,24 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (done_) return;
     for (const auto& ch : outs_)
       if (!ch.eos_sent) return;
+    if (periodic_checkpoints() && !finish_snapshot()) return;  // failed
     done_ = true;
     report_done(true);
     quit();
+  }
+
+  [[nodiscard]] bool periodic_checkpoints() const noexcept {
+    return job_->config.checkpoints.interval.count() > 0;
+  }
+
+  /// Sends the chain's final state to the coordinator: it stands in for this subtask in every
+  /// later checkpoint, and a restore from one of those deploys it finished.
+  /// False if it failed (the subtask failed).
+  bool finish_snapshot() {
+    auto blobs = snapshot_blobs_of(0, true);
+    if (!blobs) return false;
+    send(coordinator_, finished_atom::value, sid_, snapshot_blobs{std::move(blobs)});
+    return true;
   }
 
   /// Sends the operators' counters to the supervisor, with their job-finished actions if the
@@ -640,8 +697,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   clock_type::time_point blocked_since_;
   bool producing_ = false;
   bool source_ended_ = false;
-  bool stopping_ = false;  // stopped at a stop-with-savepoint's barrier
-  double rate_ = 0;        // source records per second (0: unlimited)
+  bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
+  bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished
+  double rate_ = 0;                 // source records per second (0: unlimited)
   double tokens_ = 1;
   clock_type::time_point rate_last_{};
   bool finishing_ = false;

@@ -91,8 +91,10 @@ class part_files {
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void commit_up_to(std::uint64_t checkpoint_id);
   void restore(const std::vector<state_entry>& entries);
-  /// End of input: closes the current file; the returned action commits every pending file.
-  std::function<void(bool)> finish();
+  /// End of input: closes the current file; the returned action commits every pending file
+  /// (on failure it removes the last one unless `checkpointing`: then the subtask's final
+  /// snapshot may reference it).
+  std::function<void(bool)> finish(bool checkpointing);
 
  private:
   struct pending_file {
@@ -174,7 +176,7 @@ class text_file_sink_op final : public input_op<T> {
     });
   }
   void finish() override {
-    this->guarded([&] { action_ = writer_.finish(); });
+    this->guarded([&] { action_ = writer_.finish(this->info_.checkpointing); });
   }
 
  private:
