@@ -123,8 +123,9 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
     st.subtasks.push_back(spawn_subtask(self, job, static_cast<int>(sid), st.coordinator, restore));
   st.alive = n;
   auto table = std::make_shared<const std::vector<caf::actor>>(st.subtasks);
-  for (auto& s : st.subtasks) self->send(s, start_atom::value, actor_table{table});
+  // The coordinator learns the new handles before any subtask starts (and may report to it).
   if (st.coordinator) self->send(st.coordinator, deploy_atom::value, actor_table{table});
+  for (auto& s : st.subtasks) self->send(s, start_atom::value, actor_table{table});
   job->control->state.store(job_state::running);
   log().debug("job '{}' deployed {} subtasks", job->name, n);
 }

@@ -167,6 +167,8 @@ TEST_CASE("a job resumed from a checkpoint taken after part of it finished runs 
   env.config().restore_from = chk;
   const auto r = env.execute("finished sources");
   CHECK(r.restored_checkpoint == restored);
+  // Checkpoints went on after the restore (the finished subtasks stood in at once).
+  CHECK_FALSE(r.checkpoints.empty());
   // The short pipeline had finished: it wrote nothing again, and its output is committed once.
   const auto* sink = r.find_operator("write_text_file");
   REQUIRE(sink);
