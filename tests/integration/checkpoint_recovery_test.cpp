@@ -21,10 +21,15 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/checkpoint_store.hpp"
+#include "support/failure_injection.hpp"
 #include "support/test_support.hpp"
 
 namespace {
 
+using eddy::testing::enable_checkpoints;
+using eddy::testing::failing_map;
+using eddy::testing::failure_switch;
+using eddy::testing::run_with_failure;
 using eddy::testing::sorted;
 using eddy::testing::temp_dir;
 using std::chrono::milliseconds;
@@ -32,55 +37,6 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t records = 20000;
 constexpr int keys = 7;
-
-/// Shared between the test thread and the job: once the test saw a completed checkpoint it sets
-/// `fail_now`, and the job's failing map throws once at its next record.
-struct failure_switch {
-  std::atomic<bool> armed{true};
-  std::atomic<bool> fail_now{false};
-};
-
-/// A map that paces the job (so that checkpoints complete while it runs) and fails once when
-/// told to.
-auto failing_map(std::shared_ptr<failure_switch> sw) {
-  return [sw](std::uint64_t i) {
-    if (i % 100 == 0) std::this_thread::sleep_for(milliseconds(1));
-    if (sw->fail_now.load() && sw->armed.exchange(false))
-      throw std::runtime_error("injected failure");
-    return i;
-  };
-}
-
-/// Runs `env`'s job asynchronously and injects the failure once a checkpoint has completed. On a
-/// machine so slow that the job ends first there is no failure; the caller's output checks hold
-/// either way, and `failed` says which case it was.
-eddy::job_result run_with_failure(eddy::StreamEnvironment& env, failure_switch& sw,
-                                  bool* failed = nullptr) {
-  auto started = env.execute_async("checkpointed");
-  REQUIRE(started);
-  auto handle = *started;
-  while (handle.checkpoints().empty() && !handle.wait_for(milliseconds(1))) {
-  }
-  sw.fail_now = true;
-  auto r = handle.wait();
-  const bool did = !sw.armed.load();
-  if (failed) *failed = did;
-  if (did) {
-    CHECK(r.restarts == 1);
-    CHECK(r.restored_checkpoint > 0);
-  } else {
-    WARN("the job ended before the failure could be injected");
-  }
-  return r;
-}
-
-void enable_checkpoints(eddy::StreamEnvironment& env, const fs::path& dir,
-                        eddy::checkpointing_mode mode = eddy::checkpointing_mode::exactly_once) {
-  env.config().checkpoints.interval = milliseconds(15);
-  env.config().checkpoints.mode = mode;
-  env.config().checkpoints.directory = dir.string();
-  env.config().restart = eddy::restart_strategy::fixed_delay(3, milliseconds(10));
-}
 
 /// Streaming rolling sums per key: the sequence of (key, running sum) the job emits.
 std::vector<std::pair<int, std::uint64_t>> rolling_sums_reference() {

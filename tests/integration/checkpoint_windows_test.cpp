@@ -20,10 +20,15 @@
 #include <vector>
 
 #include "eddy/operators/datastream.hpp"
+#include "support/failure_injection.hpp"
 #include "support/test_support.hpp"
 
 namespace {
 
+using eddy::testing::enable_checkpoints;
+using eddy::testing::failing_map;
+using eddy::testing::failure_switch;
+using eddy::testing::run_with_failure;
 using eddy::testing::sorted;
 using eddy::testing::temp_dir;
 using std::chrono::milliseconds;
@@ -31,51 +36,6 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t records = 20000;
 constexpr int keys = 7;
-
-/// Shared between the test thread and the job: once the test saw a completed checkpoint it sets
-/// `fail_now`, and the job's failing map throws once at its next record.
-struct failure_switch {
-  std::atomic<bool> armed{true};
-  std::atomic<bool> fail_now{false};
-};
-
-/// A pacing map that fails once when told to.
-auto failing_map(std::shared_ptr<failure_switch> sw) {
-  return [sw](std::uint64_t i) {
-    if (i % 100 == 0) std::this_thread::sleep_for(milliseconds(1));
-    if (sw->fail_now.load() && sw->armed.exchange(false))
-      throw std::runtime_error("injected failure");
-    return i;
-  };
-}
-
-/// Runs `env`'s job asynchronously and injects the failure once `after` checkpoints have
-/// completed. On a machine so slow that the job ends first there is no failure; the output
-/// checks hold either way.
-eddy::job_result run_with_failure(eddy::StreamEnvironment& env, failure_switch& sw,
-                                  std::size_t after = 1) {
-  auto started = env.execute_async("checkpointed windows");
-  REQUIRE(started);
-  auto handle = *started;
-  while (handle.checkpoints().size() < after && !handle.wait_for(milliseconds(1))) {
-  }
-  sw.fail_now = true;
-  auto r = handle.wait();
-  if (!sw.armed.load()) {
-    CHECK(r.restarts == 1);
-    CHECK(r.restored_checkpoint > 0);
-  } else {
-    WARN("the job ended before the failure could be injected");
-  }
-  return r;
-}
-
-void enable_checkpoints(eddy::StreamEnvironment& env, const fs::path& dir) {
-  env.config().checkpoints.interval = milliseconds(15);
-  env.config().checkpoints.mode = eddy::checkpointing_mode::exactly_once;
-  env.config().checkpoints.directory = dir.string();
-  env.config().restart = eddy::restart_strategy::fixed_delay(3, milliseconds(10));
-}
 
 // ---- broadcast functions ----
 

@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using eddy::testing::committed_lines;
 using eddy::testing::read_file;
 using eddy::testing::temp_dir;
 
@@ -95,19 +96,6 @@ run_result run_eddy(const fs::path& log_dir, const std::vector<std::string>& arg
   return {code, p.out(), p.err()};
 }
 
-/// Every line of the committed files of `dir` (names not starting with a dot), sorted.
-std::vector<std::string> committed_lines(const fs::path& dir) {
-  std::vector<std::string> lines;
-  if (!fs::exists(dir)) return lines;
-  for (const auto& f : fs::directory_iterator(dir)) {
-    if (f.path().filename().string().front() == '.') continue;
-    std::istringstream in(read_file(f.path()));
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
-
 std::string words_text(int lines, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::string text;
@@ -125,6 +113,27 @@ std::string words_text(int lines, std::uint32_t seed) {
 void write_file(const fs::path& p, const std::string& content) {
   std::ofstream out(p, std::ios::binary);
   out << content;
+}
+
+/// `eddy run wordcount` of `input` into dir/out with checkpoints into dir/chk (the parallelism
+/// is the last argument).
+std::vector<std::string> checkpointed_wordcount(const fs::path& input, const fs::path& dir,
+                                                int parallelism, const char* interval_ms,
+                                                const char* rate) {
+  return {"run",
+          "wordcount",
+          "--input",
+          input.string(),
+          "--output",
+          (dir / "out").string(),
+          "--checkpoint-dir",
+          (dir / "chk").string(),
+          "--checkpoint-interval",
+          interval_ms,
+          "--source-rate",
+          rate,
+          "-p",
+          std::to_string(parallelism)};
 }
 
 /// Kills `args` with SIGKILL after a random delay up to `max_ms` (several times), then resumes
@@ -171,20 +180,7 @@ TEST_CASE("wordcount killed with SIGKILL at random points and resumed loses and 
       const auto dir = tmp.path() / ("p" + std::to_string(from) + std::to_string(to) + "-" +
                                      std::to_string(run));
       // ~1.2 s of input at 20000 lines/s; checkpoints every 100 ms.
-      std::vector<std::string> args = {"run",
-                                       "wordcount",
-                                       "--input",
-                                       input.string(),
-                                       "--output",
-                                       (dir / "out").string(),
-                                       "--checkpoint-dir",
-                                       (dir / "chk").string(),
-                                       "--checkpoint-interval",
-                                       "100",
-                                       "--source-rate",
-                                       "20000",
-                                       "-p",
-                                       std::to_string(from)};
+      auto args = checkpointed_wordcount(input, dir, from, "100", "20000");
       auto last = kill_and_resume(tmp.path(), args, to, 1 + run, rng, 1000);
       INFO("stderr: " << last.err);
       REQUIRE(last.code == 0);
@@ -331,20 +327,7 @@ TEST_CASE(
   for (const char* p : {"2", "3"}) {
     INFO("resumed at parallelism " << p);
     const auto dir = tmp.path() / (std::string("p") + p);
-    std::vector<std::string> args = {"run",
-                                     "wordcount",
-                                     "--input",
-                                     input.string(),
-                                     "--output",
-                                     (dir / "out").string(),
-                                     "--checkpoint-dir",
-                                     (dir / "chk").string(),
-                                     "--checkpoint-interval",
-                                     "50",
-                                     "--source-rate",
-                                     "40000",
-                                     "-p",
-                                     "2"};
+    auto args = checkpointed_wordcount(input, dir, 2, "50", "40000");
     auto first = run_eddy(tmp.path(), args);
     REQUIRE(first.code == 0);
     args.back() = p;

@@ -17,6 +17,7 @@
 
 namespace {
 
+using eddy::testing::committed_lines;
 using eddy::testing::sorted;
 using eddy::testing::temp_dir;
 using std::chrono::milliseconds;
@@ -29,19 +30,6 @@ constexpr std::uint64_t short_records = 500;
 std::atomic<std::uint64_t> short_written{0};
 std::uint64_t written(const eddy::job_handle&) {
   return short_written.load();
-}
-
-/// Every line of the committed files of `dir`, sorted.
-std::vector<std::string> committed_lines(const fs::path& dir) {
-  std::vector<std::string> lines;
-  if (!fs::exists(dir)) return lines;
-  for (const auto& f : fs::directory_iterator(dir)) {
-    if (f.path().filename().string().front() == '.') continue;
-    std::ifstream in(f.path());
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
 }
 
 /// A short bounded pipeline (its own file sink) and a long paced one (keyed sums, collected)

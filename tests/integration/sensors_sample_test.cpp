@@ -11,21 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "support/test_support.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> read_dir_lines(const fs::path& dir) {
-  std::vector<std::string> lines;
-  if (!fs::exists(dir)) return lines;
-  for (const auto& f : fs::directory_iterator(dir)) {
-    if (f.path().filename().string().front() == '.') continue;
-    std::ifstream in(f.path());
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
 
 const char* input_csv =
     "device_id,ts_ms,temperature\n"
@@ -64,24 +54,25 @@ TEST_CASE("the sensors sample writes windows, late readings, alerts and dead let
                           (dir / "stdout").string() + " 2> " + (dir / "stderr").string();
   REQUIRE(std::system(cmd.c_str()) == 0);
 
-  CHECK(read_dir_lines(dir / "out") == std::vector<std::string>{
-                                           "a,0,10000,2,50.750,81",
-                                           "a,10000,20000,1,82.000,82",
-                                           "a,20000,30000,1,83.000,83",
-                                           "a,30000,40000,1,84.500,84.5",
-                                           "a,40000,50000,1,79.000,79",
-                                           "a,50000,60000,1,81.000,81",
-                                           "a,60000,70000,1,81.000,81.0",
-                                           "a,70000,80000,2,81.250,82",
-                                           "b,0,10000,1,85.250,85.25",
-                                           "b,10000,20000,1,90.000,90",
-                                       });
-  CHECK(read_dir_lines(dir / "late") == std::vector<std::string>{"a,14000,70", "b,2000,99"});
+  CHECK(eddy::testing::committed_lines(dir / "out") == std::vector<std::string>{
+                                                           "a,0,10000,2,50.750,81",
+                                                           "a,10000,20000,1,82.000,82",
+                                                           "a,20000,30000,1,83.000,83",
+                                                           "a,30000,40000,1,84.500,84.5",
+                                                           "a,40000,50000,1,79.000,79",
+                                                           "a,50000,60000,1,81.000,81",
+                                                           "a,60000,70000,1,81.000,81.0",
+                                                           "a,70000,80000,2,81.250,82",
+                                                           "b,0,10000,1,85.250,85.25",
+                                                           "b,10000,20000,1,90.000,90",
+                                                       });
+  CHECK(eddy::testing::committed_lines(dir / "late") ==
+        std::vector<std::string>{"a,14000,70", "b,2000,99"});
   // Runs of adjacent windows with avg > 80: 10-40 s (alert at the third, ending at 40 s) and
   // 50-80 s (alert at 80 s); the 40-50 s window (79) breaks the run.
-  CHECK(read_dir_lines(dir / "alerts") ==
+  CHECK(eddy::testing::committed_lines(dir / "alerts") ==
         std::vector<std::string>{"a,40000,ALERT", "a,80000,ALERT"});
-  CHECK(read_dir_lines(dir / "dead") ==
+  CHECK(eddy::testing::committed_lines(dir / "dead") ==
         std::vector<std::string>{
             "line 12: ts_ms is not an integer: c,x,1",
             "line 15: empty device_id: ,5,5",

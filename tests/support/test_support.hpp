@@ -45,6 +45,20 @@ inline std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
+/// Every line of the committed files of output directory `dir` (names not starting with a dot:
+/// a file sink's in-progress files are hidden), sorted. Empty if `dir` does not exist.
+inline std::vector<std::string> committed_lines(const std::filesystem::path& dir) {
+  std::vector<std::string> lines;
+  if (!std::filesystem::exists(dir)) return lines;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().filename().string().front() == '.') continue;
+    std::istringstream in(read_file(f.path()));
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
 template <class T>
 std::vector<T> sorted(std::vector<T> v) {
   std::sort(v.begin(), v.end());
