@@ -105,6 +105,15 @@ expected<job_handle> StreamEnvironment::execute_async(const std::string& job_nam
   return h;
 }
 
+built_job StreamEnvironment::take_job(const std::string& job_name) {
+  built_job b;
+  b.graph = std::move(graph_);
+  graph_ = std::make_shared<job_graph>();
+  b.config = config_;
+  b.name = job_name;
+  return b;
+}
+
 job_result StreamEnvironment::execute(const std::string& job_name) {
   auto h = execute_async(job_name);
   if (!h) throw std::invalid_argument(h.error().message);

@@ -1,15 +1,23 @@
-// The `eddy` binary: runs sample jobs on the embedded runtime (`eddy run JOB ...`).
-// Later versions add the coordinator, worker and shell commands.
+// The `eddy` binary: runs sample jobs on the embedded runtime (`eddy run JOB ...`) or on a
+// cluster (`eddy run --cluster HOST:PORT JOB ...`), and starts cluster nodes (`eddy coordinator`,
+// `eddy worker`).
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
+
+#include "eddy/runtime/cluster.hpp"
+#include "eddy/runtime/job_program.hpp"
 
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/runtime/log.hpp"
 #include "sample_job.hpp"
+#include <optional>
 
 namespace {
 
@@ -39,9 +47,151 @@ int fail(const std::string& msg, int code = 1) {
   return code;
 }
 
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void on_stop(int) {
+  stop_signal = 1;
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+/// A node ends by leaving the process: its actor system keeps running threads (cluster.hpp).
+[[noreturn]] void exit_now(int code) {
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+/// The security flags every cluster command takes.
+struct security_flags {
+  std::string secret_file, tls_cert, tls_key, tls_ca;
+  bool insecure = false;
+  void add(CLI::App& cmd, bool listens) {
+    cmd.add_option("--secret-file", secret_file,
+                   "file holding the cluster secret: nodes must prove they know it");
+    cmd.add_option("--tls-cert", tls_cert, "TLS certificate of this node (PEM)");
+    cmd.add_option("--tls-key", tls_key, "TLS private key of this node (PEM)");
+    cmd.add_option("--tls-ca", tls_ca, "CA certificate that signed every node's certificate");
+    if (listens)
+      cmd.add_flag("--insecure", insecure,
+                   "allow listening on a non-loopback address without a secret or TLS");
+  }
+  eddy::expected<eddy::cluster_security> resolve() const {
+    eddy::cluster_security s;
+    if (!secret_file.empty()) {
+      auto secret = eddy::read_secret_file(secret_file);
+      if (!secret) return secret.error();
+      s.secret = *secret;
+    }
+    s.tls_cert = tls_cert;
+    s.tls_key = tls_key;
+    s.tls_ca = tls_ca;
+    s.insecure = insecure;
+    return s;
+  }
+};
+
+/// `eddy run [--cluster HOST:PORT] [--detach] [--job-lib LIB] [security flags] JOB ARGS...`:
+/// the cluster flags may stand anywhere after `run`; everything else is the job's. Returns
+/// nullopt if the command line does not name a cluster.
+struct cluster_run {
+  std::string address, job_lib, job, log_level;
+  bool detach = false;
+  security_flags security;
+  std::vector<std::string> args;
+};
+
+std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string& err) {
+  if (argc < 2 || std::string(argv[1]) != "run") return std::nullopt;
+  cluster_run r;
+  bool cluster = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string value;
+    auto take = [&](const char* flag, std::string& out) {
+      const std::string f = flag;
+      if (a == f) {
+        if (i + 1 >= argc) {
+          err = f + " needs a value";
+          return true;
+        }
+        out = argv[++i];
+        return true;
+      }
+      if (a.rfind(f + "=", 0) == 0) {
+        out = a.substr(f.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    if (take("--cluster", r.address)) {
+      cluster = true;
+      continue;
+    }
+    if (a == "--detach") {
+      r.detach = true;
+      continue;
+    }
+    if (take("--job-lib", r.job_lib) || take("--secret-file", r.security.secret_file) ||
+        take("--tls-cert", r.security.tls_cert) || take("--tls-key", r.security.tls_key) ||
+        take("--tls-ca", r.security.tls_ca) || take("--log-level", r.log_level))
+      continue;
+    if (r.job.empty() && a.rfind("-", 0) != 0) {
+      r.job = a;
+      continue;
+    }
+    r.args.push_back(a);
+  }
+  if (!cluster) {
+    if (r.detach || !r.job_lib.empty())
+      err = std::string(r.detach ? "--detach" : "--job-lib") + " needs --cluster HOST:PORT";
+    return std::nullopt;
+  }
+  return r;
+}
+
+int run_on_cluster(const cluster_run& r) {
+  if (r.job.empty()) return fail("name a job to run (eddy run --list shows the jobs)", 2);
+  auto hp = eddy::parse_host_port(r.address);
+  if (!hp) return fail("--cluster: " + hp.error().message, 2);
+  auto sec = r.security.resolve();
+  if (!sec) return fail(sec.error().message, 2);
+  auto client = eddy::cluster_client::connect(hp->first, hp->second, *sec);
+  if (!client) return fail(client.error().message);
+  auto id = (*client)->submit(r.job, r.args, r.job_lib);
+  if (!id) return fail(id.error().message);
+  if (r.detach) {
+    std::printf("%s\n", id->c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "eddy: submitted job %s to %s\n", id->c_str(), r.address.c_str());
+  auto res = (*client)->wait(*id);
+  if (!res) return fail(res.error().message);
+  if (!res->ok())
+    return fail("job failed: " + (res->failure ? res->failure->message : std::string("?")));
+  print_summary(*res);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  eddy::samples::register_sample_programs(eddy::job_registry::global());
+  {
+    std::string err;
+    auto cr = parse_cluster_run(argc, argv, err);
+    if (!err.empty()) return fail(err + " (see --help)", 2);
+    if (cr) {
+      if (!cr->log_level.empty())
+        if (auto ok = eddy::set_log_level(cr->log_level); !ok) return fail(ok.error().message, 2);
+      const int rc = run_on_cluster(*cr);
+      exit_now(rc);
+    }
+  }
   CLI::App app{"Eddy: a stream processor built on actors.", "eddy"};
   app.set_version_flag("--version", std::string("eddy 0.1.0"));
   app.require_subcommand(1);
@@ -62,6 +212,51 @@ int main(int argc, char** argv) {
     auto fn = s.setup(*cmd);
     cmd->callback([&job, fn] { job = fn; });
   }
+  // Documented here for --help; parse_cluster_run handles them before CLI11 runs.
+  std::string cluster_address;
+  run->add_option("--cluster", cluster_address,
+                  "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
+                  "runtime (also --detach, --job-lib LIB, --secret-file, --tls-*)");
+
+  auto* coord = app.add_subcommand("coordinator", "start a cluster coordinator");
+  std::string listen = "127.0.0.1:6123";
+  eddy::coordinator_options co;
+  security_flags coord_sec;
+  int hb_ms = 1000, hb_timeout_ms = 10000, slot_timeout_s = 60;
+  coord->add_option("--listen", listen, "HOST:PORT to accept workers and clients on (port 0: any)")
+      ->capture_default_str();
+  coord->add_option("--state-dir", co.state_dir,
+                    "directory for checkpoints, job libraries and the running jobs (a restarted "
+                    "coordinator resumes them from here)")
+      ->capture_default_str();
+  coord->add_option("--heartbeat-interval", hb_ms, "milliseconds between worker heartbeats")
+      ->capture_default_str();
+  coord->add_option("--heartbeat-timeout", hb_timeout_ms,
+                    "milliseconds without a heartbeat after which a worker is lost")
+      ->capture_default_str();
+  coord->add_option("--slot-timeout", slot_timeout_s,
+                    "seconds a job waits for enough free slots before it fails")
+      ->capture_default_str();
+  coord_sec.add(*coord, true);
+
+  auto* work = app.add_subcommand("worker", "start a cluster worker");
+  std::string coordinator_address = "127.0.0.1:6123";
+  eddy::worker_options wo;
+  security_flags work_sec;
+  int worker_hb_ms = 1000;
+  work->add_option("--coordinator", coordinator_address, "HOST:PORT of the coordinator")
+      ->capture_default_str();
+  work->add_option("--slots", wo.slots, "subtask slots this worker offers")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  work->add_option("--host", wo.host,
+                   "address other workers reach this one on (it listens there on a free port)")
+      ->capture_default_str();
+  work->add_option("--name", wo.name, "name in the coordinator's logs (default host:pid)");
+  work->add_option("--work-dir", wo.work_dir, "where job libraries shipped to it are stored");
+  work->add_option("--heartbeat-interval", worker_hb_ms, "milliseconds between heartbeats")
+      ->capture_default_str();
+  work_sec.add(*work, true);
 
   try {
     app.parse(argc, argv);
@@ -82,6 +277,42 @@ int main(int argc, char** argv) {
   }
 
   if (auto ok = eddy::set_log_level(log_level); !ok) return fail(ok.error().message, 2);
+
+  if (coord->parsed()) {
+    auto hp = eddy::parse_host_port(listen);
+    if (!hp) return fail("--listen: " + hp.error().message, 2);
+    auto sec = coord_sec.resolve();
+    if (!sec) return fail(sec.error().message, 2);
+    co.host = hp->first;
+    co.port = hp->second;
+    co.security = *sec;
+    co.heartbeat_interval = std::chrono::milliseconds(hb_ms);
+    co.heartbeat_timeout = std::chrono::milliseconds(hb_timeout_ms);
+    co.slot_timeout = std::chrono::seconds(slot_timeout_s);
+    install_stop_handlers();
+    auto r = eddy::run_coordinator(
+        co, [] { return stop_signal != 0; },
+        [&](std::uint16_t port) {
+          std::printf("eddy coordinator listening on %s:%u\n", co.host.c_str(), port);
+          std::fflush(stdout);
+        });
+    if (!r) exit_now(fail(r.error().message));
+    exit_now(0);
+  }
+  if (work->parsed()) {
+    auto hp = eddy::parse_host_port(coordinator_address);
+    if (!hp) return fail("--coordinator: " + hp.error().message, 2);
+    auto sec = work_sec.resolve();
+    if (!sec) return fail(sec.error().message, 2);
+    wo.coordinator_host = hp->first;
+    wo.coordinator_port = hp->second;
+    wo.security = *sec;
+    wo.heartbeat_interval = std::chrono::milliseconds(worker_hb_ms);
+    install_stop_handlers();
+    auto r = eddy::run_worker(wo, [] { return stop_signal != 0; });
+    if (!r) exit_now(fail(r.error().message));
+    exit_now(0);
+  }
 
   if (run->parsed()) {
     if (list) {

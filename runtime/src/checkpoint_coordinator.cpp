@@ -114,7 +114,7 @@ void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapsh
   auto& p = it->second;
   if (p.acked.count(sid)) return;
   const auto& sub = s.job->plan.subtasks()[sid];
-  for (const auto& [node, blob] : *blobs) {
+  for (const auto& [node, blob] : blobs.items) {
     const auto& n = s.job->graph->node(node);
     const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid(), sub.index);
     if (auto r = store_of(s, p).put_blob(key, blob); !r) {

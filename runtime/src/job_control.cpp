@@ -17,6 +17,7 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.backpressure_events = backpressure_events.load(std::memory_order_relaxed);
   m.max_queued_batches = max_queued_batches.load(std::memory_order_relaxed);
   m.max_in_flight_batches = max_in_flight_batches.load(std::memory_order_relaxed);
+  m.remote_bytes_out = remote_bytes_out.load(std::memory_order_relaxed);
   return m;
 }
 

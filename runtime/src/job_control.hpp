@@ -63,6 +63,7 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> backpressure_events{0};
   std::atomic<std::uint64_t> max_queued_batches{0};
   std::atomic<std::uint64_t> max_in_flight_batches{0};
+  std::atomic<std::uint64_t> remote_bytes_out{0};
 
   [[nodiscard]] subtask_metrics snapshot() const;
 };
@@ -133,5 +134,12 @@ struct job_context {
   /// The state the first deployment restores (null: none).
   std::shared_ptr<const restore_set> initial_restore;
 };
+
+/// Compiles `graph`, opens the checkpoint store (if checkpoints are on) and loads the state to
+/// restore (if `cfg.restore_from` is set). Errors: an invalid graph, a store that cannot be
+/// opened, nothing to restore from.
+[[nodiscard]] expected<std::shared_ptr<job_context>> make_job_context(
+    std::shared_ptr<const job_graph> graph, const execution_config& cfg,
+    const std::string& job_name);
 
 }  // namespace eddy::detail

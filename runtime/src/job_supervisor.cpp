@@ -2,15 +2,26 @@
 // fails the job (cancelling the rest) or, if the restart strategy allows, stops every subtask and
 // deploys them again, restored from the last completed checkpoint. It completes the job's
 // control block once every subtask actor of the final deployment has ended.
+//
+// In a cluster (cluster_job set) a deployment is asynchronous: the job manager allocates a task
+// manager per slot (subtask i of every chain goes to slot i: Flink's slot sharing), each task
+// manager spawns its subtasks (restored from the state the supervisor sends it) and starts them
+// once every handle is known. A worker declared lost counts as the failure of its subtasks. At
+// the end the task managers of the final deployment run the job-finished actions (sinks commit)
+// before the result is published.
 #include "job_supervisor.hpp"
 
 #include "eddy/runtime/log.hpp"
+#include "eddy/runtime/serializer.hpp"
 
 #include <deque>
 #include <limits>
 #include <map>
+#include <set>
 
 #include "checkpoint_coordinator.hpp"
+#include "cluster_job.hpp"
+#include "cluster_messages.hpp"
 #include "messages.hpp"
 #include "restore.hpp"
 
@@ -22,9 +33,16 @@ using clock_type = std::chrono::steady_clock;
 
 struct supervisor_state {
   std::shared_ptr<const job_context> job;
+  std::shared_ptr<const cluster_job> cluster;  // null: embedded
   std::vector<caf::actor> subtasks;
   caf::actor coordinator;
-  std::size_t alive = 0;
+  std::set<caf::actor_addr> live;  // subtask actors of the current deployment not yet ended
+  bool deploying = false;          // a cluster deployment is waiting for task managers
+  bool restart_scheduled = false;
+  std::uint32_t attempt = 0;           // deployments so far
+  std::vector<caf::actor> attempt_tms;  // task managers of the current deployment
+  std::vector<std::string> attempt_addresses;  // their data addresses
+  std::set<caf::actor> all_tms;         // every task manager that ran part of the job
   std::size_t done = 0;
   std::optional<error> failure;
   bool canceled = false;
@@ -41,10 +59,12 @@ struct supervisor_state {
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 void kill_all(supervisor_actor* self) {
-  for (auto& s : self->state.subtasks) self->send_exit(s, caf::exit_reason::user_shutdown);
+  for (auto& s : self->state.subtasks)
+    if (s) self->send_exit(s, caf::exit_reason::user_shutdown);
 }
 
 void publish_result(supervisor_actor* self);
+void commit_on_workers(supervisor_actor* self);
 
 /// The job ended: stops the checkpoint coordinator first (a checkpoint it is completing is then
 /// in the result and the store is left alone), then publishes the result.
@@ -53,11 +73,40 @@ void complete(supervisor_actor* self) {
   if (st.completing) return;
   st.completing = true;
   if (!st.coordinator) {
-    publish_result(self);
+    commit_on_workers(self);
     return;
   }
   self->request(st.coordinator, caf::infinite, stop_atom::value)
-      .then([=](bool) { publish_result(self); }, [=](caf::error&) { publish_result(self); });
+      .then([=](bool) { commit_on_workers(self); },
+            [=](caf::error&) { commit_on_workers(self); });
+}
+
+/// Cluster jobs: the task managers of the final deployment run the job-finished actions of
+/// their subtasks (sinks commit or discard their last output); then the result is published.
+void commit_on_workers(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.cluster || st.attempt_tms.empty()) {
+    publish_result(self);
+    return;
+  }
+  auto pending = std::make_shared<std::size_t>(st.attempt_tms.size());
+  const bool ok = !st.failure;
+  for (const auto& tm : st.attempt_tms) {
+    auto one_done = [=](const std::string& err) {
+      auto& s = self->state;
+      if (!err.empty() && !s.failure)
+        s.failure = error{errc::job_failed, "committing the output failed: " + err};
+      if (--*pending == 0) publish_result(self);
+    };
+    self->request(tm, std::chrono::seconds(60), commit_atom::value, st.cluster->job_id, st.attempt,
+                  ok)
+        .then([=](const std::string& err) { one_done(err); },
+              [=](caf::error& e) {
+                // A lost worker cannot commit: its output is not committed, which is only an
+                // error for a job that otherwise finished.
+                one_done(ok ? "a worker did not commit (" + self->system().render(e) + ")" : "");
+              });
+  }
 }
 
 void publish_result(supervisor_actor* self) {
@@ -108,8 +157,14 @@ void publish_result(supervisor_actor* self) {
   if (st.coordinator) self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
   st.coordinator = nullptr;
   job.control->complete(std::move(r));
+  if (st.cluster) {  // after complete(): the job manager reads the result
+    for (const auto& tm : st.all_tms) self->send(tm, drop_atom::value, st.cluster->job_id);
+    self->send(st.cluster->job_manager, release_atom::value, st.cluster->job_id);
+  }
   self->quit();
 }
+
+void cluster_deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore);
 
 void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) {
   auto& st = self->state;
@@ -119,9 +174,15 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
   st.done = 0;
   st.op_counters.clear();
   st.finish_actions.clear();
-  for (std::size_t sid = 0; sid < n; ++sid)
+  ++st.attempt;
+  if (st.cluster) {
+    cluster_deploy(self, std::move(restore));
+    return;
+  }
+  for (std::size_t sid = 0; sid < n; ++sid) {
     st.subtasks.push_back(spawn_subtask(self, job, static_cast<int>(sid), st.coordinator, restore));
-  st.alive = n;
+    st.live.insert(st.subtasks.back().address());
+  }
   auto table = std::make_shared<const std::vector<caf::actor>>(st.subtasks);
   // The coordinator learns the new handles before any subtask starts (and may report to it).
   if (st.coordinator) self->send(st.coordinator, deploy_atom::value, actor_table{table});
@@ -180,6 +241,7 @@ void on_failure(supervisor_actor* self, const std::string& msg, bool fatal = fal
 
 void restart(supervisor_actor* self) {
   auto& st = self->state;
+  st.restart_scheduled = false;
   if (st.canceled || st.failure) {
     complete(self);
     return;
@@ -206,9 +268,191 @@ void restart(supervisor_actor* self) {
   deploy(self, restore);
 }
 
-caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_context> job) {
+/// Every subtask actor of the deployment ended: restart (after the strategy's delay) or
+/// complete the job.
+void maybe_all_ended(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.live.empty() || st.deploying || st.completing || st.restart_scheduled) return;
+  if (st.restarting && !st.failure && !st.canceled) {
+    st.restart_scheduled = true;
+    self->delayed_send(self, strategy_of(*st.job).delay, restart_atom::value);
+  } else {
+    complete(self);
+  }
+}
+
+/// The text of an error a remote actor replied with (its message, without CAF's decoration).
+std::string error_text(caf::actor_system& sys, const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
+  return sys.render(e);
+}
+
+/// The state the subtasks `sids` restore, split for their parallelism (throws like
+/// restore_for).
+restore_payload make_payload(const job_context& job, const restore_set* rs,
+                             const std::vector<std::int32_t>& sids) {
+  restore_payload p;
+  if (!rs) return p;
+  p.checkpoint_id = rs->checkpoint_id;
+  p.location = rs->location;
+  p.max_parallelism = rs->max_parallelism;
+  for (auto sid : sids) {
+    const auto& sub = job.plan.subtasks()[static_cast<std::size_t>(sid)];
+    const auto& chain = job.plan.chains()[static_cast<std::size_t>(sub.chain)];
+    for (int node : chain.nodes) {
+      const auto& n = job.graph->node(node);
+      auto r = restore_for(*rs, n.state_uid(), n.name, sub.index, chain.parallelism);
+      if (!r.found) continue;
+      operator_snapshot s;
+      s.header.checkpoint_id = rs->checkpoint_id;
+      s.header.operator_uid = n.state_uid();
+      s.header.operator_name = n.name;
+      s.header.subtask = sub.index;
+      s.header.parallelism = chain.parallelism;
+      s.header.max_parallelism = rs->max_parallelism;
+      s.entries = std::move(r.entries);
+      s.entries.push_back(state_entry{counters_entry, -1, "counters",
+                                      serialize(std::vector<std::uint64_t>{
+                                          r.counters.records_in, r.counters.records_out,
+                                          r.counters.late_records})});
+      p.blobs.push_back(encode_snapshot(s));
+    }
+  }
+  return p;
+}
+
+void cluster_start(supervisor_actor* self, std::uint32_t attempt);
+
+/// Every task manager answered the deployment: connect the workers, then start the subtasks
+/// (or, if the job failed or was canceled meanwhile, let them end).
+void cluster_deployed(supervisor_actor* self) {
+  auto& st = self->state;
+  st.deploying = false;
+  if (st.failure || st.canceled || st.restarting) {
+    maybe_all_ended(self);
+    return;
+  }
+  // Direct connections between the workers first (each pair once), then the start.
+  st.deploying = true;
+  auto pending = std::make_shared<std::size_t>(st.attempt_tms.size());
+  const auto attempt = st.attempt;
+  for (std::size_t i = 0; i < st.attempt_tms.size(); ++i) {
+    std::vector<std::string> peers(st.attempt_addresses.begin() + static_cast<long>(i) + 1,
+                                   st.attempt_addresses.end());
+    self->request(st.attempt_tms[i], std::chrono::seconds(30), peers_atom::value, peers)
+        .then([=](bool) {
+                if (--*pending == 0) cluster_start(self, attempt);
+              },
+              [=](caf::error&) {
+                if (--*pending == 0) cluster_start(self, attempt);
+              });
+  }
+}
+
+void cluster_start(supervisor_actor* self, std::uint32_t attempt) {
+  auto& st = self->state;
+  st.deploying = false;
+  if (attempt != st.attempt || st.failure || st.canceled || st.restarting) {
+    maybe_all_ended(self);
+    return;
+  }
+  auto table = std::make_shared<const std::vector<caf::actor>>(st.subtasks);
+  if (st.coordinator) self->send(st.coordinator, deploy_atom::value, actor_table{table});
+  for (const auto& tm : st.attempt_tms)
+    self->send(tm, start_atom::value, st.cluster->job_id, st.attempt, st.subtasks);
+  st.job->control->state.store(job_state::running);
+  log().debug("job '{}' deployed {} subtasks on {} workers", st.job->name, st.subtasks.size(),
+              st.attempt_tms.size());
+}
+
+void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
+                      const std::vector<caf::actor>& slot_tms,
+                      const std::vector<std::string>& addresses,
+                      std::shared_ptr<const restore_set> restore) {
+  auto& st = self->state;
+  const auto& job = *st.job;
+  std::map<caf::actor, std::vector<std::int32_t>> groups;
+  std::map<caf::actor, std::string> address_of;
+  for (std::size_t k = 0; k < slot_tms.size() && k < addresses.size(); ++k)
+    address_of[slot_tms[k]] = addresses[k];
+  for (std::size_t sid = 0; sid < job.plan.subtasks().size(); ++sid) {
+    const auto index = static_cast<std::size_t>(job.plan.subtasks()[sid].index);
+    groups[slot_tms[index % slot_tms.size()]].push_back(static_cast<std::int32_t>(sid));
+  }
+  std::vector<restore_payload> payloads;
+  try {
+    for (const auto& [tm, sids] : groups) payloads.push_back(make_payload(job, restore.get(), sids));
+  } catch (const std::exception& e) {
+    st.deploying = false;
+    if (!st.failure) st.failure = error{errc::incompatible_state, e.what()};
+    maybe_all_ended(self);
+    return;
+  }
+  auto pending = std::make_shared<std::size_t>(groups.size());
+  std::size_t i = 0;
+  for (const auto& [tm, sids] : groups) {
+    st.attempt_tms.push_back(tm);
+    st.attempt_addresses.push_back(address_of[tm]);
+    st.all_tms.insert(tm);
+    self->request(tm, std::chrono::seconds(120), spawn_atom::value, st.cluster->job_id, attempt,
+                  st.cluster->spec_json, st.cluster->lib_bytes, sids,
+                  caf::actor_cast<caf::actor>(self), st.coordinator, payloads[i++])
+        .then(
+            [=](const std::vector<caf::actor>& hs) {
+              auto& s = self->state;
+              for (std::size_t k = 0; k < hs.size() && k < sids.size(); ++k) {
+                s.subtasks[static_cast<std::size_t>(sids[k])] = hs[k];
+                self->monitor(hs[k]);
+                s.live.insert(hs[k].address());
+                if (s.failure || s.canceled || s.restarting)
+                  self->send_exit(hs[k], caf::exit_reason::user_shutdown);
+              }
+              if (--*pending == 0) cluster_deployed(self);
+            },
+            [=](caf::error& e) {
+              on_failure(self, "deploying job '" + self->state.job->name +
+                                   "' on a worker failed: " + error_text(self->system(), e));
+              if (--*pending == 0) cluster_deployed(self);
+            });
+  }
+}
+
+void cluster_deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) {
+  auto& st = self->state;
+  const auto attempt = st.attempt;
+  st.subtasks.assign(st.job->plan.subtasks().size(), caf::actor{});
+  st.attempt_tms.clear();
+  st.attempt_addresses.clear();
+  st.deploying = true;
+  self->request(st.cluster->job_manager, caf::infinite, allocate_atom::value, st.cluster->job_id,
+                static_cast<std::int32_t>(st.cluster->slots))
+      .then(
+          [=](const std::vector<caf::actor>& slot_tms, const std::vector<std::string>& addresses) {
+            if (slot_tms.empty()) {
+              auto& s = self->state;
+              s.deploying = false;
+              if (!s.failure) s.failure = error{errc::job_failed, "no slots were allocated"};
+              maybe_all_ended(self);
+              return;
+            }
+            spawn_on_workers(self, attempt, slot_tms, addresses, restore);
+          },
+          [=](caf::error& e) {
+            auto& s = self->state;
+            s.deploying = false;
+            if (!s.failure)
+              s.failure = error{errc::job_failed, "cannot deploy job '" + s.job->name +
+                                                      "': " + error_text(self->system(), e)};
+            maybe_all_ended(self);
+          });
+}
+
+caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_context> job,
+                             std::shared_ptr<const cluster_job> cluster) {
   auto& st0 = self->state;
   st0.job = job;
+  st0.cluster = std::move(cluster);
   {
     // Every job has a coordinator: periodic checkpoints need a store; savepoints do not.
     const std::uint64_t last = job->initial_restore ? job->initial_restore->checkpoint_id : 0;
@@ -224,18 +468,49 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
+    if (!st.live.erase(dm.source)) return;  // not of the current deployment
     if (dm.reason && !st.canceled && !st.restarting && !st.failure && !st.stopped)
       on_failure(self, "a subtask actor ended abnormally: " + self->system().render(dm.reason));
-    if (st.alive > 0 && --st.alive == 0) {
-      if (st.restarting) {
-        self->delayed_send(self, strategy_of(*st.job).delay, restart_atom::value);
-      } else {
-        complete(self);
-      }
-    }
+    maybe_all_ended(self);
   });
 
   return {
+      [=](done_atom, int sid, const done_report& d) {
+        auto& st = self->state;
+        if (sid < 0 || static_cast<std::size_t>(sid) >= st.subtasks.size() ||
+            self->current_sender() != st.subtasks[static_cast<std::size_t>(sid)])
+          return;  // from an earlier deployment
+        ++st.done;
+        for (std::size_t i = 0; i < d.nodes.size() && 3 * i + 2 < d.counters.size(); ++i) {
+          auto& acc = st.op_counters[d.nodes[i]];
+          acc.records_in += d.counters[3 * i];
+          acc.records_out += d.counters[3 * i + 1];
+          acc.late_records += d.counters[3 * i + 2];
+        }
+        if (d.metrics.size() >= 9) {
+          auto& m = *job->control->subtasks[static_cast<std::size_t>(sid)];
+          m.records_in = d.metrics[0];
+          m.records_out = d.metrics[1];
+          m.batches_in = d.metrics[2];
+          m.batches_out = d.metrics[3];
+          m.backpressure_ns = d.metrics[4];
+          m.backpressure_events = d.metrics[5];
+          m.max_queued_batches = d.metrics[6];
+          m.max_in_flight_batches = d.metrics[7];
+          m.remote_bytes_out = d.metrics[8];
+        }
+      },
+      [=](lost_atom, const caf::node_id& node) {
+        auto& st = self->state;
+        std::vector<caf::actor_addr> gone;
+        for (const auto& a : st.live)
+          if (a.node() == node) gone.push_back(a);
+        if (gone.empty()) return;
+        for (const auto& a : gone) st.live.erase(a);
+        on_failure(self, "a worker was lost (" + std::to_string(gone.size()) +
+                             " subtasks of the job ran there)");
+        maybe_all_ended(self);
+      },
       [=](done_atom, int, const operator_report& rep, const finish_actions& actions) {
         ++self->state.done;
         for (auto& a : *actions) self->state.finish_actions.push_back(std::move(a));
@@ -270,7 +545,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
         st.canceled = true;
         st.failure = error{errc::job_canceled, "job '" + job->name + "' was canceled"};
         job->control->state.store(job_state::canceling);
-        if (st.alive == 0) {  // between a failure and its restart
+        if (st.live.empty() && !st.deploying) {  // between a failure and its restart
           complete(self);
           return;
         }
@@ -281,8 +556,9 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
 
 }  // namespace
 
-caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const job_context> job) {
-  return sys.spawn(job_supervisor, std::move(job));
+caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const job_context> job,
+                                std::shared_ptr<const cluster_job> cluster) {
+  return sys.spawn(job_supervisor, std::move(job), std::move(cluster));
 }
 
 }  // namespace eddy::detail

@@ -7,7 +7,12 @@
 
 namespace eddy::detail {
 
-/// Spawns the supervisor, which deploys the job at once and completes `job->control` at the end.
-caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const job_context> job);
+struct cluster_job;
+
+/// Spawns the supervisor of `job`, which deploys the job at once and completes `job->control`
+/// at the end. It deploys the subtasks in this process, or, for a cluster job (`cluster` set),
+/// on the task managers the job manager allocates.
+caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const job_context> job,
+                                std::shared_ptr<const cluster_job> cluster = nullptr);
 
 }  // namespace eddy::detail

@@ -72,7 +72,14 @@ using operator_report = std::shared_ptr<const std::vector<std::pair<int, operato
 using finish_actions = std::shared_ptr<std::vector<std::function<void(bool)>>>;
 
 /// The encoded snapshots of one subtask at a checkpoint: (graph node id, blob) per operator.
-using snapshot_blobs = std::shared_ptr<const std::vector<std::pair<int, std::string>>>;
+/// A value (not a pointer) so that acknowledgements can come from another node.
+struct snapshot_blobs {
+  std::vector<std::pair<int, std::string>> items;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_blobs& x) {
+  return f(caf::meta::type_name("eddy_snapshot_blobs"), x.items);
+}
 
 struct job_context;
 struct restore_set;
@@ -82,12 +89,17 @@ struct restore_set;
 caf::actor spawn_subtask(caf::event_based_actor* supervisor, std::shared_ptr<const job_context> job,
                          int sid, caf::actor coordinator,
                          std::shared_ptr<const restore_set> restore);
+/// Spawns the actor of global subtask `sid` on a worker: it reports to the (remote) `supervisor`
+/// with serializable messages and hands its job-finished actions to `task_manager`.
+caf::actor spawn_remote_subtask(caf::event_based_actor* task_manager,
+                                std::shared_ptr<const job_context> job, int sid,
+                                caf::actor supervisor, caf::actor coordinator,
+                                std::shared_ptr<const restore_set> restore);
 
 }  // namespace eddy::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::actor_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::operator_report)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::snapshot_blobs)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::finish_actions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::savepoint_ptr)

@@ -27,6 +27,7 @@
 #include "eddy/runtime/log.hpp"
 
 #include "eddy/runtime/serializer.hpp"
+#include "cluster_messages.hpp"
 #include "messages.hpp"
 #include "restore.hpp"
 #include "task_chain.hpp"
@@ -41,25 +42,31 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
  public:
   subtask_actor(caf::actor_config& cfg, std::shared_ptr<const job_context> job, int sid,
                 caf::actor supervisor, caf::actor coordinator,
-                std::shared_ptr<const restore_set> restore)
+                std::shared_ptr<const restore_set> restore, caf::actor holder)
       : caf::event_based_actor(cfg),
         job_(std::move(job)),
         sid_(sid),
         supervisor_(std::move(supervisor)),
         coordinator_(std::move(coordinator)),
+        holder_(std::move(holder)),
         restore_(std::move(restore)),
         metrics_(*job_->control->subtasks[sid_]) {
     const auto& st = job_->plan.subtasks()[sid_];
     const auto& chans = job_->plan.channels();
+    const auto& edges = job_->graph->edges();
     for (int c : st.inputs)
       ins_.push_back(in_channel{{},
                                 static_cast<std::uint32_t>(chans[c].out_local),
                                 chans[c].logical_input,
                                 chans[c].from,
-                                c});
+                                c,
+                                edges[chans[c].edge].codec.get()});
     for (int c : st.outputs)
-      outs_.push_back(
-          out_channel{{}, static_cast<std::uint32_t>(chans[c].in_local), chans[c].to, c});
+      outs_.push_back(out_channel{{},
+                                  static_cast<std::uint32_t>(chans[c].in_local),
+                                  chans[c].to,
+                                  c,
+                                  edges[chans[c].edge].codec.get()});
   }
 
   const char* name() const override { return "eddy.subtask"; }
@@ -67,14 +74,17 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   caf::behavior make_behavior() override {
     return {
         [=](start_atom, const actor_table& handles) { guarded([&] { start(*handles); }); },
-        [=](batch_atom, std::uint32_t in, batch_ptr& b) {
-          auto& ch = ins_[in];
-          ++ch.queued;
-          if (static_cast<std::uint64_t>(ch.queued) >
-              metrics_.max_queued_batches.load(std::memory_order_relaxed))
-            metrics_.max_queued_batches.store(ch.queued, std::memory_order_relaxed);
-          inbox_.push_back(inbox_entry{in, std::move(b), inbox_kind::batch, 0});
-          guarded([&] { drain(); });
+        [=](batch_atom, std::uint32_t in, batch_ptr& b) { on_batch(in, std::move(b)); },
+        [=](rbatch_atom, std::uint32_t in, const std::string& bytes) {
+          guarded([&] {
+            if (in >= ins_.size() || !ins_[in].codec)
+              throw std::runtime_error("a batch from another node for unknown input " +
+                                       std::to_string(in));
+            auto b = ins_[in].codec->decode(bytes);
+            if (!b)
+              throw std::runtime_error("input " + std::to_string(in) + ": " + b.error().message);
+            on_batch(in, std::move(*b));
+          });
         },
         [=](eos_atom, std::uint32_t in) {
           inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::eos, 0});
@@ -149,6 +159,17 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     held_.clear();
     supervisor_ = nullptr;
     coordinator_ = nullptr;
+    holder_ = nullptr;
+  }
+
+  void on_batch(std::uint32_t in, batch_ptr b) {
+    auto& ch = ins_[in];
+    ++ch.queued;
+    if (static_cast<std::uint64_t>(ch.queued) >
+        metrics_.max_queued_batches.load(std::memory_order_relaxed))
+      metrics_.max_queued_batches.store(ch.queued, std::memory_order_relaxed);
+    inbox_.push_back(inbox_entry{in, std::move(b), inbox_kind::batch, 0});
+    guarded([&] { drain(); });
   }
 
   // -- output_port ----------------------------------------------------------------------------
@@ -203,6 +224,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     int logical_input;
     int from_sid;
     int channel;  // plan channel id
+    const batch_codec* codec;
+    bool cross_node = false;  // the sender lives in another process
     bool ended = false;
     std::int64_t watermark = min_watermark;
     bool idle = false;           // excluded from the minimum until it sends again
@@ -214,6 +237,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     std::uint32_t remote;  // the receiver's in_local
     int to_sid;
     int channel;  // plan channel id
+    const batch_codec* codec;
+    bool cross_node = false;  // the receiver lives in another process: batches are encoded
     int credits = 0;
     std::deque<pending_item> pending;
     bool eos_queued = false;
@@ -250,8 +275,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void start(const std::vector<caf::actor>& handles) {
-    for (auto& in : ins_) in.from = handles[in.from_sid];
-    for (auto& out : outs_) out.to = handles[out.to_sid];
+    for (auto& in : ins_) {
+      in.from = handles[in.from_sid];
+      in.cross_node = in.from.node() != node();
+    }
+    for (auto& out : outs_) {
+      out.to = handles[out.to_sid];
+      out.cross_node = out.to.node() != node();
+    }
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();
     if (restore_) restore_state();
@@ -318,7 +349,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         chain_->input->process(in.logical_input, e.b);
         e.b.reset();
         --in.queued;
-        job_->control->channel_in_flight[in.channel].fetch_sub(1, std::memory_order_relaxed);
+        if (!in.cross_node)
+          job_->control->channel_in_flight[in.channel].fetch_sub(1, std::memory_order_relaxed);
         send(in.from, credit_atom::value, in.remote, std::int32_t{1});
         after_processing();
       } else {
@@ -552,10 +584,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   /// The encoded snapshots of the chain's operators for checkpoint `id` (`finished`: the final
   /// snapshot of a finished chain, marked so). Null if a snapshot failed (the subtask failed).
-  std::shared_ptr<std::vector<std::pair<int, std::string>>> snapshot_blobs_of(std::uint64_t id,
-                                                                              bool finished) {
+  std::optional<snapshot_blobs> snapshot_blobs_of(std::uint64_t id, bool finished) {
     const auto& g = *job_->graph;
-    auto blobs = std::make_shared<std::vector<std::pair<int, std::string>>>();
+    snapshot_blobs blobs;
     for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
       const int node = chain_->op_nodes[i];
       if (node < 0) continue;
@@ -578,14 +609,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                      e.what())
                  .what(),
              true);
-        return nullptr;
+        return std::nullopt;
       }
       const auto& c = op.counters();
       s.entries.push_back(state_entry{
           counters_entry, -1, "counters",
           serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})});
       if (finished) s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
-      blobs->emplace_back(node, encode_snapshot(s));
+      blobs.items.emplace_back(node, encode_snapshot(s));
     }
     return blobs;
   }
@@ -602,7 +633,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       else
         park(ch, pending_item{nullptr, static_cast<std::int64_t>(id), true});
     }
-    send(coordinator_, ack_atom::value, sid_, id, snapshot_blobs{std::move(blobs)});
+    send(coordinator_, ack_atom::value, sid_, id, std::move(*blobs));
   }
 
   void end_of_input() {
@@ -622,6 +653,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void send_batch(out_channel& ch, batch_ptr b) {
     --ch.credits;
+    if (ch.cross_node) {
+      auto bytes = ch.codec->encode(*b);
+      metrics_.remote_bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
+      send(ch.to, rbatch_atom::value, ch.remote, std::move(bytes));
+      return;
+    }
     auto n =
         job_->control->channel_in_flight[ch.channel].fetch_add(1, std::memory_order_relaxed) + 1;
     if (static_cast<std::uint64_t>(n) >
@@ -655,7 +692,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   bool finish_snapshot() {
     auto blobs = snapshot_blobs_of(0, true);
     if (!blobs) return false;
-    send(coordinator_, finished_atom::value, sid_, snapshot_blobs{std::move(blobs)});
+    send(coordinator_, finished_atom::value, sid_, std::move(*blobs));
     return true;
   }
 
@@ -672,14 +709,31 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         for (auto& op : chain_->ops)
           if (auto a = op->take_job_finished_action()) actions->push_back(std::move(a));
     }
-    send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)},
-         finish_actions{std::move(actions)});
+    if (!holder_) {  // embedded: everything goes to the supervisor in this process
+      send(supervisor_, done_atom::value, sid_, operator_report{std::move(report)},
+           finish_actions{std::move(actions)});
+      return;
+    }
+    // On a worker: the job-finished actions stay here with the task manager (it runs them when
+    // the supervisor commits the job); the counters and metrics travel.
+    if (!actions->empty()) send(holder_, holdfin_atom::value, finish_actions{std::move(actions)});
+    done_report d;
+    for (const auto& [node, c] : *report) {
+      d.nodes.push_back(node);
+      d.counters.insert(d.counters.end(), {c.records_in, c.records_out, c.late_records});
+    }
+    const auto m = metrics_.snapshot();
+    d.metrics = {m.records_in,          m.records_out,         m.batches_in,
+                 m.batches_out,         m.backpressure_ns,     m.backpressure_events,
+                 m.max_queued_batches,  m.max_in_flight_batches, m.remote_bytes_out};
+    send(supervisor_, done_atom::value, sid_, std::move(d));
   }
 
   std::shared_ptr<const job_context> job_;
   int sid_;
   caf::actor supervisor_;
   caf::actor coordinator_;
+  caf::actor holder_;  // on a worker: the task manager keeping job-finished actions
   std::shared_ptr<const restore_set> restore_;
   std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
@@ -714,7 +768,16 @@ caf::actor spawn_subtask(caf::event_based_actor* supervisor, std::shared_ptr<con
                          std::shared_ptr<const restore_set> restore) {
   return supervisor->spawn<subtask_actor, caf::monitored>(
       std::move(job), sid, caf::actor_cast<caf::actor>(supervisor), std::move(coordinator),
-      std::move(restore));
+      std::move(restore), caf::actor{});
+}
+
+caf::actor spawn_remote_subtask(caf::event_based_actor* task_manager,
+                                std::shared_ptr<const job_context> job, int sid,
+                                caf::actor supervisor, caf::actor coordinator,
+                                std::shared_ptr<const restore_set> restore) {
+  return task_manager->spawn<subtask_actor>(std::move(job), sid, std::move(supervisor),
+                                            std::move(coordinator), std::move(restore),
+                                            caf::actor_cast<caf::actor>(task_manager));
 }
 
 }  // namespace eddy::detail

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/job_result.hpp"
 
 namespace eddy::samples {
@@ -21,5 +22,9 @@ struct sample_job {
 
 /// All sample jobs, in the order `eddy run --list` shows them.
 const std::vector<sample_job>& sample_jobs();
+
+/// Adds the sample jobs as job programs (job_program.hpp), so a cluster can run them: the
+/// programs take the same flags as `eddy run JOB`.
+void register_sample_programs(job_registry& registry);
 
 }  // namespace eddy::samples

@@ -4,6 +4,7 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/checkpoint_store.hpp"
+#include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
 #include "sample_job.hpp"
 #include "sensors.hpp"
@@ -85,11 +86,43 @@ void prepare_output_dir(start_kind kind, const std::string& flag, const std::str
   if (kind == start_kind::restarted) clear_output_dir(path);
 }
 
-/// Checks the flags and applies them to `env`.
+/// Checks the flags and applies them to `env`. `cluster`: the job is built as a job program
+/// (job_program.hpp) for a cluster, whose coordinator keeps the checkpoints.
 start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_options& o,
-                                 const std::string& job_name) {
+                                 const std::string& job_name,
+                                 const job_build_context* cluster = nullptr) {
   auto& cfg = env.config();
   cfg.source_rate = o.source_rate;
+  if (cluster) {
+    if (!o.checkpoint_dir.empty())
+      throw std::invalid_argument(
+          "--checkpoint-dir: in a cluster the checkpoints go to the coordinator's --state-dir; "
+          "give only --checkpoint-interval");
+    if (!o.savepoint_on_stop.empty())
+      throw std::invalid_argument("--savepoint-on-stop is not available with --cluster");
+    if (o.checkpoint_interval_ms > 0) {
+      cfg.checkpoints.directory = cluster->checkpoint_dir;
+      cfg.checkpoints.interval = std::chrono::milliseconds(o.checkpoint_interval_ms);
+    }
+    if (o.resume.empty()) return start_kind::fresh;
+    if (!cluster->prepare) return start_kind::resumed;  // a worker: the coordinator restores
+    if (o.resume == "latest") {
+      auto store = checkpoint_store::open(cluster->checkpoint_dir);
+      if (!store) throw std::invalid_argument("coordinator store: " + store.error().message);
+      auto done = (*store)->completed(job_name);
+      if (!done) throw std::invalid_argument("coordinator store: " + done.error().message);
+      if (done->empty()) {
+        log().warn("no completed checkpoint of job '{}' on the coordinator: starting from the "
+                   "beginning",
+                   job_name);
+        return start_kind::restarted;
+      }
+      cfg.restore_from = cluster->checkpoint_dir;
+      return start_kind::resumed;
+    }
+    cfg.restore_from = o.resume;
+    return start_kind::resumed;
+  }
   if (o.checkpoint_interval_ms > 0 && o.checkpoint_dir.empty())
     throw std::invalid_argument("--checkpoint-interval needs --checkpoint-dir");
   if (!o.checkpoint_dir.empty()) {
@@ -119,6 +152,13 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
                                 "'");
   cfg.restore_from = o.resume;
   return start_kind::resumed;
+}
+
+void prepare_sensors_outputs(start_kind kind, const sensors_options& o) {
+  prepare_output_dir(kind, "--output", o.output);
+  prepare_output_dir(kind, "--late", o.late);
+  prepare_output_dir(kind, "--alerts", o.alerts);
+  prepare_output_dir(kind, "--dead-letter", o.dead_letter);
 }
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -154,17 +194,21 @@ job_result run_job(StreamEnvironment& env, const std::string& name,
   }
 }
 
-std::function<job_result()> setup_wordcount(CLI::App& cmd) {
-  auto opts = std::make_shared<wordcount_options>();
-  cmd.add_option("--input", opts->input, "text file to count the words of")->required();
-  cmd.add_option("--output", opts->output,
+void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {
+  cmd.add_option("--input", o.input, "text file to count the words of")->required();
+  cmd.add_option("--output", o.output,
                  "output directory (created if missing); one 'word,count' line per word")
       ->required();
-  cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of every operator")
+  cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of every operator")
       ->check(CLI::Range(1, 128))
       ->capture_default_str();
+  add_fault_tolerance_flags(cmd, ft);
+}
+
+std::function<job_result()> setup_wordcount(CLI::App& cmd) {
+  auto opts = std::make_shared<wordcount_options>();
   auto ft = std::make_shared<fault_tolerance_options>();
-  add_fault_tolerance_flags(cmd, *ft);
+  add_wordcount_flags(cmd, *opts, *ft);
   return [opts, ft] {
     require_readable_file("--input", opts->input);
     StreamEnvironment env;
@@ -175,8 +219,61 @@ std::function<job_result()> setup_wordcount(CLI::App& cmd) {
   };
 }
 
+/// Parses a program's arguments with the flags `add` defines (the same as `eddy run JOB`).
+template <class Add>
+void parse_program_args(const std::string& job, const std::vector<std::string>& args, Add&& add) {
+  CLI::App app{"", job};
+  add(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
+built_job wordcount_program(const std::vector<std::string>& args, const job_build_context& ctx) {
+  wordcount_options opts;
+  fault_tolerance_options ft;
+  parse_program_args("wordcount", args, [&](CLI::App& a) { add_wordcount_flags(a, opts, ft); });
+  StreamEnvironment env;
+  if (ctx.prepare) require_readable_file("--input", opts.input);
+  const auto kind = apply_fault_tolerance(env, ft, "wordcount", &ctx);
+  if (ctx.prepare) prepare_output_dir(kind, "--output", opts.output);
+  build_wordcount(env, opts);
+  return env.take_job("wordcount");
+}
+
+void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_options& ft);
+
 std::function<job_result()> setup_sensors(CLI::App& cmd) {
   auto opts = std::make_shared<sensors_options>();
+  auto ft = std::make_shared<fault_tolerance_options>();
+  add_sensors_flags(cmd, *opts, *ft);
+  return [opts, ft] {
+    require_readable_file("--input", opts->input);
+    StreamEnvironment env;
+    const auto kind = apply_fault_tolerance(env, *ft, "sensors");
+    prepare_sensors_outputs(kind, *opts);
+    build_sensors(env, *opts);
+    return run_job(env, "sensors", *ft);
+  };
+}
+
+built_job sensors_program(const std::vector<std::string>& args, const job_build_context& ctx) {
+  sensors_options opts;
+  fault_tolerance_options ft;
+  parse_program_args("sensors", args, [&](CLI::App& a) { add_sensors_flags(a, opts, ft); });
+  StreamEnvironment env;
+  if (ctx.prepare) require_readable_file("--input", opts.input);
+  const auto kind = apply_fault_tolerance(env, ft, "sensors", &ctx);
+  if (ctx.prepare) prepare_sensors_outputs(kind, opts);
+  build_sensors(env, opts);
+  return env.take_job("sensors");
+}
+
+void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_options& ft) {
+  auto* opts = &o;
   cmd.add_option("--input", opts->input, "CSV readings: device_id,ts_ms,temperature")->required();
   cmd.add_option(
          "--output", opts->output,
@@ -192,19 +289,7 @@ std::function<job_result()> setup_sensors(CLI::App& cmd) {
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
       ->check(CLI::Range(1, 128))
       ->capture_default_str();
-  auto ft = std::make_shared<fault_tolerance_options>();
-  add_fault_tolerance_flags(cmd, *ft);
-  return [opts, ft] {
-    require_readable_file("--input", opts->input);
-    StreamEnvironment env;
-    const auto kind = apply_fault_tolerance(env, *ft, "sensors");
-    prepare_output_dir(kind, "--output", opts->output);
-    prepare_output_dir(kind, "--late", opts->late);
-    prepare_output_dir(kind, "--alerts", opts->alerts);
-    prepare_output_dir(kind, "--dead-letter", opts->dead_letter);
-    build_sensors(env, *opts);
-    return run_job(env, "sensors", *ft);
-  };
+  add_fault_tolerance_flags(cmd, ft);
 }
 
 }  // namespace
@@ -215,6 +300,12 @@ const std::vector<sample_job>& sample_jobs() {
       {"sensors", "10-second event-time windows per device, late data, alerts", setup_sensors},
   };
   return jobs;
+}
+
+void register_sample_programs(job_registry& registry) {
+  registry.add("wordcount", "counts the words of a text file (batch)", wordcount_program);
+  registry.add("sensors", "10-second event-time windows per device, late data, alerts",
+               sensors_program);
 }
 
 }  // namespace eddy::samples

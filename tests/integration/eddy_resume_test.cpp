@@ -4,6 +4,7 @@
 // of a run without failure, line for line after sorting.
 #include <catch2/catch.hpp>
 
+#include "support/eddy_process.hpp"
 #include "support/test_support.hpp"
 
 #include <fcntl.h>
@@ -30,71 +31,11 @@ namespace fs = std::filesystem;
 namespace {
 
 using eddy::testing::committed_lines;
+using eddy::testing::eddy_process;
 using eddy::testing::read_file;
+using eddy::testing::run_eddy;
+using eddy::testing::run_result;
 using eddy::testing::temp_dir;
-
-/// A running `eddy` process; killed (SIGKILL) and reaped on destruction if still running.
-class eddy_process {
- public:
-  eddy_process(const fs::path& log_dir, const std::vector<std::string>& args) {
-    static int counter = 0;
-    const int n = counter++;
-    out_ = log_dir / ("stdout-" + std::to_string(n));
-    err_ = log_dir / ("stderr-" + std::to_string(n));
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int in = ::open("/dev/null", O_RDONLY);
-      if (o < 0 || e < 0 || in < 0) ::_exit(127);
-      ::dup2(in, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(EDDY_BIN));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(EDDY_BIN, argv.data());
-      ::_exit(127);
-    }
-  }
-  ~eddy_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-  }
-  eddy_process(const eddy_process&) = delete;
-  eddy_process& operator=(const eddy_process&) = delete;
-
-  void signal(int sig) const { ::kill(pid_, sig); }
-  /// Waits for the process; returns its exit code (128 + signal if killed).
-  int wait() {
-    int st = 0;
-    REQUIRE(::waitpid(pid_, &st, 0) == pid_);
-    pid_ = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-  [[nodiscard]] std::string out() const { return read_file(out_); }
-  [[nodiscard]] std::string err() const { return read_file(err_); }
-
- private:
-  pid_t pid_ = -1;
-  fs::path out_, err_;
-};
-
-/// Runs eddy to its end; returns (exit code, stdout, stderr).
-struct run_result {
-  int code;
-  std::string out, err;
-};
-run_result run_eddy(const fs::path& log_dir, const std::vector<std::string>& args) {
-  eddy_process p(log_dir, args);
-  const int code = p.wait();
-  return {code, p.out(), p.err()};
-}
 
 std::string words_text(int lines, std::uint32_t seed) {
   std::mt19937 rng(seed);

@@ -93,6 +93,7 @@ template <class T, class KeyFn = std::nullptr_t>
 void connect(job_graph& g, int from, int to, partition_kind kind, KeyFn key_fn = nullptr,
              int input_index = 0) {
   auto& e = g.add_edge(from, to, kind, input_index);
+  e.codec = make_batch_codec<T>();
   e.bind = [key_fn](operator_base& w, const edge_binding& b, output_port* port) {
     auto& writer = dynamic_cast<record_writer<T>&>(w);
     std::unique_ptr<partitioner<T>> p;

@@ -18,6 +18,7 @@
 #include "eddy/runtime/execution_config.hpp"
 #include "eddy/runtime/job_graph.hpp"
 #include "eddy/runtime/job_handle.hpp"
+#include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/local_runtime.hpp"
 #include "eddy/runtime/source.hpp"
 
@@ -95,6 +96,9 @@ class StreamEnvironment {
   local_runtime& runtime();
   /// The graph being built (for the API's templates and tests).
   [[nodiscard]] job_graph& graph() noexcept { return *graph_; }
+  /// Hands out the graph built so far and starts a new one: a job program's result
+  /// (job_program.hpp), which a cluster runs instead of execute().
+  [[nodiscard]] built_job take_job(const std::string& job_name);
 
  private:
   execution_config config_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "eddy/runtime/batch.hpp"
+#include "eddy/runtime/batch_codec.hpp"
 #include "eddy/runtime/operator.hpp"
 #include "eddy/runtime/partitioner.hpp"
 #include "eddy/runtime/record_writer.hpp"
@@ -127,6 +128,8 @@ struct graph_edge {
   /// partitioner of kind `binding.kind` (typed on the source node's output type; for `hash` it
   /// carries the key function).
   std::function<void(operator_base& writer, const edge_binding& binding, output_port* port)> bind;
+  /// Encodes the edge's batches for channels between nodes (typed like `bind`).
+  std::shared_ptr<const batch_codec> codec;
 };
 
 class job_graph {

@@ -58,6 +58,7 @@ struct subtask_metrics {
   /// Max batches in flight on one output channel: sent and not yet processed by the receiver
   /// (counted by sender and receiver together, independently of the credit arithmetic).
   std::uint64_t max_in_flight_batches = 0;
+  std::uint64_t remote_bytes_out = 0;  ///< bytes of batches sent to subtasks on other nodes
   int credits_per_channel = 0;  ///< credits granted to each input channel
 };
 

@@ -1,0 +1,115 @@
+#pragma once
+/// Running Eddy as a cluster: a coordinator, workers, and clients that submit jobs.
+///
+/// The coordinator runs the job manager, every job's supervisor and checkpoint coordinator, and
+/// owns the authoritative checkpoint store under its state directory. Workers register their
+/// slots with it, send heartbeats and run the subtasks it assigns. Nodes talk through CAF's
+/// middleman (TCP, optionally TLS); batches between subtasks on different nodes are Cap'n Proto
+/// messages (batch_codec.hpp). Jobs are job programs (job_program.hpp): every node rebuilds the
+/// graph from the program's name and arguments.
+///
+/// Who calls: the `eddy` binary (`eddy coordinator`, `eddy worker`, `eddy run --cluster`) and
+/// tests. run_coordinator / run_worker block the calling thread until `stop_requested` returns
+/// true; they leave their actor system running (the process is expected to exit right after:
+/// ending a node is the same as losing it, which the cluster survives). CAF stays behind this
+/// header.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eddy/runtime/error.hpp"
+#include "eddy/runtime/job_result.hpp"
+
+namespace eddy {
+
+/// How nodes prove they belong to the cluster and protect their traffic.
+struct cluster_security {
+  /// Shared secret (empty: none). A node must answer the coordinator's challenge with it
+  /// (HMAC-SHA256 over a fresh nonce); refused nodes are logged with their address.
+  std::string secret;
+  /// TLS (caf_openssl): certificate and key of this node and the CA that signed every node's
+  /// certificate. All three or none.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  /// Allows listening on a non-loopback address without a secret or TLS.
+  bool insecure = false;
+  [[nodiscard]] bool tls() const noexcept { return !tls_cert.empty(); }
+};
+
+/// Reads a secret file (surrounding whitespace removed). Errors: unreadable or empty file.
+[[nodiscard]] expected<std::string> read_secret_file(const std::string& path);
+
+/// Splits "HOST:PORT". Errors name the bad part.
+[[nodiscard]] expected<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& s);
+
+struct coordinator_options {
+  std::string host = "127.0.0.1";  ///< address to listen on
+  std::uint16_t port = 6123;       ///< 0: any free port (reported to on_listening)
+  cluster_security security;
+  std::string state_dir = "eddy-state";  ///< checkpoints, job libraries, running jobs
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds heartbeat_timeout{10000};  ///< a silent worker is lost after this
+  std::chrono::milliseconds slot_timeout{60000};       ///< a job waits this long for slots
+  int threads = 0;                                     ///< scheduler threads; 0: cores
+};
+
+/// Starts a coordinator and blocks until `stop_requested()` is true (polled every 100 ms).
+/// `on_listening` gets the port once it accepts connections. Errors: bad options (e.g. a
+/// non-loopback address without secret, TLS or insecure), a port that cannot be opened.
+/// Jobs still running when it stops are resumed by the next coordinator on the same state_dir.
+expected<void> run_coordinator(const coordinator_options& opts,
+                               const std::function<bool()>& stop_requested,
+                               const std::function<void(std::uint16_t)>& on_listening);
+
+struct worker_options {
+  std::string coordinator_host = "127.0.0.1";
+  std::uint16_t coordinator_port = 6123;
+  int slots = 1;
+  std::string name;                ///< shown in logs; default host:pid
+  std::string host = "127.0.0.1";  ///< address other workers reach this one on
+  cluster_security security;
+  std::string work_dir;  ///< job libraries shipped to this worker; default a temp directory
+  std::chrono::milliseconds heartbeat_interval{1000};
+  int threads = 0;
+};
+
+/// Starts a worker and blocks until `stop_requested()` is true. It connects (and reconnects,
+/// after losing the coordinator) every second until registered. Errors: bad options; the
+/// coordinator refused it (wrong secret) - then it returns at once.
+expected<void> run_worker(const worker_options& opts, const std::function<bool()>& stop_requested);
+
+/// A connection to a coordinator for submitting and watching jobs.
+class cluster_client {
+ public:
+  /// Connects and authenticates (role "client"). Errors: unreachable coordinator, refused.
+  static expected<std::unique_ptr<cluster_client>> connect(const std::string& host,
+                                                           std::uint16_t port,
+                                                           const cluster_security& security);
+  ~cluster_client();
+  cluster_client(const cluster_client&) = delete;
+  cluster_client& operator=(const cluster_client&) = delete;
+
+  /// Submits program `program` with `args`; `job_lib`: path of a job library to ship (empty:
+  /// a program of the eddy binary). Returns the job id. Errors: the coordinator's message
+  /// (unknown program, bad arguments, a job of that name already running).
+  [[nodiscard]] expected<std::string> submit(const std::string& program,
+                                             const std::vector<std::string>& args,
+                                             const std::string& job_lib = {});
+  /// Blocks until the job ended and returns its result.
+  [[nodiscard]] expected<job_result> wait(const std::string& job_id);
+  [[nodiscard]] expected<void> cancel(const std::string& job_id);
+  /// The coordinator's jobs as JSON: [{"id","name","state","slots"}...].
+  [[nodiscard]] expected<std::string> list_jobs();
+
+ private:
+  struct impl;
+  explicit cluster_client(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace eddy

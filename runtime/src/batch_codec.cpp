@@ -1,0 +1,65 @@
+// The Cap'n Proto envelope of batches sent between nodes (see batch_codec.hpp).
+#include "eddy/runtime/batch_codec.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+
+#include "batch.capnp.h"
+
+namespace eddy {
+
+namespace {
+constexpr std::uint32_t wire_format_version = 1;
+}
+
+std::string encode_wire_batch(std::uint32_t count, std::string_view records,
+                              std::span<const std::int64_t> timestamps) {
+  // One segment big enough for the whole batch: no reallocation, one flat copy out.
+  const auto words_needed = 16 + (records.size() + 7) / 8 + timestamps.size();
+  capnp::MallocMessageBuilder mb(static_cast<unsigned>(words_needed));
+  auto root = mb.initRoot<schema::Batch>();
+  root.setFormatVersion(wire_format_version);
+  root.setCount(count);
+  root.setRecords(kj::arrayPtr(reinterpret_cast<const kj::byte*>(records.data()), records.size()));
+  if (!timestamps.empty()) {
+    auto ts = root.initTimestamps(static_cast<unsigned>(timestamps.size()));
+    for (unsigned i = 0; i < timestamps.size(); ++i) ts.set(i, timestamps[i]);
+  }
+  const auto words = capnp::messageToFlatArray(mb);
+  const auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+expected<wire_batch_view> decode_wire_batch(std::string_view message) {
+  auto fail = [](const std::string& what) {
+    return error{errc::corrupt_data, "malformed batch from another node: " + what};
+  };
+  if (message.size() % sizeof(capnp::word) != 0 || message.empty())
+    return fail("size " + std::to_string(message.size()) + " is not a whole number of words");
+  // Copy into word-aligned memory (a received string need not be aligned).
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(message.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), message.data(), message.size());
+  wire_batch_view out;
+  try {
+    capnp::ReaderOptions opts;
+    opts.traversalLimitInWords = words.size() + 1024;
+    capnp::FlatArrayMessageReader reader(words.asPtr(), opts);
+    auto root = reader.getRoot<schema::Batch>();
+    if (root.getFormatVersion() == 0 || root.getFormatVersion() > wire_format_version)
+      return fail("format version " + std::to_string(root.getFormatVersion()) +
+                  " (this build reads up to " + std::to_string(wire_format_version) + ")");
+    out.count = root.getCount();
+    auto d = root.getRecords();
+    out.records.assign(reinterpret_cast<const char*>(d.begin()), d.size());
+    auto ts = root.getTimestamps();
+    out.timestamps.reserve(ts.size());
+    for (auto t : ts) out.timestamps.push_back(t);
+  } catch (const kj::Exception& e) {
+    return fail(std::string(e.getDescription().cStr()));
+  }
+  return out;
+}
+
+}  // namespace eddy

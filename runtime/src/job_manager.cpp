@@ -1,0 +1,444 @@
+#include "job_manager.hpp"
+
+#include <caf/io/middleman.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "cluster_job.hpp"
+#include "cluster_messages.hpp"
+#include "cluster_security.hpp"
+#include "eddy/runtime/log.hpp"
+#include "job_control.hpp"
+#include "job_spec.hpp"
+#include "job_supervisor.hpp"
+
+namespace eddy::detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+using clock_type = std::chrono::steady_clock;
+
+struct worker_entry {
+  caf::actor tm;
+  std::string name;
+  std::string data_address;
+  int slots = 0;
+  caf::node_id node;
+  clock_type::time_point last_beat;
+  std::map<std::string, int> used;  // job id -> slots
+  [[nodiscard]] int free() const {
+    int n = slots;
+    for (const auto& [j, k] : used) n -= k;
+    return n;
+  }
+};
+
+struct job_entry {
+  std::string id;
+  std::string name;
+  std::shared_ptr<job_control> control;
+  caf::actor supervisor;
+  std::vector<caf::response_promise> waiters;
+  std::optional<std::string> result_json;
+  int slots = 1;
+};
+
+struct alloc_request {
+  std::string job_id;
+  int slots = 0;
+  caf::typed_response_promise<std::vector<caf::actor>, std::vector<std::string>> rp;
+  clock_type::time_point deadline;
+};
+
+struct jm_state {
+  job_manager_options opts;
+  std::map<std::int32_t, worker_entry> workers;
+  std::int32_t next_worker = 1;
+  std::map<std::string, job_entry> jobs;
+  std::uint64_t next_job = 1;
+  std::vector<alloc_request> waiting;
+  static inline const char* name = "eddy.job_manager";
+
+  [[nodiscard]] std::string store_dir() const { return (fs::path(opts.state_dir) / "checkpoints").string(); }
+  [[nodiscard]] std::string lib_dir() const { return (fs::path(opts.state_dir) / "libs").string(); }
+  [[nodiscard]] std::string jobs_dir() const { return (fs::path(opts.state_dir) / "jobs").string(); }
+  [[nodiscard]] int free_slots() const {
+    int n = 0;
+    for (const auto& [id, w] : workers) n += w.free();
+    return n;
+  }
+};
+
+using jm_actor = caf::stateful_actor<jm_state>;
+
+caf::error fail(const std::string& msg) {
+  return caf::make_error(caf::sec::runtime_error, msg);
+}
+
+void release_slots(jm_actor* self, const std::string& job_id) {
+  for (auto& [id, w] : self->state.workers) w.used.erase(job_id);
+}
+
+/// Takes `n` slots for `job_id`, spreading them over the workers (most free slots first).
+using allocation = std::pair<std::vector<caf::actor>, std::vector<std::string>>;
+
+std::optional<allocation> try_allocate(jm_actor* self, const std::string& job_id, int n) {
+  auto& st = self->state;
+  if (st.free_slots() < n) return std::nullopt;
+  allocation out;
+  for (int k = 0; k < n; ++k) {
+    worker_entry* best = nullptr;
+    for (auto& [id, w] : st.workers)
+      if (w.free() > 0 && (!best || w.free() > best->free())) best = &w;
+    best->used[job_id] += 1;
+    out.first.push_back(best->tm);
+    out.second.push_back(best->data_address);
+  }
+  return out;
+}
+
+/// Serves waiting allocations in order while slots suffice.
+void retry_waiting(jm_actor* self) {
+  auto& st = self->state;
+  for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+    if (auto got = try_allocate(self, it->job_id, it->slots)) {
+      log().info("job {}: got its {} slots", it->job_id, it->slots);
+      it->rp.deliver(std::move(got->first), std::move(got->second));
+      it = st.waiting.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void worker_lost(jm_actor* self, std::int32_t id, const std::string& why) {
+  auto& st = self->state;
+  auto it = st.workers.find(id);
+  if (it == st.workers.end()) return;
+  auto w = std::move(it->second);
+  st.workers.erase(it);
+  log().warn("worker {} '{}' lost ({}); {} jobs ran there", id, w.name, why, w.used.size());
+  for (const auto& [job_id, n] : w.used)
+    if (auto j = st.jobs.find(job_id); j != st.jobs.end() && j->second.supervisor)
+      self->send(j->second.supervisor, lost_atom::value, w.node);
+}
+
+void persist(jm_actor* self, const job_spec& spec) {
+  std::error_code ec;
+  fs::create_directories(self->state.jobs_dir(), ec);
+  std::ofstream out(fs::path(self->state.jobs_dir()) / (spec.job_id + ".json"), std::ios::trunc);
+  out << to_json(spec);
+  if (!out) log().warn("cannot record job {} under {}: a coordinator restart will not resume it",
+                       spec.job_id, self->state.jobs_dir());
+}
+
+void unpersist(jm_actor* self, const std::string& job_id) {
+  std::error_code ec;
+  fs::remove(fs::path(self->state.jobs_dir()) / (job_id + ".json"), ec);
+}
+
+/// Builds, plans and starts a job. `resume`: a coordinator restart resuming a recorded job
+/// (its outputs are not prepared again; it must restore from a checkpoint).
+expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string& lib_bytes,
+                                bool resume) {
+  auto& st = self->state;
+  if (!spec.lib_name.empty()) spec.lib_hash = sha256_hex(lib_bytes);
+  job_build_context bctx;
+  bctx.prepare = !resume;
+  bctx.checkpoint_dir = st.store_dir();
+  auto built = build_job(spec, lib_bytes, st.lib_dir(), bctx);
+  if (!built) return built.error();
+  for (const auto& [id, j] : st.jobs)
+    if (j.name == built->name && !j.result_json)
+      return error{errc::invalid_argument,
+                   "a job named '" + built->name + "' is already running (" + id + ")"};
+  auto cfg = built->config;
+  if (cfg.checkpoints.interval.count() > 0) cfg.checkpoints.directory = st.store_dir();
+  if (resume) {
+    auto store = checkpoint_store::open(st.store_dir());
+    if (!store) return store.error();
+    auto done = (*store)->completed(built->name);
+    if (!done) return done.error();
+    if (done->empty())
+      return error{errc::invalid_argument, "no completed checkpoint of job '" + built->name +
+                                               "' to resume from"};
+    cfg.restore_from = st.store_dir();
+  }
+  auto made = make_job_context(built->graph, cfg, built->name);
+  if (!made) return made.error();
+  auto ctx = std::move(*made);
+  if (spec.job_id.empty()) spec.job_id = built->name + "-" + std::to_string(st.next_job++);
+  int slots = 1;
+  for (const auto& c : ctx->plan.chains()) slots = std::max(slots, c.parallelism);
+  auto cj = std::make_shared<cluster_job>();
+  cj->job_manager = caf::actor_cast<caf::actor>(self);
+  cj->job_id = spec.job_id;
+  cj->spec_json = to_json(spec);
+  cj->lib_bytes = lib_bytes;
+  cj->slots = slots;
+  auto& j = st.jobs[spec.job_id];
+  j.id = spec.job_id;
+  j.name = built->name;
+  j.control = ctx->control;
+  j.slots = slots;
+  persist(self, spec);
+  log().info("job {} ('{}') submitted: {} subtasks, {} slots", spec.job_id, built->name,
+             ctx->plan.subtasks().size(), slots);
+  j.supervisor = spawn_job_supervisor(self->system(), std::move(ctx), std::move(cj));
+  return spec.job_id;
+}
+
+/// Resumes the jobs a previous coordinator recorded as running.
+void resume_recorded_jobs(jm_actor* self) {
+  auto& st = self->state;
+  std::error_code ec;
+  if (!fs::is_directory(st.jobs_dir(), ec)) return;
+  for (const auto& e : fs::directory_iterator(st.jobs_dir(), ec)) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto spec = job_spec_from_json(ss.str());
+    if (!spec) {
+      log().error("cannot resume the job recorded in {}: {}", e.path().string(),
+                  spec.error().message);
+      continue;
+    }
+    std::string lib_bytes;
+    if (!spec->lib_name.empty()) {
+      std::ifstream lib(fs::path(st.lib_dir()) / (spec->lib_hash + "-" +
+                                                  fs::path(spec->lib_name).filename().string()),
+                        std::ios::binary);
+      std::stringstream ls;
+      ls << lib.rdbuf();
+      lib_bytes = ls.str();
+    }
+    // Keep job ids unique after the restart.
+    if (auto dash = spec->job_id.rfind('-'); dash != std::string::npos) {
+      try {
+        st.next_job = std::max<std::uint64_t>(st.next_job, std::stoull(spec->job_id.substr(dash + 1)) + 1);
+      } catch (...) {
+      }
+    }
+    const auto id = spec->job_id;
+    auto r = start_job(self, std::move(*spec), lib_bytes, true);
+    if (r) {
+      log().warn("resuming job {} after a coordinator restart", id);
+    } else {
+      log().error("cannot resume job {} after a coordinator restart: {}", id, r.error().message);
+      unpersist(self, id);
+    }
+  }
+}
+
+std::string jobs_json(const jm_state& st);
+
+caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
+  self->state.opts = std::move(opts);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    for (const auto& [id, w] : st.workers)
+      if (w.tm.address() == dm.source) {
+        worker_lost(self, id, "connection closed: " + self->system().render(dm.reason));
+        return;
+      }
+  });
+  self->send(self, check_atom::value);
+  resume_recorded_jobs(self);
+  return {
+      [=](register_atom, const caf::actor& tm, const std::string& name, std::int32_t slots,
+          const std::string& data_address) -> std::int32_t {
+        auto& st = self->state;
+        const auto id = st.next_worker++;
+        auto& w = st.workers[id];
+        w.tm = tm;
+        w.name = name;
+        w.data_address = data_address;
+        w.slots = slots;
+        w.node = tm.node();
+        w.last_beat = clock_type::now();
+        self->monitor(tm);
+        log().info("worker {} '{}' registered with {} slots ({} workers, {} free slots)", id, name,
+                   slots, st.workers.size(), st.free_slots());
+        retry_waiting(self);
+        return id;
+      },
+      [=](heartbeat_atom, std::int32_t id) {
+        if (auto it = self->state.workers.find(id); it != self->state.workers.end())
+          it->second.last_beat = clock_type::now();
+      },
+      [=](check_atom) {
+        auto& st = self->state;
+        const auto now = clock_type::now();
+        std::vector<std::int32_t> silent;
+        for (const auto& [id, w] : st.workers)
+          if (now - w.last_beat > st.opts.heartbeat_timeout) silent.push_back(id);
+        for (auto id : silent)
+          worker_lost(self, id,
+                      "no heartbeat for " + std::to_string(st.opts.heartbeat_timeout.count()) +
+                          " ms");
+        for (auto it = st.waiting.begin(); it != st.waiting.end();) {
+          if (now >= it->deadline) {
+            it->rp.deliver(fail(
+                "job " + it->job_id + " needs " + std::to_string(it->slots) +
+                " slots, but the cluster has " + std::to_string(st.free_slots()) +
+                " free slots on " + std::to_string(st.workers.size()) + " workers (waited " +
+                std::to_string(st.opts.slot_timeout.count() / 1000) +
+                " s; start more workers or lower the parallelism)"));
+            it = st.waiting.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        self->delayed_send(self, std::min(st.opts.heartbeat_interval, std::chrono::milliseconds(500)),
+                           check_atom::value);
+      },
+      [=](allocate_atom, const std::string& job_id, std::int32_t slots)
+          -> caf::result<std::vector<caf::actor>, std::vector<std::string>> {
+        auto& st = self->state;
+        release_slots(self, job_id);
+        retry_waiting(self);
+        if (auto got = try_allocate(self, job_id, slots))
+          return {std::move(got->first), std::move(got->second)};
+        log().warn("job {} needs {} slots, the cluster has {} free on {} workers: waiting up to "
+                   "{} s for more",
+                   job_id, slots, st.free_slots(), st.workers.size(),
+                   st.opts.slot_timeout.count() / 1000);
+        auto rp = self->make_response_promise<std::vector<caf::actor>, std::vector<std::string>>();
+        st.waiting.push_back(
+            alloc_request{job_id, slots, rp, clock_type::now() + st.opts.slot_timeout});
+        return rp;
+      },
+      [=](release_atom, const std::string& job_id) {
+        auto& st = self->state;
+        release_slots(self, job_id);
+        std::erase_if(st.waiting, [&](const alloc_request& r) { return r.job_id == job_id; });
+        unpersist(self, job_id);
+        auto it = st.jobs.find(job_id);
+        if (it != st.jobs.end()) {
+          auto& j = it->second;
+          j.result_json = to_json(j.control->wait());
+          j.supervisor = nullptr;
+          for (auto& w : j.waiters) w.deliver(*j.result_json);
+          j.waiters.clear();
+        }
+        retry_waiting(self);
+      },
+      [=](submit_atom, const std::string& spec_json,
+          const std::string& lib_bytes) -> caf::result<std::string> {
+        auto spec = job_spec_from_json(spec_json);
+        if (!spec) return fail(spec.error().message);
+        spec->job_id.clear();
+        auto r = start_job(self, std::move(*spec), lib_bytes, false);
+        if (!r) {
+          log().warn("job submission refused: {}", r.error().message);
+          return fail(r.error().message);
+        }
+        return *r;
+      },
+      [=](wait_atom, const std::string& job_id) -> caf::result<std::string> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return fail("no job " + job_id);
+        if (it->second.result_json) return *it->second.result_json;
+        auto rp = self->make_response_promise();
+        it->second.waiters.push_back(rp);
+        return rp;
+      },
+      [=](cancel_atom, const std::string& job_id) -> caf::result<bool> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return fail("no job " + job_id);
+        it->second.control->cancel();
+        return true;
+      },
+      [=](list_atom) -> std::string { return jobs_json(self->state); },
+  };
+}
+
+std::string jobs_json(const jm_state& st) {
+  auto out = nlohmann::json::array();
+  for (const auto& [id, j] : st.jobs)
+    out.push_back({{"id", id},
+                   {"name", j.name},
+                   {"state", to_string(j.control->state.load())},
+                   {"slots", j.slots}});
+  return out.dump();
+}
+
+// ---- gate -------------------------------------------------------------------------------------
+
+struct gate_state {
+  caf::actor job_manager;
+  std::string secret;
+  std::map<caf::node_id, std::string> nonces;
+  static inline const char* name = "eddy.gate";
+};
+
+using gate_actor = caf::stateful_actor<gate_state>;
+
+caf::behavior gate(gate_actor* self, caf::actor jm, std::string secret) {
+  self->state.job_manager = std::move(jm);
+  self->state.secret = std::move(secret);
+  return {
+      [=](hello_atom) -> std::string {
+        auto& st = self->state;
+        if (st.secret.empty() || !self->current_sender()) return {};
+        auto nonce = random_nonce();
+        st.nonces[self->current_sender()->node()] = nonce;
+        return nonce;
+      },
+      [=](auth_atom, const std::string& role, const std::string& name,
+          const std::string& proof) -> caf::result<caf::actor> {
+        auto& st = self->state;
+        if (st.secret.empty()) return st.job_manager;
+        if (!self->current_sender()) return fail("refused: anonymous node");
+        const auto node = self->current_sender()->node();
+        auto it = st.nonces.find(node);
+        const bool ok = it != st.nonces.end() &&
+                        equal_constant_time(proof, gate_proof(st.secret, it->second, role));
+        if (it != st.nonces.end()) st.nonces.erase(it);
+        if (ok) {
+          log().info("admitted {} '{}'", role, name);
+          return st.job_manager;
+        }
+        // Log the refusal with the peer's address (the middleman knows it).
+        self->request(self->system().middleman().actor_handle(), std::chrono::seconds(5),
+                      caf::get_atom::value, node)
+            .then(
+                [=](const caf::node_id&, const std::string& host, std::uint16_t port) {
+                  log().warn("refused {} '{}' from {}:{}: it does not know the cluster secret",
+                             role, name, host.empty() ? "?" : host, port);
+                },
+                [=](caf::error&) {
+                  log().warn("refused {} '{}' (address unknown): it does not know the cluster "
+                             "secret",
+                             role, name);
+                });
+        return fail("the coordinator refused this " + role +
+                    ": wrong or missing cluster secret (--secret-file)");
+      },
+  };
+}
+
+}  // namespace
+
+std::string gate_proof(const std::string& secret, const std::string& nonce,
+                       const std::string& role) {
+  return hmac_hex(secret, nonce + "/" + role);
+}
+
+caf::actor spawn_job_manager(caf::actor_system& sys, job_manager_options opts) {
+  return sys.spawn(job_manager, std::move(opts));
+}
+
+caf::actor spawn_gate(caf::actor_system& sys, caf::actor job_manager, std::string secret) {
+  return sys.spawn(gate, std::move(job_manager), std::move(secret));
+}
+
+}  // namespace eddy::detail

@@ -1,0 +1,47 @@
+#include "eddy/runtime/job_program.hpp"
+
+#include <mutex>
+
+namespace eddy {
+
+namespace {
+
+class registry_impl final : public job_registry {
+ public:
+  void add(const std::string& name, const std::string& description, job_program p) override {
+    std::lock_guard g(mtx_);
+    programs_[name] = entry{description, std::make_shared<const job_program>(std::move(p))};
+  }
+  [[nodiscard]] std::shared_ptr<const job_program> find(const std::string& name) const override {
+    std::lock_guard g(mtx_);
+    auto it = programs_.find(name);
+    return it == programs_.end() ? nullptr : it->second.program;
+  }
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> list() const override {
+    std::lock_guard g(mtx_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [n, e] : programs_) out.emplace_back(n, e.description);
+    return out;
+  }
+
+ private:
+  struct entry {
+    std::string description;
+    std::shared_ptr<const job_program> program;
+  };
+  mutable std::mutex mtx_;
+  std::map<std::string, entry> programs_;
+};
+
+}  // namespace
+
+job_registry& job_registry::global() {
+  static registry_impl r;
+  return r;
+}
+
+std::unique_ptr<job_registry> job_registry::make() {
+  return std::make_unique<registry_impl>();
+}
+
+}  // namespace eddy

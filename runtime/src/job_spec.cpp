@@ -1,0 +1,225 @@
+#include "job_spec.hpp"
+
+#include <dlfcn.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "cluster_security.hpp"
+#include "eddy/runtime/log.hpp"
+
+namespace eddy::detail {
+
+using nlohmann::json;
+
+std::string to_json(const job_spec& s) {
+  return json{{"program", s.program},
+              {"args", s.args},
+              {"lib_name", s.lib_name},
+              {"lib_hash", s.lib_hash},
+              {"job_id", s.job_id}}
+      .dump();
+}
+
+expected<job_spec> job_spec_from_json(std::string_view text) {
+  try {
+    auto j = json::parse(text);
+    job_spec s;
+    s.program = j.at("program").get<std::string>();
+    s.args = j.at("args").get<std::vector<std::string>>();
+    s.lib_name = j.value("lib_name", "");
+    s.lib_hash = j.value("lib_hash", "");
+    s.job_id = j.value("job_id", "");
+    return s;
+  } catch (const std::exception& e) {
+    return error{errc::invalid_argument, std::string("malformed job description: ") + e.what()};
+  }
+}
+
+std::string to_json(const job_result& r) {
+  json j;
+  j["job_name"] = r.job_name;
+  j["state"] = static_cast<int>(r.state);
+  j["wall_time_ns"] = r.wall_time.count();
+  for (const auto& o : r.operators)
+    j["operators"].push_back({{"name", o.name},
+                              {"node_id", o.node_id},
+                              {"parallelism", o.parallelism},
+                              {"records_in", o.records_in},
+                              {"records_out", o.records_out},
+                              {"late_records", o.late_records}});
+  for (const auto& s : r.subtasks)
+    j["subtasks"].push_back({{"task", s.task},
+                             {"index", s.index},
+                             {"records_in", s.records_in},
+                             {"records_out", s.records_out},
+                             {"batches_in", s.batches_in},
+                             {"batches_out", s.batches_out},
+                             {"backpressure_ns", s.backpressure_ns},
+                             {"backpressure_events", s.backpressure_events},
+                             {"max_queued_batches", s.max_queued_batches},
+                             {"max_in_flight_batches", s.max_in_flight_batches},
+                             {"remote_bytes_out", s.remote_bytes_out},
+                             {"credits_per_channel", s.credits_per_channel}});
+  if (r.failure)
+    j["failure"] = {{"code", static_cast<int>(r.failure->code)}, {"message", r.failure->message}};
+  for (const auto& c : r.checkpoints)
+    j["checkpoints"].push_back({{"id", c.id},
+                                {"timestamp_ms", c.timestamp_ms},
+                                {"duration_ms", c.duration.count()},
+                                {"bytes", c.bytes},
+                                {"savepoint_path", c.savepoint_path}});
+  j["aborted_checkpoints"] = r.aborted_checkpoints;
+  j["restarts"] = r.restarts;
+  j["restored_checkpoint"] = r.restored_checkpoint;
+  j["savepoint_path"] = r.savepoint_path;
+  return j.dump();
+}
+
+expected<job_result> job_result_from_json(std::string_view text) {
+  try {
+    auto j = json::parse(text);
+    job_result r;
+    r.job_name = j.at("job_name").get<std::string>();
+    r.state = static_cast<job_state>(j.at("state").get<int>());
+    r.wall_time = std::chrono::nanoseconds(j.at("wall_time_ns").get<std::int64_t>());
+    for (const auto& o : j.value("operators", json::array())) {
+      operator_metrics m;
+      m.name = o.at("name");
+      m.node_id = o.at("node_id");
+      m.parallelism = o.at("parallelism");
+      m.records_in = o.at("records_in");
+      m.records_out = o.at("records_out");
+      m.late_records = o.at("late_records");
+      r.operators.push_back(std::move(m));
+    }
+    for (const auto& o : j.value("subtasks", json::array())) {
+      subtask_metrics m;
+      m.task = o.at("task");
+      m.index = o.at("index");
+      m.records_in = o.at("records_in");
+      m.records_out = o.at("records_out");
+      m.batches_in = o.at("batches_in");
+      m.batches_out = o.at("batches_out");
+      m.backpressure_ns = o.at("backpressure_ns");
+      m.backpressure_events = o.at("backpressure_events");
+      m.max_queued_batches = o.at("max_queued_batches");
+      m.max_in_flight_batches = o.at("max_in_flight_batches");
+      m.remote_bytes_out = o.value("remote_bytes_out", std::uint64_t{0});
+      m.credits_per_channel = o.at("credits_per_channel");
+      r.subtasks.push_back(std::move(m));
+    }
+    if (j.contains("failure"))
+      r.failure = error{static_cast<errc>(j["failure"].at("code").get<int>()),
+                        j["failure"].at("message").get<std::string>()};
+    for (const auto& o : j.value("checkpoints", json::array())) {
+      checkpoint_stats c;
+      c.id = o.at("id");
+      c.timestamp_ms = o.at("timestamp_ms");
+      c.duration = std::chrono::milliseconds(o.at("duration_ms").get<std::int64_t>());
+      c.bytes = o.at("bytes");
+      c.savepoint_path = o.at("savepoint_path");
+      r.checkpoints.push_back(std::move(c));
+    }
+    r.aborted_checkpoints = j.value("aborted_checkpoints", std::uint64_t{0});
+    r.restarts = j.value("restarts", 0);
+    r.restored_checkpoint = j.value("restored_checkpoint", std::uint64_t{0});
+    r.savepoint_path = j.value("savepoint_path", "");
+    return r;
+  } catch (const std::exception& e) {
+    return error{errc::invalid_argument, std::string("malformed job result: ") + e.what()};
+  }
+}
+
+namespace {
+
+/// Job libraries loaded by this process, by hash. Never unloaded: actors may still run their
+/// code.
+struct library_cache {
+  std::mutex mtx;
+  std::map<std::string, std::shared_ptr<job_registry>> by_hash;
+};
+
+library_cache& libraries() {
+  static library_cache c;
+  return c;
+}
+
+expected<std::shared_ptr<job_registry>> load_library(const job_spec& spec, const std::string& bytes,
+                                                     const std::string& dir) {
+  auto& cache = libraries();
+  std::lock_guard g(cache.mtx);
+  if (auto it = cache.by_hash.find(spec.lib_hash); it != cache.by_hash.end()) return it->second;
+  if (bytes.empty())
+    return error{errc::invalid_argument, "job library '" + spec.lib_name + "' was not shipped"};
+  if (sha256_hex(bytes) != spec.lib_hash)
+    return error{errc::corrupt_data, "job library '" + spec.lib_name +
+                                         "' does not match its hash (damaged in transit)"};
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return error{errc::io_error, "cannot create the job library directory " + dir + ": " +
+                                     ec.message()};
+  const auto path = (std::filesystem::path(dir) / (spec.lib_hash + "-" +
+                                                   std::filesystem::path(spec.lib_name)
+                                                       .filename()
+                                                       .string()))
+                        .string();
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) return error{errc::io_error, "cannot write the job library to " + path};
+  }
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return error{errc::invalid_argument,
+                 "cannot load job library '" + spec.lib_name + "': " + ::dlerror()};
+  auto* entry =
+      reinterpret_cast<void (*)(job_registry&)>(::dlsym(handle, "eddy_register_jobs"));
+  if (!entry)
+    return error{errc::invalid_argument, "job library '" + spec.lib_name +
+                                             "' defines no eddy_register_jobs function"};
+  std::shared_ptr<job_registry> reg = job_registry::make();
+  try {
+    entry(*reg);
+  } catch (const std::exception& e) {
+    return error{errc::invalid_argument,
+                 "eddy_register_jobs of '" + spec.lib_name + "' failed: " + e.what()};
+  }
+  log().info("loaded job library {} ({} programs)", path, reg->list().size());
+  cache.by_hash.emplace(spec.lib_hash, reg);
+  return reg;
+}
+
+}  // namespace
+
+expected<built_job> build_job(const job_spec& spec, const std::string& lib_bytes,
+                              const std::string& lib_dir, const job_build_context& ctx) {
+  std::shared_ptr<const job_program> program;
+  if (!spec.lib_name.empty()) {
+    auto reg = load_library(spec, lib_bytes, lib_dir);
+    if (!reg) return reg.error();
+    program = (*reg)->find(spec.program);
+    if (!program)
+      return error{errc::invalid_argument, "job library '" + spec.lib_name +
+                                               "' has no program '" + spec.program + "'"};
+  } else {
+    program = job_registry::global().find(spec.program);
+    if (!program)
+      return error{errc::invalid_argument, "unknown job '" + spec.program + "'"};
+  }
+  try {
+    auto b = (*program)(spec.args, ctx);
+    if (!b.graph) return error{errc::invalid_argument, "job '" + spec.program + "' built no graph"};
+    if (b.name.empty()) b.name = spec.program;
+    return b;
+  } catch (const std::exception& e) {
+    return error{errc::invalid_argument, spec.program + ": " + e.what()};
+  }
+}
+
+}  // namespace eddy::detail

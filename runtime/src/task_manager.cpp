@@ -1,0 +1,243 @@
+#include "task_manager.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+
+#include <map>
+
+#include "cluster_messages.hpp"
+#include "eddy/runtime/log.hpp"
+#include "job_control.hpp"
+#include "job_spec.hpp"
+#include "restore.hpp"
+
+namespace eddy::detail {
+
+namespace {
+
+struct tm_job {
+  std::shared_ptr<const job_context> ctx;
+  std::map<std::uint32_t, std::vector<caf::actor>> subtasks;  // by attempt
+  std::map<std::uint32_t, std::vector<std::function<void(bool)>>> actions;
+};
+
+struct tm_state {
+  task_manager_options opts;
+  std::shared_ptr<task_manager_status> status;
+  caf::actor job_manager;
+  std::string data_address;  // HOST:PORT other workers connect to
+  std::int32_t worker_id = -1;
+  std::map<std::string, tm_job> jobs;
+  std::map<caf::actor_addr, std::pair<std::string, std::uint32_t>> owner;  // subtask -> job
+  static inline const char* name = "eddy.task_manager";
+};
+
+using tm_actor = caf::stateful_actor<tm_state>;
+
+caf::error fail(const std::string& msg) {
+  return caf::make_error(caf::sec::runtime_error, msg);
+}
+
+/// The restore set of a worker's subtasks from what the supervisor sent.
+expected<std::shared_ptr<const restore_set>> restore_from_payload(const restore_payload& p) {
+  if (p.checkpoint_id == 0) return std::shared_ptr<const restore_set>();
+  auto rs = std::make_shared<restore_set>();
+  rs->checkpoint_id = p.checkpoint_id;
+  rs->location = p.location;
+  rs->max_parallelism = p.max_parallelism;
+  for (const auto& blob : p.blobs) {
+    auto s = decode_snapshot(blob, p.location + " (sent by the coordinator)");
+    if (!s) return s.error();
+    auto& op = rs->operators[s->header.operator_uid];
+    op.parallelism = s->header.parallelism;
+    if (op.subtasks.size() < static_cast<std::size_t>(s->header.parallelism))
+      op.subtasks.resize(static_cast<std::size_t>(s->header.parallelism));
+    op.subtasks.at(static_cast<std::size_t>(s->header.subtask)) = std::move(*s);
+  }
+  return std::shared_ptr<const restore_set>(std::move(rs));
+}
+
+/// The job's context on this worker: the graph rebuilt from its program, the plan compiled the
+/// same way as on the coordinator, metrics local to this worker.
+expected<std::shared_ptr<const job_context>> job_context_for(tm_actor* self,
+                                                             const std::string& job_id,
+                                                             const std::string& spec_json,
+                                                             const std::string& lib_bytes) {
+  auto& st = self->state;
+  if (auto it = st.jobs.find(job_id); it != st.jobs.end() && it->second.ctx) return it->second.ctx;
+  auto spec = job_spec_from_json(spec_json);
+  if (!spec) return spec.error();
+  job_build_context bctx;
+  bctx.prepare = false;
+  auto built = build_job(*spec, lib_bytes, st.opts.lib_dir, bctx);
+  if (!built) return built.error();
+  auto cfg = built->config;
+  cfg.restore_from.clear();  // the coordinator sends the state to restore
+  cfg.checkpoints.directory.clear();
+  const auto interval = cfg.checkpoints.interval;
+  cfg.checkpoints.interval = {};  // no store here; set again below for the subtasks' behaviour
+  auto made = make_job_context(built->graph, cfg, built->name);
+  if (!made) return made.error();
+  (*made)->config.checkpoints.interval = interval;
+  st.jobs[job_id].ctx = *made;
+  return std::shared_ptr<const job_context>(*made);
+}
+
+void kill_job(tm_actor* self, tm_job& j) {
+  for (auto& [attempt, hs] : j.subtasks)
+    for (auto& h : hs) {
+      self->state.owner.erase(h.address());
+      self->send_exit(h, caf::exit_reason::user_shutdown);
+    }
+  j.subtasks.clear();
+}
+
+void register_with(tm_actor* self, caf::actor jm) {
+  auto& st = self->state;
+  st.job_manager = jm;
+  self->monitor(jm);
+  self->request(jm, std::chrono::seconds(30), register_atom::value,
+                caf::actor_cast<caf::actor>(self), st.opts.name,
+                static_cast<std::int32_t>(st.opts.slots), st.data_address)
+      .then(
+          [=](std::int32_t id) {
+            auto& s = self->state;
+            s.worker_id = id;
+            s.status->worker_id = id;
+            s.status->registered = true;
+            log().info("worker '{}' registered with the coordinator as worker {} ({} slots)",
+                       s.opts.name, id, s.opts.slots);
+            self->send(self, heartbeat_atom::value);
+          },
+          [=](caf::error& e) {
+            log().error("worker '{}': registration failed: {}", self->state.opts.name,
+                        self->system().render(e));
+            self->state.status->registered = false;
+          });
+}
+
+caf::behavior task_manager(tm_actor* self, task_manager_options opts,
+                           std::shared_ptr<task_manager_status> status) {
+  self->state.opts = std::move(opts);
+  self->state.status = std::move(status);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source != st.job_manager.address()) return;
+    log().warn("worker '{}': lost the coordinator ({}); stopping its {} jobs", st.opts.name,
+               self->system().render(dm.reason), st.jobs.size());
+    for (auto& [id, j] : st.jobs) kill_job(self, j);
+    st.jobs.clear();
+    st.owner.clear();
+    st.job_manager = nullptr;
+    st.worker_id = -1;
+    st.status->registered = false;
+  });
+  return {
+      [=](register_atom, const caf::actor& jm) { register_with(self, jm); },
+      [=](peers_atom, const std::string& own_address) { self->state.data_address = own_address; },
+      [=](peers_atom, const std::vector<std::string>& peers) -> caf::result<bool> {
+        // Direct connections to the other workers of a deployment: CAF then routes batches
+        // over them instead of through the coordinator. A failure only costs speed.
+        if (peers.empty()) return true;
+        auto rp = self->make_response_promise<bool>();
+        auto pending = std::make_shared<std::size_t>(peers.size());
+        auto mm = self->state.opts.tls ? self->system().openssl_manager().actor_handle()
+                                       : self->system().middleman().actor_handle();
+        for (const auto& p : peers) {
+          const auto colon = p.rfind(':');
+          const auto host = p.substr(0, colon);
+          const auto port = static_cast<std::uint16_t>(std::stoul(p.substr(colon + 1)));
+          self->request(mm, std::chrono::seconds(10), caf::connect_atom::value, host, port)
+              .then(
+                  [=](const caf::node_id&, caf::strong_actor_ptr&,
+                      const std::set<std::string>&) mutable {
+                    if (--*pending == 0) rp.deliver(true);
+                  },
+                  [=](caf::error& e) mutable {
+                    log().warn("worker '{}': no direct connection to worker {} ({}); batches "
+                               "to it go through the coordinator",
+                               self->state.opts.name, p, self->system().render(e));
+                    if (--*pending == 0) rp.deliver(true);
+                  });
+        }
+        return rp;
+      },
+      [=](heartbeat_atom) {
+        auto& st = self->state;
+        if (!st.job_manager || st.worker_id < 0) return;
+        self->send(st.job_manager, heartbeat_atom::value, st.worker_id);
+        self->delayed_send(self, st.opts.heartbeat_interval, heartbeat_atom::value);
+      },
+      [=](spawn_atom, const std::string& job_id, std::uint32_t attempt,
+          const std::string& spec_json, const std::string& lib_bytes,
+          const std::vector<std::int32_t>& sids, const caf::actor& supervisor,
+          const caf::actor& coordinator,
+          const restore_payload& payload) -> caf::result<std::vector<caf::actor>> {
+        auto ctx = job_context_for(self, job_id, spec_json, lib_bytes);
+        if (!ctx) return fail("worker '" + self->state.opts.name + "': " + ctx.error().message);
+        auto rs = restore_from_payload(payload);
+        if (!rs) return fail("worker '" + self->state.opts.name + "': " + rs.error().message);
+        auto& j = self->state.jobs[job_id];
+        std::vector<caf::actor> out;
+        for (auto sid : sids) {
+          if (sid < 0 || static_cast<std::size_t>(sid) >= (*ctx)->plan.subtasks().size())
+            return fail("worker '" + self->state.opts.name + "': no subtask " +
+                        std::to_string(sid) + " in job " + job_id +
+                        " (the worker built a different graph: same program version?)");
+          auto h = spawn_remote_subtask(self, *ctx, sid, supervisor, coordinator, *rs);
+          self->state.owner[h.address()] = {job_id, attempt};
+          j.subtasks[attempt].push_back(h);
+          out.push_back(h);
+        }
+        log().debug("worker '{}': job {} attempt {}: spawned {} subtasks", self->state.opts.name,
+                    job_id, attempt, out.size());
+        return out;
+      },
+      [=](start_atom, const std::string& job_id, std::uint32_t attempt,
+          const std::vector<caf::actor>& table) {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return;
+        auto handles = std::make_shared<const std::vector<caf::actor>>(table);
+        for (auto& h : it->second.subtasks[attempt])
+          self->send(h, start_atom::value, actor_table{handles});
+      },
+      [=](holdfin_atom, const finish_actions& actions) {
+        auto& st = self->state;
+        auto it = st.owner.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (it == st.owner.end()) return;
+        auto jt = st.jobs.find(it->second.first);
+        if (jt == st.jobs.end()) return;
+        auto& v = jt->second.actions[it->second.second];
+        for (auto& a : *actions) v.push_back(std::move(a));
+      },
+      [=](commit_atom, const std::string& job_id, std::uint32_t attempt, bool ok) -> std::string {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return {};
+        std::string err;
+        for (auto& a : it->second.actions[attempt]) {
+          try {
+            a(ok);
+          } catch (const std::exception& e) {
+            if (err.empty()) err = "worker '" + self->state.opts.name + "': " + e.what();
+          }
+        }
+        it->second.actions.clear();
+        return err;
+      },
+      [=](drop_atom, const std::string& job_id) {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return;
+        kill_job(self, it->second);
+        self->state.jobs.erase(it);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_task_manager(caf::actor_system& sys, task_manager_options opts,
+                              std::shared_ptr<task_manager_status> status) {
+  return sys.spawn(task_manager, std::move(opts), std::move(status));
+}
+
+}  // namespace eddy::detail

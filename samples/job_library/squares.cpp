@@ -1,0 +1,43 @@
+// [job_library]
+// A job library: a shared library whose programs a cluster runs (see docs/deployment.md).
+//   eddy run --cluster HOST:PORT --job-lib libeddy_squares.so squares --count 100000 \
+//     --output /tmp/squares -p 4
+// ships this library to the coordinator, which passes it to the workers; every node loads it
+// and builds the same graph from the same arguments.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eddy/operators/datastream.hpp"
+
+namespace {
+
+/// Sums i*i over i in [0, count) per residue i % 10; one "residue,sum" line per residue.
+eddy::built_job squares(const std::vector<std::string>& args, const eddy::job_build_context&) {
+  std::uint64_t count = 0;
+  std::string output;
+  int parallelism = 1;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--count") count = std::stoull(args[i + 1]);
+    else if (args[i] == "--output") output = args[i + 1];
+    else if (args[i] == "-p") parallelism = std::stoi(args[i + 1]);
+    else throw std::invalid_argument("unknown flag '" + args[i] + "'");
+  }
+  if (output.empty()) throw std::invalid_argument("--output is required");
+  using kv = std::pair<std::uint64_t, std::uint64_t>;
+  eddy::StreamEnvironment env;
+  env.set_parallelism(parallelism);
+  env.set_runtime_mode(eddy::runtime_mode::batch);
+  env.from_generator(count, [](std::uint64_t i) { return kv{i % 10, i * i}; })
+      .key_by([](const kv& r) { return r.first; })
+      .sum<1>()
+      .write_text_file(output);
+  return env.take_job("squares");
+}
+
+}  // namespace
+
+extern "C" void eddy_register_jobs(eddy::job_registry& registry) {
+  registry.add("squares", "sums of squares per residue mod 10 (batch)", squares);
+}
+// [job_library]
