@@ -174,6 +174,10 @@ int run_on_cluster(const cluster_run& r) {
   if (!res->ok())
     return fail("job failed: " + (res->failure ? res->failure->message : std::string("?")));
   print_summary(*res);
+  std::uint64_t bytes = 0;
+  for (const auto& s : res->subtasks) bytes += s.remote_bytes_out;
+  std::printf("network: %llu bytes of batches between nodes\n",
+              static_cast<unsigned long long>(bytes));
   return 0;
 }
 

@@ -4,6 +4,9 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <cstring>
 
 #include "batch.capnp.h"
@@ -12,6 +15,14 @@ namespace eddy {
 
 namespace {
 constexpr std::uint32_t wire_format_version = 1;
+}
+
+std::string type_name_of(const std::type_info& t) {
+  int status = 0;
+  char* name = abi::__cxa_demangle(t.name(), nullptr, nullptr, &status);
+  std::string out = status == 0 && name ? name : t.name();
+  std::free(name);
+  return out;
 }
 
 std::string encode_wire_batch(std::uint32_t count, std::string_view records,

@@ -282,6 +282,16 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     for (auto& out : outs_) {
       out.to = handles[out.to_sid];
       out.cross_node = out.to.node() != node();
+      if (out.cross_node && !out.codec->supported()) {
+        // Deterministic: a restart would fail the same way.
+        const auto& e = job_->graph->edges()[job_->plan.channels()[out.channel].edge];
+        fail("the records from '" + job_->graph->node(e.from).name + "' to '" +
+                 job_->graph->node(e.to).name + "' (type " + out.codec->record_type() +
+                 ") must travel to another node but have no eddy::Serializer: add "
+                 "EDDY_FIELDS(type, fields...) next to the type",
+             true);
+        return;
+      }
     }
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
     chain_->open();

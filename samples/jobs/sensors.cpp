@@ -44,6 +44,7 @@ struct window_result {
   double avg = 0;  // unrounded; written with 3 decimals
   std::string max_text;
 };
+EDDY_FIELDS(window_result, device, start, end, count, avg, max_text)  // crosses nodes
 
 std::string format_result(const window_result& w) {
   char avg[64];

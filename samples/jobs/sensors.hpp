@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "eddy/runtime/serializer.hpp"
+
 namespace eddy {
 class StreamEnvironment;
 }
@@ -28,6 +30,7 @@ struct sensor_reading {
   std::string temperature_text;  ///< as it appeared in the input
   std::string line;              ///< the whole input line
 };
+EDDY_FIELDS(sensor_reading, device, ts_ms, temperature, temperature_text, line)  // crosses nodes
 
 /// One input line after parsing: a reading, or the reason it is malformed.
 struct parsed_line {
@@ -35,6 +38,7 @@ struct parsed_line {
   std::optional<sensor_reading> reading;
   std::string error;  ///< "line N: reason: text" when malformed
 };
+EDDY_FIELDS(parsed_line, line_number, reading, error)
 
 /// Parses line `line_number` (1-based). The header line is reported as neither (nullopt).
 std::optional<parsed_line> parse_sensor_line(std::string_view line, std::uint64_t line_number);

@@ -1,9 +1,11 @@
-// eddy-bench: throughput benchmarks (W1, W2, W2 with checkpoints) and the recovery time after a
-// failure. Prints one JSON line per implementation or figure; never asserts timings. Workloads
-// are defined in docs/performance.md.
+// eddy-bench: throughput benchmarks (W1, W2, W2 with checkpoints, W2 on a cluster of worker
+// processes) and the recovery time after a failure. Prints one JSON line per implementation or
+// figure; never asserts timings. Workloads are defined in docs/performance.md.
 #include <CLI/CLI.hpp>
 
 #include <absl/container/flat_hash_map.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,15 +15,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "eddy/operators/datastream.hpp"
+#include "eddy/runtime/cluster.hpp"
+#include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
 
 namespace {
@@ -31,6 +37,8 @@ struct event {
   std::int64_t value;
   std::int64_t ts_ms;
 };
+
+EDDY_FIELDS(event, key, value, ts_ms)  // crosses nodes in the cluster run
 
 inline event make_event(std::uint64_t i) {
   return event{i % 10000, static_cast<std::int64_t>((i * 7) % 1000),
@@ -185,6 +193,209 @@ std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const ch
 
 std::string w2_eddy(std::uint64_t n, int parallelism, std::size_t batch, double& seconds) {
   return w2_job(n, parallelism, batch, checkpointing{}, nullptr, seconds);
+}
+
+// ---- W2 on a cluster: a coordinator and worker processes on 127.0.0.1 ----
+
+/// Per-subtask window-result totals, written as one "count sum" file per sink subtask when it
+/// closes (a cluster's sinks run in other processes).
+struct file_totals_sink {
+  std::string dir;
+  std::uint64_t count = 0;
+  std::int64_t sum = 0;
+  void operator()(const std::int64_t& s) {
+    ++count;
+    sum += s;
+  }
+  void close() {
+    static std::atomic<int> n{0};
+    std::ofstream out(std::filesystem::path(dir) /
+                      ("totals-" + std::to_string(::getpid()) + "-" + std::to_string(n++)));
+    out << count << " " << sum << "\n";
+  }
+};
+
+/// The W2 job as a program (job_program.hpp): --events N -p P --batch-size B --output DIR.
+eddy::built_job w2_program(const std::vector<std::string>& args, const eddy::job_build_context&) {
+  std::uint64_t n = 0;
+  int parallelism = 1;
+  std::size_t batch = 1024;
+  std::string dir;
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--events") n = std::stoull(args[i + 1]);
+    else if (args[i] == "-p") parallelism = std::stoi(args[i + 1]);
+    else if (args[i] == "--batch-size") batch = std::stoull(args[i + 1]);
+    else if (args[i] == "--output") dir = args[i + 1];
+    else throw std::invalid_argument("unknown flag " + args[i]);
+  }
+  eddy::StreamEnvironment env;
+  env.set_parallelism(parallelism).set_batch_size(batch);
+  env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
+      .assign_timestamps_and_watermarks(
+          eddy::WatermarkStrategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
+              [](const event& e) { return e.ts_ms; }))
+      .key_by([](const event& e) { return e.key; })
+      .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(1000)))
+      .aggregate(sum_values{})
+      .add_sink(file_totals_sink{dir});
+  return env.take_job("w2");
+}
+
+/// A child process running this binary with `args`; its stdout is readable through `out`.
+struct child {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+  ~child() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    if (out) std::fclose(out);
+  }
+};
+
+std::unique_ptr<child> spawn_self(const std::vector<std::string>& args) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  auto c = std::make_unique<child>();
+  c->pid = ::fork();
+  if (c->pid == 0) {
+    ::dup2(fds[1], 1);
+    ::close(fds[0]);
+    std::vector<char*> argv;
+    static char self[] = "/proc/self/exe";
+    argv.push_back(self);
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  c->out = ::fdopen(fds[0], "r");
+  return c;
+}
+
+/// W2 at `parallelism` on a coordinator and `workers` worker processes; prints the cluster's
+/// line (with the bytes exchanged between nodes) next to the embedded run's.
+bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int workers,
+                int repeat) {
+  auto coordinator = spawn_self({"coordinator-node"});
+  char line[256] = {};
+  if (!std::fgets(line, sizeof line, coordinator->out)) {
+    std::fprintf(stderr, "eddy-bench: the coordinator did not start\n");
+    return false;
+  }
+  const std::string address = std::string(line).substr(0, std::string(line).find('\n'));
+  std::vector<std::unique_ptr<child>> nodes;
+  for (int w = 0; w < workers; ++w)
+    nodes.push_back(spawn_self({"worker-node", address, std::to_string(parallelism)}));
+  auto hp = eddy::parse_host_port(address);
+  auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
+  if (!client) {
+    std::fprintf(stderr, "eddy-bench: %s\n", client.error().message.c_str());
+    return false;
+  }
+  // Wait until every worker registered (a job would otherwise wait for slots).
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  struct run {
+    double seconds;
+    std::string checksum;
+    std::uint64_t bytes;
+  };
+  std::vector<run> cluster_runs, local_runs;
+  for (int r = 0; r < repeat; ++r) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("eddy-bench-w2-" + std::to_string(::getpid()) + "-" + std::to_string(r));
+    std::filesystem::create_directories(dir);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto id = (*client)->submit("w2", {"--events", std::to_string(events), "-p",
+                                       std::to_string(parallelism), "--batch-size",
+                                       std::to_string(batch), "--output", dir.string()});
+    if (!id) {
+      std::fprintf(stderr, "eddy-bench: %s\n", id.error().message.c_str());
+      return false;
+    }
+    auto res = (*client)->wait(*id);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!res || !res->ok()) {
+      std::fprintf(stderr, "eddy-bench: the cluster run failed: %s\n",
+                   res ? (res->failure ? res->failure->message.c_str() : "?")
+                       : res.error().message.c_str());
+      return false;
+    }
+    std::uint64_t count = 0, bytes = 0;
+    std::int64_t sum = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(e.path());
+      std::uint64_t c = 0;
+      std::int64_t s = 0;
+      in >> c >> s;
+      count += c;
+      sum += s;
+    }
+    std::filesystem::remove_all(dir);
+    for (const auto& s : res->subtasks) bytes += s.remote_bytes_out;
+    cluster_runs.push_back({secs, std::to_string(count) + ":" + std::to_string(sum), bytes});
+    double ls = 0;
+    auto lc = w2_eddy(events, parallelism, batch, ls);
+    local_runs.push_back({ls, lc, 0});
+  }
+  auto median = [](std::vector<run> v) {
+    std::sort(v.begin(), v.end(), [](const run& a, const run& b) { return a.seconds < b.seconds; });
+    return v[v.size() / 2];
+  };
+  const auto c = median(cluster_runs);
+  const auto l = median(local_runs);
+  print_line("w2", "eddy", parallelism, events, l.seconds, l.checksum);
+  std::printf(
+      "{\"workload\":\"w2\",\"impl\":\"eddy-cluster\",\"workers\":%d,\"parallelism\":%d,"
+      "\"events\":%llu,\"seconds\":%.6f,\"events_per_sec\":%.0f,\"checksum\":\"%s\","
+      "\"network_bytes\":%llu,\"network_mb_per_sec\":%.1f,\"ratio_to_embedded\":%.3f}\n",
+      workers, parallelism, static_cast<unsigned long long>(events), c.seconds,
+      static_cast<double>(events) / c.seconds, c.checksum.c_str(),
+      static_cast<unsigned long long>(c.bytes), static_cast<double>(c.bytes) / 1e6 / c.seconds,
+      l.seconds / c.seconds);
+  std::fflush(stdout);
+  for (const auto& r : cluster_runs)
+    if (r.checksum != l.checksum) {
+      std::fprintf(stderr, "eddy-bench: cluster checksum %s differs from embedded %s\n",
+                   r.checksum.c_str(), l.checksum.c_str());
+      return false;
+    }
+  return true;
+}
+
+/// The hidden node modes the cluster run starts (this binary knows the w2 program).
+int run_node(int argc, char** argv) {
+  const std::string mode = argv[1];
+  eddy::set_log_level("warn");
+  if (mode == "coordinator-node") {
+    eddy::coordinator_options o;
+    o.port = 0;
+    o.state_dir = (std::filesystem::temp_directory_path() /
+                   ("eddy-bench-state-" + std::to_string(::getpid())))
+                      .string();
+    auto r = eddy::run_coordinator(
+        o, [] { return ::getppid() == 1; },
+        [&](std::uint16_t port) {
+          std::printf("127.0.0.1:%u\n", port);
+          std::fflush(stdout);
+        });
+    std::filesystem::remove_all(o.state_dir);
+    std::fflush(nullptr);
+    std::_Exit(r ? 0 : 1);
+  }
+  if (argc < 4) return 2;
+  eddy::worker_options o;
+  auto hp = eddy::parse_host_port(argv[2]);
+  if (!hp) return 2;
+  o.coordinator_host = hp->first;
+  o.coordinator_port = hp->second;
+  o.slots = std::atoi(argv[3]);
+  auto r = eddy::run_worker(o, [] { return ::getppid() == 1; });
+  std::fflush(nullptr);
+  std::_Exit(r ? 0 : 1);
 }
 
 using run_fn = std::string (*)(std::uint64_t, int, std::size_t, double&);
@@ -491,6 +702,10 @@ bool recovery(double state_mb, std::size_t value_bytes, int parallelism, int rep
 }  // namespace
 
 int main(int argc, char** argv) {
+  eddy::job_registry::global().add("w2", "the W2 workload", w2_program);
+  if (argc >= 2 && (std::string(argv[1]) == "coordinator-node" ||
+                    std::string(argv[1]) == "worker-node"))
+    return run_node(argc, argv);
   CLI::App app{"Eddy benchmarks: prints one JSON line per implementation", "eddy-bench"};
   app.require_subcommand(1);
   std::uint64_t events = 50'000'000;
@@ -522,6 +737,11 @@ int main(int argc, char** argv) {
     c->add_option("--events,-n", events, "number of events")->capture_default_str();
     c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
   }
+  int cluster_workers = 0;
+  w2->add_option("--cluster-workers", cluster_workers,
+                 "run W2 on a coordinator and this many worker processes on 127.0.0.1 (and "
+                 "embedded, to compare)")
+      ->check(CLI::Range(1, 64));
   w2->add_option("--checkpoint-interval", checkpoint_interval_ms,
                  "also run W2 with exactly-once checkpoints at this interval (ms) and compare")
       ->check(CLI::Range(1, 3'600'000));
@@ -546,7 +766,9 @@ int main(int argc, char** argv) {
   if (w1->parsed() && !compare("w1", w1_eddy, w1_baseline, events, parallelism, batch, repeat))
     return 1;
   if (w2->parsed()) {
-    if (checkpoint_interval_ms > 0) {
+    if (cluster_workers > 0) {
+      if (!w2_cluster(events, parallelism, batch, cluster_workers, repeat)) return 1;
+    } else if (checkpoint_interval_ms > 0) {
       if (!w2_checkpoints(events, parallelism, batch, repeat,
                           std::chrono::milliseconds(checkpoint_interval_ms), checkpoint_dir_arg))
         return 1;

@@ -40,9 +40,16 @@ struct wire_batch_view {
 /// Unwraps a wire message; errors name what is wrong (truncated, bad framing, counts).
 [[nodiscard]] expected<wire_batch_view> decode_wire_batch(std::string_view message);
 
+/// The readable (demangled) name of a type, for error messages.
+[[nodiscard]] std::string type_name_of(const std::type_info& t);
+
 class batch_codec {
  public:
   virtual ~batch_codec() = default;
+  /// Whether the record type can be encoded (has a Serializer).
+  [[nodiscard]] virtual bool supported() const noexcept = 0;
+  /// The record type's name, for error messages.
+  [[nodiscard]] virtual std::string record_type() const = 0;
   /// The wire message for `b` (which must be a batch of this codec's record type).
   [[nodiscard]] virtual std::string encode(const batch_base& b) const = 0;
   /// The batch a wire message holds.
@@ -52,6 +59,8 @@ class batch_codec {
 template <class T>
 class typed_batch_codec final : public batch_codec {
  public:
+  [[nodiscard]] bool supported() const noexcept override { return has_serializer_v<T>; }
+  [[nodiscard]] std::string record_type() const override { return type_name_of(typeid(T)); }
   [[nodiscard]] std::string encode(const batch_base& b) const override {
     const auto& typed = static_cast<const batch<T>&>(b);
     if constexpr (has_serializer_v<T>) {
@@ -60,9 +69,9 @@ class typed_batch_codec final : public batch_codec {
       return encode_wire_batch(static_cast<std::uint32_t>(typed.records.size()), records,
                                typed.timestamps);
     } else {
-      throw std::runtime_error(
-          std::string("records of type ") + typeid(T).name() +
-          " cannot travel to another node: define eddy::Serializer for it (EDDY_FIELDS)");
+      throw std::runtime_error("records of type " + record_type() +
+                               " cannot travel to another node: define eddy::Serializer for it "
+                               "(EDDY_FIELDS)");
     }
   }
 
@@ -91,7 +100,7 @@ class typed_batch_codec final : public batch_codec {
       out->timestamps = std::move(v->timestamps);
       return batch_ptr{std::move(out)};
     } else {
-      return error{errc::invalid_argument, std::string("records of type ") + typeid(T).name() +
+      return error{errc::invalid_argument, "records of type " + record_type() +
                                                " cannot travel between nodes (no Serializer)"};
     }
   }

@@ -1,0 +1,413 @@
+// Clusters of real `eddy` processes on 127.0.0.1: a coordinator and workers started by the test
+// (and killed by it, also when a check fails), jobs submitted with `eddy run --cluster`. The
+// output of every cluster run must equal the output of the same job on the embedded runtime.
+#include <catch2/catch.hpp>
+
+#include "support/eddy_process.hpp"
+#include "support/test_support.hpp"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
+#ifndef EDDY_SQUARES_LIB
+#error "EDDY_SQUARES_LIB must name the sample job library"
+#endif
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using eddy::testing::committed_lines;
+using eddy::testing::eddy_process;
+using eddy::testing::eventually;
+using eddy::testing::read_file;
+using eddy::testing::run_eddy;
+using eddy::testing::temp_dir;
+
+namespace {
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+/// A coordinator and workers on 127.0.0.1 (fast heartbeats so that losses are seen quickly).
+class test_cluster {
+ public:
+  test_cluster(fs::path dir, int workers, int slots, std::vector<std::string> node_flags = {},
+               std::vector<std::string> coordinator_flags = {})
+      : dir_(std::move(dir)), node_flags_(std::move(node_flags)) {
+    start_coordinator("127.0.0.1:0", coordinator_flags);
+    for (int i = 0; i < workers; ++i) add_worker(slots);
+    REQUIRE(wait_registered(static_cast<std::size_t>(workers)));
+  }
+
+  void start_coordinator(const std::string& listen, std::vector<std::string> flags = {}) {
+    std::vector<std::string> args{"coordinator",          "--listen",     listen,
+                                  "--state-dir",          (dir_ / "state").string(),
+                                  "--heartbeat-interval", "100",          "--heartbeat-timeout",
+                                  "1500",                 "--log-level",  "info"};
+    args.insert(args.end(), node_flags_.begin(), node_flags_.end());
+    args.insert(args.end(), flags.begin(), flags.end());
+    coordinator_ = std::make_unique<eddy_process>(dir_, args);
+    std::smatch m;
+    const std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    REQUIRE(eventually(
+        [&] {
+          const auto out = coordinator_->out();
+          return std::regex_search(out, m, re) || !coordinator_->running();
+        },
+        20s));
+    const auto out = coordinator_->out();
+    INFO("coordinator stderr: " << coordinator_->err());
+    REQUIRE(std::regex_search(out, m, re));
+    address_ = "127.0.0.1:" + m[1].str();
+  }
+
+  /// `flags` replace the cluster's security flags when given.
+  eddy_process& add_worker(int slots, std::vector<std::string> flags = {}) {
+    const auto n = workers_.size();
+    std::vector<std::string> args{"worker",
+                                  "--coordinator",
+                                  address_,
+                                  "--slots",
+                                  std::to_string(slots),
+                                  "--name",
+                                  "w" + std::to_string(n),
+                                  "--work-dir",
+                                  (dir_ / ("w" + std::to_string(n))).string(),
+                                  "--heartbeat-interval",
+                                  "100",
+                                  "--log-level",
+                                  "info"};
+    const auto& extra = flags.empty() ? node_flags_ : flags;
+    args.insert(args.end(), extra.begin(), extra.end());
+    workers_.push_back(std::make_unique<eddy_process>(dir_, args));
+    return *workers_.back();
+  }
+
+  /// Waits until `n` registrations are in the coordinator's log.
+  bool wait_registered(std::size_t n) {
+    return eventually([&] { return count_of(coordinator_->err(), "' registered with") >= n; },
+                      20s);
+  }
+
+  /// `eddy run --cluster ADDRESS` + args, to its end.
+  eddy::testing::run_result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"run", "--cluster", address_});
+    args.insert(args.end(), node_flags_.begin(), node_flags_.end());
+    return run_eddy(dir_, args);
+  }
+
+  [[nodiscard]] const std::string& address() const { return address_; }
+  eddy_process& coordinator() { return *coordinator_; }
+  eddy_process& worker(std::size_t i) { return *workers_.at(i); }
+  [[nodiscard]] std::vector<std::string> node_flags() const { return node_flags_; }
+
+ private:
+  fs::path dir_;
+  std::vector<std::string> node_flags_;  // security flags every node and client gets
+  std::unique_ptr<eddy_process> coordinator_;
+  std::vector<std::unique_ptr<eddy_process>> workers_;
+  std::string address_;
+};
+
+std::string words_text(int lines, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    const int n = 1 + static_cast<int>(rng() % 8);
+    for (int w = 0; w < n; ++w) {
+      if (w) text += ' ';
+      text += "w" + std::to_string(rng() % 3000);
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+/// Readings of 20 devices, mostly in order, some late, some malformed.
+std::string sensors_csv(int n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string csv = "device_id,ts_ms,temperature\n";
+  std::int64_t t = 0;
+  for (int i = 0; i < n; ++i) {
+    t += 40;
+    const auto dev = "d" + std::to_string(rng() % 20);
+    const int kind = static_cast<int>(rng() % 100);
+    if (kind == 0) {
+      csv += "garbage," + std::to_string(i) + "\n";
+    } else {
+      const std::int64_t ts = kind < 3 ? t - 15000 : t - static_cast<std::int64_t>(rng() % 1500);
+      csv += dev + "," + std::to_string(ts) + "," + std::to_string(60 + rng() % 40) + "." +
+             std::to_string(rng() % 10) + "\n";
+    }
+  }
+  return csv;
+}
+
+std::vector<std::string> sensors_args(const fs::path& input, const fs::path& dir) {
+  return {"sensors",
+          "--input",
+          input.string(),
+          "--output",
+          (dir / "windows").string(),
+          "--late",
+          (dir / "late").string(),
+          "--alerts",
+          (dir / "alerts").string(),
+          "--dead-letter",
+          (dir / "dead").string(),
+          "-p",
+          "4"};
+}
+
+void check_same_outputs(const fs::path& got, const fs::path& want,
+                        std::initializer_list<const char*> outputs) {
+  for (const auto* out : outputs) {
+    INFO("output " << out);
+    const auto expected = committed_lines(want / out);
+    CHECK(committed_lines(got / out) == expected);
+  }
+}
+
+/// Bytes the client reported between nodes ("network: N bytes ...").
+std::uint64_t network_bytes(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex("network: ([0-9]+) bytes"))) return 0;
+  return std::stoull(m[1].str());
+}
+
+}  // namespace
+
+TEST_CASE("a coordinator and three workers run wordcount and sensors at parallelism 4 with the "
+          "embedded output",
+          "[cluster]") {
+  temp_dir tmp("eddy-cluster");
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(20000, 5));
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensors_csv(20000, 9));
+  test_cluster cluster(tmp.path(), 3, 2);
+
+  auto wc = cluster.run({"wordcount", "--input", words.string(), "--output",
+                         (tmp.path() / "wc" / "out").string(), "-p", "4"});
+  INFO("stdout: " << wc.out << "\nstderr: " << wc.err);
+  REQUIRE(wc.code == 0);
+  CHECK(network_bytes(wc.out) > 0);  // the subtasks really were spread over the workers
+  auto wc_ref = run_eddy(tmp.path(), {"run", "wordcount", "--input", words.string(), "--output",
+                                      (tmp.path() / "wc-ref" / "out").string(), "-p", "4"});
+  REQUIRE(wc_ref.code == 0);
+  check_same_outputs(tmp.path() / "wc", tmp.path() / "wc-ref", {"out"});
+
+  auto s = cluster.run(sensors_args(readings, tmp.path() / "s"));
+  INFO("sensors stdout: " << s.out << "\nstderr: " << s.err);
+  REQUIRE(s.code == 0);
+  CHECK(network_bytes(s.out) > 0);
+  auto ref_args = sensors_args(readings, tmp.path() / "s-ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+  check_same_outputs(tmp.path() / "s", tmp.path() / "s-ref", {"windows", "late", "alerts", "dead"});
+}
+
+TEST_CASE("a worker killed with SIGKILL during a checkpointed sensors job: the job recovers on "
+          "the other workers and commits the failure-free output",
+          "[cluster][failure]") {
+  temp_dir tmp("eddy-cluster-kill");
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensors_csv(16000, 21));
+  test_cluster cluster(tmp.path(), 3, 2);
+  auto ref_args = sensors_args(readings, tmp.path() / "ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+
+  auto args = sensors_args(readings, tmp.path() / "run");
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "8000"})
+    args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  eddy_process client(tmp.path(), args);
+  // Kill worker 0 (it holds two of the four slots) once a checkpoint completed.
+  REQUIRE(eventually(
+      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
+      30s));
+  cluster.worker(0).signal(SIGKILL);
+  const int code = client.wait_for(120s);
+  INFO("client stdout: " << client.out() << "\nstderr: " << client.err()
+                         << "\ncoordinator: " << cluster.coordinator().err());
+  REQUIRE(code == 0);
+  CHECK(cluster.coordinator().err().find("lost") != std::string::npos);
+  std::smatch m;
+  const auto out = client.out();
+  REQUIRE(std::regex_search(out, m, std::regex("([0-9]+) restarts")));
+  CHECK(std::stoi(m[1].str()) >= 1);
+  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
+}
+
+TEST_CASE("with a cluster secret a node that does not know it is refused and the refusal is "
+          "logged with its address",
+          "[cluster][security]") {
+  temp_dir tmp("eddy-cluster-secret");
+  write_file(tmp.path() / "secret", "correct horse battery staple\n");
+  write_file(tmp.path() / "wrong", "not the secret\n");
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(2000, 3));
+  test_cluster cluster(tmp.path(), 2, 1, {"--secret-file", (tmp.path() / "secret").string()});
+
+  // A worker with the wrong secret gives up at once with a clear message.
+  auto& bad = cluster.add_worker(1, {"--secret-file", (tmp.path() / "wrong").string()});
+  const int code = bad.wait_for(30s);
+  INFO("worker stderr: " << bad.err());
+  CHECK(code == 1);
+  CHECK(bad.err().find("wrong or missing cluster secret") != std::string::npos);
+  CHECK(eventually(
+      [&] {
+        const auto log = cluster.coordinator().err();
+        return log.find("refused worker 'w2' from 127.0.0.1") != std::string::npos;
+      },
+      10s));
+  // So is a client without the secret...
+  auto anonymous = run_eddy(tmp.path(), {"run", "--cluster", cluster.address(), "wordcount",
+                                         "--input", words.string(), "--output",
+                                         (tmp.path() / "anon").string()});
+  CHECK(anonymous.code != 0);
+  CHECK(anonymous.err.find("refused") != std::string::npos);
+  CHECK_FALSE(fs::exists(tmp.path() / "anon"));
+  // ...while the nodes that know it run jobs.
+  auto ok = cluster.run({"wordcount", "--input", words.string(), "--output",
+                         (tmp.path() / "out").string(), "-p", "2"});
+  INFO("stderr: " << ok.err);
+  CHECK(ok.code == 0);
+}
+
+TEST_CASE("a non-loopback listen address needs a secret, TLS or --insecure", "[cluster][security]") {
+  temp_dir tmp("eddy-cluster-insecure");
+  auto r = run_eddy(tmp.path(), {"coordinator", "--listen", "0.0.0.0:0", "--state-dir",
+                                 (tmp.path() / "state").string()});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("without --secret-file or TLS") != std::string::npos);
+}
+
+TEST_CASE("with TLS on, the cluster runs wordcount with the embedded output", "[cluster][security]") {
+  temp_dir tmp("eddy-cluster-tls");
+  const auto d = tmp.path().string();
+  // A CA and one certificate every node uses (CN 127.0.0.1).
+  const std::string cmd =
+      "cd '" + d +
+      "' && openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=eddy-test-ca "
+      "-keyout ca.key -out ca.pem >/dev/null 2>&1 && openssl req -newkey rsa:2048 -nodes "
+      "-subj /CN=127.0.0.1 -keyout node.key -out node.csr >/dev/null 2>&1 && openssl x509 -req "
+      "-in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out node.pem >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(5000, 8));
+  test_cluster cluster(tmp.path(), 2, 2,
+                       {"--tls-cert", d + "/node.pem", "--tls-key", d + "/node.key", "--tls-ca",
+                        d + "/ca.pem"});
+  auto r = cluster.run({"wordcount", "--input", words.string(), "--output",
+                        (tmp.path() / "tls" / "out").string(), "-p", "4"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(network_bytes(r.out) > 0);
+  auto ref = run_eddy(tmp.path(), {"run", "wordcount", "--input", words.string(), "--output",
+                                   (tmp.path() / "ref" / "out").string(), "-p", "4"});
+  REQUIRE(ref.code == 0);
+  check_same_outputs(tmp.path() / "tls", tmp.path() / "ref", {"out"});
+  // A client without TLS cannot talk to it.
+  auto plain = run_eddy(tmp.path(), {"run", "--cluster", cluster.address(), "wordcount", "--input",
+                                     words.string(), "--output", (tmp.path() / "plain").string()});
+  CHECK(plain.code != 0);
+}
+
+TEST_CASE("a job submitted as a shared library runs on the workers", "[cluster]") {
+  temp_dir tmp("eddy-cluster-lib");
+  test_cluster cluster(tmp.path(), 2, 2);
+  auto r = cluster.run({"--job-lib", EDDY_SQUARES_LIB, "squares", "--count", "100000", "--output",
+                        (tmp.path() / "sq").string(), "-p", "4"});
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  std::vector<std::string> want;
+  for (std::uint64_t k = 0; k < 10; ++k) {
+    std::uint64_t sum = 0;
+    for (std::uint64_t i = k; i < 100000; i += 10) sum += i * i;
+    want.push_back(std::to_string(k) + "," + std::to_string(sum));
+  }
+  std::sort(want.begin(), want.end());
+  CHECK(committed_lines(tmp.path() / "sq") == want);
+  // An unknown program in the library is named in the error.
+  auto bad = cluster.run({"--job-lib", EDDY_SQUARES_LIB, "cubes", "--output",
+                          (tmp.path() / "cubes").string()});
+  CHECK(bad.code != 0);
+  CHECK(bad.err.find("has no program 'cubes'") != std::string::npos);
+}
+
+TEST_CASE("a job that needs more slots than the cluster has waits, then fails with a clear message",
+          "[cluster]") {
+  temp_dir tmp("eddy-cluster-slots");
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(100, 1));
+  test_cluster cluster(tmp.path(), 1, 2, {}, {"--slot-timeout", "2"});
+  auto r = cluster.run({"wordcount", "--input", words.string(), "--output",
+                        (tmp.path() / "out").string(), "-p", "3"});
+  CHECK(r.code == 1);
+  CHECK(r.err.find("needs 3 slots, but the cluster has 2 free slots on 1 workers") !=
+        std::string::npos);
+  CHECK(cluster.coordinator().err().find("waiting up to 2 s") != std::string::npos);
+}
+
+TEST_CASE("bad submissions name the problem: unknown job, bad flags, unreachable coordinator",
+          "[cluster]") {
+  temp_dir tmp("eddy-cluster-bad");
+  test_cluster cluster(tmp.path(), 1, 1);
+  auto unknown = cluster.run({"nosuchjob"});
+  CHECK(unknown.code == 1);
+  CHECK(unknown.err.find("unknown job 'nosuchjob'") != std::string::npos);
+  auto flags = cluster.run({"wordcount", "--input", (tmp.path() / "missing.txt").string(),
+                            "--output", (tmp.path() / "o").string()});
+  CHECK(flags.code == 1);
+  CHECK(flags.err.find("no such file") != std::string::npos);
+  auto down = run_eddy(tmp.path(), {"run", "--cluster", "127.0.0.1:1", "wordcount"});
+  CHECK(down.code == 1);
+  CHECK(down.err.find("cannot reach the coordinator at 127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("a restarted coordinator resumes a checkpointed job from its state directory",
+          "[cluster][failure]") {
+  temp_dir tmp("eddy-cluster-restart");
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensors_csv(12000, 33));
+  test_cluster cluster(tmp.path(), 2, 2);
+  auto ref_args = sensors_args(readings, tmp.path() / "ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+
+  auto args = sensors_args(readings, tmp.path() / "run");
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "6000", "--detach"})
+    args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  auto submitted = run_eddy(tmp.path(), args);
+  REQUIRE(submitted.code == 0);
+  REQUIRE(eventually(
+      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
+      30s));
+  cluster.coordinator().kill();
+  cluster.start_coordinator(cluster.address());  // same port: the workers come back to it
+  const bool finished = eventually(
+      [&] { return cluster.coordinator().err().find("'sensors' FINISHED") != std::string::npos; },
+      120s);
+  INFO("coordinator: " << cluster.coordinator().err());
+  REQUIRE(finished);
+  CHECK(cluster.coordinator().err().find("resuming job sensors-") != std::string::npos);
+  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
+}
