@@ -260,6 +260,9 @@ int main(int argc, char** argv) {
   work->add_option("--work-dir", wo.work_dir, "where job libraries shipped to it are stored");
   work->add_option("--heartbeat-interval", worker_hb_ms, "milliseconds between heartbeats")
       ->capture_default_str();
+  work->add_option("--threads", wo.threads,
+                   "scheduler threads running the subtasks (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
   work_sec.add(*work, true);
 
   try {

@@ -7,7 +7,11 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
+#include <vector>
+
+#include <kj/io.h>
 
 #include "batch.capnp.h"
 
@@ -38,9 +42,12 @@ std::string encode_wire_batch(std::uint32_t count, std::string_view records,
     auto ts = root.initTimestamps(static_cast<unsigned>(timestamps.size()));
     for (unsigned i = 0; i < timestamps.size(); ++i) ts.set(i, timestamps[i]);
   }
-  const auto words = capnp::messageToFlatArray(mb);
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  // Written straight into the string that travels (no intermediate flat array).
+  std::string out(capnp::computeSerializedSizeInWords(mb) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(
+      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, mb);
+  return out;
 }
 
 expected<wire_batch_view> decode_wire_batch(std::string_view message) {
@@ -49,24 +56,30 @@ expected<wire_batch_view> decode_wire_batch(std::string_view message) {
   };
   if (message.size() % sizeof(capnp::word) != 0 || message.empty())
     return fail("size " + std::to_string(message.size()) + " is not a whole number of words");
-  // Copy into word-aligned memory (a received string need not be aligned).
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(message.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), message.data(), message.size());
   wire_batch_view out;
+  const capnp::word* begin = reinterpret_cast<const capnp::word*>(message.data());
+  if (reinterpret_cast<std::uintptr_t>(message.data()) % alignof(capnp::word) != 0) {
+    // Cap'n Proto reads words in place: copy a misaligned message once.
+    auto copy = std::make_shared<std::vector<capnp::word>>(message.size() / sizeof(capnp::word));
+    std::memcpy(copy->data(), message.data(), message.size());
+    begin = copy->data();
+    out.keep = copy;
+  }
+  const kj::ArrayPtr<const capnp::word> words(begin, message.size() / sizeof(capnp::word));
   try {
     capnp::ReaderOptions opts;
     opts.traversalLimitInWords = words.size() + 1024;
-    capnp::FlatArrayMessageReader reader(words.asPtr(), opts);
+    capnp::FlatArrayMessageReader reader(words, opts);
     auto root = reader.getRoot<schema::Batch>();
     if (root.getFormatVersion() == 0 || root.getFormatVersion() > wire_format_version)
       return fail("format version " + std::to_string(root.getFormatVersion()) +
                   " (this build reads up to " + std::to_string(wire_format_version) + ")");
     out.count = root.getCount();
     auto d = root.getRecords();
-    out.records.assign(reinterpret_cast<const char*>(d.begin()), d.size());
+    out.records = std::string_view(reinterpret_cast<const char*>(d.begin()), d.size());
     auto ts = root.getTimestamps();
-    out.timestamps.reserve(ts.size());
-    for (auto t : ts) out.timestamps.push_back(t);
+    out.timestamps.resize(ts.size());
+    for (unsigned i = 0; i < ts.size(); ++i) out.timestamps[i] = ts[i];
   } catch (const kj::Exception& e) {
     return fail(std::string(e.getDescription().cStr()));
   }

@@ -24,6 +24,8 @@ expected<execution_plan> execution_plan::compile(const job_graph& g, const execu
   if (cfg.batch_size < 1) return error{errc::invalid_argument, "batch_size must be at least 1"};
   if (cfg.channel_credits < 1)
     return error{errc::invalid_argument, "channel_credits must be at least 1"};
+  if (cfg.remote_channel_credits < 1)
+    return error{errc::invalid_argument, "remote_channel_credits must be at least 1"};
 
   // Parallelism and structural checks.
   bool has_sink = false;

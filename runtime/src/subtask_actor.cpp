@@ -318,7 +318,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (!ticking_.empty()) delayed_send(this, tick_interval_, tick_atom::value);
     for (auto& in : ins_)
       send(in.from, credit_atom::value, in.remote,
-           static_cast<std::int32_t>(job_->config.channel_credits));
+           static_cast<std::int32_t>(in.cross_node ? job_->config.remote_channel_credits
+                                                   : job_->config.channel_credits));
     if (chain_->source) {
       if (job_->config.source_rate > 0)
         rate_ = job_->config.source_rate / static_cast<double>(chain_->info.parallelism);

@@ -221,15 +221,18 @@ eddy::built_job w2_program(const std::vector<std::string>& args, const eddy::job
   int parallelism = 1;
   std::size_t batch = 1024;
   std::string dir;
+  int credits = eddy::execution_config{}.remote_channel_credits;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--events") n = std::stoull(args[i + 1]);
     else if (args[i] == "-p") parallelism = std::stoi(args[i + 1]);
     else if (args[i] == "--batch-size") batch = std::stoull(args[i + 1]);
     else if (args[i] == "--output") dir = args[i + 1];
+    else if (args[i] == "--remote-credits") credits = std::stoi(args[i + 1]);
     else throw std::invalid_argument("unknown flag " + args[i]);
   }
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
+  env.config().remote_channel_credits = credits;
   env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
       .assign_timestamps_and_watermarks(
           eddy::WatermarkStrategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
@@ -278,7 +281,10 @@ std::unique_ptr<child> spawn_self(const std::vector<std::string>& args) {
 /// W2 at `parallelism` on a coordinator and `workers` worker processes; prints the cluster's
 /// line (with the bytes exchanged between nodes) next to the embedded run's.
 bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int workers,
-                int repeat) {
+                int repeat, int remote_credits) {
+  // The workers share this machine: each gets its share of the cores as scheduler threads.
+  const int threads =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, workers));
   auto coordinator = spawn_self({"coordinator-node"});
   char line[256] = {};
   if (!std::fgets(line, sizeof line, coordinator->out)) {
@@ -288,7 +294,8 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
   const std::string address = std::string(line).substr(0, std::string(line).find('\n'));
   std::vector<std::unique_ptr<child>> nodes;
   for (int w = 0; w < workers; ++w)
-    nodes.push_back(spawn_self({"worker-node", address, std::to_string(parallelism)}));
+    nodes.push_back(spawn_self({"worker-node", address, std::to_string(parallelism),
+                                std::to_string(threads)}));
   auto hp = eddy::parse_host_port(address);
   auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
   if (!client) {
@@ -310,7 +317,8 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
     const auto t0 = std::chrono::steady_clock::now();
     auto id = (*client)->submit("w2", {"--events", std::to_string(events), "-p",
                                        std::to_string(parallelism), "--batch-size",
-                                       std::to_string(batch), "--output", dir.string()});
+                                       std::to_string(batch), "--output", dir.string(),
+                                       "--remote-credits", std::to_string(remote_credits)});
     if (!id) {
       std::fprintf(stderr, "eddy-bench: %s\n", id.error().message.c_str());
       return false;
@@ -357,6 +365,8 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
       static_cast<unsigned long long>(c.bytes), static_cast<double>(c.bytes) / 1e6 / c.seconds,
       l.seconds / c.seconds);
   std::fflush(stdout);
+  client->reset();
+  coordinator.reset();  // first, so that it does not report the workers lost
   for (const auto& r : cluster_runs)
     if (r.checksum != l.checksum) {
       std::fprintf(stderr, "eddy-bench: cluster checksum %s differs from embedded %s\n",
@@ -393,6 +403,7 @@ int run_node(int argc, char** argv) {
   o.coordinator_host = hp->first;
   o.coordinator_port = hp->second;
   o.slots = std::atoi(argv[3]);
+  o.threads = argc > 4 ? std::atoi(argv[4]) : 0;
   auto r = eddy::run_worker(o, [] { return ::getppid() == 1; });
   std::fflush(nullptr);
   std::_Exit(r ? 0 : 1);
@@ -738,6 +749,11 @@ int main(int argc, char** argv) {
     c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
   }
   int cluster_workers = 0;
+  int remote_credits = eddy::execution_config{}.remote_channel_credits;
+  w2->add_option("--remote-credits", remote_credits,
+                 "with --cluster-workers: credits of channels between nodes")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   w2->add_option("--cluster-workers", cluster_workers,
                  "run W2 on a coordinator and this many worker processes on 127.0.0.1 (and "
                  "embedded, to compare)")
@@ -767,7 +783,8 @@ int main(int argc, char** argv) {
     return 1;
   if (w2->parsed()) {
     if (cluster_workers > 0) {
-      if (!w2_cluster(events, parallelism, batch, cluster_workers, repeat)) return 1;
+      if (!w2_cluster(events, parallelism, batch, cluster_workers, repeat, remote_credits))
+        return 1;
     } else if (checkpoint_interval_ms > 0) {
       if (!w2_checkpoints(events, parallelism, batch, repeat,
                           std::chrono::milliseconds(checkpoint_interval_ms), checkpoint_dir_arg))

@@ -31,11 +31,13 @@ namespace eddy {
 [[nodiscard]] std::string encode_wire_batch(std::uint32_t count, std::string_view records,
                                             std::span<const std::int64_t> timestamps);
 
-/// The parts of a wire message (copied out of it).
+/// The parts of a wire message. `records` views into the message (or into `keep`, an aligned
+/// copy made when the message was not 8-byte aligned): use it while both are alive.
 struct wire_batch_view {
   std::uint32_t count = 0;
-  std::string records;
+  std::string_view records;
   std::vector<std::int64_t> timestamps;
+  std::shared_ptr<void> keep;
 };
 /// Unwraps a wire message; errors name what is wrong (truncated, bad framing, counts).
 [[nodiscard]] expected<wire_batch_view> decode_wire_batch(std::string_view message);
@@ -64,8 +66,10 @@ class typed_batch_codec final : public batch_codec {
   [[nodiscard]] std::string encode(const batch_base& b) const override {
     const auto& typed = static_cast<const batch<T>&>(b);
     if constexpr (has_serializer_v<T>) {
-      std::string records;
-      for (const auto& r : typed.records) serialize_append(records, r);
+      thread_local std::string records;  // reused: no allocation per batch
+      records.clear();
+      byte_writer w(records);
+      for (const auto& r : typed.records) Serializer<T>::write(w, r);
       return encode_wire_batch(static_cast<std::uint32_t>(typed.records.size()), records,
                                typed.timestamps);
     } else {

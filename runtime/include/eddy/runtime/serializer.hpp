@@ -252,19 +252,27 @@ template <std::size_t N>
 using uint_of_t = typename uint_of<N>::type;
 
 template <std::size_t N>
-void store_le(byte_writer& w, std::uint64_t v) {
-  char buf[N];
-  for (std::size_t i = 0; i < N; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  w.write_bytes(buf, N);
+inline void store_le(byte_writer& w, std::uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    w.write_bytes(&v, N);  // the low N bytes, already in wire order
+  } else {
+    char buf[N];
+    for (std::size_t i = 0; i < N; ++i) buf[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    w.write_bytes(buf, N);
+  }
 }
 
 template <std::size_t N>
-bool load_le(byte_reader& r, std::uint64_t& v) {
-  unsigned char buf[N];
-  if (!r.read_bytes(buf, N)) return false;
+inline bool load_le(byte_reader& r, std::uint64_t& v) {
   v = 0;
-  for (std::size_t i = 0; i < N; ++i) v |= static_cast<std::uint64_t>(buf[i]) << (8 * i);
-  return true;
+  if constexpr (std::endian::native == std::endian::little) {
+    return r.read_bytes(&v, N);  // fills the low N bytes
+  } else {
+    unsigned char buf[N];
+    if (!r.read_bytes(buf, N)) return false;
+    for (std::size_t i = 0; i < N; ++i) v |= static_cast<std::uint64_t>(buf[i]) << (8 * i);
+    return true;
+  }
 }
 
 /// Lower bound on the encoded size of a T (0 if its Serializer does not say).
