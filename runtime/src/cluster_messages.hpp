@@ -10,18 +10,27 @@
 // Workers (task manager actor on the worker, job manager on the coordinator):
 //   tm -> jm: request (register_atom, tm, name, slots, data address) -> std::int32_t worker id;
 //     the data address (HOST:PORT) is where the task manager is published for other workers
-//   tm -> jm: (heartbeat_atom, worker id) every heartbeat interval
+//   tm -> jm: (heartbeat_atom, worker id) every heartbeat interval; a job manager that does not
+//     know the id (it declared the worker lost) answers (lost_atom): the task manager stops its
+//     subtasks and registers again
 // Clients:
 //   client -> jm: request (submit_atom, spec json, lib bytes) -> std::string job id
 //   client -> jm: request (wait_atom, job id) -> std::string job result json (when it ends)
 //   client -> jm: (cancel_atom, job id)
 // Jobs (supervisor on the coordinator):
-//   supervisor -> jm: request (allocate_atom, job id, slots) -> (std::vector<caf::actor> a task
-//     manager per slot, std::vector<std::string> their data addresses); (release_atom, job id)
-//     when the job ended
+//   supervisor -> jm: request (allocate_atom, job id, slots, preferred) -> (std::vector<caf::actor>
+//     a task manager per slot, std::vector<std::string> their data addresses); `preferred`: the
+//     previous deployment's task manager per slot, kept where they have room (local recovery);
+//     (release_atom, job id) when the job ended
 //   jm -> supervisor: (lost_atom, caf::node_id) a worker was declared lost
 //   supervisor -> tm: request (spawn_atom, job id, attempt, spec json, lib bytes, sids,
 //     supervisor, coordinator, restore) -> std::vector<caf::actor> (one per sid)
+// Local recovery: a subtask on a worker also hands its checkpoint snapshots to its task manager
+//   (localsnap_atom, sid, id, snapshot_blobs) and reports (chkdone_atom, sid, id) when checkpoint
+//   id completed; the task manager keeps the newest completed one per subtask. Before restoring
+//   checkpoint id, supervisor -> tm: request (localckpt_atom, job id, id) -> std::vector<int32>
+//   the subtasks it holds that checkpoint for; their state is not shipped (restore_payload::
+//   local_sids).
 //   supervisor -> tm: request (peers_atom, addresses) -> bool: connect directly to these other
 //     task managers (so batches do not travel through the coordinator); then
 //   supervisor -> tm: (start_atom, job id, attempt, std::vector<caf::actor> all subtasks)
@@ -59,6 +68,8 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 using holdfin_atom = caf::atom_constant<caf::atom("holdfin")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using localsnap_atom = caf::atom_constant<caf::atom("localsnap")>;
+using localckpt_atom = caf::atom_constant<caf::atom("localckpt")>;
 
 /// What a subtask on another node reports when it ends: its operators' counters and its
 /// metrics (the supervisor's own metrics cannot see remote subtasks).
@@ -79,11 +90,12 @@ struct restore_payload {
   std::string location;
   std::int32_t max_parallelism = 128;
   std::vector<std::string> blobs;
+  std::vector<std::int32_t> local_sids;  ///< restore from the task manager's local copy
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, restore_payload& x) {
   return f(caf::meta::type_name("eddy_restore_payload"), x.checkpoint_id, x.location,
-           x.max_parallelism, x.blobs);
+           x.max_parallelism, x.blobs, x.local_sids);
 }
 
 /// Registers every type that crosses the network (call on every node's config).

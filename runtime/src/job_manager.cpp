@@ -53,6 +53,7 @@ struct job_entry {
 struct alloc_request {
   std::string job_id;
   int slots = 0;
+  std::vector<caf::actor> preferred;
   caf::typed_response_promise<std::vector<caf::actor>, std::vector<std::string>> rp;
   clock_type::time_point deadline;
 };
@@ -86,20 +87,34 @@ void release_slots(jm_actor* self, const std::string& job_id) {
   for (auto& [id, w] : self->state.workers) w.used.erase(job_id);
 }
 
-/// Takes `n` slots for `job_id`, spreading them over the workers (most free slots first).
 using allocation = std::pair<std::vector<caf::actor>, std::vector<std::string>>;
 
-std::optional<allocation> try_allocate(jm_actor* self, const std::string& job_id, int n) {
+/// Takes `n` slots for `job_id`: slot k on `preferred[k]` if that worker is alive and has room
+/// (its subtasks can then restore from local copies), the others spread over the workers (most
+/// free slots first).
+std::optional<allocation> try_allocate(jm_actor* self, const std::string& job_id, int n,
+                                       const std::vector<caf::actor>& preferred = {}) {
   auto& st = self->state;
   if (st.free_slots() < n) return std::nullopt;
   allocation out;
+  out.first.resize(static_cast<std::size_t>(n));
+  out.second.resize(static_cast<std::size_t>(n));
+  for (int k = 0; k < n && static_cast<std::size_t>(k) < preferred.size(); ++k)
+    for (auto& [id, w] : st.workers)
+      if (w.tm == preferred[static_cast<std::size_t>(k)] && w.free() > 0) {
+        w.used[job_id] += 1;
+        out.first[static_cast<std::size_t>(k)] = w.tm;
+        out.second[static_cast<std::size_t>(k)] = w.data_address;
+        break;
+      }
   for (int k = 0; k < n; ++k) {
+    if (out.first[static_cast<std::size_t>(k)]) continue;
     worker_entry* best = nullptr;
     for (auto& [id, w] : st.workers)
       if (w.free() > 0 && (!best || w.free() > best->free())) best = &w;
     best->used[job_id] += 1;
-    out.first.push_back(best->tm);
-    out.second.push_back(best->data_address);
+    out.first[static_cast<std::size_t>(k)] = best->tm;
+    out.second[static_cast<std::size_t>(k)] = best->data_address;
   }
   return out;
 }
@@ -108,7 +123,7 @@ std::optional<allocation> try_allocate(jm_actor* self, const std::string& job_id
 void retry_waiting(jm_actor* self) {
   auto& st = self->state;
   for (auto it = st.waiting.begin(); it != st.waiting.end();) {
-    if (auto got = try_allocate(self, it->job_id, it->slots)) {
+    if (auto got = try_allocate(self, it->job_id, it->slots, it->preferred)) {
       log().info("job {}: got its {} slots", it->job_id, it->slots);
       it->rp.deliver(std::move(got->first), std::move(got->second));
       it = st.waiting.erase(it);
@@ -271,8 +286,12 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         return id;
       },
       [=](heartbeat_atom, std::int32_t id) {
-        if (auto it = self->state.workers.find(id); it != self->state.workers.end())
+        if (auto it = self->state.workers.find(id); it != self->state.workers.end()) {
           it->second.last_beat = clock_type::now();
+        } else if (self->current_sender()) {
+          // Declared lost (e.g. its link was down for a while): it must start over.
+          self->send(caf::actor_cast<caf::actor>(self->current_sender()), lost_atom::value);
+        }
       },
       [=](check_atom) {
         auto& st = self->state;
@@ -300,12 +319,13 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         self->delayed_send(self, std::min(st.opts.heartbeat_interval, std::chrono::milliseconds(500)),
                            check_atom::value);
       },
-      [=](allocate_atom, const std::string& job_id, std::int32_t slots)
+      [=](allocate_atom, const std::string& job_id, std::int32_t slots,
+          const std::vector<caf::actor>& preferred)
           -> caf::result<std::vector<caf::actor>, std::vector<std::string>> {
         auto& st = self->state;
         release_slots(self, job_id);
         retry_waiting(self);
-        if (auto got = try_allocate(self, job_id, slots))
+        if (auto got = try_allocate(self, job_id, slots, preferred))
           return {std::move(got->first), std::move(got->second)};
         log().warn("job {} needs {} slots, the cluster has {} free on {} workers: waiting up to "
                    "{} s for more",
@@ -313,7 +333,8 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
                    st.opts.slot_timeout.count() / 1000);
         auto rp = self->make_response_promise<std::vector<caf::actor>, std::vector<std::string>>();
         st.waiting.push_back(
-            alloc_request{job_id, slots, rp, clock_type::now() + st.opts.slot_timeout});
+            alloc_request{job_id, slots, preferred, rp,
+                          clock_type::now() + st.opts.slot_timeout});
         return rp;
       },
       [=](release_atom, const std::string& job_id) {

@@ -42,6 +42,7 @@ struct supervisor_state {
   std::uint32_t attempt = 0;           // deployments so far
   std::vector<caf::actor> attempt_tms;  // task managers of the current deployment
   std::vector<std::string> attempt_addresses;  // their data addresses
+  std::vector<caf::actor> slot_tms;            // the task manager of each slot (last allocation)
   std::set<caf::actor> all_tms;         // every task manager that ran part of the job
   std::size_t done = 0;
   std::optional<error> failure;
@@ -369,7 +370,8 @@ void cluster_start(supervisor_actor* self, std::uint32_t attempt) {
 void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
                       const std::vector<caf::actor>& slot_tms,
                       const std::vector<std::string>& addresses,
-                      std::shared_ptr<const restore_set> restore) {
+                      std::shared_ptr<const restore_set> restore,
+                      std::map<caf::actor, std::set<std::int32_t>> local) {
   auto& st = self->state;
   const auto& job = *st.job;
   std::map<caf::actor, std::vector<std::int32_t>> groups;
@@ -381,14 +383,30 @@ void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
     groups[slot_tms[index % slot_tms.size()]].push_back(static_cast<std::int32_t>(sid));
   }
   std::vector<restore_payload> payloads;
+  std::size_t local_count = 0;
   try {
-    for (const auto& [tm, sids] : groups) payloads.push_back(make_payload(job, restore.get(), sids));
+    for (const auto& [tm, sids] : groups) {
+      // State the worker holds a local copy of is not shipped.
+      std::vector<std::int32_t> shipped, local_sids;
+      for (auto sid : sids) (local[tm].count(sid) ? local_sids : shipped).push_back(sid);
+      payloads.push_back(make_payload(job, restore.get(), shipped));
+      if (restore) {
+        payloads.back().checkpoint_id = restore->checkpoint_id;
+        payloads.back().location = restore->location;
+        payloads.back().max_parallelism = restore->max_parallelism;
+        payloads.back().local_sids = std::move(local_sids);
+        local_count += payloads.back().local_sids.size();
+      }
+    }
   } catch (const std::exception& e) {
     st.deploying = false;
     if (!st.failure) st.failure = error{errc::incompatible_state, e.what()};
     maybe_all_ended(self);
     return;
   }
+  if (local_count > 0)
+    log().info("job '{}': {} of {} subtasks restore checkpoint {} from their workers' local copies",
+               job.name, local_count, job.plan.subtasks().size(), restore->checkpoint_id);
   auto pending = std::make_shared<std::size_t>(groups.size());
   std::size_t i = 0;
   for (const auto& [tm, sids] : groups) {
@@ -418,6 +436,28 @@ void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
   }
 }
 
+/// Before restoring: which subtasks each task manager holds a local copy of the checkpoint for.
+void ask_local_copies(supervisor_actor* self, std::uint32_t attempt,
+                      const std::vector<caf::actor>& slot_tms,
+                      const std::vector<std::string>& addresses,
+                      std::shared_ptr<const restore_set> restore) {
+  std::set<caf::actor> tms(slot_tms.begin(), slot_tms.end());
+  auto local = std::make_shared<std::map<caf::actor, std::set<std::int32_t>>>();
+  auto pending = std::make_shared<std::size_t>(tms.size());
+  auto done = [=] {
+    if (--*pending == 0) spawn_on_workers(self, attempt, slot_tms, addresses, restore, *local);
+  };
+  for (const auto& tm : tms)
+    self->request(tm, std::chrono::seconds(10), localckpt_atom::value,
+                  self->state.cluster->job_id, restore->checkpoint_id)
+        .then(
+            [=](const std::vector<std::int32_t>& sids) {
+              (*local)[tm].insert(sids.begin(), sids.end());
+              done();
+            },
+            [=](caf::error&) { done(); });  // then everything is shipped to it
+}
+
 void cluster_deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) {
   auto& st = self->state;
   const auto attempt = st.attempt;
@@ -426,7 +466,7 @@ void cluster_deploy(supervisor_actor* self, std::shared_ptr<const restore_set> r
   st.attempt_addresses.clear();
   st.deploying = true;
   self->request(st.cluster->job_manager, caf::infinite, allocate_atom::value, st.cluster->job_id,
-                static_cast<std::int32_t>(st.cluster->slots))
+                static_cast<std::int32_t>(st.cluster->slots), st.slot_tms)
       .then(
           [=](const std::vector<caf::actor>& slot_tms, const std::vector<std::string>& addresses) {
             if (slot_tms.empty()) {
@@ -436,7 +476,12 @@ void cluster_deploy(supervisor_actor* self, std::shared_ptr<const restore_set> r
               maybe_all_ended(self);
               return;
             }
-            spawn_on_workers(self, attempt, slot_tms, addresses, restore);
+            self->state.slot_tms = slot_tms;
+            if (!restore) {
+              spawn_on_workers(self, attempt, slot_tms, addresses, restore, {});
+              return;
+            }
+            ask_local_copies(self, attempt, slot_tms, addresses, restore);
           },
           [=](caf::error& e) {
             auto& s = self->state;

@@ -124,6 +124,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         [=](chkdone_atom, std::uint64_t id) {
           guarded([&] {
             if (!chain_) return;
+            if (holder_) send(holder_, chkdone_atom::value, sid_, id);
             for (auto& op : chain_->ops) op->notify_checkpoint_complete(id);
           });
         },
@@ -644,6 +645,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       else
         park(ch, pending_item{nullptr, static_cast<std::int64_t>(id), true});
     }
+    if (holder_) send(holder_, localsnap_atom::value, sid_, id, *blobs);  // local recovery copy
     send(coordinator_, ack_atom::value, sid_, id, std::move(*blobs));
   }
 

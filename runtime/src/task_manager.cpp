@@ -17,6 +17,10 @@ namespace {
 
 struct tm_job {
   std::shared_ptr<const job_context> ctx;
+  // Local recovery copies: snapshots of unconfirmed checkpoints, and the newest completed one,
+  // by subtask.
+  std::map<std::int32_t, std::map<std::uint64_t, snapshot_blobs>> pending_snapshots;
+  std::map<std::int32_t, std::pair<std::uint64_t, snapshot_blobs>> local_snapshots;
   std::map<std::uint32_t, std::vector<caf::actor>> subtasks;  // by attempt
   std::map<std::uint32_t, std::vector<std::function<void(bool)>>> actions;
 };
@@ -38,15 +42,27 @@ caf::error fail(const std::string& msg) {
   return caf::make_error(caf::sec::runtime_error, msg);
 }
 
-/// The restore set of a worker's subtasks from what the supervisor sent.
-expected<std::shared_ptr<const restore_set>> restore_from_payload(const restore_payload& p) {
+/// The restore set of a worker's subtasks from what the supervisor sent and the local copies.
+expected<std::shared_ptr<const restore_set>> restore_from_payload(const restore_payload& p,
+                                                                  const tm_job& job) {
   if (p.checkpoint_id == 0) return std::shared_ptr<const restore_set>();
   auto rs = std::make_shared<restore_set>();
   rs->checkpoint_id = p.checkpoint_id;
   rs->location = p.location;
   rs->max_parallelism = p.max_parallelism;
-  for (const auto& blob : p.blobs) {
-    auto s = decode_snapshot(blob, p.location + " (sent by the coordinator)");
+  std::vector<std::pair<const std::string*, std::string>> blobs;
+  for (const auto& blob : p.blobs) blobs.emplace_back(&blob, p.location + " (sent by the coordinator)");
+  for (auto sid : p.local_sids) {
+    auto it = job.local_snapshots.find(sid);
+    if (it == job.local_snapshots.end() || it->second.first != p.checkpoint_id)
+      return error{errc::runtime_error, "no local copy of checkpoint " +
+                                            std::to_string(p.checkpoint_id) + " for subtask " +
+                                            std::to_string(sid)};
+    for (const auto& [node, blob] : it->second.second.items)
+      blobs.emplace_back(&blob, "the local copy of checkpoint " + std::to_string(p.checkpoint_id));
+  }
+  for (const auto& [blob, where] : blobs) {
+    auto s = decode_snapshot(*blob, where);
     if (!s) return s.error();
     auto& op = rs->operators[s->header.operator_uid];
     op.parallelism = s->header.parallelism;
@@ -175,9 +191,13 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
           const restore_payload& payload) -> caf::result<std::vector<caf::actor>> {
         auto ctx = job_context_for(self, job_id, spec_json, lib_bytes);
         if (!ctx) return fail("worker '" + self->state.opts.name + "': " + ctx.error().message);
-        auto rs = restore_from_payload(payload);
-        if (!rs) return fail("worker '" + self->state.opts.name + "': " + rs.error().message);
         auto& j = self->state.jobs[job_id];
+        auto rs = restore_from_payload(payload, j);
+        if (!rs) return fail("worker '" + self->state.opts.name + "': " + rs.error().message);
+        if (!payload.local_sids.empty())
+          log().info("worker '{}': job {}: {} subtasks restore checkpoint {} from local copies",
+                     self->state.opts.name, job_id, payload.local_sids.size(),
+                     payload.checkpoint_id);
         std::vector<caf::actor> out;
         for (auto sid : sids) {
           if (sid < 0 || static_cast<std::size_t>(sid) >= (*ctx)->plan.subtasks().size())
@@ -200,6 +220,47 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         auto handles = std::make_shared<const std::vector<caf::actor>>(table);
         for (auto& h : it->second.subtasks[attempt])
           self->send(h, start_atom::value, actor_table{handles});
+      },
+      [=](localsnap_atom, std::int32_t sid, std::uint64_t id, snapshot_blobs& blobs) {
+        auto& st = self->state;
+        auto it = st.owner.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (it == st.owner.end()) return;
+        auto jt = st.jobs.find(it->second.first);
+        if (jt == st.jobs.end()) return;
+        jt->second.pending_snapshots[sid][id] = std::move(blobs);
+      },
+      [=](chkdone_atom, std::int32_t sid, std::uint64_t id) {
+        auto& st = self->state;
+        auto it = st.owner.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (it == st.owner.end()) return;
+        auto jt = st.jobs.find(it->second.first);
+        if (jt == st.jobs.end()) return;
+        auto& pend = jt->second.pending_snapshots[sid];
+        if (auto p = pend.find(id); p != pend.end())
+          jt->second.local_snapshots[sid] = {id, std::move(p->second)};
+        pend.erase(pend.begin(), pend.upper_bound(id));
+      },
+      [=](localckpt_atom, const std::string& job_id,
+          std::uint64_t id) -> std::vector<std::int32_t> {
+        std::vector<std::int32_t> out;
+        auto jt = self->state.jobs.find(job_id);
+        if (jt == self->state.jobs.end()) return out;
+        for (const auto& [sid, snap] : jt->second.local_snapshots)
+          if (snap.first == id) out.push_back(sid);
+        return out;
+      },
+      [=](lost_atom) {
+        auto& st = self->state;
+        log().warn("worker '{}': the coordinator declared this worker lost; stopping its "
+                   "subtasks and registering again",
+                   st.opts.name);
+        for (auto& [id, j] : st.jobs) kill_job(self, j);
+        st.jobs.clear();
+        st.owner.clear();
+        if (st.job_manager) self->demonitor(st.job_manager);
+        st.job_manager = nullptr;
+        st.worker_id = -1;
+        st.status->registered = false;
       },
       [=](holdfin_atom, const finish_actions& actions) {
         auto& st = self->state;

@@ -248,6 +248,8 @@ TEST_CASE("a worker killed with SIGKILL during a checkpointed sensors job: the j
                          << "\ncoordinator: " << cluster.coordinator().err());
   REQUIRE(code == 0);
   CHECK(cluster.coordinator().err().find("lost") != std::string::npos);
+  // The surviving workers kept their slots and restored from their local copies.
+  CHECK(cluster.coordinator().err().find("from their workers' local copies") != std::string::npos);
   std::smatch m;
   const auto out = client.out();
   REQUIRE(std::regex_search(out, m, std::regex("([0-9]+) restarts")));
@@ -409,5 +411,110 @@ TEST_CASE("a restarted coordinator resumes a checkpointed job from its state dir
   INFO("coordinator: " << cluster.coordinator().err());
   REQUIRE(finished);
   CHECK(cluster.coordinator().err().find("resuming job sensors-") != std::string::npos);
+  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
+}
+
+namespace {
+
+/// Network namespaces joined by a bridge: node i gets 10.213.<net>.(i + 1)/24 on its own veth.
+/// Everything is removed on destruction. Needs root and `ip netns`.
+class netns_network {
+ public:
+  explicit netns_network(int nodes) : tag_(std::to_string(::getpid() % 100000)) {
+    net_ = std::to_string(::getpid() % 250 + 1);
+    std::string sh = "set -e; ip netns add " + bridge() + "; ip -n " + bridge() +
+                     " link add br0 type bridge; ip -n " + bridge() + " link set br0 up; ";
+    for (int i = 0; i < nodes; ++i) {
+      const auto n = std::to_string(i);
+      const auto v = "ev" + tag_ + "n" + n, b = "eb" + tag_ + "n" + n;
+      sh += "ip netns add " + ns(i) + "; ip link add " + v + " type veth peer name " + b +
+            "; ip link set " + v + " netns " + ns(i) + "; ip link set " + b + " netns " +
+            bridge() + "; ip -n " + ns(i) + " addr add " + address(i) + "/24 dev " + v +
+            "; ip -n " + ns(i) + " link set " + v + " up; ip -n " + ns(i) +
+            " link set lo up; ip -n " + bridge() + " link set " + b + " master br0; ip -n " +
+            bridge() + " link set " + b + " up; ";
+    }
+    nodes_ = nodes;
+    ok_ = std::system(("(" + sh + ") >/dev/null 2>&1").c_str()) == 0;
+  }
+  ~netns_network() {
+    std::string sh = "ip netns del " + bridge() + ";";
+    for (int i = 0; i < nodes_; ++i) sh += " ip netns del " + ns(i) + ";";
+    [[maybe_unused]] int rc = std::system(("(" + sh + ") >/dev/null 2>&1").c_str());
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] std::string ns(int i) const { return "eddy" + tag_ + "n" + std::to_string(i); }
+  [[nodiscard]] std::string address(int i) const {
+    return "10.213." + net_ + "." + std::to_string(i + 1);
+  }
+  [[nodiscard]] std::vector<std::string> exec_in(int i) const {
+    return {"/usr/sbin/ip", "netns", "exec", ns(i)};
+  }
+  /// Takes node i's link down (its TCP connections stay open but nothing passes).
+  bool cut(int i) const {
+    const auto sh = "ip -n " + bridge() + " link set eb" + tag_ + "n" + std::to_string(i) + " down";
+    return std::system(sh.c_str()) == 0;
+  }
+
+ private:
+  [[nodiscard]] std::string bridge() const { return "eddy" + tag_ + "br"; }
+  std::string tag_, net_;
+  int nodes_ = 0;
+  bool ok_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("nodes in separate network namespaces: a worker whose link is cut is lost by its "
+          "heartbeats and the job recovers on the others",
+          "[cluster][netns][failure]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: needs root for network namespaces");
+    return;
+  }
+  netns_network net(4);  // coordinator, three workers
+  if (!net.ok()) {
+    WARN("skipped: cannot create network namespaces here (ip netns)");
+    return;
+  }
+  temp_dir tmp("eddy-cluster-netns");
+  write_file(tmp.path() / "secret", "netns secret\n");
+  const auto secret = (tmp.path() / "secret").string();
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensors_csv(16000, 41));
+  auto ref_args = sensors_args(readings, tmp.path() / "ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+
+  const auto coordinator_address = net.address(0) + ":6123";
+  eddy_process coordinator(tmp.path(), net.exec_in(0),
+                           {"coordinator", "--listen", coordinator_address, "--state-dir",
+                            (tmp.path() / "state").string(), "--secret-file", secret,
+                            "--heartbeat-interval", "100", "--heartbeat-timeout", "1500",
+                            "--log-level", "info"});
+  REQUIRE(eventually([&] { return coordinator.out().find("listening") != std::string::npos; },
+                     20s));
+  std::vector<std::unique_ptr<eddy_process>> workers;
+  for (int i = 1; i <= 3; ++i)
+    workers.push_back(std::make_unique<eddy_process>(
+        tmp.path(), net.exec_in(i),
+        std::vector<std::string>{"worker", "--coordinator", coordinator_address, "--slots", "2",
+                                 "--host", net.address(i), "--name", "w" + std::to_string(i),
+                                 "--secret-file", secret, "--heartbeat-interval", "100",
+                                 "--log-level", "info"}));
+  REQUIRE(eventually([&] { return count_of(coordinator.err(), "' registered with") >= 3; }, 20s));
+
+  auto args = sensors_args(readings, tmp.path() / "run");
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "8000"})
+    args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", coordinator_address, "--secret-file", secret});
+  eddy_process client(tmp.path(), net.exec_in(0), args);
+  REQUIRE(eventually([&] { return coordinator.err().find(" completed in ") != std::string::npos; },
+                     30s));
+  REQUIRE(net.cut(1));  // worker w1 (two of the four slots) drops off the network
+  const int code = client.wait_for(120s);
+  INFO("client: " << client.out() << client.err() << "\ncoordinator: " << coordinator.err());
+  REQUIRE(code == 0);
+  CHECK(coordinator.err().find("'w1' lost (no heartbeat for 1500 ms)") != std::string::npos);
   check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
 }

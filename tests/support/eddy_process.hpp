@@ -25,7 +25,11 @@ namespace eddy::testing {
 
 class eddy_process {
  public:
-  eddy_process(const std::filesystem::path& log_dir, const std::vector<std::string>& args) {
+  eddy_process(const std::filesystem::path& log_dir, const std::vector<std::string>& args)
+      : eddy_process(log_dir, {}, args) {}
+  /// Runs `prefix` + EDDY_BIN + args (e.g. prefix {"/usr/sbin/ip", "netns", "exec", "ns"}).
+  eddy_process(const std::filesystem::path& log_dir, const std::vector<std::string>& prefix,
+               const std::vector<std::string>& args) {
     static int counter = 0;
     const int n = counter++;
     out_ = log_dir / ("stdout-" + std::to_string(n));
@@ -41,10 +45,11 @@ class eddy_process {
       ::dup2(o, 1);
       ::dup2(e, 2);
       std::vector<char*> argv;
+      for (const auto& a : prefix) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(const_cast<char*>(EDDY_BIN));
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
-      ::execv(EDDY_BIN, argv.data());
+      ::execv(argv[0], argv.data());
       ::_exit(127);
     }
   }
