@@ -14,10 +14,10 @@
 #include "eddy/runtime/cluster.hpp"
 #include "eddy/runtime/job_program.hpp"
 
+#include <optional>
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/runtime/log.hpp"
 #include "sample_job.hpp"
-#include <optional>
 
 namespace {
 
@@ -106,10 +106,24 @@ struct cluster_run {
 };
 
 std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string& err) {
-  if (argc < 2 || std::string(argv[1]) != "run") return std::nullopt;
+  // `run` is the first word that is not the global --log-level flag or its value.
   cluster_run r;
+  int first = 1;
+  while (first < argc) {
+    const std::string a = argv[first];
+    if (a == "--log-level" && first + 1 < argc) {
+      r.log_level = argv[first + 1];
+      first += 2;
+    } else if (a.rfind("--log-level=", 0) == 0) {
+      r.log_level = a.substr(12);
+      ++first;
+    } else {
+      break;
+    }
+  }
+  if (first >= argc || std::string(argv[first]) != "run") return std::nullopt;
   bool cluster = false;
-  for (int i = 2; i < argc; ++i) {
+  for (int i = first + 1; i < argc; ++i) {
     std::string a = argv[i];
     std::string value;
     auto take = [&](const char* flag, std::string& out) {
@@ -229,17 +243,20 @@ int main(int argc, char** argv) {
   int hb_ms = 1000, hb_timeout_ms = 10000, slot_timeout_s = 60;
   coord->add_option("--listen", listen, "HOST:PORT to accept workers and clients on (port 0: any)")
       ->capture_default_str();
-  coord->add_option("--state-dir", co.state_dir,
-                    "directory for checkpoints, job libraries and the running jobs (a restarted "
-                    "coordinator resumes them from here)")
+  coord
+      ->add_option("--state-dir", co.state_dir,
+                   "directory for checkpoints, job libraries and the running jobs (a restarted "
+                   "coordinator resumes them from here)")
       ->capture_default_str();
   coord->add_option("--heartbeat-interval", hb_ms, "milliseconds between worker heartbeats")
       ->capture_default_str();
-  coord->add_option("--heartbeat-timeout", hb_timeout_ms,
-                    "milliseconds without a heartbeat after which a worker is lost")
+  coord
+      ->add_option("--heartbeat-timeout", hb_timeout_ms,
+                   "milliseconds without a heartbeat after which a worker is lost")
       ->capture_default_str();
-  coord->add_option("--slot-timeout", slot_timeout_s,
-                    "seconds a job waits for enough free slots before it fails")
+  coord
+      ->add_option("--slot-timeout", slot_timeout_s,
+                   "seconds a job waits for enough free slots before it fails")
       ->capture_default_str();
   coord_sec.add(*coord, true);
 

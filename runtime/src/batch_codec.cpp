@@ -6,8 +6,8 @@
 
 #include <cxxabi.h>
 
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -44,8 +44,7 @@ std::string encode_wire_batch(std::uint32_t count, std::string_view records,
   }
   // Written straight into the string that travels (no intermediate flat array).
   std::string out(capnp::computeSerializedSizeInWords(mb) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(
-      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
   capnp::writeMessage(stream, mb);
   return out;
 }

@@ -1,9 +1,9 @@
 // Cluster nodes: the coordinator and worker processes and the client (see cluster.hpp).
 #include "eddy/runtime/cluster.hpp"
 
+#include <unistd.h>
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -81,13 +81,6 @@ expected<caf::actor> connect_actor(caf::actor_system& sys, const cluster_securit
                                      std::to_string(port) + ": " + sys.render(r.error())};
   return *r;
 }
-
-std::string error_message(caf::actor_system& sys, const caf::error& e) {
-  const auto& ctx = e.context();
-  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
-  return sys.render(e);
-}
-
 /// Passes the gate: returns the job manager. `refused` is set when the coordinator said no
 /// (as opposed to not answering).
 expected<caf::actor> authenticate(caf::actor_system& sys, const caf::actor& gate,
@@ -97,21 +90,20 @@ expected<caf::actor> authenticate(caf::actor_system& sys, const caf::actor& gate
   std::string nonce;
   std::optional<error> err;
   self->request(gate, std::chrono::seconds(10), hello_atom::value)
-      .receive([&](const std::string& n) { nonce = n; },
-               [&](caf::error& e) {
-                 err = error{errc::io_error, "the coordinator did not answer: " +
-                                                 error_message(sys, e)};
-               });
+      .receive(
+          [&](const std::string& n) { nonce = n; },
+          [&](caf::error& e) {
+            err = error{errc::io_error, "the coordinator did not answer: " + error_text(sys, e)};
+          });
   if (err) return *err;
-  const std::string proof = nonce.empty() || sec.secret.empty()
-                                ? std::string()
-                                : gate_proof(sec.secret, nonce, role);
+  const std::string proof =
+      nonce.empty() || sec.secret.empty() ? std::string() : gate_proof(sec.secret, nonce, role);
   caf::actor jm;
   self->request(gate, std::chrono::seconds(10), auth_atom::value, role, name, proof)
       .receive([&](const caf::actor& a) { jm = a; },
                [&](caf::error& e) {
                  if (refused) *refused = true;
-                 err = error{errc::invalid_argument, error_message(sys, e)};
+                 err = error{errc::invalid_argument, error_text(sys, e)};
                });
   if (err) return *err;
   return jm;
@@ -127,7 +119,8 @@ expected<std::string> read_secret_file(const std::string& path) {
   auto s = ss.str();
   const auto b = s.find_first_not_of(" \t\r\n");
   const auto e = s.find_last_not_of(" \t\r\n");
-  if (b == std::string::npos) return error{errc::invalid_argument, "the secret file '" + path + "' is empty"};
+  if (b == std::string::npos)
+    return error{errc::invalid_argument, "the secret file '" + path + "' is empty"};
   return s.substr(b, e - b + 1);
 }
 
@@ -154,8 +147,8 @@ expected<void> run_coordinator(const coordinator_options& opts,
   std::error_code ec;
   std::filesystem::create_directories(opts.state_dir, ec);
   if (ec)
-    return error{errc::io_error, "cannot create the state directory '" + opts.state_dir +
-                                     "': " + ec.message()};
+    return error{errc::io_error,
+                 "cannot create the state directory '" + opts.state_dir + "': " + ec.message()};
   // Leaked on purpose: the process ends right after (see cluster.hpp).
   auto* cfg = new node_config(opts.security, opts.threads);
   auto* sys = new caf::actor_system(*cfg);
@@ -166,13 +159,14 @@ expected<void> run_coordinator(const coordinator_options& opts,
   jo.slot_timeout = opts.slot_timeout;
   auto jm = spawn_job_manager(*sys, jo);
   auto gate = spawn_gate(*sys, jm, opts.security.secret);
-  auto port = opts.security.tls() ? caf::openssl::publish(gate, opts.port, opts.host.c_str(), true)
-                                  : sys->middleman().publish(gate, opts.port, opts.host.c_str(), true);
+  auto port = opts.security.tls()
+                  ? caf::openssl::publish(gate, opts.port, opts.host.c_str(), true)
+                  : sys->middleman().publish(gate, opts.port, opts.host.c_str(), true);
   if (!port)
-    return error{errc::io_error, "cannot listen on " + opts.host + ":" +
-                                     std::to_string(opts.port) + ": " + sys->render(port.error())};
-  log().info("coordinator listening on {}:{} (state in {}, {}{})", opts.host, *port,
-             opts.state_dir, opts.security.secret.empty() ? "no secret" : "secret required",
+    return error{errc::io_error, "cannot listen on " + opts.host + ":" + std::to_string(opts.port) +
+                                     ": " + sys->render(port.error())};
+  log().info("coordinator listening on {}:{} (state in {}, {}{})", opts.host, *port, opts.state_dir,
+             opts.security.secret.empty() ? "no secret" : "secret required",
              opts.security.tls() ? ", TLS" : "");
   if (on_listening) on_listening(*port);
   while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -188,14 +182,15 @@ expected<void> run_worker(const worker_options& opts, const std::function<bool()
   task_manager_options to;
   char hostname[256] = {};
   ::gethostname(hostname, sizeof hostname - 1);
-  to.name = opts.name.empty() ? std::string(hostname) + ":" + std::to_string(::getpid()) : opts.name;
+  to.name =
+      opts.name.empty() ? std::string(hostname) + ":" + std::to_string(::getpid()) : opts.name;
   to.slots = opts.slots;
   to.heartbeat_interval = opts.heartbeat_interval;
-  to.lib_dir = opts.work_dir.empty()
-                   ? (std::filesystem::temp_directory_path() /
-                      ("eddy-worker-" + std::to_string(::getpid())))
-                         .string()
-                   : opts.work_dir;
+  to.lib_dir =
+      opts.work_dir.empty()
+          ? (std::filesystem::temp_directory_path() / ("eddy-worker-" + std::to_string(::getpid())))
+                .string()
+          : opts.work_dir;
   to.tls = opts.security.tls();
   auto status = std::make_shared<task_manager_status>();
   auto tm = spawn_task_manager(*sys, to, status);
@@ -203,15 +198,16 @@ expected<void> run_worker(const worker_options& opts, const std::function<bool()
   auto port = opts.security.tls() ? caf::openssl::publish(tm, 0, opts.host.c_str(), true)
                                   : sys->middleman().publish(tm, 0, opts.host.c_str(), true);
   if (!port)
-    return error{errc::io_error, "worker cannot listen on " + opts.host + ": " +
-                                     sys->render(port.error())};
+    return error{errc::io_error,
+                 "worker cannot listen on " + opts.host + ": " + sys->render(port.error())};
   caf::anon_send(tm, peers_atom::value, opts.host + ":" + std::to_string(*port));
   int attempts = 0;
   while (!stop_requested()) {
     if (!status->registered) {
       auto gate = connect_actor(*sys, opts.security, opts.coordinator_host, opts.coordinator_port);
       if (!gate) {
-        if (attempts++ % 10 == 0) log().warn("worker '{}': {} (retrying)", to.name, gate.error().message);
+        if (attempts++ % 10 == 0)
+          log().warn("worker '{}': {} (retrying)", to.name, gate.error().message);
         std::this_thread::sleep_for(std::chrono::seconds(1));
         continue;
       }
@@ -283,7 +279,7 @@ expected<std::string> cluster_client::submit(const std::string& program,
   self->request(impl_->jm, std::chrono::seconds(120), submit_atom::value, to_json(spec), lib_bytes)
       .receive([&](const std::string& id) { out = id; },
                [&](caf::error& e) {
-                 out = error{errc::invalid_argument, error_message(*impl_->sys, e)};
+                 out = error{errc::invalid_argument, error_text(*impl_->sys, e)};
                });
   return out;
 }
@@ -295,8 +291,7 @@ expected<job_result> cluster_client::wait(const std::string& job_id) {
       .receive([&](const std::string& json) { out = job_result_from_json(json); },
                [&](caf::error& e) {
                  out = error{errc::runtime_error, "lost the coordinator while waiting for job " +
-                                                      job_id + ": " +
-                                                      error_message(*impl_->sys, e)};
+                                                      job_id + ": " + error_text(*impl_->sys, e)};
                });
   return out;
 }
@@ -307,7 +302,7 @@ expected<void> cluster_client::cancel(const std::string& job_id) {
   self->request(impl_->jm, std::chrono::seconds(30), cancel_atom::value, job_id)
       .receive([&](bool) {},
                [&](caf::error& e) {
-                 out = error{errc::invalid_argument, error_message(*impl_->sys, e)};
+                 out = error{errc::invalid_argument, error_text(*impl_->sys, e)};
                });
   return out;
 }
@@ -318,7 +313,7 @@ expected<std::string> cluster_client::list_jobs() {
   self->request(impl_->jm, std::chrono::seconds(30), list_atom::value)
       .receive([&](const std::string& json) { out = json; },
                [&](caf::error& e) {
-                 out = error{errc::runtime_error, error_message(*impl_->sys, e)};
+                 out = error{errc::runtime_error, error_text(*impl_->sys, e)};
                });
   return out;
 }

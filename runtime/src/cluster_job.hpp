@@ -1,7 +1,7 @@
 #pragma once
 // Internal: what the job supervisor of a cluster job needs besides the job context.
-#include <caf/fwd.hpp>
 #include <caf/actor.hpp>
+#include <caf/fwd.hpp>
 #include <string>
 
 namespace eddy::detail {

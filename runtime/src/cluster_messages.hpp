@@ -74,9 +74,9 @@ using localckpt_atom = caf::atom_constant<caf::atom("localckpt")>;
 /// What a subtask on another node reports when it ends: its operators' counters and its
 /// metrics (the supervisor's own metrics cannot see remote subtasks).
 struct done_report {
-  std::vector<std::int32_t> nodes;        ///< graph node ids
-  std::vector<std::uint64_t> counters;    ///< 3 per node: records in, records out, late
-  std::vector<std::uint64_t> metrics;     ///< see subtask_actor's report_done
+  std::vector<std::int32_t> nodes;      ///< graph node ids
+  std::vector<std::uint64_t> counters;  ///< 3 per node: records in, records out, late
+  std::vector<std::uint64_t> metrics;   ///< see subtask_actor's report_done
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, done_report& x) {
@@ -96,6 +96,18 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, restore_payload& x) {
   return f(caf::meta::type_name("eddy_restore_payload"), x.checkpoint_id, x.location,
            x.max_parallelism, x.blobs, x.local_sids);
+}
+
+/// An error reply carrying `msg` (what remote requesters show the user).
+inline caf::error cluster_error(const std::string& msg) {
+  return caf::make_error(caf::sec::runtime_error, msg);
+}
+
+/// The message of an error reply (see cluster_error), or CAF's rendering of other errors.
+inline std::string error_text(caf::actor_system& sys, const caf::error& e) {
+  const auto& ctx = e.context();
+  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
+  return sys.render(e);
 }
 
 /// Registers every type that crosses the network (call on every node's config).

@@ -67,9 +67,13 @@ struct jm_state {
   std::vector<alloc_request> waiting;
   static inline const char* name = "eddy.job_manager";
 
-  [[nodiscard]] std::string store_dir() const { return (fs::path(opts.state_dir) / "checkpoints").string(); }
+  [[nodiscard]] std::string store_dir() const {
+    return (fs::path(opts.state_dir) / "checkpoints").string();
+  }
   [[nodiscard]] std::string lib_dir() const { return (fs::path(opts.state_dir) / "libs").string(); }
-  [[nodiscard]] std::string jobs_dir() const { return (fs::path(opts.state_dir) / "jobs").string(); }
+  [[nodiscard]] std::string jobs_dir() const {
+    return (fs::path(opts.state_dir) / "jobs").string();
+  }
   [[nodiscard]] int free_slots() const {
     int n = 0;
     for (const auto& [id, w] : workers) n += w.free();
@@ -78,11 +82,6 @@ struct jm_state {
 };
 
 using jm_actor = caf::stateful_actor<jm_state>;
-
-caf::error fail(const std::string& msg) {
-  return caf::make_error(caf::sec::runtime_error, msg);
-}
-
 void release_slots(jm_actor* self, const std::string& job_id) {
   for (auto& [id, w] : self->state.workers) w.used.erase(job_id);
 }
@@ -150,8 +149,9 @@ void persist(jm_actor* self, const job_spec& spec) {
   fs::create_directories(self->state.jobs_dir(), ec);
   std::ofstream out(fs::path(self->state.jobs_dir()) / (spec.job_id + ".json"), std::ios::trunc);
   out << to_json(spec);
-  if (!out) log().warn("cannot record job {} under {}: a coordinator restart will not resume it",
-                       spec.job_id, self->state.jobs_dir());
+  if (!out)
+    log().warn("cannot record job {} under {}: a coordinator restart will not resume it",
+               spec.job_id, self->state.jobs_dir());
 }
 
 void unpersist(jm_actor* self, const std::string& job_id) {
@@ -182,8 +182,8 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
     auto done = (*store)->completed(built->name);
     if (!done) return done.error();
     if (done->empty())
-      return error{errc::invalid_argument, "no completed checkpoint of job '" + built->name +
-                                               "' to resume from"};
+      return error{errc::invalid_argument,
+                   "no completed checkpoint of job '" + built->name + "' to resume from"};
     cfg.restore_from = st.store_dir();
   }
   auto made = make_job_context(built->graph, cfg, built->name);
@@ -228,8 +228,8 @@ void resume_recorded_jobs(jm_actor* self) {
     }
     std::string lib_bytes;
     if (!spec->lib_name.empty()) {
-      std::ifstream lib(fs::path(st.lib_dir()) / (spec->lib_hash + "-" +
-                                                  fs::path(spec->lib_name).filename().string()),
+      std::ifstream lib(fs::path(st.lib_dir()) /
+                            (spec->lib_hash + "-" + fs::path(spec->lib_name).filename().string()),
                         std::ios::binary);
       std::stringstream ls;
       ls << lib.rdbuf();
@@ -238,7 +238,8 @@ void resume_recorded_jobs(jm_actor* self) {
     // Keep job ids unique after the restart.
     if (auto dash = spec->job_id.rfind('-'); dash != std::string::npos) {
       try {
-        st.next_job = std::max<std::uint64_t>(st.next_job, std::stoull(spec->job_id.substr(dash + 1)) + 1);
+        st.next_job =
+            std::max<std::uint64_t>(st.next_job, std::stoull(spec->job_id.substr(dash + 1)) + 1);
       } catch (...) {
       }
     }
@@ -300,12 +301,12 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         for (const auto& [id, w] : st.workers)
           if (now - w.last_beat > st.opts.heartbeat_timeout) silent.push_back(id);
         for (auto id : silent)
-          worker_lost(self, id,
-                      "no heartbeat for " + std::to_string(st.opts.heartbeat_timeout.count()) +
-                          " ms");
+          worker_lost(
+              self, id,
+              "no heartbeat for " + std::to_string(st.opts.heartbeat_timeout.count()) + " ms");
         for (auto it = st.waiting.begin(); it != st.waiting.end();) {
           if (now >= it->deadline) {
-            it->rp.deliver(fail(
+            it->rp.deliver(cluster_error(
                 "job " + it->job_id + " needs " + std::to_string(it->slots) +
                 " slots, but the cluster has " + std::to_string(st.free_slots()) +
                 " free slots on " + std::to_string(st.workers.size()) + " workers (waited " +
@@ -316,7 +317,8 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
             ++it;
           }
         }
-        self->delayed_send(self, std::min(st.opts.heartbeat_interval, std::chrono::milliseconds(500)),
+        self->delayed_send(self,
+                           std::min(st.opts.heartbeat_interval, std::chrono::milliseconds(500)),
                            check_atom::value);
       },
       [=](allocate_atom, const std::string& job_id, std::int32_t slots,
@@ -327,14 +329,13 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         retry_waiting(self);
         if (auto got = try_allocate(self, job_id, slots, preferred))
           return {std::move(got->first), std::move(got->second)};
-        log().warn("job {} needs {} slots, the cluster has {} free on {} workers: waiting up to "
-                   "{} s for more",
-                   job_id, slots, st.free_slots(), st.workers.size(),
-                   st.opts.slot_timeout.count() / 1000);
+        log().warn(
+            "job {} needs {} slots, the cluster has {} free on {} workers: waiting up to "
+            "{} s for more",
+            job_id, slots, st.free_slots(), st.workers.size(), st.opts.slot_timeout.count() / 1000);
         auto rp = self->make_response_promise<std::vector<caf::actor>, std::vector<std::string>>();
         st.waiting.push_back(
-            alloc_request{job_id, slots, preferred, rp,
-                          clock_type::now() + st.opts.slot_timeout});
+            alloc_request{job_id, slots, preferred, rp, clock_type::now() + st.opts.slot_timeout});
         return rp;
       },
       [=](release_atom, const std::string& job_id) {
@@ -355,18 +356,18 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
       [=](submit_atom, const std::string& spec_json,
           const std::string& lib_bytes) -> caf::result<std::string> {
         auto spec = job_spec_from_json(spec_json);
-        if (!spec) return fail(spec.error().message);
+        if (!spec) return cluster_error(spec.error().message);
         spec->job_id.clear();
         auto r = start_job(self, std::move(*spec), lib_bytes, false);
         if (!r) {
           log().warn("job submission refused: {}", r.error().message);
-          return fail(r.error().message);
+          return cluster_error(r.error().message);
         }
         return *r;
       },
       [=](wait_atom, const std::string& job_id) -> caf::result<std::string> {
         auto it = self->state.jobs.find(job_id);
-        if (it == self->state.jobs.end()) return fail("no job " + job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
         if (it->second.result_json) return *it->second.result_json;
         auto rp = self->make_response_promise();
         it->second.waiters.push_back(rp);
@@ -374,7 +375,7 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
       },
       [=](cancel_atom, const std::string& job_id) -> caf::result<bool> {
         auto it = self->state.jobs.find(job_id);
-        if (it == self->state.jobs.end()) return fail("no job " + job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
         it->second.control->cancel();
         return true;
       },
@@ -418,7 +419,7 @@ caf::behavior gate(gate_actor* self, caf::actor jm, std::string secret) {
           const std::string& proof) -> caf::result<caf::actor> {
         auto& st = self->state;
         if (st.secret.empty()) return st.job_manager;
-        if (!self->current_sender()) return fail("refused: anonymous node");
+        if (!self->current_sender()) return cluster_error("refused: anonymous node");
         const auto node = self->current_sender()->node();
         auto it = st.nonces.find(node);
         const bool ok = it != st.nonces.end() &&
@@ -437,12 +438,13 @@ caf::behavior gate(gate_actor* self, caf::actor jm, std::string secret) {
                              role, name, host.empty() ? "?" : host, port);
                 },
                 [=](caf::error&) {
-                  log().warn("refused {} '{}' (address unknown): it does not know the cluster "
-                             "secret",
-                             role, name);
+                  log().warn(
+                      "refused {} '{}' (address unknown): it does not know the cluster "
+                      "secret",
+                      role, name);
                 });
-        return fail("the coordinator refused this " + role +
-                    ": wrong or missing cluster secret (--secret-file)");
+        return cluster_error("the coordinator refused this " + role +
+                             ": wrong or missing cluster secret (--secret-file)");
       },
   };
 }

@@ -6,8 +6,8 @@
 namespace eddy::detail {
 
 expected<std::shared_ptr<job_context>> make_job_context(std::shared_ptr<const job_graph> graph,
-                                                       const execution_config& cfg,
-                                                       const std::string& job_name) {
+                                                        const execution_config& cfg,
+                                                        const std::string& job_name) {
   auto plan = execution_plan::compile(*graph, cfg);
   if (!plan) return plan.error();
   auto job = std::make_shared<job_context>();
@@ -16,7 +16,7 @@ expected<std::shared_ptr<job_context>> make_job_context(std::shared_ptr<const jo
   job->plan = std::move(plan.value());
   job->config = cfg;
   job->control = std::make_shared<job_control>(job_name, job->plan.subtasks().size(),
-                                                       job->plan.channels().size());
+                                               job->plan.channels().size());
   for (std::size_t sid = 0; sid < job->plan.subtasks().size(); ++sid) {
     const auto& st = job->plan.subtasks()[sid];
     auto& m = *job->control->subtasks[sid];

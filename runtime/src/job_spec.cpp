@@ -162,13 +162,12 @@ expected<std::shared_ptr<job_registry>> load_library(const job_spec& spec, const
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
-    return error{errc::io_error, "cannot create the job library directory " + dir + ": " +
-                                     ec.message()};
-  const auto path = (std::filesystem::path(dir) / (spec.lib_hash + "-" +
-                                                   std::filesystem::path(spec.lib_name)
-                                                       .filename()
-                                                       .string()))
-                        .string();
+    return error{errc::io_error,
+                 "cannot create the job library directory " + dir + ": " + ec.message()};
+  const auto path =
+      (std::filesystem::path(dir) /
+       (spec.lib_hash + "-" + std::filesystem::path(spec.lib_name).filename().string()))
+          .string();
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -178,11 +177,10 @@ expected<std::shared_ptr<job_registry>> load_library(const job_spec& spec, const
   if (!handle)
     return error{errc::invalid_argument,
                  "cannot load job library '" + spec.lib_name + "': " + ::dlerror()};
-  auto* entry =
-      reinterpret_cast<void (*)(job_registry&)>(::dlsym(handle, "eddy_register_jobs"));
+  auto* entry = reinterpret_cast<void (*)(job_registry&)>(::dlsym(handle, "eddy_register_jobs"));
   if (!entry)
-    return error{errc::invalid_argument, "job library '" + spec.lib_name +
-                                             "' defines no eddy_register_jobs function"};
+    return error{errc::invalid_argument,
+                 "job library '" + spec.lib_name + "' defines no eddy_register_jobs function"};
   std::shared_ptr<job_registry> reg = job_registry::make();
   try {
     entry(*reg);
@@ -205,12 +203,11 @@ expected<built_job> build_job(const job_spec& spec, const std::string& lib_bytes
     if (!reg) return reg.error();
     program = (*reg)->find(spec.program);
     if (!program)
-      return error{errc::invalid_argument, "job library '" + spec.lib_name +
-                                               "' has no program '" + spec.program + "'"};
+      return error{errc::invalid_argument,
+                   "job library '" + spec.lib_name + "' has no program '" + spec.program + "'"};
   } else {
     program = job_registry::global().find(spec.program);
-    if (!program)
-      return error{errc::invalid_argument, "unknown job '" + spec.program + "'"};
+    if (!program) return error{errc::invalid_argument, "unknown job '" + spec.program + "'"};
   }
   try {
     auto b = (*program)(spec.args, ctx);

@@ -39,11 +39,11 @@ struct supervisor_state {
   std::set<caf::actor_addr> live;  // subtask actors of the current deployment not yet ended
   bool deploying = false;          // a cluster deployment is waiting for task managers
   bool restart_scheduled = false;
-  std::uint32_t attempt = 0;           // deployments so far
-  std::vector<caf::actor> attempt_tms;  // task managers of the current deployment
+  std::uint32_t attempt = 0;                   // deployments so far
+  std::vector<caf::actor> attempt_tms;         // task managers of the current deployment
   std::vector<std::string> attempt_addresses;  // their data addresses
   std::vector<caf::actor> slot_tms;            // the task manager of each slot (last allocation)
-  std::set<caf::actor> all_tms;         // every task manager that ran part of the job
+  std::set<caf::actor> all_tms;                // every task manager that ran part of the job
   std::size_t done = 0;
   std::optional<error> failure;
   bool canceled = false;
@@ -78,8 +78,7 @@ void complete(supervisor_actor* self) {
     return;
   }
   self->request(st.coordinator, caf::infinite, stop_atom::value)
-      .then([=](bool) { commit_on_workers(self); },
-            [=](caf::error&) { commit_on_workers(self); });
+      .then([=](bool) { commit_on_workers(self); }, [=](caf::error&) { commit_on_workers(self); });
 }
 
 /// Cluster jobs: the task managers of the final deployment run the job-finished actions of
@@ -281,14 +280,6 @@ void maybe_all_ended(supervisor_actor* self) {
     complete(self);
   }
 }
-
-/// The text of an error a remote actor replied with (its message, without CAF's decoration).
-std::string error_text(caf::actor_system& sys, const caf::error& e) {
-  const auto& ctx = e.context();
-  if (ctx.match_elements<std::string>()) return ctx.get_as<std::string>(0);
-  return sys.render(e);
-}
-
 /// The state the subtasks `sids` restore, split for their parallelism (throws like
 /// restore_for).
 restore_payload make_payload(const job_context& job, const restore_set* rs,
@@ -313,10 +304,10 @@ restore_payload make_payload(const job_context& job, const restore_set* rs,
       s.header.parallelism = chain.parallelism;
       s.header.max_parallelism = rs->max_parallelism;
       s.entries = std::move(r.entries);
-      s.entries.push_back(state_entry{counters_entry, -1, "counters",
-                                      serialize(std::vector<std::uint64_t>{
-                                          r.counters.records_in, r.counters.records_out,
-                                          r.counters.late_records})});
+      s.entries.push_back(state_entry{
+          counters_entry, -1, "counters",
+          serialize(std::vector<std::uint64_t>{r.counters.records_in, r.counters.records_out,
+                                               r.counters.late_records})});
       p.blobs.push_back(encode_snapshot(s));
     }
   }
@@ -342,12 +333,13 @@ void cluster_deployed(supervisor_actor* self) {
     std::vector<std::string> peers(st.attempt_addresses.begin() + static_cast<long>(i) + 1,
                                    st.attempt_addresses.end());
     self->request(st.attempt_tms[i], std::chrono::seconds(30), peers_atom::value, peers)
-        .then([=](bool) {
-                if (--*pending == 0) cluster_start(self, attempt);
-              },
-              [=](caf::error&) {
-                if (--*pending == 0) cluster_start(self, attempt);
-              });
+        .then(
+            [=](bool) {
+              if (--*pending == 0) cluster_start(self, attempt);
+            },
+            [=](caf::error&) {
+              if (--*pending == 0) cluster_start(self, attempt);
+            });
   }
 }
 
@@ -448,8 +440,8 @@ void ask_local_copies(supervisor_actor* self, std::uint32_t attempt,
     if (--*pending == 0) spawn_on_workers(self, attempt, slot_tms, addresses, restore, *local);
   };
   for (const auto& tm : tms)
-    self->request(tm, std::chrono::seconds(10), localckpt_atom::value,
-                  self->state.cluster->job_id, restore->checkpoint_id)
+    self->request(tm, std::chrono::seconds(10), localckpt_atom::value, self->state.cluster->job_id,
+                  restore->checkpoint_id)
         .then(
             [=](const std::vector<std::int32_t>& sids) {
               (*local)[tm].insert(sids.begin(), sids.end());

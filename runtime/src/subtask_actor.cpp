@@ -26,8 +26,8 @@
 
 #include "eddy/runtime/log.hpp"
 
-#include "eddy/runtime/serializer.hpp"
 #include "cluster_messages.hpp"
+#include "eddy/runtime/serializer.hpp"
 #include "messages.hpp"
 #include "restore.hpp"
 #include "task_chain.hpp"
@@ -736,9 +736,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       d.counters.insert(d.counters.end(), {c.records_in, c.records_out, c.late_records});
     }
     const auto m = metrics_.snapshot();
-    d.metrics = {m.records_in,          m.records_out,         m.batches_in,
-                 m.batches_out,         m.backpressure_ns,     m.backpressure_events,
-                 m.max_queued_batches,  m.max_in_flight_batches, m.remote_bytes_out};
+    d.metrics = {m.records_in,         m.records_out,           m.batches_in,
+                 m.batches_out,        m.backpressure_ns,       m.backpressure_events,
+                 m.max_queued_batches, m.max_in_flight_batches, m.remote_bytes_out};
     send(supervisor_, done_atom::value, sid_, std::move(d));
   }
 

@@ -37,11 +37,6 @@ struct tm_state {
 };
 
 using tm_actor = caf::stateful_actor<tm_state>;
-
-caf::error fail(const std::string& msg) {
-  return caf::make_error(caf::sec::runtime_error, msg);
-}
-
 /// The restore set of a worker's subtasks from what the supervisor sent and the local copies.
 expected<std::shared_ptr<const restore_set>> restore_from_payload(const restore_payload& p,
                                                                   const tm_job& job) {
@@ -51,7 +46,8 @@ expected<std::shared_ptr<const restore_set>> restore_from_payload(const restore_
   rs->location = p.location;
   rs->max_parallelism = p.max_parallelism;
   std::vector<std::pair<const std::string*, std::string>> blobs;
-  for (const auto& blob : p.blobs) blobs.emplace_back(&blob, p.location + " (sent by the coordinator)");
+  for (const auto& blob : p.blobs)
+    blobs.emplace_back(&blob, p.location + " (sent by the coordinator)");
   for (auto sid : p.local_sids) {
     auto it = job.local_snapshots.find(sid);
     if (it == job.local_snapshots.end() || it->second.first != p.checkpoint_id)
@@ -132,6 +128,17 @@ void register_with(tm_actor* self, caf::actor jm) {
           });
 }
 
+/// Stops every subtask and forgets the coordinator; the worker's main thread registers again.
+void unregister(tm_actor* self) {
+  auto& st = self->state;
+  for (auto& [id, j] : st.jobs) kill_job(self, j);
+  st.jobs.clear();
+  st.owner.clear();
+  st.job_manager = nullptr;
+  st.worker_id = -1;
+  st.status->registered = false;
+}
+
 caf::behavior task_manager(tm_actor* self, task_manager_options opts,
                            std::shared_ptr<task_manager_status> status) {
   self->state.opts = std::move(opts);
@@ -141,12 +148,7 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
     if (dm.source != st.job_manager.address()) return;
     log().warn("worker '{}': lost the coordinator ({}); stopping its {} jobs", st.opts.name,
                self->system().render(dm.reason), st.jobs.size());
-    for (auto& [id, j] : st.jobs) kill_job(self, j);
-    st.jobs.clear();
-    st.owner.clear();
-    st.job_manager = nullptr;
-    st.worker_id = -1;
-    st.status->registered = false;
+    unregister(self);
   });
   return {
       [=](register_atom, const caf::actor& jm) { register_with(self, jm); },
@@ -170,9 +172,10 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
                     if (--*pending == 0) rp.deliver(true);
                   },
                   [=](caf::error& e) mutable {
-                    log().warn("worker '{}': no direct connection to worker {} ({}); batches "
-                               "to it go through the coordinator",
-                               self->state.opts.name, p, self->system().render(e));
+                    log().warn(
+                        "worker '{}': no direct connection to worker {} ({}); batches "
+                        "to it go through the coordinator",
+                        self->state.opts.name, p, self->system().render(e));
                     if (--*pending == 0) rp.deliver(true);
                   });
         }
@@ -190,10 +193,12 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
           const caf::actor& coordinator,
           const restore_payload& payload) -> caf::result<std::vector<caf::actor>> {
         auto ctx = job_context_for(self, job_id, spec_json, lib_bytes);
-        if (!ctx) return fail("worker '" + self->state.opts.name + "': " + ctx.error().message);
+        if (!ctx)
+          return cluster_error("worker '" + self->state.opts.name + "': " + ctx.error().message);
         auto& j = self->state.jobs[job_id];
         auto rs = restore_from_payload(payload, j);
-        if (!rs) return fail("worker '" + self->state.opts.name + "': " + rs.error().message);
+        if (!rs)
+          return cluster_error("worker '" + self->state.opts.name + "': " + rs.error().message);
         if (!payload.local_sids.empty())
           log().info("worker '{}': job {}: {} subtasks restore checkpoint {} from local copies",
                      self->state.opts.name, job_id, payload.local_sids.size(),
@@ -201,9 +206,9 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         std::vector<caf::actor> out;
         for (auto sid : sids) {
           if (sid < 0 || static_cast<std::size_t>(sid) >= (*ctx)->plan.subtasks().size())
-            return fail("worker '" + self->state.opts.name + "': no subtask " +
-                        std::to_string(sid) + " in job " + job_id +
-                        " (the worker built a different graph: same program version?)");
+            return cluster_error("worker '" + self->state.opts.name + "': no subtask " +
+                                 std::to_string(sid) + " in job " + job_id +
+                                 " (the worker built a different graph: same program version?)");
           auto h = spawn_remote_subtask(self, *ctx, sid, supervisor, coordinator, *rs);
           self->state.owner[h.address()] = {job_id, attempt};
           j.subtasks[attempt].push_back(h);
@@ -251,16 +256,12 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
       },
       [=](lost_atom) {
         auto& st = self->state;
-        log().warn("worker '{}': the coordinator declared this worker lost; stopping its "
-                   "subtasks and registering again",
-                   st.opts.name);
-        for (auto& [id, j] : st.jobs) kill_job(self, j);
-        st.jobs.clear();
-        st.owner.clear();
+        log().warn(
+            "worker '{}': the coordinator declared this worker lost; stopping its "
+            "subtasks and registering again",
+            st.opts.name);
         if (st.job_manager) self->demonitor(st.job_manager);
-        st.job_manager = nullptr;
-        st.worker_id = -1;
-        st.status->registered = false;
+        unregister(self);
       },
       [=](holdfin_atom, const finish_actions& actions) {
         auto& st = self->state;

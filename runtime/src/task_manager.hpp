@@ -4,8 +4,8 @@
 // supervisors assign to it, keeps their job-finished actions until the job commits, and kills
 // every subtask when the coordinator is lost. Protocol: cluster_messages.hpp; the worker's main
 // thread first tells it its data address with (peers_atom, "HOST:PORT").
-#include <caf/fwd.hpp>
 #include <atomic>
+#include <caf/fwd.hpp>
 #include <chrono>
 #include <memory>
 #include <string>

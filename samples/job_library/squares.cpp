@@ -17,18 +17,27 @@ eddy::built_job squares(const std::vector<std::string>& args, const eddy::job_bu
   std::uint64_t count = 0;
   std::string output;
   int parallelism = 1;
-  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--count") count = std::stoull(args[i + 1]);
-    else if (args[i] == "--output") output = args[i + 1];
-    else if (args[i] == "-p") parallelism = std::stoi(args[i + 1]);
-    else throw std::invalid_argument("unknown flag '" + args[i] + "'");
+  if (args.size() % 2 != 0) throw std::invalid_argument("every flag needs a value");
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    const auto& flag = args[i];
+    const auto& value = args[i + 1];
+    if (flag == "--count") {
+      count = std::stoull(value);
+    } else if (flag == "--output") {
+      output = value;
+    } else if (flag == "-p") {
+      parallelism = std::stoi(value);
+    } else {
+      throw std::invalid_argument("unknown flag '" + flag + "'");
+    }
   }
   if (output.empty()) throw std::invalid_argument("--output is required");
   using kv = std::pair<std::uint64_t, std::uint64_t>;
+  auto residue_and_square = [](std::uint64_t i) { return kv{i % 10, i * i}; };
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism);
   env.set_runtime_mode(eddy::runtime_mode::batch);
-  env.from_generator(count, [](std::uint64_t i) { return kv{i % 10, i * i}; })
+  env.from_generator(count, residue_and_square)
       .key_by([](const kv& r) { return r.first; })
       .sum<1>()
       .write_text_file(output);

@@ -112,9 +112,10 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
       auto done = (*store)->completed(job_name);
       if (!done) throw std::invalid_argument("coordinator store: " + done.error().message);
       if (done->empty()) {
-        log().warn("no completed checkpoint of job '{}' on the coordinator: starting from the "
-                   "beginning",
-                   job_name);
+        log().warn(
+            "no completed checkpoint of job '{}' on the coordinator: starting from the "
+            "beginning",
+            job_name);
         return start_kind::restarted;
       }
       cfg.restore_from = cluster->checkpoint_dir;

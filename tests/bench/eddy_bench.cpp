@@ -165,6 +165,19 @@ struct checkpointing {
   std::string directory;
 };
 
+/// The W2 pipeline: generator -> timestamps -> key_by -> 1 s tumbling window sum -> `sink`.
+template <class Sink>
+void add_w2(eddy::StreamEnvironment& env, std::uint64_t n, Sink sink) {
+  env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
+      .assign_timestamps_and_watermarks(
+          eddy::WatermarkStrategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
+              [](const event& e) { return e.ts_ms; }))
+      .key_by([](const event& e) { return e.key; })
+      .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(1000)))
+      .aggregate(sum_values{})
+      .add_sink(std::move(sink));
+}
+
 std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const checkpointing& chk,
                    eddy::job_result* result, double& seconds) {
   eddy::StreamEnvironment env;
@@ -175,14 +188,7 @@ std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const ch
     env.config().checkpoints.directory = chk.directory;
   }
   auto out = std::make_shared<totals>();
-  env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
-      .assign_timestamps_and_watermarks(
-          eddy::WatermarkStrategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
-              [](const event& e) { return e.ts_ms; }))
-      .key_by([](const event& e) { return e.key; })
-      .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(1000)))
-      .aggregate(sum_values{})
-      .add_sink(result_sink{out});
+  add_w2(env, n, result_sink{out});
   env.runtime();
   auto t0 = std::chrono::steady_clock::now();
   auto r = env.execute("w2");
@@ -223,24 +229,23 @@ eddy::built_job w2_program(const std::vector<std::string>& args, const eddy::job
   std::string dir;
   int credits = eddy::execution_config{}.remote_channel_credits;
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--events") n = std::stoull(args[i + 1]);
-    else if (args[i] == "-p") parallelism = std::stoi(args[i + 1]);
-    else if (args[i] == "--batch-size") batch = std::stoull(args[i + 1]);
-    else if (args[i] == "--output") dir = args[i + 1];
-    else if (args[i] == "--remote-credits") credits = std::stoi(args[i + 1]);
-    else throw std::invalid_argument("unknown flag " + args[i]);
+    if (args[i] == "--events")
+      n = std::stoull(args[i + 1]);
+    else if (args[i] == "-p")
+      parallelism = std::stoi(args[i + 1]);
+    else if (args[i] == "--batch-size")
+      batch = std::stoull(args[i + 1]);
+    else if (args[i] == "--output")
+      dir = args[i + 1];
+    else if (args[i] == "--remote-credits")
+      credits = std::stoi(args[i + 1]);
+    else
+      throw std::invalid_argument("unknown flag " + args[i]);
   }
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
   env.config().remote_channel_credits = credits;
-  env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
-      .assign_timestamps_and_watermarks(
-          eddy::WatermarkStrategy<event>::for_monotonous_timestamps().with_timestamp_assigner(
-              [](const event& e) { return e.ts_ms; }))
-      .key_by([](const event& e) { return e.key; })
-      .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(1000)))
-      .aggregate(sum_values{})
-      .add_sink(file_totals_sink{dir});
+  add_w2(env, n, file_totals_sink{dir});
   return env.take_job("w2");
 }
 
@@ -280,8 +285,8 @@ std::unique_ptr<child> spawn_self(const std::vector<std::string>& args) {
 
 /// W2 at `parallelism` on a coordinator and `workers` worker processes; prints the cluster's
 /// line (with the bytes exchanged between nodes) next to the embedded run's.
-bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int workers,
-                int repeat, int remote_credits) {
+bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int workers, int repeat,
+                int remote_credits) {
   // The workers share this machine: each gets its share of the cores as scheduler threads.
   const int threads =
       std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, workers));
@@ -294,8 +299,8 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
   const std::string address = std::string(line).substr(0, std::string(line).find('\n'));
   std::vector<std::unique_ptr<child>> nodes;
   for (int w = 0; w < workers; ++w)
-    nodes.push_back(spawn_self({"worker-node", address, std::to_string(parallelism),
-                                std::to_string(threads)}));
+    nodes.push_back(
+        spawn_self({"worker-node", address, std::to_string(parallelism), std::to_string(threads)}));
   auto hp = eddy::parse_host_port(address);
   auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
   if (!client) {
@@ -315,10 +320,10 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
                      ("eddy-bench-w2-" + std::to_string(::getpid()) + "-" + std::to_string(r));
     std::filesystem::create_directories(dir);
     const auto t0 = std::chrono::steady_clock::now();
-    auto id = (*client)->submit("w2", {"--events", std::to_string(events), "-p",
-                                       std::to_string(parallelism), "--batch-size",
-                                       std::to_string(batch), "--output", dir.string(),
-                                       "--remote-credits", std::to_string(remote_credits)});
+    auto id = (*client)->submit(
+        "w2", {"--events", std::to_string(events), "-p", std::to_string(parallelism),
+               "--batch-size", std::to_string(batch), "--output", dir.string(), "--remote-credits",
+               std::to_string(remote_credits)});
     if (!id) {
       std::fprintf(stderr, "eddy-bench: %s\n", id.error().message.c_str());
       return false;
@@ -327,9 +332,9 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!res || !res->ok()) {
-      std::fprintf(stderr, "eddy-bench: the cluster run failed: %s\n",
-                   res ? (res->failure ? res->failure->message.c_str() : "?")
-                       : res.error().message.c_str());
+      std::fprintf(
+          stderr, "eddy-bench: the cluster run failed: %s\n",
+          res ? (res->failure ? res->failure->message.c_str() : "?") : res.error().message.c_str());
       return false;
     }
     std::uint64_t count = 0, bytes = 0;
@@ -714,8 +719,8 @@ bool recovery(double state_mb, std::size_t value_bytes, int parallelism, int rep
 
 int main(int argc, char** argv) {
   eddy::job_registry::global().add("w2", "the W2 workload", w2_program);
-  if (argc >= 2 && (std::string(argv[1]) == "coordinator-node" ||
-                    std::string(argv[1]) == "worker-node"))
+  if (argc >= 2 &&
+      (std::string(argv[1]) == "coordinator-node" || std::string(argv[1]) == "worker-node"))
     return run_node(argc, argv);
   CLI::App app{"Eddy benchmarks: prints one JSON line per implementation", "eddy-bench"};
   app.require_subcommand(1);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/eddy_process.hpp"
+#include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
 #include <signal.h>
@@ -28,15 +29,12 @@ using eddy::testing::eddy_process;
 using eddy::testing::eventually;
 using eddy::testing::read_file;
 using eddy::testing::run_eddy;
+using eddy::testing::sensor_readings_csv;
 using eddy::testing::temp_dir;
+using eddy::testing::words_text;
+using eddy::testing::write_file;
 
 namespace {
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
-
 std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
@@ -55,10 +53,17 @@ class test_cluster {
   }
 
   void start_coordinator(const std::string& listen, std::vector<std::string> flags = {}) {
-    std::vector<std::string> args{"coordinator",          "--listen",     listen,
-                                  "--state-dir",          (dir_ / "state").string(),
-                                  "--heartbeat-interval", "100",          "--heartbeat-timeout",
-                                  "1500",                 "--log-level",  "info"};
+    std::vector<std::string> args{"coordinator",
+                                  "--listen",
+                                  listen,
+                                  "--state-dir",
+                                  (dir_ / "state").string(),
+                                  "--heartbeat-interval",
+                                  "100",
+                                  "--heartbeat-timeout",
+                                  "1500",
+                                  "--log-level",
+                                  "info"};
     args.insert(args.end(), node_flags_.begin(), node_flags_.end());
     args.insert(args.end(), flags.begin(), flags.end());
     coordinator_ = std::make_unique<eddy_process>(dir_, args);
@@ -100,8 +105,7 @@ class test_cluster {
 
   /// Waits until `n` registrations are in the coordinator's log.
   bool wait_registered(std::size_t n) {
-    return eventually([&] { return count_of(coordinator_->err(), "' registered with") >= n; },
-                      20s);
+    return eventually([&] { return count_of(coordinator_->err(), "' registered with") >= n; }, 20s);
   }
 
   /// `eddy run --cluster ADDRESS` + args, to its end.
@@ -123,41 +127,7 @@ class test_cluster {
   std::vector<std::unique_ptr<eddy_process>> workers_;
   std::string address_;
 };
-
-std::string words_text(int lines, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string text;
-  for (int i = 0; i < lines; ++i) {
-    const int n = 1 + static_cast<int>(rng() % 8);
-    for (int w = 0; w < n; ++w) {
-      if (w) text += ' ';
-      text += "w" + std::to_string(rng() % 3000);
-    }
-    text += '\n';
-  }
-  return text;
-}
-
 /// Readings of 20 devices, mostly in order, some late, some malformed.
-std::string sensors_csv(int n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string csv = "device_id,ts_ms,temperature\n";
-  std::int64_t t = 0;
-  for (int i = 0; i < n; ++i) {
-    t += 40;
-    const auto dev = "d" + std::to_string(rng() % 20);
-    const int kind = static_cast<int>(rng() % 100);
-    if (kind == 0) {
-      csv += "garbage," + std::to_string(i) + "\n";
-    } else {
-      const std::int64_t ts = kind < 3 ? t - 15000 : t - static_cast<std::int64_t>(rng() % 1500);
-      csv += dev + "," + std::to_string(ts) + "," + std::to_string(60 + rng() % 40) + "." +
-             std::to_string(rng() % 10) + "\n";
-    }
-  }
-  return csv;
-}
-
 std::vector<std::string> sensors_args(const fs::path& input, const fs::path& dir) {
   return {"sensors",
           "--input",
@@ -192,14 +162,15 @@ std::uint64_t network_bytes(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("a coordinator and three workers run wordcount and sensors at parallelism 4 with the "
-          "embedded output",
-          "[cluster]") {
+TEST_CASE(
+    "a coordinator and three workers run wordcount and sensors at parallelism 4 with the "
+    "embedded output",
+    "[cluster]") {
   temp_dir tmp("eddy-cluster");
   const auto words = tmp.path() / "words.txt";
-  write_file(words, words_text(20000, 5));
+  write_file(words, words_text(20000, 5, 3000));
   const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensors_csv(20000, 9));
+  write_file(readings, sensor_readings_csv(20000, 9));
   test_cluster cluster(tmp.path(), 3, 2);
 
   auto wc = cluster.run({"wordcount", "--input", words.string(), "--output",
@@ -222,12 +193,13 @@ TEST_CASE("a coordinator and three workers run wordcount and sensors at parallel
   check_same_outputs(tmp.path() / "s", tmp.path() / "s-ref", {"windows", "late", "alerts", "dead"});
 }
 
-TEST_CASE("a worker killed with SIGKILL during a checkpointed sensors job: the job recovers on "
-          "the other workers and commits the failure-free output",
-          "[cluster][failure]") {
+TEST_CASE(
+    "a worker killed with SIGKILL during a checkpointed sensors job: the job recovers on "
+    "the other workers and commits the failure-free output",
+    "[cluster][failure]") {
   temp_dir tmp("eddy-cluster-kill");
   const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensors_csv(16000, 21));
+  write_file(readings, sensor_readings_csv(16000, 21));
   test_cluster cluster(tmp.path(), 3, 2);
   auto ref_args = sensors_args(readings, tmp.path() / "ref");
   ref_args.insert(ref_args.begin(), "run");
@@ -257,9 +229,10 @@ TEST_CASE("a worker killed with SIGKILL during a checkpointed sensors job: the j
   check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
 }
 
-TEST_CASE("with a cluster secret a node that does not know it is refused and the refusal is "
-          "logged with its address",
-          "[cluster][security]") {
+TEST_CASE(
+    "with a cluster secret a node that does not know it is refused and the refusal is "
+    "logged with its address",
+    "[cluster][security]") {
   temp_dir tmp("eddy-cluster-secret");
   write_file(tmp.path() / "secret", "correct horse battery staple\n");
   write_file(tmp.path() / "wrong", "not the secret\n");
@@ -280,9 +253,9 @@ TEST_CASE("with a cluster secret a node that does not know it is refused and the
       },
       10s));
   // So is a client without the secret...
-  auto anonymous = run_eddy(tmp.path(), {"run", "--cluster", cluster.address(), "wordcount",
-                                         "--input", words.string(), "--output",
-                                         (tmp.path() / "anon").string()});
+  auto anonymous =
+      run_eddy(tmp.path(), {"run", "--cluster", cluster.address(), "wordcount", "--input",
+                            words.string(), "--output", (tmp.path() / "anon").string()});
   CHECK(anonymous.code != 0);
   CHECK(anonymous.err.find("refused") != std::string::npos);
   CHECK_FALSE(fs::exists(tmp.path() / "anon"));
@@ -293,7 +266,8 @@ TEST_CASE("with a cluster secret a node that does not know it is refused and the
   CHECK(ok.code == 0);
 }
 
-TEST_CASE("a non-loopback listen address needs a secret, TLS or --insecure", "[cluster][security]") {
+TEST_CASE("a non-loopback listen address needs a secret, TLS or --insecure",
+          "[cluster][security]") {
   temp_dir tmp("eddy-cluster-insecure");
   auto r = run_eddy(tmp.path(), {"coordinator", "--listen", "0.0.0.0:0", "--state-dir",
                                  (tmp.path() / "state").string()});
@@ -301,7 +275,8 @@ TEST_CASE("a non-loopback listen address needs a secret, TLS or --insecure", "[c
   CHECK(r.err.find("without --secret-file or TLS") != std::string::npos);
 }
 
-TEST_CASE("with TLS on, the cluster runs wordcount with the embedded output", "[cluster][security]") {
+TEST_CASE("with TLS on, the cluster runs wordcount with the embedded output",
+          "[cluster][security]") {
   temp_dir tmp("eddy-cluster-tls");
   const auto d = tmp.path().string();
   // A CA and one certificate every node uses (CN 127.0.0.1).
@@ -314,9 +289,9 @@ TEST_CASE("with TLS on, the cluster runs wordcount with the embedded output", "[
   REQUIRE(std::system(cmd.c_str()) == 0);
   const auto words = tmp.path() / "words.txt";
   write_file(words, words_text(5000, 8));
-  test_cluster cluster(tmp.path(), 2, 2,
-                       {"--tls-cert", d + "/node.pem", "--tls-key", d + "/node.key", "--tls-ca",
-                        d + "/ca.pem"});
+  test_cluster cluster(
+      tmp.path(), 2, 2,
+      {"--tls-cert", d + "/node.pem", "--tls-key", d + "/node.key", "--tls-ca", d + "/ca.pem"});
   auto r = cluster.run({"wordcount", "--input", words.string(), "--output",
                         (tmp.path() / "tls" / "out").string(), "-p", "4"});
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
@@ -348,8 +323,8 @@ TEST_CASE("a job submitted as a shared library runs on the workers", "[cluster]"
   std::sort(want.begin(), want.end());
   CHECK(committed_lines(tmp.path() / "sq") == want);
   // An unknown program in the library is named in the error.
-  auto bad = cluster.run({"--job-lib", EDDY_SQUARES_LIB, "cubes", "--output",
-                          (tmp.path() / "cubes").string()});
+  auto bad = cluster.run(
+      {"--job-lib", EDDY_SQUARES_LIB, "cubes", "--output", (tmp.path() / "cubes").string()});
   CHECK(bad.code != 0);
   CHECK(bad.err.find("has no program 'cubes'") != std::string::npos);
 }
@@ -379,6 +354,14 @@ TEST_CASE("bad submissions name the problem: unknown job, bad flags, unreachable
                             "--output", (tmp.path() / "o").string()});
   CHECK(flags.code == 1);
   CHECK(flags.err.find("no such file") != std::string::npos);
+  // Global flags before `run` still send the job to the cluster; --detach prints its id.
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(100, 2));
+  auto detached = run_eddy(tmp.path(), {"--log-level", "warn", "run", "--cluster",
+                                        cluster.address(), "--detach", "wordcount", "--input",
+                                        words.string(), "--output", (tmp.path() / "d").string()});
+  CHECK(detached.code == 0);
+  CHECK(detached.out.rfind("wordcount-", 0) == 0);
   auto down = run_eddy(tmp.path(), {"run", "--cluster", "127.0.0.1:1", "wordcount"});
   CHECK(down.code == 1);
   CHECK(down.err.find("cannot reach the coordinator at 127.0.0.1:1") != std::string::npos);
@@ -388,7 +371,7 @@ TEST_CASE("a restarted coordinator resumes a checkpointed job from its state dir
           "[cluster][failure]") {
   temp_dir tmp("eddy-cluster-restart");
   const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensors_csv(12000, 33));
+  write_file(readings, sensor_readings_csv(12000, 33));
   test_cluster cluster(tmp.path(), 2, 2);
   auto ref_args = sensors_args(readings, tmp.path() / "ref");
   ref_args.insert(ref_args.begin(), "run");
@@ -428,11 +411,10 @@ class netns_network {
       const auto n = std::to_string(i);
       const auto v = "ev" + tag_ + "n" + n, b = "eb" + tag_ + "n" + n;
       sh += "ip netns add " + ns(i) + "; ip link add " + v + " type veth peer name " + b +
-            "; ip link set " + v + " netns " + ns(i) + "; ip link set " + b + " netns " +
-            bridge() + "; ip -n " + ns(i) + " addr add " + address(i) + "/24 dev " + v +
-            "; ip -n " + ns(i) + " link set " + v + " up; ip -n " + ns(i) +
-            " link set lo up; ip -n " + bridge() + " link set " + b + " master br0; ip -n " +
-            bridge() + " link set " + b + " up; ";
+            "; ip link set " + v + " netns " + ns(i) + "; ip link set " + b + " netns " + bridge() +
+            "; ip -n " + ns(i) + " addr add " + address(i) + "/24 dev " + v + "; ip -n " + ns(i) +
+            " link set " + v + " up; ip -n " + ns(i) + " link set lo up; ip -n " + bridge() +
+            " link set " + b + " master br0; ip -n " + bridge() + " link set " + b + " up; ";
     }
     nodes_ = nodes;
     ok_ = std::system(("(" + sh + ") >/dev/null 2>&1").c_str()) == 0;
@@ -465,9 +447,10 @@ class netns_network {
 
 }  // namespace
 
-TEST_CASE("nodes in separate network namespaces: a worker whose link is cut is lost by its "
-          "heartbeats and the job recovers on the others",
-          "[cluster][netns][failure]") {
+TEST_CASE(
+    "nodes in separate network namespaces: a worker whose link is cut is lost by its "
+    "heartbeats and the job recovers on the others",
+    "[cluster][netns][failure]") {
   if (::geteuid() != 0) {
     WARN("skipped: needs root for network namespaces");
     return;
@@ -481,19 +464,19 @@ TEST_CASE("nodes in separate network namespaces: a worker whose link is cut is l
   write_file(tmp.path() / "secret", "netns secret\n");
   const auto secret = (tmp.path() / "secret").string();
   const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensors_csv(16000, 41));
+  write_file(readings, sensor_readings_csv(16000, 41));
   auto ref_args = sensors_args(readings, tmp.path() / "ref");
   ref_args.insert(ref_args.begin(), "run");
   REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
 
   const auto coordinator_address = net.address(0) + ":6123";
-  eddy_process coordinator(tmp.path(), net.exec_in(0),
-                           {"coordinator", "--listen", coordinator_address, "--state-dir",
-                            (tmp.path() / "state").string(), "--secret-file", secret,
-                            "--heartbeat-interval", "100", "--heartbeat-timeout", "1500",
-                            "--log-level", "info"});
-  REQUIRE(eventually([&] { return coordinator.out().find("listening") != std::string::npos; },
-                     20s));
+  eddy_process coordinator(
+      tmp.path(), net.exec_in(0),
+      {"coordinator", "--listen", coordinator_address, "--state-dir",
+       (tmp.path() / "state").string(), "--secret-file", secret, "--heartbeat-interval", "100",
+       "--heartbeat-timeout", "1500", "--log-level", "info"});
+  REQUIRE(
+      eventually([&] { return coordinator.out().find("listening") != std::string::npos; }, 20s));
   std::vector<std::unique_ptr<eddy_process>> workers;
   for (int i = 1; i <= 3; ++i)
     workers.push_back(std::make_unique<eddy_process>(

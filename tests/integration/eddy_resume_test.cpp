@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/eddy_process.hpp"
+#include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
 #include <fcntl.h>
@@ -36,26 +37,8 @@ using eddy::testing::read_file;
 using eddy::testing::run_eddy;
 using eddy::testing::run_result;
 using eddy::testing::temp_dir;
-
-std::string words_text(int lines, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::string text;
-  for (int i = 0; i < lines; ++i) {
-    const int n = 1 + static_cast<int>(rng() % 8);
-    for (int w = 0; w < n; ++w) {
-      if (w) text += ' ';
-      text += "w" + std::to_string(rng() % 2000);
-    }
-    text += '\n';
-  }
-  return text;
-}
-
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
-
+using eddy::testing::words_text;
+using eddy::testing::write_file;
 /// `eddy run wordcount` of `input` into dir/out with checkpoints into dir/chk (the parallelism
 /// is the last argument).
 std::vector<std::string> checkpointed_wordcount(const fs::path& input, const fs::path& dir,
@@ -163,24 +146,9 @@ TEST_CASE("wordcount stopped with a savepoint on SIGTERM resumes from it at anot
 TEST_CASE("the sensors job killed with SIGKILL and resumed writes exactly the failure-free output",
           "[cli][checkpoint]") {
   temp_dir tmp("eddy-sensors-resume");
-  // Readings of 20 devices, mostly in order, some late, some malformed.
   std::mt19937 rng(77);
-  std::string csv = "device_id,ts_ms,temperature\n";
-  std::int64_t t = 0;
-  for (int i = 0; i < 16000; ++i) {
-    t += 40;
-    const auto dev = "d" + std::to_string(rng() % 20);
-    const int kind = static_cast<int>(rng() % 100);
-    if (kind == 0) {
-      csv += "garbage," + std::to_string(i) + "\n";
-    } else {
-      const std::int64_t ts = kind < 3 ? t - 15000 : t - static_cast<std::int64_t>(rng() % 1500);
-      csv += dev + "," + std::to_string(ts) + "," + std::to_string(60 + rng() % 40) + "." +
-             std::to_string(rng() % 10) + "\n";
-    }
-  }
   const auto input = tmp.path() / "readings.csv";
-  write_file(input, csv);
+  write_file(input, eddy::testing::sensor_readings_csv(16000, 77));
   auto args_for = [&](const fs::path& dir) {
     return std::vector<std::string>{"run",
                                     "sensors",

@@ -97,10 +97,9 @@ class typed_batch_codec final : public batch_codec {
       if (!r.at_end())
         return error{errc::corrupt_data, "trailing bytes after the records of a remote batch"};
       if (!v->timestamps.empty() && v->timestamps.size() != v->count)
-        return error{errc::corrupt_data, "a remote batch has " +
-                                             std::to_string(v->timestamps.size()) +
-                                             " timestamps for " + std::to_string(v->count) +
-                                             " records"};
+        return error{errc::corrupt_data,
+                     "a remote batch has " + std::to_string(v->timestamps.size()) +
+                         " timestamps for " + std::to_string(v->count) + " records"};
       out->timestamps = std::move(v->timestamps);
       return batch_ptr{std::move(out)};
     } else {
