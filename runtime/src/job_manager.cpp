@@ -207,6 +207,7 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
   log().info("job {} ('{}') submitted: {} subtasks, {} slots", spec.job_id, built->name,
              ctx->plan.subtasks().size(), slots);
   j.supervisor = spawn_job_supervisor(self->system(), std::move(ctx), std::move(cj));
+  connect_control(*j.control, j.supervisor);
   return spec.job_id;
 }
 
@@ -429,22 +430,26 @@ caf::behavior gate(gate_actor* self, caf::actor jm, std::string secret) {
           log().info("admitted {} '{}'", role, name);
           return st.job_manager;
         }
-        // Log the refusal with the peer's address (the middleman knows it).
+        // Log the refusal with the peer's address (the middleman knows it), then answer: the
+        // refused node waits for the answer, so it is still connected for the lookup.
+        auto rp = self->make_response_promise<caf::actor>();
+        const auto refusal = "the coordinator refused this " + role +
+                             ": wrong or missing cluster secret (--secret-file)";
         self->request(self->system().middleman().actor_handle(), std::chrono::seconds(5),
                       caf::get_atom::value, node)
             .then(
-                [=](const caf::node_id&, const std::string& host, std::uint16_t port) {
+                [=](const caf::node_id&, const std::string& host, std::uint16_t port) mutable {
                   log().warn("refused {} '{}' from {}:{}: it does not know the cluster secret",
                              role, name, host.empty() ? "?" : host, port);
+                  rp.deliver(cluster_error(refusal));
                 },
-                [=](caf::error&) {
+                [=](caf::error&) mutable {
                   log().warn(
-                      "refused {} '{}' (address unknown): it does not know the cluster "
-                      "secret",
+                      "refused {} '{}' (address unknown): it does not know the cluster secret",
                       role, name);
+                  rp.deliver(cluster_error(refusal));
                 });
-        return cluster_error("the coordinator refused this " + role +
-                             ": wrong or missing cluster secret (--secret-file)");
+        return rp;
       },
   };
 }

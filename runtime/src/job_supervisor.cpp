@@ -598,4 +598,12 @@ caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const jo
   return sys.spawn(job_supervisor, std::move(job), std::move(cluster));
 }
 
+void connect_control(job_control& ctl, const caf::actor& sup) {
+  ctl.set_canceler([sup] { caf::anon_send(sup, cancel_atom::value); });
+  ctl.set_killer([sup](int sid) { caf::anon_send(sup, kill_atom::value, sid); });
+  ctl.set_savepointer([sup](std::shared_ptr<savepoint_request> req) {
+    caf::anon_send(sup, savepoint_atom::value, std::move(req));
+  });
+}
+
 }  // namespace eddy::detail

@@ -15,4 +15,7 @@ struct cluster_job;
 caf::actor spawn_job_supervisor(caf::actor_system& sys, std::shared_ptr<const job_context> job,
                                 std::shared_ptr<const cluster_job> cluster = nullptr);
 
+/// Routes the job handle's cancel, kill and savepoint requests to `supervisor`.
+void connect_control(job_control& ctl, const caf::actor& supervisor);
+
 }  // namespace eddy::detail

@@ -44,11 +44,7 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   log().debug("job '{}' plan:\n{}", job_name, job->plan.describe(*job->graph));
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
-  ctl->set_canceler([sup] { caf::anon_send(sup, detail::cancel_atom::value); });
-  ctl->set_killer([sup](int sid) { caf::anon_send(sup, detail::kill_atom::value, sid); });
-  ctl->set_savepointer([sup](std::shared_ptr<detail::savepoint_request> req) {
-    caf::anon_send(sup, detail::savepoint_atom::value, std::move(req));
-  });
+  detail::connect_control(*ctl, sup);
   return job_handle{std::move(ctl)};
 }
 

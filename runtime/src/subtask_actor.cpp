@@ -329,11 +329,16 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     } else if (ins_.empty()) {
       end_of_input();
     }
+    drain();  // what upstream subtasks sent before this one started
   }
 
   [[nodiscard]] bool blocked() const noexcept { return blocked_channels_ > 0; }
 
   void drain() {
+    // The supervisor starts the subtasks one after another: an upstream subtask that started
+    // first may already have sent watermarks or its end of stream (they need no credit). They
+    // wait in the inbox until this subtask has its chain.
+    if (!chain_) return;
     while (!inbox_.empty() && !blocked() && !done_) {
       auto e = std::move(inbox_.front());
       inbox_.pop_front();

@@ -7,6 +7,8 @@
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
+#include "eddy/runtime/cluster.hpp"
+
 #include <signal.h>
 
 #include <cstdlib>
@@ -365,6 +367,34 @@ TEST_CASE("bad submissions name the problem: unknown job, bad flags, unreachable
   auto down = run_eddy(tmp.path(), {"run", "--cluster", "127.0.0.1:1", "wordcount"});
   CHECK(down.code == 1);
   CHECK(down.err.find("cannot reach the coordinator at 127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("a cluster client lists, cancels and waits for a job", "[cluster]") {
+  temp_dir tmp("eddy-cluster-client");
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensor_readings_csv(20000, 3));
+  test_cluster cluster(tmp.path(), 1, 4);
+  auto args = sensors_args(readings, tmp.path() / "run");
+  for (const auto* a : {"--source-rate", "2000", "--detach"}) args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  auto submitted = run_eddy(tmp.path(), args);
+  INFO("stderr: " << submitted.err);
+  REQUIRE(submitted.code == 0);
+  const auto id = submitted.out.substr(0, submitted.out.find('\n'));
+  auto hp = eddy::parse_host_port(cluster.address());
+  REQUIRE(hp);
+  auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
+  REQUIRE(client);
+  auto list = (*client)->list_jobs();
+  REQUIRE(list);
+  CHECK(list->find("\"id\":\"" + id + "\"") != std::string::npos);
+  REQUIRE((*client)->cancel(id));
+  auto r = (*client)->wait(id);
+  REQUIRE(r);
+  CHECK(r->state == eddy::job_state::canceled);
+  auto unknown = (*client)->cancel("nosuchjob-1");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message == "no job nosuchjob-1");
 }
 
 TEST_CASE("a restarted coordinator resumes a checkpointed job from its state directory",
