@@ -3,6 +3,7 @@
 // `eddy worker`).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/runtime/log.hpp"
 #include "sample_job.hpp"
+#include "shell.hpp"
 
 namespace {
 
@@ -168,6 +170,84 @@ std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string&
   return r;
 }
 
+/// `eddy shell [flags]` or a one-shot command (`eddy jobs --cluster ...`): the flags --cluster,
+/// --json, --timeout MS and the security flags may stand anywhere; the other words are the
+/// command. Returns nullopt if argv names neither.
+struct shell_invocation {
+  bool shell = false;
+  eddy::cli::shell_options opts;
+  security_flags security;
+  std::string log_level;
+  std::vector<std::string> words;
+};
+
+std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, std::string& err) {
+  shell_invocation r;
+  int first = 1;
+  while (first < argc) {
+    const std::string a = argv[first];
+    if (a == "--log-level" && first + 1 < argc) {
+      r.log_level = argv[first + 1];
+      first += 2;
+    } else if (a.rfind("--log-level=", 0) == 0) {
+      r.log_level = a.substr(12);
+      ++first;
+    } else {
+      break;
+    }
+  }
+  if (first >= argc) return std::nullopt;
+  const std::string cmd = argv[first];
+  const auto& names = eddy::cli::shell_commands();
+  r.shell = cmd == "shell";
+  if (!r.shell && (cmd == "run" || cmd == "help" || cmd == "quit" ||
+                   std::find(names.begin(), names.end(), cmd) == names.end()))
+    return std::nullopt;
+  std::string timeout;
+  for (int i = r.shell ? first + 1 : first; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto take = [&](const char* flag, std::string& out) {
+      const std::string f = flag;
+      if (a == f) {
+        if (i + 1 >= argc) {
+          err = f + " needs a value";
+          return true;
+        }
+        out = argv[++i];
+        return true;
+      }
+      if (a.rfind(f + "=", 0) == 0) {
+        out = a.substr(f.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    if (a == "--json") {
+      r.opts.json = true;
+      continue;
+    }
+    if (take("--cluster", r.opts.cluster) || take("--timeout", timeout) ||
+        take("--secret-file", r.security.secret_file) || take("--tls-cert", r.security.tls_cert) ||
+        take("--tls-key", r.security.tls_key) || take("--tls-ca", r.security.tls_ca) ||
+        take("--log-level", r.log_level))
+      continue;
+    if (r.shell) {
+      err = "eddy shell: unexpected '" + a +
+            "' (flags: --cluster, --json, --timeout, --secret-file, --tls-*)";
+      return r;
+    }
+    r.words.push_back(a);
+  }
+  if (!timeout.empty()) {
+    try {
+      r.opts.timeout = std::chrono::milliseconds(std::stoll(timeout));
+    } catch (...) {
+      err = "--timeout: not a number of milliseconds: '" + timeout + "'";
+    }
+  }
+  return r;
+}
+
 int run_on_cluster(const cluster_run& r) {
   if (r.job.empty()) return fail("name a job to run (eddy run --list shows the jobs)", 2);
   auto hp = eddy::parse_host_port(r.address);
@@ -210,6 +290,20 @@ int main(int argc, char** argv) {
       exit_now(rc);
     }
   }
+  {
+    std::string err;
+    auto si = parse_shell_invocation(argc, argv, err);
+    if (!err.empty()) return fail(err, 2);
+    if (si) {
+      if (!si->log_level.empty())
+        if (auto ok = eddy::set_log_level(si->log_level); !ok) return fail(ok.error().message, 2);
+      auto sec = si->security.resolve();
+      if (!sec) return fail(sec.error().message, 2);
+      si->opts.security = *sec;
+      exit_now(si->shell ? eddy::cli::run_shell(si->opts)
+                         : eddy::cli::run_one_command(si->opts, si->words));
+    }
+  }
   CLI::App app{"Eddy: a stream processor built on actors.", "eddy"};
   app.set_version_flag("--version", std::string("eddy 0.1.0"));
   app.require_subcommand(1);
@@ -236,6 +330,12 @@ int main(int argc, char** argv) {
                   "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
                   "runtime (also --detach, --job-lib LIB, --secret-file, --tls-*)");
 
+  // Handled by parse_shell_invocation before CLI11 runs; listed here for --help.
+  app.add_subcommand("shell",
+                     "interactive job control (eddy shell [--cluster HOST:PORT] [--json]; see "
+                     "docs/shell.md); the commands jobs, status, cancel, savepoint, stop, resume, "
+                     "rescale, checkpoints, watch and workers also run one-shot with --cluster")
+      ->allow_extras();
   auto* coord = app.add_subcommand("coordinator", "start a cluster coordinator");
   std::string listen = "127.0.0.1:6123";
   eddy::coordinator_options co;

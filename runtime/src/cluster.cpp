@@ -261,10 +261,12 @@ expected<std::unique_ptr<cluster_client>> cluster_client::connect(
 
 expected<std::string> cluster_client::submit(const std::string& program,
                                              const std::vector<std::string>& args,
-                                             const std::string& job_lib) {
+                                             const std::string& job_lib,
+                                             const std::string& restore_from) {
   job_spec spec;
   spec.program = program;
   spec.args = args;
+  spec.restore_from = restore_from;
   std::string lib_bytes;
   if (!job_lib.empty()) {
     std::ifstream in(job_lib, std::ios::binary);
@@ -305,6 +307,42 @@ expected<void> cluster_client::cancel(const std::string& job_id) {
                  out = error{errc::invalid_argument, error_text(*impl_->sys, e)};
                });
   return out;
+}
+
+namespace {
+/// A request to the job manager answered with a string.
+template <class Timeout, class... Ts>
+expected<std::string> ask(caf::actor_system& sys, const caf::actor& jm, Timeout timeout,
+                          Ts&&... xs) {
+  caf::scoped_actor self{sys};
+  expected<std::string> out = error{errc::runtime_error, "no answer"};
+  self->request(jm, timeout, std::forward<Ts>(xs)...)
+      .receive([&](const std::string& s) { out = s; },
+               [&](caf::error& e) {
+                 out = error{errc::invalid_argument, error_text(sys, e)};
+               });
+  return out;
+}
+}  // namespace
+
+expected<std::string> cluster_client::job_status(const std::string& job_id) {
+  return ask(*impl_->sys, impl_->jm, std::chrono::seconds(30), status_atom::value, job_id);
+}
+
+expected<std::string> cluster_client::workers() {
+  return ask(*impl_->sys, impl_->jm, std::chrono::seconds(30), workers_atom::value);
+}
+
+expected<std::string> cluster_client::savepoint(const std::string& job_id, const std::string& dir,
+                                                bool stop) {
+  return ask(*impl_->sys, impl_->jm, std::chrono::minutes(11), savepoint_atom::value, job_id, dir,
+             stop);
+}
+
+expected<std::string> cluster_client::rescale(const std::string& job_id, int parallelism,
+                                              const std::string& dir) {
+  return ask(*impl_->sys, impl_->jm, std::chrono::minutes(11), rescale_atom::value, job_id,
+             static_cast<std::int32_t>(parallelism), dir);
 }
 
 expected<std::string> cluster_client::list_jobs() {

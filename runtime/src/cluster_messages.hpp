@@ -38,6 +38,12 @@
 //   supervisor -> tm: request (commit_atom, job id, attempt, ok) -> std::string error ("" = ok):
 //     runs the job-finished actions of the attempt's subtasks on that worker
 //   supervisor -> tm: (drop_atom, job id) forget the job
+//   tm -> supervisor: (metrics_atom, sids, packed metrics) every heartbeat interval: the live
+//     metrics of its subtasks (live_subtask_metrics::pack)
+// Job control (clients -> jm): request (status_atom, job id) -> std::string JSON (job, program,
+//   subtask metrics, checkpoints); (workers_atom) -> std::string JSON; (savepoint_atom, job id,
+//   dir, stop) -> std::string savepoint path; (rescale_atom, job id, parallelism, dir) ->
+//   std::string id of the job resumed from the stop-with-savepoint at that parallelism
 // Exchange between subtasks on different nodes: (rbatch_atom, in_local, std::string) carries
 // a Cap'n Proto batch (batch_codec.hpp); watermarks, barriers, end of stream and credits use the
 // same messages as locally.
@@ -70,6 +76,10 @@ using holdfin_atom = caf::atom_constant<caf::atom("holdfin")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using localsnap_atom = caf::atom_constant<caf::atom("localsnap")>;
 using localckpt_atom = caf::atom_constant<caf::atom("localckpt")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using workers_atom = caf::atom_constant<caf::atom("workers")>;
+using rescale_atom = caf::atom_constant<caf::atom("rescale")>;
 
 /// What a subtask on another node reports when it ends: its operators' counters and its
 /// metrics (the supervisor's own metrics cannot see remote subtasks).
@@ -116,6 +126,7 @@ inline void add_cluster_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<done_report>("eddy_done_report");
   cfg.add_message_type<restore_payload>("eddy_restore_payload");
   cfg.add_message_type<std::vector<std::int32_t>>("eddy_int_vector");
+  cfg.add_message_type<std::vector<std::uint64_t>>("eddy_u64_vector");
   cfg.add_message_type<std::vector<std::pair<int, std::string>>>("eddy_blob_items");
 }
 

@@ -18,7 +18,30 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.max_queued_batches = max_queued_batches.load(std::memory_order_relaxed);
   m.max_in_flight_batches = max_in_flight_batches.load(std::memory_order_relaxed);
   m.remote_bytes_out = remote_bytes_out.load(std::memory_order_relaxed);
+  m.watermark = watermark.load(std::memory_order_relaxed);
   return m;
+}
+
+void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
+  const auto m = snapshot();
+  out.insert(out.end(),
+             {m.records_in, m.records_out, m.batches_in, m.batches_out, m.backpressure_ns,
+              m.backpressure_events, m.max_queued_batches, m.max_in_flight_batches,
+              m.remote_bytes_out, static_cast<std::uint64_t>(m.watermark)});
+}
+
+void live_subtask_metrics::unpack(const std::uint64_t* in) {
+  constexpr auto r = std::memory_order_relaxed;
+  records_in.store(in[0], r);
+  records_out.store(in[1], r);
+  batches_in.store(in[2], r);
+  batches_out.store(in[3], r);
+  backpressure_ns.store(in[4], r);
+  backpressure_events.store(in[5], r);
+  max_queued_batches.store(in[6], r);
+  max_in_flight_batches.store(in[7], r);
+  remote_bytes_out.store(in[8], r);
+  watermark.store(static_cast<std::int64_t>(in[9]), r);
 }
 
 job_control::job_control(std::string n, std::size_t count, std::size_t channels)

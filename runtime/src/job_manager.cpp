@@ -43,6 +43,8 @@ struct worker_entry {
 struct job_entry {
   std::string id;
   std::string name;
+  job_spec spec;
+  std::string lib_bytes;
   std::shared_ptr<job_control> control;
   caf::actor supervisor;
   std::vector<caf::response_promise> waiters;
@@ -74,6 +76,9 @@ struct jm_state {
   [[nodiscard]] std::string jobs_dir() const {
     return (fs::path(opts.state_dir) / "jobs").string();
   }
+  [[nodiscard]] std::string savepoint_dir() const {
+    return (fs::path(opts.state_dir) / "savepoints").string();
+  }
   [[nodiscard]] int free_slots() const {
     int n = 0;
     for (const auto& [id, w] : workers) n += w.free();
@@ -82,6 +87,10 @@ struct jm_state {
 };
 
 using jm_actor = caf::stateful_actor<jm_state>;
+bool ended(job_state s) {
+  return s == job_state::finished || s == job_state::failed || s == job_state::canceled;
+}
+
 void release_slots(jm_actor* self, const std::string& job_id) {
   for (auto& [id, w] : self->state.workers) w.used.erase(job_id);
 }
@@ -168,23 +177,26 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
   job_build_context bctx;
   bctx.prepare = !resume;
   bctx.checkpoint_dir = st.store_dir();
+  bctx.resuming = !spec.restore_from.empty();
   auto built = build_job(spec, lib_bytes, st.lib_dir(), bctx);
   if (!built) return built.error();
   for (const auto& [id, j] : st.jobs)
-    if (j.name == built->name && !j.result_json)
+    if (j.name == built->name && !j.result_json && !ended(j.control->state.load()))
       return error{errc::invalid_argument,
                    "a job named '" + built->name + "' is already running (" + id + ")"};
   auto cfg = built->config;
   if (cfg.checkpoints.interval.count() > 0) cfg.checkpoints.directory = st.store_dir();
+  if (!spec.restore_from.empty()) cfg.restore_from = spec.restore_from;
   if (resume) {
     auto store = checkpoint_store::open(st.store_dir());
     if (!store) return store.error();
     auto done = (*store)->completed(built->name);
     if (!done) return done.error();
-    if (done->empty())
+    if (!done->empty())
+      cfg.restore_from = st.store_dir();
+    else if (spec.restore_from.empty())
       return error{errc::invalid_argument,
                    "no completed checkpoint of job '" + built->name + "' to resume from"};
-    cfg.restore_from = st.store_dir();
   }
   auto made = make_job_context(built->graph, cfg, built->name);
   if (!made) return made.error();
@@ -201,6 +213,8 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
   auto& j = st.jobs[spec.job_id];
   j.id = spec.job_id;
   j.name = built->name;
+  j.spec = spec;
+  j.lib_bytes = lib_bytes;
   j.control = ctx->control;
   j.slots = slots;
   persist(self, spec);
@@ -256,6 +270,9 @@ void resume_recorded_jobs(jm_actor* self) {
 }
 
 std::string jobs_json(const jm_state& st);
+std::string job_status_json(const job_entry& j);
+std::string workers_json(const jm_state& st);
+void set_parallelism_arg(std::vector<std::string>& args, int p);
 
 caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
   self->state.opts = std::move(opts);
@@ -381,17 +398,173 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         return true;
       },
       [=](list_atom) -> std::string { return jobs_json(self->state); },
+      [=](status_atom, const std::string& job_id) -> caf::result<std::string> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
+        return job_status_json(it->second);
+      },
+      [=](workers_atom) -> std::string { return workers_json(self->state); },
+      [=](savepoint_atom, const std::string& job_id, const std::string& dir,
+          bool stop) -> caf::result<std::string> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
+        auto req = std::make_shared<savepoint_request>(
+            dir.empty() ? self->state.savepoint_dir() : dir, stop);
+        it->second.control->request_savepoint(req);
+        auto rp = self->make_response_promise<std::string>();
+        // The request completes on the job's checkpoint coordinator; wait for it off the
+        // scheduler's threads.
+        self->system().spawn<caf::detached>([req, rp]() mutable {
+          auto r = req->wait_for(std::chrono::minutes(10));
+          if (!r)
+            rp.deliver(cluster_error("the savepoint did not complete within 10 minutes"));
+          else if (!*r)
+            rp.deliver(cluster_error(r->error().message));
+          else
+            rp.deliver(**r);
+        });
+        return rp;
+      },
+      [=](rescale_atom, const std::string& job_id, std::int32_t parallelism,
+          const std::string& dir) -> caf::result<std::string> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
+        if (parallelism < 1) return cluster_error("the parallelism must be at least 1");
+        auto spec = it->second.spec;
+        spec.job_id.clear();
+        set_parallelism_arg(spec.args, parallelism);
+        const auto lib = it->second.lib_bytes;
+        auto ctl = it->second.control;
+        auto req = std::make_shared<savepoint_request>(
+            dir.empty() ? self->state.savepoint_dir() : dir, true);
+        ctl->request_savepoint(req);
+        auto rp = self->make_response_promise<std::string>();
+        auto jm = caf::actor_cast<caf::actor>(self);
+        // Stop with a savepoint, wait until the job ended, then submit it again restoring from
+        // the savepoint at the new parallelism (key groups and splits are redistributed).
+        self->system().spawn<caf::detached>([=](caf::blocking_actor* b) mutable {
+          auto r = req->wait_for(std::chrono::minutes(10));
+          if (!r || !*r) {
+            rp.deliver(cluster_error("rescaling " + job_id + ": the savepoint failed: " +
+                                     (r ? r->error().message : std::string("timed out"))));
+            return;
+          }
+          ctl->wait();
+          spec.restore_from = **r;
+          b->request(jm, caf::infinite, submit_atom::value, to_json(spec), lib)
+              .receive([&](const std::string& id) { rp.deliver(id); },
+                       [&](caf::error& e) {
+                         rp.deliver(cluster_error("rescaling " + job_id + ": the savepoint " + **r +
+                                                  " was written, but resuming from it "
+                                                  "failed: " +
+                                                  error_text(b->system(), e)));
+                       });
+        });
+        return rp;
+      },
   };
+}
+
+/// A job's summary: what `jobs` shows.
+nlohmann::json job_summary(const job_entry& j) {
+  std::uint64_t in = 0, out = 0;
+  for (const auto& s : j.control->subtasks) {
+    in += s->records_in.load(std::memory_order_relaxed);
+    out += s->records_out.load(std::memory_order_relaxed);
+  }
+  const auto checkpoints = j.control->checkpoints();
+  std::int64_t uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - j.control->started)
+                               .count();
+  if (j.result_json) {
+    auto r = job_result_from_json(*j.result_json);
+    if (r) uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r->wall_time).count();
+  }
+  return {{"id", j.id},
+          {"name", j.name},
+          {"state", to_string(j.control->state.load())},
+          {"uptime_ms", uptime_ms},
+          {"parallelism", j.slots},
+          {"records_in", in},
+          {"records_out", out},
+          {"restarts", j.control->restarts.load()},
+          {"last_checkpoint", checkpoints.empty() ? 0 : checkpoints.back().id}};
 }
 
 std::string jobs_json(const jm_state& st) {
   auto out = nlohmann::json::array();
-  for (const auto& [id, j] : st.jobs)
-    out.push_back({{"id", id},
-                   {"name", j.name},
-                   {"state", to_string(j.control->state.load())},
-                   {"slots", j.slots}});
+  for (const auto& [id, j] : st.jobs) out.push_back(job_summary(j));
   return out.dump();
+}
+
+std::string job_status_json(const job_entry& j) {
+  auto o = job_summary(j);
+  o["program"] = j.spec.program;
+  o["args"] = j.spec.args;
+  o["job_library"] = j.spec.lib_name;
+  o["restored_from"] = j.spec.restore_from;
+  auto subtasks = nlohmann::json::array();
+  for (const auto& s : j.control->subtasks) {
+    const auto m = s->snapshot();
+    subtasks.push_back({{"task", m.task},
+                        {"index", m.index},
+                        {"records_in", m.records_in},
+                        {"records_out", m.records_out},
+                        {"backpressure_ns", m.backpressure_ns},
+                        {"watermark", m.watermark}});
+  }
+  o["subtasks"] = std::move(subtasks);
+  auto checkpoints = nlohmann::json::array();
+  for (const auto& c : j.control->checkpoints())
+    checkpoints.push_back({{"id", c.id},
+                           {"timestamp_ms", c.timestamp_ms},
+                           {"duration_ms", c.duration.count()},
+                           {"bytes", c.bytes},
+                           {"savepoint_path", c.savepoint_path}});
+  o["checkpoints"] = std::move(checkpoints);
+  o["aborted_checkpoints"] = j.control->aborted_checkpoints();
+  if (j.result_json) {
+    auto r = job_result_from_json(*j.result_json);
+    if (r && r->failure) o["failure"] = r->failure->message;
+    if (r && !r->savepoint_path.empty()) o["savepoint_path"] = r->savepoint_path;
+  }
+  return o.dump();
+}
+
+std::string workers_json(const jm_state& st) {
+  auto out = nlohmann::json::array();
+  const auto now = clock_type::now();
+  for (const auto& [id, w] : st.workers) {
+    int used = 0;
+    for (const auto& [job, n] : w.used) used += n;
+    out.push_back(
+        {{"id", id},
+         {"name", w.name},
+         {"address", w.data_address},
+         {"slots", w.slots},
+         {"used", used},
+         {"free", w.free()},
+         {"heartbeat_ms_ago",
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - w.last_beat).count()}});
+  }
+  return out.dump();
+}
+
+/// Sets "-p N" in a program's arguments (replacing -p / --parallelism), the convention the
+/// sample jobs and `eddy shell`'s rescale follow.
+void set_parallelism_arg(std::vector<std::string>& args, int p) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-p" || args[i] == "--parallelism") && i + 1 < args.size()) {
+      args[i + 1] = std::to_string(p);
+      return;
+    }
+    if (args[i].rfind("--parallelism=", 0) == 0) {
+      args[i] = "--parallelism=" + std::to_string(p);
+      return;
+    }
+  }
+  args.push_back("-p");
+  args.push_back(std::to_string(p));
 }
 
 // ---- gate -------------------------------------------------------------------------------------

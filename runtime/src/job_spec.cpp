@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -17,11 +18,9 @@ namespace eddy::detail {
 using nlohmann::json;
 
 std::string to_json(const job_spec& s) {
-  return json{{"program", s.program},
-              {"args", s.args},
-              {"lib_name", s.lib_name},
-              {"lib_hash", s.lib_hash},
-              {"job_id", s.job_id}}
+  return json{{"program", s.program},           {"args", s.args},
+              {"lib_name", s.lib_name},         {"lib_hash", s.lib_hash},
+              {"restore_from", s.restore_from}, {"job_id", s.job_id}}
       .dump();
 }
 
@@ -34,6 +33,7 @@ expected<job_spec> job_spec_from_json(std::string_view text) {
     s.lib_name = j.value("lib_name", "");
     s.lib_hash = j.value("lib_hash", "");
     s.job_id = j.value("job_id", "");
+    s.restore_from = j.value("restore_from", "");
     return s;
   } catch (const std::exception& e) {
     return error{errc::invalid_argument, std::string("malformed job description: ") + e.what()};
@@ -64,6 +64,7 @@ std::string to_json(const job_result& r) {
                              {"max_queued_batches", s.max_queued_batches},
                              {"max_in_flight_batches", s.max_in_flight_batches},
                              {"remote_bytes_out", s.remote_bytes_out},
+                             {"watermark", s.watermark},
                              {"credits_per_channel", s.credits_per_channel}});
   if (r.failure)
     j["failure"] = {{"code", static_cast<int>(r.failure->code)}, {"message", r.failure->message}};
@@ -110,6 +111,7 @@ expected<job_result> job_result_from_json(std::string_view text) {
       m.max_queued_batches = o.at("max_queued_batches");
       m.max_in_flight_batches = o.at("max_in_flight_batches");
       m.remote_bytes_out = o.value("remote_bytes_out", std::uint64_t{0});
+      m.watermark = o.value("watermark", std::numeric_limits<std::int64_t>::min());
       m.credits_per_channel = o.at("credits_per_channel");
       r.subtasks.push_back(std::move(m));
     }

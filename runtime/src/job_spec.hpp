@@ -17,7 +17,9 @@ struct job_spec {
   std::vector<std::string> args;  ///< its arguments
   std::string lib_name;           ///< job library file name, empty: a program of the binary
   std::string lib_hash;           ///< SHA-256 of the library's bytes (hex)
-  std::string job_id;             ///< set by the coordinator
+  /// Restore from this savepoint or checkpoint store (on the coordinator), if not empty.
+  std::string restore_from;
+  std::string job_id;  ///< set by the coordinator
 };
 
 [[nodiscard]] std::string to_json(const job_spec& s);

@@ -524,18 +524,16 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
           acc.records_out += d.counters[3 * i + 1];
           acc.late_records += d.counters[3 * i + 2];
         }
-        if (d.metrics.size() >= 9) {
-          auto& m = *job->control->subtasks[static_cast<std::size_t>(sid)];
-          m.records_in = d.metrics[0];
-          m.records_out = d.metrics[1];
-          m.batches_in = d.metrics[2];
-          m.batches_out = d.metrics[3];
-          m.backpressure_ns = d.metrics[4];
-          m.backpressure_events = d.metrics[5];
-          m.max_queued_batches = d.metrics[6];
-          m.max_in_flight_batches = d.metrics[7];
-          m.remote_bytes_out = d.metrics[8];
-        }
+        if (d.metrics.size() >= live_subtask_metrics::packed_size)
+          job->control->subtasks[static_cast<std::size_t>(sid)]->unpack(d.metrics.data());
+      },
+      [=](metrics_atom, const std::vector<std::int32_t>& sids,
+          const std::vector<std::uint64_t>& packed) {
+        // Live metrics of subtasks on a worker (sent every heartbeat interval).
+        constexpr auto n = live_subtask_metrics::packed_size;
+        for (std::size_t i = 0; i < sids.size() && (i + 1) * n <= packed.size(); ++i)
+          if (sids[i] >= 0 && static_cast<std::size_t>(sids[i]) < job->control->subtasks.size())
+            job->control->subtasks[static_cast<std::size_t>(sids[i])]->unpack(&packed[i * n]);
       },
       [=](lost_atom, const caf::node_id& node) {
         auto& st = self->state;

@@ -406,6 +406,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         if (!in.ended) high = std::max(high, in.watermark);
       if (high > watermark_) {
         watermark_ = high;
+        metrics_.watermark.store(high, std::memory_order_relaxed);
         chain_->ops.front()->on_watermark(high);
         after_processing();
       }
@@ -419,6 +420,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (any_active) idle_sent_ = false;
     if (low > watermark_) {
       watermark_ = low;
+      metrics_.watermark.store(low, std::memory_order_relaxed);
       chain_->ops.front()->on_watermark(low);
       after_processing();
     }
@@ -658,6 +660,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     // Event time ends with the input: every event-time window and timer fires before finish.
     if (watermark_ < max_watermark) {
       watermark_ = max_watermark;
+      metrics_.watermark.store(max_watermark, std::memory_order_relaxed);
       chain_->ops.front()->on_watermark(max_watermark);
     }
     finishing_ = true;
@@ -740,10 +743,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       d.nodes.push_back(node);
       d.counters.insert(d.counters.end(), {c.records_in, c.records_out, c.late_records});
     }
-    const auto m = metrics_.snapshot();
-    d.metrics = {m.records_in,         m.records_out,           m.batches_in,
-                 m.batches_out,        m.backpressure_ns,       m.backpressure_events,
-                 m.max_queued_batches, m.max_in_flight_batches, m.remote_bytes_out};
+    metrics_.pack(d.metrics);
     send(supervisor_, done_atom::value, sid_, std::move(d));
   }
 

@@ -17,6 +17,8 @@ namespace {
 
 struct tm_job {
   std::shared_ptr<const job_context> ctx;
+  caf::actor supervisor;
+  std::vector<std::int32_t> sids;  // of the current deployment
   // Local recovery copies: snapshots of unconfirmed checkpoints, and the newest completed one,
   // by subtask.
   std::map<std::int32_t, std::map<std::uint64_t, snapshot_blobs>> pending_snapshots;
@@ -185,6 +187,13 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         auto& st = self->state;
         if (!st.job_manager || st.worker_id < 0) return;
         self->send(st.job_manager, heartbeat_atom::value, st.worker_id);
+        for (const auto& [id, j] : st.jobs) {
+          if (!j.supervisor || !j.ctx || j.sids.empty()) continue;
+          std::vector<std::uint64_t> packed;
+          for (auto sid : j.sids)
+            j.ctx->control->subtasks[static_cast<std::size_t>(sid)]->pack(packed);
+          self->send(j.supervisor, metrics_atom::value, j.sids, std::move(packed));
+        }
         self->delayed_send(self, st.opts.heartbeat_interval, heartbeat_atom::value);
       },
       [=](spawn_atom, const std::string& job_id, std::uint32_t attempt,
@@ -196,6 +205,8 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         if (!ctx)
           return cluster_error("worker '" + self->state.opts.name + "': " + ctx.error().message);
         auto& j = self->state.jobs[job_id];
+        j.supervisor = supervisor;
+        j.sids = sids;
         auto rs = restore_from_payload(payload, j);
         if (!rs)
           return cluster_error("worker '" + self->state.opts.name + "': " + rs.error().message);

@@ -104,6 +104,7 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
       cfg.checkpoints.directory = cluster->checkpoint_dir;
       cfg.checkpoints.interval = std::chrono::milliseconds(o.checkpoint_interval_ms);
     }
+    if (cluster->resuming) return start_kind::resumed;  // the coordinator restores
     if (o.resume.empty()) return start_kind::fresh;
     if (!cluster->prepare) return start_kind::resumed;  // a worker: the coordinator restores
     if (o.resume == "latest") {

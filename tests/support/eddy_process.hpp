@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,7 +30,7 @@ class eddy_process {
       : eddy_process(log_dir, {}, args) {}
   /// Runs `prefix` + EDDY_BIN + args (e.g. prefix {"/usr/sbin/ip", "netns", "exec", "ns"}).
   eddy_process(const std::filesystem::path& log_dir, const std::vector<std::string>& prefix,
-               const std::vector<std::string>& args) {
+               const std::vector<std::string>& args, const std::string& stdin_path = "/dev/null") {
     static int counter = 0;
     const int n = counter++;
     out_ = log_dir / ("stdout-" + std::to_string(n));
@@ -39,7 +40,7 @@ class eddy_process {
     if (pid_ == 0) {
       const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int in = ::open("/dev/null", O_RDONLY);
+      const int in = ::open(stdin_path.c_str(), O_RDONLY);
       if (o < 0 || e < 0 || in < 0) ::_exit(127);
       ::dup2(in, 0);
       ::dup2(o, 1);
@@ -108,6 +109,21 @@ struct run_result {
 inline run_result run_eddy(const std::filesystem::path& log_dir,
                            const std::vector<std::string>& args) {
   eddy_process p(log_dir, args);
+  const int code = p.wait();
+  return {code, p.out(), p.err()};
+}
+
+/// Runs eddy to its end with `input` on its stdin (a file in log_dir).
+inline run_result run_eddy_with_input(const std::filesystem::path& log_dir,
+                                      const std::vector<std::string>& args,
+                                      const std::string& input) {
+  static int counter = 0;
+  const auto path = log_dir / ("stdin-" + std::to_string(counter++));
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << input;
+  }
+  eddy_process p(log_dir, {}, args, path.string());
   const int code = p.wait();
   return {code, p.out(), p.err()};
 }

@@ -99,12 +99,31 @@ class cluster_client {
   /// (unknown program, bad arguments, a job of that name already running).
   [[nodiscard]] expected<std::string> submit(const std::string& program,
                                              const std::vector<std::string>& args,
-                                             const std::string& job_lib = {});
+                                             const std::string& job_lib = {},
+                                             const std::string& restore_from = {});
   /// Blocks until the job ended and returns its result.
   [[nodiscard]] expected<job_result> wait(const std::string& job_id);
   [[nodiscard]] expected<void> cancel(const std::string& job_id);
-  /// The coordinator's jobs as JSON: [{"id","name","state","slots"}...].
+  /// The coordinator's jobs as JSON: [{"id", "name", "state" (Flink's names), "uptime_ms",
+  /// "parallelism", "records_in", "records_out", "restarts", "last_checkpoint"}...].
   [[nodiscard]] expected<std::string> list_jobs();
+  /// One job as JSON: the list's fields plus "program", "args", "job_library",
+  /// "restored_from", "subtasks" [{"task", "index", "records_in", "records_out",
+  /// "backpressure_ns", "watermark"}], "checkpoints" [{"id", "timestamp_ms", "duration_ms",
+  /// "bytes", "savepoint_path"}], "aborted_checkpoints", and "failure" / "savepoint_path" once
+  /// it ended. Errors: unknown job id.
+  [[nodiscard]] expected<std::string> job_status(const std::string& job_id);
+  /// The workers as JSON: [{"id", "name", "address", "slots", "used", "free",
+  /// "heartbeat_ms_ago"}...].
+  [[nodiscard]] expected<std::string> workers();
+  /// Takes a savepoint of a running job into `dir` on the coordinator (empty: STATE_DIR/
+  /// savepoints); `stop`: the job then stops (Flink's stop-with-savepoint). Returns its path.
+  [[nodiscard]] expected<std::string> savepoint(const std::string& job_id, const std::string& dir,
+                                                bool stop);
+  /// Stops the job with a savepoint and resumes it from there with "-p parallelism" in its
+  /// arguments. Returns the new job's id.
+  [[nodiscard]] expected<std::string> rescale(const std::string& job_id, int parallelism,
+                                              const std::string& dir = {});
 
  private:
   struct impl;

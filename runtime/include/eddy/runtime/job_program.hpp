@@ -40,6 +40,10 @@ struct job_build_context {
   /// The coordinator's checkpoint store (its --state-dir): jobs that checkpoint in a cluster use
   /// it, `--resume latest` resumes from it. Empty on workers.
   std::string checkpoint_dir;
+  /// The job will restore from a savepoint or checkpoint (`eddy shell`'s resume and rescale):
+  /// its outputs hold an earlier run's files, which its sinks reconcile (do not require them
+  /// empty).
+  bool resuming = false;
 };
 
 /// A built job: its graph, its configuration and its name.

@@ -59,6 +59,9 @@ struct subtask_metrics {
   /// (counted by sender and receiver together, independently of the credit arithmetic).
   std::uint64_t max_in_flight_batches = 0;
   std::uint64_t remote_bytes_out = 0;  ///< bytes of batches sent to subtasks on other nodes
+  /// The subtask's event time (the minimum watermark over its inputs); INT64_MIN before the
+  /// first watermark.
+  std::int64_t watermark = INT64_MIN;
   int credits_per_channel = 0;  ///< credits granted to each input channel
 };
 

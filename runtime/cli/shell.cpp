@@ -1,0 +1,593 @@
+// The job control commands of `eddy shell` (see shell.hpp and docs/shell.md).
+#include "shell.hpp"
+
+#include <editline/readline.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "eddy/runtime/job_program.hpp"
+
+namespace eddy::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct command {
+  std::string name;
+  std::string usage;
+  std::string help;
+};
+
+const std::vector<command>& commands() {
+  static const std::vector<command> cmds = {
+      {"help", "help [COMMAND]", "list the commands, or explain one"},
+      {"run", "run [--job-lib LIB] JOB [ARGS...]",
+       "submit a job (a sample job or a program of LIB); prints its id"},
+      {"jobs", "jobs", "the jobs: id, name, state, uptime, parallelism, records, last checkpoint"},
+      {"status", "status ID",
+       "one job: per subtask records in/out, records/s, backpressure, watermark"},
+      {"cancel", "cancel ID", "cancel a job"},
+      {"savepoint", "savepoint ID [DIR]",
+       "take a savepoint (DIR on the coordinator; default STATE_DIR/savepoints); prints its path"},
+      {"stop", "stop ID [--savepoint DIR]", "stop a job with a savepoint; prints its path"},
+      {"resume", "resume SAVEPOINT JOB [ARGS...]",
+       "submit a job restoring from a savepoint or checkpoint; prints its id"},
+      {"rescale", "rescale ID N",
+       "stop with a savepoint and resume at parallelism N (-p N); prints the new job's id"},
+      {"checkpoints", "checkpoints ID", "a job's completed checkpoints and savepoints"},
+      {"watch", "watch ID", "a live view of a job, refreshed every second until a key is pressed"},
+      {"workers", "workers", "the workers: slots used and free, last heartbeat"},
+      {"quit", "quit", "leave the shell (also exit, Ctrl-D)"},
+  };
+  return cmds;
+}
+
+/// Edit distance, for "did you mean".
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string closest_command(const std::string& word) {
+  std::string best;
+  std::size_t best_d = 3;  // suggest only close matches
+  for (const auto& c : commands()) {
+    const auto d = distance(word, c.name);
+    if (d < best_d) {
+      best_d = d;
+      best = c.name;
+    }
+  }
+  return best;
+}
+
+/// Splits a line into words; '...' and "..." group words.
+std::vector<std::string> split_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  for (char c : line) {
+    if (quote) {
+      if (c == quote)
+        quote = 0;
+      else
+        cur += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) out.push_back(cur);
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  if (in_word) out.push_back(cur);
+  return out;
+}
+
+/// Columns padded to their widest cell.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string duration_text(std::int64_t ms) {
+  char buf[64];
+  if (ms < 60'000)
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  else if (ms < 3'600'000)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms / 1000 % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60));
+  return buf;
+}
+
+std::string watermark_text(std::int64_t w) {
+  if (w == std::numeric_limits<std::int64_t>::min()) return "-";
+  if (w == std::numeric_limits<std::int64_t>::max()) return "end";
+  return std::to_string(w);
+}
+
+/// A command's outcome: what to print (stdout), or an error line.
+struct outcome {
+  bool ok = true;
+  std::string text;
+  static outcome fail(std::string msg) { return {false, std::move(msg)}; }
+};
+
+class session {
+ public:
+  session(std::unique_ptr<cluster_client> client, bool json)
+      : client_(std::move(client)), json_(json) {}
+
+  /// Runs one command line (already split into words).
+  outcome execute(std::vector<std::string> words, bool interactive) {
+    bool json = json_;
+    if (auto it = std::find(words.begin(), words.end(), "--json"); it != words.end()) {
+      json = true;
+      words.erase(it);
+    }
+    if (words.empty()) return {};
+    const auto name = words[0];
+    const std::vector<std::string> args(words.begin() + 1, words.end());
+    auto need = [&](std::size_t n) -> std::optional<outcome> {
+      if (args.size() >= n) return std::nullopt;
+      for (const auto& c : commands())
+        if (c.name == name) return outcome::fail("usage: " + c.usage);
+      return outcome::fail("usage error");
+    };
+    if (name == "help") return help(args);
+    if (name == "run") {
+      if (auto u = need(1)) return *u;
+      std::string lib;
+      std::size_t first = 0;
+      if (args[0] == "--job-lib") {
+        if (args.size() < 3) return outcome::fail("usage: run [--job-lib LIB] JOB [ARGS...]");
+        lib = args[1];
+        first = 2;
+      }
+      return submitted(
+          client_->submit(args[first], {args.begin() + static_cast<long>(first) + 1, args.end()},
+                          lib),
+          json);
+    }
+    if (name == "resume") {
+      if (auto u = need(2)) return *u;
+      return submitted(client_->submit(args[1], {args.begin() + 2, args.end()}, {}, args[0]), json);
+    }
+    if (name == "jobs") return jobs(json);
+    if (name == "workers") return workers(json);
+    if (name == "status") {
+      if (auto u = need(1)) return *u;
+      return status(args[0], json);
+    }
+    if (name == "checkpoints") {
+      if (auto u = need(1)) return *u;
+      return checkpoints(args[0], json);
+    }
+    if (name == "cancel") {
+      if (auto u = need(1)) return *u;
+      auto r = client_->cancel(args[0]);
+      if (!r) return outcome::fail(r.error().message);
+      return {true, json ? json::object({{"id", args[0]}, {"canceled", true}}).dump() + "\n"
+                         : "canceling " + args[0] + "\n"};
+    }
+    if (name == "savepoint" || name == "stop") {
+      if (auto u = need(1)) return *u;
+      std::string dir;
+      if (name == "savepoint" && args.size() > 1) dir = args[1];
+      if (name == "stop" && args.size() > 2 && args[1] == "--savepoint") dir = args[2];
+      auto r = client_->savepoint(args[0], dir, name == "stop");
+      if (!r) return outcome::fail(r.error().message);
+      return {true,
+              json ? json::object({{"id", args[0]}, {"savepoint", *r}}).dump() + "\n" : *r + "\n"};
+    }
+    if (name == "rescale") {
+      if (auto u = need(2)) return *u;
+      int p = 0;
+      try {
+        p = std::stoi(args[1]);
+      } catch (...) {
+      }
+      if (p < 1) return outcome::fail("rescale: the parallelism must be a positive number");
+      return submitted(client_->rescale(args[0], p), json);
+    }
+    if (name == "watch") {
+      if (auto u = need(1)) return *u;
+      return watch(args[0], interactive);
+    }
+    auto guess = closest_command(name);
+    return outcome::fail("unknown command '" + name + "'" +
+                         (guess.empty() ? std::string(" (help lists the commands)")
+                                        : " (did you mean '" + guess + "'?)"));
+  }
+
+  /// Job ids, for completion.
+  std::vector<std::string> job_ids() {
+    std::vector<std::string> out;
+    auto list = client_->list_jobs();
+    if (!list) return out;
+    for (const auto& j : json::parse(*list, nullptr, false))
+      if (j.is_object()) out.push_back(j.value("id", ""));
+    return out;
+  }
+
+ private:
+  outcome help(const std::vector<std::string>& args) {
+    if (!args.empty()) {
+      for (const auto& c : commands())
+        if (c.name == args[0]) return {true, c.usage + "\n  " + c.help + "\n"};
+      return outcome::fail("no command '" + args[0] + "'");
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : commands()) rows.push_back({c.usage, c.help});
+    return {true, table(rows) + "Every command takes --json.\n"};
+  }
+
+  outcome submitted(const expected<std::string>& id, bool json) {
+    if (!id) return outcome::fail(id.error().message);
+    return {true, json ? json::object({{"id", *id}}).dump() + "\n" : *id + "\n"};
+  }
+
+  outcome jobs(bool as_json) {
+    auto list = client_->list_jobs();
+    if (!list) return outcome::fail(list.error().message);
+    if (as_json) return {true, *list + "\n"};
+    std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "STATE", "UPTIME", "PARALLELISM",
+                                                   "RECORDS-IN", "RECORDS-OUT", "CHECKPOINT"}};
+    for (const auto& j : json::parse(*list)) {
+      const auto ckpt = j.value("last_checkpoint", std::uint64_t{0});
+      rows.push_back({j.value("id", ""), j.value("name", ""), j.value("state", ""),
+                      duration_text(j.value("uptime_ms", std::int64_t{0})),
+                      std::to_string(j.value("parallelism", 0)),
+                      std::to_string(j.value("records_in", std::uint64_t{0})),
+                      std::to_string(j.value("records_out", std::uint64_t{0})),
+                      ckpt ? std::to_string(ckpt) : "-"});
+    }
+    if (rows.size() == 1) return {true, "no jobs\n"};
+    return {true, table(rows)};
+  }
+
+  outcome workers(bool as_json) {
+    auto list = client_->workers();
+    if (!list) return outcome::fail(list.error().message);
+    if (as_json) return {true, *list + "\n"};
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "NAME", "ADDRESS", "SLOTS", "USED", "FREE", "HEARTBEAT"}};
+    for (const auto& w : json::parse(*list))
+      rows.push_back({std::to_string(w.value("id", 0)), w.value("name", ""), w.value("address", ""),
+                      std::to_string(w.value("slots", 0)), std::to_string(w.value("used", 0)),
+                      std::to_string(w.value("free", 0)),
+                      std::to_string(w.value("heartbeat_ms_ago", 0)) + " ms ago"});
+    if (rows.size() == 1) return {true, "no workers\n"};
+    return {true, table(rows)};
+  }
+
+  /// Two samples `window` apart give the rates.
+  outcome status(const std::string& id, bool as_json,
+                 std::chrono::milliseconds window = std::chrono::milliseconds(500)) {
+    auto first = client_->job_status(id);
+    if (!first) return outcome::fail(first.error().message);
+    std::this_thread::sleep_for(window);
+    auto second = client_->job_status(id);
+    if (!second) return outcome::fail(second.error().message);
+    auto a = json::parse(*first);
+    auto b = json::parse(*second);
+    const double secs = std::chrono::duration<double>(window).count();
+    auto& subs = b["subtasks"];
+    for (std::size_t i = 0; i < subs.size() && i < a["subtasks"].size(); ++i) {
+      const auto& before = a["subtasks"][i];
+      auto& now = subs[i];
+      now["records_per_sec"] = static_cast<double>(now.value("records_in", std::uint64_t{0}) -
+                                                   before.value("records_in", std::uint64_t{0})) /
+                               secs;
+      now["backpressure_ratio"] =
+          std::min(1.0, static_cast<double>(now.value("backpressure_ns", std::uint64_t{0}) -
+                                            before.value("backpressure_ns", std::uint64_t{0})) /
+                            (secs * 1e9));
+    }
+    if (as_json) return {true, b.dump() + "\n"};
+    std::string args;
+    for (const auto& x : b["args"]) args += " " + x.get<std::string>();
+    std::string out = b.value("id", "") + "  " + b.value("name", "") + "  " + b.value("state", "") +
+                      "  up " + duration_text(b.value("uptime_ms", std::int64_t{0})) +
+                      "  restarts " + std::to_string(b.value("restarts", 0)) +
+                      "\n  program: " + b.value("program", "") + args + "\n";
+    if (b.contains("failure")) out += "  failure: " + b["failure"].get<std::string>() + "\n";
+    std::vector<std::vector<std::string>> rows = {{"OPERATOR CHAIN", "SUBTASK", "RECORDS-IN",
+                                                   "RECORDS-OUT", "RECORDS/S", "BACKPRESSURE",
+                                                   "WATERMARK"}};
+    for (const auto& s : subs) {
+      char rate[32], bp[32];
+      std::snprintf(rate, sizeof rate, "%.0f", s.value("records_per_sec", 0.0));
+      std::snprintf(bp, sizeof bp, "%.0f%%", 100.0 * s.value("backpressure_ratio", 0.0));
+      rows.push_back({s.value("task", ""), std::to_string(s.value("index", 0)),
+                      std::to_string(s.value("records_in", std::uint64_t{0})),
+                      std::to_string(s.value("records_out", std::uint64_t{0})), rate, bp,
+                      watermark_text(s.value("watermark", std::int64_t{0}))});
+    }
+    return {true, out + table(rows)};
+  }
+
+  outcome checkpoints(const std::string& id, bool as_json) {
+    auto st = client_->job_status(id);
+    if (!st) return outcome::fail(st.error().message);
+    auto j = json::parse(*st);
+    if (as_json) return {true, j["checkpoints"].dump() + "\n"};
+    std::vector<std::vector<std::string>> rows = {{"ID", "DURATION", "BYTES", "SAVEPOINT"}};
+    for (const auto& c : j["checkpoints"])
+      rows.push_back({std::to_string(c.value("id", std::uint64_t{0})),
+                      std::to_string(c.value("duration_ms", std::int64_t{0})) + " ms",
+                      std::to_string(c.value("bytes", std::uint64_t{0})),
+                      c.value("savepoint_path", "")});
+    std::string aborted =
+        std::to_string(j.value("aborted_checkpoints", std::uint64_t{0})) + " aborted\n";
+    if (rows.size() == 1) return {true, "no completed checkpoints, " + aborted};
+    return {true, table(rows) + aborted};
+  }
+
+  /// Refreshes the job's status every second until a key is pressed (on a terminal) or the job
+  /// ended.
+  outcome watch(const std::string& id, bool interactive) {
+    for (;;) {
+      auto s = status(id, false, std::chrono::milliseconds(1000));
+      if (!s.ok) return s;
+      std::printf("%s%s", interactive ? "\033[H\033[2J" : "", s.text.c_str());
+      if (interactive) std::printf("(press Enter to stop watching)\n");
+      std::fflush(stdout);
+      auto st = client_->job_status(id);
+      if (st) {
+        const auto state = json::parse(*st).value("state", "");
+        if (state == "FINISHED" || state == "FAILED" || state == "CANCELED") return {};
+      }
+      if (interactive) {
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(0, &fds);
+        timeval tv{0, 0};
+        if (::select(1, &fds, nullptr, nullptr, &tv) > 0) {
+          std::string discard;
+          std::getline(std::cin, discard);
+          return {};
+        }
+      }
+    }
+  }
+
+  std::unique_ptr<cluster_client> client_;
+  bool json_;
+};
+
+// ---- connecting -------------------------------------------------------------------------------
+
+std::atomic<bool> embedded_stop{false};
+
+/// Starts a coordinator and a worker in this process (the shell's embedded default); returns
+/// the coordinator's port. Their threads run until the process exits.
+expected<std::uint16_t> start_embedded() {
+  auto state =
+      std::filesystem::temp_directory_path() / ("eddy-shell-" + std::to_string(::getpid()));
+  auto port = std::make_shared<std::promise<expected<std::uint16_t>>>();
+  auto fut = port->get_future();
+  std::thread([state, port] {
+    coordinator_options o;
+    o.port = 0;
+    o.state_dir = state.string();
+    o.threads = 2;
+    auto r = run_coordinator(
+        o, [] { return embedded_stop.load(); }, [port](std::uint16_t p) { port->set_value(p); });
+    if (!r) port->set_value(r.error());
+  }).detach();
+  auto p = fut.get();
+  if (!p) return p.error();
+  std::thread([p = *p] {
+    worker_options w;
+    w.coordinator_port = p;
+    w.slots = 16;
+    w.name = "embedded";
+    w.heartbeat_interval = std::chrono::milliseconds(500);
+    [[maybe_unused]] auto r = run_worker(w, [] { return embedded_stop.load(); });
+  }).detach();
+  return *p;
+}
+
+/// Connects, retrying until the timeout.
+expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  if (opts.cluster.empty()) {
+    auto p = start_embedded();
+    if (!p) return p.error();
+    port = *p;
+  } else {
+    auto hp = parse_host_port(opts.cluster);
+    if (!hp) return hp.error();
+    host = hp->first;
+    port = hp->second;
+  }
+  const auto end = std::chrono::steady_clock::now() + opts.timeout;
+  for (;;) {
+    auto c = cluster_client::connect(host, port, opts.security);
+    if (c) return c;
+    if (c.error().message.find("refused") != std::string::npos ||
+        std::chrono::steady_clock::now() >= end)
+      return error{c.error().code, c.error().message.find("refused") != std::string::npos
+                                       ? c.error().message
+                                       : "cluster unreachable at " + host + ":" +
+                                             std::to_string(port) + " (gave up after " +
+                                             std::to_string(opts.timeout.count()) +
+                                             " ms): " + c.error().message};
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// ---- line editing -----------------------------------------------------------------------------
+
+session* completing = nullptr;
+std::vector<std::string> candidates;
+
+char* next_candidate(const char* text, int state) {
+  static std::size_t i = 0;
+  if (state == 0) i = 0;
+  const std::string prefix = text;
+  while (i < candidates.size()) {
+    const auto& c = candidates[i++];
+    if (c.rfind(prefix, 0) == 0) return ::strdup(c.c_str());
+  }
+  return nullptr;
+}
+
+/// Commands first; job names after run/resume; job ids after the commands that take one.
+char** complete(const char* text, int start, int) {
+  rl_attempted_completion_over = 1;
+  const auto words = split_words(std::string(rl_line_buffer, static_cast<std::size_t>(start)));
+  candidates.clear();
+  if (words.empty()) {
+    for (const auto& c : commands()) candidates.push_back(c.name);
+  } else if ((words[0] == "run" && words.size() == 1) ||
+             (words[0] == "resume" && words.size() == 2)) {
+    for (const auto& [name, desc] : job_registry::global().list()) candidates.push_back(name);
+  } else if (words.size() == 1 && completing) {
+    static const std::vector<std::string> take_id = {"status",  "cancel", "savepoint",  "stop",
+                                                     "rescale", "watch",  "checkpoints"};
+    if (std::find(take_id.begin(), take_id.end(), words[0]) != take_id.end())
+      candidates = completing->job_ids();
+  } else if (words[0] == "help" && words.size() == 1) {
+    for (const auto& c : commands()) candidates.push_back(c.name);
+  }
+  return rl_completion_matches(text, next_candidate);
+}
+
+std::string history_file() {
+  const char* home = std::getenv("HOME");
+  return (home ? std::string(home) : std::string(".")) + "/.eddy_history";
+}
+
+int report(const outcome& o) {
+  if (o.ok) {
+    std::fputs(o.text.c_str(), stdout);
+    std::fflush(stdout);
+    return 0;
+  }
+  std::fprintf(stderr, "eddy: %s\n", o.text.c_str());
+  return 1;
+}
+
+}  // namespace
+
+const std::vector<std::string>& shell_commands() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& c : commands()) v.push_back(c.name);
+    return v;
+  }();
+  return names;
+}
+
+int run_one_command(const shell_options& opts, const std::vector<std::string>& words) {
+  if (opts.cluster.empty()) {
+    std::fprintf(stderr,
+                 "eddy: %s needs --cluster HOST:PORT (without one, use eddy shell, whose "
+                 "embedded cluster lives as long as the shell)\n",
+                 words.empty() ? "a command" : words[0].c_str());
+    return 2;
+  }
+  auto client = connect(opts);
+  if (!client) {
+    std::fprintf(stderr, "eddy: %s\n", client.error().message.c_str());
+    return 1;
+  }
+  session s(std::move(*client), opts.json);
+  return report(s.execute(words, ::isatty(0) != 0));
+}
+
+int run_shell(const shell_options& opts) {
+  auto client = connect(opts);
+  if (!client) {
+    std::fprintf(stderr, "eddy: %s\n", client.error().message.c_str());
+    return 1;
+  }
+  session s(std::move(*client), opts.json);
+  const bool interactive = ::isatty(0) != 0;
+  if (!interactive) {
+    // Script mode: a command per line, only results on stdout; non-zero if any failed.
+    int rc = 0;
+    for (std::string line; std::getline(std::cin, line);) {
+      auto words = split_words(line);
+      if (words.empty() || words[0].rfind("#", 0) == 0) continue;
+      if (words[0] == "quit" || words[0] == "exit") break;
+      if (report(s.execute(words, false)) != 0) rc = 1;
+    }
+    return rc;
+  }
+  std::printf(
+      "Eddy shell, connected to %s. Type help for the commands.\n",
+      opts.cluster.empty() ? "an embedded cluster (1 worker, 16 slots)" : opts.cluster.c_str());
+  const auto history = history_file();
+  using_history();
+  read_history(history.c_str());
+  completing = &s;
+  rl_attempted_completion_function = complete;
+  for (;;) {
+    char* raw = readline("eddy> ");
+    if (!raw) break;  // Ctrl-D
+    std::string line = raw;
+    std::free(raw);
+    auto words = split_words(line);
+    if (words.empty()) continue;
+    add_history(line.c_str());
+    write_history(history.c_str());
+    if (words[0] == "quit" || words[0] == "exit") break;
+    report(s.execute(words, true));
+  }
+  completing = nullptr;
+  return 0;
+}
+
+}  // namespace eddy::cli
