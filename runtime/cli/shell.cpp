@@ -340,15 +340,15 @@ class session {
                       "  restarts " + std::to_string(b.value("restarts", 0)) +
                       "\n  program: " + b.value("program", "") + args + "\n";
     if (b.contains("failure")) out += "  failure: " + b["failure"].get<std::string>() + "\n";
-    std::vector<std::vector<std::string>> rows = {{"OPERATOR CHAIN", "SUBTASK", "RECORDS-IN",
-                                                   "RECORDS-OUT", "RECORDS/S", "BACKPRESSURE",
-                                                   "WATERMARK"}};
+    std::vector<std::vector<std::string>> rows = {{"OPERATOR CHAIN", "SUBTASK", "STATE",
+                                                   "RECORDS-IN", "RECORDS-OUT", "RECORDS/S",
+                                                   "BACKPRESSURE", "WATERMARK"}};
     for (const auto& s : subs) {
       char rate[32], bp[32];
       std::snprintf(rate, sizeof rate, "%.0f", s.value("records_per_sec", 0.0));
       std::snprintf(bp, sizeof bp, "%.0f%%", 100.0 * s.value("backpressure_ratio", 0.0));
       rows.push_back({s.value("task", ""), std::to_string(s.value("index", 0)),
-                      std::to_string(s.value("records_in", std::uint64_t{0})),
+                      s.value("state", ""), std::to_string(s.value("records_in", std::uint64_t{0})),
                       std::to_string(s.value("records_out", std::uint64_t{0})), rate, bp,
                       watermark_text(s.value("watermark", std::int64_t{0}))});
     }

@@ -19,15 +19,17 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.max_in_flight_batches = max_in_flight_batches.load(std::memory_order_relaxed);
   m.remote_bytes_out = remote_bytes_out.load(std::memory_order_relaxed);
   m.watermark = watermark.load(std::memory_order_relaxed);
+  m.state = static_cast<job_state>(state.load(std::memory_order_relaxed));
   return m;
 }
 
 void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
   const auto m = snapshot();
-  out.insert(out.end(),
-             {m.records_in, m.records_out, m.batches_in, m.batches_out, m.backpressure_ns,
-              m.backpressure_events, m.max_queued_batches, m.max_in_flight_batches,
-              m.remote_bytes_out, static_cast<std::uint64_t>(m.watermark)});
+  out.insert(
+      out.end(),
+      {m.records_in, m.records_out, m.batches_in, m.batches_out, m.backpressure_ns,
+       m.backpressure_events, m.max_queued_batches, m.max_in_flight_batches, m.remote_bytes_out,
+       static_cast<std::uint64_t>(m.watermark), static_cast<std::uint64_t>(m.state)});
 }
 
 void live_subtask_metrics::unpack(const std::uint64_t* in) {
@@ -42,6 +44,7 @@ void live_subtask_metrics::unpack(const std::uint64_t* in) {
   max_in_flight_batches.store(in[7], r);
   remote_bytes_out.store(in[8], r);
   watermark.store(static_cast<std::int64_t>(in[9]), r);
+  state.store(static_cast<int>(in[10]), r);
 }
 
 job_control::job_control(std::string n, std::size_t count, std::size_t channels)

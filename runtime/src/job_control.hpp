@@ -65,13 +65,14 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> max_in_flight_batches{0};
   std::atomic<std::uint64_t> remote_bytes_out{0};
   std::atomic<std::int64_t> watermark{INT64_MIN};
+  std::atomic<int> state{static_cast<int>(job_state::created)};  ///< a job_state
 
   [[nodiscard]] subtask_metrics snapshot() const;
   /// The counters as numbers, for a message from another node (see unpack).
   void pack(std::vector<std::uint64_t>& out) const;
   /// Sets the counters from `packed_size` numbers written by pack.
   void unpack(const std::uint64_t* in);
-  static constexpr std::size_t packed_size = 10;
+  static constexpr std::size_t packed_size = 11;
 };
 
 class job_control {

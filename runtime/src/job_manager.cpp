@@ -511,7 +511,8 @@ std::string job_status_json(const job_entry& j) {
                         {"records_in", m.records_in},
                         {"records_out", m.records_out},
                         {"backpressure_ns", m.backpressure_ns},
-                        {"watermark", m.watermark}});
+                        {"watermark", m.watermark},
+                        {"state", to_string(m.state)}});
   }
   o["subtasks"] = std::move(subtasks);
   auto checkpoints = nlohmann::json::array();

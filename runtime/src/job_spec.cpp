@@ -65,6 +65,7 @@ std::string to_json(const job_result& r) {
                              {"max_in_flight_batches", s.max_in_flight_batches},
                              {"remote_bytes_out", s.remote_bytes_out},
                              {"watermark", s.watermark},
+                             {"state", static_cast<int>(s.state)},
                              {"credits_per_channel", s.credits_per_channel}});
   if (r.failure)
     j["failure"] = {{"code", static_cast<int>(r.failure->code)}, {"message", r.failure->message}};
@@ -112,6 +113,7 @@ expected<job_result> job_result_from_json(std::string_view text) {
       m.max_in_flight_batches = o.at("max_in_flight_batches");
       m.remote_bytes_out = o.value("remote_bytes_out", std::uint64_t{0});
       m.watermark = o.value("watermark", std::numeric_limits<std::int64_t>::min());
+      m.state = static_cast<job_state>(o.value("state", 0));
       m.credits_per_channel = o.at("credits_per_channel");
       r.subtasks.push_back(std::move(m));
     }

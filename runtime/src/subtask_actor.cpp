@@ -151,6 +151,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void on_exit() override {
+    if (!done_) set_state(job_state::canceled);  // stopped by the supervisor (or killed)
     // Break reference cycles between actors and release operators (files, user state).
     ticking_.clear();
     chain_.reset();
@@ -270,12 +271,18 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   void fail(const std::string& msg, bool fatal = false) {
     if (done_) return;
     done_ = true;
+    set_state(job_state::failed);
     log().debug("subtask {} ({}) failed: {}", metrics_.task, metrics_.index, msg);
     send(supervisor_, failed_atom::value, sid_, msg, fatal);
     quit(caf::make_error(caf::sec::runtime_error, msg));
   }
 
+  void set_state(job_state s) {
+    metrics_.state.store(static_cast<int>(s), std::memory_order_relaxed);
+  }
+
   void start(const std::vector<caf::actor>& handles) {
+    set_state(job_state::running);
     for (auto& in : ins_) {
       in.from = handles[in.from_sid];
       in.cross_node = in.from.node() != node();
@@ -720,6 +727,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   /// Sends the operators' counters to the supervisor, with their job-finished actions if the
   /// chain finished (not when stopped at a savepoint: nothing after it is committed).
   void report_done(bool finished) {
+    set_state(job_state::finished);
     auto report = std::make_shared<std::vector<std::pair<int, operator_counters>>>();
     auto actions = std::make_shared<std::vector<std::function<void(bool)>>>();
     if (chain_) {

@@ -119,7 +119,10 @@ TEST_CASE(
   CHECK(job_state(tmp.path(), address, id) == "FINISHED");  // stopped with the savepoint
   auto status = run_eddy(tmp.path(), {"status", rescaled, "--cluster", address, "--json"});
   REQUIRE(status.code == 0);
-  CHECK(nlohmann::json::parse(status.out).value("parallelism", 0) == 3);
+  const auto st = nlohmann::json::parse(status.out);
+  CHECK(st.value("parallelism", 0) == 3);
+  REQUIRE(st["subtasks"].size() > 0);
+  for (const auto& sub : st["subtasks"]) CHECK(sub.value("state", "") == "FINISHED");
   for (const auto* out : {"windows", "late", "alerts", "dead"}) {
     INFO("output " << out);
     CHECK(committed_lines(tmp.path() / "run" / out) == committed_lines(tmp.path() / "ref" / out));

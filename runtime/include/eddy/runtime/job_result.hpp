@@ -62,6 +62,8 @@ struct subtask_metrics {
   /// The subtask's event time (the minimum watermark over its inputs); INT64_MIN before the
   /// first watermark.
   std::int64_t watermark = INT64_MIN;
+  /// CREATED, RUNNING, then FINISHED, FAILED or CANCELED (stopped by the supervisor).
+  job_state state = job_state::created;
   int credits_per_channel = 0;  ///< credits granted to each input channel
 };
 
