@@ -207,6 +207,18 @@ TEST_CASE("eddy shell on a terminal completes commands and keeps a history", "[s
   CHECK(read_until("workers", 10s));
   type("\n");
   CHECK(read_until("embedded", 10s));  // the workers table names the embedded worker
+  // Job names after run, job ids after status.
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(200, 6));
+  type("run wordc\t");
+  CHECK(read_until("run wordcount", 10s));
+  type(" --input " + words.string() + " --output " + (tmp.path() / "out").string() + "\n");
+  CHECK(read_until("wordcount-1", 20s));
+  seen.clear();
+  type("status wordcount-\t");
+  CHECK(read_until("status wordcount-1", 10s));
+  type("\n");
+  CHECK(read_until("OPERATOR CHAIN", 10s));
   type("quit\n");
   int st = 0;
   const bool ended = eventually([&] { return ::waitpid(pid, &st, WNOHANG) == pid; }, 10s);
@@ -218,4 +230,6 @@ TEST_CASE("eddy shell on a terminal completes commands and keeps a history", "[s
   CHECK(ended);
   const auto history = eddy::testing::read_file(tmp.path() / ".eddy_history");
   CHECK(history.find("workers") != std::string::npos);
+  INFO("history: " << history);
+  CHECK(history.find("status\\040wordcount-1") != std::string::npos);  // libedit escapes spaces
 }
