@@ -82,6 +82,12 @@ struct security_flags {
       cmd.add_flag("--insecure", insecure,
                    "allow listening on a non-loopback address without a secret or TLS");
   }
+  /// Takes one of the security flags with `take(flag, value)` (see take_value).
+  template <class Take>
+  bool take(Take&& take) {
+    return take("--secret-file", secret_file) || take("--tls-cert", tls_cert) ||
+           take("--tls-key", tls_key) || take("--tls-ca", tls_ca);
+  }
   eddy::expected<eddy::cluster_security> resolve() const {
     eddy::cluster_security s;
     if (!secret_file.empty()) {
@@ -97,6 +103,44 @@ struct security_flags {
   }
 };
 
+/// Reads the global --log-level flags before the command word; returns the command's index.
+int skip_log_level(int argc, char** argv, std::string& log_level) {
+  int first = 1;
+  while (first < argc) {
+    const std::string a = argv[first];
+    if (a == "--log-level" && first + 1 < argc) {
+      log_level = argv[first + 1];
+      first += 2;
+    } else if (a.rfind("--log-level=", 0) == 0) {
+      log_level = a.substr(12);
+      ++first;
+    } else {
+      break;
+    }
+  }
+  return first;
+}
+
+/// If argv[i] is `flag VALUE` or `flag=VALUE`, stores the value (advancing i past it) and
+/// returns true; a missing value sets `err`.
+bool take_value(int argc, char** argv, int& i, const std::string& flag, std::string& out,
+                std::string& err) {
+  const std::string a = argv[i];
+  if (a == flag) {
+    if (i + 1 >= argc) {
+      err = flag + " needs a value";
+      return true;
+    }
+    out = argv[++i];
+    return true;
+  }
+  if (a.rfind(flag + "=", 0) == 0) {
+    out = a.substr(flag.size() + 1);
+    return true;
+  }
+  return false;
+}
+
 /// `eddy run [--cluster HOST:PORT] [--detach] [--job-lib LIB] [security flags] JOB ARGS...`:
 /// the cluster flags may stand anywhere after `run`; everything else is the job's. Returns
 /// nullopt if the command line does not name a cluster.
@@ -110,39 +154,13 @@ struct cluster_run {
 std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string& err) {
   // `run` is the first word that is not the global --log-level flag or its value.
   cluster_run r;
-  int first = 1;
-  while (first < argc) {
-    const std::string a = argv[first];
-    if (a == "--log-level" && first + 1 < argc) {
-      r.log_level = argv[first + 1];
-      first += 2;
-    } else if (a.rfind("--log-level=", 0) == 0) {
-      r.log_level = a.substr(12);
-      ++first;
-    } else {
-      break;
-    }
-  }
+  const int first = skip_log_level(argc, argv, r.log_level);
   if (first >= argc || std::string(argv[first]) != "run") return std::nullopt;
   bool cluster = false;
   for (int i = first + 1; i < argc; ++i) {
-    std::string a = argv[i];
-    std::string value;
+    const std::string a = argv[i];
     auto take = [&](const char* flag, std::string& out) {
-      const std::string f = flag;
-      if (a == f) {
-        if (i + 1 >= argc) {
-          err = f + " needs a value";
-          return true;
-        }
-        out = argv[++i];
-        return true;
-      }
-      if (a.rfind(f + "=", 0) == 0) {
-        out = a.substr(f.size() + 1);
-        return true;
-      }
-      return false;
+      return take_value(argc, argv, i, flag, out, err);
     };
     if (take("--cluster", r.address)) {
       cluster = true;
@@ -152,9 +170,7 @@ std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string&
       r.detach = true;
       continue;
     }
-    if (take("--job-lib", r.job_lib) || take("--secret-file", r.security.secret_file) ||
-        take("--tls-cert", r.security.tls_cert) || take("--tls-key", r.security.tls_key) ||
-        take("--tls-ca", r.security.tls_ca) || take("--log-level", r.log_level))
+    if (take("--job-lib", r.job_lib) || r.security.take(take) || take("--log-level", r.log_level))
       continue;
     if (r.job.empty() && a.rfind("-", 0) != 0) {
       r.job = a;
@@ -183,19 +199,7 @@ struct shell_invocation {
 
 std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, std::string& err) {
   shell_invocation r;
-  int first = 1;
-  while (first < argc) {
-    const std::string a = argv[first];
-    if (a == "--log-level" && first + 1 < argc) {
-      r.log_level = argv[first + 1];
-      first += 2;
-    } else if (a.rfind("--log-level=", 0) == 0) {
-      r.log_level = a.substr(12);
-      ++first;
-    } else {
-      break;
-    }
-  }
+  const int first = skip_log_level(argc, argv, r.log_level);
   if (first >= argc) return std::nullopt;
   const std::string cmd = argv[first];
   const auto& names = eddy::cli::shell_commands();
@@ -207,28 +211,13 @@ std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, st
   for (int i = r.shell ? first + 1 : first; i < argc; ++i) {
     const std::string a = argv[i];
     auto take = [&](const char* flag, std::string& out) {
-      const std::string f = flag;
-      if (a == f) {
-        if (i + 1 >= argc) {
-          err = f + " needs a value";
-          return true;
-        }
-        out = argv[++i];
-        return true;
-      }
-      if (a.rfind(f + "=", 0) == 0) {
-        out = a.substr(f.size() + 1);
-        return true;
-      }
-      return false;
+      return take_value(argc, argv, i, flag, out, err);
     };
     if (a == "--json") {
       r.opts.json = true;
       continue;
     }
-    if (take("--cluster", r.opts.cluster) || take("--timeout", timeout) ||
-        take("--secret-file", r.security.secret_file) || take("--tls-cert", r.security.tls_cert) ||
-        take("--tls-key", r.security.tls_key) || take("--tls-ca", r.security.tls_ca) ||
+    if (take("--cluster", r.opts.cluster) || take("--timeout", timeout) || r.security.take(take) ||
         take("--log-level", r.log_level))
       continue;
     if (r.shell) {

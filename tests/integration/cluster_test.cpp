@@ -42,19 +42,7 @@ using eddy::testing::write_file;
 namespace {
 /// Readings of 20 devices, mostly in order, some late, some malformed.
 std::vector<std::string> sensors_args(const fs::path& input, const fs::path& dir) {
-  return {"sensors",
-          "--input",
-          input.string(),
-          "--output",
-          (dir / "windows").string(),
-          "--late",
-          (dir / "late").string(),
-          "--alerts",
-          (dir / "alerts").string(),
-          "--dead-letter",
-          (dir / "dead").string(),
-          "-p",
-          "4"};
+  return eddy::testing::sensors_args(input, dir, 4);
 }
 
 void check_same_outputs(const fs::path& got, const fs::path& want,

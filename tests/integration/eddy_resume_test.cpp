@@ -150,20 +150,9 @@ TEST_CASE("the sensors job killed with SIGKILL and resumed writes exactly the fa
   const auto input = tmp.path() / "readings.csv";
   write_file(input, eddy::testing::sensor_readings_csv(16000, 77));
   auto args_for = [&](const fs::path& dir) {
-    return std::vector<std::string>{"run",
-                                    "sensors",
-                                    "--input",
-                                    input.string(),
-                                    "--output",
-                                    (dir / "windows").string(),
-                                    "--late",
-                                    (dir / "late").string(),
-                                    "--alerts",
-                                    (dir / "alerts").string(),
-                                    "--dead-letter",
-                                    (dir / "dead").string(),
-                                    "-p",
-                                    "2"};
+    auto args = eddy::testing::sensors_args(input, dir, 2);
+    args.insert(args.begin(), "run");
+    return args;
   };
   auto ref = run_eddy(tmp.path(), args_for(tmp.path() / "ref"));
   REQUIRE(ref.code == 0);

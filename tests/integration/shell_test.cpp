@@ -75,11 +75,9 @@ TEST_CASE(
   write_file(readings, sensor_readings_csv(16000, 17));
   test_cluster cluster(tmp.path(), 3, 2);
   const auto& address = cluster.address();
-  auto ref = run_eddy(tmp.path(), {"run", "sensors", "--input", readings.string(), "--output",
-                                   (tmp.path() / "ref" / "windows").string(), "--late",
-                                   (tmp.path() / "ref" / "late").string(), "--alerts",
-                                   (tmp.path() / "ref" / "alerts").string(), "--dead-letter",
-                                   (tmp.path() / "ref" / "dead").string(), "-p", "2"});
+  auto ref_args = eddy::testing::sensors_args(readings, tmp.path() / "ref", 2);
+  ref_args.insert(ref_args.begin(), "run");
+  auto ref = run_eddy(tmp.path(), ref_args);
   REQUIRE(ref.code == 0);
 
   // Submit: the id is alone on the last line.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace eddy::testing {
 
@@ -48,6 +49,25 @@ inline std::string sensor_readings_csv(int n, std::uint32_t seed) {
     }
   }
   return csv;
+}
+
+/// The arguments of `eddy run sensors` (without "run") reading `input` and writing the four
+/// outputs (windows, late, alerts, dead) under `dir`.
+inline std::vector<std::string> sensors_args(const std::filesystem::path& input,
+                                             const std::filesystem::path& dir, int parallelism) {
+  return {"sensors",
+          "--input",
+          input.string(),
+          "--output",
+          (dir / "windows").string(),
+          "--late",
+          (dir / "late").string(),
+          "--alerts",
+          (dir / "alerts").string(),
+          "--dead-letter",
+          (dir / "dead").string(),
+          "-p",
+          std::to_string(parallelism)};
 }
 
 }  // namespace eddy::testing
