@@ -339,7 +339,9 @@ caf::actor spawn_checkpoint_coordinator(caf::actor_system& sys,
                                         std::shared_ptr<const job_context> job,
                                         std::shared_ptr<checkpoint_store> store,
                                         std::uint64_t last_id) {
-  return sys.spawn(coordinator, std::move(job), std::move(store), last_id);
+  // Detached: LMDB writes and fsyncs block this actor's own thread, not a scheduler worker the
+  // job's subtasks run on.
+  return sys.spawn<caf::detached>(coordinator, std::move(job), std::move(store), last_id);
 }
 
 }  // namespace eddy::detail

@@ -1,11 +1,13 @@
 #include "eddy/runtime/snapshot.hpp"
 
 #include <capnp/message.h>
+#include <capnp/orphan.h>
 #include <capnp/serialize.h>
 #include <kj/array.h>
 #include <kj/exception.h>
 #include <zlib.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "snapshot.capnp.h"
@@ -41,7 +43,34 @@ std::uint32_t crc32_of(std::string_view bytes) noexcept {
   return static_cast<std::uint32_t>(crc);
 }
 
-std::string encode_snapshot(const operator_snapshot& s) {
+namespace {
+/// Appends what Cap'n Proto writes to a std::string.
+class string_sink final : public kj::OutputStream {
+ public:
+  explicit string_sink(std::string& out) noexcept : out_(out) {}
+  void write(const void* buffer, size_t size) override {
+    out_.append(static_cast<const char*>(buffer), size);
+  }
+
+ private:
+  std::string& out_;
+};
+
+/// Entries at least this large are referenced by the message instead of copied into it.
+constexpr std::size_t reference_threshold = 4096;
+
+/// Whether entry data `d` can become a segment of the message as it is: word aligned, and the
+/// bytes up to the next word boundary are part of the data or (`tail_zeroed`) zeros we own.
+bool referable(const std::string& d, bool tail_zeroed) {
+  return d.size() >= reference_threshold &&
+         reinterpret_cast<std::uintptr_t>(d.data()) % sizeof(capnp::word) == 0 &&
+         (tail_zeroed || d.size() % sizeof(capnp::word) == 0);
+}
+
+/// The blob: header, then the message written straight into it (large entries are copied once,
+/// from the entry into the blob).
+std::string encode(const operator_snapshot& s, const std::vector<std::size_t>& sizes,
+                   bool tails_zeroed) {
   capnp::MallocMessageBuilder mb;
   auto root = mb.initRoot<eddy::schema::OperatorSnapshot>();
   root.setFormatVersion(snapshot_format_version);
@@ -52,24 +81,47 @@ std::string encode_snapshot(const operator_snapshot& s) {
   root.setParallelism(static_cast<std::uint32_t>(s.header.parallelism));
   root.setMaxParallelism(static_cast<std::uint32_t>(s.header.max_parallelism));
   auto entries = root.initEntries(static_cast<unsigned>(s.entries.size()));
+  auto orphanage = capnp::Orphanage::getForMessageContaining(root);
   for (std::size_t i = 0; i < s.entries.size(); ++i) {
     const auto& e = s.entries[i];
     auto out = entries[static_cast<unsigned>(i)];
     out.setName(e.name);
     out.setKeyGroup(e.key_group);
     out.setType(e.type);
-    out.setData(kj::arrayPtr(reinterpret_cast<const kj::byte*>(e.data.data()), e.data.size()));
+    const capnp::Data::Reader data(reinterpret_cast<const kj::byte*>(e.data.data()), sizes[i]);
+    if (referable(e.data, tails_zeroed))
+      out.adoptData(orphanage.referenceExternalData(data));
+    else
+      out.setData(data);
   }
-  const auto words = capnp::messageToFlatArray(mb);
-  const auto bytes = words.asBytes();
-  std::string_view payload(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  const std::size_t payload = capnp::computeSerializedSizeInWords(mb) * sizeof(capnp::word);
   std::string blob;
-  blob.reserve(frame_header + payload.size());
+  blob.reserve(frame_header + payload);
   blob.append(magic, 4);
-  put_le(blob, crc32_of(payload), 4);
-  put_le(blob, payload.size(), 8);
-  blob.append(payload);
+  put_le(blob, 0, 4);  // the checksum, below
+  put_le(blob, payload, 8);
+  string_sink sink(blob);
+  capnp::writeMessage(sink, mb);
+  const auto crc = crc32_of(std::string_view(blob).substr(frame_header));
+  for (int i = 0; i < 4; ++i) blob[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   return blob;
+}
+}  // namespace
+
+std::string encode_snapshot(const operator_snapshot& s) {
+  std::vector<std::size_t> sizes;
+  for (const auto& e : s.entries) sizes.push_back(e.data.size());
+  return encode(s, sizes, false);
+}
+
+std::string encode_snapshot(operator_snapshot&& s) {
+  std::vector<std::size_t> sizes;
+  for (auto& e : s.entries) {
+    sizes.push_back(e.data.size());
+    if (e.data.size() >= reference_threshold && e.data.size() % sizeof(capnp::word) != 0)
+      e.data.append(sizeof(capnp::word) - e.data.size() % sizeof(capnp::word), '\0');
+  }
+  return encode(s, sizes, true);
 }
 
 expected<operator_snapshot> decode_snapshot(std::string_view blob, const std::string& location) {

@@ -570,6 +570,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void on_barrier(std::uint32_t input, std::uint64_t id) {
     auto& a = aligning_[id];
+    if (a.empty()) first_barrier_[id] = std::chrono::steady_clock::now();
     a.insert(input);
     if (job_->config.checkpoints.mode == checkpointing_mode::exactly_once)
       ins_[input].aligning = id;
@@ -642,15 +643,30 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           counters_entry, -1, "counters",
           serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})});
       if (finished) s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
-      blobs.items.emplace_back(node, encode_snapshot(s));
+      blobs.items.emplace_back(node, encode_snapshot(std::move(s)));
     }
     return blobs;
   }
 
   /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges.
   void checkpoint(std::uint64_t id) {
+    const auto aligned = std::chrono::steady_clock::now();
     auto blobs = snapshot_blobs_of(id, false);
-    if (!blobs) return;   // failed
+    if (!blobs) return;  // failed
+    if (log().should_log(spdlog::level::debug)) {
+      using ms = std::chrono::duration<double, std::milli>;
+      std::size_t bytes = 0;
+      for (const auto& item : blobs->items) bytes += item.second.size();
+      auto first = first_barrier_.find(id);
+      const double waited =
+          first == first_barrier_.end() ? 0.0 : ms(aligned - first->second).count();
+      log().debug(
+          "subtask {} ({}): checkpoint {}: aligned {:.1f} ms after the first barrier, "
+          "snapshot {:.1f} ms, {} bytes",
+          metrics_.task, metrics_.index, id, waited,
+          ms(std::chrono::steady_clock::now() - aligned).count(), bytes);
+    }
+    first_barrier_.erase(first_barrier_.begin(), first_barrier_.upper_bound(id));
     chain_->flush_all();  // records before the barrier go before it
     for (auto& ch : outs_) {
       if (ch.eos_sent) continue;
@@ -762,6 +778,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   caf::actor holder_;  // on a worker: the task manager keeping job-finished actions
   std::shared_ptr<const restore_set> restore_;
   std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> first_barrier_;  // for the log
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
   live_subtask_metrics& metrics_;
   std::unique_ptr<task_chain> chain_;

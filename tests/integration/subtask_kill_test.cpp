@@ -28,7 +28,8 @@ eddy::collected<std::pair<int, std::uint64_t>> build(eddy::StreamEnvironment& en
   return env
       .from_generator(records,
                       [](std::uint64_t i) {
-                        if (i % 200 == 0) std::this_thread::sleep_for(milliseconds(1));
+                        // Every generator subtask (k of p emits i % p == k) pauses now and then.
+                        if (i % 200 < 2) std::this_thread::sleep_for(milliseconds(1));
                         return std::pair<int, std::uint64_t>(static_cast<int>(i % keys), i);
                       })
       .key_by([](const std::pair<int, std::uint64_t>& v) { return v.first; })

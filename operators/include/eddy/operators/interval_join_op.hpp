@@ -102,13 +102,13 @@ class interval_join_op final : public two_input_op<A, B> {
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if (state_.empty()) return;
     if constexpr (checkpointable_v<K, A, B>) {
-      std::map<int, std::vector<row>> by_group;
-      for (const auto& [k, s] : state_)
-        by_group[key_group_of(key_hash(k), this->info_.max_parallelism)].emplace_back(k, s.left,
-                                                                                      s.right);
-      const auto tag = state_type_tag<K, A, B>("interval_join");
-      for (auto& [kg, rows] : by_group)
-        out.push_back(state_entry{"buffers", kg, tag, serialize(rows)});
+      using left_t = std::tuple_element_t<1, row>;
+      using right_t = std::tuple_element_t<2, row>;
+      put_keyed_rows<K, left_t, right_t>(out, "buffers", state_type_tag<K, A, B>("interval_join"),
+                                         this->info_.max_parallelism, [&](auto&& emit) {
+                                           for (const auto& [k, s] : state_)
+                                             emit(key_hash(k), k, s.left, s.right);
+                                         });
     } else {
       throw_not_checkpointable<K, A, B>("the buffered records of '" + this->name_ + "'");
     }

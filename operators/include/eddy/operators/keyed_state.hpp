@@ -1222,14 +1222,13 @@ class timer_service {
   void snapshot(int max_parallelism, std::vector<state_entry>& out) const {
     if (event_.empty() && processing_.empty()) return;
     if constexpr (checkpointable_v<K>) {
-      std::map<int, std::vector<std::tuple<std::uint8_t, std::int64_t, K>>> by_group;
-      for_each_timer([&](time_domain d, std::int64_t t, const K& k) {
-        by_group[key_group_of(key_hash(k), max_parallelism)].emplace_back(
-            d == time_domain::event_time ? 0 : 1, t, k);
-      });
-      const auto tag = state_type_tag<K>("timers");
-      for (auto& [kg, rows] : by_group)
-        out.push_back(state_entry{"__timers", kg, tag, serialize(rows)});
+      put_keyed_rows<std::uint8_t, std::int64_t, K>(
+          out, "__timers", state_type_tag<K>("timers"), max_parallelism, [&](auto&& emit) {
+            for_each_timer([&](time_domain d, std::int64_t t, const K& k) {
+              emit(key_hash(k), static_cast<std::uint8_t>(d == time_domain::event_time ? 0 : 1), t,
+                   k);
+            });
+          });
     } else {
       throw_not_checkpointable<K>("the timers");
     }

@@ -1,8 +1,9 @@
 #pragma once
-/// Built-in sources. Each subtask reads its own share of the input: generators and collections
-/// split the index range into contiguous parts, text files are split by byte ranges (a line
-/// belongs to the subtask whose range holds its first byte). All are bounded except an
-/// `unbounded` generator.
+/// Built-in sources. Each subtask reads its own share of the input: generator subtask k of p
+/// emits the indices k, k + p, k + 2p, ... (so that subtasks advance through the index range,
+/// and any event time derived from it, together), collections are split into contiguous parts,
+/// text files are split by byte ranges (a line belongs to the subtask whose range holds its first
+/// byte). All are bounded except an `unbounded` generator.
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -29,9 +30,9 @@ inline std::pair<std::uint64_t, std::uint64_t> split_range(std::uint64_t n, int 
 }
 }  // namespace detail
 
-/// Emits fn(i) for i in [0, count) (or for ever if count == unbounded, subtask k then emitting
-/// k, k + p, k + 2p, ...). Checkpoints hold the splits left (source_splits.hpp), so a restore
-/// at another parallelism redistributes them.
+/// Emits fn(i) for i in [0, count) (or for ever if count == unbounded), subtask k of p emitting
+/// k, k + p, k + 2p, ... in that order. Checkpoints hold the splits left (source_splits.hpp), so
+/// a restore at another parallelism redistributes them.
 template <class T, class F>
 class generator_source final : public source_op<T> {
  public:
@@ -41,13 +42,9 @@ class generator_source final : public source_op<T> {
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
     splits_.clear();
-    if (count_ == unbounded) {
-      splits_.push_back({static_cast<std::uint64_t>(info.index), detail::split_unbounded,
-                         static_cast<std::uint64_t>(info.parallelism), true});
-    } else {
-      auto [b, e] = detail::split_range(count_, info.index, info.parallelism);
-      splits_.push_back({b, e, 1, true});
-    }
+    splits_.push_back({static_cast<std::uint64_t>(info.index),
+                       count_ == unbounded ? detail::split_unbounded : count_,
+                       static_cast<std::uint64_t>(info.parallelism), true});
     this->buffer_.reserve(info.batch_size);
   }
 
@@ -56,23 +53,21 @@ class generator_source final : public source_op<T> {
     if (splits_.empty()) return source_status::end;
     this->guarded([&] {
       auto& sp = splits_.front();
-      if (sp.step == 1) {
-        const std::uint64_t stop =
-            sp.end - sp.begin < max_records ? sp.end : sp.begin + max_records;
-        if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
-          // Fill by index: no capacity check per record, lets the compiler vectorise.
-          const std::size_t n = static_cast<std::size_t>(stop - sp.begin);
-          this->buffer_.resize(n);
-          T* out = this->buffer_.data();
-          const std::uint64_t base = sp.begin;
+      const std::uint64_t left = sp.count();
+      const auto n = static_cast<std::size_t>(left < max_records ? left : max_records);
+      const std::uint64_t base = sp.begin, step = sp.step;
+      sp.begin += n * step;  // before fn_ runs: a throwing fn_ fails the subtask anyway
+      if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
+        // Fill by index: no capacity check per record, lets the compiler vectorise.
+        this->buffer_.resize(n);
+        T* out = this->buffer_.data();
+        if (step == 1) {
           for (std::size_t k = 0; k < n; ++k) out[k] = fn_(base + k);
         } else {
-          for (std::uint64_t i = sp.begin; i < stop; ++i) this->buffer_.push_back(fn_(i));
+          for (std::size_t k = 0; k < n; ++k) out[k] = fn_(base + k * step);
         }
-        sp.begin = stop;
       } else {
-        for (std::size_t k = 0; k < max_records && sp.count() > 0; ++k, sp.begin += sp.step)
-          this->buffer_.push_back(fn_(sp.begin));
+        for (std::size_t k = 0; k < n; ++k) this->buffer_.push_back(fn_(base + k * step));
       }
       this->emit_buffer();
     });

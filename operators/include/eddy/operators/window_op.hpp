@@ -141,15 +141,15 @@ class window_op final : public timed_input_op<T> {
   /// Checkpoints: every (key, window end, accumulator, fired) by key group.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if constexpr (checkpointable_v<K, Acc>) {
-      using row = std::tuple<K, std::int64_t, Acc, bool>;
-      std::map<int, std::vector<row>> by_group;
-      for (const auto& [end, ws] : windows_)
-        for (const auto& [k, acc] : ws.keys)
-          by_group[key_group_of(key_hash(k), this->info_.max_parallelism)].emplace_back(
-              k, end, acc, ws.fired_up_to >= end);
-      const auto tag = state_type_tag<K, Acc>("windows");
-      for (auto& [kg, rows] : by_group)
-        out.push_back(state_entry{"windows", kg, tag, serialize(rows)});
+      // Rows (key, window end, accumulator, fired) per key group.
+      put_keyed_rows<K, std::int64_t, Acc, bool>(out, "windows", state_type_tag<K, Acc>("windows"),
+                                                 this->info_.max_parallelism, [&](auto&& emit) {
+                                                   for (const auto& [end, ws] : windows_) {
+                                                     const bool fired = ws.fired_up_to >= end;
+                                                     for (const auto& [k, acc] : ws.keys)
+                                                       emit(key_hash(k), k, end, acc, fired);
+                                                   }
+                                                 });
       put_watermark(out, "watermark", watermark_);
     } else {
       if (!windows_.empty())

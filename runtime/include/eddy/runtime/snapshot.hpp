@@ -50,6 +50,8 @@ inline constexpr std::uint32_t snapshot_format_version = 1;
 
 /// Encodes a snapshot into a checksummed blob.
 [[nodiscard]] std::string encode_snapshot(const operator_snapshot& s);
+/// The same blob; consumes `s` (its large entries are copied once, straight into the blob).
+[[nodiscard]] std::string encode_snapshot(operator_snapshot&& s);
 
 /// Decodes a blob. `location` names where it came from (e.g. "checkpoint 7, operator 'sum',
 /// subtask 2 in /data/chk") and appears in every error: a wrong magic, a checksum mismatch

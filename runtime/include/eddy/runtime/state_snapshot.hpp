@@ -13,7 +13,9 @@
 /// Called on the subtask's actor only.
 #include <cxxabi.h>
 
+#include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -118,16 +120,94 @@ inline std::optional<std::int64_t> get_watermark(const std::vector<state_entry>&
   return low;
 }
 
+namespace detail {
+/// Whether T's wire form is a fixed number of bytes this build can store directly.
+template <class T>
+inline constexpr bool direct_wire_v =
+    is_wire_scalar_v<T>&& std::endian::native == std::endian::little;
+
+/// Stores x as Serializer<T>::write would, at p (which advances).
+template <class T>
+inline void store_direct(char*& p, const T& x) noexcept {
+  if constexpr (std::is_same_v<T, bool>) {
+    *p++ = x ? 1 : 0;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    std::memcpy(p, &x, sizeof(T));
+    p += sizeof(T);
+  } else {
+    const auto u = static_cast<std::uint64_t>(x);  // modular, as Serializer<T>
+    std::memcpy(p, &u, wire_size_v<T>);
+    p += wire_size_v<T>;
+  }
+}
+
+inline std::size_t varint_size(std::uint64_t v) noexcept {
+  std::size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+}  // namespace detail
+
+/// Appends keyed rows as state `name`: one entry per key group, each encoded exactly as
+/// `serialize(std::vector<std::tuple<Fields...>>)` of that group's rows (read them back with
+/// `detail::decode_state<std::vector<std::tuple<Fields...>>>`), but without building the rows:
+/// `for_each_row(emit)` must call `emit(key_hash, fields...)` once per row; it is called twice
+/// and must visit the same rows in the same order both times. Rows whose fields all have a
+/// fixed wire size are stored straight into buffers of the exact size.
+template <class... Fields, class ForEachRow>
+void put_keyed_rows(std::vector<state_entry>& out, const std::string& name,
+                    const std::string& type_tag, int max_parallelism, ForEachRow&& for_each_row) {
+  const auto groups_n = static_cast<std::size_t>(max_parallelism);
+  std::vector<std::uint64_t> counts(groups_n, 0);
+  std::vector<std::uint16_t> group_of_row;  // max_parallelism <= 32768
+  for_each_row([&](std::uint64_t hash, const Fields&...) {
+    const auto g = static_cast<std::uint16_t>(key_group_of(hash, max_parallelism));
+    group_of_row.push_back(g);
+    ++counts[g];
+  });
+  std::vector<std::string> bufs(groups_n);
+  std::size_t row = 0;
+  if constexpr ((detail::direct_wire_v<Fields> && ...)) {
+    constexpr std::size_t row_bytes = (std::size_t{0} + ... + detail::wire_size_v<Fields>);
+    std::vector<char*> at(groups_n, nullptr);
+    for (std::size_t g = 0; g < groups_n; ++g) {
+      if (counts[g] == 0) continue;
+      const std::size_t head = detail::varint_size(counts[g]);
+      bufs[g].resize(head + counts[g] * row_bytes);
+      std::string varint;
+      byte_writer(varint).write_varint(counts[g]);
+      std::memcpy(bufs[g].data(), varint.data(), head);
+      at[g] = bufs[g].data() + head;
+    }
+    for_each_row([&](std::uint64_t, const Fields&... fields) {
+      char*& p = at[group_of_row[row++]];
+      (detail::store_direct(p, fields), ...);
+    });
+  } else {
+    std::vector<byte_writer> writers;
+    writers.reserve(groups_n);
+    for (std::size_t g = 0; g < groups_n; ++g) {
+      writers.emplace_back(bufs[g]);
+      if (counts[g] != 0) writers.back().write_varint(counts[g]);
+    }
+    for_each_row([&](std::uint64_t, const Fields&... fields) {
+      auto& w = writers[group_of_row[row++]];
+      (Serializer<Fields>::write(w, fields), ...);
+    });
+  }
+  for (std::size_t g = 0; g < groups_n; ++g)
+    if (counts[g] != 0)
+      out.push_back(state_entry{name, static_cast<int>(g), type_tag, std::move(bufs[g])});
+}
+
 /// Appends keyed state `name` (a map K -> V, any map type) as one entry per key group.
 template <class K, class V, class Map>
 void put_keyed_map(std::vector<state_entry>& out, const std::string& name, const Map& map,
                    int max_parallelism) {
-  std::map<int, std::vector<std::pair<K, V>>> by_group;
-  for (const auto& [k, v] : map)
-    by_group[key_group_of(key_hash(k), max_parallelism)].emplace_back(k, v);
-  const auto tag = state_type_tag<K, V>("keyed_map");
-  for (const auto& [kg, items] : by_group)
-    out.push_back(state_entry{name, kg, tag, serialize(items)});
+  put_keyed_rows<K, V>(out, name, state_type_tag<K, V>("keyed_map"), max_parallelism,
+                       [&](auto&& emit) {
+                         for (const auto& [k, v] : map) emit(key_hash(k), k, v);
+                       });
 }
 
 /// Adds the keyed entries of state `name` into `map` (insert_or_assign).
