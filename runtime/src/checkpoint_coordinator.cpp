@@ -173,7 +173,12 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
     m.operators.push_back(std::move(info));
   }
   m.is_savepoint = it->second.request != nullptr;
+  const auto syncing = clock_type::now();
   auto r = store_of(st, it->second).complete(m);
+  log().debug("job '{}': checkpoint {}: blobs synced and metadata committed in {} ms", job.name,
+              id,
+              std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - syncing)
+                  .count());
   if (!r) {
     abort_checkpoint(self, id, r.error().message, false);
     return;

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "eddy/runtime/batch_codec.hpp"
+
 #include <bit>
 #include <chrono>
 #include <cstddef>
@@ -71,6 +73,30 @@ struct partial {
 EDDY_FIELDS(partial, kept)
 
 }  // namespace sensors
+
+// Flat structs: arrays of the first are copied with one memcpy; the others are not (fields
+// listed out of memory order, padding) and take the field-by-field path. Same encoding.
+struct flat_event {
+  uint64_t key = 0;
+  int64_t value = 0;
+  double ts = 0;
+  bool operator==(const flat_event&) const = default;
+};
+EDDY_FIELDS(flat_event, key, value, ts)
+
+struct listed_out_of_order {
+  uint64_t key = 0;
+  int64_t value = 0;
+  bool operator==(const listed_out_of_order&) const = default;
+};
+EDDY_FIELDS(listed_out_of_order, value, key)
+
+struct padded {
+  int32_t a = 0;
+  int64_t b = 0;
+  bool operator==(const padded&) const = default;
+};
+EDDY_FIELDS(padded, a, b)
 
 struct not_registered {
   int x;
@@ -392,6 +418,54 @@ TEST_CASE("serializer round-trips EDDY_FIELDS structs, nested and recursive") {
   dest.readings.push_back({"extra", 0, 0});
   REQUIRE(deserialize(serialize(sensors::station{}), dest));
   CHECK(dest == sensors::station{});
+}
+
+namespace {
+/// The encoding of a vector written element by element: count, then each element's encoding.
+template <class T>
+std::string element_by_element(const std::vector<T>& v) {
+  std::string out;
+  eddy::byte_writer(out).write_varint(v.size());
+  for (const auto& e : v) out += eddy::serialize(e);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("vectors and remote batches of flat EDDY_FIELDS structs encode field by field") {
+  CHECK(eddy::detail::array_is_memcpy<flat_event>());
+  CHECK_FALSE(eddy::detail::array_is_memcpy<listed_out_of_order>());
+  CHECK_FALSE(eddy::detail::array_is_memcpy<padded>());
+  CHECK_FALSE(eddy::detail::array_is_memcpy<sensors::partial>());
+  CHECK_FALSE(eddy::detail::array_is_memcpy<reading>());
+  CHECK_FALSE(eddy::detail::array_is_memcpy<sensors::empty_record>());
+
+  const std::vector<flat_event> flat{{1, -2, 3.5}, {~0ULL, INT64_MIN, -0.0}, {}};
+  const std::vector<listed_out_of_order> swapped{{1, -2}, {7, 8}};
+  const std::vector<padded> pad{{-1, 1LL << 40}, {5, -6}};
+  CHECK(eddy::serialize(flat) == element_by_element(flat));
+  CHECK(eddy::serialize(swapped) == element_by_element(swapped));
+  CHECK(eddy::serialize(pad) == element_by_element(pad));
+  CHECK(round_trip(flat) == flat);
+  CHECK(round_trip(swapped) == swapped);
+  CHECK(round_trip(pad) == pad);
+
+  // The batch codec between nodes: the same record bytes, and a length that does not fit the
+  // record count is rejected.
+  const auto codec = eddy::make_batch_codec<flat_event>();
+  eddy::batch<flat_event> b(flat);
+  b.timestamps = {10, 20, 30};
+  const auto wire = codec->encode(b);
+  auto back = codec->decode(wire);
+  REQUIRE(back);
+  const auto& typed = static_cast<const eddy::batch<flat_event>&>(**back);
+  CHECK(typed.records == flat);
+  CHECK(typed.timestamps == b.timestamps);
+  eddy::batch<flat_event> shorter(std::vector<flat_event>(flat.begin(), flat.begin() + 2));
+  const auto shorter_wire = codec->encode(shorter);
+  auto mismatched = eddy::decode_wire_batch(shorter_wire);
+  REQUIRE(mismatched);
+  const auto forged = eddy::encode_wire_batch(3, std::string(mismatched->records), {});
+  CHECK_FALSE(codec->decode(forged));
 }
 
 TEST_CASE("serializer writes only the fields listed in EDDY_FIELDS") {

@@ -13,6 +13,7 @@
 /// needs one). `decode` never throws on bad input: it returns an error naming the problem.
 /// Thread-safety: codecs are stateless and shared by all subtasks of a job.
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -69,7 +70,10 @@ class typed_batch_codec final : public batch_codec {
       thread_local std::string records;  // reused: no allocation per batch
       records.clear();
       byte_writer w(records);
-      for (const auto& r : typed.records) Serializer<T>::write(w, r);
+      if (detail::array_is_memcpy<T>())
+        w.write_bytes(typed.records.data(), typed.records.size() * sizeof(T));
+      else
+        for (const auto& r : typed.records) Serializer<T>::write(w, r);
       return encode_wire_batch(static_cast<std::uint32_t>(typed.records.size()), records,
                                typed.timestamps);
     } else {
@@ -88,14 +92,24 @@ class typed_batch_codec final : public batch_codec {
                                              " records in " + std::to_string(v->records.size()) +
                                              " bytes"};
       auto out = std::make_shared<batch<T>>();
-      out->records.resize(v->count);
-      byte_reader r(v->records);
-      for (auto& rec : out->records)
-        if (!Serializer<T>::read(r, rec) || r.failed())
-          return error{errc::corrupt_data, "malformed record in a batch from another node: " +
-                                               (r.failed() ? r.error() : std::string("?"))};
-      if (!r.at_end())
-        return error{errc::corrupt_data, "trailing bytes after the records of a remote batch"};
+      if (detail::array_is_memcpy<T>()) {
+        if (v->records.size() != static_cast<std::size_t>(v->count) * sizeof(T))
+          return error{errc::corrupt_data, "a remote batch of " + std::to_string(v->count) +
+                                               " records of " + std::to_string(sizeof(T)) +
+                                               " bytes has " + std::to_string(v->records.size()) +
+                                               " bytes"};
+        out->records.resize(v->count);
+        if (v->count != 0) std::memcpy(out->records.data(), v->records.data(), v->records.size());
+      } else {
+        out->records.resize(v->count);
+        byte_reader r(v->records);
+        for (auto& rec : out->records)
+          if (!Serializer<T>::read(r, rec) || r.failed())
+            return error{errc::corrupt_data, "malformed record in a batch from another node: " +
+                                                 (r.failed() ? r.error() : std::string("?"))};
+        if (!r.at_end())
+          return error{errc::corrupt_data, "trailing bytes after the records of a remote batch"};
+      }
       if (!v->timestamps.empty() && v->timestamps.size() != v->count)
         return error{errc::corrupt_data,
                      "a remote batch has " + std::to_string(v->timestamps.size()) +

@@ -420,6 +420,37 @@ concept has_eddy_fields = std::is_class_v<T> && requires(T& m, const T& c) {
   eddy_fields(c);
 };
 
+/// True if a contiguous array of T encodes as its memory (one memcpy each way): T is bulk
+/// copyable, or T is a trivially copyable EDDY_FIELDS struct whose listed fields are all bulk
+/// copyable, listed in memory order and cover the struct without padding (the layout is checked
+/// once, at run time). The encoding is the same either way.
+template <class T>
+bool array_is_memcpy() {
+  if constexpr (is_bulk_copyable<T>()) {
+    return true;
+  } else if constexpr (has_eddy_fields<T> && std::is_trivially_copyable_v<T> &&
+                       std::is_default_constructible_v<T>) {
+    static const bool layout_matches = [] {
+      const T x{};
+      const auto* base = reinterpret_cast<const char*>(&x);
+      std::size_t at = 0;
+      bool fine = true;
+      std::apply(
+          [&](const auto&... f) {
+            ((fine = fine && is_bulk_copyable<std::remove_cvref_t<decltype(f)>>() &&
+                     reinterpret_cast<const char*>(&f) - base == static_cast<std::ptrdiff_t>(at),
+              at += sizeof(f)),
+             ...);
+          },
+          eddy_fields(x));
+      return fine && at == sizeof(T);
+    }();
+    return layout_matches;
+  } else {
+    return false;
+  }
+}
+
 }  // namespace detail
 
 // ---- arithmetic -------------------------------------------------------------------------------
@@ -532,8 +563,13 @@ struct Serializer<std::vector<T, A>, std::enable_if_t<has_serializer_v<T>>> {
     w.write_varint(v.size());
     if constexpr (detail::is_bulk_copyable<T>()) {
       w.write_bytes(v.data(), v.size() * sizeof(T));
+    } else if constexpr (std::is_same_v<T, bool>) {
+      for (const bool e : v) Serializer<bool>::write(w, e);
     } else {
-      for (const auto& e : v) Serializer<T>::write(w, e);  // vector<bool>: e is a bool
+      if (detail::array_is_memcpy<T>())
+        w.write_bytes(v.data(), v.size() * sizeof(T));
+      else
+        for (const auto& e : v) Serializer<T>::write(w, e);
     }
   }
 
@@ -553,6 +589,10 @@ struct Serializer<std::vector<T, A>, std::enable_if_t<has_serializer_v<T>>> {
       }
       return true;
     } else {
+      if (detail::array_is_memcpy<T>()) {
+        v.resize(n);  // n * sizeof(T) == n * min_size <= remaining(), checked by read_count
+        return r.read_bytes(v.data(), n * sizeof(T));
+      }
       v.reserve(n < r.remaining() ? n : r.remaining());
       for (std::size_t i = 0; i < n; ++i) {
         if (!Serializer<T>::read(r, v.emplace_back())) return false;
