@@ -58,7 +58,10 @@ class generator_source final : public source_op<T> {
       const std::uint64_t base = sp.begin, step = sp.step;
       sp.begin += n * step;  // before fn_ runs: a throwing fn_ fails the subtask anyway
       if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
-        // Fill by index: no capacity check per record, lets the compiler vectorise.
+        // Fill by index: no capacity check per record, lets the compiler vectorise. The buffer
+        // is not cleared after a batch: resize value-initialises only the records past what
+        // the chain left in it (a filter shrinks it), not the whole batch again.
+        if (n == 0) return;
         this->buffer_.resize(n);
         T* out = this->buffer_.data();
         if (step == 1) {
@@ -66,10 +69,12 @@ class generator_source final : public source_op<T> {
         } else {
           for (std::size_t k = 0; k < n; ++k) out[k] = fn_(base + k * step);
         }
+        this->counters_.records_out += n;
+        this->next_->process(this->buffer_);
       } else {
         for (std::size_t k = 0; k < n; ++k) this->buffer_.push_back(fn_(base + k * step));
+        this->emit_buffer();
       }
-      this->emit_buffer();
     });
     while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
     return splits_.empty() ? source_status::end : source_status::more;
