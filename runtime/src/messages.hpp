@@ -45,6 +45,9 @@ using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using decline_atom = caf::atom_constant<caf::atom("decline")>;
 using chkdone_atom = caf::atom_constant<caf::atom("chkdone")>;
+// An asynchronous snapshot's helper -> its subtask: (asnap_atom, id, snapshot_blobs) when done,
+// (asnap_atom, id, operator, message) when it failed.
+using asnap_atom = caf::atom_constant<caf::atom("asnap")>;
 using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;

@@ -121,6 +121,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           report_done(false);
           quit();
         },
+        [=](asnap_atom, std::uint64_t id, snapshot_blobs& blobs) {
+          on_async_snapshot(id, &blobs, {}, {});
+        },
+        [=](asnap_atom, std::uint64_t id, const std::string& op, const std::string& what) {
+          on_async_snapshot(id, nullptr, op, what);
+        },
         [=](chkdone_atom, std::uint64_t id) {
           guarded([&] {
             if (!chain_) return;
@@ -609,64 +615,109 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
-  /// The encoded snapshots of the chain's operators for checkpoint `id` (`finished`: the final
-  /// snapshot of a finished chain, marked so). Null if a snapshot failed (the subtask failed).
-  std::optional<snapshot_blobs> snapshot_blobs_of(std::uint64_t id, bool finished) {
+  /// One operator's snapshot: what it wrote at the barrier and, if it snapshots asynchronously,
+  /// the function writing the rest.
+  struct snapshot_part {
+    int node;
+    operator_snapshot s;
+    std::function<void(std::vector<state_entry>&)> later;
+    state_entry counters;
+  };
+
+  /// Thrown by encode_parts when an operator's asynchronous part fails.
+  struct part_error {
+    std::string op;
+    std::string what;
+  };
+
+  /// The snapshots of the chain's operators for checkpoint `id` (`finished`: the final snapshot
+  /// of a finished chain; `async`: operators may defer part of the work, see
+  /// operator_base::snapshot_state_async). Null if a snapshot failed (the subtask failed).
+  std::optional<std::vector<snapshot_part>> snapshot_parts_of(std::uint64_t id, bool finished,
+                                                              bool async) {
     const auto& g = *job_->graph;
-    snapshot_blobs blobs;
+    std::vector<snapshot_part> parts;
     for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
       const int node = chain_->op_nodes[i];
       if (node < 0) continue;
       const auto& n = g.node(node);
       auto& op = *chain_->ops[i];
-      operator_snapshot s;
-      s.header.checkpoint_id = id;
-      s.header.operator_uid = n.state_uid();
-      s.header.operator_name = n.name;
-      s.header.subtask = chain_->info.index;
-      s.header.parallelism = chain_->info.parallelism;
-      s.header.max_parallelism = chain_->info.max_parallelism;
+      snapshot_part p{node, {}, {}, {}};
+      p.s.header.checkpoint_id = id;
+      p.s.header.operator_uid = n.state_uid();
+      p.s.header.operator_name = n.name;
+      p.s.header.subtask = chain_->info.index;
+      p.s.header.parallelism = chain_->info.parallelism;
+      p.s.header.max_parallelism = chain_->info.max_parallelism;
       try {
-        op.snapshot_state(id, s.entries);
+        if (async)
+          p.later = op.snapshot_state_async(id, p.s.entries);
+        else
+          op.snapshot_state(id, p.s.entries);
       } catch (const std::exception& e) {
-        fail(operator_error(
-                 n.name, chain_->info.index, chain_->info.parallelism,
-                 (finished ? std::string("the final snapshot failed: ")
-                           : "snapshot for checkpoint " + std::to_string(id) + " failed: ") +
-                     e.what())
-                 .what(),
-             true);
+        fail_snapshot(n.name, id, finished, e.what());
         return std::nullopt;
       }
       const auto& c = op.counters();
-      s.entries.push_back(state_entry{
+      p.counters = state_entry{
           counters_entry, -1, "counters",
-          serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})});
-      if (finished) s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
-      blobs.items.emplace_back(node, encode_snapshot(std::move(s)));
+          serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})};
+      parts.push_back(std::move(p));
+    }
+    return parts;
+  }
+
+  /// Fails the subtask (fatally: it is not restarted) because operator `op` could not snapshot.
+  void fail_snapshot(const std::string& op, std::uint64_t id, bool finished,
+                     const std::string& what) {
+    fail(operator_error(op, chain_->info.index, chain_->info.parallelism,
+                        (finished ? std::string("the final snapshot failed: ")
+                                  : "snapshot for checkpoint " + std::to_string(id) + " failed: ") +
+                            what)
+             .what(),
+         true);
+  }
+
+  /// Runs the deferred parts and encodes every part into a blob. Touches nothing of the
+  /// subtask: runs on the snapshot helper too. Throws part_error.
+  static snapshot_blobs encode_parts(std::vector<snapshot_part>& parts, bool finished) {
+    snapshot_blobs blobs;
+    for (auto& p : parts) {
+      try {
+        if (p.later) p.later(p.s.entries);
+      } catch (const std::exception& e) {
+        throw part_error{p.s.header.operator_name, e.what()};
+      } catch (...) {
+        throw part_error{p.s.header.operator_name, "unknown exception"};
+      }
+      p.s.entries.push_back(std::move(p.counters));
+      if (finished) p.s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
+      blobs.items.emplace_back(p.node, encode_snapshot(std::move(p.s)));
     }
     return blobs;
   }
 
-  /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges.
+  /// The encoded snapshots of the chain's operators, taken now (see snapshot_parts_of).
+  std::optional<snapshot_blobs> snapshot_blobs_of(std::uint64_t id, bool finished) {
+    auto parts = snapshot_parts_of(id, finished, false);
+    if (!parts) return std::nullopt;
+    return encode_parts(*parts, finished);  // nothing deferred: cannot throw part_error
+  }
+
+  /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges. The
+  /// operators' synchronous parts run here; if some operator deferred work, a helper actor runs
+  /// it and encodes the blobs while this subtask processes records again, and the
+  /// acknowledgement goes out when the helper reports back (through this actor, so it always
+  /// precedes the subtask's final snapshot).
   void checkpoint(std::uint64_t id) {
     const auto aligned = std::chrono::steady_clock::now();
-    auto blobs = snapshot_blobs_of(id, false);
-    if (!blobs) return;  // failed
-    if (log().should_log(spdlog::level::debug)) {
-      using ms = std::chrono::duration<double, std::milli>;
-      std::size_t bytes = 0;
-      for (const auto& item : blobs->items) bytes += item.second.size();
-      auto first = first_barrier_.find(id);
-      const double waited =
-          first == first_barrier_.end() ? 0.0 : ms(aligned - first->second).count();
-      log().debug(
-          "subtask {} ({}): checkpoint {}: aligned {:.1f} ms after the first barrier, "
-          "snapshot {:.1f} ms, {} bytes",
-          metrics_.task, metrics_.index, id, waited,
-          ms(std::chrono::steady_clock::now() - aligned).count(), bytes);
-    }
-    first_barrier_.erase(first_barrier_.begin(), first_barrier_.upper_bound(id));
+    auto parts = snapshot_parts_of(id, false, true);
+    if (!parts) return;  // failed
+    const bool deferred =
+        std::any_of(parts->begin(), parts->end(), [](const auto& p) { return bool(p.later); });
+    std::optional<snapshot_blobs> blobs;
+    if (!deferred) blobs = encode_parts(*parts, false);
+    log_snapshot(id, aligned, blobs ? &*blobs : nullptr);
     chain_->flush_all();  // records before the barrier go before it
     for (auto& ch : outs_) {
       if (ch.eos_sent) continue;
@@ -675,8 +726,80 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       else
         park(ch, pending_item{nullptr, static_cast<std::int64_t>(id), true});
     }
-    if (holder_) send(holder_, localsnap_atom::value, sid_, id, *blobs);  // local recovery copy
-    send(coordinator_, ack_atom::value, sid_, id, std::move(*blobs));
+    if (blobs) {
+      acknowledge(id, std::move(*blobs));
+      return;
+    }
+    ++async_pending_;
+    async_started_[id] = std::chrono::steady_clock::now();
+    auto subtask = caf::actor_cast<caf::actor>(this);
+    spawn([subtask, id, parts = std::move(*parts)](caf::event_based_actor* helper) mutable {
+      try {
+        helper->send(subtask, asnap_atom::value, id, encode_parts(parts, false));
+      } catch (const part_error& e) {
+        helper->send(subtask, asnap_atom::value, id, e.op, e.what);
+      } catch (const std::exception& e) {
+        helper->send(subtask, asnap_atom::value, id, std::string(), std::string(e.what()));
+      }
+    });
+  }
+
+  /// The blobs of checkpoint `id` go to the coordinator (and, on a worker, to the task manager
+  /// as the local recovery copy).
+  void acknowledge(std::uint64_t id, snapshot_blobs blobs) {
+    if (holder_) send(holder_, localsnap_atom::value, sid_, id, blobs);
+    send(coordinator_, ack_atom::value, sid_, id, std::move(blobs));
+  }
+
+  /// The snapshot helper of checkpoint `id` is done (`blobs`) or failed (`op`, `what`).
+  void on_async_snapshot(std::uint64_t id, snapshot_blobs* blobs, const std::string& op,
+                         const std::string& what) {
+    --async_pending_;
+    auto started = async_started_.find(id);
+    if (blobs && started != async_started_.end() && log().should_log(spdlog::level::debug)) {
+      std::size_t bytes = 0;
+      for (const auto& item : blobs->items) bytes += item.second.size();
+      log().debug("subtask {} ({}): checkpoint {}: asynchronous part {:.1f} ms, {} bytes",
+                  metrics_.task, metrics_.index, id,
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            started->second)
+                      .count(),
+                  bytes);
+    }
+    if (started != async_started_.end()) async_started_.erase(started);
+    if (done_) return;
+    if (!blobs) {
+      fail_snapshot(op.empty() ? metrics_.task : op, id, false, what);
+      return;
+    }
+    acknowledge(id, std::move(*blobs));
+    if (finishing_) guarded([&] { maybe_complete(); });
+  }
+
+  /// Debug log: how long the alignment and the (synchronous) snapshot of checkpoint `id` took.
+  void log_snapshot(std::uint64_t id, std::chrono::steady_clock::time_point aligned,
+                    const snapshot_blobs* blobs) {
+    auto first = first_barrier_.find(id);
+    if (log().should_log(spdlog::level::debug)) {
+      using ms = std::chrono::duration<double, std::milli>;
+      const double waited =
+          first == first_barrier_.end() ? 0.0 : ms(aligned - first->second).count();
+      const double took = ms(std::chrono::steady_clock::now() - aligned).count();
+      if (blobs) {
+        std::size_t bytes = 0;
+        for (const auto& item : blobs->items) bytes += item.second.size();
+        log().debug(
+            "subtask {} ({}): checkpoint {}: aligned {:.1f} ms after the first barrier, snapshot "
+            "{:.1f} ms, {} bytes",
+            metrics_.task, metrics_.index, id, waited, took, bytes);
+      } else {
+        log().debug(
+            "subtask {} ({}): checkpoint {}: aligned {:.1f} ms after the first barrier, "
+            "synchronous part of the snapshot {:.1f} ms",
+            metrics_.task, metrics_.index, id, waited, took);
+      }
+    }
+    first_barrier_.erase(first_barrier_.begin(), first_barrier_.upper_bound(id));
   }
 
   void end_of_input() {
@@ -720,6 +843,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (done_) return;
     for (const auto& ch : outs_)
       if (!ch.eos_sent) return;
+    if (async_pending_ > 0) return;  // the final snapshot goes after the pending ones
     if (periodic_checkpoints() && !finish_snapshot()) return;  // failed
     done_ = true;
     report_done(true);
@@ -779,6 +903,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::shared_ptr<const restore_set> restore_;
   std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> first_barrier_;  // for the log
+  int async_pending_ = 0;  // snapshot helpers not yet reported back
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> async_started_;  // for the log
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
   live_subtask_metrics& metrics_;
   std::unique_ptr<task_chain> chain_;

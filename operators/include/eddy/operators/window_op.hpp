@@ -14,7 +14,9 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -141,7 +143,6 @@ class window_op final : public timed_input_op<T> {
   /// Checkpoints: every (key, window end, accumulator, fired) by key group.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if constexpr (checkpointable_v<K, Acc>) {
-      // Rows (key, window end, accumulator, fired) per key group.
       put_keyed_rows<K, std::int64_t, Acc, bool>(out, "windows", state_type_tag<K, Acc>("windows"),
                                                  this->info_.max_parallelism, [&](auto&& emit) {
                                                    for (const auto& [end, ws] : windows_) {
@@ -154,6 +155,33 @@ class window_op final : public timed_input_op<T> {
     } else {
       if (!windows_.empty())
         throw_not_checkpointable<K, Acc>("the windows of '" + this->name_ + "'");
+    }
+  }
+  /// Asynchronous: copies the rows into one flat vector now (no hashing), groups and encodes
+  /// them later on the snapshot helper; the same entries as snapshot_state.
+  std::function<void(std::vector<state_entry>&)> snapshot_state_async(
+      std::uint64_t id, std::vector<state_entry>& out) override {
+    if constexpr (checkpointable_v<K, Acc> && std::is_copy_constructible_v<K> &&
+                  std::is_copy_constructible_v<Acc>) {
+      using row = std::tuple<K, std::int64_t, Acc, bool>;
+      std::size_t n = 0;
+      for (const auto& [end, ws] : windows_) n += ws.keys.size();
+      auto rows = std::make_shared<std::vector<row>>();
+      rows->reserve(n);
+      for (const auto& [end, ws] : windows_) {
+        const bool fired = ws.fired_up_to >= end;
+        for (const auto& [k, acc] : ws.keys) rows->emplace_back(k, end, acc, fired);
+      }
+      put_watermark(out, "watermark", watermark_);
+      return [rows, maxp = this->info_.max_parallelism](std::vector<state_entry>& later) {
+        put_keyed_rows<K, std::int64_t, Acc, bool>(
+            later, "windows", state_type_tag<K, Acc>("windows"), maxp, [&](auto&& emit) {
+              for (const auto& [k, end, acc, fired] : *rows) emit(key_hash(k), k, end, acc, fired);
+            });
+      };
+    } else {
+      snapshot_state(id, out);
+      return {};
     }
   }
   void restore_state(const std::vector<state_entry>& entries) override {

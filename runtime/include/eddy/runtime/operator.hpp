@@ -102,6 +102,17 @@ class operator_base {
     (void)checkpoint_id;
     (void)out;
   }
+  /// Asynchronous snapshots (Flink's): called instead of snapshot_state for periodic checkpoints
+  /// and savepoints, at the same moment. Appends to `out` what must be written now and may
+  /// return a function that appends the rest later, on another thread, while this operator
+  /// processes records again: it must own everything it reads (a copy of the state as it is now)
+  /// and must not touch the operator. It may throw (the subtask then fails, as for a snapshot
+  /// that cannot be taken). Default: snapshot_state(checkpoint_id, out), nothing deferred.
+  virtual std::function<void(std::vector<state_entry>&)> snapshot_state_async(
+      std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
+    snapshot_state(checkpoint_id, out);
+    return {};
+  }
   /// Restores the state a checkpoint holds for this subtask: the keyed entries of the key groups
   /// it owns (from every subtask that wrote them) and the operator entries (key group -1) of the
   /// subtask with the same index. At another parallelism, operator entries named "__union:..."
