@@ -25,6 +25,7 @@
 /// subtask actor; user exceptions become operator_error naming the operator.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
@@ -204,6 +205,16 @@ class keyed_two_input_op final : public two_input_op<A, B> {
     if (backend_) backend_->snapshot(out);
     timers_.snapshot(this->info_.max_parallelism, out);
     if constexpr (Broadcast) store_.snapshot(this->name_, out);
+  }
+  /// Asynchronous: the keyed state's rows are copied now and encoded later; timers and
+  /// broadcast state now.
+  std::function<void(std::vector<state_entry>&)> snapshot_state_async(
+      std::uint64_t, std::vector<state_entry>& out) override {
+    std::function<void(std::vector<state_entry>&)> later;
+    if (backend_) later = backend_->snapshot_later(out);
+    timers_.snapshot(this->info_.max_parallelism, out);
+    if constexpr (Broadcast) store_.snapshot(this->name_, out);
+    return later;
   }
   void restore_state(const std::vector<state_entry>& entries) override {
     if (backend_) backend_->restore(entries);

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -315,6 +316,14 @@ class keyed_process_op final : public timed_input_op<T> {
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if (backend_) backend_->snapshot(out);
     timers_.snapshot(this->info_.max_parallelism, out);
+  }
+  /// Asynchronous: the keyed state's rows are copied now and encoded later; timers now.
+  std::function<void(std::vector<state_entry>&)> snapshot_state_async(
+      std::uint64_t, std::vector<state_entry>& out) override {
+    std::function<void(std::vector<state_entry>&)> later;
+    if (backend_) later = backend_->snapshot_later(out);
+    timers_.snapshot(this->info_.max_parallelism, out);
+    return later;
   }
   void restore_state(const std::vector<state_entry>& entries) override {
     if (backend_) backend_->restore(entries);

@@ -14,6 +14,10 @@
 /// records through unchanged.
 #include <absl/container/flat_hash_map.h>
 
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "eddy/runtime/key_group.hpp"
@@ -97,6 +101,21 @@ class keyed_reduce_op final : public timed_input_op<T> {
       put_keyed_map<K, T>(out, "accumulators", state_, this->info_.max_parallelism);
     else
       throw_not_checkpointable<K, T>("the state of '" + this->name_ + "'");
+  }
+  /// Asynchronous: the accumulators are copied into a flat vector now and encoded later.
+  std::function<void(std::vector<state_entry>&)> snapshot_state_async(
+      std::uint64_t id, std::vector<state_entry>& out) override {
+    if constexpr (checkpointable_v<K, T> && std::is_copy_constructible_v<K> &&
+                  std::is_copy_constructible_v<T>) {
+      if (state_.empty()) return {};
+      auto rows = std::make_shared<std::vector<std::pair<K, T>>>(state_.begin(), state_.end());
+      return [rows, maxp = this->info_.max_parallelism](std::vector<state_entry>& later) {
+        put_keyed_map<K, T>(later, "accumulators", *rows, maxp);
+      };
+    } else {
+      snapshot_state(id, out);
+      return {};
+    }
   }
   /// A combiner's partial accumulators of one key may come from several old subtasks (it runs
   /// before the exchange): they are reduced together.

@@ -694,6 +694,10 @@ class state_table_base {
   /// Checkpoints: appends the entries of key group `key_group` (nothing if it has none). Throws
   /// if the key or value types have no Serializer.
   virtual void snapshot(int key_group, std::vector<state_entry>& out) const = 0;
+  /// Asynchronous checkpoints: copies the rows of key group `key_group` now and returns a
+  /// function that appends the same entry as snapshot() from the copy, on any thread (empty if
+  /// the group has no entries). Throws now if the types have no Serializer.
+  virtual std::function<void(std::vector<state_entry>&)> snapshot_later(int key_group) const = 0;
   /// Restore: adds the entries of one snapshot entry (of an owned key group). Throws if it was
   /// written with other types.
   virtual void restore(const state_entry& e) = 0;
@@ -771,6 +775,22 @@ class state_table final : public state_table_base<K>, public detail::cell_access
       rows.reserve(m.size());
       for (const auto& [k, c] : m) rows.emplace_back(k, detail::cell_codec<Cell>::to(c));
       out.push_back(state_entry{this->name_, key_group, this->snapshot_tag(), serialize(rows)});
+    } else {
+      throw_not_checkpointable<K, wire>("keyed state '" + this->name_ + "'");
+    }
+  }
+  std::function<void(std::vector<state_entry>&)> snapshot_later(int key_group) const override {
+    using wire = typename detail::cell_codec<Cell>::wire;
+    const auto& m = group(key_group);
+    if (m.empty()) return {};
+    if constexpr (checkpointable_v<K, wire>) {
+      auto rows = std::make_shared<std::vector<std::pair<K, wire>>>();
+      rows->reserve(m.size());
+      for (const auto& [k, c] : m) rows->emplace_back(k, detail::cell_codec<Cell>::to(c));
+      return [rows, name = this->name_, tag = this->snapshot_tag(),
+              key_group](std::vector<state_entry>& out) {
+        out.push_back(state_entry{name, key_group, tag, serialize(*rows)});
+      };
     } else {
       throw_not_checkpointable<K, wire>("keyed state '" + this->name_ + "'");
     }
@@ -1023,6 +1043,22 @@ class keyed_state_backend {
       for (int kg = range_.start; kg < range_.end; ++kg) s->snapshot(kg, out);
     for (const auto& [name, entries] : pending_restore_)
       for (const auto& e : entries) out.push_back(e);
+  }
+  /// The same entries, asynchronously: copies every state's rows now (and appends the entries of
+  /// states not used since the restore to `out`) and returns the function that encodes the
+  /// copies on any thread (see operator_base::snapshot_state_async).
+  std::function<void(std::vector<state_entry>&)> snapshot_later(
+      std::vector<state_entry>& out) const {
+    auto parts = std::make_shared<std::vector<std::function<void(std::vector<state_entry>&)>>>();
+    for (const auto* s : order_)
+      for (int kg = range_.start; kg < range_.end; ++kg)
+        if (auto f = s->snapshot_later(kg)) parts->push_back(std::move(f));
+    for (const auto& [name, entries] : pending_restore_)
+      for (const auto& e : entries) out.push_back(e);
+    if (parts->empty()) return {};
+    return [parts](std::vector<state_entry>& later) {
+      for (auto& f : *parts) f(later);
+    };
   }
   /// Takes the keyed-state entries of a checkpoint (of owned key groups). A state's entries are
   /// decoded when the function first asks for it, with its types (as Flink restores lazily).
