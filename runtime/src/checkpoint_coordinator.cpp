@@ -175,10 +175,9 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
   m.is_savepoint = it->second.request != nullptr;
   const auto syncing = clock_type::now();
   auto r = store_of(st, it->second).complete(m);
-  log().debug("job '{}': checkpoint {}: blobs synced and metadata committed in {} ms", job.name,
-              id,
-              std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - syncing)
-                  .count());
+  log().debug(
+      "job '{}': checkpoint {}: blobs synced and metadata committed in {} ms", job.name, id,
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - syncing).count());
   if (!r) {
     abort_checkpoint(self, id, r.error().message, false);
     return;
@@ -198,6 +197,13 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
       self->send(p.requester, stopped_atom::value, path);
       for (auto& s : st.subtasks) self->send(s, stop_atom::value);
       st.paused = true;
+      // Checkpoints still pending (subtasks' asynchronous parts may acknowledge out of order)
+      // cannot complete after the job stopped at this savepoint.
+      std::vector<std::uint64_t> rest;
+      for (const auto& [pid, pp] : st.pending)
+        if (!pp.request) rest.push_back(pid);
+      for (auto pid : rest)
+        abort_checkpoint(self, pid, "the job stopped at savepoint " + std::to_string(id), true);
     }
     p.target.reset();  // closes the savepoint's store
     p.request->fulfil(path);

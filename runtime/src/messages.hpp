@@ -46,7 +46,8 @@ using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using decline_atom = caf::atom_constant<caf::atom("decline")>;
 using chkdone_atom = caf::atom_constant<caf::atom("chkdone")>;
 // An asynchronous snapshot's helper -> its subtask: (asnap_atom, id, snapshot_blobs) when done,
-// (asnap_atom, id, operator, message) when it failed.
+// (asnap_atom, id, operator, message, fatal) when it failed (fatal: the operator's deferred part
+// threw; otherwise encoding failed).
 using asnap_atom = caf::atom_constant<caf::atom("asnap")>;
 using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;

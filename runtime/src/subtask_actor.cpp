@@ -19,9 +19,11 @@
 //   and the barrier sent on every output channel (behind parked batches), then the blobs go to
 //   the coordinator.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "eddy/runtime/log.hpp"
@@ -122,11 +124,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           quit();
         },
         [=](asnap_atom, std::uint64_t id, snapshot_blobs& blobs) {
-          on_async_snapshot(id, &blobs, {}, {});
+          on_async_snapshot(id, &blobs, {}, {}, false);
         },
-        [=](asnap_atom, std::uint64_t id, const std::string& op, const std::string& what) {
-          on_async_snapshot(id, nullptr, op, what);
-        },
+        [=](asnap_atom, std::uint64_t id, const std::string& op, const std::string& what,
+            bool fatal) { on_async_snapshot(id, nullptr, op, what, fatal); },
         [=](chkdone_atom, std::uint64_t id) {
           guarded([&] {
             if (!chain_) return;
@@ -157,6 +158,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void on_exit() override {
+    ended_->store(true);                         // snapshot helpers still to start skip their work
     if (!done_) set_state(job_state::canceled);  // stopped by the supervisor (or killed)
     // Break reference cycles between actors and release operators (files, user state).
     ticking_.clear();
@@ -732,14 +734,24 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
     ++async_pending_;
     async_started_[id] = std::chrono::steady_clock::now();
-    auto subtask = caf::actor_cast<caf::actor>(this);
-    spawn([subtask, id, parts = std::move(*parts)](caf::event_based_actor* helper) mutable {
+    // The helper holds the subtask weakly and skips its work once the subtask has ended (a
+    // failure, a restart, a cancel): nothing would take the result.
+    auto subtask = caf::actor_cast<caf::actor_addr>(this);
+    auto ended = ended_;
+    spawn([subtask, ended, id, parts = std::move(*parts)](caf::event_based_actor* helper) mutable {
+      if (ended->load()) return;
+      auto reply = [&](auto&&... xs) {
+        if (auto s = caf::actor_cast<caf::actor>(subtask))
+          helper->send(s, asnap_atom::value, id, std::forward<decltype(xs)>(xs)...);
+      };
       try {
-        helper->send(subtask, asnap_atom::value, id, encode_parts(parts, false));
-      } catch (const part_error& e) {
-        helper->send(subtask, asnap_atom::value, id, e.op, e.what);
-      } catch (const std::exception& e) {
-        helper->send(subtask, asnap_atom::value, id, std::string(), std::string(e.what()));
+        reply(encode_parts(parts, false));
+      } catch (const part_error& e) {  // the operator's deferred part: as a failed snapshot
+        reply(e.op, e.what, true);
+      } catch (const std::exception& e) {  // encoding (out of memory, ...): a restartable failure
+        reply(std::string(), std::string(e.what()), false);
+      } catch (...) {
+        reply(std::string(), std::string("unknown exception"), false);
       }
     });
   }
@@ -751,9 +763,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     send(coordinator_, ack_atom::value, sid_, id, std::move(blobs));
   }
 
-  /// The snapshot helper of checkpoint `id` is done (`blobs`) or failed (`op`, `what`).
+  /// The snapshot helper of checkpoint `id` is done (`blobs`) or failed (`op`, `what`; `fatal`:
+  /// the operator's part failed, as a failed snapshot, not restarted).
   void on_async_snapshot(std::uint64_t id, snapshot_blobs* blobs, const std::string& op,
-                         const std::string& what) {
+                         const std::string& what, bool fatal) {
     --async_pending_;
     auto started = async_started_.find(id);
     if (blobs && started != async_started_.end() && log().should_log(spdlog::level::debug)) {
@@ -769,7 +782,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (started != async_started_.end()) async_started_.erase(started);
     if (done_) return;
     if (!blobs) {
-      fail_snapshot(op.empty() ? metrics_.task : op, id, false, what);
+      if (fatal)
+        fail_snapshot(op, id, false, what);
+      else
+        fail("subtask " + metrics_.task + " (" + std::to_string(metrics_.index) +
+             "): encoding the snapshot for checkpoint " + std::to_string(id) + " failed: " + what);
       return;
     }
     acknowledge(id, std::move(*blobs));
@@ -904,6 +921,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> first_barrier_;  // for the log
   int async_pending_ = 0;  // snapshot helpers not yet reported back
+  std::shared_ptr<std::atomic<bool>> ended_ = std::make_shared<std::atomic<bool>>(false);
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> async_started_;  // for the log
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
   live_subtask_metrics& metrics_;

@@ -158,7 +158,7 @@ class window_op final : public timed_input_op<T> {
     }
   }
   /// Asynchronous: copies the rows into one flat vector now (no hashing), groups and encodes
-  /// them later on the snapshot helper; the same entries as snapshot_state.
+  /// them later on the snapshot helper; the same entries as snapshot_state, in the same order.
   std::function<void(std::vector<state_entry>&)> snapshot_state_async(
       std::uint64_t id, std::vector<state_entry>& out) override {
     if constexpr (checkpointable_v<K, Acc> && std::is_copy_constructible_v<K> &&
@@ -172,12 +172,13 @@ class window_op final : public timed_input_op<T> {
         const bool fired = ws.fired_up_to >= end;
         for (const auto& [k, acc] : ws.keys) rows->emplace_back(k, end, acc, fired);
       }
-      put_watermark(out, "watermark", watermark_);
-      return [rows, maxp = this->info_.max_parallelism](std::vector<state_entry>& later) {
+      return [rows, maxp = this->info_.max_parallelism,
+              watermark = watermark_](std::vector<state_entry>& later) {
         put_keyed_rows<K, std::int64_t, Acc, bool>(
             later, "windows", state_type_tag<K, Acc>("windows"), maxp, [&](auto&& emit) {
               for (const auto& [k, end, acc, fired] : *rows) emit(key_hash(k), k, end, acc, fired);
             });
+        put_watermark(later, "watermark", watermark);
       };
     } else {
       snapshot_state(id, out);

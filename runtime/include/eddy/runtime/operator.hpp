@@ -106,8 +106,11 @@ class operator_base {
   /// and savepoints, at the same moment. Appends to `out` what must be written now and may
   /// return a function that appends the rest later, on another thread, while this operator
   /// processes records again: it must own everything it reads (a copy of the state as it is now)
-  /// and must not touch the operator. It may throw (the subtask then fails, as for a snapshot
-  /// that cannot be taken). Default: snapshot_state(checkpoint_id, out), nothing deferred.
+  /// and must not touch the operator (a copy of a value that shares mutable data with the
+  /// operator, such as a shared_ptr, is not a copy). The entries may come in another order than
+  /// snapshot_state's (a restore finds them by name and key group). It may throw (the subtask
+  /// then fails, as for a snapshot that cannot be taken). Default: snapshot_state(checkpoint_id,
+  /// out), nothing deferred.
   virtual std::function<void(std::vector<state_entry>&)> snapshot_state_async(
       std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
     snapshot_state(checkpoint_id, out);
