@@ -713,7 +713,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   /// precedes the subtask's final snapshot).
   void checkpoint(std::uint64_t id) {
     const auto aligned = std::chrono::steady_clock::now();
-    auto parts = snapshot_parts_of(id, false, true);
+    // At most one helper per subtask: while one still runs, this snapshot is taken here
+    // (helpers cannot pile up if encoding is slower than the checkpoint interval).
+    auto parts = snapshot_parts_of(id, false, async_pending_ == 0);
     if (!parts) return;  // failed
     const bool deferred =
         std::any_of(parts->begin(), parts->end(), [](const auto& p) { return bool(p.later); });
