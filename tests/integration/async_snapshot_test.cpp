@@ -25,7 +25,7 @@
 
 namespace {
 
-using eddy::testing::enable_checkpoints;
+using eddy::testing::checkpointed_env;
 using eddy::testing::failing_map;
 using eddy::testing::failure_switch;
 using eddy::testing::run_with_failure;
@@ -109,9 +109,7 @@ TEST_CASE("an asynchronously snapshotted count is restored as it was at the barr
   auto sw = std::make_shared<failure_switch>();
   auto runs = std::make_shared<std::atomic<int>>(0);
   eddy::StreamEnvironment env;
-  env.set_parallelism(1);
-  env.set_batch_size(64);
-  enable_checkpoints(env, tmp.path() / "chk");
+  checkpointed_env(env, 1, tmp.path() / "chk");
   auto out = build(env, sw, runs, false);
   const auto result = run_with_failure(env, *sw);
   REQUIRE(result.ok());
@@ -129,21 +127,19 @@ TEST_CASE("event-time windows snapshot asynchronously and recover exactly",
   temp_dir tmp{"eddy-async-win"};
   auto sw = std::make_shared<failure_switch>();
   eddy::StreamEnvironment env;
-  env.set_parallelism(p);
-  env.set_batch_size(64);
-  enable_checkpoints(env, tmp.path() / "chk");
+  checkpointed_env(env, p, tmp.path() / "chk");
   using ev = std::pair<int, std::uint64_t>;
-  auto out = env.from_generator(records, [](std::uint64_t i) { return i; })
-                 .map(failing_map(sw))
-                 .map([](std::uint64_t i) { return ev(static_cast<int>(i % 5), i); })
-                 .assign_timestamps_and_watermarks(
-                     eddy::WatermarkStrategy<ev>::for_monotonous_timestamps()
-                         .with_timestamp_assigner(
-                             [](const ev& v) { return static_cast<std::int64_t>(v.second); }))
-                 .key_by([](const ev& v) { return v.first; })
-                 .window(eddy::TumblingEventTimeWindows::of(milliseconds(1000)))
-                 .reduce([](const ev& a, const ev& b) { return ev(a.first, a.second + b.second); })
-                 .collect();
+  auto out =
+      env.from_generator(records, [](std::uint64_t i) { return i; })
+          .map(failing_map(sw))
+          .map([](std::uint64_t i) { return ev(static_cast<int>(i % 5), i); })
+          .assign_timestamps_and_watermarks(
+              eddy::WatermarkStrategy<ev>::for_monotonous_timestamps().with_timestamp_assigner(
+                  [](const ev& v) { return static_cast<std::int64_t>(v.second); }))
+          .key_by([](const ev& v) { return v.first; })
+          .window(eddy::TumblingEventTimeWindows::of(milliseconds(1000)))
+          .reduce([](const ev& a, const ev& b) { return ev(a.first, a.second + b.second); })
+          .collect();
   const auto result = run_with_failure(env, *sw);
   REQUIRE(result.ok());
   std::map<std::pair<int, std::uint64_t>, std::uint64_t> sums;  // (key, window) -> sum
@@ -160,9 +156,7 @@ TEST_CASE("an asynchronous snapshot that throws fails the job naming the operato
   sw->armed = false;  // no injected failure: the snapshot fails
   auto runs = std::make_shared<std::atomic<int>>(0);
   eddy::StreamEnvironment env;
-  env.set_parallelism(1);
-  env.set_batch_size(64);
-  enable_checkpoints(env, tmp.path() / "chk");
+  checkpointed_env(env, 1, tmp.path() / "chk");
   auto out = build(env, sw, runs, true);
   auto started = env.execute_async("failing snapshots");
   REQUIRE(started);

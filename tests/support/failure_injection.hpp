@@ -65,4 +65,12 @@ inline void enable_checkpoints(StreamEnvironment& env, const std::filesystem::pa
   env.config().restart = restart_strategy::fixed_delay(3, std::chrono::milliseconds(10));
 }
 
+/// The usual set-up of a failure test: parallelism `p`, batches of 64 records (many batches,
+/// so checkpoints fall between them) and enable_checkpoints into `dir`.
+inline void checkpointed_env(StreamEnvironment& env, int p, const std::filesystem::path& dir) {
+  env.set_parallelism(p);
+  env.set_batch_size(64);
+  enable_checkpoints(env, dir);
+}
+
 }  // namespace eddy::testing
