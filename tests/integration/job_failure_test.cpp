@@ -86,8 +86,7 @@ void require_threads_back_to(std::size_t before) {
 /// `subtask` (0-based; generator subtask k emits the indices i with i % parallelism == k) and
 /// values >= 1000 everywhere else.
 auto poisoned_generator(int subtask) {
-  const std::uint64_t at =
-      poisoned_offset * parallelism + static_cast<std::uint64_t>(subtask);
+  const std::uint64_t at = poisoned_offset * parallelism + static_cast<std::uint64_t>(subtask);
   return [at](std::uint64_t i) { return i == at ? 17 : static_cast<int>(i) + 1000; };
 }
 
