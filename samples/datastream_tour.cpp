@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,38 @@ void partitioning() {
   expect("disable_chaining", isolated.values(), {10, 20});
 }
 
+void fusion() {
+  // [fusion]
+  struct counting_sink {  // a function sink: fused too; close() runs at the end of input
+    std::shared_ptr<std::pair<std::uint64_t, std::int64_t>> out;
+    std::uint64_t count = 0;
+    std::int64_t sum = 0;
+    void operator()(std::int64_t v) {
+      ++count;
+      sum += v;
+    }
+    void close() { *out = {count, sum}; }
+  };
+  auto totals = std::make_shared<std::pair<std::uint64_t, std::int64_t>>();
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  env.from_generator(1000, [](std::uint64_t i) { return static_cast<std::int64_t>(i); })
+      .map([](std::int64_t v) { return v * 2; })          // generator, map, filter and sink
+      .filter([](std::int64_t v) { return v % 3 != 0; })  // run as one loop
+      .add_sink(counting_sink{totals});
+  const std::string plan = env.explain();  // "fused: generator + map + filter + sink"
+  auto result = env.execute("fusion");
+  const auto* filter = result.find_operator("filter");  // counters as if not fused
+  // [fusion]
+  if (plan.find("fused: generator + map + filter + sink") == std::string::npos ||
+      totals->first != 666 || !filter || filter->records_in != 1000 || filter->records_out != 666) {
+    std::fprintf(stderr, "datastream_tour: fusion: unexpected result\n");
+    ++failures;
+  } else {
+    std::printf("ok: fusion\n");
+  }
+}
+
 void files() {
   auto dir = std::filesystem::temp_directory_path() / "eddy-datastream-tour";
   std::filesystem::remove_all(dir);
@@ -219,6 +252,7 @@ int main() {
   transformations();
   keyed();
   partitioning();
+  fusion();
   files();
   custom_source_and_sink();
   failures_and_metrics();

@@ -73,6 +73,10 @@ StreamEnvironment& StreamEnvironment::disable_operator_chaining() {
   config_.chaining = false;
   return *this;
 }
+StreamEnvironment& StreamEnvironment::disable_operator_fusion() {
+  config_.fusion = false;
+  return *this;
+}
 
 DataStream<std::string> StreamEnvironment::read_text_file(std::string path) {
   auto& n = graph_->add_node(node_kind::source, "read_text_file");

@@ -105,6 +105,32 @@ expected<execution_plan> execution_plan::compile(const job_graph& g, const execu
     }
   }
 
+  // Fusion: from the tail of each chain, the longest suffix of a node's fusion run that ends at
+  // it and lies in the chain, consecutive.
+  for (auto& c : p.chains_) {
+    c.fused.assign(c.nodes.size(), 1);
+    for (int i = static_cast<int>(c.nodes.size()) - 1; i > 0;) {
+      const auto& n = nodes[c.nodes[static_cast<std::size_t>(i)]];
+      int count = 1;
+      if (cfg.fusion && n.make_fused && n.fusion_run.size() >= 2) {
+        const auto& run = n.fusion_run;
+        const int r = static_cast<int>(run.size());
+        while (count < r && count <= i) {
+          const int id = c.nodes[static_cast<std::size_t>(i - count)];
+          if (id != run[static_cast<std::size_t>(r - 1 - count)] || !nodes[id].side_writers.empty())
+            break;
+          ++count;
+        }
+        if (!n.side_writers.empty()) count = 1;
+      }
+      if (count >= 2) {
+        for (int j = 1; j < count; ++j) c.fused[static_cast<std::size_t>(i - j)] = 0;
+        c.fused[static_cast<std::size_t>(i)] = count;
+      }
+      i -= count;
+    }
+  }
+
   // Subtasks.
   for (auto& c : p.chains_) {
     for (int i = 0; i < c.parallelism; ++i) {
@@ -152,6 +178,14 @@ std::string execution_plan::describe(const job_graph& g) const {
   std::ostringstream os;
   for (const auto& c : chains_) {
     os << "chain " << c.id << " [parallelism " << c.parallelism << "] " << c.name << "\n";
+    for (std::size_t i = 0; i < c.fused.size(); ++i) {
+      if (c.fused[i] < 2) continue;
+      os << "  fused:";
+      for (std::size_t j = i + 1 - static_cast<std::size_t>(c.fused[i]); j <= i; ++j)
+        os << (j + static_cast<std::size_t>(c.fused[i]) == i + 1 ? " " : " + ")
+           << g.nodes()[c.nodes[j]].name;
+      os << "\n";
+    }
     for (int e : c.out_edges) {
       const auto& edge = g.edges()[e];
       os << "  --" << to_string(edge_kind_[e]) << "--> chain " << node_chain_[edge.to] << " ("

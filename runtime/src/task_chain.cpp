@@ -1,6 +1,7 @@
 #include "task_chain.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace eddy::detail {
 
@@ -63,8 +64,27 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
     rev.push_back(std::move(w));
     rev_nodes.push_back(-1);
   }
-  for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
-    const auto& n = g.node(*it);
+  for (auto i = static_cast<std::ptrdiff_t>(chain.nodes.size()) - 1; i >= 0; --i) {
+    const auto& n = g.node(chain.nodes[static_cast<std::size_t>(i)]);
+    if (const int count = chain.fused[static_cast<std::size_t>(i)]; count >= 2) {
+      // A fused group ending here: element 0 does the work and stands for the group's first
+      // node, the others for the rest (see graph_node::make_fused).
+      auto group = n.make_fused(next, static_cast<std::size_t>(count));
+      if (group.size() != static_cast<std::size_t>(count))
+        throw std::logic_error("eddy: fused operators of '" + n.name + "' do not match the plan");
+      const auto first = i - count + 1;
+      for (auto j = static_cast<std::ptrdiff_t>(group.size()) - 1; j >= 0; --j) {
+        const auto& m = g.node(chain.nodes[static_cast<std::size_t>(first + j)]);
+        auto& op = group[static_cast<std::size_t>(j)];
+        op->set_name(m.name);
+        if (m.kind == node_kind::source) tc->source = dynamic_cast<source_base*>(op.get());
+        rev.push_back(std::move(op));
+        rev_nodes.push_back(m.id);
+      }
+      next = rev.back().get();
+      i = first;
+      continue;
+    }
     std::unique_ptr<operator_base> op;
     if (n.kind == node_kind::source) {
       auto src = n.make_source(next);

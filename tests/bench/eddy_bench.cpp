@@ -75,6 +75,9 @@ void print_line(const char* workload, const char* impl, int parallelism, std::ui
   std::fflush(stdout);
 }
 
+/// --no-fusion: run the jobs with operator fusion disabled (to measure what it brings).
+bool g_fusion = true;
+
 std::string w1_baseline(std::uint64_t n, double& seconds) {
   auto t0 = std::chrono::steady_clock::now();
   std::uint64_t count = 0;
@@ -94,6 +97,7 @@ std::string w1_baseline(std::uint64_t n, double& seconds) {
 std::string w1_eddy(std::uint64_t n, int parallelism, std::size_t batch, double& seconds) {
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
+  if (!g_fusion) env.disable_operator_fusion();
   auto out = std::make_shared<totals>();
   env.from_generator(n, [](std::uint64_t i) { return make_event(i); })
       .map([](event e) {
@@ -182,6 +186,7 @@ std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const ch
                    eddy::job_result* result, double& seconds) {
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
+  if (!g_fusion) env.disable_operator_fusion();
   if (chk.interval.count() > 0) {
     env.config().checkpoints.interval = chk.interval;
     env.config().checkpoints.mode = eddy::checkpointing_mode::exactly_once;
@@ -752,6 +757,9 @@ int main(int argc, char** argv) {
   for (auto* c : {w1, w2}) {
     c->add_option("--events,-n", events, "number of events")->capture_default_str();
     c->add_option("--batch-size", batch, "records per batch")->capture_default_str();
+    c->add_flag(
+        "--no-fusion", [](std::int64_t) { g_fusion = false; },
+        "disable operator fusion (each operator runs on its own)");
   }
   int cluster_workers = 0;
   int remote_credits = eddy::execution_config{}.remote_channel_credits;

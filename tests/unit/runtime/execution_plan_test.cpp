@@ -507,3 +507,47 @@ TEST_CASE("an unbounded generator is accepted in streaming mode and bounded ones
     CHECK(compile(env).has_value());
   }
 }
+
+TEST_CASE("fusion groups are the longest runs of consecutive chained nodes, from the tail",
+          "[plan][fusion]") {
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  auto s = env.from_generator(100, gen)
+               .map([](int x) { return x + 1; })
+               .filter([](int x) { return x > 3; })
+               .map([](int x) { return x * 2; })
+               .map([](int x) { return x - 1; })  // a new run: the first held four
+               .flat_map([](int x, eddy::collector<int>& c) { c.collect(x); });
+  s.add_sink([](int) {});
+  auto& g = env.graph();
+  const int sink = static_cast<int>(g.nodes().size()) - 1;
+  CHECK(g.node(sink).fusion_run == std::vector<int>{4, 5, 6});
+  CHECK(g.node(3).fusion_run == std::vector<int>{0, 1, 2, 3});
+  CHECK(g.node(4).fusion_run.empty());  // a run of one has nothing to fuse with
+
+  auto p = compile_ok(env);
+  REQUIRE(p.chains().size() == 1);
+  CHECK(p.chains()[0].fused == std::vector<int>{0, 0, 0, 4, 0, 0, 3});
+
+  SECTION("a node with side outputs is not fused") {
+    g.node(2).side_writers.emplace_back("late", [] {
+      return std::unique_ptr<eddy::operator_base>(new eddy::record_writer<int>());
+    });
+    auto q = compile_ok(env);
+    CHECK(q.chains()[0].fused == std::vector<int>{0, 2, 1, 1, 0, 0, 3});
+  }
+  SECTION("a different parallelism starts a group after the change") {
+    g.node(2).parallelism = 1;
+    g.node(3).parallelism = 1;
+    auto q = compile_ok(env);
+    REQUIRE(q.chains().size() == 3);  // [generator, map] [filter, map] [map, flat_map, sink]
+    CHECK(q.chains()[0].fused == std::vector<int>{0, 2});
+    CHECK(q.chains()[1].fused == std::vector<int>{0, 2});
+    CHECK(q.chains()[2].fused == std::vector<int>{0, 0, 3});
+  }
+  SECTION("fusion disabled for the job") {
+    env.disable_operator_fusion();
+    auto q = compile_ok(env);
+    CHECK(q.chains()[0].fused == std::vector<int>(7, 1));
+  }
+}

@@ -16,6 +16,7 @@
 
 #include "eddy/operators/basic_ops.hpp"
 #include "eddy/operators/collector.hpp"
+#include "eddy/operators/fusion.hpp"
 #include "eddy/operators/keyed_process.hpp"
 #include "eddy/operators/keyed_reduce_op.hpp"
 #include "eddy/operators/sinks.hpp"
@@ -29,6 +30,8 @@
 
 namespace eddy {
 
+template <class T, class... Stages>
+class FusableStream;
 template <class T, class KeyFn>
 class KeyedStream;
 /// Tag type meaning "the assigner's default trigger" (EventTimeTrigger, ProcessingTimeTrigger or
@@ -174,28 +177,36 @@ class DataStream {
 
   // ---- transformations ----
   /// One output per input: fn(T) -> U.
+  /// (map, filter and flat_map return a FusableStream<U, ...>, a DataStream<U> that lets the
+  /// runtime fuse consecutive stateless operators, see fusion.hpp.)
   template <class F>
   auto map(F fn) {
     using U = std::decay_t<std::invoke_result_t<F&, T&&>>;
-    return add_op<U>("map", [fn](operator_base* next) {
+    auto s = add_op<U>("map", [fn](operator_base* next) {
       return std::make_unique<map_op<T, U, F>>(fn, detail::as_input<U>(next));
     });
+    return FusableStream<U, fusion::map_stage<T, U, F>>(
+        env_, s.node_id(), std::make_tuple(fusion::map_stage<T, U, F>{std::move(fn)}));
   }
   /// Keeps the records for which fn(const T&) is true.
   template <class F>
-  DataStream<T> filter(F fn) {
-    return add_op<T>("filter", [fn](operator_base* next) {
+  auto filter(F fn) {
+    auto s = add_op<T>("filter", [fn](operator_base* next) {
       return std::make_unique<filter_op<T, F>>(fn, detail::as_input<T>(next));
     });
+    return FusableStream<T, fusion::filter_stage<T, F>>(
+        env_, s.node_id(), std::make_tuple(fusion::filter_stage<T, F>{std::move(fn)}));
   }
   /// Zero or more outputs per input: fn(T, collector<U>&). U is deduced from the collector
   /// parameter, or given explicitly for generic lambdas: flat_map<U>(fn).
   template <class U = void, class F>
   auto flat_map(F fn) {
     using Out = std::conditional_t<std::is_void_v<U>, detail::flat_map_output_t<F>, U>;
-    return add_op<Out>("flat_map", [fn](operator_base* next) {
+    auto s = add_op<Out>("flat_map", [fn](operator_base* next) {
       return std::make_unique<flat_map_op<T, Out, F>>(fn, detail::as_input<Out>(next));
     });
+    return FusableStream<Out, fusion::flat_map_stage<T, Out, F>>(
+        env_, s.node_id(), std::make_tuple(fusion::flat_map_stage<T, Out, F>{std::move(fn)}));
   }
   /// Partitions by key_fn(const T&); records with equal keys go to the same subtask.
   template <class KeyFn>
@@ -424,6 +435,86 @@ class DataStream {
   StreamEnvironment* env_;
   int node_;
   partition_kind next_kind_;
+};
+
+/// The stream of a per-record stateless operator (map, filter, flat_map) or of a generator: a
+/// DataStream<T> that also carries the functions of the run of such operators ending with it,
+/// so that the runtime can fuse them into one loop (fusion.hpp). Use it as any DataStream<T>
+/// (it converts to one); its own map, filter, flat_map, add_sink and settings keep the run
+/// going, anything else ends it. Fusion never changes results, names, counters or checkpoints.
+template <class T, class... Stages>
+class FusableStream : public DataStream<T> {
+ public:
+  FusableStream(StreamEnvironment* env, int node, std::tuple<Stages...> stages,
+                std::vector<int> run = {})
+      : DataStream<T>(env, node), stages_(std::move(stages)), run_(std::move(run)) {
+    if (run_.empty()) run_.push_back(node);
+  }
+
+  template <class F>
+  auto map(F fn) {
+    return extend(DataStream<T>::map(std::move(fn)));
+  }
+  template <class F>
+  auto filter(F fn) {
+    return extend(DataStream<T>::filter(std::move(fn)));
+  }
+  template <class U = void, class F>
+  auto flat_map(F fn) {
+    return extend(DataStream<T>::template flat_map<U>(std::move(fn)));
+  }
+  template <class F>
+  DataStreamSink add_sink(F fn, std::string name = "sink") {
+    auto sink = DataStream<T>::add_sink(fn, std::move(name));
+    if constexpr (sizeof...(Stages) < fusion::max_run) {
+      auto run = run_;
+      run.push_back(sink.node_id());
+      fusion::set_fused_factory(
+          this->environment().graph().node(sink.node_id()), std::move(run),
+          std::tuple_cat(stages_, std::make_tuple(fusion::sink_stage<T, F>{std::move(fn)})));
+    }
+    return sink;
+  }
+
+  FusableStream& set_parallelism(int p) {
+    DataStream<T>::set_parallelism(p);
+    return *this;
+  }
+  FusableStream& name(std::string n) {
+    DataStream<T>::name(std::move(n));
+    return *this;
+  }
+  FusableStream& uid(std::string u) {
+    DataStream<T>::uid(std::move(u));
+    return *this;
+  }
+  FusableStream& disable_chaining() {
+    DataStream<T>::disable_chaining();
+    return *this;
+  }
+
+  /// The functions of the run ending here, one per node of run().
+  [[nodiscard]] const std::tuple<Stages...>& stages() const noexcept { return stages_; }
+  [[nodiscard]] const std::vector<int>& run() const noexcept { return run_; }
+
+ private:
+  /// Appends the single-stage stream `next` (just added after this one) to the run.
+  template <class U, class Stage>
+  auto extend(FusableStream<U, Stage> next) {
+    if constexpr (sizeof...(Stages) >= fusion::max_run) {
+      return next;
+    } else {
+      auto run = run_;
+      run.push_back(next.node_id());
+      auto stages = std::tuple_cat(stages_, next.stages());
+      fusion::set_fused_factory(this->environment().graph().node(next.node_id()), run, stages);
+      return FusableStream<U, Stages..., Stage>(&this->environment(), next.node_id(),
+                                                std::move(stages), std::move(run));
+    }
+  }
+
+  std::tuple<Stages...> stages_;
+  std::vector<int> run_;
 };
 
 /// A stream partitioned by key (Flink's KeyedStream): rolling aggregations per key.
@@ -830,7 +921,8 @@ auto StreamEnvironment::from_generator(std::uint64_t count, F fn) {
     return std::make_unique<generator_source<T, F>>(count, fn, detail::as_input<T>(next));
   };
   detail::set_output_type<T>(n);
-  return DataStream<T>(this, n.id);
+  return FusableStream<T, fusion::generator_stage<T, F>>(
+      this, n.id, std::make_tuple(fusion::generator_stage<T, F>{count, std::move(fn)}));
 }
 
 template <class T>

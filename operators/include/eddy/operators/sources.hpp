@@ -30,6 +30,50 @@ inline std::pair<std::uint64_t, std::uint64_t> split_range(std::uint64_t n, int 
 }
 }  // namespace detail
 
+namespace detail {
+/// What a generator subtask has left to emit (see generator_source): its splits, checkpointed
+/// so that a restore at another parallelism redistributes them. Shared by the fused generator
+/// (fusion.hpp).
+class generator_splits {
+ public:
+  void open(const subtask_info& info, std::uint64_t count) {
+    splits_.clear();
+    splits_.push_back({static_cast<std::uint64_t>(info.index),
+                       count == unbounded ? split_unbounded : count,
+                       static_cast<std::uint64_t>(info.parallelism), true});
+  }
+  /// Takes the next at most `max` indices, base + k * step for k < n; false if none are left.
+  bool take(std::size_t max, std::uint64_t& base, std::uint64_t& step, std::size_t& n) {
+    drop_empty();
+    if (splits_.empty()) return false;
+    auto& sp = splits_.front();
+    const std::uint64_t left = sp.count();
+    n = static_cast<std::size_t>(left < max ? left : max);
+    base = sp.begin;
+    step = sp.step;
+    sp.begin += n * step;
+    return true;
+  }
+  /// Whether every index has been taken.
+  [[nodiscard]] bool done() {
+    drop_empty();
+    return splits_.empty();
+  }
+  void snapshot(const subtask_info& info, std::vector<state_entry>& out) const {
+    put_splits(out, info, splits_);
+  }
+  void restore(const subtask_info& info, const std::vector<state_entry>& entries) {
+    if (auto s = get_splits(entries, info)) splits_ = std::move(*s);
+  }
+
+ private:
+  void drop_empty() {
+    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
+  }
+  std::vector<source_split> splits_;  // front: the current one
+};
+}  // namespace detail
+
 /// Emits fn(i) for i in [0, count) (or for ever if count == unbounded), subtask k of p emitting
 /// k, k + p, k + 2p, ... in that order. Checkpoints hold the splits left (source_splits.hpp), so
 /// a restore at another parallelism redistributes them.
@@ -41,22 +85,16 @@ class generator_source final : public source_op<T> {
 
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
-    splits_.clear();
-    splits_.push_back({static_cast<std::uint64_t>(info.index),
-                       count_ == unbounded ? detail::split_unbounded : count_,
-                       static_cast<std::uint64_t>(info.parallelism), true});
+    splits_.open(info, count_);
     this->buffer_.reserve(info.batch_size);
   }
 
   source_status produce(std::size_t max_records) override {
-    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
-    if (splits_.empty()) return source_status::end;
+    std::uint64_t base = 0, step = 1;
+    std::size_t n = 0;
+    if (!splits_.take(max_records, base, step, n)) return source_status::end;
+    // The indices are taken before fn_ runs: a throwing fn_ fails the subtask anyway.
     this->guarded([&] {
-      auto& sp = splits_.front();
-      const std::uint64_t left = sp.count();
-      const auto n = static_cast<std::size_t>(left < max_records ? left : max_records);
-      const std::uint64_t base = sp.begin, step = sp.step;
-      sp.begin += n * step;  // before fn_ runs: a throwing fn_ fails the subtask anyway
       if constexpr (std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>) {
         // Fill by index: no capacity check per record, lets the compiler vectorise. The buffer
         // is not cleared after a batch: resize value-initialises only the records past what
@@ -76,21 +114,20 @@ class generator_source final : public source_op<T> {
         this->emit_buffer();
       }
     });
-    while (!splits_.empty() && splits_.front().count() == 0) splits_.erase(splits_.begin());
-    return splits_.empty() ? source_status::end : source_status::more;
+    return splits_.done() ? source_status::end : source_status::more;
   }
   /// Checkpoints: the index ranges left (the generator replays from them).
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    detail::put_splits(out, this->info_, splits_);
+    splits_.snapshot(this->info_, out);
   }
   void restore_state(const std::vector<state_entry>& entries) override {
-    if (auto s = detail::get_splits(entries, this->info_)) splits_ = std::move(*s);
+    splits_.restore(this->info_, entries);
   }
 
  private:
   std::uint64_t count_;
   F fn_;
-  std::vector<detail::source_split> splits_;  // front: the current one
+  detail::generator_splits splits_;
 };
 
 /// Emits the elements of a collection shared by all subtasks (each emits its contiguous part).

@@ -54,6 +54,9 @@ class StreamEnvironment {
   StreamEnvironment& set_channel_credits(int credits);
   StreamEnvironment& set_runtime_mode(runtime_mode m);
   StreamEnvironment& disable_operator_chaining();
+  /// Runs every operator on its own, even per-record stateless ones that could be fused into
+  /// one loop (fusion.hpp); for comparisons and debugging (results are the same).
+  StreamEnvironment& disable_operator_fusion();
   /// Checkpoints every `interval` (Flink's enableCheckpointing); the rest of
   /// config().checkpoints (timeout, pauses, retained) keeps its values. See fault-tolerance.md.
   StreamEnvironment& enable_checkpointing(

@@ -67,6 +67,10 @@ struct execution_config {
   /// How often periodic watermarks are emitted (and operators' on_tick called).
   std::chrono::milliseconds auto_watermark_interval{200};
   bool chaining = true;  ///< operator chaining for the whole job
+  /// Operator fusion: runs of chained per-record stateless operators (a generator, map, filter,
+  /// flat_map, a function sink) execute as one loop (execution_plan.hpp). Results, names,
+  /// counters and checkpoints are the same either way.
+  bool fusion = true;
   /// How often operators with processing-time timers (processing-time windows, timers in process
   /// functions, state TTL cleanup) look at the clock: a timer fires at most this late.
   std::chrono::milliseconds timer_resolution{10};

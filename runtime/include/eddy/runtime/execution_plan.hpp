@@ -5,6 +5,9 @@
 /// or rebalance), chains consecutive operators (forward edge, equal parallelism, one edge between
 /// them, chaining enabled on both) and expands every chain into `parallelism` subtasks connected
 /// by channels: forward edges connect subtask i to subtask i, all other kinds connect every pair.
+/// Within a chain, consecutive nodes that form (part of) a fusion run (graph_node::fusion_run)
+/// are fused, longest group first from the chain's tail, unless fusion is disabled for the job;
+/// nodes with side outputs are never fused.
 /// Pure data, no actors: built once on submission, then shared read-only.
 #include <string>
 #include <vector>
@@ -23,6 +26,10 @@ struct plan_chain {
   std::vector<int> in_edges;   ///< graph edges into the head
   std::vector<int> out_edges;  ///< graph edges out of the tail (index = chain's edge index)
   std::vector<int> subtasks;   ///< global subtask ids, by index
+  /// Operator fusion, parallel to `nodes`: n >= 2 at the last node of a fused group of n nodes
+  /// (it and the n - 1 before it run as one loop, see graph_node::make_fused), 0 at the other
+  /// nodes of a group, 1 at nodes that are not fused.
+  std::vector<int> fused;
 };
 
 struct plan_channel {

@@ -112,6 +112,16 @@ struct graph_node {
   std::function<std::unique_ptr<operator_base>()> make_writer;
   /// Creates the adapter feeding channel batches into this node's operator (typed on its input).
   std::function<std::unique_ptr<input_adapter>(operator_base* head)> make_input;
+  /// Operator fusion (optional, set by the DataStream API for per-record stateless operators,
+  /// see operators/fusion.hpp): the ids of the run of such nodes ending with this one, first to
+  /// last (this one last, at least two), and a factory creating the operators of the last
+  /// `count` of them (2 <= count <= run size) as one loop. Element 0 of its result does the work
+  /// of all of them and stands for the first (it is a source_base if that node is the source);
+  /// element i stands for the i-th (its name, counters and state) and is never given records.
+  /// The execution plan decides which runs are fused (execution_plan.hpp).
+  std::vector<int> fusion_run;
+  std::function<std::vector<std::unique_ptr<operator_base>>(operator_base* next, std::size_t count)>
+      make_fused;
   /// Side outputs consumed downstream: tag name -> factory of a record writer typed on the side
   /// output's record type. The operator receives the writer through set_side_output().
   std::vector<std::pair<std::string, std::function<std::unique_ptr<operator_base>()>>> side_writers;
