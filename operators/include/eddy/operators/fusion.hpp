@@ -51,34 +51,22 @@ struct generator_stage {
   std::uint64_t count;
   G fn;
 };
-template <class In, class Out, class F>
-struct map_stage {
-  static constexpr stage_kind kind = stage_kind::map;
+/// A map, filter, flat_map or sink stage (sinks have out_type void).
+template <stage_kind Kind, class In, class Out, class F>
+struct stage {
+  static constexpr stage_kind kind = Kind;
   using in_type = In;
   using out_type = Out;
   F fn;
 };
-template <class T, class F>
-struct filter_stage {
-  static constexpr stage_kind kind = stage_kind::filter;
-  using in_type = T;
-  using out_type = T;
-  F fn;
-};
 template <class In, class Out, class F>
-struct flat_map_stage {
-  static constexpr stage_kind kind = stage_kind::flat_map;
-  using in_type = In;
-  using out_type = Out;
-  F fn;
-};
+using map_stage = stage<stage_kind::map, In, Out, F>;
 template <class T, class F>
-struct sink_stage {
-  static constexpr stage_kind kind = stage_kind::sink;
-  using in_type = T;
-  using out_type = void;
-  F fn;
-};
+using filter_stage = stage<stage_kind::filter, T, T, F>;
+template <class In, class Out, class F>
+using flat_map_stage = stage<stage_kind::flat_map, In, Out, F>;
+template <class T, class F>
+using sink_stage = stage<stage_kind::sink, T, void, F>;
 
 namespace detail {
 /// Rethrows the exception being handled as an operator_error naming `op` (an operator_error
@@ -89,7 +77,7 @@ namespace detail {
 template <class S>
 struct scratch {};
 template <class In, class Out, class F>
-struct scratch<flat_map_stage<In, Out, F>> {
+struct scratch<stage<stage_kind::flat_map, In, Out, F>> {
   std::vector<Out> out;
 };
 }  // namespace detail
