@@ -5,6 +5,7 @@
 // consecutive in one chain.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -291,4 +292,73 @@ TEST_CASE("the plan fuses only operators that are consecutive in one chain", "[f
     REQUIRE(out.size() == 100);
     CHECK(out.front() == 5);
   }
+}
+
+namespace {
+/// Passes batches on and records the largest it saw (chained after a fused group).
+class batch_probe final : public eddy::timed_input_op<int> {
+ public:
+  batch_probe(eddy::input_op<int>* next, std::shared_ptr<std::size_t> largest)
+      : next_(next), largest_(std::move(largest)) {
+    downstream_ = next;
+  }
+  using eddy::timed_input_op<int>::process;
+  void process(std::vector<int>& records, std::vector<std::int64_t>& ts) override {
+    counters_.records_in += records.size();
+    counters_.records_out += records.size();
+    *largest_ = std::max(*largest_, records.size());
+    next_->process(records, ts);
+  }
+  void finish() override { next_->finish(); }
+
+ private:
+  eddy::input_op<int>* next_;
+  std::shared_ptr<std::size_t> largest_;
+};
+}  // namespace
+
+TEST_CASE("fused groups that expand several times still emit bounded batches", "[fusion]") {
+  auto largest = std::make_shared<std::size_t>(0);
+  auto out = run_both(1, 1, [largest](eddy::StreamEnvironment& env) {
+    *largest = 0;
+    auto times_100 = [](int x, eddy::collector<int>& c) {
+      for (int k = 0; k < 100; ++k) c.collect(x);
+    };
+    auto counts = env.from_collection<int>({1, 2, 3})
+                      .flat_map(times_100)
+                      .flat_map<int>([](auto x, auto& c) {  // explicit output type
+                        for (int k = 0; k < 100; ++k) c.collect(x);
+                      })
+                      .add_op<int>("probe",
+                                   [largest](eddy::operator_base* next) {
+                                     return std::make_unique<batch_probe>(
+                                         dynamic_cast<eddy::input_op<int>*>(next), largest);
+                                   })
+                      .collect();
+    return [counts, largest] {
+      CHECK(*largest <= 100);  // the batch size
+      CHECK(*largest > 0);
+      return counts.values();
+    };
+  });
+  CHECK(out.size() == 30000);
+}
+
+TEST_CASE("fused stages take generators returning references and maps returning their argument",
+          "[fusion]") {
+  static const std::vector<std::string> words = {"alpha", "beta", "gamma"};
+  auto out = run_both(1, 1, [](eddy::StreamEnvironment& env) {
+    gather<std::string> sink;
+    env.from_generator(30, [](std::uint64_t i) -> const std::string& { return words[i % 3]; })
+        .filter([](const std::string& w) { return w != "beta"; })
+        .map([](std::string&& w) -> std::string&& {
+          w += "!";
+          return std::move(w);
+        })
+        .add_sink(sink);
+    return [sink] { return sink.out->values; };
+  });
+  REQUIRE(out.size() == 20);
+  CHECK(out.front() == "alpha!");
+  CHECK(out.back() == "gamma!");
 }

@@ -27,7 +27,14 @@ class map_op final : public timed_input_op<In> {
     this->counters_.records_out += n;
     this->guarded([&] {
       if constexpr (std::is_same_v<In, Out>) {  // in place: no allocation, no copy
-        for (auto& r : records) r = f_(std::move(r));
+        if constexpr (std::is_reference_v<std::invoke_result_t<F&, In&&>>) {
+          for (auto& r : records) {  // the result may be `r` itself: never move onto itself
+            Out v = f_(std::move(r));
+            r = std::move(v);
+          }
+        } else {
+          for (auto& r : records) r = f_(std::move(r));
+        }
         next_->process(records, ts);
       } else {
         out_.clear();

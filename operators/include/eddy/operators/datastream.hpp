@@ -61,6 +61,17 @@ class KeyedBroadcastConnectedStream;
 
 namespace detail {
 
+/// flat_map's output type: U if given, else deduced from fn's collector<Out>& parameter (only
+/// then: a generic lambda has none).
+template <class U, class F>
+struct flat_map_out {
+  using type = U;
+};
+template <class F>
+struct flat_map_out<void, F> {
+  using type = flat_map_output_t<F>;
+};
+
 /// The key of a non-keyed (all) window: one key, so one window set.
 struct all_key {
   template <class T>
@@ -201,7 +212,7 @@ class DataStream {
   /// parameter, or given explicitly for generic lambdas: flat_map<U>(fn).
   template <class U = void, class F>
   auto flat_map(F fn) {
-    using Out = std::conditional_t<std::is_void_v<U>, detail::flat_map_output_t<F>, U>;
+    using Out = typename detail::flat_map_out<U, F>::type;
     auto s = add_op<Out>("flat_map", [fn](operator_base* next) {
       return std::make_unique<flat_map_op<T, Out, F>>(fn, detail::as_input<Out>(next));
     });

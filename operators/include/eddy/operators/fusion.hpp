@@ -282,12 +282,16 @@ class fused_op final : public timed_input_op<typename pipeline<S...>::in_type>, 
 
   using timed_input_op<In>::process;
   void process(std::vector<In>& records, std::vector<std::int64_t>& ts) override {
-    if constexpr (P::terminal)
-      run<false>(records, ts);  // sinks do not see timestamps
-    else if (ts.empty())
-      run<false>(records, ts);
-    else
-      run<true>(records, ts);
+    // The stages name their own failures; anything else (the operators after the group, out
+    // of memory) is this operator's, as for an unfused one.
+    this->guarded([&] {
+      if constexpr (P::terminal)
+        run<false>(records, ts);  // sinks do not see timestamps
+      else if (ts.empty())
+        run<false>(records, ts);
+      else
+        run<true>(records, ts);
+    });
   }
   void finish() override {
     p_.close();
@@ -339,16 +343,16 @@ class fused_op final : public timed_input_op<typename pipeline<S...>::in_type>, 
       if (w) next_->process(records, ts);
     } else {
       std::int64_t t = 0;
+      const std::size_t limit = this->info_.batch_size;
       auto emit = [&](Out&& y) {
         out_.push_back(std::move(y));
         if constexpr (Timed) out_ts_.push_back(t);
+        if constexpr (P::expands)
+          if (out_.size() >= limit) pass();  // keeps output batches bounded
       };
-      const std::size_t limit = this->info_.batch_size;
       for (std::size_t i = 0; i < size; ++i) {
         if constexpr (Timed) t = ts[i];
         p_.template push<0>(r[i], n, emit);
-        if constexpr (P::expands)
-          if (out_.size() >= limit) pass();  // keeps output batches bounded
       }
       p_.finish_counts(n);
       pass();
@@ -401,17 +405,20 @@ class fused_generator final : public source_base, public stage_owner {
     this->guarded([&] {
       typename P::counts n;
       n.c[0] = count;
+      // T(...): the stages get a record of their own even if fn_ returns a reference.
       if constexpr (P::terminal) {
         auto emit = [](auto&&) {};
-        for (std::size_t k = 0; k < count; ++k) p_.template push<0>(fn_(base + k * step), n, emit);
+        for (std::size_t k = 0; k < count; ++k)
+          p_.template push<0>(T(fn_(base + k * step)), n, emit);
       } else {
-        auto emit = [&](Out&& y) { out_.push_back(std::move(y)); };
         const std::size_t limit = this->info_.batch_size;
-        for (std::size_t k = 0; k < count; ++k) {
-          p_.template push<0>(fn_(base + k * step), n, emit);
+        auto emit = [&](Out&& y) {
+          out_.push_back(std::move(y));
           if constexpr (P::expands)
-            if (out_.size() >= limit) pass();
-        }
+            if (out_.size() >= limit) pass();  // keeps output batches bounded
+        };
+        for (std::size_t k = 0; k < count; ++k)
+          p_.template push<0>(T(fn_(base + k * step)), n, emit);
       }
       this->counters_.records_out += count;
       p_.finish_counts(n);
