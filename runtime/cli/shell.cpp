@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,7 +55,9 @@ const std::vector<command>& commands() {
       {"rescale", "rescale ID N",
        "stop with a savepoint and resume at parallelism N (-p N); prints the new job's id"},
       {"checkpoints", "checkpoints ID", "a job's completed checkpoints and savepoints"},
-      {"watch", "watch ID", "a live view of a job, refreshed every second until a key is pressed"},
+      {"watch", "watch ID [SECONDS]",
+       "a live view of a job, refreshed every second until a key is pressed, the job ends or "
+       "SECONDS passed"},
       {"workers", "workers", "the workers: slots used and free, last heartbeat"},
       {"quit", "quit", "leave the shell (also exit, Ctrl-D)"},
   };
@@ -182,7 +185,7 @@ class session {
         if (c.name == name) return outcome::fail("usage: " + c.usage);
       return outcome::fail("usage error");
     };
-    if (name == "help") return help(args);
+    if (name == "help") return help(args, json);
     if (name == "run") {
       if (auto u = need(1)) return *u;
       std::string lib;
@@ -240,7 +243,17 @@ class session {
     }
     if (name == "watch") {
       if (auto u = need(1)) return *u;
-      return watch(args[0], interactive);
+      int seconds = 0;  // 0: no limit
+      if (args.size() > 1) {
+        try {
+          std::size_t used = 0;
+          seconds = std::stoi(args[1], &used);
+          if (used != args[1].size()) seconds = 0;
+        } catch (...) {
+        }
+        if (seconds < 1) return outcome::fail("watch: SECONDS must be a positive number");
+      }
+      return watch(args[0], interactive, seconds);
     }
     auto guess = closest_command(name);
     return outcome::fail("unknown command '" + name + "'" +
@@ -259,11 +272,21 @@ class session {
   }
 
  private:
-  outcome help(const std::vector<std::string>& args) {
+  /// The commands (or one), as a table or, with --json, as [{"command", "usage", "help"}].
+  outcome help(const std::vector<std::string>& args, bool as_json) {
+    auto as_object = [](const auto& c) {
+      return json::object({{"command", c.name}, {"usage", c.usage}, {"help", c.help}});
+    };
     if (!args.empty()) {
       for (const auto& c : commands())
-        if (c.name == args[0]) return {true, c.usage + "\n  " + c.help + "\n"};
+        if (c.name == args[0])
+          return {true, as_json ? as_object(c).dump() + "\n" : c.usage + "\n  " + c.help + "\n"};
       return outcome::fail("no command '" + args[0] + "'");
+    }
+    if (as_json) {
+      auto list = json::array();
+      for (const auto& c : commands()) list.push_back(as_object(c));
+      return {true, list.dump() + "\n"};
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : commands()) rows.push_back({c.usage, c.help});
@@ -372,10 +395,12 @@ class session {
     return {true, table(rows) + aborted};
   }
 
-  /// Refreshes the job's status every second until a key is pressed (on a terminal) or the job
-  /// ended.
-  outcome watch(const std::string& id, bool interactive) {
+  /// Refreshes the job's status every second until a key is pressed (on a terminal), the job
+  /// ended or `seconds` passed (0: no limit; scripts watching an unbounded job need one).
+  outcome watch(const std::string& id, bool interactive, int seconds) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     for (;;) {
+      if (seconds > 0 && std::chrono::steady_clock::now() >= until) return {};
       auto s = status(id, false, std::chrono::milliseconds(1000));
       if (!s.ok) return s;
       std::printf("%s%s", interactive ? "\033[H\033[2J" : "", s.text.c_str());

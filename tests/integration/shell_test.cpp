@@ -15,7 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -170,6 +172,33 @@ TEST_CASE("eddy shell without --cluster runs jobs on its embedded cluster", "[sh
                                    (tmp.path() / "ref").string()});
   REQUIRE(ref.code == 0);
   CHECK(committed_lines(tmp.path() / "out") == committed_lines(tmp.path() / "ref"));
+}
+
+TEST_CASE("eddy shell scripts get help as JSON and can watch a job for a while", "[shell]") {
+  temp_dir tmp("eddy-shell-watch");
+  const auto words = tmp.path() / "words.txt";
+  write_file(words, words_text(3000, 4));
+  // The job is slowed down so that it runs well past the watch (it is canceled after it).
+  auto r = run_eddy_with_input(tmp.path(), {"shell"},
+                               "help --json\nhelp watch --json\nrun wordcount --input " +
+                                   words.string() + " --output " + (tmp.path() / "out").string() +
+                                   " --source-rate 100\nwatch wordcount-1 1\n"
+                                   "watch wordcount-1 x\ncancel wordcount-1\njobs --json\n");
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  std::istringstream lines(r.out);
+  std::string all, one;
+  std::getline(lines, all);
+  std::getline(lines, one);
+  auto commands = nlohmann::json::parse(all);
+  REQUIRE(commands.is_array());
+  CHECK(std::any_of(commands.begin(), commands.end(),
+                    [](const auto& c) { return c.value("command", "") == "rescale"; }));
+  CHECK(nlohmann::json::parse(one).value("usage", "") == "watch ID [SECONDS]");
+  CHECK(r.err.find("watch: SECONDS must be a positive number") != std::string::npos);
+  auto jobs = nlohmann::json::parse(last_line(r.out));
+  REQUIRE(jobs.size() == 1);
+  const auto state = jobs[0].value("state", "");
+  CHECK((state == "CANCELED" || state == "CANCELING"));
 }
 
 TEST_CASE("eddy shell on a terminal completes commands and keeps a history", "[shell]") {
