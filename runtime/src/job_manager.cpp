@@ -304,13 +304,16 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         retry_waiting(self);
         return id;
       },
-      [=](heartbeat_atom, std::int32_t id) {
+      [=](heartbeat_atom, std::int32_t id) -> std::int64_t {
         if (auto it = self->state.workers.find(id); it != self->state.workers.end()) {
           it->second.last_beat = clock_type::now();
-        } else if (self->current_sender()) {
+          return self->state.opts.heartbeat_timeout.count();  // how long it may go unanswered
+        }
+        if (self->current_sender()) {
           // Declared lost (e.g. its link was down for a while): it must start over.
           self->send(caf::actor_cast<caf::actor>(self->current_sender()), lost_atom::value);
         }
+        return -1;
       },
       [=](check_atom) {
         auto& st = self->state;

@@ -2,8 +2,10 @@
 // Internal: the task manager actor of a worker node. It registers the worker's slots with the
 // coordinator's job manager, sends heartbeats, spawns and starts the subtasks the job
 // supervisors assign to it, keeps their job-finished actions until the job commits, and kills
-// every subtask when the coordinator is lost. Protocol: cluster_messages.hpp; the worker's main
-// thread first tells it its data address with (peers_atom, "HOST:PORT").
+// every subtask when the coordinator is lost (its connection closes, or it leaves heartbeats
+// unanswered for its heartbeat timeout: a partitioned worker fences itself). Protocol:
+// cluster_messages.hpp; the worker's main thread first tells it its data address with (peers_atom,
+// "HOST:PORT").
 #include <atomic>
 #include <caf/fwd.hpp>
 #include <chrono>

@@ -131,6 +131,47 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "workers whose heartbeats a hung coordinator leaves unanswered stop their subtasks, and the "
+    "job recovers exactly once the coordinator is back",
+    "[cluster][failure]") {
+  temp_dir tmp("eddy-cluster-fence");
+  const auto readings = tmp.path() / "readings.csv";
+  write_file(readings, sensor_readings_csv(16000, 21));
+  test_cluster cluster(tmp.path(), 2, 2);
+  auto ref_args = sensors_args(readings, tmp.path() / "ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+
+  auto args = sensors_args(readings, tmp.path() / "run");
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "4000"})
+    args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  eddy_process client(tmp.path(), args);
+  REQUIRE(eventually(
+      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
+      30s));
+  // A stopped coordinator keeps its connections open but answers nothing: both workers must
+  // fence themselves within its heartbeat timeout (1.5 s), while it is still stopped.
+  cluster.coordinator().signal(SIGSTOP);
+  const bool fenced = eventually(
+      [&] {
+        for (std::size_t w = 0; w < 2; ++w)
+          if (cluster.worker(w).err().find("no answer from the coordinator") == std::string::npos)
+            return false;
+        return true;
+      },
+      20s);
+  cluster.coordinator().signal(SIGCONT);
+  INFO("worker 0: " << cluster.worker(0).err() << "\nworker 1: " << cluster.worker(1).err());
+  REQUIRE(fenced);
+  const int code = client.wait_for(120s);
+  INFO("client stdout: " << client.out() << "\nstderr: " << client.err()
+                         << "\ncoordinator: " << cluster.coordinator().err());
+  REQUIRE(code == 0);
+  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
+}
+
+TEST_CASE(
     "with a cluster secret a node that does not know it is refused and the refusal is "
     "logged with its address",
     "[cluster][security]") {
