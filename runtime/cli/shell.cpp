@@ -243,6 +243,7 @@ class session {
     }
     if (name == "watch") {
       if (auto u = need(1)) return *u;
+      if (args.size() > 2) return outcome::fail("usage: watch ID [SECONDS]");
       int seconds = 0;  // 0: no limit
       if (args.size() > 1) {
         try {
@@ -251,7 +252,7 @@ class session {
           if (used != args[1].size()) seconds = 0;
         } catch (...) {
         }
-        if (seconds < 1) return outcome::fail("watch: SECONDS must be a positive number");
+        if (seconds < 1) return outcome::fail("watch: SECONDS must be a positive whole number");
       }
       return watch(args[0], interactive, seconds);
     }
@@ -398,14 +399,21 @@ class session {
   /// Refreshes the job's status every second until a key is pressed (on a terminal), the job
   /// ended or `seconds` passed (0: no limit; scripts watching an unbounded job need one).
   outcome watch(const std::string& id, bool interactive, int seconds) {
+    using std::chrono::milliseconds;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     for (;;) {
-      if (seconds > 0 && std::chrono::steady_clock::now() >= until) return {};
-      auto s = status(id, false, std::chrono::milliseconds(1000));
+      auto window = milliseconds(1000);  // status() measures rates over it
+      if (seconds > 0) {
+        const auto left =
+            std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
+        window = std::clamp(left, milliseconds(100), window);
+      }
+      auto s = status(id, false, window);
       if (!s.ok) return s;
       std::printf("%s%s", interactive ? "\033[H\033[2J" : "", s.text.c_str());
       if (interactive) std::printf("(press Enter to stop watching)\n");
       std::fflush(stdout);
+      if (seconds > 0 && std::chrono::steady_clock::now() >= until) return {};
       auto st = client_->job_status(id);
       if (st) {
         const auto state = json::parse(*st).value("state", "");

@@ -11,10 +11,11 @@
 //   tm -> jm: request (register_atom, tm, name, slots, data address) -> std::int32_t worker id;
 //     the data address (HOST:PORT) is where the task manager is published for other workers
 //   tm -> jm: request (heartbeat_atom, worker id) -> std::int64_t, every heartbeat interval: the
-//     coordinator's heartbeat timeout (ms); a task manager whose heartbeats go unanswered that
-//     long stops its subtasks and registers again (self-fencing). A job manager that does not
-//     know the id (it declared the worker lost) answers -1 and sends (lost_atom): the task
-//     manager stops its subtasks and registers again
+//     coordinator's heartbeat timeout (ms); a task manager whose heartbeat goes unanswered that
+//     long (plus two intervals) stops its subtasks and registers again (self-fencing). A job
+//     manager that does not know the id (it declared the worker lost) answers -1 and sends
+//     (lost_atom, worker id): the task manager stops its subtasks and registers again (unless
+//     it registered anew meanwhile). A task manager registering again replaces its old entry.
 // Clients:
 //   client -> jm: request (submit_atom, spec json, lib bytes) -> std::string job id
 //   client -> jm: request (wait_atom, job id) -> std::string job result json (when it ends)

@@ -290,6 +290,12 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
       [=](register_atom, const caf::actor& tm, const std::string& name, std::int32_t slots,
           const std::string& data_address) -> std::int32_t {
         auto& st = self->state;
+        // A worker registering again (it fenced itself, or was told it was lost) while its
+        // old entry is still here: that entry is gone for good (its subtasks were stopped).
+        std::vector<std::int32_t> stale;
+        for (const auto& [old_id, w] : st.workers)
+          if (w.tm == tm) stale.push_back(old_id);
+        for (auto old_id : stale) worker_lost(self, old_id, "registered again");
         const auto id = st.next_worker++;
         auto& w = st.workers[id];
         w.tm = tm;
@@ -311,7 +317,7 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         }
         if (self->current_sender()) {
           // Declared lost (e.g. its link was down for a while): it must start over.
-          self->send(caf::actor_cast<caf::actor>(self->current_sender()), lost_atom::value);
+          self->send(caf::actor_cast<caf::actor>(self->current_sender()), lost_atom::value, id);
         }
         return -1;
       },

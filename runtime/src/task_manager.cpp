@@ -33,10 +33,9 @@ struct tm_state {
   caf::actor job_manager;
   std::string data_address;  // HOST:PORT other workers connect to
   std::int32_t worker_id = -1;
-  /// When the coordinator last answered a heartbeat, and how long it may stay silent before this
-  /// worker fences itself (the coordinator's heartbeat timeout; 0 until its first answer).
-  std::chrono::steady_clock::time_point last_answer;
-  std::chrono::milliseconds fence_after{0};
+  /// How long a heartbeat may stay unanswered before this worker fences itself: the
+  /// coordinator's heartbeat timeout, from its answers (until the first: its default).
+  std::chrono::milliseconds fence_after{10000};
   std::map<std::string, tm_job> jobs;
   std::map<caf::actor_addr, std::pair<std::string, std::uint32_t>> owner;  // subtask -> job
   static inline const char* name = "eddy.task_manager";
@@ -120,9 +119,8 @@ void register_with(tm_actor* self, caf::actor jm) {
       .then(
           [=](std::int32_t id) {
             auto& s = self->state;
+            if (s.job_manager != jm) return;  // given up meanwhile (lost, or a new connection)
             s.worker_id = id;
-            s.last_answer = std::chrono::steady_clock::now();
-            s.fence_after = std::chrono::milliseconds(0);
             s.status->worker_id = id;
             s.status->registered = true;
             log().info("worker '{}' registered with the coordinator as worker {} ({} slots)",
@@ -192,30 +190,31 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
       [=](heartbeat_atom) {
         auto& st = self->state;
         if (!st.job_manager || st.worker_id < 0) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (st.fence_after.count() > 0 && now - st.last_answer > st.fence_after) {
-          // Partitioned from the coordinator (its connection may stay open for a long time):
-          // it has declared this worker lost by now and redeployed the subtasks elsewhere, so
-          // these must not go on (Flink's task managers fail their tasks the same way).
-          log().warn(
-              "worker '{}': no answer from the coordinator for {} ms (its heartbeat timeout); "
-              "stopping the subtasks of {} jobs and registering again",
-              st.opts.name, st.fence_after.count(), st.jobs.size());
-          self->demonitor(st.job_manager);
-          unregister(self);
-          return;
-        }
         const auto id = st.worker_id;
-        self->request(st.job_manager, std::chrono::seconds(30), heartbeat_atom::value, id)
+        // Unanswered for the coordinator's heartbeat timeout (plus two intervals, so that the
+        // coordinator declares this worker lost first): it is partitioned from the coordinator
+        // or the coordinator hangs, while the connection may stay open for a long time. The
+        // subtasks are redeployed elsewhere, so these must not go on (Flink's task managers
+        // fail their tasks the same way).
+        const auto deadline = st.fence_after + 2 * st.opts.heartbeat_interval;
+        self->request(st.job_manager, deadline, heartbeat_atom::value, id)
             .then(
                 [=](std::int64_t timeout_ms) {
                   auto& s = self->state;
                   if (timeout_ms < 0 || s.worker_id != id) return;  // lost: (lost_atom) follows
-                  s.last_answer = std::chrono::steady_clock::now();
                   s.fence_after = std::chrono::milliseconds(timeout_ms);
                 },
-                [](caf::error&) {});  // unanswered: the check above decides
-        for (const auto& [id, j] : st.jobs) {
+                [=](caf::error& e) {
+                  auto& s = self->state;
+                  if (e != caf::sec::request_timeout || s.worker_id != id) return;
+                  log().warn(
+                      "worker '{}': no answer from the coordinator for {} ms (its heartbeat "
+                      "timeout); stopping the subtasks of {} jobs and registering again",
+                      s.opts.name, deadline.count(), s.jobs.size());
+                  if (s.job_manager) self->demonitor(s.job_manager);
+                  unregister(self);
+                });
+        for (const auto& [job_id, j] : st.jobs) {
           if (!j.supervisor || !j.ctx || j.sids.empty()) continue;
           std::vector<std::uint64_t> packed;
           for (auto sid : j.sids)
@@ -293,8 +292,9 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
           if (snap.first == id) out.push_back(sid);
         return out;
       },
-      [=](lost_atom) {
+      [=](lost_atom, std::int32_t id) {
         auto& st = self->state;
+        if (id != st.worker_id) return;  // about an earlier registration
         log().warn(
             "worker '{}': the coordinator declared this worker lost; stopping its "
             "subtasks and registering again",

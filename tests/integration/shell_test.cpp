@@ -194,7 +194,8 @@ TEST_CASE("eddy shell scripts get help as JSON and can watch a job for a while",
   CHECK(std::any_of(commands.begin(), commands.end(),
                     [](const auto& c) { return c.value("command", "") == "rescale"; }));
   CHECK(nlohmann::json::parse(one).value("usage", "") == "watch ID [SECONDS]");
-  CHECK(r.err.find("watch: SECONDS must be a positive number") != std::string::npos);
+  CHECK(r.err.find("watch: SECONDS must be a positive whole number") != std::string::npos);
+  CHECK(r.out.find("RECORDS/S") != std::string::npos);  // watch printed the job's status
   auto jobs = nlohmann::json::parse(last_line(r.out));
   REQUIRE(jobs.size() == 1);
   const auto state = jobs[0].value("state", "");
