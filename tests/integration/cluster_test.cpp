@@ -61,6 +61,39 @@ std::uint64_t network_bytes(const std::string& out) {
   return std::stoull(m[1].str());
 }
 
+/// A checkpointed sensors job on `cluster` for a failure test: runs it failure-free into
+/// TMP/ref, starts it on the cluster into TMP/run (checkpoints every 100 ms, `rate` records/s)
+/// and returns its client once a checkpoint completed.
+std::unique_ptr<eddy_process> start_checkpointed_sensors(const std::filesystem::path& tmp,
+                                                         test_cluster& cluster, const char* rate) {
+  const auto readings = tmp / "readings.csv";
+  write_file(readings, sensor_readings_csv(16000, 21));
+  auto ref_args = sensors_args(readings, tmp / "ref");
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp, ref_args).code == 0);
+  auto args = sensors_args(readings, tmp / "run");
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", rate})
+    args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  auto client = std::make_unique<eddy_process>(tmp, args);
+  REQUIRE(eventually(
+      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
+      30s));
+  return client;
+}
+
+/// Waits for the job of start_checkpointed_sensors and compares its committed output with the
+/// failure-free run's; returns the client's stdout.
+std::string finish_checkpointed_sensors(const std::filesystem::path& tmp, test_cluster& cluster,
+                                        eddy_process& client) {
+  const int code = client.wait_for(120s);
+  INFO("client stdout: " << client.out() << "\nstderr: " << client.err()
+                         << "\ncoordinator: " << cluster.coordinator().err());
+  REQUIRE(code == 0);
+  check_same_outputs(tmp / "run", tmp / "ref", {"windows", "late", "alerts", "dead"});
+  return client.out();
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -99,35 +132,18 @@ TEST_CASE(
     "the other workers and commits the failure-free output",
     "[cluster][failure]") {
   temp_dir tmp("eddy-cluster-kill");
-  const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensor_readings_csv(16000, 21));
   test_cluster cluster(tmp.path(), 3, 2);
-  auto ref_args = sensors_args(readings, tmp.path() / "ref");
-  ref_args.insert(ref_args.begin(), "run");
-  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
-
-  auto args = sensors_args(readings, tmp.path() / "run");
-  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "8000"})
-    args.emplace_back(a);
-  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
-  eddy_process client(tmp.path(), args);
+  auto client = start_checkpointed_sensors(tmp.path(), cluster, "8000");
   // Kill worker 0 (it holds two of the four slots) once a checkpoint completed.
-  REQUIRE(eventually(
-      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
-      30s));
   cluster.worker(0).signal(SIGKILL);
-  const int code = client.wait_for(120s);
-  INFO("client stdout: " << client.out() << "\nstderr: " << client.err()
-                         << "\ncoordinator: " << cluster.coordinator().err());
-  REQUIRE(code == 0);
+  const auto out = finish_checkpointed_sensors(tmp.path(), cluster, *client);
+  INFO("coordinator: " << cluster.coordinator().err());
   CHECK(cluster.coordinator().err().find("lost") != std::string::npos);
   // The surviving workers kept their slots and restored from their local copies.
   CHECK(cluster.coordinator().err().find("from their workers' local copies") != std::string::npos);
   std::smatch m;
-  const auto out = client.out();
   REQUIRE(std::regex_search(out, m, std::regex("([0-9]+) restarts")));
   CHECK(std::stoi(m[1].str()) >= 1);
-  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
 }
 
 TEST_CASE(
@@ -135,21 +151,8 @@ TEST_CASE(
     "job recovers exactly once the coordinator is back",
     "[cluster][failure]") {
   temp_dir tmp("eddy-cluster-fence");
-  const auto readings = tmp.path() / "readings.csv";
-  write_file(readings, sensor_readings_csv(16000, 21));
   test_cluster cluster(tmp.path(), 2, 2);
-  auto ref_args = sensors_args(readings, tmp.path() / "ref");
-  ref_args.insert(ref_args.begin(), "run");
-  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
-
-  auto args = sensors_args(readings, tmp.path() / "run");
-  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "4000"})
-    args.emplace_back(a);
-  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
-  eddy_process client(tmp.path(), args);
-  REQUIRE(eventually(
-      [&] { return cluster.coordinator().err().find(" completed in ") != std::string::npos; },
-      30s));
+  auto client = start_checkpointed_sensors(tmp.path(), cluster, "4000");
   // A stopped coordinator keeps its connections open but answers nothing: both workers must
   // fence themselves within its heartbeat timeout (1.5 s), while it is still stopped.
   cluster.coordinator().signal(SIGSTOP);
@@ -164,11 +167,7 @@ TEST_CASE(
   cluster.coordinator().signal(SIGCONT);
   INFO("worker 0: " << cluster.worker(0).err() << "\nworker 1: " << cluster.worker(1).err());
   REQUIRE(fenced);
-  const int code = client.wait_for(120s);
-  INFO("client stdout: " << client.out() << "\nstderr: " << client.err()
-                         << "\ncoordinator: " << cluster.coordinator().err());
-  REQUIRE(code == 0);
-  check_same_outputs(tmp.path() / "run", tmp.path() / "ref", {"windows", "late", "alerts", "dead"});
+  finish_checkpointed_sensors(tmp.path(), cluster, *client);
 }
 
 TEST_CASE(
