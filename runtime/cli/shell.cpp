@@ -254,7 +254,7 @@ class session {
         }
         if (seconds < 1) return outcome::fail("watch: SECONDS must be a positive whole number");
       }
-      return watch(args[0], interactive, seconds);
+      return watch(args[0], interactive, seconds, json);
     }
     auto guess = closest_command(name);
     return outcome::fail("unknown command '" + name + "'" +
@@ -397,8 +397,9 @@ class session {
   }
 
   /// Refreshes the job's status every second until a key is pressed (on a terminal), the job
-  /// ended or `seconds` passed (0: no limit; scripts watching an unbounded job need one).
-  outcome watch(const std::string& id, bool interactive, int seconds) {
+  /// ended or `seconds` passed (0: no limit; scripts watching an unbounded job need one). With
+  /// --json: one status object per line, no screen clearing.
+  outcome watch(const std::string& id, bool interactive, int seconds, bool as_json) {
     using std::chrono::milliseconds;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     for (;;) {
@@ -408,10 +409,11 @@ class session {
             std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now());
         window = std::clamp(left, milliseconds(100), window);
       }
-      auto s = status(id, false, window);
+      auto s = status(id, as_json, window);
       if (!s.ok) return s;
-      std::printf("%s%s", interactive ? "\033[H\033[2J" : "", s.text.c_str());
-      if (interactive) std::printf("(press Enter to stop watching)\n");
+      const bool screen = interactive && !as_json;
+      std::printf("%s%s", screen ? "\033[H\033[2J" : "", s.text.c_str());
+      if (screen) std::printf("(press Enter to stop watching)\n");
       std::fflush(stdout);
       if (seconds > 0 && std::chrono::steady_clock::now() >= until) return {};
       auto st = client_->job_status(id);

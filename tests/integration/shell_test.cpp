@@ -183,6 +183,7 @@ TEST_CASE("eddy shell scripts get help as JSON and can watch a job for a while",
                                "help --json\nhelp watch --json\nrun wordcount --input " +
                                    words.string() + " --output " + (tmp.path() / "out").string() +
                                    " --source-rate 100\nwatch wordcount-1 1\n"
+                                   "watch wordcount-1 1 --json\n"
                                    "watch wordcount-1 x\ncancel wordcount-1\njobs --json\n");
   INFO("stdout: " << r.out << "\nstderr: " << r.err);
   std::istringstream lines(r.out);
@@ -196,6 +197,11 @@ TEST_CASE("eddy shell scripts get help as JSON and can watch a job for a while",
   CHECK(nlohmann::json::parse(one).value("usage", "") == "watch ID [SECONDS]");
   CHECK(r.err.find("watch: SECONDS must be a positive whole number") != std::string::npos);
   CHECK(r.out.find("RECORDS/S") != std::string::npos);  // watch printed the job's status
+  bool json_status = false;                             // watch --json: one status object per line
+  for (std::istringstream all_lines(r.out); std::getline(all_lines, one);)
+    if (!one.empty() && one[0] == '{')
+      json_status = json_status || nlohmann::json::parse(one).contains("subtasks");
+  CHECK(json_status);
   auto jobs = nlohmann::json::parse(last_line(r.out));
   REQUIRE(jobs.size() == 1);
   const auto state = jobs[0].value("state", "");
