@@ -80,14 +80,6 @@ struct all_key {
   }
 };
 
-template <class T>
-input_op<T>* as_input(operator_base* op) {
-  auto* in = dynamic_cast<input_op<T>*>(op);
-  if (!in && op)
-    throw std::logic_error("eddy: operator type mismatch in chain at '" + op->name() + "'");
-  return in;
-}
-
 /// Sets the factories that depend on a node's output type.
 template <class T>
 void set_output_type(graph_node& n) {

@@ -238,15 +238,10 @@ class pipeline {
 namespace detail {
 template <class Out>
 input_op<Out>* next_input(operator_base* next) {
-  if constexpr (std::is_void_v<Out>) {
-    return nullptr;
-  } else {
-    auto* in = dynamic_cast<input_op<Out>*>(next);
-    if (!in && next)
-      throw std::logic_error("eddy: operator type mismatch after a fused group at '" +
-                             next->name() + "'");
-    return in;
-  }
+  if constexpr (std::is_void_v<Out>)
+    return nullptr;  // the group ends in a sink
+  else
+    return eddy::detail::as_input<Out>(next);
 }
 template <class Out>
 using output_vector = std::conditional_t<std::is_void_v<Out>, std::vector<char>, std::vector<Out>>;

@@ -203,6 +203,18 @@ class two_input_op : public operator_base {
   virtual void process2(std::vector<B>& records, std::vector<std::int64_t>& timestamps) = 0;
 };
 
+namespace detail {
+/// `op` (the next operator in a chain, or null) as an input_op<T>; throws std::logic_error if
+/// its input type is not T (a bug in the API that built the chain).
+template <class T>
+input_op<T>* as_input(operator_base* op) {
+  auto* in = dynamic_cast<input_op<T>*>(op);
+  if (!in && op)
+    throw std::logic_error("eddy: operator type mismatch in chain at '" + op->name() + "'");
+  return in;
+}
+}  // namespace detail
+
 /// Base for operators that use or keep timestamps: the one-argument form forwards to the
 /// two-argument form with no timestamps.
 template <class T>

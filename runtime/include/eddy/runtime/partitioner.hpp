@@ -212,8 +212,8 @@ class hash_partitioner final : public partitioner<T> {
   explicit hash_partitioner(KeyFn fn) : key_fn_(std::move(fn)) {}
   using partitioner<T>::route;
   // flatten: the per-record appends (records and timestamps) are inlined into the loop.
-  [[gnu::flatten]] void route(std::vector<T>& records, std::vector<std::int64_t>& ts,
-                              bool may_move, edge_output<T>& out) override {
+  [[gnu::flatten]] void route(std::vector<T>& records, std::vector<std::int64_t>& ts, bool may_move,
+                              edge_output<T>& out) override {
     const auto& b = out.binding();
     if (table_.empty()) build_table(b);
     const bool timed = !ts.empty();
