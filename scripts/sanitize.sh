@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds Eddy and its tests with a sanitizer and runs them with CTest; fails on any report.
+#
+#   scripts/sanitize.sh address|thread [CTEST_REGEX]
+#
+# address: ASan + UBSan (UB is fatal), in build-asan.   thread: TSan, in build-tsan.
+# CTEST_REGEX selects tests as `ctest -R` does (default: all of them, except the install test,
+# which builds a separate, uninstrumented project against the installed libraries).
+# Every instrumented process - the test executables, the samples and the `eddy` children the
+# integration tests start - writes its reports to <build>/sanitizer-logs/ (the children are often
+# killed by the tests, so their exit code alone would not be seen); the script prints them and
+# fails if there is any, even when every test passed. Suppressions: tests/sanitizers/*.supp.
+# Environment: JOBS (build/test parallelism, default 2), SANITIZE_BUILD_DIR (build directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$PWD
+kind=${1:-}
+regex=${2:-}
+case "$kind" in
+  address) dir=${SANITIZE_BUILD_DIR:-$src/build-asan} ;;
+  thread) dir=${SANITIZE_BUILD_DIR:-$src/build-tsan} ;;
+  *)
+    echo "usage: $0 address|thread [CTEST_REGEX]" >&2
+    exit 2
+    ;;
+esac
+jobs=${JOBS:-2}
+supp=$src/tests/sanitizers
+logs=$dir/sanitizer-logs
+
+# A report ends the process with exit code 86 (distinct from eddy's own exit codes).
+common="halt_on_error=1:exitcode=86:log_path=$logs/report:log_exe_name=1"
+export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+export UBSAN_OPTIONS="$common:print_stacktrace=1:suppressions=$supp/ubsan.supp"
+export LSAN_OPTIONS="$common:suppressions=$supp/lsan.supp"
+export TSAN_OPTIONS="$common:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+
+rm -rf "$logs"
+mkdir -p "$logs"
+start=$(date +%s)
+cmake -S "$src" -B "$dir" -G Ninja -DEDDY_SANITIZE="$kind" -DEDDY_BUILD_TESTS=ON \
+  -DEDDY_BUILD_BENCHMARKS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Everything CTest runs (not the header self-containment check, which runs no code).
+mapfile -t targets < <(cmake --build "$dir" --target help |
+  sed -n -E 's/^(eddy|eddy_squares|eddy_[a-z]+_tests|sample-[a-z-]+): phony$/\1/p')
+cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
+built=$(date +%s)
+
+status=0
+ctest_args=(--test-dir "$dir" --output-on-failure -j "$jobs" -E '^install: ')
+[ -n "$regex" ] && ctest_args+=(-R "$regex")
+ctest "${ctest_args[@]}" || status=$?
+done_at=$(date +%s)
+
+reports=$(find "$logs" -type f | sort)
+if [ -n "$reports" ]; then
+  for f in $reports; do
+    echo "===== sanitizer report: $f"
+    cat "$f"
+  done
+  echo "sanitize.sh $kind: $(echo "$reports" | wc -l) sanitizer report(s), see above" >&2
+  status=1
+fi
+echo "sanitize.sh $kind: build $((built - start)) s, tests $((done_at - built)) s," \
+  "ctest status $status, reports in $logs"
+exit $status
