@@ -93,6 +93,8 @@ class eddy_process {
     return -1;
   }
   [[nodiscard]] bool running() const { return pid_ > 0; }
+  /// The process id (-1 once it was reaped).
+  [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] std::string out() const { return read_file(out_); }
   [[nodiscard]] std::string err() const { return read_file(err_); }
 
