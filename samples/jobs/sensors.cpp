@@ -12,8 +12,6 @@ namespace eddy::samples {
 
 namespace {
 
-constexpr std::string_view header = "device_id,ts_ms,temperature";
-
 /// Count, sum and maximum of a device's readings in one window.
 struct window_stats {
   struct acc {
@@ -68,40 +66,7 @@ struct hot_run_detector {
   }
 };
 
-bool parse_int(std::string_view s, std::int64_t& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
-}
-
-bool parse_double(std::string_view s, double& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty() && std::isfinite(v);
-}
-
 }  // namespace
-
-std::optional<parsed_line> parse_sensor_line(std::string_view line, std::uint64_t line_number) {
-  if (line_number == 1 && line == header) return std::nullopt;
-  parsed_line p;
-  p.line_number = line_number;
-  auto fail = [&](const std::string& reason) {
-    p.error = "line " + std::to_string(line_number) + ": " + reason + ": " + std::string(line);
-    return p;
-  };
-  const auto c1 = line.find(',');
-  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos)
-    return fail("expected 3 comma-separated fields (device_id,ts_ms,temperature)");
-  sensor_reading r;
-  r.device = std::string(line.substr(0, c1));
-  if (r.device.empty()) return fail("empty device_id");
-  if (!parse_int(line.substr(c1 + 1, c2 - c1 - 1), r.ts_ms)) return fail("ts_ms is not an integer");
-  r.temperature_text = std::string(line.substr(c2 + 1));
-  if (!parse_double(r.temperature_text, r.temperature)) return fail("temperature is not a number");
-  r.line = std::string(line);
-  p.reading = std::move(r);
-  return p;
-}
 
 void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
   using namespace std::chrono_literals;

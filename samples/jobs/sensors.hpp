@@ -1,10 +1,13 @@
 #pragma once
 /// The sensors sample: per-device 10-second event-time windows over CSV readings, with late data,
 /// alerts and a dead-letter output for malformed lines.
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "eddy/runtime/serializer.hpp"
 
@@ -40,8 +43,52 @@ struct parsed_line {
 };
 EDDY_FIELDS(parsed_line, line_number, reading, error)
 
+namespace sensors_csv {
+/// Timestamps further than this from the epoch (about 285,000 years) are rejected.
+inline constexpr std::int64_t max_abs_ts_ms = std::int64_t{1} << 53;
+
+inline bool parse_int(std::string_view s, std::int64_t& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
+}
+
+inline bool parse_double(std::string_view s, double& v) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty() && std::isfinite(v);
+}
+}  // namespace sensors_csv
+
 /// Parses line `line_number` (1-based). The header line is reported as neither (nullopt).
-std::optional<parsed_line> parse_sensor_line(std::string_view line, std::uint64_t line_number);
+/// Inline (no dependency on the job): the fuzz target tests/fuzz/sensors_csv_fuzz.cpp uses it
+/// alone.
+inline std::optional<parsed_line> parse_sensor_line(std::string_view line,
+                                                    std::uint64_t line_number) {
+  if (line_number == 1 && line == "device_id,ts_ms,temperature") return std::nullopt;
+  parsed_line p;
+  p.line_number = line_number;
+  auto fail = [&](const std::string& reason) {
+    p.error = "line " + std::to_string(line_number) + ": " + reason + ": " + std::string(line);
+    return p;
+  };
+  const auto c1 = line.find(',');
+  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos)
+    return fail("expected 3 comma-separated fields (device_id,ts_ms,temperature)");
+  sensor_reading r;
+  r.device = std::string(line.substr(0, c1));
+  if (r.device.empty()) return fail("empty device_id");
+  if (!sensors_csv::parse_int(line.substr(c1 + 1, c2 - c1 - 1), r.ts_ms))
+    return fail("ts_ms is not an integer");
+  // The job's windows and watermarks add and subtract seconds: far-out timestamps would overflow.
+  if (r.ts_ms > sensors_csv::max_abs_ts_ms || r.ts_ms < -sensors_csv::max_abs_ts_ms)
+    return fail("ts_ms is out of range (more than 2^53 ms from 1970)");
+  r.temperature_text = std::string(line.substr(c2 + 1));
+  if (!sensors_csv::parse_double(r.temperature_text, r.temperature))
+    return fail("temperature is not a number");
+  r.line = std::string(line);
+  p.reading = std::move(r);
+  return p;
+}
 
 /// Adds the sensors job to `env`.
 void build_sensors(StreamEnvironment& env, const sensors_options& opts);

@@ -87,7 +87,13 @@ class typed_batch_codec final : public batch_codec {
     if constexpr (has_serializer_v<T>) {
       auto v = decode_wire_batch(message);
       if (!v) return v.error();
-      if (v->count > v->records.size() && v->count > 65536)  // no huge hostile allocation
+      // No allocation the message cannot back: each record takes at least min_size bytes (records
+      // without bytes are limited as the serializer limits zero-size elements).
+      constexpr std::uint64_t min_record = detail::min_size_of<T>();
+      const std::uint64_t max_count = min_record != 0
+                                          ? v->records.size() / min_record
+                                          : v->records.size() + detail::max_zero_size_elements;
+      if (v->count > max_count)
         return error{errc::corrupt_data, "a remote batch claims " + std::to_string(v->count) +
                                              " records in " + std::to_string(v->records.size()) +
                                              " bytes"};

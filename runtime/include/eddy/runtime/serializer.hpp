@@ -29,9 +29,11 @@
 ///
 /// Errors: decoding never throws, never reads past the input and never believes a declared
 /// length that the remaining input cannot back (no huge allocations from hostile lengths).
-/// Truncated, malformed or hostile input puts the `byte_reader` into a sticky failed state with a
-/// message naming the problem and the byte offset; `read` returns false and the destination is
-/// left valid but unspecified. Only std::bad_alloc from the destination containers can escape.
+/// Elements of zero-byte types are limited to 2^20 plus the input size per reader, and
+/// EDDY_FIELDS structs (recursive types) to 256 levels of nesting. Truncated, malformed or hostile
+/// input puts the `byte_reader` into a sticky failed state with a message naming the problem and
+/// the byte offset; `read` returns false and the destination is left valid but unspecified. Only
+/// std::bad_alloc from the destination containers can escape.
 ///
 /// Thread-safety: every Serializer<T> is stateless. A byte_writer / byte_reader is a cheap
 /// single-thread view over a buffer it does not own; the buffer must outlive it.
@@ -64,6 +66,16 @@
 #include <vector>
 
 namespace eddy {
+
+namespace detail {
+/// Elements of zero-byte types (std::tuple<>, std::monostate, empty structs, ...) are not backed
+/// by input bytes, so one byte_reader admits at most this many of them plus its input size, in
+/// all containers together.
+inline constexpr std::uint64_t max_zero_size_elements = std::uint64_t{1} << 20;
+/// Deepest nesting of EDDY_FIELDS structs (recursive types, through containers) a byte_reader
+/// decodes; deeper input fails instead of exhausting the stack.
+inline constexpr unsigned max_nesting_depth = 256;
+}  // namespace detail
 
 /// Appends encoded bytes to a std::string it does not own.
 class byte_writer {
@@ -155,6 +167,33 @@ class byte_reader {
   /// Marks the reader failed at the current position; keeps the first message if already failed.
   void fail(std::string msg) { fail_at(pos_, std::move(msg)); }
 
+  /// Accounts for n elements of a zero-byte type about to be decoded; false (and failed) when
+  /// they exceed what this reader admits (see detail::max_zero_size_elements).
+  [[nodiscard]] bool take_zero_size_elements(std::uint64_t n, const char* what) {
+    if (failed_) return false;
+    if (n > zero_size_budget_) {
+      fail(std::string("declared ") + what + " size " + std::to_string(n) +
+           " of elements without bytes exceeds the " + std::to_string(zero_size_budget_) +
+           " this input may still hold");
+      return false;
+    }
+    zero_size_budget_ -= n;
+    return true;
+  }
+
+  /// Enters one more level of nested structs; false (and failed) beyond
+  /// detail::max_nesting_depth. Pair each successful call with leave_nested().
+  [[nodiscard]] bool enter_nested() {
+    if (failed_) return false;
+    if (depth_ >= detail::max_nesting_depth) {
+      fail("values nested deeper than " + std::to_string(detail::max_nesting_depth) + " levels");
+      return false;
+    }
+    ++depth_;
+    return true;
+  }
+  void leave_nested() noexcept { --depth_; }
+
  private:
   bool require(std::size_t n) {
     if (failed_) return false;
@@ -179,6 +218,8 @@ class byte_reader {
   std::size_t pos_ = 0;
   bool failed_ = false;
   std::string error_;
+  std::uint64_t zero_size_budget_ = size_ + detail::max_zero_size_elements;
+  unsigned depth_ = 0;
 };
 
 /// Encodes / decodes a T. The primary template marks "no serializer": using it is a compile error
@@ -304,19 +345,19 @@ constexpr bool is_bulk_copyable() noexcept {
   }
 }
 
-/// Elements of zero-byte types (std::tuple<>, std::monostate, ...) cannot be bounded by the
-/// input size, so their count may exceed the remaining bytes by at most this much.
-inline constexpr std::uint64_t max_zero_size_elements = std::uint64_t{1} << 20;
-
 /// Reads an element count and checks that the remaining input can hold that many elements of
 /// at least `min_element_size` bytes each.
 inline bool read_count(byte_reader& r, std::size_t min_element_size, std::size_t& count,
                        const char* what) {
   std::uint64_t n = 0;
   if (!r.read_varint(n)) return false;
+  if (min_element_size == 0) {  // not backed by input bytes: counted against the reader's budget
+    if (!r.take_zero_size_elements(n, what)) return false;
+    count = static_cast<std::size_t>(n);
+    return true;
+  }
   const std::uint64_t rem = r.remaining();
-  std::uint64_t limit =
-      min_element_size != 0 ? rem / min_element_size : rem + max_zero_size_elements;
+  std::uint64_t limit = rem / min_element_size;
   if (limit > std::numeric_limits<std::size_t>::max())
     limit = std::numeric_limits<std::size_t>::max();
   if (n > limit) {
@@ -808,12 +849,15 @@ struct Serializer<T, std::enable_if_t<detail::has_eddy_fields<T>>> {
   }
 
   [[nodiscard]] static bool read(byte_reader& r, T& x) {
+    if (!r.enter_nested()) return false;  // recursive types: bounded stack use
     auto fields = eddy_fields(x);
-    return std::apply(
+    const bool ok = std::apply(
         [&](auto&... f) {
           return (Serializer<std::remove_cvref_t<decltype(f)>>::read(r, f) && ...);
         },
         fields);
+    r.leave_nested();
+    return ok;
   }
 };
 
