@@ -4,11 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <type_traits>
 
 #include "cluster_security.hpp"
 #include "eddy/runtime/log.hpp"
@@ -82,56 +85,82 @@ std::string to_json(const job_result& r) {
   return j.dump();
 }
 
+namespace {
+/// Integer field `key` of `j` as T. It must be a JSON integer within T's range: nlohmann's own
+/// conversion takes floats and out-of-range numbers with undefined behaviour.
+template <class T>
+T int_field(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (std::is_signed_v<T> ? i >= static_cast<std::int64_t>(std::numeric_limits<T>::min()) &&
+                                  i <= static_cast<std::int64_t>(std::numeric_limits<T>::max())
+                            : i >= 0)
+      return static_cast<T>(i);
+  } else {
+    throw std::invalid_argument(std::string("'") + key + "' is not an integer: " + v.dump());
+  }
+  throw std::out_of_range(std::string("'") + key + "' is out of range: " + v.dump());
+}
+template <class T>
+T int_field_or(const json& j, const char* key, T fallback) {
+  return j.is_object() && j.contains(key) ? int_field<T>(j, key) : fallback;
+}
+}  // namespace
+
 expected<job_result> job_result_from_json(std::string_view text) {
   try {
     auto j = json::parse(text);
     job_result r;
     r.job_name = j.at("job_name").get<std::string>();
-    r.state = static_cast<job_state>(j.at("state").get<int>());
-    r.wall_time = std::chrono::nanoseconds(j.at("wall_time_ns").get<std::int64_t>());
+    r.state = static_cast<job_state>(int_field<int>(j, "state"));
+    r.wall_time = std::chrono::nanoseconds(int_field<std::int64_t>(j, "wall_time_ns"));
     for (const auto& o : j.value("operators", json::array())) {
       operator_metrics m;
       m.name = o.at("name");
-      m.node_id = o.at("node_id");
-      m.parallelism = o.at("parallelism");
-      m.records_in = o.at("records_in");
-      m.records_out = o.at("records_out");
-      m.late_records = o.at("late_records");
+      m.node_id = int_field<int>(o, "node_id");
+      m.parallelism = int_field<int>(o, "parallelism");
+      m.records_in = int_field<std::uint64_t>(o, "records_in");
+      m.records_out = int_field<std::uint64_t>(o, "records_out");
+      m.late_records = int_field<std::uint64_t>(o, "late_records");
       r.operators.push_back(std::move(m));
     }
     for (const auto& o : j.value("subtasks", json::array())) {
       subtask_metrics m;
       m.task = o.at("task");
-      m.index = o.at("index");
-      m.records_in = o.at("records_in");
-      m.records_out = o.at("records_out");
-      m.batches_in = o.at("batches_in");
-      m.batches_out = o.at("batches_out");
-      m.backpressure_ns = o.at("backpressure_ns");
-      m.backpressure_events = o.at("backpressure_events");
-      m.max_queued_batches = o.at("max_queued_batches");
-      m.max_in_flight_batches = o.at("max_in_flight_batches");
-      m.remote_bytes_out = o.value("remote_bytes_out", std::uint64_t{0});
-      m.watermark = o.value("watermark", std::numeric_limits<std::int64_t>::min());
-      m.state = static_cast<job_state>(o.value("state", 0));
-      m.credits_per_channel = o.at("credits_per_channel");
+      m.index = int_field<int>(o, "index");
+      m.records_in = int_field<std::uint64_t>(o, "records_in");
+      m.records_out = int_field<std::uint64_t>(o, "records_out");
+      m.batches_in = int_field<std::uint64_t>(o, "batches_in");
+      m.batches_out = int_field<std::uint64_t>(o, "batches_out");
+      m.backpressure_ns = int_field<std::uint64_t>(o, "backpressure_ns");
+      m.backpressure_events = int_field<std::uint64_t>(o, "backpressure_events");
+      m.max_queued_batches = int_field<std::uint64_t>(o, "max_queued_batches");
+      m.max_in_flight_batches = int_field<std::uint64_t>(o, "max_in_flight_batches");
+      m.remote_bytes_out = int_field_or(o, "remote_bytes_out", std::uint64_t{0});
+      m.watermark = int_field_or(o, "watermark", std::numeric_limits<std::int64_t>::min());
+      m.state = static_cast<job_state>(int_field_or(o, "state", 0));
+      m.credits_per_channel = int_field<int>(o, "credits_per_channel");
       r.subtasks.push_back(std::move(m));
     }
     if (j.contains("failure"))
-      r.failure = error{static_cast<errc>(j["failure"].at("code").get<int>()),
+      r.failure = error{static_cast<errc>(int_field<int>(j["failure"], "code")),
                         j["failure"].at("message").get<std::string>()};
     for (const auto& o : j.value("checkpoints", json::array())) {
       checkpoint_stats c;
-      c.id = o.at("id");
-      c.timestamp_ms = o.at("timestamp_ms");
-      c.duration = std::chrono::milliseconds(o.at("duration_ms").get<std::int64_t>());
-      c.bytes = o.at("bytes");
+      c.id = int_field<std::uint64_t>(o, "id");
+      c.timestamp_ms = int_field<std::int64_t>(o, "timestamp_ms");
+      c.duration = std::chrono::milliseconds(int_field<std::int64_t>(o, "duration_ms"));
+      c.bytes = int_field<std::uint64_t>(o, "bytes");
       c.savepoint_path = o.at("savepoint_path");
       r.checkpoints.push_back(std::move(c));
     }
-    r.aborted_checkpoints = j.value("aborted_checkpoints", std::uint64_t{0});
-    r.restarts = j.value("restarts", 0);
-    r.restored_checkpoint = j.value("restored_checkpoint", std::uint64_t{0});
+    r.aborted_checkpoints = int_field_or(j, "aborted_checkpoints", std::uint64_t{0});
+    r.restarts = int_field_or(j, "restarts", 0);
+    r.restored_checkpoint = int_field_or(j, "restored_checkpoint", std::uint64_t{0});
     r.savepoint_path = j.value("savepoint_path", "");
     return r;
   } catch (const std::exception& e) {

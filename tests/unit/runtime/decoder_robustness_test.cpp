@@ -11,6 +11,8 @@
 
 #include "eddy/runtime/batch_codec.hpp"
 #include "eddy/runtime/serializer.hpp"
+// Runtime-internal: the JSON of jobs and job results a cluster exchanges.
+#include "../../../runtime/src/job_spec.hpp"
 // The sensors sample's parser is inline in its header (the unit tests do not link the samples).
 #include "../../../samples/jobs/sensors.hpp"
 
@@ -115,4 +117,34 @@ TEST_CASE("sensors parser rejects timestamps the job's windows cannot hold") {
   REQUIRE(edge);
   REQUIRE(edge->reading);
   CHECK(edge->reading->ts_ms == 9007199254740992);
+}
+
+// job_spec_fuzz, crash-float-job-state and crash-float-parallelism: numbers that do not fit the
+// field's integer type (1e300, 1e20) were converted with undefined behaviour.
+TEST_CASE("job result JSON with numbers that do not fit their fields is an error") {
+  auto state =
+      eddy::detail::job_result_from_json(R"({"job_name":"x","state":1e300,"wall_time_ns":5})");
+  REQUIRE_FALSE(state);
+  CHECK(state.error().code == eddy::errc::invalid_argument);
+  CHECK_THAT(state.error().message, Catch::Contains("'state' is not an integer"));
+
+  auto parallelism = eddy::detail::job_result_from_json(
+      R"({"job_name":"x","state":1,"wall_time_ns":5,"operators":[{"name":"a","node_id":1,)"
+      R"("parallelism":4294967296,"records_in":0,"records_out":0,"late_records":0}]})");
+  REQUIRE_FALSE(parallelism);
+  CHECK_THAT(parallelism.error().message, Catch::Contains("'parallelism' is out of range"));
+
+  auto negative = eddy::detail::job_result_from_json(
+      R"({"job_name":"x","state":1,"wall_time_ns":5,"aborted_checkpoints":-1})");
+  REQUIRE_FALSE(negative);
+  CHECK_THAT(negative.error().message, Catch::Contains("'aborted_checkpoints' is out of range"));
+
+  eddy::job_result r;
+  r.job_name = "fine";
+  r.operators.push_back(eddy::operator_metrics{"op", 2, 3, 4, 5, 6});
+  auto back = eddy::detail::job_result_from_json(eddy::detail::to_json(r));
+  REQUIRE(back);
+  REQUIRE(back->operators.size() == 1);
+  CHECK(back->operators[0].parallelism == 3);
+  CHECK(back->operators[0].late_records == 6);
 }
