@@ -80,8 +80,10 @@ StreamEnvironment& StreamEnvironment::disable_operator_fusion() {
 
 DataStream<std::string> StreamEnvironment::read_text_file(std::string path) {
   auto& n = graph_->add_node(node_kind::source, "read_text_file");
-  n.make_source = [path](operator_base* next) -> std::unique_ptr<source_base> {
-    return std::make_unique<text_file_source>(path, detail::as_input<std::string>(next));
+  // Shared by every attempt of the job: a stream read by a failed attempt is not read again.
+  auto progress = std::make_shared<detail::stream_input_progress>();
+  n.make_source = [path, progress](operator_base* next) -> std::unique_ptr<source_base> {
+    return std::make_unique<text_file_source>(path, detail::as_input<std::string>(next), progress);
   };
   detail::set_output_type<std::string>(n);
   return DataStream<std::string>(this, n.id);

@@ -14,10 +14,13 @@ namespace eddy::samples {
 
 namespace {
 
+/// A file, or a stream the job reads sequentially: `-` (stdin), a named pipe, /dev/stdin,
+/// /dev/fd/N (process substitution), a character device.
 void require_readable_file(const std::string& flag, const std::string& path) {
+  if (path == "-") return;
   std::error_code ec;
   auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st))
+  if (ec || !std::filesystem::exists(st))  // status follows /dev/fd/N to the pipe
     throw std::invalid_argument(flag + ": no such file '" + path + "'");
   if (std::filesystem::is_directory(st))
     throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");

@@ -1,14 +1,19 @@
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eddy/operators/sources.hpp"
@@ -318,5 +323,178 @@ TEST_CASE("a text file source restored at another parallelism reads every line e
     std::sort(expected.begin(), expected.end());
     REQUIRE(seen.size() == expected.size());
     CHECK(seen == expected);
+  }
+}
+
+// ---- streams: stdin, pipes, named pipes (read by subtask 0 alone, never rewound) -----------
+
+namespace {
+
+/// A pipe whose write end a thread fills with `content` (then closes it).
+class pipe_writer {
+ public:
+  explicit pipe_writer(std::string content) {
+    ::signal(SIGPIPE, SIG_IGN);  // a reader that gave up ends the writer with EPIPE
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    read_fd_ = fds[0];
+    thread_ = std::thread([fd = fds[1], content = std::move(content)] {
+      write_all(fd, content);
+      ::close(fd);
+    });
+  }
+  ~pipe_writer() {
+    ::close(read_fd_);  // first: a writer blocked on a full pipe then fails and ends
+    thread_.join();
+  }
+  pipe_writer(const pipe_writer&) = delete;
+  pipe_writer& operator=(const pipe_writer&) = delete;
+  /// The read end as a path, as process substitution `<(...)` gives it.
+  [[nodiscard]] std::string path() const { return "/proc/self/fd/" + std::to_string(read_fd_); }
+  [[nodiscard]] int read_fd() const { return read_fd_; }
+
+  static void write_all(int fd, const std::string& s) {
+    std::size_t at = 0;
+    while (at < s.size()) {
+      const auto n = ::write(fd, s.data() + at, s.size() - at);
+      if (n <= 0) return;
+      at += static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int read_fd_ = -1;
+  std::thread thread_;
+};
+
+/// Runs `src` (opened) to its end; idle answers are retried after a short pause.
+void drain(eddy::text_file_source& src, std::size_t max_records = 7) {
+  int calls = 0;
+  for (;;) {
+    const auto st = src.produce(max_records);
+    if (st == eddy::source_status::end) return;
+    if (st == eddy::source_status::idle) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(++calls < 1'000'000);
+  }
+}
+
+/// The lines subtask `index` of `parallelism` reads from the stream at `path`.
+std::vector<std::string> read_stream(const std::string& path, int index, int parallelism) {
+  line_recorder rec;
+  eddy::text_file_source src(path, &rec);
+  eddy::subtask_info info;
+  info.index = index;
+  info.parallelism = parallelism;
+  src.open(info);
+  drain(src);
+  return rec.lines;
+}
+
+/// Puts a pipe on fd 0 for the test's lifetime (restoring the old stdin after).
+class stdin_pipe {
+ public:
+  explicit stdin_pipe(std::string content) : writer_(std::move(content)) {
+    saved_ = ::dup(0);
+    REQUIRE(saved_ >= 0);
+    REQUIRE(::dup2(writer_.read_fd(), 0) == 0);
+  }
+  ~stdin_pipe() {
+    ::dup2(saved_, 0);
+    ::close(saved_);
+  }
+  stdin_pipe(const stdin_pipe&) = delete;
+  stdin_pipe& operator=(const stdin_pipe&) = delete;
+
+ private:
+  pipe_writer writer_;
+  int saved_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("text file source reads a pipe whole in subtask 0 and nothing in the others",
+          "[text_file_source][stream]") {
+  const auto content = random_content(7, 4000, false, 1);  // > 1 MiB lines and a pipe's buffer
+  REQUIRE(content.size() > (1u << 20));
+  for (int p = 1; p <= 3; ++p) {
+    INFO("parallelism " << p);
+    pipe_writer w(content);
+    CHECK(read_stream(w.path(), 0, p) == expected_lines(content));
+    for (int i = 1; i < p; ++i) CHECK(read_stream(w.path(), i, p).empty());
+  }
+}
+
+TEST_CASE("text file source reads stdin given as a dash", "[text_file_source][stream]") {
+  stdin_pipe in("a b a\r\nc\n\nlast");
+  CHECK(read_stream("-", 1, 2).empty());
+  CHECK(read_stream("-", 0, 2) == std::vector<std::string>{"a b a", "c", "", "last"});
+}
+
+TEST_CASE("text file source reads a named pipe whose writer comes later",
+          "[text_file_source][stream]") {
+  const auto fifo = std::filesystem::temp_directory_path() /
+                    ("eddy_text_source_fifo_" + std::to_string(::getpid()));
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  line_recorder rec;
+  eddy::text_file_source src(fifo.string(), &rec);
+  src.open(eddy::subtask_info{});  // does not wait for a writer
+  // No writer yet: the source is idle, not at its end.
+  CHECK(src.produce(16) == eddy::source_status::idle);
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    pipe_writer::write_all(fd, "x\ny\n");
+    ::close(fd);
+  });
+  drain(src);
+  writer.join();
+  std::filesystem::remove(fifo);
+  CHECK(rec.lines == std::vector<std::string>{"x", "y"});
+}
+
+TEST_CASE("a text file source over a stream checkpoints but cannot be rewound",
+          "[text_file_source][stream][checkpoint]") {
+  std::string content;
+  for (int i = 0; i < 2000; ++i) content += "line " + std::to_string(i) + "\n";
+  auto progress = std::make_shared<eddy::detail::stream_input_progress>();
+  pipe_writer w(content);
+  std::vector<eddy::state_entry> mid, end;
+  line_recorder rec;
+  {
+    eddy::text_file_source src(w.path(), &rec, progress);
+    src.open(eddy::subtask_info{});
+    while (rec.lines.empty()) src.produce(10);
+    src.snapshot_state(1, mid);  // a first run with checkpoints works
+    drain(src);
+    src.snapshot_state(2, end);
+  }
+  CHECK(rec.lines == expected_lines(content));
+  CHECK(progress->bytes_read == content.size());
+
+  SECTION("a restore into the middle of the stream fails naming it") {
+    line_recorder again;
+    eddy::text_file_source src(w.path(), &again, progress);
+    src.open(eddy::subtask_info{});
+    CHECK_THROWS_WITH(
+        src.restore_state(mid),
+        Catch::Contains("input '" + w.path() + "' is a stream and cannot be re-read") &&
+            Catch::Contains("the checkpoint resumes it at byte"));
+  }
+  SECTION("a restart without a checkpoint fails instead of reading the rest") {
+    line_recorder again;
+    eddy::text_file_source src(w.path(), &again, progress);
+    src.open(eddy::subtask_info{});
+    CHECK_THROWS_WITH(src.produce(10),
+                      Catch::Contains("cannot be re-read") &&
+                          Catch::Contains(std::to_string(content.size()) + " bytes of it"));
+    CHECK(again.lines.empty());
+  }
+  SECTION("a restore after the stream was read to its end reads nothing") {
+    line_recorder again;
+    eddy::text_file_source src(w.path(), &again, progress);
+    src.open(eddy::subtask_info{});
+    src.restore_state(end);
+    CHECK(src.produce(10) == eddy::source_status::end);
+    CHECK(again.lines.empty());
   }
 }

@@ -3,7 +3,9 @@
 /// emits the indices k, k + p, k + 2p, ... (so that subtasks advance through the index range,
 /// and any event time derived from it, together), collections are split into contiguous parts,
 /// text files are split by byte ranges (a line belongs to the subtask whose range holds its first
-/// byte). All are bounded except an `unbounded` generator.
+/// byte; a stream such as stdin or a pipe is read by subtask 0 alone). All are bounded except an
+/// `unbounded` generator.
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -217,26 +219,53 @@ class function_source final : public source_op<T> {
   bool closed_ = false;
 };
 
-/// Reads lines of a text file (without the "\n" or "\r\n" terminator). The file
-/// is split by byte ranges over the subtasks and read in 1 MiB chunks, so memory stays bounded
-/// whatever the file size (a single line must fit in memory). Errors (missing file, read error)
-/// fail the job with the path and the system's reason.
+namespace detail {
+/// What the reading subtask consumed of a stream input (see text_file_source), shared by every
+/// attempt of one job (read_text_file's factory holds it): a restart after a failure finds the
+/// bytes an earlier attempt took, which a stream cannot give again.
+struct stream_input_progress {
+  std::atomic<std::uint64_t> bytes_read{0};
+};
+}  // namespace detail
+
+/// Reads lines of a text file (without the "\n" or "\r\n" terminator), in 1 MiB chunks, so
+/// memory stays bounded whatever the file size (a single line must fit in memory).
+///
+/// A regular file is split by byte ranges over the subtasks. Any other input (`-` for stdin, a
+/// pipe, a named pipe, /dev/stdin, /dev/fd/N, a character device) is a stream: subtask 0 reads
+/// it from its start to its end, sequentially and without blocking (idle while nothing is
+/// available), the other subtasks read nothing. A stream cannot be rewound: checkpoints record
+/// how far it was read, but a restore that would resume it mid-way, or a restart after an
+/// attempt that already read some of it (`progress`), fails naming the input.
+/// Errors (missing file, read error) fail the job with the path and the system's reason.
 class text_file_source final : public source_op<std::string> {
  public:
-  text_file_source(std::string path, input_op<std::string>* next);
+  /// `progress`: shared by every attempt of the job (null: attempts are not told apart).
+  text_file_source(std::string path, input_op<std::string>* next,
+                   std::shared_ptr<detail::stream_input_progress> progress = nullptr);
   ~text_file_source() override;
   void open(const subtask_info& info) override;
   source_status produce(std::size_t max_records) override;
   /// Checkpoints: the byte ranges left, the first starting at the next line (redistributed on a
-  /// restore at another parallelism, see source_splits.hpp).
+  /// restore at another parallelism, see source_splits.hpp); for a stream, how far it was read.
   void snapshot_state(std::uint64_t checkpoint_id, std::vector<state_entry>& out) override;
   void restore_state(const std::vector<state_entry>& entries) override;
 
  private:
-  bool fill();         // reads the next chunk; false at end of file
+  bool fill();         // reads the next chunk; false at end of file or (stream) nothing yet
   void start_split();  // positions the reader at the first line of splits_.front()
+  void open_stream(const subtask_info& info);
+  source_status produce_stream(std::size_t max_records);
+  [[nodiscard]] std::string stream_error(const std::string& why) const;
   std::string path_;
+  std::shared_ptr<detail::stream_input_progress> progress_;
   std::FILE* file_ = nullptr;
+  bool stream_ = false;            // not a regular file: read sequentially by subtask 0
+  int fd_ = -1;                    // the stream (subtask 0)
+  bool waiting_ = false;           // the stream has nothing to read right now
+  bool restored_ = false;          // restore_state found subtask 0's stream position
+  bool checked_ = false;           // the first produce checked for an earlier attempt's reads
+  std::uint64_t read_before_ = 0;  // bytes of the stream earlier attempts read
   std::vector<detail::source_split> splits_;  // byte ranges left; front: the current one
   std::uint64_t end_ = 0;                     // end of the current range
   std::uint64_t pos_ = 0;                     // file offset of buf_[off_]
