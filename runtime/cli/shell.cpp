@@ -2,8 +2,16 @@
 #include "shell.hpp"
 
 #include <editline/readline.h>
+#include <poll.h>
+#include <spdlog/details/log_msg.h>
+#include <spdlog/sinks/base_sink.h>
 #include <sys/select.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <mutex>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -25,12 +33,23 @@
 #include <thread>
 
 #include "eddy/runtime/job_program.hpp"
+#include "eddy/runtime/log.hpp"
 
 namespace eddy::cli {
 
 namespace {
 
 using nlohmann::json;
+
+/// SIGINT/SIGTERM in script mode (see run_shell): commands stop, submitted jobs are canceled.
+volatile std::sig_atomic_t stop_signal = 0;
+void on_shell_stop_signal(int sig) {  // internal linkage: main.cpp and the samples have theirs
+  stop_signal = sig;
+}
+
+bool ended_state(const std::string& state) {
+  return state == "FINISHED" || state == "FAILED" || state == "CANCELED";
+}
 
 struct command {
   std::string name;
@@ -217,6 +236,7 @@ class session {
     if (name == "cancel") {
       if (auto u = need(1)) return *u;
       auto r = client_->cancel(args[0]);
+      if (r) let_go_.push_back(args[0]);
       if (!r) return outcome::fail(r.error().message);
       return {true, json ? json::object({{"id", args[0]}, {"canceled", true}}).dump() + "\n"
                          : "canceling " + args[0] + "\n"};
@@ -228,6 +248,7 @@ class session {
       if (name == "stop" && args.size() > 2 && args[1] == "--savepoint") dir = args[2];
       auto r = client_->savepoint(args[0], dir, name == "stop");
       if (!r) return outcome::fail(r.error().message);
+      if (name == "stop") let_go_.push_back(args[0]);
       return {true,
               json ? json::object({{"id", args[0]}, {"savepoint", *r}}).dump() + "\n" : *r + "\n"};
     }
@@ -239,7 +260,9 @@ class session {
       } catch (...) {
       }
       if (p < 1) return outcome::fail("rescale: the parallelism must be a positive number");
-      return submitted(client_->rescale(args[0], p), json);
+      auto r = client_->rescale(args[0], p);
+      if (r) let_go_.push_back(args[0]);  // stopped with a savepoint
+      return submitted(r, json);
     }
     if (name == "watch") {
       if (auto u = need(1)) return *u;
@@ -261,6 +284,38 @@ class session {
                          (guess.empty() ? std::string(" (help lists the commands)")
                                         : " (did you mean '" + guess + "'?)"));
   }
+
+  /// The jobs this session submitted that have not ended and that it did not cancel, stop or
+  /// rescale itself (a job being canceled is not waited for either): what the end of an
+  /// embedded cluster would lose. Each as {id, name}.
+  expected<std::vector<std::pair<std::string, std::string>>> unfinished_jobs() {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (submitted_.empty()) return out;
+    auto list = client_->list_jobs();
+    if (!list) return list.error();
+    for (const auto& j : json::parse(*list, nullptr, false)) {
+      if (!j.is_object()) continue;
+      const auto id = j.value("id", "");
+      const auto state = j.value("state", "");
+      if (std::find(submitted_.begin(), submitted_.end(), id) == submitted_.end() ||
+          std::find(let_go_.begin(), let_go_.end(), id) != let_go_.end() || ended_state(state) ||
+          state == "CANCELING")
+        continue;
+      out.emplace_back(id, j.value("name", ""));
+    }
+    return out;
+  }
+
+  /// The state of job `id` ("" if unknown) and its failure message, if any.
+  std::pair<std::string, std::string> state_of(const std::string& id) {
+    auto st = client_->job_status(id);
+    if (!st) return {};
+    auto j = json::parse(*st, nullptr, false);
+    if (!j.is_object()) return {};
+    return {j.value("state", ""), j.contains("failure") ? j["failure"].get<std::string>() : ""};
+  }
+
+  expected<void> cancel(const std::string& id) { return client_->cancel(id); }
 
   /// Job ids, for completion.
   std::vector<std::string> job_ids() {
@@ -296,6 +351,7 @@ class session {
 
   outcome submitted(const expected<std::string>& id, bool json) {
     if (!id) return outcome::fail(id.error().message);
+    submitted_.push_back(*id);
     return {true, json ? json::object({{"id", *id}}).dump() + "\n" : *id + "\n"};
   }
 
@@ -416,10 +472,11 @@ class session {
       if (screen) std::printf("(press Enter to stop watching)\n");
       std::fflush(stdout);
       if (seconds > 0 && std::chrono::steady_clock::now() >= until) return {};
+      if (stop_signal) return outcome::fail("watch: interrupted");
       auto st = client_->job_status(id);
       if (st) {
         const auto state = json::parse(*st).value("state", "");
-        if (state == "FINISHED" || state == "FAILED" || state == "CANCELED") return {};
+        if (ended_state(state)) return {};
       }
       if (interactive) {
         fd_set fds;
@@ -437,11 +494,49 @@ class session {
 
   std::unique_ptr<cluster_client> client_;
   bool json_;
+  std::vector<std::string> submitted_;  // ids of the jobs run, resume and rescale started
+  std::vector<std::string> let_go_;     // ids this session canceled, stopped or rescaled
 };
 
 // ---- connecting -------------------------------------------------------------------------------
 
 std::atomic<bool> embedded_stop{false};
+
+/// The embedded coordinator logs a submission it refuses ("job submission refused: WHY") to the
+/// same stderr on which the shell prints the error it returns: this sink, put in front of the
+/// library logger's sinks, drops that line so the error prints once.
+class without_refused_submissions final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit without_refused_submissions(std::vector<spdlog::sink_ptr> inner)
+      : inner_(std::move(inner)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string_view text(msg.payload.data(), msg.payload.size());
+    if (text.rfind("job submission refused: ", 0) == 0) return;  // see job_manager.cpp
+    for (auto& s : inner_)
+      if (s->should_log(msg.level)) s->log(msg);
+  }
+  void flush_() override {
+    for (auto& s : inner_) s->flush();
+  }
+  void set_pattern_(const std::string& pattern) override {
+    for (auto& s : inner_) s->set_pattern(pattern);
+  }
+  void set_formatter_(std::unique_ptr<spdlog::formatter> f) override {
+    for (auto& s : inner_) s->set_formatter(f->clone());
+  }
+
+ private:
+  std::vector<spdlog::sink_ptr> inner_;
+};
+
+/// Installs without_refused_submissions (before the embedded cluster's threads start).
+void drop_duplicate_refusals() {
+  auto& sinks = log().sinks();
+  auto inner = sinks;
+  sinks.assign({std::make_shared<without_refused_submissions>(std::move(inner))});
+}
 
 /// Starts a coordinator and a worker in this process (the shell's embedded default); returns
 /// the coordinator's port. Their threads run until the process exits.
@@ -477,6 +572,7 @@ expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   if (opts.cluster.empty()) {
+    drop_duplicate_refusals();
     auto p = start_embedded();
     if (!p) return p.error();
     port = *p;
@@ -554,6 +650,125 @@ int report(const outcome& o) {
   return 1;
 }
 
+/// Waits until the embedded worker registered with the embedded coordinator (a job submitted
+/// before would wait for slots on "0 workers"); gives up after `timeout` saying so.
+void await_embedded_worker(cluster_client& client, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto list = client.workers();
+    if (list) {
+      auto w = json::parse(*list, nullptr, false);
+      if (w.is_array() && !w.empty()) return;
+    }
+    if (std::chrono::steady_clock::now() >= end || stop_signal) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::fprintf(stderr,
+               "eddy: the embedded worker has not registered with the embedded coordinator after "
+               "%lld ms; jobs wait for its slots\n",
+               static_cast<long long>(timeout.count()));
+}
+
+/// One line of stdin at a time, without blocking SIGINT/SIGTERM handling: false at the end of
+/// input or once a stop signal arrived.
+class script_reader {
+ public:
+  bool next(std::string& line) {
+    for (;;) {
+      if (stop_signal) return false;
+      if (auto nl = buf_.find('\n'); nl != std::string::npos) {
+        line = buf_.substr(0, nl);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        buf_.erase(0, nl + 1);
+        return true;
+      }
+      if (eof_) {
+        if (buf_.empty()) return false;
+        line = std::move(buf_);
+        buf_.clear();
+        return true;
+      }
+      pollfd p{0, POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;  // a timeout or a signal: check the flag again
+      char chunk[4096];
+      const auto n = ::read(0, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) {
+        eof_ = true;
+        continue;
+      }
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  std::string buf_;
+  bool eof_ = false;
+};
+
+/// Cancels `jobs` after a stop signal, saying so; returns the exit code (128 + the signal).
+int cancel_on_signal(session& s, const std::vector<std::pair<std::string, std::string>>& jobs) {
+  const int sig = stop_signal;
+  std::string ids;
+  for (const auto& [id, name] : jobs) {
+    ids += (ids.empty() ? "" : ", ") + id;
+    if (auto r = s.cancel(id); !r)
+      std::fprintf(stderr, "eddy: cannot cancel %s: %s\n", id.c_str(), r.error().message.c_str());
+  }
+  if (jobs.empty())
+    std::fprintf(stderr, "eddy: %s: stopped\n", sig == SIGINT ? "interrupted" : "terminated");
+  else
+    std::fprintf(stderr, "eddy: %s: canceled %zu job%s of the embedded cluster: %s\n",
+                 sig == SIGINT ? "interrupted" : "terminated", jobs.size(),
+                 jobs.size() == 1 ? "" : "s", ids.c_str());
+  return 128 + sig;
+}
+
+/// Script mode on the embedded cluster, at the end of input: waits for the jobs the script
+/// started to end, then prints one line per job, "ID NAME STATE" (with --json an object with
+/// id, name, state and failure). Returns 1 if one did not finish, 128 + signal if a stop signal
+/// canceled them, else 0.
+int await_script_jobs(session& s, bool as_json) {
+  auto jobs = s.unfinished_jobs();
+  if (!jobs) {
+    std::fprintf(stderr, "eddy: cannot list the jobs to wait for: %s\n",
+                 jobs.error().message.c_str());
+    return 1;
+  }
+  if (jobs->empty()) return 0;
+  std::string ids;
+  for (const auto& [id, name] : *jobs) ids += " " + id;
+  std::fprintf(
+      stderr, "eddy: waiting for %zu job%s to end (embedded cluster):%s (SIGINT/SIGTERM cancels)\n",
+      jobs->size(), jobs->size() == 1 ? "" : "s", ids.c_str());
+  int rc = 0;
+  for (const auto& [id, name] : *jobs) {
+    std::pair<std::string, std::string> st;
+    for (;;) {
+      if (stop_signal) {
+        auto left = s.unfinished_jobs();
+        return cancel_on_signal(s, left ? *left : *jobs);
+      }
+      st = s.state_of(id);
+      if (st.first.empty() || ended_state(st.first)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const auto state = st.first.empty() ? std::string("UNKNOWN") : st.first;
+    if (state != "FINISHED") rc = 1;
+    if (as_json) {
+      auto o = json::object({{"id", id}, {"name", name}, {"state", state}});
+      if (!st.second.empty()) o["failure"] = st.second;
+      std::printf("%s\n", o.dump().c_str());
+    } else {
+      std::printf("%s %s %s\n", id.c_str(), name.c_str(), state.c_str());
+    }
+    std::fflush(stdout);
+    if (!st.second.empty())
+      std::fprintf(stderr, "eddy: job %s %s: %s\n", id.c_str(), state.c_str(), st.second.c_str());
+  }
+  return rc;
+}
+
 }  // namespace
 
 const std::vector<std::string>& shell_commands() {
@@ -588,16 +803,37 @@ int run_shell(const shell_options& opts) {
     std::fprintf(stderr, "eddy: %s\n", client.error().message.c_str());
     return 1;
   }
+  const bool embedded = opts.cluster.empty();
+  if (embedded) await_embedded_worker(**client, opts.timeout);
   session s(std::move(*client), opts.json);
   const bool interactive = ::isatty(0) != 0;
   if (!interactive) {
-    // Script mode: a command per line, only results on stdout; non-zero if any failed.
+    // Script mode: a command per line, only results on stdout; non-zero if any failed. The
+    // embedded cluster ends with the shell: at the end of input it waits for the script's jobs.
+    // SIGINT/SIGTERM stop reading and cancel them.
+    struct sigaction sa {};
+    sa.sa_handler = on_shell_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
     int rc = 0;
-    for (std::string line; std::getline(std::cin, line);) {
+    script_reader in;
+    for (std::string line; in.next(line);) {
       auto words = split_words(line);
       if (words.empty() || words[0].rfind("#", 0) == 0) continue;
       if (words[0] == "quit" || words[0] == "exit") break;
       if (report(s.execute(words, false)) != 0) rc = 1;
+      if (stop_signal) break;
+    }
+    if (stop_signal) {
+      std::vector<std::pair<std::string, std::string>> jobs;
+      if (embedded)
+        if (auto left = s.unfinished_jobs()) jobs = std::move(*left);
+      return cancel_on_signal(s, jobs);
+    }
+    if (embedded) {
+      const int waited = await_script_jobs(s, opts.json);
+      if (waited != 0) return waited;
     }
     return rc;
   }
@@ -622,6 +858,20 @@ int run_shell(const shell_options& opts) {
     report(s.execute(words, true));
   }
   completing = nullptr;
+  if (embedded) {  // the embedded cluster ends with the shell: say what that ends
+    auto jobs = s.unfinished_jobs();
+    if (jobs && !jobs->empty()) {
+      std::string ids;
+      for (const auto& [id, name] : *jobs) {
+        ids += (ids.empty() ? "" : ", ") + id;
+        [[maybe_unused]] auto r = s.cancel(id);
+      }
+      std::fprintf(stderr,
+                   "eddy: leaving the shell ends its embedded cluster: canceled %zu running job%s: "
+                   "%s\n",
+                   jobs->size(), jobs->size() == 1 ? "" : "s", ids.c_str());
+    }
+  }
   return 0;
 }
 
