@@ -396,10 +396,11 @@ TEST_CASE(
     dir = tmp->path();
   }
 
-  // Input for as long as the kills take at most (every pause at its longest), and a little
+  // Input for as long as the kills take at most (every pause at its longest, and a second per
+  // kill for the job running while a worker registers again on a loaded machine), and a little
   // more, at source_rate: the job cannot finish before the last kill.
   const auto job_seconds =
-      n_kills * std::chrono::duration<double>(max_pause + max_restart_delay).count() + 6;
+      n_kills * (std::chrono::duration<double>(max_pause + max_restart_delay).count() + 1) + 6;
   const int readings = static_cast<int>(job_seconds * source_rate);
   const auto input = dir / "readings.csv";
   write_file(input, sensor_readings_csv(readings, static_cast<std::uint32_t>(*seed)));
