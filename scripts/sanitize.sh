@@ -6,10 +6,14 @@
 # address: ASan + UBSan (UB is fatal), in build-asan.   thread: TSan, in build-tsan.
 # CTEST_REGEX selects tests as `ctest -R` does (default: all of them, except the install test,
 # which builds a separate, uninstrumented project against the installed libraries).
-# Every instrumented process - the test executables, the samples and the `eddy` children the
-# integration tests start - writes its reports to <build>/sanitizer-logs/ (the children are often
-# killed by the tests, so their exit code alone would not be seen); the script prints them and
-# fails if there is any, even when every test passed. Suppressions: tests/sanitizers/*.supp.
+# A report ends the reporting process with exit code 86. ASan, LSan and TSan reports of every
+# instrumented process - the test executables, the samples and the `eddy` children the tests
+# start, which the tests often kill, so that their exit code is not seen - also go to
+# <build>/sanitizer-logs/; the script prints them and fails if there is any, even when every test
+# passed. UBSan (combined with ASan) ignores log_path and writes to stderr only: a test process's
+# own report fails its test through the exit code, an `eddy` child's report fails the test through
+# tests/support/eddy_process.hpp, which checks the child's stderr.
+# Suppressions (third-party code only): tests/sanitizers/*.supp.
 # Environment: JOBS (build/test parallelism, default 2), SANITIZE_BUILD_DIR (build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +32,7 @@ jobs=${JOBS:-2}
 supp=$src/tests/sanitizers
 logs=$dir/sanitizer-logs
 
-# A report ends the process with exit code 86 (distinct from eddy's own exit codes).
+# 86: distinct from eddy's own exit codes.
 common="halt_on_error=1:exitcode=86:log_path=$logs/report:log_exe_name=1"
 export ASAN_OPTIONS="$common:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 export UBSAN_OPTIONS="$common:print_stacktrace=1:suppressions=$supp/ubsan.supp"
@@ -59,8 +63,8 @@ if [ -n "$reports" ]; then
     cat "$f"
   done
   echo "sanitize.sh $kind: $(echo "$reports" | wc -l) sanitizer report(s), see above" >&2
-  status=1
+  [ "$status" -ne 0 ] || status=1
 fi
 echo "sanitize.sh $kind: build $((built - start)) s, tests $((done_at - built)) s," \
-  "ctest status $status, reports in $logs"
+  "status $status, reports in $logs"
 exit $status

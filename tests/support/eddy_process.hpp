@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,7 +55,16 @@ class eddy_process {
       ::_exit(127);
     }
   }
-  ~eddy_process() { kill(); }
+  /// Also fails the test if the child reported undefined behaviour: in a sanitizer build
+  /// (scripts/sanitize.sh) UBSan writes its reports only to stderr, and a killed child's exit
+  /// code is not seen.
+  ~eddy_process() {
+    kill();
+    const auto e = err();
+    static const std::regex ubsan_report(":[0-9]+:[0-9]+: runtime error: ");
+    if (e.find("runtime error: ") != std::string::npos && std::regex_search(e, ubsan_report))
+      FAIL_CHECK("eddy reported undefined behaviour, its stderr:\n" << e);
+  }
   eddy_process(const eddy_process&) = delete;
   eddy_process& operator=(const eddy_process&) = delete;
 
