@@ -31,6 +31,12 @@ for t in "${targets[@]}"; do
   fi
 done
 
+if ! command -v clang++ >/dev/null ||
+  [ ! -f "$(clang++ --print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a" ]; then
+  echo "fuzz.sh: needs clang with libFuzzer: apt-get install -y clang libclang-rt-14-dev" >&2
+  exit 2
+fi
+
 dir=${EDDY_FUZZ_BUILD_DIR:-$src/build-fuzz}
 jobs=${JOBS:-2}
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
