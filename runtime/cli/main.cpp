@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "eddy/operators/stream_environment.hpp"
 #include "eddy/runtime/cluster.hpp"
 #include "eddy/runtime/job_program.hpp"
-
-#include <optional>
-#include "eddy/operators/stream_environment.hpp"
+#include "eddy/runtime/local_runtime.hpp"
 #include "eddy/runtime/log.hpp"
+#include "flag_checks.hpp"
+#include "job_runner.hpp"
 #include "sample_job.hpp"
 #include "shell.hpp"
 
@@ -31,12 +34,14 @@ void print_summary(const eddy::job_result& r) {
   else
     std::printf("job '%s' %s in %.3f s\n", r.job_name.c_str(), eddy::to_string(r.state),
                 std::chrono::duration<double>(r.wall_time).count());
-  if (!r.checkpoints.empty() || r.restored_checkpoint != 0 || r.restarts != 0)
-    std::printf(
-        "checkpoints: %zu completed, %llu aborted; restored from checkpoint %llu; %d "
-        "restarts\n",
-        r.checkpoints.size(), static_cast<unsigned long long>(r.aborted_checkpoints),
-        static_cast<unsigned long long>(r.restored_checkpoint), r.restarts);
+  if (!r.checkpoints.empty() || r.restored_checkpoint != 0 || r.restarts != 0) {
+    std::string restored;
+    if (r.restored_checkpoint != 0)
+      restored = "; restored from checkpoint " + std::to_string(r.restored_checkpoint);
+    std::printf("checkpoints: %zu completed, %llu aborted%s; %d restarts\n", r.checkpoints.size(),
+                static_cast<unsigned long long>(r.aborted_checkpoints), restored.c_str(),
+                r.restarts);
+  }
   std::printf("%-24s %11s %14s %14s\n", "operator", "parallelism", "records in", "records out");
   for (const auto& o : r.operators)
     std::printf("%-24s %11d %14llu %14llu\n", o.name.c_str(), o.parallelism,
@@ -143,10 +148,12 @@ bool take_value(int argc, char** argv, int& i, const std::string& flag, std::str
 
 /// `eddy run [--cluster HOST:PORT] [--detach] [--job-lib LIB] [security flags] JOB ARGS...`:
 /// the cluster flags may stand anywhere after `run`; everything else is the job's. Returns
-/// nullopt if the command line does not name a cluster.
+/// nullopt if the command line names neither a cluster nor a job library (then CLI11 parses it
+/// as an embedded run of a sample job).
 struct cluster_run {
   std::string address, job_lib, job, log_level;
   bool detach = false;
+  bool cluster = false;  ///< false: an embedded run of a job library's program
   security_flags security;
   std::vector<std::string> args;
 };
@@ -178,12 +185,17 @@ std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string&
     }
     r.args.push_back(a);
   }
+  r.cluster = cluster;
   if (!cluster) {
-    if (r.detach || !r.job_lib.empty())
-      err = std::string(r.detach ? "--detach" : "--job-lib") + " needs --cluster HOST:PORT";
-    return std::nullopt;
+    if (r.detach) err = "--detach needs --cluster HOST:PORT";
+    if (r.job_lib.empty()) return std::nullopt;
   }
   return r;
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  return std::find(args.begin(), args.end(), "--help") != args.end() ||
+         std::find(args.begin(), args.end(), "-h") != args.end();
 }
 
 /// `eddy shell [flags]` or a one-shot command (`eddy jobs --cluster ...`): the flags --cluster,
@@ -191,6 +203,7 @@ std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string&
 /// command. Returns nullopt if argv names neither.
 struct shell_invocation {
   bool shell = false;
+  bool help = false;  ///< --help: print the usage and exit
   eddy::cli::shell_options opts;
   security_flags security;
   std::string log_level;
@@ -217,6 +230,10 @@ std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, st
       r.opts.json = true;
       continue;
     }
+    if (a == "--help" || a == "-h") {
+      r.help = true;
+      continue;
+    }
     if (take("--cluster", r.opts.cluster) || take("--timeout", timeout) || r.security.take(take) ||
         take("--log-level", r.log_level))
       continue;
@@ -228,24 +245,128 @@ std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, st
     r.words.push_back(a);
   }
   if (!timeout.empty()) {
+    std::size_t used = 0;
+    long long ms = 0;
     try {
-      r.opts.timeout = std::chrono::milliseconds(std::stoll(timeout));
+      ms = std::stoll(timeout, &used);
     } catch (...) {
-      err = "--timeout: not a number of milliseconds: '" + timeout + "'";
+      used = 0;
     }
+    if (used != timeout.size() || ms < 1)
+      err = "--timeout: must be a whole number of milliseconds above 0 (got '" + timeout + "')";
+    else
+      r.opts.timeout = std::chrono::milliseconds(ms);
   }
   return r;
 }
 
+/// `eddy shell --help` and `eddy COMMAND --help`.
+void print_shell_help(const shell_invocation& si) {
+  const std::string flags =
+      "  --cluster HOST:PORT   a coordinator (default for the shell: an embedded coordinator and\n"
+      "                        worker in this process)\n"
+      "  --json                print JSON\n"
+      "  --timeout MS          how long to try reaching the cluster (default 10000)\n"
+      "  --secret-file FILE, --tls-cert FILE, --tls-key FILE, --tls-ca FILE: see "
+      "docs/deployment.md\n";
+  if (si.shell) {
+    std::printf(
+        "Usage: eddy shell [--cluster HOST:PORT] [--json] [--timeout MS] [security flags]\n"
+        "Interactive job control on a terminal; one command per line from a pipe or file (script\n"
+        "mode). Flags:\n%sCommands (type help in the shell):\n%s",
+        flags.c_str(), eddy::cli::command_help({}).c_str());
+    return;
+  }
+  const std::string name = si.words.empty() ? std::string() : si.words.front();
+  std::printf("Usage: eddy %s --cluster HOST:PORT [--json] [--timeout MS]\n%sFlags:\n%s",
+              name.c_str(), eddy::cli::command_help(name).c_str(), flags.c_str());
+}
+
+/// "unknown job 'wordcnt' (did you mean 'wordcount'?)" for a name no sample job has.
+std::string unknown_job_message(const std::string& job) {
+  std::vector<std::string> names;
+  for (const auto& s : eddy::samples::sample_jobs()) names.push_back(s.name);
+  auto guess = eddy::samples::closest_word(job, names);
+  return "unknown job '" + job + "'" +
+         (guess.empty() ? std::string(" (eddy run --list shows the jobs)")
+                        : " (did you mean '" + guess + "'?)");
+}
+
+/// A sample job's --help and flag checks, before anything is sent to a cluster. Returns the exit
+/// code if the command is done (help printed or an error), else nullopt.
+std::optional<int> check_sample_job_args(const cluster_run& r) {
+  if (!r.job_lib.empty()) return std::nullopt;  // the library's programs check their own
+  if (!eddy::samples::find_sample_job(r.job)) return fail(unknown_job_message(r.job), 2);
+  if (wants_help(r.args)) {
+    std::printf("%s", eddy::samples::sample_job_help(r.job).c_str());
+    return 0;
+  }
+  if (auto bad = eddy::samples::check_sample_args(r.job, r.args); !bad.empty())
+    return fail(r.job + ": " + bad, 2);
+  return std::nullopt;
+}
+
+/// `eddy run --job-lib LIB JOB ARGS...` without --cluster: the library's program on the embedded
+/// runtime, stopped by SIGTERM/SIGINT like the sample jobs.
+int run_library_embedded(const cluster_run& r) {
+  if (r.job.empty()) return fail("name the job library's program to run", 2);
+  auto reg = eddy::load_job_library(r.job_lib);
+  if (!reg) return fail(reg.error().message, 2);
+  auto program = (*reg)->find(r.job);
+  if (!program) {
+    std::vector<std::string> names;
+    std::string all;
+    for (const auto& [n, d] : (*reg)->list()) {
+      names.push_back(n);
+      all += (all.empty() ? "" : ", ") + n;
+    }
+    auto guess = eddy::samples::closest_word(r.job, names);
+    return fail("job library '" + r.job_lib + "' has no program '" + r.job + "'" +
+                    (guess.empty() ? " (it has: " + all + ")" : " (did you mean '" + guess + "'?)"),
+                2);
+  }
+  eddy::built_job job;
+  try {
+    job = (*program)(r.args, eddy::job_build_context{});
+  } catch (const std::exception& e) {
+    return fail(r.job + ": " + e.what(), 2);
+  }
+  if (!job.graph) return fail("job '" + r.job + "' built no graph");
+  if (job.name.empty()) job.name = r.job;
+  eddy::local_runtime runtime;
+  auto handle = runtime.submit(job.graph, job.config, job.name);
+  if (!handle) return fail(handle.error().message, 2);
+  try {
+    auto res = eddy::samples::wait_for_job(
+        *handle, eddy::samples::stop_options{job.name, {}, job.config.checkpoints.directory});
+    print_summary(res);
+    return 0;
+  } catch (const eddy::samples::job_interrupted& e) {
+    fail(e.what());
+    return e.exit_code;
+  } catch (const eddy::job_execution_error& e) {
+    return fail("job failed: " + std::string(e.what()));
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
 int run_on_cluster(const cluster_run& r) {
   if (r.job.empty()) return fail("name a job to run (eddy run --list shows the jobs)", 2);
+  if (auto done = check_sample_job_args(r)) return *done;
   auto hp = eddy::parse_host_port(r.address);
   if (!hp) return fail("--cluster: " + hp.error().message, 2);
   auto sec = r.security.resolve();
   if (!sec) return fail(sec.error().message, 2);
+  std::vector<std::string> notes;
+  const auto args = eddy::samples::resolve_paths_for_cluster(r.job, r.args, notes);
+  for (const auto& n : notes)
+    std::fprintf(stderr,
+                 "eddy: %s (the cluster's nodes read and write paths on their own machines)\n",
+                 n.c_str());
   auto client = eddy::cluster_client::connect(hp->first, hp->second, *sec);
   if (!client) return fail(client.error().message);
-  auto id = (*client)->submit(r.job, r.args, r.job_lib);
+  auto id = (*client)->submit(r.job, args, r.job_lib);
   if (!id) return fail(id.error().message);
   if (r.detach) {
     std::printf("%s\n", id->c_str());
@@ -264,6 +385,35 @@ int run_on_cluster(const cluster_run& r) {
   return 0;
 }
 
+/// Checks an embedded `eddy run JOB ARGS...` before CLI11 parses it, so that an unknown job or
+/// flag is named as such (CLI11 would list the unexpected words, or report a required flag as
+/// missing when it was only misspelt). Returns the error message, or "".
+std::string check_run_words(int argc, char** argv, const CLI::App& run) {
+  std::string log_level;
+  int i = skip_log_level(argc, argv, log_level);
+  if (i >= argc || std::string(argv[i]) != "run") return {};
+  for (++i; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("-", 0) == 0) continue;  // --list, --help, --log-level=X
+    break;
+  }
+  if (i >= argc) return {};
+  const std::string job = argv[i];
+  const CLI::App* cmd = nullptr;
+  try {
+    cmd = run.get_subcommand(job);
+  } catch (const CLI::OptionNotFound&) {
+    return unknown_job_message(job);
+  }
+  std::vector<std::string> rest(argv + i + 1, argv + argc);
+  auto bad = eddy::samples::first_unknown_flag(*cmd, rest, {"--log-level"});
+  return bad.empty() ? std::string() : job + ": " + eddy::samples::unknown_flag_message(*cmd, bad);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -275,7 +425,7 @@ int main(int argc, char** argv) {
     if (cr) {
       if (!cr->log_level.empty())
         if (auto ok = eddy::set_log_level(cr->log_level); !ok) return fail(ok.error().message, 2);
-      const int rc = run_on_cluster(*cr);
+      const int rc = cr->cluster ? run_on_cluster(*cr) : run_library_embedded(*cr);
       exit_now(rc);
     }
   }
@@ -283,6 +433,10 @@ int main(int argc, char** argv) {
     std::string err;
     auto si = parse_shell_invocation(argc, argv, err);
     if (!err.empty()) return fail(err, 2);
+    if (si && si->help) {
+      print_shell_help(*si);
+      return 0;
+    }
     if (si) {
       if (!si->log_level.empty())
         if (auto ok = eddy::set_log_level(si->log_level); !ok) return fail(ok.error().message, 2);
@@ -337,15 +491,19 @@ int main(int argc, char** argv) {
                    "directory for checkpoints, job libraries and the running jobs (a restarted "
                    "coordinator resumes them from here)")
       ->capture_default_str();
+  const auto day_ms = 24LL * 3600 * 1000;
   coord->add_option("--heartbeat-interval", hb_ms, "milliseconds between worker heartbeats")
+      ->check(eddy::samples::positive_integer("milliseconds", day_ms))
       ->capture_default_str();
   coord
       ->add_option("--heartbeat-timeout", hb_timeout_ms,
                    "milliseconds without a heartbeat after which a worker is lost")
+      ->check(eddy::samples::positive_integer("milliseconds", day_ms))
       ->capture_default_str();
   coord
       ->add_option("--slot-timeout", slot_timeout_s,
                    "seconds a job waits for enough free slots before it fails")
+      ->check(eddy::samples::positive_integer("seconds", 7 * 24 * 3600))
       ->capture_default_str();
   coord_sec.add(*coord, true);
 
@@ -357,7 +515,7 @@ int main(int argc, char** argv) {
   work->add_option("--coordinator", coordinator_address, "HOST:PORT of the coordinator")
       ->capture_default_str();
   work->add_option("--slots", wo.slots, "subtask slots this worker offers")
-      ->check(CLI::Range(1, 1024))
+      ->check(eddy::samples::positive_integer("slots", 1024))
       ->capture_default_str();
   work->add_option("--host", wo.host,
                    "address other workers reach this one on (it listens there on a free port)")
@@ -365,12 +523,14 @@ int main(int argc, char** argv) {
   work->add_option("--name", wo.name, "name in the coordinator's logs (default host:pid)");
   work->add_option("--work-dir", wo.work_dir, "where job libraries shipped to it are stored");
   work->add_option("--heartbeat-interval", worker_hb_ms, "milliseconds between heartbeats")
+      ->check(eddy::samples::positive_integer("milliseconds", day_ms))
       ->capture_default_str();
   work->add_option("--threads", wo.threads,
                    "scheduler threads running the subtasks (default: the number of cores)")
-      ->check(CLI::Range(1, 1024));
+      ->check(eddy::samples::positive_integer("threads", 1024));
   work_sec.add(*work, true);
 
+  if (auto bad = check_run_words(argc, argv, *run); !bad.empty()) return fail(bad, 2);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -438,6 +598,9 @@ int main(int argc, char** argv) {
       auto r = job();
       print_summary(r);
       return 0;
+    } catch (const eddy::samples::job_interrupted& e) {
+      fail(e.what());
+      return e.exit_code;
     } catch (const eddy::job_execution_error& e) {
       return fail("job failed: " + std::string(e.what()));
     } catch (const std::exception& e) {

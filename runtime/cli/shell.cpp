@@ -771,6 +771,15 @@ int await_script_jobs(session& s, bool as_json) {
 
 }  // namespace
 
+std::string command_help(const std::string& name) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : commands()) {
+    if (c.name == name) return c.usage + "\n  " + c.help + "\n";
+    rows.push_back({c.usage, c.help});
+  }
+  return table(rows);
+}
+
 const std::vector<std::string>& shell_commands() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v;

@@ -19,6 +19,10 @@ struct shell_options {
 /// The names of the commands (also the one-shot ones: every one but `help` and `quit`).
 const std::vector<std::string>& shell_commands();
 
+/// "USAGE\n  HELP\n" of command `name`, or the table of all commands if `name` is empty (for
+/// `eddy shell --help` and `eddy COMMAND --help`).
+std::string command_help(const std::string& name);
+
 /// `eddy shell`: interactive on a terminal (line editing, history in ~/.eddy_history,
 /// completion), else one command per line from stdin. Returns the exit code: non-zero if the
 /// cluster could not be reached or (script mode) a command failed.

@@ -1,5 +1,7 @@
 #include "eddy/runtime/job_program.hpp"
 
+#include <dlfcn.h>
+
 #include <mutex>
 
 namespace eddy {
@@ -42,6 +44,26 @@ job_registry& job_registry::global() {
 
 std::unique_ptr<job_registry> job_registry::make() {
   return std::make_unique<registry_impl>();
+}
+
+expected<std::shared_ptr<job_registry>> load_job_library(const std::string& path,
+                                                         std::string name) {
+  if (name.empty()) name = path;
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return error{errc::invalid_argument, "cannot load job library '" + name + "': " + ::dlerror()};
+  auto* entry = reinterpret_cast<void (*)(job_registry&)>(::dlsym(handle, "eddy_register_jobs"));
+  if (!entry)
+    return error{errc::invalid_argument,
+                 "job library '" + name + "' defines no eddy_register_jobs function"};
+  std::shared_ptr<job_registry> reg = job_registry::make();
+  try {
+    entry(*reg);
+  } catch (const std::exception& e) {
+    return error{errc::invalid_argument,
+                 "eddy_register_jobs of '" + name + "' failed: " + e.what()};
+  }
+  return reg;
 }
 
 }  // namespace eddy

@@ -1,7 +1,5 @@
 #include "job_spec.hpp"
 
-#include <dlfcn.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -206,21 +204,9 @@ expected<std::shared_ptr<job_registry>> load_library(const job_spec& spec, const
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) return error{errc::io_error, "cannot write the job library to " + path};
   }
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!handle)
-    return error{errc::invalid_argument,
-                 "cannot load job library '" + spec.lib_name + "': " + ::dlerror()};
-  auto* entry = reinterpret_cast<void (*)(job_registry&)>(::dlsym(handle, "eddy_register_jobs"));
-  if (!entry)
-    return error{errc::invalid_argument,
-                 "job library '" + spec.lib_name + "' defines no eddy_register_jobs function"};
-  std::shared_ptr<job_registry> reg = job_registry::make();
-  try {
-    entry(*reg);
-  } catch (const std::exception& e) {
-    return error{errc::invalid_argument,
-                 "eddy_register_jobs of '" + spec.lib_name + "' failed: " + e.what()};
-  }
+  auto loaded = load_job_library(path, spec.lib_name);
+  if (!loaded) return loaded.error();
+  auto reg = *loaded;
   log().info("loaded job library {} ({} programs)", path, reg->list().size());
   cache.by_hash.emplace(spec.lib_hash, reg);
   return reg;

@@ -1,4 +1,4 @@
-#include <csignal>
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -6,6 +6,8 @@
 #include "eddy/runtime/checkpoint_store.hpp"
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
+#include "flag_checks.hpp"
+#include "job_runner.hpp"
 #include "sample_job.hpp"
 #include "sensors.hpp"
 #include "wordcount.hpp"
@@ -26,16 +28,54 @@ void require_readable_file(const std::string& flag, const std::string& path) {
     throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
 }
 
+/// "3 entries: part-0-0-0, .part-0-1-4.inprogress (hidden: uncommitted output), ..." for a
+/// directory that is not empty (hidden entries are named too: `ls` does not show them).
+std::string directory_contents(const std::string& path) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::string out = std::to_string(names.size()) + (names.size() == 1 ? " entry: " : " entries: ");
+  bool hidden_in_progress = false;
+  for (std::size_t i = 0; i < names.size() && i < 3; ++i) {
+    out += (i ? ", " : "") + names[i];
+    if (names[i].rfind(".part-", 0) == 0) hidden_in_progress = true;
+  }
+  if (names.size() > 3) out += ", ...";
+  if (hidden_in_progress)
+    out += "; the hidden .part-*.inprogress files are uncommitted output of a run that did not end";
+  return out;
+}
+
+/// What a fresh run checks of its output directories, and what it says if one is in use.
+struct output_check {
+  std::string job;             // the job's name
+  std::string checkpoint_dir;  // --checkpoint-dir, or empty
+};
+
 /// The output directory must be new or empty: part files of an earlier run (with another
 /// parallelism, say) would otherwise silently mix into this run's output.
-void require_output_dir(const std::string& flag, const std::string& path) {
+void require_output_dir(const std::string& flag, const std::string& path,
+                        const output_check& check) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return;
   if (!std::filesystem::is_directory(path, ec))
     throw std::invalid_argument(flag + ": '" + path + "' exists and is not a directory");
-  if (!std::filesystem::is_empty(path, ec))
-    throw std::invalid_argument(flag + ": directory '" + path +
-                                "' is not empty (remove it or choose another)");
+  if (std::filesystem::is_empty(path, ec)) return;
+  std::string msg =
+      flag + ": directory '" + path + "' is not empty (" + directory_contents(path) + ")";
+  std::uint64_t last = 0;
+  if (!check.checkpoint_dir.empty() && std::filesystem::exists(check.checkpoint_dir, ec))
+    if (auto store = checkpoint_store::open(check.checkpoint_dir))
+      if (auto done = (*store)->completed(check.job); done && !done->empty())
+        last = done->back().id;
+  if (last != 0)
+    msg += ": checkpoint " + std::to_string(last) + " of job '" + check.job + "' in " +
+           check.checkpoint_dir + " can continue that run: add --resume latest";
+  else
+    msg += ": remove it or choose another directory";
+  throw std::invalid_argument(msg);
 }
 
 /// The fault-tolerance flags every sample job accepts.
@@ -53,7 +93,7 @@ void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
                  "missing)");
   cmd.add_option("--checkpoint-interval", o.checkpoint_interval_ms,
                  "milliseconds between checkpoints (default 1000 with --checkpoint-dir)")
-      ->check(CLI::Range(1, 24 * 3600 * 1000));
+      ->check(positive_integer("milliseconds", 24 * 3600 * 1000));
   cmd.add_option("--resume", o.resume,
                  "'latest': continue from the last completed checkpoint in --checkpoint-dir (from "
                  "the beginning if it has none); PATH: resume from a savepoint or checkpoint "
@@ -64,7 +104,7 @@ void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
   cmd.add_option("--source-rate", o.source_rate,
                  "slow the sources down to this many records per second (for demonstrations and "
                  "failure tests)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number("records per second", 1e12));
 }
 
 /// How a run starts.
@@ -83,9 +123,10 @@ void clear_output_dir(const std::string& path) {
 }
 
 /// Checks the output directory flag `flag` for a run that starts as `kind`.
-void prepare_output_dir(start_kind kind, const std::string& flag, const std::string& path) {
+void prepare_output_dir(start_kind kind, const std::string& flag, const std::string& path,
+                        const output_check& check) {
   if (path.empty()) return;
-  if (kind == start_kind::fresh) require_output_dir(flag, path);
+  if (kind == start_kind::fresh) require_output_dir(flag, path, check);
   if (kind == start_kind::restarted) clear_output_dir(path);
 }
 
@@ -159,44 +200,19 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
   return start_kind::resumed;
 }
 
-void prepare_sensors_outputs(start_kind kind, const sensors_options& o) {
-  prepare_output_dir(kind, "--output", o.output);
-  prepare_output_dir(kind, "--late", o.late);
-  prepare_output_dir(kind, "--alerts", o.alerts);
-  prepare_output_dir(kind, "--dead-letter", o.dead_letter);
+void prepare_sensors_outputs(start_kind kind, const sensors_options& o, const output_check& check) {
+  prepare_output_dir(kind, "--output", o.output, check);
+  prepare_output_dir(kind, "--late", o.late, check);
+  prepare_output_dir(kind, "--alerts", o.alerts, check);
+  prepare_output_dir(kind, "--dead-letter", o.dead_letter, check);
 }
 
-volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void on_stop_signal(int) {
-  stop_requested = 1;
-}
-
-/// Runs the job; with --savepoint-on-stop, SIGTERM/SIGINT stop it with a savepoint.
+/// Runs the job; SIGTERM/SIGINT stop it with a savepoint (--savepoint-on-stop) or cancel it.
 job_result run_job(StreamEnvironment& env, const std::string& name,
                    const fault_tolerance_options& o) {
-  if (o.savepoint_on_stop.empty()) return env.execute(name);
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
   auto handle = env.execute_async(name);
   if (!handle) throw std::invalid_argument(handle.error().message);
-  for (;;) {
-    if (auto r = handle->wait_for(std::chrono::milliseconds(50))) {
-      if (!r->ok()) throw job_execution_error(*r);
-      return *r;
-    }
-    if (!stop_requested) continue;
-    auto path = handle->stop_with_savepoint(o.savepoint_on_stop);
-    if (path) return handle->wait();
-    log().error("stopping with a savepoint failed: {}; canceling the job", path.error().message);
-    handle->cancel();
-    auto r = handle->wait();
-    if (r.ok()) return r;  // it finished meanwhile
-    throw std::runtime_error("the savepoint failed (" + path.error().message +
-                             "); the job was canceled");
-  }
+  return wait_for_job(*handle, stop_options{name, o.savepoint_on_stop, o.checkpoint_dir});
 }
 
 void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {
@@ -205,7 +221,7 @@ void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_op
                  "output directory (created if missing); one 'word,count' line per word")
       ->required();
   cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of every operator")
-      ->check(CLI::Range(1, 128))
+      ->check(positive_integer("subtasks", 128))
       ->capture_default_str();
   add_fault_tolerance_flags(cmd, ft);
 }
@@ -218,20 +234,26 @@ std::function<job_result()> setup_wordcount(CLI::App& cmd) {
     require_readable_file("--input", opts->input);
     StreamEnvironment env;
     const auto kind = apply_fault_tolerance(env, *ft, "wordcount");
-    prepare_output_dir(kind, "--output", opts->output);
+    prepare_output_dir(kind, "--output", opts->output, {"wordcount", ft->checkpoint_dir});
     build_wordcount(env, *opts);
     return run_job(env, "wordcount", *ft);
   };
 }
 
 /// Parses a program's arguments with the flags `add` defines (the same as `eddy run JOB`).
+/// An unknown flag is named as such (not reported as a missing required one); `--help` gives
+/// the flags (as an error: a program builds a job or fails).
 template <class Add>
 void parse_program_args(const std::string& job, const std::vector<std::string>& args, Add&& add) {
   CLI::App app{"", job};
   add(app);
+  if (auto bad = first_unknown_flag(app, args); !bad.empty())
+    throw std::invalid_argument(unknown_flag_message(app, bad));
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
   try {
     app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    throw std::invalid_argument("the flags of " + job + ":\n" + app.help());
   } catch (const CLI::ParseError& e) {
     throw std::invalid_argument(e.what());
   }
@@ -244,7 +266,7 @@ built_job wordcount_program(const std::vector<std::string>& args, const job_buil
   StreamEnvironment env;
   if (ctx.prepare) require_readable_file("--input", opts.input);
   const auto kind = apply_fault_tolerance(env, ft, "wordcount", &ctx);
-  if (ctx.prepare) prepare_output_dir(kind, "--output", opts.output);
+  if (ctx.prepare) prepare_output_dir(kind, "--output", opts.output, {"wordcount", {}});
   build_wordcount(env, opts);
   return env.take_job("wordcount");
 }
@@ -259,7 +281,7 @@ std::function<job_result()> setup_sensors(CLI::App& cmd) {
     require_readable_file("--input", opts->input);
     StreamEnvironment env;
     const auto kind = apply_fault_tolerance(env, *ft, "sensors");
-    prepare_sensors_outputs(kind, *opts);
+    prepare_sensors_outputs(kind, *opts, {"sensors", ft->checkpoint_dir});
     build_sensors(env, *opts);
     return run_job(env, "sensors", *ft);
   };
@@ -272,7 +294,7 @@ built_job sensors_program(const std::vector<std::string>& args, const job_build_
   StreamEnvironment env;
   if (ctx.prepare) require_readable_file("--input", opts.input);
   const auto kind = apply_fault_tolerance(env, ft, "sensors", &ctx);
-  if (ctx.prepare) prepare_sensors_outputs(kind, opts);
+  if (ctx.prepare) prepare_sensors_outputs(kind, opts, {"sensors", {}});
   build_sensors(env, opts);
   return env.take_job("sensors");
 }
@@ -292,7 +314,7 @@ void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_option
                  "directory for malformed lines (line number and reason); without it they are "
                  "reported on stderr");
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
-      ->check(CLI::Range(1, 128))
+      ->check(positive_integer("subtasks", 128))
       ->capture_default_str();
   add_fault_tolerance_flags(cmd, ft);
 }
@@ -300,11 +322,71 @@ void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_option
 }  // namespace
 
 const std::vector<sample_job>& sample_jobs() {
+  static const std::vector<std::string> common_paths = {"--input", "--output", "--checkpoint-dir",
+                                                        "--resume", "--savepoint-on-stop"};
   static const std::vector<sample_job> jobs = {
-      {"wordcount", "counts the words of a text file (batch)", setup_wordcount},
-      {"sensors", "10-second event-time windows per device, late data, alerts", setup_sensors},
+      {"wordcount", "counts the words of a text file (batch)", setup_wordcount, common_paths},
+      {"sensors", "10-second event-time windows per device, late data, alerts", setup_sensors,
+       [] {
+         auto p = common_paths;
+         p.insert(p.end(), {"--late", "--alerts", "--dead-letter"});
+         return p;
+       }()},
   };
   return jobs;
+}
+
+const sample_job* find_sample_job(const std::string& name) {
+  for (const auto& s : sample_jobs())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string sample_job_help(const std::string& name) {
+  const auto* s = find_sample_job(name);
+  if (!s) return {};
+  CLI::App app{s->description, name};
+  s->setup(app);
+  return app.help();
+}
+
+std::string check_sample_args(const std::string& name, const std::vector<std::string>& args) {
+  const auto* s = find_sample_job(name);
+  if (!s) return {};
+  CLI::App app{s->description, name};
+  s->setup(app);
+  auto bad = first_unknown_flag(app, args);
+  return bad.empty() ? std::string() : unknown_flag_message(app, bad);
+}
+
+std::vector<std::string> resolve_paths_for_cluster(const std::string& name,
+                                                   std::vector<std::string> args,
+                                                   std::vector<std::string>& notes) {
+  const auto* s = find_sample_job(name);
+  if (!s) return args;
+  auto resolve = [&](const std::string& flag, std::string& value) {
+    if (value.empty() || value == "-" || (flag == "--resume" && value == "latest")) return;
+    std::filesystem::path p(value);
+    if (p.is_absolute()) return;
+    const auto abs = std::filesystem::absolute(p).lexically_normal().string();
+    notes.push_back(flag + " " + value + " -> " + abs);
+    value = abs;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    for (const auto& flag : s->path_flags) {
+      if (args[i] == flag && i + 1 < args.size()) {
+        resolve(flag, args[++i]);
+        break;
+      }
+      if (args[i].rfind(flag + "=", 0) == 0) {
+        auto value = args[i].substr(flag.size() + 1);
+        resolve(flag, value);
+        args[i] = flag + "=" + value;
+        break;
+      }
+    }
+  }
+  return args;
 }
 
 void register_sample_programs(job_registry& registry) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "eddy/runtime/error.hpp"
 #include "eddy/runtime/execution_config.hpp"
 #include "eddy/runtime/job_graph.hpp"
 
@@ -72,6 +73,14 @@ class job_registry {
   /// A new, empty registry (thread-safe), e.g. for the programs of one job library.
   static std::unique_ptr<job_registry> make();
 };
+
+/// Loads the job library at `path` (dlopen; the library stays loaded for the process's life)
+/// and returns a new registry holding the programs its eddy_register_jobs added. Errors
+/// (invalid_argument): the file cannot be loaded, defines no eddy_register_jobs, or that
+/// function threw. `name` is the library's name in messages (default: `path`). May block on
+/// the file system; any thread.
+[[nodiscard]] expected<std::shared_ptr<job_registry>> load_job_library(const std::string& path,
+                                                                       std::string name = {});
 
 }  // namespace eddy
 
