@@ -33,6 +33,7 @@
 #include <thread>
 
 #include "eddy/runtime/job_program.hpp"
+#include "sample_job.hpp"
 #include "eddy/runtime/log.hpp"
 
 namespace eddy::cli {
@@ -185,8 +186,10 @@ struct outcome {
 
 class session {
  public:
-  session(std::unique_ptr<cluster_client> client, bool json)
-      : client_(std::move(client)), json_(json) {}
+  /// `remote`: the cluster is not this process's embedded one (its nodes may be other
+  /// machines, where relative paths mean nothing).
+  session(std::unique_ptr<cluster_client> client, bool json, bool remote = false)
+      : client_(std::move(client)), json_(json), remote_(remote) {}
 
   /// Runs one command line (already split into words).
   outcome execute(std::vector<std::string> words, bool interactive) {
@@ -214,14 +217,12 @@ class session {
         lib = args[1];
         first = 2;
       }
-      return submitted(
-          client_->submit(args[first], {args.begin() + static_cast<long>(first) + 1, args.end()},
-                          lib),
-          json);
+      return submit(args[first], {args.begin() + static_cast<long>(first) + 1, args.end()}, lib,
+                    {}, json);
     }
     if (name == "resume") {
       if (auto u = need(2)) return *u;
-      return submitted(client_->submit(args[1], {args.begin() + 2, args.end()}, {}, args[0]), json);
+      return submit(args[1], {args.begin() + 2, args.end()}, {}, args[0], json);
     }
     if (name == "jobs") return jobs(json);
     if (name == "workers") return workers(json);
@@ -347,6 +348,34 @@ class session {
     std::vector<std::vector<std::string>> rows;
     for (const auto& c : commands()) rows.push_back({c.usage, c.help});
     return {true, table(rows) + "Every command takes --json.\n"};
+  }
+
+  /// `run` and `resume`: a sample job's --help and unknown flags are answered here; relative paths
+  /// of a sample job (and the savepoint) are made absolute for a remote cluster, saying so.
+  outcome submit(const std::string& job, std::vector<std::string> args, const std::string& lib,
+                 std::string savepoint, bool json) {
+    if (lib.empty() && samples::find_sample_job(job)) {
+      if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+          std::find(args.begin(), args.end(), "-h") != args.end())
+        return {true, samples::sample_job_help(job)};
+      if (auto bad = samples::check_sample_args(job, args); !bad.empty())
+        return outcome::fail(job + ": " + bad);
+    }
+    if (remote_) {
+      std::vector<std::string> notes;
+      args = samples::resolve_paths_for_cluster(job, std::move(args), notes);
+      if (!savepoint.empty() && std::filesystem::path(savepoint).is_relative()) {
+        const auto abs = std::filesystem::absolute(savepoint).lexically_normal().string();
+        notes.push_back("savepoint " + savepoint + " -> " + abs);
+        savepoint = abs;
+      }
+      for (const auto& n : notes)
+        std::fprintf(stderr,
+                     "eddy: %s (the cluster's nodes read and write paths on their own "
+                     "machines)\n",
+                     n.c_str());
+    }
+    return submitted(client_->submit(job, args, lib, savepoint), json);
   }
 
   outcome submitted(const expected<std::string>& id, bool json) {
@@ -494,6 +523,7 @@ class session {
 
   std::unique_ptr<cluster_client> client_;
   bool json_;
+  bool remote_;
   std::vector<std::string> submitted_;  // ids of the jobs run, resume and rescale started
   std::vector<std::string> let_go_;     // ids this session canceled, stopped or rescaled
 };
@@ -802,7 +832,7 @@ int run_one_command(const shell_options& opts, const std::vector<std::string>& w
     std::fprintf(stderr, "eddy: %s\n", client.error().message.c_str());
     return 1;
   }
-  session s(std::move(*client), opts.json);
+  session s(std::move(*client), opts.json, !opts.cluster.empty());
   return report(s.execute(words, ::isatty(0) != 0));
 }
 
@@ -814,7 +844,7 @@ int run_shell(const shell_options& opts) {
   }
   const bool embedded = opts.cluster.empty();
   if (embedded) await_embedded_worker(**client, opts.timeout);
-  session s(std::move(*client), opts.json);
+  session s(std::move(*client), opts.json, !opts.cluster.empty());
   const bool interactive = ::isatty(0) != 0;
   if (!interactive) {
     // Script mode: a command per line, only results on stdout; non-zero if any failed. The

@@ -170,3 +170,18 @@ TEST_CASE(
   CHECK(r.err.find("--output out -> " + (cwd / "out").string()) != std::string::npos);
   CHECK(r.err.find("on their own machines") != std::string::npos);
 }
+
+TEST_CASE("the shell answers run JOB --help and a misspelt flag itself, without submitting",
+          "[cli]") {
+  temp_dir tmp("eddy-cli-msg");
+  const auto r = eddy::testing::run_eddy_with_input(
+      tmp.path(), {"shell"}, "run wordcount --help\nrun sensors --inptu x --output y\njobs\n");
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.code == 1);  // a command failed
+  CHECK(r.out.find("--input") != std::string::npos);
+  CHECK(r.out.find("--parallelism") != std::string::npos);
+  CHECK(r.out.find("no jobs") != std::string::npos);
+  CHECK(r.err.find("sensors: unknown flag '--inptu' (did you mean '--input'?)") !=
+        std::string::npos);
+  CHECK(r.err.find("should be caught") == std::string::npos);
+}
