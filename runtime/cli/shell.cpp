@@ -390,6 +390,7 @@ class session {
     if (as_json) return {true, *list + "\n"};
     std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "STATE", "UPTIME", "PARALLELISM",
                                                    "RECORDS-IN", "RECORDS-OUT", "CHECKPOINT"}};
+    std::string waits;  // why jobs wait for slots, below the table
     for (const auto& j : json::parse(*list)) {
       const auto ckpt = j.value("last_checkpoint", std::uint64_t{0});
       rows.push_back({j.value("id", ""), j.value("name", ""), j.value("state", ""),
@@ -398,9 +399,11 @@ class session {
                       std::to_string(j.value("records_in", std::uint64_t{0})),
                       std::to_string(j.value("records_out", std::uint64_t{0})),
                       ckpt ? std::to_string(ckpt) : "-"});
+      if (j.contains("waiting"))
+        waits += j.value("id", "") + " " + j["waiting"].value("reason", "") + "\n";
     }
     if (rows.size() == 1) return {true, "no jobs\n"};
-    return {true, table(rows)};
+    return {true, table(rows) + waits};
   }
 
   outcome workers(bool as_json) {
@@ -449,6 +452,7 @@ class session {
                       "  restarts " + std::to_string(b.value("restarts", 0)) +
                       "\n  program: " + b.value("program", "") + args + "\n";
     if (b.contains("failure")) out += "  failure: " + b["failure"].get<std::string>() + "\n";
+    if (b.contains("waiting")) out += "  " + b["waiting"].value("reason", "") + "\n";
     std::vector<std::vector<std::string>> rows = {{"OPERATOR CHAIN", "SUBTASK", "STATE",
                                                    "RECORDS-IN", "RECORDS-OUT", "RECORDS/S",
                                                    "BACKPRESSURE", "WATERMARK"}};
@@ -614,12 +618,15 @@ expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
   }
   const auto end = std::chrono::steady_clock::now() + opts.timeout;
   for (;;) {
-    auto c = cluster_client::connect(host, port, opts.security);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    auto c = cluster_client::connect(host, port, opts.security,
+                                     std::max(left, std::chrono::milliseconds(1)));
     if (c) return c;
-    if (c.error().message.find("refused") != std::string::npos ||
-        std::chrono::steady_clock::now() >= end)
-      return error{c.error().code, c.error().message.find("refused") != std::string::npos
-                                       ? c.error().message
+    // invalid_argument: refused, or not an Eddy coordinator there; trying again cannot help.
+    const bool final = c.error().code == errc::invalid_argument;
+    if (final || std::chrono::steady_clock::now() >= end)
+      return error{c.error().code, final ? c.error().message
                                        : "cluster unreachable at " + host + ":" +
                                              std::to_string(port) + " (gave up after " +
                                              std::to_string(opts.timeout.count()) +

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "dir_lock.hpp"
 #include "eddy/runtime/snapshot.hpp"
 #include "snapshot.capnp.h"
 
@@ -137,7 +138,8 @@ class txn {
 }  // namespace
 
 struct checkpoint_store::impl {
-  std::recursive_mutex mtx;  // one call at a time, from any thread
+  std::shared_ptr<detail::dir_lock> lock;  // released after the environment is closed
+  std::recursive_mutex mtx;                // one call at a time, from any thread
   MDB_env* env = nullptr;
   MDB_dbi blobs = 0;
   MDB_dbi checkpoints = 0;
@@ -159,6 +161,11 @@ expected<std::unique_ptr<checkpoint_store>> checkpoint_store::open(const std::st
   std::filesystem::create_directories(dir, ec);
   if (ec) return eddy::error{errc::io_error, "checkpoint store " + dir + ": " + ec.message()};
   auto p = std::make_unique<impl>();
+  // LMDB lets several processes share an environment, but two jobs writing checkpoints of the
+  // same name into one store would remove each other's blobs (remove_pending, retain).
+  auto lock = detail::dir_lock::acquire(dir, "the checkpoint directory " + dir);
+  if (!lock) return lock.error();
+  p->lock = std::move(*lock);
   int rc = mdb_env_create(&p->env);
   if (rc) return fail("create", rc);
   mdb_env_set_maxdbs(p->env, 4);

@@ -57,6 +57,7 @@ struct alloc_request {
   int slots = 0;
   std::vector<caf::actor> preferred;
   caf::typed_response_promise<std::vector<caf::actor>, std::vector<std::string>> rp;
+  clock_type::time_point since;
   clock_type::time_point deadline;
 };
 
@@ -270,7 +271,8 @@ void resume_recorded_jobs(jm_actor* self) {
 }
 
 std::string jobs_json(const jm_state& st);
-std::string job_status_json(const job_entry& j);
+std::string job_status_json(const jm_state& st, const job_entry& j);
+std::string waiting_reason(const jm_state& st, const alloc_request& r);
 std::string workers_json(const jm_state& st);
 void set_parallelism_arg(std::vector<std::string>& args, int p);
 
@@ -356,13 +358,11 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         retry_waiting(self);
         if (auto got = try_allocate(self, job_id, slots, preferred))
           return {std::move(got->first), std::move(got->second)};
-        log().warn(
-            "job {} needs {} slots, the cluster has {} free on {} workers: waiting up to "
-            "{} s for more",
-            job_id, slots, st.free_slots(), st.workers.size(), st.opts.slot_timeout.count() / 1000);
         auto rp = self->make_response_promise<std::vector<caf::actor>, std::vector<std::string>>();
+        const auto now = clock_type::now();
         st.waiting.push_back(
-            alloc_request{job_id, slots, preferred, rp, clock_type::now() + st.opts.slot_timeout});
+            alloc_request{job_id, slots, preferred, rp, now, now + st.opts.slot_timeout});
+        log().warn("job {} {}", job_id, waiting_reason(st, st.waiting.back()));
         return rp;
       },
       [=](release_atom, const std::string& job_id) {
@@ -410,7 +410,7 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
       [=](status_atom, const std::string& job_id) -> caf::result<std::string> {
         auto it = self->state.jobs.find(job_id);
         if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
-        return job_status_json(it->second);
+        return job_status_json(self->state, it->second);
       },
       [=](workers_atom) -> std::string { return workers_json(self->state); },
       [=](savepoint_atom, const std::string& job_id, const std::string& dir,
@@ -474,8 +474,19 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
   };
 }
 
+/// Why a job waits for slots, e.g. "waits for 4 slots (2 free on 1 worker); it fails after
+/// --slot-timeout 60 s".
+std::string waiting_reason(const jm_state& st, const alloc_request& r) {
+  const auto workers = st.workers.size();
+  const auto timeout_s =
+      std::chrono::duration_cast<std::chrono::seconds>(r.deadline - r.since).count();
+  return "waits for " + std::to_string(r.slots) + " slots (" + std::to_string(st.free_slots()) +
+         " free on " + std::to_string(workers) + (workers == 1 ? " worker" : " workers") +
+         "); it fails after --slot-timeout " + std::to_string(timeout_s) + " s";
+}
+
 /// A job's summary: what `jobs` shows.
-nlohmann::json job_summary(const job_entry& j) {
+nlohmann::json job_summary(const jm_state& st, const job_entry& j) {
   std::uint64_t in = 0, out = 0;
   for (const auto& s : j.control->subtasks) {
     in += s->records_in.load(std::memory_order_relaxed);
@@ -489,25 +500,38 @@ nlohmann::json job_summary(const job_entry& j) {
     auto r = job_result_from_json(*j.result_json);
     if (r) uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r->wall_time).count();
   }
-  return {{"id", j.id},
-          {"name", j.name},
-          {"state", to_string(j.control->state.load())},
-          {"uptime_ms", uptime_ms},
-          {"parallelism", j.slots},
-          {"records_in", in},
-          {"records_out", out},
-          {"restarts", j.control->restarts.load()},
-          {"last_checkpoint", checkpoints.empty() ? 0 : checkpoints.back().id}};
+  nlohmann::json o = {{"id", j.id},
+                      {"name", j.name},
+                      {"state", to_string(j.control->state.load())},
+                      {"uptime_ms", uptime_ms},
+                      {"parallelism", j.slots},
+                      {"records_in", in},
+                      {"records_out", out},
+                      {"restarts", j.control->restarts.load()},
+                      {"last_checkpoint", checkpoints.empty() ? 0 : checkpoints.back().id}};
+  for (const auto& r : st.waiting) {
+    if (r.job_id != j.id) continue;
+    const auto now = clock_type::now();
+    o["waiting"] = {
+        {"slots", r.slots},
+        {"free", st.free_slots()},
+        {"workers", st.workers.size()},
+        {"waited_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - r.since).count()},
+        {"slot_timeout_ms",
+         std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline - r.since).count()},
+        {"reason", waiting_reason(st, r)}};
+  }
+  return o;
 }
 
 std::string jobs_json(const jm_state& st) {
   auto out = nlohmann::json::array();
-  for (const auto& [id, j] : st.jobs) out.push_back(job_summary(j));
+  for (const auto& [id, j] : st.jobs) out.push_back(job_summary(st, j));
   return out.dump();
 }
 
-std::string job_status_json(const job_entry& j) {
-  auto o = job_summary(j);
+std::string job_status_json(const jm_state& st, const job_entry& j) {
+  auto o = job_summary(st, j);
   o["program"] = j.spec.program;
   o["args"] = j.spec.args;
   o["job_library"] = j.spec.lib_name;

@@ -3,17 +3,34 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
+#include <atomic>
 #include <map>
+#include <optional>
 
 #include "cluster_messages.hpp"
 #include "eddy/runtime/log.hpp"
 #include "job_control.hpp"
 #include "job_spec.hpp"
+#include "node_probe.hpp"
 #include "restore.hpp"
 
 namespace eddy::detail {
 
 namespace {
+
+/// "HOST:PORT" of another worker, as the coordinator sends it.
+std::optional<std::pair<std::string, std::uint16_t>> split_address(const std::string& a) {
+  const auto colon = a.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const auto port = std::stoul(a.substr(colon + 1), &used);
+    if (used != a.size() - colon - 1 || port == 0 || port > 65535) return std::nullopt;
+    return std::make_pair(a.substr(0, colon), static_cast<std::uint16_t>(port));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 struct tm_job {
   std::shared_ptr<const job_context> ctx;
@@ -164,26 +181,44 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         // over them instead of through the coordinator. A failure only costs speed.
         if (peers.empty()) return true;
         auto rp = self->make_response_promise<bool>();
-        auto pending = std::make_shared<std::size_t>(peers.size());
-        auto mm = self->state.opts.tls ? self->system().openssl_manager().actor_handle()
-                                       : self->system().middleman().actor_handle();
+        auto pending = std::make_shared<std::atomic<std::size_t>>(peers.size());
+        const bool tls = self->state.opts.tls;
+        auto mm = tls ? self->system().openssl_manager().actor_handle()
+                      : self->system().middleman().actor_handle();
+        const auto name = self->state.opts.name;
         for (const auto& p : peers) {
-          const auto colon = p.rfind(':');
-          const auto host = p.substr(0, colon);
-          const auto port = static_cast<std::uint16_t>(std::stoul(p.substr(colon + 1)));
-          self->request(mm, std::chrono::seconds(10), caf::connect_atom::value, host, port)
-              .then(
-                  [=](const caf::node_id&, caf::strong_actor_ptr&,
-                      const std::set<std::string>&) mutable {
-                    if (--*pending == 0) rp.deliver(true);
-                  },
-                  [=](caf::error& e) mutable {
-                    log().warn(
-                        "worker '{}': no direct connection to worker {} ({}); batches "
-                        "to it go through the coordinator",
-                        self->state.opts.name, p, self->system().render(e));
-                    if (--*pending == 0) rp.deliver(true);
-                  });
+          // Off the scheduler's threads: the probe (node_probe.hpp) blocks for up to 10 s on a
+          // peer that accepts the connection and stays silent, and CAF's connect would wait
+          // for such a peer forever.
+          self->system().spawn<caf::detached>([=](caf::blocking_actor* b) mutable {
+            auto done = [&] {
+              if (--*pending == 0) rp.deliver(true);
+            };
+            auto hp = split_address(p);
+            if (!hp) {
+              log().warn("worker '{}': bad worker address '{}'", name, p);
+              return done();
+            }
+            const auto& [host, port] = *hp;
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            if (auto ok = probe_eddy_node(host, port, "worker", tls, deadline); !ok) {
+              log().warn(
+                  "worker '{}': no direct connection to worker {} ({}); batches to it go "
+                  "through the coordinator",
+                  name, p, ok.error().message);
+              return done();
+            }
+            b->request(mm, std::chrono::seconds(10), caf::connect_atom::value, host, port)
+                .receive([&](const caf::node_id&, caf::strong_actor_ptr&,
+                             const std::set<std::string>&) { done(); },
+                         [&](caf::error& e) {
+                           log().warn(
+                               "worker '{}': no direct connection to worker {} ({}); batches "
+                               "to it go through the coordinator",
+                               name, p, b->system().render(e));
+                           done();
+                         });
+          });
         }
         return rp;
       },

@@ -1,6 +1,10 @@
 // Snapshot blobs (encoding, checksums, corruption) and the LMDB checkpoint store.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -186,4 +190,57 @@ TEST_CASE("a byte flipped inside the LMDB file is reported by the blob's checksu
   auto good = (*store)->get_blob(eddy::checkpoint_store::blob_key("job", 9, "sum-uid", 1));
   REQUIRE(good);
   CHECK(eddy::decode_snapshot(*good, "x"));
+}
+
+namespace {
+/// Takes the flock on DIR/eddy.lock through a descriptor of its own (flock locks of different
+/// open files conflict, also within one process) and writes `pid` there. Returns the descriptor
+/// holding it (close it to release), or -1 if the lock is taken.
+int try_lock(const std::filesystem::path& dir, const std::string& pid = {}) {
+  const int fd = ::open((dir / "eddy.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  if (!pid.empty()) {
+    REQUIRE(::ftruncate(fd, 0) == 0);
+    REQUIRE(::pwrite(fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size()));
+  }
+  return fd;
+}
+}  // namespace
+
+TEST_CASE("a store locks its directory while this process has it open, however often",
+          "[checkpoint][lock]") {
+  eddy::testing::temp_dir dir;
+  {
+    auto first = eddy::checkpoint_store::open(dir.path().string());
+    REQUIRE(first);
+    auto second = eddy::checkpoint_store::open(dir.path().string());  // the same process
+    REQUIRE(second);
+    put_checkpoint(**second, "job", 1);
+    CHECK(try_lock(dir.path()) == -1);
+    first->reset();
+    CHECK(try_lock(dir.path()) == -1);  // the second one still has it
+    auto done = (*second)->completed("job");
+    REQUIRE(done);
+    CHECK(done->size() == 1);
+  }
+  const int fd = try_lock(dir.path());  // all closed: free again
+  CHECK(fd >= 0);
+  if (fd >= 0) ::close(fd);
+}
+
+TEST_CASE("a store refuses a directory another process holds and names its pid",
+          "[checkpoint][lock]") {
+  eddy::testing::temp_dir dir;
+  const int fd = try_lock(dir.path(), "4242\n");  // stands for another eddy process
+  REQUIRE(fd >= 0);
+  auto store = eddy::checkpoint_store::open(dir.path().string());
+  REQUIRE_FALSE(store);
+  CHECK(store.error().message == "the checkpoint directory " + dir.path().string() +
+                                     " is in use by another eddy process (pid 4242)");
+  ::close(fd);
+  CHECK(eddy::checkpoint_store::open(dir.path().string()));
 }

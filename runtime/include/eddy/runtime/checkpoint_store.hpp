@@ -13,9 +13,12 @@
 /// pending one absent (its orphan blobs are removed by the next remove_pending()).
 ///
 /// Who calls: the checkpoint coordinator (writes), job start-up and restarts (reads).
-/// Thread-safety: a store object may be used from any thread (calls are serialized inside);
-/// several processes may open the same directory (LMDB's locking). Errors come back as eddy::error
-/// with the directory and the checkpoint named; corrupt data as errc::corrupt_data.
+/// Thread-safety: a store object may be used from any thread (calls are serialized inside).
+/// One process at a time uses a directory: open() locks it (the file eddy.lock, see
+/// runtime/src/dir_lock.hpp) until the process's last store object of it is gone, and another
+/// process's open() fails naming the holder's pid; within one process it may be opened any
+/// number of times. Errors come back as eddy::error with the directory and the checkpoint named;
+/// corrupt data as errc::corrupt_data.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,7 +48,8 @@ struct checkpoint_metadata {
 
 class checkpoint_store {
  public:
-  /// Opens (creating if needed) the store in directory `dir`.
+  /// Opens (creating if needed) the store in directory `dir`. Errors: another process has it
+  /// open ("the checkpoint directory DIR is in use by another eddy process (pid N)"), LMDB's.
   [[nodiscard]] static expected<std::unique_ptr<checkpoint_store>> open(const std::string& dir);
   ~checkpoint_store();
   checkpoint_store(const checkpoint_store&) = delete;

@@ -59,9 +59,13 @@ struct coordinator_options {
 };
 
 /// Starts a coordinator and blocks until `stop_requested()` is true (polled every 100 ms).
-/// `on_listening` gets the port once it accepts connections. Errors: bad options (e.g. a
-/// non-loopback address without secret, TLS or insecure), a port that cannot be opened.
-/// Jobs still running when it stops are resumed by the next coordinator on the same state_dir.
+/// `on_listening` gets the port once it accepts connections. Errors, each before anything is
+/// created or changed: bad options (e.g. a non-loopback address without secret, TLS or
+/// insecure); a port that cannot be opened ("cannot listen on HOST:PORT: address already in
+/// use ..."); a state_dir locked by another process ("--state-dir DIR is in use by another eddy
+/// process (pid N)"; the lock, STATE_DIR/eddy.lock, is held until the process ends and the OS
+/// releases it however the process ends). Jobs still running when it stops are resumed by the
+/// next coordinator on the same state_dir.
 expected<void> run_coordinator(const coordinator_options& opts,
                                const std::function<bool()>& stop_requested,
                                const std::function<void(std::uint16_t)>& on_listening);
@@ -78,18 +82,25 @@ struct worker_options {
   int threads = 0;
 };
 
-/// Starts a worker and blocks until `stop_requested()` is true. It connects (and reconnects,
-/// after losing the coordinator) every second until registered. Errors: bad options; the
+/// Starts a worker and blocks until `stop_requested()` is true (it returns within ~100 ms of
+/// that, whatever it waits for). It connects (and reconnects, after losing the coordinator)
+/// until registered: each attempt gives up after 10 s, and the pause between attempts grows
+/// from 0.5 s to 5 s. Something other than a coordinator at the address ("HOST:PORT is not an
+/// Eddy coordinator: ...") is logged and retried the same way. Errors: bad options; the
 /// coordinator refused it (wrong secret) - then it returns at once.
 expected<void> run_worker(const worker_options& opts, const std::function<bool()>& stop_requested);
 
 /// A connection to a coordinator for submitting and watching jobs.
 class cluster_client {
  public:
-  /// Connects and authenticates (role "client"). Errors: unreachable coordinator, refused.
-  static expected<std::unique_ptr<cluster_client>> connect(const std::string& host,
-                                                           std::uint16_t port,
-                                                           const cluster_security& security);
+  /// Connects and authenticates (role "client"), giving up after `timeout`. Errors:
+  /// errc::io_error: nothing answers at host:port, or the coordinator did not answer in time
+  /// (trying again later makes sense); errc::invalid_argument: something that is not an Eddy
+  /// coordinator listens there ("HOST:PORT is not an Eddy coordinator: ..."), or the
+  /// coordinator refused this client (wrong secret).
+  static expected<std::unique_ptr<cluster_client>> connect(
+      const std::string& host, std::uint16_t port, const cluster_security& security,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~cluster_client();
   cluster_client(const cluster_client&) = delete;
   cluster_client& operator=(const cluster_client&) = delete;
@@ -101,11 +112,18 @@ class cluster_client {
                                              const std::vector<std::string>& args,
                                              const std::string& job_lib = {},
                                              const std::string& restore_from = {});
-  /// Blocks until the job ended and returns its result.
+  /// Blocks until the job ended and returns its result. Meanwhile it reports through the notice
+  /// handler that the job waits for slots, with the reason ("job ID waits for 4 slots (2 free
+  /// on 1 worker); it fails after --slot-timeout 60 s"), and that it got them.
   [[nodiscard]] expected<job_result> wait(const std::string& job_id);
+  /// Where wait() reports; default: the log (warn).
+  void on_notice(std::function<void(const std::string&)> handler);
   [[nodiscard]] expected<void> cancel(const std::string& job_id);
   /// The coordinator's jobs as JSON: [{"id", "name", "state" (Flink's names), "uptime_ms",
-  /// "parallelism", "records_in", "records_out", "restarts", "last_checkpoint"}...].
+  /// "parallelism", "records_in", "records_out", "restarts", "last_checkpoint"}...], and while
+  /// a job waits for slots "waiting": {"slots", "free", "workers", "waited_ms",
+  /// "slot_timeout_ms", "reason"} ("waits for 4 slots (2 free on 1 worker); it fails after
+  /// --slot-timeout 60 s").
   [[nodiscard]] expected<std::string> list_jobs();
   /// One job as JSON: the list's fields plus "program", "args", "job_library",
   /// "restored_from", "subtasks" [{"task", "index", "records_in", "records_out",
