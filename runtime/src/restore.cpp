@@ -118,6 +118,11 @@ subtask_restore restore_for(const restore_set& rs, const std::string& uid,
           out.entries.push_back(e);
         continue;
       }
+      if (e.key_group >= rs.max_parallelism)  // only a damaged snapshot holds one: no silent drop
+        throw std::runtime_error("operator '" + op_name + "' (uid " + uid + "): state entry '" +
+                                 e.name + "' has key group " + std::to_string(e.key_group) +
+                                 ", outside the snapshot's max parallelism " +
+                                 std::to_string(rs.max_parallelism) + " (damaged snapshot)");
       if (e.key_group >= 0) {
         // At the same parallelism a subtask gets back what it wrote: for a keyed operator those
         // are exactly its key groups; a combiner (keyed state before the exchange) keeps its
