@@ -152,11 +152,27 @@ bool take_value(int argc, char** argv, int& i, const std::string& flag, std::str
 /// as an embedded run of a sample job).
 struct cluster_run {
   std::string address, job_lib, job, log_level;
+  std::chrono::milliseconds timeout{10000};  ///< --timeout: for reaching the coordinator
   bool detach = false;
   bool cluster = false;  ///< false: an embedded run of a job library's program
   security_flags security;
   std::vector<std::string> args;
 };
+
+/// `--timeout MS`: a whole number of milliseconds above 0; sets `err` otherwise.
+void parse_timeout(const std::string& text, std::chrono::milliseconds& out, std::string& err) {
+  std::size_t used = 0;
+  long long ms = 0;
+  try {
+    ms = std::stoll(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != text.size() || ms < 1)
+    err = "--timeout: must be a whole number of milliseconds above 0 (got '" + text + "')";
+  else
+    out = std::chrono::milliseconds(ms);
+}
 
 std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string& err) {
   // `run` is the first word that is not the global --log-level flag or its value.
@@ -179,6 +195,10 @@ std::optional<cluster_run> parse_cluster_run(int argc, char** argv, std::string&
     }
     if (take("--job-lib", r.job_lib) || r.security.take(take) || take("--log-level", r.log_level))
       continue;
+    if (std::string timeout; take("--timeout", timeout)) {
+      if (err.empty()) parse_timeout(timeout, r.timeout, err);
+      continue;
+    }
     if (r.job.empty() && a.rfind("-", 0) != 0) {
       r.job = a;
       continue;
@@ -244,19 +264,7 @@ std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, st
     }
     r.words.push_back(a);
   }
-  if (!timeout.empty()) {
-    std::size_t used = 0;
-    long long ms = 0;
-    try {
-      ms = std::stoll(timeout, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != timeout.size() || ms < 1)
-      err = "--timeout: must be a whole number of milliseconds above 0 (got '" + timeout + "')";
-    else
-      r.opts.timeout = std::chrono::milliseconds(ms);
-  }
+  if (!timeout.empty()) parse_timeout(timeout, r.opts.timeout, err);
   return r;
 }
 
@@ -364,7 +372,7 @@ int run_on_cluster(const cluster_run& r) {
     std::fprintf(stderr,
                  "eddy: %s (the cluster's nodes read and write paths on their own machines)\n",
                  n.c_str());
-  auto client = eddy::cluster_client::connect(hp->first, hp->second, *sec);
+  auto client = eddy::cluster_client::connect(hp->first, hp->second, *sec, r.timeout);
   if (!client) return fail(client.error().message);
   auto id = (*client)->submit(r.job, args, r.job_lib);
   if (!id) return fail(id.error().message);
@@ -471,7 +479,7 @@ int main(int argc, char** argv) {
   std::string cluster_address;
   run->add_option("--cluster", cluster_address,
                   "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
-                  "runtime (also --detach, --job-lib LIB, --secret-file, --tls-*)");
+                  "runtime (also --detach, --timeout MS, --job-lib LIB, --secret-file, --tls-*)");
 
   // Handled by parse_shell_invocation before CLI11 runs; listed here for --help.
   app.add_subcommand("shell",

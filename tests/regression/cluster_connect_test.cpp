@@ -153,6 +153,22 @@ TEST_CASE("eddy run --cluster against a silent server gives up", "[regression][c
   CHECK(contains(run.err(), silent.address() + " is not an Eddy coordinator"));
 }
 
+TEST_CASE("eddy run --cluster honours --timeout against a silent server",
+          "[regression][cluster][connect]") {
+  temp_dir tmp{"eddy-connect"};
+  foreign_server silent;
+  const auto start = std::chrono::steady_clock::now();
+  eddy_process run(tmp.path(), {"run", "--cluster", silent.address(), "--timeout", "1500",
+                                "wordcount", "--input", (tmp.path() / "in.txt").string(),
+                                "--output", (tmp.path() / "out").string()});
+  const int code = run.wait_for(60s);
+  INFO("stderr: " << run.err());
+  CHECK(code == 1);
+  CHECK(contains(run.err(), silent.address() + " is not an Eddy coordinator"));
+  // Well before the default 10 s (not a timing assertion on speed: on the deadline it was given).
+  CHECK(std::chrono::steady_clock::now() - start < 9s);
+}
+
 TEST_CASE("a one-shot command against a closed port keeps trying until its timeout",
           "[regression][cluster][connect]") {
   temp_dir tmp{"eddy-connect"};
