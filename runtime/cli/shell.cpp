@@ -3,8 +3,6 @@
 
 #include <editline/readline.h>
 #include <poll.h>
-#include <spdlog/details/log_msg.h>
-#include <spdlog/sinks/base_sink.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -536,42 +534,6 @@ class session {
 
 std::atomic<bool> embedded_stop{false};
 
-/// The embedded coordinator logs a submission it refuses ("job submission refused: WHY") to the
-/// same stderr on which the shell prints the error it returns: this sink, put in front of the
-/// library logger's sinks, drops that line so the error prints once.
-class without_refused_submissions final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  explicit without_refused_submissions(std::vector<spdlog::sink_ptr> inner)
-      : inner_(std::move(inner)) {}
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    const std::string_view text(msg.payload.data(), msg.payload.size());
-    if (text.rfind("job submission refused: ", 0) == 0) return;  // see job_manager.cpp
-    for (auto& s : inner_)
-      if (s->should_log(msg.level)) s->log(msg);
-  }
-  void flush_() override {
-    for (auto& s : inner_) s->flush();
-  }
-  void set_pattern_(const std::string& pattern) override {
-    for (auto& s : inner_) s->set_pattern(pattern);
-  }
-  void set_formatter_(std::unique_ptr<spdlog::formatter> f) override {
-    for (auto& s : inner_) s->set_formatter(f->clone());
-  }
-
- private:
-  std::vector<spdlog::sink_ptr> inner_;
-};
-
-/// Installs without_refused_submissions (before the embedded cluster's threads start).
-void drop_duplicate_refusals() {
-  auto& sinks = log().sinks();
-  auto inner = sinks;
-  sinks.assign({std::make_shared<without_refused_submissions>(std::move(inner))});
-}
-
 /// Starts a coordinator and a worker in this process (the shell's embedded default); returns
 /// the coordinator's port. Their threads run until the process exits.
 expected<std::uint16_t> start_embedded() {
@@ -606,7 +568,6 @@ expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
   if (opts.cluster.empty()) {
-    drop_duplicate_refusals();
     auto p = start_embedded();
     if (!p) return p.error();
     port = *p;

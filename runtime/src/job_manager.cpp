@@ -387,7 +387,9 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         spec->job_id.clear();
         auto r = start_job(self, std::move(*spec), lib_bytes, false);
         if (!r) {
-          log().warn("job submission refused: {}", r.error().message);
+          // Info, not warn: the client gets the reason (and prints it); an embedded shell shares
+          // this process's stderr, where a warning would print it twice.
+          log().info("job submission refused: {}", r.error().message);
           return cluster_error(r.error().message);
         }
         return *r;
