@@ -281,7 +281,9 @@ TEST_CASE("a job that needs more slots than the cluster has waits, then fails wi
   CHECK(r.code == 1);
   CHECK(r.err.find("needs 3 slots, but the cluster has 2 free slots on 1 workers") !=
         std::string::npos);
-  CHECK(cluster.coordinator().err().find("waiting up to 2 s") != std::string::npos);
+  CHECK(cluster.coordinator().err().find(
+            "waits for 3 slots (2 free on 1 worker); it fails after --slot-timeout 2 s") !=
+        std::string::npos);
 }
 
 TEST_CASE("bad submissions name the problem: unknown job, bad flags, unreachable coordinator",
