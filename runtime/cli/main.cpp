@@ -374,6 +374,9 @@ int run_on_cluster(const cluster_run& r) {
                  n.c_str());
   auto client = eddy::cluster_client::connect(hp->first, hp->second, *sec, r.timeout);
   if (!client) return fail(client.error().message);
+  (*client)->on_notice([](const std::string& text) {  // e.g. the job waits for slots, and why
+    std::fprintf(stderr, "eddy: %s\n", text.c_str());
+  });
   auto id = (*client)->submit(r.job, args, r.job_lib);
   if (!id) return fail(id.error().message);
   if (r.detach) {

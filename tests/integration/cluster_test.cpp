@@ -291,7 +291,7 @@ TEST_CASE("bad submissions name the problem: unknown job, bad flags, unreachable
   temp_dir tmp("eddy-cluster-bad");
   test_cluster cluster(tmp.path(), 1, 1);
   auto unknown = cluster.run({"nosuchjob"});
-  CHECK(unknown.code == 1);
+  CHECK(unknown.code == 2);  // a usage error, found before anything is sent
   CHECK(unknown.err.find("unknown job 'nosuchjob'") != std::string::npos);
   auto flags = cluster.run({"wordcount", "--input", (tmp.path() / "missing.txt").string(),
                             "--output", (tmp.path() / "o").string()});

@@ -46,7 +46,7 @@ TEST_CASE("a submission waiting for slots tells the client and the shell why",
   const auto err = run.err();
   REQUIRE(std::regex_search(err, m, std::regex("submitted job ([^ ]+) to")));
   const auto id = m[1].str();
-  CHECK(contains(err, "job " + id + " " + reason));
+  CHECK(contains(err, "eddy: job " + id + " " + reason));
 
   auto jobs = run_eddy(tmp.path(), {"jobs", "--cluster", cluster.address()});
   INFO("jobs: " << jobs.out << jobs.err);
