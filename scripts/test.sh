@@ -1,9 +1,41 @@
 #!/usr/bin/env bash
-# Command 2 of the README (and what CI runs): install what is missing, build everything and run
-# the whole test suite with CTest.
+# Command 2 of the README (and what CI runs): install what is missing, build everything, run the
+# whole test suite with CTest (unit, integration, regression and chaos tests, the samples, the
+# install test), then each libFuzzer target for a bounded time (the decoders, under ASan+UBSan)
+# and the regression tests with an ASan+UBSan `eddy` (every process they start is instrumented).
+# Prints what each part cost. See docs/testing.md.
+#   EDDY_TEST_PARTS="main fuzz asan" (default: all three) selects the parts;
+#   EDDY_FUZZ_SECONDS (default 20) is each fuzz target's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DEDDY_BUILD_TESTS=ON -DEDDY_BUILD_BENCHMARKS=ON >/dev/null
-cmake --build build
-ctest --test-dir build --output-on-failure -j 2
+# ccache hits across clones in other folders: paths inside the tree are hashed relative to it.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+parts=${EDDY_TEST_PARTS:-main fuzz asan}
+costs=()
+timed() {  # timed NAME COMMAND...: runs it, records its wall time
+  local name=$1 t0
+  shift
+  t0=$(date +%s)
+  "$@"
+  costs+=("$name: $(($(date +%s) - t0)) s")
+}
+main_part() {
+  cmake -S . -B build -G Ninja -DEDDY_BUILD_TESTS=ON -DEDDY_BUILD_BENCHMARKS=ON >/dev/null
+  timed "build" cmake --build build
+  timed "ctest" ctest --test-dir build --output-on-failure -j 2
+}
+if [[ " $parts " == *" main "* ]]; then
+  main_part
+fi
+if [[ " $parts " == *" fuzz "* ]]; then
+  timed "fuzz (build + ${EDDY_FUZZ_SECONDS:-20} s per target)" \
+    ./scripts/fuzz.sh "${EDDY_FUZZ_SECONDS:-20}"
+fi
+if [[ " $parts " == *" asan "* ]]; then
+  timed "ASan+UBSan regression tests (build + run)" \
+    env SANITIZE_TARGETS="eddy eddy_squares eddy_regression_tests" \
+    ./scripts/sanitize.sh address '^regression:'
+fi
+echo "test.sh: every part passed; cost per part:"
+for c in "${costs[@]}"; do echo "  $c"; done
