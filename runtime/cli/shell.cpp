@@ -31,8 +31,8 @@
 #include <thread>
 
 #include "eddy/runtime/job_program.hpp"
-#include "sample_job.hpp"
 #include "eddy/runtime/log.hpp"
+#include "sample_job.hpp"
 
 namespace eddy::cli {
 
@@ -215,8 +215,8 @@ class session {
         lib = args[1];
         first = 2;
       }
-      return submit(args[first], {args.begin() + static_cast<long>(first) + 1, args.end()}, lib,
-                    {}, json);
+      return submit(args[first], {args.begin() + static_cast<long>(first) + 1, args.end()}, lib, {},
+                    json);
     }
     if (name == "resume") {
       if (auto u = need(2)) return *u;
@@ -588,10 +588,10 @@ expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
     const bool final = c.error().code == errc::invalid_argument;
     if (final || std::chrono::steady_clock::now() >= end)
       return error{c.error().code, final ? c.error().message
-                                       : "cluster unreachable at " + host + ":" +
-                                             std::to_string(port) + " (gave up after " +
-                                             std::to_string(opts.timeout.count()) +
-                                             " ms): " + c.error().message};
+                                         : "cluster unreachable at " + host + ":" +
+                                               std::to_string(port) + " (gave up after " +
+                                               std::to_string(opts.timeout.count()) +
+                                               " ms): " + c.error().message};
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
