@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -314,6 +315,22 @@ std::optional<int> check_sample_job_args(const cluster_run& r) {
   return std::nullopt;
 }
 
+/// Runs an embedded job to its end and prints its summary; returns the exit code (the job's
+/// failure, a signal that canceled it, or bad input, each said in one `eddy: ` line).
+int report_run(const std::function<eddy::job_result()>& run) {
+  try {
+    print_summary(run());
+    return 0;
+  } catch (const eddy::samples::job_interrupted& e) {
+    fail(e.what());
+    return e.exit_code;
+  } catch (const eddy::job_execution_error& e) {
+    return fail("job failed: " + std::string(e.what()));
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
 /// `eddy run --job-lib LIB JOB ARGS...` without --cluster: the library's program on the embedded
 /// runtime, stopped by SIGTERM/SIGINT like the sample jobs.
 int run_library_embedded(const cluster_run& r) {
@@ -344,19 +361,10 @@ int run_library_embedded(const cluster_run& r) {
   eddy::local_runtime runtime;
   auto handle = runtime.submit(job.graph, job.config, job.name);
   if (!handle) return fail(handle.error().message, 2);
-  try {
-    auto res = eddy::samples::wait_for_job(
+  return report_run([&] {
+    return eddy::samples::wait_for_job(
         *handle, eddy::samples::stop_options{job.name, {}, job.config.checkpoints.directory});
-    print_summary(res);
-    return 0;
-  } catch (const eddy::samples::job_interrupted& e) {
-    fail(e.what());
-    return e.exit_code;
-  } catch (const eddy::job_execution_error& e) {
-    return fail("job failed: " + std::string(e.what()));
-  } catch (const std::exception& e) {
-    return fail(e.what());
-  }
+  });
 }
 
 int run_on_cluster(const cluster_run& r) {
@@ -605,18 +613,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!job) return fail("name a job to run (eddy run --list shows the jobs)", 2);
-    try {
-      auto r = job();
-      print_summary(r);
-      return 0;
-    } catch (const eddy::samples::job_interrupted& e) {
-      fail(e.what());
-      return e.exit_code;
-    } catch (const eddy::job_execution_error& e) {
-      return fail("job failed: " + std::string(e.what()));
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
+    return report_run(job);
   }
   return 0;
 }

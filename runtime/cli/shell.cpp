@@ -32,6 +32,7 @@
 
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
+#include "flag_checks.hpp"
 #include "sample_job.hpp"
 
 namespace eddy::cli {
@@ -82,24 +83,11 @@ const std::vector<command>& commands() {
   return cmds;
 }
 
-/// Edit distance, for "did you mean".
-std::size_t distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string closest_command(const std::string& word) {
   std::string best;
   std::size_t best_d = 3;  // suggest only close matches
   for (const auto& c : commands()) {
-    const auto d = distance(word, c.name);
+    const auto d = samples::edit_distance(word, c.name);
     if (d < best_d) {
       best_d = d;
       best = c.name;
