@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET: default 20; 0 only replays the corpus (seeds and kept crash inputs) once.
-# TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv (default: all of them).
+# TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv, csv_format, json_format
+# (default: all of them).
 # Environment: EDDY_FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
 # EDDY_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2").
 # The committed corpus (tests/fuzz/corpus/<target>) is never modified: a run works on a temporary
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
-all_targets=(serializer batch_codec snapshot job_spec sensors_csv)
+all_targets=(serializer batch_codec snapshot job_spec sensors_csv csv_format json_format)
 
 seconds=${1:-20}
 [ $# -gt 0 ] && shift

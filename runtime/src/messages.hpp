@@ -29,6 +29,8 @@ using produce_atom = caf::atom_constant<caf::atom("produce")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using watermark_atom = caf::atom_constant<caf::atom("watermark")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+// A source's waker (source_waker, any thread) -> its subtask: (wake_atom) data is available.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 // Checkpoints (see checkpoint_coordinator.hpp):
 //   coordinator -> source subtask: (trigger_atom, id, stop); `stop`: a stop-with-savepoint, the
 //   source produces nothing after its barrier

@@ -148,6 +148,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           guarded([&] { on_credit(out, n); });
         },
         [=](produce_atom) { guarded([&] { produce(); }); },
+        [=](wake_atom) {
+          waker_.clear();  // before produce: a later wake sends another message
+          if (!chain_ || !chain_->source || producing_ || blocked()) return;  // see on_credit
+          producing_ = true;
+          guarded([&] { produce(); });
+        },
         [=](flush_atom) {
           flush_scheduled_ = false;
           guarded([&] {
@@ -310,6 +316,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       }
     }
     chain_ = task_chain::build(*job_, job_->plan.subtasks()[sid_], this);
+    if (chain_->source) {
+      // Called from other threads: holds no reference that keeps the actor alive.
+      waker_ = source_waker([self = caf::actor_cast<caf::weak_actor_ptr>(this)] {
+        if (auto a = caf::actor_cast<caf::actor>(self)) caf::anon_send(a, wake_atom::value);
+      });
+      chain_->source->set_waker(waker_);
+    }
     chain_->open();
     if (restore_) restore_state();
     if (restored_finished_) {
@@ -516,6 +529,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       producing_ = false;  // on_credit resumes
     } else if (st == source_status::idle) {
       delayed_send(this, std::chrono::milliseconds(1), produce_atom::value);
+    } else if (st == source_status::wait) {
+      producing_ = false;  // the source's waker resumes (wake_atom)
     } else {
       send(this, produce_atom::value);
     }
@@ -938,7 +953,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);  // smallest they ask for
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;
-  bool producing_ = false;
+  bool producing_ = false;  // a produce message is on its way, or produce() runs
+  source_waker waker_;      // the source's (set before open)
   bool source_ended_ = false;
   bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
   bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished

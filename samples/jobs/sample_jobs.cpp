@@ -6,6 +6,7 @@
 #include "eddy/runtime/checkpoint_store.hpp"
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
+#include "endpoints.hpp"
 #include "flag_checks.hpp"
 #include "job_runner.hpp"
 #include "sample_job.hpp"
@@ -15,18 +16,6 @@
 namespace eddy::samples {
 
 namespace {
-
-/// A file, or a stream the job reads sequentially: `-` (stdin), a named pipe, /dev/stdin,
-/// /dev/fd/N (process substitution), a character device.
-void require_readable_file(const std::string& flag, const std::string& path) {
-  if (path == "-") return;
-  std::error_code ec;
-  auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st))  // status follows /dev/fd/N to the pipe
-    throw std::invalid_argument(flag + ": no such file '" + path + "'");
-  if (std::filesystem::is_directory(st))
-    throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
-}
 
 /// "3 entries: part-0-0-0, .part-0-1-4.inprogress (hidden: uncommitted output), ..." for a
 /// directory that is not empty (hidden entries are named too: `ls` does not show them).
@@ -123,9 +112,12 @@ void clear_output_dir(const std::string& path) {
 }
 
 /// Checks the output directory flag `flag` for a run that starts as `kind`.
-void prepare_output_dir(start_kind kind, const std::string& flag, const std::string& path,
+void prepare_output_dir(start_kind kind, const std::string& flag, const std::string& value,
                         const output_check& check) {
-  if (path.empty()) return;
+  if (value.empty()) return;
+  check_output_uri(flag, value);
+  const auto path = output_directory(value);
+  if (path.empty()) return;  // a connector: nothing to prepare
   if (kind == start_kind::fresh) require_output_dir(flag, path, check);
   if (kind == start_kind::restarted) clear_output_dir(path);
 }
@@ -216,9 +208,12 @@ job_result run_job(StreamEnvironment& env, const std::string& name,
 }
 
 void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {
-  cmd.add_option("--input", o.input, "text file to count the words of")->required();
+  cmd.add_option("--input", o.input,
+                 "text file to count the words of, - for stdin, or a bounded kafka:// URI")
+      ->required();
   cmd.add_option("--output", o.output,
-                 "output directory (created if missing); one 'word,count' line per word")
+                 "output directory (created if missing) or kafka:// URI; one 'word,count' line "
+                 "per word")
       ->required();
   cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of every operator")
       ->check(positive_integer("subtasks", 128))
@@ -231,7 +226,7 @@ std::function<job_result()> setup_wordcount(CLI::App& cmd) {
   auto ft = std::make_shared<fault_tolerance_options>();
   add_wordcount_flags(cmd, *opts, *ft);
   return [opts, ft] {
-    require_readable_file("--input", opts->input);
+    check_input("--input", opts->input, true);
     StreamEnvironment env;
     const auto kind = apply_fault_tolerance(env, *ft, "wordcount");
     prepare_output_dir(kind, "--output", opts->output, {"wordcount", ft->checkpoint_dir});
@@ -264,7 +259,7 @@ built_job wordcount_program(const std::vector<std::string>& args, const job_buil
   fault_tolerance_options ft;
   parse_program_args("wordcount", args, [&](CLI::App& a) { add_wordcount_flags(a, opts, ft); });
   StreamEnvironment env;
-  if (ctx.prepare) require_readable_file("--input", opts.input);
+  if (ctx.prepare) check_input("--input", opts.input, true);
   const auto kind = apply_fault_tolerance(env, ft, "wordcount", &ctx);
   if (ctx.prepare) prepare_output_dir(kind, "--output", opts.output, {"wordcount", {}});
   build_wordcount(env, opts);
@@ -278,7 +273,7 @@ std::function<job_result()> setup_sensors(CLI::App& cmd) {
   auto ft = std::make_shared<fault_tolerance_options>();
   add_sensors_flags(cmd, *opts, *ft);
   return [opts, ft] {
-    require_readable_file("--input", opts->input);
+    check_input("--input", opts->input);
     StreamEnvironment env;
     const auto kind = apply_fault_tolerance(env, *ft, "sensors");
     prepare_sensors_outputs(kind, *opts, {"sensors", ft->checkpoint_dir});
@@ -292,7 +287,7 @@ built_job sensors_program(const std::vector<std::string>& args, const job_build_
   fault_tolerance_options ft;
   parse_program_args("sensors", args, [&](CLI::App& a) { add_sensors_flags(a, opts, ft); });
   StreamEnvironment env;
-  if (ctx.prepare) require_readable_file("--input", opts.input);
+  if (ctx.prepare) check_input("--input", opts.input);
   const auto kind = apply_fault_tolerance(env, ft, "sensors", &ctx);
   if (ctx.prepare) prepare_sensors_outputs(kind, opts, {"sensors", {}});
   build_sensors(env, opts);
@@ -301,18 +296,22 @@ built_job sensors_program(const std::vector<std::string>& args, const job_build_
 
 void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_options& ft) {
   auto* opts = &o;
-  cmd.add_option("--input", opts->input, "CSV readings: device_id,ts_ms,temperature")->required();
-  cmd.add_option(
-         "--output", opts->output,
-         "directory for window results: device_id,window_start_ms,window_end_ms,count,avg,max")
+  cmd.add_option("--input", opts->input,
+                 "CSV readings: device_id,ts_ms,temperature (a file, - for stdin, or a kafka:// "
+                 "URI: one message per line)")
       ->required();
-  cmd.add_option("--late", opts->late, "directory for readings too late for their window");
+  cmd.add_option("--output", opts->output,
+                 "directory (or kafka:// URI) for window results: "
+                 "device_id,window_start_ms,window_end_ms,count,avg,max")
+      ->required();
+  cmd.add_option("--late", opts->late,
+                 "directory (or kafka:// URI) for readings too late for their window");
   cmd.add_option("--alerts", opts->alerts,
-                 "directory for alerts: device_id,window_end_ms,ALERT for the third and later "
-                 "adjacent window with avg > 80");
+                 "directory (or kafka:// URI) for alerts: device_id,window_end_ms,ALERT for the "
+                 "third and later adjacent window with avg > 80");
   cmd.add_option("--dead-letter", opts->dead_letter,
-                 "directory for malformed lines (line number and reason); without it they are "
-                 "reported on stderr");
+                 "directory (or kafka:// URI) for malformed lines (line number and reason); "
+                 "without it they are reported on stderr");
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
       ->check(positive_integer("subtasks", 128))
       ->capture_default_str();
@@ -366,6 +365,7 @@ std::vector<std::string> resolve_paths_for_cluster(const std::string& name,
   if (!s) return args;
   auto resolve = [&](const std::string& flag, std::string& value) {
     if (value.empty() || value == "-" || (flag == "--resume" && value == "latest")) return;
+    if (is_endpoint_uri(value)) return;  // kafka://..., file:///ABSOLUTE
     std::filesystem::path p(value);
     if (p.is_absolute()) return;
     const auto abs = std::filesystem::absolute(p).lexically_normal().string();

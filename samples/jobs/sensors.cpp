@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "eddy/operators/datastream.hpp"
+#include "endpoints.hpp"
 
 namespace eddy::samples {
 
@@ -82,7 +83,7 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
     std::uint64_t snapshot_state() const { return line_number; }
     void restore_state(std::uint64_t n) { line_number = n; }
   };
-  auto parsed = env.read_text_file(opts.input)
+  auto parsed = read_lines(env, opts.input)
                     .set_parallelism(1)
                     .flat_map(numbered_parser{})
                     .name("parse")
@@ -92,7 +93,7 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
   auto malformed = parsed.filter([](const parsed_line& p) { return !p.reading; }).name("malformed");
   malformed.set_parallelism(1);
   if (!opts.dead_letter.empty()) {
-    malformed.write_text_file(opts.dead_letter, [](const parsed_line& p) { return p.error; })
+    write_lines(malformed, opts.dead_letter, [](const parsed_line& p) { return p.error; })
         .name("dead letters")
         .set_parallelism(1);
   } else {
@@ -128,15 +129,15 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
                      })
           .name("10 s windows");
 
-  windows.write_text_file(opts.output, format_result).name("write windows");
+  write_lines(windows, opts.output, format_result).name("write windows");
   if (!opts.late.empty())
-    windows.get_side_output(late_tag)
-        .write_text_file(opts.late, [](const sensor_reading& r) { return r.line; })
-        .name("write late");
+    write_lines(windows.get_side_output(late_tag), opts.late, [](const sensor_reading& r) {
+      return r.line;
+    }).name("write late");
   if (!opts.alerts.empty())
-    windows.key_by([](const window_result& w) { return w.device; })
-        .process(hot_run_detector{}, "alerts")
-        .write_text_file(opts.alerts)
+    write_lines(windows.key_by([](const window_result& w) { return w.device; })
+                    .process(hot_run_detector{}, "alerts"),
+                opts.alerts)
         .name("write alerts");
 }
 

@@ -2,6 +2,7 @@
 #include "wordcount.hpp"
 
 #include "eddy/operators/datastream.hpp"
+#include "endpoints.hpp"
 
 namespace eddy::samples {
 
@@ -24,13 +25,18 @@ void build_wordcount(StreamEnvironment& env, const wordcount_options& opts) {
   using word_count = std::pair<std::string, std::uint64_t>;
   env.set_parallelism(opts.parallelism);
   env.set_runtime_mode(runtime_mode::batch);  // emit one final count per word
-  env.read_text_file(opts.input)
-      .flat_map([](const std::string& line, collector<word_count>& out) { tokenize(line, out); })
-      .name("tokenize")
-      .key_by([](const word_count& wc) { return wc.first; })
-      .sum<1>()
-      .name("count")
-      .write_text_file(opts.output)  // one "word,count" line per word
+  auto counts = read_lines(env, opts.input)
+                    .flat_map([](const std::string& line, collector<word_count>& out) {
+                      tokenize(line, out);
+                    })
+                    .name("tokenize")
+                    .key_by([](const word_count& wc) { return wc.first; })
+                    .sum<1>()
+                    .name("count");
+  write_lines(counts, opts.output,
+              [](const word_count& wc) {  // one "word,count" line per word
+                return wc.first + "," + std::to_string(wc.second);
+              })
       .name("write");
 }
 

@@ -25,6 +25,9 @@
 #include <utility>
 #include <vector>
 
+#ifdef EDDY_BENCH_CONNECTORS
+#include "connector_bench.hpp"
+#endif
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/cluster.hpp"
 #include "eddy/runtime/job_program.hpp"
@@ -787,11 +790,40 @@ int main(int argc, char** argv) {
   rec->add_option("--checkpoint-interval", recovery_interval_ms, "checkpoint interval (ms)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3'600'000));
+#ifdef EDDY_BENCH_CONNECTORS
+  std::uint64_t kafka_messages = 1'000'000;
+  int kafka_partitions = 4;
+  auto* kafka = app.add_subcommand(
+      "kafka", "Kafka source -> map -> sink against a bare librdkafka consumer (mock cluster)");
+  kafka->add_option("--messages,-n", kafka_messages, "messages of 100 bytes")
+      ->capture_default_str();
+  kafka->add_option("--partitions", kafka_partitions, "partitions")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  std::uint64_t format_lines = 2'000'000;
+  auto* formats = app.add_subcommand(
+      "formats", "CSV and JSON decoding against a from_chars loop and simdjson alone");
+  formats->add_option("--lines,-n", format_lines, "lines")->capture_default_str();
+  for (auto* c : {kafka, formats}) {
+    c->add_option("--repeat", repeat, "runs of each implementation; the median is printed")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+  }
+  kafka->add_option("--parallelism,-p", parallelism, "parallelism")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 128));
+#endif
   CLI11_PARSE(app, argc, argv);
   if (auto ok = eddy::set_log_level(log_level); !ok) {
     std::fprintf(stderr, "eddy-bench: %s\n", ok.error().message.c_str());
     return 2;
   }
+#ifdef EDDY_BENCH_CONNECTORS
+  if (kafka->parsed() &&
+      !eddy::bench::kafka_source_bench(kafka_messages, kafka_partitions, parallelism, repeat))
+    return 1;
+  if (formats->parsed() && !eddy::bench::formats_bench(format_lines, repeat)) return 1;
+#endif
   if (w1->parsed() && !compare("w1", w1_eddy, w1_baseline, events, parallelism, batch, repeat))
     return 1;
   if (w2->parsed()) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -358,6 +359,18 @@ class DataStream {
       return std::unique_ptr<typename op::sink_type>(factory(info));
     };
     return add_sink_op(std::move(name), [f](operator_base*) { return std::make_unique<op>(f); });
+  }
+  /// Writes to a connector's sink (connector.hpp), e.g. Kafka; `name` (default: the sink's)
+  /// names the operator.
+  DataStreamSink sink_to(const Sink<T>& sink, std::string name = {}) {
+    if (!sink.make_writer) throw std::invalid_argument("sink_to: the sink has no writer");
+    auto make = sink.make_writer;
+    return add_sink_op(name.empty() ? sink.name : std::move(name),
+                       [make](operator_base*) -> std::unique_ptr<operator_base> {
+                         auto w = make();
+                         if (!w) throw std::runtime_error("the sink made no writer");
+                         return w;
+                       });
   }
   /// Prints every record to stdout (see print_sink_op).
   DataStreamSink print() {
@@ -959,6 +972,27 @@ DataStream<T> StreamEnvironment::add_source(
   };
   detail::set_output_type<T>(n);
   return DataStream<T>(this, n.id);
+}
+
+template <class T>
+DataStream<T> StreamEnvironment::from_source(const Source<T>& source, std::string name) {
+  if (!source.make_reader) throw std::invalid_argument("from_source: the source has no reader");
+  auto& n = graph_->add_node(node_kind::source, name.empty() ? source.name : std::move(name));
+  n.bounded = source.bounded;
+  n.make_source = [make = source.make_reader](operator_base* next) {
+    auto r = make(detail::as_input<T>(next));
+    if (!r) throw std::runtime_error("the source made no reader");
+    return r;
+  };
+  detail::set_output_type<T>(n);
+  return DataStream<T>(this, n.id);
+}
+
+template <class T, class F>
+DataStream<T> StreamEnvironment::from_source(const Source<T>& source,
+                                             const WatermarkStrategy<T, F>& strategy,
+                                             std::string name) {
+  return from_source(source, std::move(name)).assign_timestamps_and_watermarks(strategy);
 }
 
 }  // namespace eddy

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "eddy/operators/connector.hpp"
 #include "eddy/runtime/execution_config.hpp"
 #include "eddy/runtime/job_graph.hpp"
 #include "eddy/runtime/job_handle.hpp"
@@ -26,6 +27,8 @@ namespace eddy {
 
 template <class T>
 class DataStream;
+template <class T, class TsFn>
+class WatermarkStrategy;
 
 /// Thrown by StreamEnvironment::execute when the job failed or was canceled; carries the result
 /// (with the error naming the failed operator and subtask).
@@ -79,6 +82,15 @@ class StreamEnvironment {
   auto from_generator(std::uint64_t count, F fn);
   /// The lines of a text file (see text_file_source). A missing file fails the job.
   DataStream<std::string> read_text_file(std::string path);
+  /// A connector's source (connector.hpp), e.g. Kafka; `name` (default: the source's) names the
+  /// operator.
+  template <class T>
+  DataStream<T> from_source(const Source<T>& source, std::string name = {});
+  /// The same with event time: timestamps and watermarks from `strategy` (which needs a
+  /// timestamp assigner), generated per source subtask.
+  template <class T, class F>
+  DataStream<T> from_source(const Source<T>& source, const WatermarkStrategy<T, F>& strategy,
+                            std::string name = {});
   /// A user-defined source; `factory` creates one source_function per subtask.
   template <class T>
   DataStream<T> add_source(

@@ -923,18 +923,26 @@ template <class T>
   macro(a1) __VA_OPT__(, EDDY_PP_FOR_EACH_AGAIN EDDY_PP_PARENS(macro, __VA_ARGS__))
 #define EDDY_PP_FOR_EACH_AGAIN() EDDY_PP_FOR_EACH_HELPER
 #define EDDY_PP_SELF_FIELD(field) eddy_self_.field
+#define EDDY_PP_FIELD_NAME(field) std::string_view(#field)
 
 /// Registers the listed fields of `type` (in this order) for serialization. Use at namespace
 /// scope in the namespace that declares `type` (global for global types), no trailing semicolon
 /// needed. Defines the ADL hooks `eddy_fields(type&)` and `eddy_fields(const type&)`, which
 /// return std::tie of the fields. `type` must not contain unparenthesized commas (use an alias
-/// for template instances); fields not listed are neither written nor read.
-#define EDDY_FIELDS(type, ...)                                                \
-  [[maybe_unused]] inline auto eddy_fields(type& eddy_self_) noexcept {       \
-    (void)eddy_self_;                                                         \
-    return std::tie(EDDY_PP_FOR_EACH(EDDY_PP_SELF_FIELD, __VA_ARGS__));       \
-  }                                                                           \
-  [[maybe_unused]] inline auto eddy_fields(const type& eddy_self_) noexcept { \
-    (void)eddy_self_;                                                         \
-    return std::tie(EDDY_PP_FOR_EACH(EDDY_PP_SELF_FIELD, __VA_ARGS__));       \
+/// for template instances); fields not listed are neither written nor read. Also defines
+/// `eddy_field_names(const type*)`: the fields' names, in the same order (the CSV and JSON
+/// formats map columns and keys to fields with it).
+#define EDDY_FIELDS(type, ...)                                                                \
+  [[maybe_unused]] inline auto eddy_fields(type& eddy_self_) noexcept {                       \
+    (void)eddy_self_;                                                                         \
+    return std::tie(EDDY_PP_FOR_EACH(EDDY_PP_SELF_FIELD, __VA_ARGS__));                       \
+  }                                                                                           \
+  [[maybe_unused]] inline auto eddy_fields(const type& eddy_self_) noexcept {                 \
+    (void)eddy_self_;                                                                         \
+    return std::tie(EDDY_PP_FOR_EACH(EDDY_PP_SELF_FIELD, __VA_ARGS__));                       \
+  }                                                                                           \
+  [[maybe_unused]] inline constexpr auto eddy_field_names(const type*) noexcept {             \
+    return std::array<std::string_view,                                                       \
+                      std::tuple_size_v<decltype(eddy_fields(std::declval<const type&>()))>>{ \
+        EDDY_PP_FOR_EACH(EDDY_PP_FIELD_NAME, __VA_ARGS__)};                                   \
   }

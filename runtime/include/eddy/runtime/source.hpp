@@ -2,9 +2,14 @@
 /// Sources: the head of a source chain. The subtask actor calls `produce` once per `produce`
 /// message while its outputs hold credit; a source emits at most `max_records` records into its
 /// chain per call and says whether it has more, is idle (nothing available now; the actor polls
-/// again after a short delay) or has ended (the actor then finishes the chain). Called only from
-/// the subtask's actor. Exceptions are reported as the source operator's failure.
+/// again after a short delay), waits (nothing available now; the source calls its waker when
+/// there is, and the actor does not poll meanwhile) or has ended (the actor then finishes the
+/// chain). Called only from the subtask's actor. Exceptions are reported as the source
+/// operator's failure.
+#include <atomic>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,13 +22,47 @@ namespace eddy {
 enum class source_status {
   more,  ///< call again as soon as credit allows
   idle,  ///< nothing to emit right now; poll again later
+  wait,  ///< nothing to emit right now; the source's waker says when (no polling meanwhile)
   end,   ///< the source is exhausted (bounded input)
+};
+
+/// Wakes the subtask actor of a source that returned source_status::wait: the actor calls
+/// `produce` again soon after. Thread-safe and cheap: any thread (a client library's callback,
+/// a fetcher thread) may call wake() any number of times; wakes that come while one is pending
+/// are merged, and a wake after the subtask ended does nothing. A wake that comes while the
+/// actor is producing is not lost: the actor calls `produce` once more afterwards.
+class source_waker {
+ public:
+  /// `notify` sends the wake to the actor (the runtime's; tests pass their own).
+  explicit source_waker(std::function<void()> notify = {}) : state_(std::make_shared<state>()) {
+    state_->notify = std::move(notify);
+  }
+  void wake() const {
+    if (state_->notify && !state_->pending.exchange(true, std::memory_order_acq_rel))
+      state_->notify();
+  }
+  /// Called by the actor when it handles a wake, before it calls `produce`.
+  void clear() const { state_->pending.store(false, std::memory_order_release); }
+
+ private:
+  struct state {
+    std::atomic<bool> pending{false};
+    std::function<void()> notify;
+  };
+  std::shared_ptr<state> state_;
 };
 
 class source_base : public operator_base {
  public:
   /// Emits up to `max_records` records downstream.
   virtual source_status produce(std::size_t max_records) = 0;
+  /// The waker of this source's subtask; set by the runtime before open(). A source that
+  /// returns source_status::wait keeps a copy for the threads that learn of new data.
+  void set_waker(source_waker w) { waker_ = std::move(w); }
+  [[nodiscard]] const source_waker& waker() const noexcept { return waker_; }
+
+ private:
+  source_waker waker_;
 };
 
 /// Base for typed sources: buffers records and hands them to the chain one batch at a time.

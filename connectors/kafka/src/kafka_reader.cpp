@@ -1,0 +1,479 @@
+// The librdkafka side of the Kafka source's readers (kafka_source.hpp): partition discovery on a
+// background thread, assignment, non-blocking consumption, checkpointed offsets.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <tuple>
+
+#include "eddy/connectors/kafka/kafka_source.hpp"
+#include "eddy/runtime/log.hpp"
+#include "eddy/runtime/serializer.hpp"
+#include "eddy/runtime/state_snapshot.hpp"
+#include "kafka_client.hpp"
+
+namespace eddy::kafka {
+
+std::optional<std::string_view> message_view::header(std::string_view name) const {
+  if (!raw) return std::nullopt;
+  rd_kafka_headers_t* hdrs = nullptr;
+  auto* m = static_cast<rd_kafka_message_t*>(const_cast<void*>(raw));
+  if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  const void* v = nullptr;
+  std::size_t size = 0;
+  const std::string n(name);
+  if (rd_kafka_header_get_last(hdrs, n.c_str(), &v, &size) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return std::nullopt;
+  return std::string_view(static_cast<const char*>(v), size);
+}
+
+namespace detail {
+
+namespace {
+
+constexpr const char* state_name = "__union:kafka-splits";
+constexpr const char* state_type = "kafka_splits<v1>";
+constexpr auto request_timeout = std::chrono::milliseconds(2000);
+constexpr auto warn_every = std::chrono::seconds(10);
+
+using clock_type = std::chrono::steady_clock;
+using partition_id = std::pair<std::string, std::int32_t>;
+
+/// One partition this subtask reads.
+struct split {
+  std::int64_t next = 0;   // offset of the next message to emit
+  std::int64_t stop = -1;  // bounded: stop before this offset; -1: never
+  [[nodiscard]] bool finished() const { return stop >= 0 && next >= stop; }
+};
+
+using wire_split = std::tuple<std::string, std::int32_t, std::int64_t, std::int64_t>;
+using wire_state = std::vector<wire_split>;
+
+/// Java's String.hashCode, as Flink's KafkaSourceEnumerator uses it.
+std::int32_t java_hash(const std::string& s) {
+  std::uint32_t h = 0;
+  for (unsigned char c : s) h = 31 * h + c;
+  return static_cast<std::int32_t>(h);
+}
+
+}  // namespace
+
+/// The owner of a partition at `parallelism`: Flink's KafkaSourceEnumerator.getSplitOwner.
+int partition_owner(const std::string& topic, std::int32_t partition, int parallelism) {
+  const auto start = static_cast<std::int64_t>(
+                         (static_cast<std::uint32_t>(java_hash(topic)) * 31u) & 0x7FFFFFFFu) %
+                     parallelism;
+  return static_cast<int>((start + partition) % parallelism);
+}
+
+struct reader_core::impl {
+  source_options o;
+  std::string name;
+  subtask_info info;
+  source_waker waker;
+  rd_kafka_t* rk = nullptr;
+  rd_kafka_queue_t* queue = nullptr;
+  std::map<partition_id, split> splits;  // the partitions this subtask owns
+  bool reassign = false;                 // splits changed: assign again
+  bool started = false;                  // the discovery thread runs
+  bool initial_seen = false;             // the first discovery's partitions are in `splits`
+  bool restored = false;
+  std::set<partition_id> restored_known;  // every partition the restored checkpoint held
+  std::map<std::uint64_t, std::vector<std::pair<partition_id, std::int64_t>>> to_commit;
+  std::vector<rd_kafka_message_t*> msgs;
+  clock_type::time_point last_warning{};
+
+  // The hand-over from the discovery thread (under mu).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::vector<std::pair<partition_id, split>> discovered;
+  bool initial_done = false;
+  std::string thread_error;
+  std::thread discovery;
+
+  [[nodiscard]] std::string what() const {
+    return "kafka source '" + name + "' (subtask " + std::to_string(info.index + 1) + "/" +
+           std::to_string(info.parallelism) + ", brokers " + o.bootstrap_servers + ")";
+  }
+  void warn(const std::string& msg) {
+    const auto now = clock_type::now();
+    if (last_warning != clock_type::time_point{} && now - last_warning < warn_every) return;
+    last_warning = now;
+    eddy::log().warn("{}: {}", what(), msg);
+  }
+
+  ~impl() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (discovery.joinable()) discovery.join();
+    for (auto* m : msgs)
+      if (m) rd_kafka_message_destroy(m);
+    if (queue) {
+      rd_kafka_queue_cb_event_enable(queue, nullptr, nullptr);
+      rd_kafka_queue_destroy(queue);
+    }
+    if (rk) rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  }
+
+  static void on_queue_event(rd_kafka_t*, void* opaque) {
+    static_cast<impl*>(opaque)->waker.wake();  // librdkafka's thread: no librdkafka calls here
+  }
+
+  // ---- the discovery thread ----
+
+  /// Waits `d` unless stopping; false if stopping.
+  bool sleep_for(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(mu);
+    return !cv.wait_for(lock, d, [&] { return stopping; });
+  }
+  [[nodiscard]] bool should_stop() {
+    std::lock_guard<std::mutex> lock(mu);
+    return stopping;
+  }
+  void thread_warn(const std::string& msg, clock_type::time_point& last) {
+    const auto now = clock_type::now();
+    if (last != clock_type::time_point{} && now - last < warn_every) return;
+    last = now;
+    eddy::log().warn("{}: {}", what(), msg);
+  }
+
+  /// The partitions of the topics this source reads, or an error (empty optional: retry).
+  std::optional<std::vector<partition_id>> list_partitions(clock_type::time_point& last_warn) {
+    const rd_kafka_metadata_t* md = nullptr;
+    auto err = rd_kafka_metadata(rk, 1, nullptr, &md, static_cast<int>(request_timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      thread_warn(std::string("waiting for the brokers (") + rd_kafka_err2str(err) + ")",
+                  last_warn);
+      return std::nullopt;
+    }
+    std::vector<partition_id> out;
+    std::set<std::string> found;
+    std::optional<std::regex> pattern;
+    if (!o.topic_pattern.empty()) pattern.emplace(o.topic_pattern);
+    for (int t = 0; t < md->topic_cnt; ++t) {
+      const auto& topic = md->topics[t];
+      const std::string tn = topic.topic;
+      bool wanted = false;
+      if (pattern)
+        wanted = tn.rfind("__", 0) != 0 && std::regex_match(tn, *pattern);
+      else
+        for (const auto& n : o.topics) wanted = wanted || n == tn;
+      if (!wanted || topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      found.insert(tn);
+      for (int p = 0; p < topic.partition_cnt; ++p) out.emplace_back(tn, topic.partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    for (const auto& n : o.topics)
+      if (!found.count(n)) {
+        std::lock_guard<std::mutex> lock(mu);
+        thread_error = "topic '" + n + "' does not exist on " + o.bootstrap_servers;
+        return std::vector<partition_id>{};
+      }
+    return out;
+  }
+
+  /// Resolves where a new partition starts (and, bounded, stops); nullopt: retry later.
+  std::optional<split> resolve(const partition_id& p, bool use_start,
+                               clock_type::time_point& last_warn) {
+    std::int64_t lo = 0, hi = 0;
+    auto err = rd_kafka_query_watermark_offsets(rk, p.first.c_str(), p.second, &lo, &hi,
+                                                static_cast<int>(request_timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      thread_warn("waiting for partition " + p.first + "/" + std::to_string(p.second) + " (" +
+                      rd_kafka_err2str(err) + ")",
+                  last_warn);
+      return std::nullopt;
+    }
+    split s;
+    s.next = lo;
+    if (o.bounded) s.stop = hi;
+    if (!use_start) return s;
+    switch (o.start) {
+      case start_offset::earliest:
+        break;
+      case start_offset::latest:
+        s.next = hi;
+        break;
+      case start_offset::committed:
+      case start_offset::timestamp: {
+        auto* list = rd_kafka_topic_partition_list_new(1);
+        auto* tp = rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second);
+        if (o.start == start_offset::committed) {
+          err = rd_kafka_committed(rk, list, static_cast<int>(request_timeout.count()));
+        } else {
+          tp->offset = o.start_timestamp;
+          err = rd_kafka_offsets_for_times(rk, list, static_cast<int>(request_timeout.count()));
+        }
+        const std::int64_t off = tp->offset;
+        const auto perr = tp->err;
+        rd_kafka_topic_partition_list_destroy(list);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = perr;
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          thread_warn("waiting for the start offset of " + p.first + "/" +
+                          std::to_string(p.second) + " (" + rd_kafka_err2str(err) + ")",
+                      last_warn);
+          return std::nullopt;
+        }
+        // No committed offset: from the earliest; no message at or after the time: the end.
+        if (off >= 0)
+          s.next = std::max(lo, off);
+        else if (o.start == start_offset::timestamp)
+          s.next = hi;
+        break;
+      }
+    }
+    if (s.stop >= 0 && s.next > s.stop) s.next = s.stop;
+    return s;
+  }
+
+  void discover() {
+    std::set<partition_id> known = restored_known;
+    clock_type::time_point last_warn{};
+    bool first = true;
+    while (!should_stop()) {
+      auto all = list_partitions(last_warn);
+      if (!all) {
+        if (!sleep_for(std::chrono::milliseconds(500))) return;
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!thread_error.empty()) {
+          waker.wake();
+          return;
+        }
+      }
+      std::vector<std::pair<partition_id, split>> found;
+      bool complete = true;
+      for (const auto& p : *all) {
+        if (known.count(p) || partition_owner(p.first, p.second, info.parallelism) != info.index)
+          continue;
+        // A fresh start reads its first partitions from `start`; later ones, and those a
+        // restored checkpoint did not know, from the earliest offset (as Flink does).
+        auto s = resolve(p, first && !restored, last_warn);
+        if (!s) {
+          complete = false;
+          break;
+        }
+        known.insert(p);
+        found.emplace_back(p, *s);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        for (auto& f : found) discovered.push_back(std::move(f));
+        if (complete) initial_done = true;
+      }
+      if (!found.empty() || complete) waker.wake();
+      if (!complete) {
+        if (!sleep_for(std::chrono::milliseconds(500))) return;
+        continue;
+      }
+      first = false;
+      if (o.bounded || o.discovery_interval.count() == 0) return;
+      if (!sleep_for(o.discovery_interval)) return;
+    }
+  }
+
+  // ---- the actor's side ----
+
+  void assign() {
+    reassign = false;
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(splits.size()));
+    for (const auto& [p, s] : splits)
+      if (!s.finished())
+        rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = s.next;
+    auto err = rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error(what() + ": assigning partitions failed: " + rd_kafka_err2str(err));
+  }
+
+  void take_handover() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!thread_error.empty()) throw std::runtime_error(what() + ": " + thread_error);
+    for (auto& [p, s] : discovered)
+      if (splits.emplace(p, s).second) reassign = true;
+    discovered.clear();
+    initial_seen = initial_done;
+  }
+
+  source_status fetch(std::size_t max, void (*fn)(void*, const message_view&), void* ctx) {
+    if (!started) {
+      started = true;
+      reassign = reassign || !splits.empty();
+      discovery = std::thread([this] { discover(); });
+    }
+    take_handover();
+    if (reassign) assign();
+    if (msgs.size() < max) msgs.resize(max, nullptr);
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs.data(), max);
+    if (n < 0)
+      throw std::runtime_error(what() +
+                               ": consuming failed: " + rd_kafka_err2str(rd_kafka_last_error()));
+    bool newly_finished = false;
+    std::string failure;
+    split* cur = nullptr;
+    partition_id cur_id;
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = msgs[static_cast<std::size_t>(i)];
+      msgs[static_cast<std::size_t>(i)] = nullptr;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (failure.empty() && !is_transient(m->err)) {
+          char fatal[256];
+          failure = rd_kafka_fatal_error(rk, fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR
+                        ? fatal
+                        : rd_kafka_message_errstr(m);
+          if (m->rkt)
+            failure = std::string("topic ") + rd_kafka_topic_name(m->rkt) + " partition " +
+                      std::to_string(m->partition) + ": " + failure;
+        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          warn(std::string("waiting (") + rd_kafka_message_errstr(m) + ")");
+        }
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      const char* tn = rd_kafka_topic_name(m->rkt);
+      if (!cur || cur_id.second != m->partition || cur_id.first != tn) {
+        cur_id = {tn, m->partition};
+        auto it = splits.find(cur_id);
+        cur = it == splits.end() ? nullptr : &it->second;
+      }
+      // Not ours, finished, or fetched before an assignment that moved the position on.
+      if (!cur || cur->finished() || m->offset < cur->next) {
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      message_view v;
+      v.topic = cur_id.first;
+      v.partition = m->partition;
+      v.offset = m->offset;
+      rd_kafka_timestamp_type_t tt;
+      v.timestamp = rd_kafka_message_timestamp(m, &tt);
+      if (m->key) v.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload) v.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+      v.raw = m;
+      cur->next = m->offset + 1;
+      if (cur->finished()) newly_finished = true;
+      try {
+        fn(ctx, v);
+      } catch (...) {
+        rd_kafka_message_destroy(m);
+        for (ssize_t k = i + 1; k < n; ++k) {
+          rd_kafka_message_destroy(msgs[static_cast<std::size_t>(k)]);
+          msgs[static_cast<std::size_t>(k)] = nullptr;
+        }
+        throw;
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (!failure.empty()) throw std::runtime_error(what() + ": " + failure);
+    if (newly_finished) assign();  // stop fetching what is no longer read
+    if (o.bounded && initial_seen) {
+      bool all = true;
+      for (const auto& [p, s] : splits) all = all && s.finished();
+      if (all) return source_status::end;
+    }
+    return static_cast<std::size_t>(n) == max ? source_status::more : source_status::wait;
+  }
+};
+
+reader_core::reader_core(source_options options, std::string name)
+    : impl_(std::make_unique<impl>()) {
+  impl_->o = std::move(options);
+  impl_->name = std::move(name);
+}
+
+reader_core::~reader_core() = default;
+
+void reader_core::open(const subtask_info& info, source_waker waker) {
+  auto& d = *impl_;
+  d.info = info;
+  d.waker = std::move(waker);
+  if (!d.o.topic_pattern.empty()) {
+    try {
+      std::regex check(d.o.topic_pattern);
+    } catch (const std::regex_error& e) {
+      throw std::invalid_argument(d.what() + ": pattern '" + d.o.topic_pattern +
+                                  "' is not a regular expression: " + e.what());
+    }
+  }
+  auto conf = make_conf(d.what(), d.o.bootstrap_servers,
+                        {{"group.id", d.o.group.empty() ? "eddy" : d.o.group},
+                         {"enable.auto.commit", "false"},
+                         {"enable.auto.offset.store", "false"},
+                         {"enable.partition.eof", "false"},
+                         {"auto.offset.reset", "earliest"},
+                         {"queued.max.messages.kbytes", "16384"}},
+                        d.o.properties);
+  d.rk = make_client(d.what(), RD_KAFKA_CONSUMER, std::move(conf));
+  rd_kafka_poll_set_consumer(d.rk);
+  d.queue = rd_kafka_queue_get_consumer(d.rk);
+  if (!d.queue) throw std::runtime_error(d.what() + ": no consumer queue");
+  rd_kafka_queue_cb_event_enable(d.queue, &impl::on_queue_event, impl_.get());
+}
+
+source_status reader_core::fetch(std::size_t max, void (*fn)(void*, const message_view&),
+                                 void* ctx) {
+  return impl_->fetch(max, fn, ctx);
+}
+
+void reader_core::snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
+  auto& d = *impl_;
+  d.take_handover();  // partitions found since the last fetch are this subtask's too
+  wire_state st;
+  std::vector<std::pair<partition_id, std::int64_t>> offsets;
+  for (const auto& [p, s] : d.splits) {
+    st.emplace_back(p.first, p.second, s.next, s.stop);
+    offsets.emplace_back(p, s.next);
+  }
+  out.push_back(state_entry{state_name, -1, state_type, serialize(st)});
+  if (!d.o.group.empty()) d.to_commit[checkpoint_id] = std::move(offsets);
+}
+
+void reader_core::restore(const std::vector<state_entry>& entries) {
+  auto& d = *impl_;
+  for (const auto& e : entries) {
+    if (e.name != state_name) continue;
+    if (e.type != state_type)
+      throw std::runtime_error("source state '" + e.name + "' was written as " + e.type +
+                               ", expected " + state_type);
+    wire_state st;
+    std::string err;
+    if (!deserialize(e.data, st, &err))
+      throw std::runtime_error("source state '" + e.name + "' does not decode: " + err);
+    d.restored = true;
+    for (auto& [topic, partition, next, stop] : st) {
+      partition_id p{topic, partition};
+      d.restored_known.insert(p);
+      if (partition_owner(topic, partition, d.info.parallelism) == d.info.index)
+        d.splits[p] = split{next, stop};
+    }
+  }
+}
+
+void reader_core::checkpoint_complete(std::uint64_t checkpoint_id) {
+  auto& d = *impl_;
+  auto it = d.to_commit.find(checkpoint_id);
+  if (it == d.to_commit.end()) return;
+  // Committed asynchronously: only for monitoring (a restore uses the checkpoint's offsets).
+  auto& offsets = it->second;
+  auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [p, off] : offsets)
+    rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = off;
+  if (list->cnt > 0) rd_kafka_commit(d.rk, list, 1);
+  rd_kafka_topic_partition_list_destroy(list);
+  d.to_commit.erase(d.to_commit.begin(), std::next(it));
+}
+
+}  // namespace detail
+}  // namespace eddy::kafka

@@ -1,0 +1,148 @@
+#include "endpoints.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "eddy/connectors/connector_uri.hpp"
+#include "eddy/connectors/socket/socket_source.hpp"
+#ifdef EDDY_HAVE_KAFKA
+#include "eddy/connectors/kafka/kafka_sink.hpp"
+#include "eddy/connectors/kafka/kafka_source.hpp"
+#endif
+
+namespace eddy::samples {
+
+namespace {
+
+connectors::connector_uri parse(const std::string& flag, const std::string& value) {
+  auto u = connectors::parse_connector_uri(value);
+  if (!u) throw std::invalid_argument(flag + ": " + u.error().message);
+  return *u;
+}
+
+[[noreturn]] void unknown_scheme(const std::string& flag, const connectors::connector_uri& u,
+                                 bool input) {
+#ifdef EDDY_HAVE_KAFKA
+  const std::string known = input ? "file, kafka, socket" : "file, kafka";
+#else
+  const std::string known = std::string(input ? "file, socket" : "file") +
+                            " (kafka: this eddy was built without EDDY_WITH_KAFKA)";
+#endif
+  throw std::invalid_argument(flag + ": " + u.text + ": unknown scheme '" + u.scheme +
+                              "' (schemes: " + known + ")");
+}
+
+/// The path of a file:// URI (no options are available for it yet).
+std::string file_path(const std::string& flag, const connectors::connector_uri& u) {
+  if (!u.hosts.empty() || u.path.empty() || u.path.front() != '/')
+    throw std::invalid_argument(flag + ": " + u.text + ": expected file:///ABSOLUTE/PATH");
+  connectors::uri_options o(u);
+  if (auto ok = o.check_all_taken({}); !ok)
+    throw std::invalid_argument(flag + ": " + ok.error().message);
+  return u.path;
+}
+
+void require_readable_file(const std::string& flag, const std::string& path) {
+  if (path == "-") return;
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st))  // status follows /dev/fd/N to the pipe
+    throw std::invalid_argument(flag + ": no such file '" + path + "'");
+  if (std::filesystem::is_directory(st))
+    throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
+}
+
+}  // namespace
+
+bool is_endpoint_uri(const std::string& value) {
+  return connectors::is_connector_uri(value);
+}
+
+void check_input(const std::string& flag, const std::string& value, bool batch) {
+  if (!is_endpoint_uri(value)) {
+    require_readable_file(flag, value);
+    return;
+  }
+  const auto u = parse(flag, value);
+  if (u.scheme == "file") {
+    require_readable_file(flag, file_path(flag, u));
+    return;
+  }
+  if (u.scheme == "socket") {
+    auto o = socket::parse_socket_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    if (batch)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": this job runs in batch mode and needs a bounded input; a "
+                                  "socket is a stream");
+    return;
+  }
+#ifdef EDDY_HAVE_KAFKA
+  if (u.scheme == "kafka") {
+    auto o = kafka::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    if (batch && !o->bounded)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": this job runs in batch mode and needs a bounded input: add "
+                                  "bounded=latest");
+    return;
+  }
+#endif
+  unknown_scheme(flag, u, true);
+}
+
+void check_output_uri(const std::string& flag, const std::string& value) {
+  if (value.empty() || !is_endpoint_uri(value)) return;
+  const auto u = parse(flag, value);
+  if (u.scheme == "file") {
+    (void)file_path(flag, u);
+    return;
+  }
+#ifdef EDDY_HAVE_KAFKA
+  if (u.scheme == "kafka") {
+    auto o = kafka::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    return;
+  }
+#endif
+  unknown_scheme(flag, u, false);
+}
+
+DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value) {
+  if (!is_endpoint_uri(value)) return env.read_text_file(value);
+  const auto u = parse("input", value);
+  if (u.scheme == "file") return env.read_text_file(file_path("input", u));
+  if (u.scheme == "socket") {
+    auto o = socket::parse_socket_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    return env.from_source(socket::socket_text_source(*o), "read socket");
+  }
+#ifdef EDDY_HAVE_KAFKA
+  if (u.scheme == "kafka") {
+    auto o = kafka::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    return env.from_source(kafka::kafka_source_values(*o), "read kafka");
+  }
+#endif
+  unknown_scheme("input", u, true);
+}
+
+std::string output_directory(const std::string& value) {
+  if (!is_endpoint_uri(value)) return value;
+  const auto u = parse("output", value);
+  return u.scheme == "file" ? file_path("output", u) : std::string();
+}
+
+DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& value) {
+  const auto u = parse("output", value);
+#ifdef EDDY_HAVE_KAFKA
+  if (u.scheme == "kafka") {
+    auto o = kafka::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    return lines.sink_to(kafka::kafka_sink_values(*o), "write kafka");
+  }
+#endif
+  unknown_scheme("output", u, false);
+}
+
+}  // namespace eddy::samples

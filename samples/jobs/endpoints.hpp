@@ -1,0 +1,49 @@
+#pragma once
+/// Where the sample jobs read and write lines: `--input`, `--output`, `--late`, `--alerts` and
+/// `--dead-letter` take a path or a connector URI (docs/connectors.md):
+///
+///     PATH or file:///PATH   a text file (input) or a directory of part files (output)
+///     -                      stdin (input only)
+///     kafka://HOST:PORT[,HOST:PORT...]/TOPIC?OPTIONS
+///                            one message value is one line (input) / one output line (output)
+///
+/// Checks run before a job is built, so a bad URI or option fails with the flag named.
+#include <string>
+
+#include "eddy/operators/datastream.hpp"
+
+namespace eddy::samples {
+
+/// Whether `value` is a connector URI (SCHEME://...), not a path.
+[[nodiscard]] bool is_endpoint_uri(const std::string& value);
+
+/// Checks an input flag's value: an existing file, `-`, or a valid source URI. `batch`: the job
+/// needs a bounded input (a kafka:// input then needs bounded=latest). Throws
+/// std::invalid_argument naming the flag.
+void check_input(const std::string& flag, const std::string& value, bool batch = false);
+/// Checks an output flag's URI (paths are checked by the job's output-directory rules).
+void check_output_uri(const std::string& flag, const std::string& value);
+
+/// The directory an output flag's value names (a path or file:///PATH), or empty for a
+/// connector URI (which has no directory to prepare).
+[[nodiscard]] std::string output_directory(const std::string& value);
+
+/// The lines of the input `value` (checked with check_input).
+DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value);
+/// Writes `lines` to the connector URI `uri` (checked with check_output_uri).
+DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& uri);
+
+/// Writes `stream` to the output `value`, each record as the line `fmt(record)`: part files in
+/// a directory, or a connector.
+template <class T, class Fmt>
+DataStreamSink write_lines(DataStream<T> stream, const std::string& value, Fmt fmt) {
+  if (auto dir = output_directory(value); !dir.empty()) return stream.write_text_file(dir, fmt);
+  return write_lines_to_uri(stream.map(fmt).name("format"), value);
+}
+/// The same for strings (written as they are).
+inline DataStreamSink write_lines(DataStream<std::string> stream, const std::string& value) {
+  if (auto dir = output_directory(value); !dir.empty()) return stream.write_text_file(dir);
+  return write_lines_to_uri(std::move(stream), value);
+}
+
+}  // namespace eddy::samples

@@ -1,0 +1,228 @@
+// The Kafka source and sink in whole jobs, against an in-process mock cluster.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eddy/connectors/kafka/kafka_sink.hpp"
+#include "eddy/connectors/kafka/kafka_source.hpp"
+#include "eddy/operators/datastream.hpp"
+#include "support/kafka_mock.hpp"
+
+namespace {
+
+std::vector<std::string> numbered(std::size_t n, const std::string& prefix = "v") {
+  std::vector<std::string> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(prefix + std::to_string(i));
+  return v;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+eddy::kafka::source_options bounded_source(const eddy::testing::kafka_mock& k,
+                                           const std::string& topic) {
+  eddy::kafka::source_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topics = {topic};
+  o.bounded = true;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a bounded kafka source reads every partition once, at any parallelism") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("in", 5);
+  const auto values = numbered(2000);
+  k.produce("in", values, 5);
+  for (int p : {1, 2, 3, 7}) {
+    DYNAMIC_SECTION("parallelism " << p) {
+      eddy::StreamEnvironment env;
+      env.set_parallelism(p);
+      auto out =
+          env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "in"))).collect();
+      auto r = env.execute("kafka bounded");
+      REQUIRE(r.ok());
+      CHECK(sorted(out.values()) == sorted(values));
+    }
+  }
+}
+
+TEST_CASE("a bounded kafka source stops at the offsets latest at its start") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("grow", 2);
+  k.produce("grow", numbered(100, "a"), 2);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.config().source_rate = 200;  // slow: more messages arrive while it reads
+  auto out = env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "grow"))).collect();
+  auto h = env.execute_async("kafka stop offsets");
+  REQUIRE(h);
+  // Once records arrive the source has taken its stop offsets: what comes now is past them.
+  for (int i = 0; i < 400 && out.size() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(out.size() > 0);
+  k.produce("grow", numbered(50, "b"), 2);
+  auto r = h->wait();
+  REQUIRE(r.ok());
+  CHECK(sorted(out.values()) == sorted(numbered(100, "a")));
+}
+
+TEST_CASE("kafka source messages carry partition, offset, key and timestamp") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("meta", 1);
+  k.produce("meta", {"x", "y"}, 1, 1700000000123);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  auto src = eddy::kafka::kafka_source<std::string>(
+      bounded_source(k, "meta"), [](const eddy::kafka::message_view& m) {
+        return std::string(m.topic) + "/" + std::to_string(m.partition) + "@" +
+               std::to_string(m.offset) + " " + std::string(m.value) +
+               " t=" + std::to_string(m.timestamp) + (m.key ? " key" : " nokey");
+      });
+  auto out = env.from_source(src).collect();
+  REQUIRE(env.execute("kafka meta").ok());
+  CHECK(out.values() == std::vector<std::string>{"meta/0@0 x t=1700000000123 nokey",
+                                                 "meta/0@1 y t=1700000000123 nokey"});
+}
+
+TEST_CASE("a kafka source over a topic that does not exist fails the job naming it") {
+  eddy::testing::kafka_mock k;
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "missing"))).collect();
+  auto h = env.execute_async("kafka missing topic");
+  REQUIRE(h);
+  auto r = h->wait();
+  REQUIRE(!r.ok());
+  REQUIRE(r.failure);
+  CHECK(r.failure->message.find("topic 'missing' does not exist") != std::string::npos);
+}
+
+TEST_CASE(
+    "an unbounded kafka source restored from a checkpoint at another parallelism reads on "
+    "exactly once") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("live", 4);
+  k.produce("live", numbered(400, "a"), 4);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("eddy-kafka-restore-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  eddy::kafka::source_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topics = {"live"};
+  o.discovery_interval = std::chrono::milliseconds(200);
+  std::vector<std::string> first_run;
+  std::string savepoint;
+  {
+    eddy::StreamEnvironment env;
+    env.set_parallelism(3);
+    env.enable_checkpointing(std::chrono::milliseconds(50));
+    env.set_checkpoint_dir(dir.string());
+    auto out = env.from_source(eddy::kafka::kafka_source_values(o)).collect();
+    auto h = env.execute_async("kafka live");
+    REQUIRE(h);
+    // collect() commits per checkpoint: wait until the first 400 are committed.
+    for (int i = 0; i < 600 && out.size() < 400; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(out.size() == 400);
+    auto sp = h->stop_with_savepoint((dir / "sp").string());
+    REQUIRE(sp);
+    savepoint = *sp;
+    first_run = out.values();
+  }
+  k.produce("live", numbered(300, "b"), 4);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.config().restore_from = savepoint;
+  auto out = env.from_source(eddy::kafka::kafka_source_values(o)).collect();
+  auto h = env.execute_async("kafka live");
+  REQUIRE(h);
+  for (int i = 0; i < 600 && out.size() < 300; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  h->cancel();
+  (void)h->wait();
+  CHECK(sorted(first_run) == sorted(numbered(400, "a")));
+  CHECK(sorted(out.values()) == sorted(numbered(300, "b")));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the kafka sink writes every record (at-least-once, no failure: exactly once)") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("out", 3);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(3);
+  eddy::kafka::sink_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topic = "out";
+  env.from_generator(3000, [](std::uint64_t i) { return "r" + std::to_string(i); })
+      .sink_to(eddy::kafka::kafka_sink_values(o));
+  REQUIRE(env.execute("kafka sink").ok());
+  CHECK(sorted(k.consume("out", 3000)) == sorted(numbered(3000, "r")));
+}
+
+TEST_CASE("the kafka sink waits for a broker that is down, then delivers everything") {
+  eddy::testing::kafka_mock k(1);
+  k.create_topic("later", 1);
+  k.broker_down(1);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  eddy::kafka::sink_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topic = "later";
+  env.from_generator(500, [](std::uint64_t i) { return "r" + std::to_string(i); })
+      .sink_to(eddy::kafka::kafka_sink_values(o));
+  auto h = env.execute_async("kafka sink waits");
+  REQUIRE(h);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(!h->wait_for(std::chrono::milliseconds(0)).has_value());  // still waiting
+  k.broker_up(1);
+  auto r = h->wait();
+  REQUIRE(r.ok());
+  CHECK(sorted(k.consume("later", 500)) == sorted(numbered(500, "r")));
+}
+
+TEST_CASE("kafka round trip: source -> map -> sink") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("a", 3);
+  k.create_topic("b", 2);
+  k.produce("a", numbered(1000), 3);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  eddy::kafka::sink_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topic = "b";
+  env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "a")))
+      .map([](std::string s) { return s + "!"; })
+      .sink_to(eddy::kafka::kafka_sink_values(o));
+  REQUIRE(env.execute("kafka round trip").ok());
+  auto expected = numbered(1000);
+  for (auto& s : expected) s += "!";
+  CHECK(sorted(k.consume("b", 1000)) == sorted(expected));
+}
+
+TEST_CASE("a kafka source waits for a broker that is down, then reads everything") {
+  eddy::testing::kafka_mock k(1);
+  k.create_topic("paused", 2);
+  k.produce("paused", numbered(300), 2);
+  k.broker_down(1);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  auto out =
+      env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "paused"))).collect();
+  auto h = env.execute_async("kafka source waits");
+  REQUIRE(h);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  CHECK(!h->wait_for(std::chrono::milliseconds(0)).has_value());  // still waiting
+  k.broker_up(1);
+  auto r = h->wait();
+  REQUIRE(r.ok());
+  CHECK(sorted(out.values()) == sorted(numbered(300)));
+}
