@@ -60,7 +60,15 @@ std::uint64_t bare_consume(const std::string& bootstrap, const std::string& topi
   rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(c);
   std::vector<rd_kafka_message_t*> msgs(1024);
   std::uint64_t got = 0, bytes = 0;
+  const auto deadline = clock_type::now() + std::chrono::minutes(2);
   while (got < n) {
+    if (clock_type::now() > deadline) {
+      std::fprintf(stderr,
+                   "eddy-bench kafka: the bare consumer got %llu of %llu messages in 2 min\n",
+                   static_cast<unsigned long long>(got), static_cast<unsigned long long>(n));
+      bytes = 0;
+      break;
+    }
     const ssize_t k = rd_kafka_consume_batch_queue(q, 100, msgs.data(), msgs.size());
     for (ssize_t i = 0; i < k; ++i) {
       if (!msgs[i]->err) {
@@ -95,6 +103,17 @@ std::uint64_t eddy_consume(const std::string& bootstrap, const std::string& topi
 }  // namespace
 
 bool kafka_source_bench(std::uint64_t messages, int partitions, int parallelism, int repeat) {
+  // librdkafka's mock cluster keeps about 5 MB per partition and drops older messages.
+  constexpr std::uint64_t value_bytes = 100, per_partition_limit = 4'000'000;
+  if (messages * value_bytes / static_cast<std::uint64_t>(partitions) > per_partition_limit) {
+    std::fprintf(stderr,
+                 "eddy-bench kafka: %llu messages of %llu bytes need at least %llu partitions (the "
+                 "mock cluster keeps about 5 MB per partition)\n",
+                 static_cast<unsigned long long>(messages),
+                 static_cast<unsigned long long>(value_bytes),
+                 static_cast<unsigned long long>(messages * value_bytes / per_partition_limit + 1));
+    return false;
+  }
   rd_kafka_t* owner = client(RD_KAFKA_PRODUCER, "", {{"log_level", "0"}});
   rd_kafka_mock_cluster_t* mc = rd_kafka_mock_cluster_new(owner, 1);
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
@@ -104,7 +123,8 @@ bool kafka_source_bench(std::uint64_t messages, int partitions, int parallelism,
                          {{"linger.ms", "20"},
                           {"batch.num.messages", "10000"},
                           {"queue.buffering.max.messages", "1000000"}});
-  std::string value(100, 'x');
+  std::string value(value_bytes, 'x');
+  const auto produce_start = clock_type::now();
   for (std::uint64_t i = 0; i < messages; ++i) {
     auto s = std::to_string(i);
     std::copy(s.begin(), s.end(), value.begin());
@@ -115,8 +135,15 @@ bool kafka_source_bench(std::uint64_t messages, int partitions, int parallelism,
                              RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
       rd_kafka_poll(p, 10);
   }
-  rd_kafka_flush(p, 120000);
+  const auto flushed = rd_kafka_flush(p, 120000);
+  const int left = rd_kafka_outq_len(p);
   rd_kafka_destroy(p);
+  std::fprintf(stderr, "eddy-bench kafka: wrote %llu messages to the mock cluster in %.1f s\n",
+               static_cast<unsigned long long>(messages), since(produce_start));
+  if (flushed != RD_KAFKA_RESP_ERR_NO_ERROR || left > 0) {
+    std::fprintf(stderr, "eddy-bench kafka: %d messages not delivered to the mock cluster\n", left);
+    return false;
+  }
 
   std::vector<double> bare, eddy;
   std::uint64_t bare_bytes = 0, eddy_bytes = 0;

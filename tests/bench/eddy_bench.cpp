@@ -792,12 +792,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 3'600'000));
 #ifdef EDDY_BENCH_CONNECTORS
   std::uint64_t kafka_messages = 1'000'000;
-  int kafka_partitions = 4;
+  int kafka_partitions = 32;
   auto* kafka = app.add_subcommand(
       "kafka", "Kafka source -> map -> sink against a bare librdkafka consumer (mock cluster)");
   kafka->add_option("--messages,-n", kafka_messages, "messages of 100 bytes")
       ->capture_default_str();
-  kafka->add_option("--partitions", kafka_partitions, "partitions")
+  kafka
+      ->add_option("--partitions", kafka_partitions,
+                   "partitions (the mock keeps about 5 MB of each)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   std::uint64_t format_lines = 2'000'000;

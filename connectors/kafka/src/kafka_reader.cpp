@@ -80,7 +80,7 @@ struct reader_core::impl {
   rd_kafka_t* rk = nullptr;
   rd_kafka_queue_t* queue = nullptr;
   std::map<partition_id, split> splits;  // the partitions this subtask owns
-  bool reassign = false;                 // splits changed: assign again
+  std::vector<partition_id> to_assign;   // splits librdkafka does not fetch yet
   bool started = false;                  // the discovery thread runs
   bool initial_seen = false;             // the first discovery's partitions are in `splits`
   bool restored = false;
@@ -182,58 +182,66 @@ struct reader_core::impl {
     return out;
   }
 
-  /// Resolves where a new partition starts (and, bounded, stops); nullopt: retry later.
-  std::optional<split> resolve(const partition_id& p, bool use_start,
-                               clock_type::time_point& last_warn) {
-    std::int64_t lo = 0, hi = 0;
-    auto err = rd_kafka_query_watermark_offsets(rk, p.first.c_str(), p.second, &lo, &hi,
-                                                static_cast<int>(request_timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      thread_warn("waiting for partition " + p.first + "/" + std::to_string(p.second) + " (" +
-                      rd_kafka_err2str(err) + ")",
-                  last_warn);
+  /// Offsets of `ps` in one request per kind: `ts` -2 (earliest), -1 (latest) or a timestamp
+  /// (the first offset at or after it, -1 if none); `committed`: the group's offsets (-1001 if
+  /// none). False (with a warning): retry later.
+  bool list_offsets(const std::vector<partition_id>& ps, std::int64_t ts, bool committed,
+                    std::vector<std::int64_t>& out, clock_type::time_point& last_warn) {
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(ps.size()));
+    for (const auto& p : ps)
+      rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = ts;
+    const int timeout = static_cast<int>(request_timeout.count());
+    auto err = committed ? rd_kafka_committed(rk, list, timeout)
+                         : rd_kafka_offsets_for_times(rk, list, timeout);
+    out.assign(ps.size(), -1);
+    for (int i = 0; i < list->cnt && err == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      err = list->elems[i].err;
+      out[static_cast<std::size_t>(i)] = list->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+    thread_warn(std::string("waiting for the offsets of ") + std::to_string(ps.size()) +
+                    " partition(s) (" + rd_kafka_err2str(err) + ")",
+                last_warn);
+    return false;
+  }
+
+  /// Where new partitions start (and, bounded, stop); nullopt: retry later.
+  std::optional<std::vector<split>> resolve(const std::vector<partition_id>& ps, bool use_start,
+                                            clock_type::time_point& last_warn) {
+    std::vector<std::int64_t> lo, hi, start;
+    if (!list_offsets(ps, RD_KAFKA_OFFSET_BEGINNING, false, lo, last_warn) ||
+        !list_offsets(ps, RD_KAFKA_OFFSET_END, false, hi, last_warn))
       return std::nullopt;
-    }
-    split s;
-    s.next = lo;
-    if (o.bounded) s.stop = hi;
-    if (!use_start) return s;
-    switch (o.start) {
-      case start_offset::earliest:
-        break;
-      case start_offset::latest:
-        s.next = hi;
-        break;
-      case start_offset::committed:
-      case start_offset::timestamp: {
-        auto* list = rd_kafka_topic_partition_list_new(1);
-        auto* tp = rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second);
-        if (o.start == start_offset::committed) {
-          err = rd_kafka_committed(rk, list, static_cast<int>(request_timeout.count()));
-        } else {
-          tp->offset = o.start_timestamp;
-          err = rd_kafka_offsets_for_times(rk, list, static_cast<int>(request_timeout.count()));
+    if (use_start && o.start == start_offset::committed &&
+        !list_offsets(ps, RD_KAFKA_OFFSET_INVALID, true, start, last_warn))
+      return std::nullopt;
+    if (use_start && o.start == start_offset::timestamp &&
+        !list_offsets(ps, o.start_timestamp, false, start, last_warn))
+      return std::nullopt;
+    std::vector<split> out(ps.size());
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      split& s = out[i];
+      s.next = lo[i];
+      if (o.bounded) s.stop = hi[i];
+      if (use_start) {
+        switch (o.start) {
+          case start_offset::earliest:
+            break;
+          case start_offset::latest:
+            s.next = hi[i];
+            break;
+          case start_offset::committed:  // none committed: from the earliest
+            if (start[i] >= 0) s.next = std::max(lo[i], start[i]);
+            break;
+          case start_offset::timestamp:  // no message at or after the time: the end
+            s.next = start[i] >= 0 ? std::max(lo[i], start[i]) : hi[i];
+            break;
         }
-        const std::int64_t off = tp->offset;
-        const auto perr = tp->err;
-        rd_kafka_topic_partition_list_destroy(list);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = perr;
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          thread_warn("waiting for the start offset of " + p.first + "/" +
-                          std::to_string(p.second) + " (" + rd_kafka_err2str(err) + ")",
-                      last_warn);
-          return std::nullopt;
-        }
-        // No committed offset: from the earliest; no message at or after the time: the end.
-        if (off >= 0)
-          s.next = std::max(lo, off);
-        else if (o.start == start_offset::timestamp)
-          s.next = hi;
-        break;
       }
+      if (s.stop >= 0 && s.next > s.stop) s.next = s.stop;
     }
-    if (s.stop >= 0 && s.next > s.stop) s.next = s.stop;
-    return s;
+    return out;
   }
 
   void discover() {
@@ -253,20 +261,24 @@ struct reader_core::impl {
           return;
         }
       }
+      std::vector<partition_id> fresh;
+      for (const auto& p : *all)
+        if (!known.count(p) && partition_owner(p.first, p.second, info.parallelism) == info.index)
+          fresh.push_back(p);
       std::vector<std::pair<partition_id, split>> found;
       bool complete = true;
-      for (const auto& p : *all) {
-        if (known.count(p) || partition_owner(p.first, p.second, info.parallelism) != info.index)
-          continue;
+      if (!fresh.empty()) {
         // A fresh start reads its first partitions from `start`; later ones, and those a
         // restored checkpoint did not know, from the earliest offset (as Flink does).
-        auto s = resolve(p, first && !restored, last_warn);
-        if (!s) {
+        auto splits_found = resolve(fresh, first && !restored, last_warn);
+        if (splits_found) {
+          for (std::size_t i = 0; i < fresh.size(); ++i) {
+            known.insert(fresh[i]);
+            found.emplace_back(fresh[i], (*splits_found)[i]);
+          }
+        } else {
           complete = false;
-          break;
         }
-        known.insert(p);
-        found.emplace_back(p, *s);
       }
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -286,23 +298,38 @@ struct reader_core::impl {
 
   // ---- the actor's side ----
 
-  void assign() {
-    reassign = false;
-    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(splits.size()));
-    for (const auto& [p, s] : splits)
-      if (!s.finished())
-        rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = s.next;
-    auto err = rd_kafka_assign(rk, list);
+  /// Adds (or, `remove`, takes away) partitions to what librdkafka fetches, leaving the others'
+  /// prefetched messages alone (a full rd_kafka_assign would drop them).
+  void change_assignment(const std::vector<partition_id>& ps, bool remove) {
+    if (ps.empty()) return;
+    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(ps.size()));
+    for (const auto& p : ps) {
+      auto* tp = rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second);
+      if (!remove) tp->offset = splits.at(p).next;
+    }
+    rd_kafka_error_t* err =
+        remove ? rd_kafka_incremental_unassign(rk, list) : rd_kafka_incremental_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      throw std::runtime_error(what() + ": assigning partitions failed: " + rd_kafka_err2str(err));
+    if (err) {
+      const std::string why = rd_kafka_error_string(err);
+      rd_kafka_error_destroy(err);
+      throw std::runtime_error(what() + ": " + (remove ? "unassigning" : "assigning") +
+                               " partitions failed: " + why);
+    }
+  }
+  void assign_new() {
+    std::vector<partition_id> ps;
+    for (auto& p : to_assign)
+      if (!splits.at(p).finished()) ps.push_back(std::move(p));
+    to_assign.clear();
+    change_assignment(ps, false);
   }
 
   void take_handover() {
     std::lock_guard<std::mutex> lock(mu);
     if (!thread_error.empty()) throw std::runtime_error(what() + ": " + thread_error);
     for (auto& [p, s] : discovered)
-      if (splits.emplace(p, s).second) reassign = true;
+      if (splits.emplace(p, s).second) to_assign.push_back(p);
     discovered.clear();
     initial_seen = initial_done;
   }
@@ -310,17 +337,16 @@ struct reader_core::impl {
   source_status fetch(std::size_t max, void (*fn)(void*, const message_view&), void* ctx) {
     if (!started) {
       started = true;
-      reassign = reassign || !splits.empty();
       discovery = std::thread([this] { discover(); });
     }
     take_handover();
-    if (reassign) assign();
+    if (!to_assign.empty()) assign_new();
     if (msgs.size() < max) msgs.resize(max, nullptr);
     const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs.data(), max);
     if (n < 0)
       throw std::runtime_error(what() +
                                ": consuming failed: " + rd_kafka_err2str(rd_kafka_last_error()));
-    bool newly_finished = false;
+    std::vector<partition_id> finished_now;
     std::string failure;
     split* cur = nullptr;
     partition_id cur_id;
@@ -363,7 +389,7 @@ struct reader_core::impl {
       if (m->payload) v.value = std::string_view(static_cast<const char*>(m->payload), m->len);
       v.raw = m;
       cur->next = m->offset + 1;
-      if (cur->finished()) newly_finished = true;
+      if (cur->finished()) finished_now.push_back(cur_id);
       try {
         fn(ctx, v);
       } catch (...) {
@@ -377,7 +403,7 @@ struct reader_core::impl {
       rd_kafka_message_destroy(m);
     }
     if (!failure.empty()) throw std::runtime_error(what() + ": " + failure);
-    if (newly_finished) assign();  // stop fetching what is no longer read
+    change_assignment(finished_now, true);  // stop fetching what is no longer read
     if (o.bounded && initial_seen) {
       bool all = true;
       for (const auto& [p, s] : splits) all = all && s.finished();
@@ -455,8 +481,9 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
     for (auto& [topic, partition, next, stop] : st) {
       partition_id p{topic, partition};
       d.restored_known.insert(p);
-      if (partition_owner(topic, partition, d.info.parallelism) == d.info.index)
-        d.splits[p] = split{next, stop};
+      if (partition_owner(topic, partition, d.info.parallelism) == d.info.index &&
+          d.splits.emplace(p, split{next, stop}).second)
+        d.to_assign.push_back(p);
     }
   }
 }
