@@ -1,9 +1,11 @@
 #include "endpoints.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
 #include "eddy/connectors/connector_uri.hpp"
+#include "eddy/connectors/files/directory_source.hpp"
 #include "eddy/connectors/socket/socket_source.hpp"
 #ifdef EDDY_HAVE_KAFKA
 #include "eddy/connectors/kafka/kafka_sink.hpp"
@@ -52,6 +54,25 @@ void require_readable_file(const std::string& flag, const std::string& path) {
     throw std::invalid_argument(flag + ": '" + path + "' is a directory, expected a file");
 }
 
+/// Whether a file:// input names a directory (read by the directory source) rather than a file.
+bool is_directory_input(const connectors::connector_uri& u) {
+  std::error_code ec;
+  return std::filesystem::is_directory(u.path, ec) ||
+         std::any_of(u.options.begin(), u.options.end(),
+                     [](const auto& kv) { return kv.first == "monitor"; });
+}
+
+files::directory_options directory_input(const std::string& flag,
+                                         const connectors::connector_uri& u) {
+  auto o = files::parse_directory_uri(u);
+  if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o->path, ec))
+    throw std::invalid_argument(flag + ": " + u.text + ": no such directory '" + o->path +
+                                "' (monitor= needs a directory)");
+  return *o;
+}
+
 }  // namespace
 
 bool is_endpoint_uri(const std::string& value) {
@@ -65,7 +86,15 @@ void check_input(const std::string& flag, const std::string& value, bool batch) 
   }
   const auto u = parse(flag, value);
   if (u.scheme == "file") {
-    require_readable_file(flag, file_path(flag, u));
+    if (!is_directory_input(u)) {
+      require_readable_file(flag, file_path(flag, u));
+      return;
+    }
+    const auto d = directory_input(flag, u);
+    if (batch && d.monitor_interval.count() > 0)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": this job runs in batch mode and needs a bounded input: "
+                                  "leave out monitor=");
     return;
   }
   if (u.scheme == "socket") {
@@ -111,7 +140,12 @@ void check_output_uri(const std::string& flag, const std::string& value) {
 DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value) {
   if (!is_endpoint_uri(value)) return env.read_text_file(value);
   const auto u = parse("input", value);
-  if (u.scheme == "file") return env.read_text_file(file_path("input", u));
+  if (u.scheme == "file") {
+    if (is_directory_input(u))
+      return env.from_source(files::directory_lines_source(directory_input("input", u)),
+                             "read directory");
+    return env.read_text_file(file_path("input", u));
+  }
   if (u.scheme == "socket") {
     auto o = socket::parse_socket_uri(u);
     if (!o) throw std::invalid_argument(o.error().message);

@@ -3,6 +3,8 @@
 /// `--dead-letter` take a path or a connector URI (docs/connectors.md):
 ///
 ///     PATH or file:///PATH   a text file (input) or a directory of part files (output)
+///     file:///DIR[?monitor=1s]  input: the lines of the directory's files, once or as they
+///                            appear (connectors/files/directory_source.hpp)
 ///     -                      stdin (input only)
 ///     kafka://HOST:PORT[,HOST:PORT...]/TOPIC?OPTIONS
 ///                            one message value is one line (input) / one output line (output)
