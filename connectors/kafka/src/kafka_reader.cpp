@@ -488,6 +488,11 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
   }
 }
 
+void reader_core::for_each_split(void (*fn)(void*, std::string_view, std::int32_t, bool),
+                                 void* ctx) const {
+  for (const auto& [p, s] : impl_->splits) fn(ctx, p.first, p.second, s.finished());
+}
+
 void reader_core::checkpoint_complete(std::uint64_t checkpoint_id) {
   auto& d = *impl_;
   auto it = d.to_commit.find(checkpoint_id);

@@ -26,16 +26,20 @@
 /// brokers are waited for (librdkafka reconnects), with a warning naming them every 10 s; a
 /// fatal client error fails the job. Every method runs on the subtask's actor except the
 /// discovery thread's work, which reaches the reader through a mutex-protected hand-over.
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "eddy/connectors/kafka/kafka_options.hpp"
+#include "eddy/connectors/split_watermarks.hpp"
 #include "eddy/runtime/source.hpp"
 
 namespace eddy::kafka {
@@ -53,6 +57,18 @@ struct message_view {
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
 };
 
+/// Event time inside the source: `timestamp(record)` (ms; e.g. from message_view::timestamp
+/// carried into the record) stamps each record; every partition's watermark is its largest
+/// timestamp minus `out_of_orderness` minus 1, and the source emits the minimum over its
+/// partitions that are not idle. A partition without messages for `idleness` (0: never) no
+/// longer holds the watermark back; when all are idle the source's output is idle.
+template <class T>
+struct event_time {
+  std::function<std::int64_t(const T&)> timestamp;
+  std::chrono::milliseconds out_of_orderness{0};
+  std::chrono::milliseconds idleness{0};
+};
+
 namespace detail {
 
 /// The librdkafka side of a reader (kafka_reader.cpp), kept out of this header.
@@ -68,18 +84,23 @@ class reader_core {
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void restore(const std::vector<state_entry>& entries);
   void checkpoint_complete(std::uint64_t checkpoint_id);
+  /// Calls `fn(ctx, topic, partition, finished)` for every partition this reader owns.
+  void for_each_split(void (*fn)(void*, std::string_view, std::int32_t, bool), void* ctx) const;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
 
-/// The reader of a kafka_source: maps each message with `Fn` (message_view -> T).
+/// The reader of a kafka_source: maps each message with `Fn` (message_view -> T); with event
+/// time, stamps each record and emits per-partition watermarks (split_watermarks.hpp).
 template <class T, class Fn>
 class reader final : public source_op<T> {
  public:
-  reader(source_options o, Fn fn, input_op<T>* next)
-      : source_op<T>(next), options_(std::move(o)), fn_(std::move(fn)) {}
+  reader(source_options o, Fn fn, std::optional<event_time<T>> et, input_op<T>* next)
+      : source_op<T>(next), options_(std::move(o)), fn_(std::move(fn)), et_(std::move(et)) {
+    if (et_) marks_.emplace(et_->out_of_orderness, et_->idleness);
+  }
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
     this->guarded([&] {
@@ -89,17 +110,34 @@ class reader final : public source_op<T> {
   }
   source_status produce(std::size_t max_records) override {
     source_status st = source_status::wait;
+    now_ = std::chrono::steady_clock::now();
     this->guarded([&] {
       st = core_->fetch(
           max_records,
           [](void* self, const message_view& m) {
             auto* r = static_cast<reader*>(self);
             r->buffer_.push_back(r->fn_(m));
+            if (r->et_) r->stamp(m);
           },
           this);
     });
-    this->emit_buffer();
+    if (!et_) {
+      this->emit_buffer();
+      return st;
+    }
+    if (!this->buffer_.empty()) {
+      this->counters_.records_out += this->buffer_.size();
+      this->next_->process(this->buffer_, ts_);
+      this->buffer_.clear();
+      ts_.clear();
+    }
+    advance();
     return st;
+  }
+  [[nodiscard]] bool wants_ticks() const override { return et_.has_value(); }
+  void on_tick(std::chrono::steady_clock::time_point now) override {
+    now_ = now;
+    this->guarded([&] { advance(); });
   }
   void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
     this->guarded([&] { core_->snapshot(id, out); });
@@ -112,8 +150,46 @@ class reader final : public source_op<T> {
   }
 
  private:
+  using key = std::pair<std::string, std::int32_t>;
+  std::size_t handle(std::string_view topic, std::int32_t partition) {
+    if (last_ && last_->first.second == partition && last_->first.first == topic)
+      return last_->second;
+    auto it = handles_.find(key(std::string(topic), partition));
+    if (it == handles_.end())
+      it = handles_.emplace(key(std::string(topic), partition), marks_->add(now_)).first;
+    last_ = &*it;
+    return it->second;
+  }
+  void stamp(const message_view& m) {
+    const std::int64_t ts = et_->timestamp(this->buffer_.back());
+    ts_.push_back(ts);
+    marks_->record(handle(m.topic, m.partition), ts, now_);
+  }
+  /// Registers new partitions (they hold the watermark back until they deliver or go idle),
+  /// retires finished ones, and emits the watermark or idleness.
+  void advance() {
+    core_->for_each_split(
+        [](void* self, std::string_view topic, std::int32_t partition, bool finished) {
+          auto* r = static_cast<reader*>(self);
+          const auto h = r->handle(topic, partition);
+          if (finished) r->marks_->finish(h);
+        },
+        this);
+    bool all_idle = false;
+    if (auto wm = marks_->advance(now_, all_idle)) this->next_->on_watermark(*wm);
+    if (all_idle && !idle_) this->next_->on_idle();
+    idle_ = all_idle;
+  }
+
   source_options options_;
   Fn fn_;
+  std::optional<event_time<T>> et_;
+  std::optional<connectors::split_watermarks> marks_;
+  std::map<key, std::size_t> handles_;
+  const std::pair<const key, std::size_t>* last_ = nullptr;
+  std::vector<std::int64_t> ts_;
+  std::chrono::steady_clock::time_point now_{};
+  bool idle_ = false;
   std::unique_ptr<reader_core> core_;
 };
 
@@ -124,7 +200,21 @@ template <class T, class Fn>
 Source<T> kafka_source(source_options options, Fn fn) {
   const bool bounded = options.bounded;
   return Source<T>{"kafka source", bounded, [options, fn](input_op<T>* next) {
-                     return std::make_unique<detail::reader<T, Fn>>(options, fn, next);
+                     return std::make_unique<detail::reader<T, Fn>>(options, fn, std::nullopt,
+                                                                    next);
+                   }};
+}
+
+/// The same with event time generated per partition inside the source (Flink's per-split
+/// watermarks, see event_time): use it instead of a watermark strategy after the source when
+/// partitions advance at different speeds, so that a fast partition does not make a slow one's
+/// records late.
+template <class T, class Fn>
+Source<T> kafka_source(source_options options, Fn fn, event_time<T> et) {
+  if (!et.timestamp) throw std::invalid_argument("kafka_source: event_time needs a timestamp");
+  const bool bounded = options.bounded;
+  return Source<T>{"kafka source", bounded, [options, fn, et](input_op<T>* next) {
+                     return std::make_unique<detail::reader<T, Fn>>(options, fn, et, next);
                    }};
 }
 
