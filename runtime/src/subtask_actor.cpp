@@ -31,8 +31,10 @@
 #include "cluster_messages.hpp"
 #include "eddy/runtime/serializer.hpp"
 #include "messages.hpp"
+#include "rate_limiter.hpp"
 #include "restore.hpp"
 #include "task_chain.hpp"
+#include "watermark_valve.hpp"
 
 namespace eddy::detail {
 
@@ -63,6 +65,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                                 chans[c].from,
                                 c,
                                 edges[chans[c].edge].codec.get()});
+    valve_ = watermark_valve(ins_.size());
     for (int c : st.outputs)
       outs_.push_back(out_channel{{},
                                   static_cast<std::uint32_t>(chans[c].in_local),
@@ -243,8 +246,6 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     const batch_codec* codec;
     bool cross_node = false;  // the sender lives in another process
     bool ended = false;
-    std::int64_t watermark = min_watermark;
-    bool idle = false;           // excluded from the minimum until it sends again
     int queued = 0;              // received, not yet credited back
     std::uint64_t aligning = 0;  // exactly-once: blocked until this checkpoint is aligned
   };
@@ -351,7 +352,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                                                    : job_->config.channel_credits));
     if (chain_->source) {
       if (job_->config.source_rate > 0)
-        rate_ = job_->config.source_rate / static_cast<double>(chain_->info.parallelism);
+        rate_ = rate_limiter(job_->config.source_rate / chain_->info.parallelism);
       producing_ = true;
       send(this, produce_atom::value);
     } else if (ins_.empty()) {
@@ -377,18 +378,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       }
       if (e.kind == inbox_kind::barrier) {
         on_barrier(e.input, static_cast<std::uint64_t>(e.watermark));
-      } else if (e.kind == inbox_kind::watermark && e.watermark == min_watermark) {
-        in.idle = true;  // see emit_idle
-        advance_watermark();
-      } else if (e.kind == inbox_kind::watermark) {
-        in.idle = false;
-        in.watermark = std::max(in.watermark, e.watermark);
-        advance_watermark();
+      } else if (e.kind == inbox_kind::watermark) {  // min_watermark: idle, see emit_idle
+        apply(valve_.on_watermark(e.input, e.watermark));
       } else if (e.kind == inbox_kind::batch) {
-        if (in.idle) {
-          in.idle = false;
-          idle_sent_ = false;
-        }
+        valve_.on_records(e.input);
         metrics_.batches_in.fetch_add(1, std::memory_order_relaxed);
         metrics_.records_in.fetch_add(e.b->size(), std::memory_order_relaxed);
         chain_->input->process(in.logical_input, e.b);
@@ -400,56 +393,26 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         after_processing();
       } else {
         in.ended = true;
-        in.watermark = max_watermark;  // an ended input no longer holds event time back
+        const auto out = valve_.on_end(e.input);  // no longer holds event time back
         check_alignment();
         if (++ended_inputs_ == ins_.size()) {
           end_of_input();
         } else {
-          advance_watermark();
+          apply(out);
         }
       }
     }
   }
 
-  /// Passes the minimum watermark over the active inputs to the chain if it advanced; if every
-  /// open input is idle, the largest watermark any of them reached, then the idleness.
-  void advance_watermark() {
-    std::int64_t low = max_watermark;
-    bool any_active = false;
-    bool any_idle = false;
-    for (const auto& in : ins_) {
-      if (in.ended) continue;
-      if (in.idle) {
-        any_idle = true;
-        continue;
-      }
-      any_active = true;
-      low = std::min(low, in.watermark);
+  /// Passes what the watermark valve decided to the chain: a new watermark, then idleness.
+  void apply(const watermark_valve::output& out) {
+    if (out.watermark) {
+      metrics_.watermark.store(*out.watermark, std::memory_order_relaxed);
+      chain_->ops.front()->on_watermark(*out.watermark);
+      after_processing();
     }
-    if (!any_active && any_idle) {
-      // As Flink does: when the last active input goes idle, event time moves to the largest
-      // watermark any input reached, then the idleness passes on.
-      std::int64_t high = min_watermark;
-      for (const auto& in : ins_)
-        if (!in.ended) high = std::max(high, in.watermark);
-      if (high > watermark_) {
-        watermark_ = high;
-        metrics_.watermark.store(high, std::memory_order_relaxed);
-        chain_->ops.front()->on_watermark(high);
-        after_processing();
-      }
-      if (!idle_sent_) {
-        idle_sent_ = true;
-        chain_->ops.front()->on_idle();
-        after_processing();
-      }
-      return;
-    }
-    if (any_active) idle_sent_ = false;
-    if (low > watermark_) {
-      watermark_ = low;
-      metrics_.watermark.store(low, std::memory_order_relaxed);
-      chain_->ops.front()->on_watermark(low);
+    if (out.idle) {
+      chain_->ops.front()->on_idle();
       after_processing();
     }
   }
@@ -507,14 +470,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     source_status st = source_status::more;
     for (int i = 0; i < max_steps && st == source_status::more && !blocked(); ++i) {
       std::size_t n = job_->config.batch_size;
-      if (rate_ > 0) {
-        n = std::min(n, take_tokens());
+      if (rate_.limited()) {
+        n = rate_.take(n, clock_type::now());
         if (n == 0) {  // over the rate: come back when a record is allowed
-          const auto wait = std::chrono::microseconds(
-              static_cast<std::int64_t>((1.0 - tokens_) / rate_ * 1e6) + 1);
-          delayed_send(this,
-                       std::max<std::chrono::microseconds>(wait, std::chrono::milliseconds(1)),
-                       produce_atom::value);
+          delayed_send(this, rate_.wait(), produce_atom::value);
           return;
         }
       }
@@ -534,22 +493,6 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     } else {
       send(this, produce_atom::value);
     }
-  }
-
-  /// Source rate limit (execution_config::source_rate): a token bucket refilled at `rate_`
-  /// records per second, holding at most 10 ms worth (at least one record). Returns how many
-  /// records may be produced now and takes them.
-  std::size_t take_tokens() {
-    const auto now = clock_type::now();
-    if (rate_last_ != clock_type::time_point{}) {
-      const double burst = std::max(1.0, rate_ / 100.0);
-      tokens_ = std::min(burst,
-                         tokens_ + std::chrono::duration<double>(now - rate_last_).count() * rate_);
-    }
-    rate_last_ = now;
-    const auto n = static_cast<std::size_t>(tokens_);
-    tokens_ -= static_cast<double>(n);
-    return n;
   }
 
   // -- checkpoints ----------------------------------------------------------------------------
@@ -838,8 +781,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   void end_of_input() {
     // Event time ends with the input: every event-time window and timer fires before finish.
-    if (watermark_ < max_watermark) {
-      watermark_ = max_watermark;
+    if (valve_.finish()) {
       metrics_.watermark.store(max_watermark, std::memory_order_relaxed);
       chain_->ops.front()->on_watermark(max_watermark);
     }
@@ -947,9 +889,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   std::vector<out_channel> outs_;
   std::deque<inbox_entry> inbox_;
   std::size_t ended_inputs_ = 0;
-  std::int64_t watermark_ = min_watermark;                           // this subtask's event time
-  bool idle_sent_ = false;                                           // idleness passed downstream
-  std::vector<operator_base*> ticking_;                              // operators that want on_tick
+  watermark_valve valve_;                // this subtask's event time over its inputs
+  std::vector<operator_base*> ticking_;  // operators that want on_tick
   std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);  // smallest they ask for
   int blocked_channels_ = 0;
   clock_type::time_point blocked_since_;
@@ -958,9 +899,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   bool source_ended_ = false;
   bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
   bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished
-  double rate_ = 0;                 // source records per second (0: unlimited)
-  double tokens_ = 1;
-  clock_type::time_point rate_last_{};
+  rate_limiter rate_;               // execution_config::source_rate, per source subtask
   bool finishing_ = false;
   bool flush_scheduled_ = false;
   bool done_ = false;
