@@ -51,32 +51,21 @@ class csv_decoder {
     why.clear();
     if (o_.header && line == header_) return false;
     if (!split_csv(line, o_, fields_, scratch_, why)) return false;
-    auto refs = eddy_fields(out);
-    constexpr std::size_t n = std::tuple_size_v<decltype(refs)>;
+    constexpr std::size_t n = eddy_field_names(static_cast<const T*>(nullptr)).size();
     if (fields_.size() != n) {
       why = "expected " + std::to_string(n) + " fields, found " + std::to_string(fields_.size());
       return false;
     }
-    return assign(refs, std::make_index_sequence<n>{}, why);
+    return detail::assign_fields(out, [&](std::size_t i, auto& f, std::string_view name) {
+      std::string reason;
+      if (detail::parse_field(fields_[i], f, reason)) return true;
+      why = "field " + std::to_string(i + 1) + " (" + std::string(name) + "): '" +
+            std::string(fields_[i]) + "' " + reason;
+      return false;
+    });
   }
 
  private:
-  template <class Refs, std::size_t... I>
-  bool assign(Refs& refs, std::index_sequence<I...>, std::string& why) {
-    constexpr auto names = eddy_field_names(static_cast<const T*>(nullptr));
-    bool ok = true;
-    ((ok = ok && field<I>(std::get<I>(refs), names[I], why)), ...);
-    return ok;
-  }
-  template <std::size_t I, class F>
-  bool field(F& f, std::string_view name, std::string& why) {
-    std::string reason;
-    if (detail::parse_field(fields_[I], f, reason)) return true;
-    why = "field " + std::to_string(I + 1) + " (" + std::string(name) + "): '" +
-          std::string(fields_[I]) + "' " + reason;
-    return false;
-  }
-
   csv_options o_;
   std::string header_;
   std::vector<std::string_view> fields_;

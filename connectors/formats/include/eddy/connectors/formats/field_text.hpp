@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace eddy::formats::detail {
 
@@ -67,6 +69,20 @@ bool parse_field(std::string_view text, T& out, std::string& why) {
                   "std::optional of those");
     return false;
   }
+}
+
+/// Calls `fn(index, field, name)` for the EDDY_FIELDS of `out` in order, until one returns
+/// false; returns whether all returned true.
+template <class T, class Fn>
+bool assign_fields(T& out, Fn&& fn) {
+  auto refs = eddy_fields(out);
+  constexpr auto names = eddy_field_names(static_cast<const T*>(nullptr));
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    bool ok = true;
+    ((ok = ok && fn(I, std::get<I>(refs), names[I])), ...);
+    return ok;
+  }
+  (std::make_index_sequence<names.size()>{});
 }
 
 }  // namespace eddy::formats::detail

@@ -64,19 +64,11 @@ class json_decoder {
   bool decode(std::string_view line, T& out, std::string& why) {
     why.clear();
     if (!obj_.parse(line, why)) return false;
-    auto refs = eddy_fields(out);
-    constexpr std::size_t n = std::tuple_size_v<decltype(refs)>;
-    return assign(refs, std::make_index_sequence<n>{}, why);
+    return detail::assign_fields(
+        out, [&](std::size_t, auto& f, std::string_view name) { return field(f, name, why); });
   }
 
  private:
-  template <class Refs, std::size_t... I>
-  bool assign(Refs& refs, std::index_sequence<I...>, std::string& why) {
-    constexpr auto names = eddy_field_names(static_cast<const T*>(nullptr));
-    bool ok = true;
-    ((ok = ok && field(std::get<I>(refs), names[I], why)), ...);
-    return ok;
-  }
   template <class F>
   bool field(F& f, std::string_view name, std::string& why) {
     using kind = json_object::kind;
