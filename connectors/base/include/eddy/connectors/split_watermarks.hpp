@@ -53,8 +53,8 @@ class split_watermarks {
     if (!any) {
       // Every split is idle (as the runtime does for inputs): event time moves to the largest
       // watermark any split reached, then the output goes idle.
-      all_idle = std::any_of(splits_.begin(), splits_.end(),
-                             [](const split& s) { return s.active; });
+      all_idle =
+          std::any_of(splits_.begin(), splits_.end(), [](const split& s) { return s.active; });
       wm = none;
       for (const auto& s : splits_)
         if (s.active && s.max_ts != none) wm = std::max(wm, s.max_ts - delay_ - 1);
