@@ -81,6 +81,7 @@ struct reader_core::impl {
   rd_kafka_queue_t* queue = nullptr;
   std::map<partition_id, split> splits;  // the partitions this subtask owns
   std::vector<partition_id> to_assign;   // splits librdkafka does not fetch yet
+  std::uint64_t version = 0;             // changes when a split is added or finishes
   bool started = false;                  // the discovery thread runs
   bool initial_seen = false;             // the first discovery's partitions are in `splits`
   bool restored = false;
@@ -329,7 +330,10 @@ struct reader_core::impl {
     std::lock_guard<std::mutex> lock(mu);
     if (!thread_error.empty()) throw std::runtime_error(what() + ": " + thread_error);
     for (auto& [p, s] : discovered)
-      if (splits.emplace(p, s).second) to_assign.push_back(p);
+      if (splits.emplace(p, s).second) {
+        to_assign.push_back(p);
+        ++version;
+      }
     discovered.clear();
     initial_seen = initial_done;
   }
@@ -403,6 +407,7 @@ struct reader_core::impl {
       rd_kafka_message_destroy(m);
     }
     if (!failure.empty()) throw std::runtime_error(what() + ": " + failure);
+    if (!finished_now.empty()) ++version;
     change_assignment(finished_now, true);  // stop fetching what is no longer read
     if (o.bounded && initial_seen) {
       bool all = true;
@@ -482,10 +487,16 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
       partition_id p{topic, partition};
       d.restored_known.insert(p);
       if (partition_owner(topic, partition, d.info.parallelism) == d.info.index &&
-          d.splits.emplace(p, split{next, stop}).second)
+          d.splits.emplace(p, split{next, stop}).second) {
         d.to_assign.push_back(p);
+        ++d.version;
+      }
     }
   }
+}
+
+std::uint64_t reader_core::split_version() const {
+  return impl_->version;
 }
 
 void reader_core::for_each_split(void (*fn)(void*, std::string_view, std::int32_t, bool),

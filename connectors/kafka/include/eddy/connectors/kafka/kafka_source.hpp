@@ -84,6 +84,8 @@ class reader_core {
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void restore(const std::vector<state_entry>& entries);
   void checkpoint_complete(std::uint64_t checkpoint_id);
+  /// Changes whenever a partition is added to this reader or finishes.
+  [[nodiscard]] std::uint64_t split_version() const;
   /// Calls `fn(ctx, topic, partition, finished)` for every partition this reader owns.
   void for_each_split(void (*fn)(void*, std::string_view, std::int32_t, bool), void* ctx) const;
 
@@ -168,6 +170,13 @@ class reader final : public source_op<T> {
   /// Registers new partitions (they hold the watermark back until they deliver or go idle),
   /// retires finished ones, and emits the watermark or idleness.
   void advance() {
+    if (const auto v = core_->split_version(); v != split_version_) {
+      split_version_ = v;
+      register_splits();
+    }
+    emit_event_time();
+  }
+  void register_splits() {
     core_->for_each_split(
         [](void* self, std::string_view topic, std::int32_t partition, bool finished) {
           auto* r = static_cast<reader*>(self);
@@ -175,6 +184,8 @@ class reader final : public source_op<T> {
           if (finished) r->marks_->finish(h);
         },
         this);
+  }
+  void emit_event_time() {
     bool all_idle = false;
     if (auto wm = marks_->advance(now_, all_idle)) this->next_->on_watermark(*wm);
     if (all_idle && !idle_) this->next_->on_idle();
@@ -190,6 +201,7 @@ class reader final : public source_op<T> {
   std::vector<std::int64_t> ts_;
   std::chrono::steady_clock::time_point now_{};
   bool idle_ = false;
+  std::uint64_t split_version_ = ~std::uint64_t{0};
   std::unique_ptr<reader_core> core_;
 };
 
