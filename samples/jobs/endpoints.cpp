@@ -6,6 +6,7 @@
 
 #include "eddy/connectors/connector_uri.hpp"
 #include "eddy/connectors/files/directory_source.hpp"
+#include "eddy/connectors/files/file_sink.hpp"
 #include "eddy/connectors/socket/socket_source.hpp"
 #ifdef EDDY_HAVE_KAFKA
 #include "eddy/connectors/kafka/kafka_sink.hpp"
@@ -42,6 +43,13 @@ std::string file_path(const std::string& flag, const connectors::connector_uri& 
   if (auto ok = o.check_all_taken({}); !ok)
     throw std::invalid_argument(flag + ": " + ok.error().message);
   return u.path;
+}
+
+/// The options of a file:// output (a directory of part files).
+files::file_sink_options file_output(const std::string& flag, const connectors::connector_uri& u) {
+  auto o = files::parse_file_sink_uri(u);
+  if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+  return *o;
 }
 
 void require_readable_file(const std::string& flag, const std::string& path) {
@@ -124,7 +132,7 @@ void check_output_uri(const std::string& flag, const std::string& value) {
   if (value.empty() || !is_endpoint_uri(value)) return;
   const auto u = parse(flag, value);
   if (u.scheme == "file") {
-    (void)file_path(flag, u);
+    (void)file_output(flag, u);
     return;
   }
 #ifdef EDDY_HAVE_KAFKA
@@ -164,7 +172,13 @@ DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& va
 std::string output_directory(const std::string& value) {
   if (!is_endpoint_uri(value)) return value;
   const auto u = parse("output", value);
-  return u.scheme == "file" ? file_path("output", u) : std::string();
+  return u.scheme == "file" ? file_output("output", u).path : std::string();
+}
+
+rolling_policy output_rolling(const std::string& value) {
+  if (!is_endpoint_uri(value)) return {};
+  const auto u = parse("output", value);
+  return u.scheme == "file" ? file_output("output", u).rolling : rolling_policy{};
 }
 
 DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& value) {

@@ -2,7 +2,8 @@
 /// Where the sample jobs read and write lines: `--input`, `--output`, `--late`, `--alerts` and
 /// `--dead-letter` take a path or a connector URI (docs/connectors.md):
 ///
-///     PATH or file:///PATH   a text file (input) or a directory of part files (output)
+///     PATH or file:///PATH   a text file (input) or a directory of part files (output;
+///                            file:///DIR?rolling.size=64MB&rolling.interval=10min)
 ///     file:///DIR[?monitor=1s]  input: the lines of the directory's files, once or as they
 ///                            appear (connectors/files/directory_source.hpp)
 ///     -                      stdin (input only)
@@ -30,6 +31,10 @@ void check_output_uri(const std::string& flag, const std::string& value);
 /// connector URI (which has no directory to prepare).
 [[nodiscard]] std::string output_directory(const std::string& value);
 
+/// The rolling policy of an output flag's value (file:///DIR?rolling.size=...&rolling.interval=
+/// ...; the defaults for a path).
+[[nodiscard]] rolling_policy output_rolling(const std::string& value);
+
 /// The lines of the input `value` (checked with check_input).
 DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value);
 /// Writes `lines` to the connector URI `uri` (checked with check_output_uri).
@@ -39,12 +44,14 @@ DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::stri
 /// a directory, or a connector.
 template <class T, class Fmt>
 DataStreamSink write_lines(DataStream<T> stream, const std::string& value, Fmt fmt) {
-  if (auto dir = output_directory(value); !dir.empty()) return stream.write_text_file(dir, fmt);
+  if (auto dir = output_directory(value); !dir.empty())
+    return stream.write_text_file(dir, fmt, output_rolling(value));
   return write_lines_to_uri(stream.map(fmt).name("format"), value);
 }
 /// The same for strings (written as they are).
 inline DataStreamSink write_lines(DataStream<std::string> stream, const std::string& value) {
-  if (auto dir = output_directory(value); !dir.empty()) return stream.write_text_file(dir);
+  if (auto dir = output_directory(value); !dir.empty())
+    return stream.write_text_file(dir, output_rolling(value));
   return write_lines_to_uri(std::move(stream), value);
 }
 

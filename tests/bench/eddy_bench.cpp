@@ -392,7 +392,7 @@ bool w2_cluster(std::uint64_t events, int parallelism, std::size_t batch, int wo
 /// The hidden node modes the cluster run starts (this binary knows the w2 program).
 int run_node(int argc, char** argv) {
   const std::string mode = argv[1];
-  eddy::set_log_level("warn");
+  (void)eddy::set_log_level("warn");
   if (mode == "coordinator-node") {
     eddy::coordinator_options o;
     o.port = 0;

@@ -139,6 +139,27 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::chrono::milliseconds(n * scale);
 }
 
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || p == text.data()) return std::nullopt;
+  std::string unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    scale = 1ull << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    scale = 1ull << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    scale = 1ull << 30;
+  else
+    return std::nullopt;
+  if (n > std::numeric_limits<std::uint64_t>::max() / scale) return std::nullopt;
+  return n * scale;
+}
+
 std::optional<std::string> uri_options::take(std::string_view key) {
   for (std::size_t i = 0; i < uri_.options.size(); ++i)
     if (uri_.options[i].first == key) {

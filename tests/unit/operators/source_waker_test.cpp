@@ -111,7 +111,8 @@ TEST_CASE("sink_to runs the sink's writer per subtask") {
     void finish() override {}
   };
   auto seen = std::make_shared<std::atomic<int>>(0);
-  eddy::Sink<int> sink{"counter", eddy::delivery_guarantee::at_least_once, [seen] {
+  eddy::Sink<int> sink{"counter", eddy::delivery_guarantee::at_least_once,
+                       [seen](const eddy::sink_context&) {
                          auto w = std::make_unique<counting_writer>();
                          w->seen = seen;
                          return w;

@@ -56,13 +56,18 @@ struct Source {
   std::function<std::unique_ptr<source_base>(input_op<T>* next)> make_reader;
 };
 
+/// What a sink's writer is told when it is made.
+struct sink_context {
+  int node_id = 0;  ///< the sink's node in the job graph, unique within the job (file names use it)
+};
+
 /// A connector's sink for records of type T.
 template <class T>
 struct Sink {
   std::string name;  ///< default operator name
   delivery_guarantee guarantee = delivery_guarantee::at_least_once;
   /// One writer per subtask. Called on the subtask's actor.
-  std::function<std::unique_ptr<input_op<T>>()> make_writer;
+  std::function<std::unique_ptr<input_op<T>>(const sink_context&)> make_writer;
 };
 
 }  // namespace eddy

@@ -365,9 +365,10 @@ class DataStream {
   DataStreamSink sink_to(const Sink<T>& sink, std::string name = {}) {
     if (!sink.make_writer) throw std::invalid_argument("sink_to: the sink has no writer");
     auto make = sink.make_writer;
+    const sink_context context{static_cast<int>(env_->graph().nodes().size())};
     return add_sink_op(name.empty() ? sink.name : std::move(name),
-                       [make](operator_base*) -> std::unique_ptr<operator_base> {
-                         auto w = make();
+                       [make, context](operator_base*) -> std::unique_ptr<operator_base> {
+                         auto w = make(context);
                          if (!w) throw std::runtime_error("the sink made no writer");
                          return w;
                        });
@@ -379,15 +380,16 @@ class DataStream {
           detail::default_text_format{});
     });
   }
-  /// Writes one line per record to part files in directory `dir` (created if missing). The
+  /// Writes one line per record to part files in directory `dir` (created if missing), a new
+  /// file when `policy` says (sinks.hpp; default: 128 MiB or 60 s) and at every checkpoint. The
   /// output is the concatenation of the files whose names do not start with a dot.
-  DataStreamSink write_text_file(std::string dir) {
-    return write_text_file_with(std::move(dir), detail::default_text_format{});
+  DataStreamSink write_text_file(std::string dir, rolling_policy policy = {}) {
+    return write_text_file_with(std::move(dir), detail::default_text_format{}, policy);
   }
   /// As above with fmt(const T&) -> std::string giving each line.
   template <class Fmt>
-  DataStreamSink write_text_file(std::string dir, Fmt fmt) {
-    return write_text_file_with(std::move(dir), detail::string_format<Fmt>{std::move(fmt)});
+  DataStreamSink write_text_file(std::string dir, Fmt fmt, rolling_policy policy = {}) {
+    return write_text_file_with(std::move(dir), detail::string_format<Fmt>{std::move(fmt)}, policy);
   }
   /// Gathers every record in memory (for tests and small results); read after execute().
   collected<T> collect() {
@@ -426,10 +428,10 @@ class DataStream {
 
  private:
   template <class Fmt>
-  DataStreamSink write_text_file_with(std::string dir, Fmt fmt) {
+  DataStreamSink write_text_file_with(std::string dir, Fmt fmt, rolling_policy policy) {
     const int id = static_cast<int>(env_->graph().nodes().size());
-    return add_sink_op("write_text_file", [dir, id, fmt](operator_base*) {
-      return std::make_unique<text_file_sink_op<T, Fmt>>(dir, id, fmt);
+    return add_sink_op("write_text_file", [dir, id, fmt, policy](operator_base*) {
+      return std::make_unique<text_file_sink_op<T, Fmt>>(dir, id, fmt, policy);
     });
   }
 

@@ -1,6 +1,8 @@
 #pragma once
 /// Built-in sinks: a user function (add_sink), print() to stdout, write_text_file() to a
 /// directory of part files, and collect() for tests.
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -64,6 +66,18 @@ class function_sink_op final : public input_op<T> {
   F f_;
 };
 
+/// When a file sink starts a new part file before the next checkpoint (Flink's
+/// DefaultRollingPolicy for row formats; the defaults are Flink's). A file also ends at every
+/// checkpoint and at the end of input. Rolled files stay hidden (pending) until the next
+/// checkpoint completes, or the job ends, so rolling never changes what is committed when.
+struct rolling_policy {
+  /// A file rolls once it holds this many bytes; lines are never split (a file holds at least
+  /// one line even if that line is longer). 0: no size limit.
+  std::uint64_t max_part_size = 128ull << 20;
+  /// A file rolls when a record arrives for it this long after it was opened. 0: no limit.
+  std::chrono::milliseconds rollover_interval{std::chrono::seconds(60)};
+};
+
 namespace detail {
 /// Writes text to stdout atomically per call (one lock per batch).
 void write_stdout(const std::string& text);
@@ -72,7 +86,9 @@ void write_stdout(const std::string& text);
 /// records go to the in-progress file ".part-<node>-<subtask>-<n>.inprogress"; at a checkpoint
 /// the file is closed and becomes pending for that checkpoint (the next one starts with n = the
 /// checkpoint id); when the checkpoint completes its pending files are renamed to
-/// "part-<node>-<subtask>-<n>", and at the end of a successful job the rest are. So readers of
+/// "part-<node>-<subtask>-<n>", and at the end of a successful job the rest are. A file the
+/// rolling policy ends between checkpoints is pending for the next one; the files after it in
+/// the same interval are numbered "<n>-<k>" (k = 1, 2, ...). So readers of
 /// the directory only see committed output, and a job resumed from a checkpoint neither repeats
 /// nor loses a line: on restore, the files the checkpoint had pending are committed, committed
 /// files numbered from the checkpoint on (output after it, committed when an earlier run
@@ -86,7 +102,8 @@ class part_files {
   part_files(const part_files&) = delete;
   part_files& operator=(const part_files&) = delete;
   /// Creates the directory if missing.
-  void open(const std::string& dir, int node_id, int subtask, int parallelism);
+  void open(const std::string& dir, int node_id, int subtask, int parallelism,
+            rolling_policy policy = {});
   void write(const std::string& data);
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void commit_up_to(std::uint64_t checkpoint_id);
@@ -97,13 +114,21 @@ class part_files {
   std::function<void(bool)> finish(bool checkpointing);
 
  private:
+  /// `checkpoint`: the checkpoint whose completion commits the file; 0 until the next snapshot
+  /// (a rolled file); ~0 at the end of input.
   struct pending_file {
     std::uint64_t checkpoint;
     std::string tmp, final;
   };
-  [[nodiscard]] std::string tmp_path(int subtask, std::uint64_t n) const;
-  [[nodiscard]] std::string final_path(int subtask, std::uint64_t n) const;
+  /// "<n>" or "<n>-<k>": what follows "part-<node>-<subtask>-" in a file's name.
+  [[nodiscard]] static std::string file_number(std::uint64_t n, std::uint64_t k);
+  [[nodiscard]] std::string tmp_path(int subtask, const std::string& number) const;
+  [[nodiscard]] std::string final_path(int subtask, const std::string& number) const;
+  [[nodiscard]] std::string current_number() const { return file_number(n_, k_); }
+  void open_current();
   void close_current();
+  /// Ends the current file (pending until the next snapshot) and starts numbering the next.
+  void roll();
   /// Removes this subtask's (and, on subtask 0, higher subtasks') committed or in-progress files
   /// numbered `from` or higher.
   void remove_matching(bool committed, std::uint64_t from);
@@ -111,8 +136,12 @@ class part_files {
   bool cleaned_ = false;
   std::string dir_;
   int node_ = 0, subtask_ = 0, parallelism_ = 1;
+  rolling_policy policy_;
   std::FILE* file_ = nullptr;
-  std::uint64_t n_ = 0;  // number of the current/next file
+  std::uint64_t n_ = 0;      // number of the current/next file: the last checkpoint's id
+  std::uint64_t k_ = 0;      // files rolled since that checkpoint
+  std::uint64_t bytes_ = 0;  // in the current file
+  std::chrono::steady_clock::time_point opened_at_;
   std::vector<pending_file> pending_;
 };
 }  // namespace detail
@@ -146,15 +175,15 @@ class print_sink_op final : public input_op<T> {
 };
 
 /// Writes one line per record into part files in `dir` (see detail::part_files: exactly-once
-/// with checkpoints, visible once committed).
+/// with checkpoints, visible once committed), rolled by `policy`.
 template <class T, class Fmt>
 class text_file_sink_op final : public input_op<T> {
  public:
-  text_file_sink_op(std::string dir, int node_id, Fmt fmt)
-      : dir_(std::move(dir)), node_id_(node_id), fmt_(std::move(fmt)) {}
+  text_file_sink_op(std::string dir, int node_id, Fmt fmt, rolling_policy policy = {})
+      : dir_(std::move(dir)), node_id_(node_id), fmt_(std::move(fmt)), policy_(policy) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
-    this->guarded([&] { writer_.open(dir_, node_id_, info.index, info.parallelism); });
+    this->guarded([&] { writer_.open(dir_, node_id_, info.index, info.parallelism, policy_); });
   }
   void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
     writer_.snapshot(id, out);
@@ -183,6 +212,7 @@ class text_file_sink_op final : public input_op<T> {
   std::string dir_;
   int node_id_;
   Fmt fmt_;
+  rolling_policy policy_;
   std::string text_;
   detail::part_files writer_;
   std::function<void(bool)> action_;

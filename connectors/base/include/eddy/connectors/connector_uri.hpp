@@ -42,6 +42,11 @@ struct connector_uri {
 /// it is not one (or is negative).
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
+/// A size such as "64MB", "512kb", "1g" (a bare number is bytes; k/kb/kib, m/mb/mib and
+/// g/gb/gib are powers of 1024 as in Flink's MemorySize; case-insensitive); nullopt if it is
+/// not one.
+[[nodiscard]] std::optional<std::uint64_t> parse_size(std::string_view text);
+
 /// Hands out a URI's options, then checks that every one was taken.
 class uri_options {
  public:

@@ -107,7 +107,7 @@ template <class T>
 Sink<T> kafka_sink(sink_options options, std::function<std::string(const T&)> value,
                    std::function<std::optional<std::string>(const T&)> key = {}) {
   const auto g = options.guarantee;
-  return Sink<T>{"kafka sink", g, [options, value, key] {
+  return Sink<T>{"kafka sink", g, [options, value, key](const sink_context&) {
                    return std::make_unique<detail::writer<T>>(options, value, key);
                  }};
 }
