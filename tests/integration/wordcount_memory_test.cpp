@@ -56,7 +56,13 @@ TEST_CASE("wordcount on an input larger than its peak memory streams it in bound
   REQUIRE(WEXITSTATUS(status) == 0);
   const long peak_mib = usage.ru_maxrss / 1024;  // ru_maxrss is in KiB on Linux
   INFO("peak RSS " << peak_mib << " MiB for a " << (target_bytes >> 20) << " MiB input");
+#ifdef EDDY_SANITIZED
+  // ASan's shadow memory and quarantine (576 MiB measured) or TSan's: the bound is a property of
+  // the normal build; under a sanitizer only the output is checked.
+  WARN("sanitizer build: peak RSS " << peak_mib << " MiB not checked against 128 MiB");
+#else
   CHECK(peak_mib < 128);
+#endif
 
   std::map<std::string, std::uint64_t> got;
   for (const auto& f : fs::directory_iterator(output)) {
