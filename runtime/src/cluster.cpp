@@ -27,6 +27,7 @@
 #include "job_spec.hpp"
 #include "node_probe.hpp"
 #include "task_manager.hpp"
+#include "tls_error_queue.hpp"
 
 namespace eddy {
 
@@ -68,6 +69,10 @@ class node_config : public caf::actor_system_config {
     add_cluster_types(*this);
     load<caf::io::middleman>();
     if (sec.tls()) {
+      if (!detail::tls_error_queue_fix_active())
+        log().warn(
+            "TLS: OpenSSL's I/O functions do not resolve to Eddy's error-queue fix "
+            "(tls_error_queue.hpp); connections may drop when another one closes");
       load<caf::openssl::manager>();
       openssl_certificate = sec.tls_cert;
       openssl_key = sec.tls_key;
