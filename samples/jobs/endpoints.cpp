@@ -87,7 +87,19 @@ bool is_endpoint_uri(const std::string& value) {
   return connectors::is_connector_uri(value);
 }
 
-void check_input(const std::string& flag, const std::string& value, bool batch) {
+std::string input_format(const std::string& value) {
+#ifdef EDDY_HAVE_KAFKA
+  if (is_endpoint_uri(value)) {
+    const auto u = parse("input", value);
+    if (u.scheme == "kafka")
+      if (auto o = kafka::parse_source_uri(u)) return o->format;
+  }
+#endif
+  (void)value;
+  return "raw";
+}
+
+void check_input(const std::string& flag, const std::string& value, bool batch, bool json) {
   if (!is_endpoint_uri(value)) {
     require_readable_file(flag, value);
     return;
@@ -122,6 +134,10 @@ void check_input(const std::string& flag, const std::string& value, bool batch) 
       throw std::invalid_argument(flag + ": " + value +
                                   ": this job runs in batch mode and needs a bounded input: add "
                                   "bounded=latest");
+    if (o->format == "json" && !json)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": format=json is not available for this job, which reads "
+                                  "text lines (use format=raw)");
     return;
   }
 #endif

@@ -8,7 +8,8 @@
 ///                            appear (connectors/files/directory_source.hpp)
 ///     -                      stdin (input only)
 ///     kafka://HOST:PORT[,HOST:PORT...]/TOPIC?OPTIONS
-///                            one message value is one line (input) / one output line (output)
+///                            one message value is one line (input) / one output line (output);
+///                            format=json: one JSON object per message (the sensors job)
 ///
 /// Checks run before a job is built, so a bad URI or option fails with the flag named.
 #include <string>
@@ -23,7 +24,12 @@ namespace eddy::samples {
 /// Checks an input flag's value: an existing file, `-`, or a valid source URI. `batch`: the job
 /// needs a bounded input (a kafka:// input then needs bounded=latest). Throws
 /// std::invalid_argument naming the flag.
-void check_input(const std::string& flag, const std::string& value, bool batch = false);
+/// `json`: the job maps JSON objects (a kafka:// input may say format=json); otherwise such an
+/// input is refused.
+void check_input(const std::string& flag, const std::string& value, bool batch = false,
+                 bool json = false);
+/// The `format=` of an input URI ("raw", "csv" or "json"); "raw" for paths and URIs without it.
+[[nodiscard]] std::string input_format(const std::string& value);
 /// Checks an output flag's URI (paths are checked by the job's output-directory rules).
 void check_output_uri(const std::string& flag, const std::string& value);
 

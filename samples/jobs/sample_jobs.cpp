@@ -273,7 +273,7 @@ std::function<job_result()> setup_sensors(CLI::App& cmd) {
   auto ft = std::make_shared<fault_tolerance_options>();
   add_sensors_flags(cmd, *opts, *ft);
   return [opts, ft] {
-    check_input("--input", opts->input);
+    check_input("--input", opts->input, false, true);
     StreamEnvironment env;
     const auto kind = apply_fault_tolerance(env, *ft, "sensors");
     prepare_sensors_outputs(kind, *opts, {"sensors", ft->checkpoint_dir});
@@ -287,7 +287,7 @@ built_job sensors_program(const std::vector<std::string>& args, const job_build_
   fault_tolerance_options ft;
   parse_program_args("sensors", args, [&](CLI::App& a) { add_sensors_flags(a, opts, ft); });
   StreamEnvironment env;
-  if (ctx.prepare) check_input("--input", opts.input);
+  if (ctx.prepare) check_input("--input", opts.input, false, true);
   const auto kind = apply_fault_tolerance(env, ft, "sensors", &ctx);
   if (ctx.prepare) prepare_sensors_outputs(kind, opts, {"sensors", {}});
   build_sensors(env, opts);

@@ -8,6 +8,7 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "endpoints.hpp"
+#include "sensors_json.hpp"
 
 namespace eddy::samples {
 
@@ -75,9 +76,15 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
 
   // One reader keeps line numbers exact; everything after it runs at the job's parallelism.
   struct numbered_parser {
+    bool json = false;  // the input's format=json: one JSON object per line (sensors_json.hpp)
     std::uint64_t line_number = 0;
+    sensor_json_parser json_parser;
     void operator()(const std::string& line, collector<parsed_line>& out) {
-      if (auto p = parse_sensor_line(line, ++line_number)) out.collect(std::move(*p));
+      ++line_number;
+      if (json)
+        out.collect(json_parser.parse(line, line_number));
+      else if (auto p = parse_sensor_line(line, line_number))
+        out.collect(std::move(*p));
     }
     // Checkpointed, so line numbers stay right after a restore.
     std::uint64_t snapshot_state() const { return line_number; }
@@ -85,7 +92,7 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
   };
   auto parsed = read_lines(env, opts.input)
                     .set_parallelism(1)
-                    .flat_map(numbered_parser{})
+                    .flat_map(numbered_parser{input_format(opts.input) == "json"})
                     .name("parse")
                     .set_parallelism(1);
 

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -75,6 +76,58 @@ TEST_CASE(
     CHECK(committed_lines(out) == expected);
     CHECK(sorted(k.consume(dead_topic, expected_dead.size())) == expected_dead);
   }
+}
+
+TEST_CASE("sensors over JSON messages gives the windows, alerts and dead letters of the CSV file",
+          "[cli][kafka]") {
+  temp_dir tmp("eddy-kafka-json");
+  const auto csv = eddy::testing::sensor_readings_csv(3000, 11);
+  const auto input = tmp.path() / "in.csv";
+  eddy::testing::write_file(input, csv);
+  auto ref_args = eddy::testing::sensors_args(input, tmp.path() / "ref", 1);
+  ref_args.insert(ref_args.begin(), "run");
+  auto ref = run_eddy(tmp.path(), ref_args);
+  INFO("reference stderr: " << ref.err);
+  REQUIRE(ref.code == 0);
+  // The same readings as JSON objects (keys in another order, an extra key, spaces); the CSV's
+  // malformed lines become objects without a temperature.
+  std::vector<std::string> messages;
+  std::size_t malformed = 0;
+  for (const auto& line : lines_of(csv)) {
+    if (line == "device_id,ts_ms,temperature") continue;
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    if (c2 == std::string::npos) {
+      messages.push_back(R"({"device_id": "garbage", "ts_ms": 1})");
+      ++malformed;
+      continue;
+    }
+    messages.push_back(R"({"ts_ms": )" + line.substr(c1 + 1, c2 - c1 - 1) +
+                       R"(, "site": "s1", "temperature": )" + line.substr(c2 + 1) +
+                       R"(, "device_id": ")" + line.substr(0, c1) + R"("})");
+  }
+  REQUIRE(malformed > 0);
+  messages.push_back("not json");
+  ++malformed;
+  eddy::testing::kafka_mock k;
+  k.create_topic("readings", 1);
+  k.produce("readings", messages, 1);
+  const auto out = tmp.path() / "json";
+  auto args = eddy::testing::sensors_args(input, out, 2);
+  args[2] = "kafka://" + k.bootstrap() + "/readings?start=earliest&bounded=latest&format=json";
+  args.insert(args.begin(), "run");
+  auto r = run_eddy(tmp.path(), args);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(committed_lines(out / "windows") == committed_lines(tmp.path() / "ref" / "windows"));
+  CHECK(committed_lines(out / "alerts") == committed_lines(tmp.path() / "ref" / "alerts"));
+  const auto dead = committed_lines(out / "dead");
+  CHECK(dead.size() == malformed);
+  CHECK(std::count_if(dead.begin(), dead.end(), [](const std::string& l) {
+          return l.find("temperature is missing or not a number") != std::string::npos;
+        }) == static_cast<std::ptrdiff_t>(malformed - 1));
+  CHECK(std::count_if(dead.begin(), dead.end(), [](const std::string& l) {
+          return l.find("not a JSON object") != std::string::npos;
+        }) == 1);
 }
 
 TEST_CASE("sensors reading kafka, killed with SIGKILL and resumed, writes every window once",
@@ -158,6 +211,11 @@ TEST_CASE("bad connector URIs on the command line name the flag and what is wron
        "--input: mqtt://127.0.0.1:1/t: unknown scheme 'mqtt'"},
       {{"run", "wordcount", "--input", "kafka://127.0.0.1:1/t", "--output", "o"},
        "needs a bounded input: add bounded=latest"},
+      {{"run", "wordcount", "--input", "kafka://127.0.0.1:1/t?bounded=latest&format=json",
+        "--output", "o"},
+       "format=json is not available for this job"},
+      {{"run", "sensors", "--input", "kafka://127.0.0.1:1/t?format=xml", "--output", "o"},
+       "format 'xml' is not available (formats: raw, csv, json)"},
       {{"run", "wordcount", "--input", input.string(), "--output",
         "kafka://127.0.0.1:1/t?guarantee=exactly-once"},
        "--output: kafka://127.0.0.1:1/t?guarantee=exactly-once: guarantee 'exactly-once'"},

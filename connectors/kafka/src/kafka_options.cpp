@@ -17,8 +17,8 @@ expected<std::string> servers(const connectors::connector_uri& uri) {
 
 expected<std::string> format(const connectors::connector_uri& uri, connectors::uri_options& o) {
   auto f = o.take("format").value_or("raw");
-  if (f != "raw" && f != "csv")
-    return uri_error(uri, "format '" + f + "' is not available (formats: raw, csv)");
+  if (f != "raw" && f != "csv" && f != "json")
+    return uri_error(uri, "format '" + f + "' is not available (formats: raw, csv, json)");
   return f;
 }
 

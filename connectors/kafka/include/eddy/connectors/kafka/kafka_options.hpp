@@ -42,8 +42,9 @@ struct source_options {
   /// "discovery=30s": how often new partitions (and topics matching the pattern) are looked
   /// for; 0 disables. Unbounded sources only.
   std::chrono::milliseconds discovery_interval{30'000};
-  /// "format=csv|raw": how one message value maps to a record; the line-based sample jobs read
-  /// the value as one line either way (csv: the value is a CSV line).
+  /// "format=csv|json|raw": how one message value maps to a record; the line-based sample jobs
+  /// read the value as one line (csv: a CSV line; json: one JSON object, which the sensors job
+  /// maps by key).
   std::string format = "raw";
   /// "properties.K=V": passed to librdkafka as is (security.protocol, sasl.*, fetch sizes...).
   std::vector<std::pair<std::string, std::string>> properties;
@@ -56,7 +57,7 @@ struct sink_options {
   /// until the brokers acknowledged everything written before it. exactly-once (Kafka
   /// transactions) is not available yet: it is refused.
   delivery_guarantee guarantee = delivery_guarantee::at_least_once;
-  std::string format = "raw";  ///< "format=csv|raw": one record is one message value
+  std::string format = "raw";  ///< "format=csv|json|raw": one record is one message value
   /// How long a checkpoint or the job's end waits for acknowledgements before failing the job
   /// ("flush-timeout=2m").
   std::chrono::milliseconds flush_timeout{120'000};
