@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -166,6 +167,75 @@ TEST_CASE("the kafka sink writes every record (at-least-once, no failure: exactl
       .sink_to(eddy::kafka::kafka_sink_values(o));
   REQUIRE(env.execute("kafka sink").ok());
   CHECK(sorted(k.consume("out", 3000)) == sorted(numbered(3000, "r")));
+}
+
+TEST_CASE("the kafka sink writes each record to the partition its partition function names") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("parts", 3);
+  {
+    eddy::StreamEnvironment env;
+    env.set_parallelism(2);
+    eddy::kafka::sink_options o;
+    o.bootstrap_servers = k.bootstrap();
+    o.topic = "parts";
+    env.from_generator(900, [](std::uint64_t i) { return i; })
+        .sink_to(eddy::kafka::kafka_sink<std::uint64_t>(
+            o, [](const std::uint64_t& i) { return std::to_string(i); },
+            [](const std::uint64_t& i) {
+              return std::optional<std::string>("k" + std::to_string(i));
+            },
+            [](const std::uint64_t& i) -> std::optional<std::int32_t> {
+              if (i % 10 == 9) return std::nullopt;  // the partitioner's choice
+              return static_cast<std::int32_t>(i % 3);
+            }));
+    REQUIRE(env.execute("kafka sink partitions").ok());
+  }
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  auto back = env.from_source(eddy::kafka::kafka_source<std::string>(
+                                  bounded_source(k, "parts"),
+                                  [](const eddy::kafka::message_view& m) {
+                                    return std::string(m.value) + "@" +
+                                           std::to_string(m.partition) + " " +
+                                           std::string(m.key.value_or("-"));
+                                  }))
+                  .collect();
+  REQUIRE(env.execute("read back").ok());
+  const auto got = back.values();
+  REQUIRE(got.size() == 900);
+  std::size_t chosen = 0;
+  for (const auto& line : got) {
+    INFO(line);
+    const auto at = line.find('@');
+    const auto i = std::stoull(line.substr(0, at));
+    const auto part = std::stoi(line.substr(at + 1));
+    CHECK(line.substr(line.find(' ') + 1) == "k" + std::to_string(i));
+    if (i % 10 != 9) {
+      CHECK(part == static_cast<int>(i % 3));
+      ++chosen;
+    }
+  }
+  CHECK(chosen == 810);
+}
+
+TEST_CASE("a kafka sink record for a partition the topic does not have fails the job") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("one", 1);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  eddy::kafka::sink_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topic = "one";
+  env.from_generator(10, [](std::uint64_t i) { return i; })
+      .sink_to(eddy::kafka::kafka_sink<std::uint64_t>(
+          o, [](const std::uint64_t& i) { return std::to_string(i); }, {},
+          [](const std::uint64_t&) { return std::optional<std::int32_t>(7); }));
+  try {
+    (void)env.execute("kafka sink bad partition");
+    FAIL("the job did not fail");
+  } catch (const std::exception& e) {
+    CHECK_THAT(e.what(), Catch::Contains("topic one") && Catch::Contains("nknown partition"));
+  }
 }
 
 TEST_CASE("the kafka sink waits for a broker that is down, then delivers everything") {

@@ -73,16 +73,19 @@ void writer_core::open(const subtask_info& info) {
   d.rk = make_client(d.what(), RD_KAFKA_PRODUCER, std::move(conf));
 }
 
-void writer_core::write(std::optional<std::string_view> key, std::string_view value) {
+void writer_core::write(std::optional<std::string_view> key, std::string_view value,
+                        std::int32_t partition) {
   auto& d = *impl_;
   clock_type::time_point since{};
   const void* key_data = key ? key->data() : nullptr;  // the macros below cast without parentheses
   const std::size_t key_size = key ? key->size() : 0;
   for (;;) {
-    const auto err = rd_kafka_producev(
-        d.rk, RD_KAFKA_V_TOPIC(d.o.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_END);
+    const auto err =
+        rd_kafka_producev(d.rk, RD_KAFKA_V_TOPIC(d.o.topic.c_str()),
+                          RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_KEY(key_data, key_size), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
       throw std::runtime_error(d.what() + ": " + rd_kafka_err2str(err));

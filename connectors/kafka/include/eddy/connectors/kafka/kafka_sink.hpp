@@ -14,13 +14,16 @@
 /// Exactly-once (Kafka transactions) is not available: librdkafka cannot commit, after a
 /// restart, a transaction another producer instance prepared (see docs/connectors.md).
 ///
-/// Keys: `key_fn` (if set) gives each record's key; the partition is then chosen by librdkafka's
-/// partitioner ("properties.partitioner", default consistent_random), otherwise at random.
+/// Keys and partitions: `key_fn` (if set) gives each record's key; `partition_fn` (if set) its
+/// partition (nullopt: let the partitioner choose). Without a partition, librdkafka's
+/// partitioner ("properties.partitioner", default consistent_random) chooses by key, or at
+/// random for a record without one. A partition the topic does not have fails the job.
 /// Errors: a message the brokers reject (or that times out, message.timeout.ms) fails the job
 /// naming the topic and reason; a full local queue makes the writer wait for the brokers (this
 /// is backpressure), warning every 10 s. Every method runs on the sink subtask's actor; a
 /// checkpoint and the job's end block it until acknowledged (at most flush_timeout, then the
 /// job fails).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,8 +46,10 @@ class writer_core {
   writer_core(const writer_core&) = delete;
   writer_core& operator=(const writer_core&) = delete;
   void open(const subtask_info& info);
-  /// Queues one message (copies key and value); waits while librdkafka's queue is full.
-  void write(std::optional<std::string_view> key, std::string_view value);
+  /// Queues one message (copies key and value) for `partition` (-1: the partitioner's choice);
+  /// waits while librdkafka's queue is full.
+  void write(std::optional<std::string_view> key, std::string_view value,
+             std::int32_t partition = -1);
   /// Serves delivery reports; throws the first delivery failure.
   void poll();
   /// Waits until every queued message is acknowledged (throws on failure or flush_timeout).
@@ -55,14 +60,19 @@ class writer_core {
   std::unique_ptr<impl> impl_;
 };
 
-/// The writer of a kafka_sink: `value_fn(record)` is the message value, `key_fn` its key.
+/// The writer of a kafka_sink: `value_fn(record)` is the message value, `key_fn` its key,
+/// `partition_fn` its partition.
 template <class T>
 class writer final : public input_op<T> {
  public:
   using value_fn = std::function<std::string(const T&)>;
   using key_fn = std::function<std::optional<std::string>(const T&)>;
-  writer(sink_options o, value_fn v, key_fn k)
-      : options_(std::move(o)), value_(std::move(v)), key_(std::move(k)) {}
+  using partition_fn = std::function<std::optional<std::int32_t>(const T&)>;
+  writer(sink_options o, value_fn v, key_fn k, partition_fn p = {})
+      : options_(std::move(o)),
+        value_(std::move(v)),
+        key_(std::move(k)),
+        partition_(std::move(p)) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
     this->guarded([&] {
@@ -74,11 +84,15 @@ class writer final : public input_op<T> {
     this->counters_.records_in += records.size();
     this->guarded([&] {
       for (const auto& r : records) {
+        std::int32_t p = -1;
+        if (partition_) {
+          if (auto chosen = partition_(r)) p = *chosen;
+        }
         if (key_) {
           auto k = key_(r);
-          core_->write(k ? std::optional<std::string_view>(*k) : std::nullopt, value_(r));
+          core_->write(k ? std::optional<std::string_view>(*k) : std::nullopt, value_(r), p);
         } else {
-          core_->write(std::nullopt, value_(r));
+          core_->write(std::nullopt, value_(r), p);
         }
       }
       core_->poll();
@@ -96,19 +110,21 @@ class writer final : public input_op<T> {
   sink_options options_;
   value_fn value_;
   key_fn key_;
+  partition_fn partition_;
   std::unique_ptr<writer_core> core_;
 };
 
 }  // namespace detail
 
 /// A Kafka sink of records of type T: `value(record)` is each message's value, `key(record)`
-/// (optional) its key.
+/// (optional) its key, `partition(record)` (optional) its partition.
 template <class T>
 Sink<T> kafka_sink(sink_options options, std::function<std::string(const T&)> value,
-                   std::function<std::optional<std::string>(const T&)> key = {}) {
+                   std::function<std::optional<std::string>(const T&)> key = {},
+                   std::function<std::optional<std::int32_t>(const T&)> partition = {}) {
   const auto g = options.guarantee;
-  return Sink<T>{"kafka sink", g, [options, value, key](const sink_context&) {
-                   return std::make_unique<detail::writer<T>>(options, value, key);
+  return Sink<T>{"kafka sink", g, [options, value, key, partition](const sink_context&) {
+                   return std::make_unique<detail::writer<T>>(options, value, key, partition);
                  }};
 }
 
