@@ -28,6 +28,7 @@
 
 #include "eddy/runtime/log.hpp"
 
+#include "barrier_aligner.hpp"
 #include "cluster_messages.hpp"
 #include "eddy/runtime/serializer.hpp"
 #include "messages.hpp"
@@ -66,6 +67,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                                 c,
                                 edges[chans[c].edge].codec.get()});
     valve_ = watermark_valve(ins_.size());
+    aligner_ = barrier_aligner(ins_.size(),
+                               job_->config.checkpoints.mode == checkpointing_mode::exactly_once);
     for (int c : st.outputs)
       outs_.push_back(out_channel{{},
                                   static_cast<std::uint32_t>(chans[c].in_local),
@@ -246,8 +249,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     const batch_codec* codec;
     bool cross_node = false;  // the sender lives in another process
     bool ended = false;
-    int queued = 0;              // received, not yet credited back
-    std::uint64_t aligning = 0;  // exactly-once: blocked until this checkpoint is aligned
+    int queued = 0;  // received, not yet credited back
   };
   struct out_channel {
     caf::actor to;
@@ -372,7 +374,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       auto e = std::move(inbox_.front());
       inbox_.pop_front();
       auto& in = ins_[e.input];
-      if (in.aligning != 0) {  // waits until the checkpoint is aligned
+      if (aligner_.blocked(e.input)) {  // waits until the checkpoint is aligned
         held_.push_back(std::move(e));
         continue;
       }
@@ -394,6 +396,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       } else {
         in.ended = true;
         const auto out = valve_.on_end(e.input);  // no longer holds event time back
+        aligner_.on_end(e.input);
         check_alignment();
         if (++ended_inputs_ == ins_.size()) {
           end_of_input();
@@ -535,37 +538,16 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void on_barrier(std::uint32_t input, std::uint64_t id) {
-    auto& a = aligning_[id];
-    if (a.empty()) first_barrier_[id] = std::chrono::steady_clock::now();
-    a.insert(input);
-    if (job_->config.checkpoints.mode == checkpointing_mode::exactly_once)
-      ins_[input].aligning = id;
+    aligner_.on_barrier(input, id);
     check_alignment();
   }
 
-  /// Takes the checkpoints whose barrier came from every open input.
+  /// Takes the checkpoints whose barrier came from every open input (barrier_aligner.hpp).
   void check_alignment() {
-    while (!aligning_.empty()) {
-      auto it = aligning_.begin();
-      std::size_t open = 0;
-      bool all = true;
-      for (std::uint32_t i = 0; i < ins_.size(); ++i) {
-        if (ins_[i].ended && !it->second.count(i)) continue;
-        ++open;
-        all = all && it->second.count(i);
-      }
-      if (!all || open == 0) return;
-      const std::uint64_t id = it->first;
-      aligning_.erase(it);
-      checkpoint(id);
-      // Unblock the inputs aligned for it; their held entries go first, in arrival order.
-      bool any = false;
-      for (auto& in : ins_)
-        if (in.aligning == id) {
-          in.aligning = 0;
-          any = true;
-        }
-      if (any && !held_.empty()) {
+    while (auto a = aligner_.take_aligned()) {
+      checkpoint(a->id);
+      // The inputs aligned for it are unblocked; their held entries go first, in arrival order.
+      if (a->released && !held_.empty()) {
         std::deque<inbox_entry> rest;
         for (auto& e : held_) rest.push_back(std::move(e));
         held_.clear();
@@ -756,11 +738,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   /// Debug log: how long the alignment and the (synchronous) snapshot of checkpoint `id` took.
   void log_snapshot(std::uint64_t id, std::chrono::steady_clock::time_point aligned,
                     const snapshot_blobs* blobs) {
-    auto first = first_barrier_.find(id);
+    const auto first = aligner_.take_first_barrier_time(id);
     if (log().should_log(spdlog::level::debug)) {
       using ms = std::chrono::duration<double, std::milli>;
-      const double waited =
-          first == first_barrier_.end() ? 0.0 : ms(aligned - first->second).count();
+      const double waited = first ? ms(aligned - *first).count() : 0.0;
       const double took = ms(std::chrono::steady_clock::now() - aligned).count();
       if (blobs) {
         std::size_t bytes = 0;
@@ -776,7 +757,6 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
             metrics_.task, metrics_.index, id, waited, took);
       }
     }
-    first_barrier_.erase(first_barrier_.begin(), first_barrier_.upper_bound(id));
   }
 
   void end_of_input() {
@@ -877,9 +857,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   caf::actor coordinator_;
   caf::actor holder_;  // on a worker: the task manager keeping job-finished actions
   std::shared_ptr<const restore_set> restore_;
-  std::map<std::uint64_t, std::set<std::uint32_t>> aligning_;  // checkpoint -> inputs with barrier
-  std::map<std::uint64_t, std::chrono::steady_clock::time_point> first_barrier_;  // for the log
-  int async_pending_ = 0;  // snapshot helpers not yet reported back
+  barrier_aligner aligner_;  // which checkpoints' barriers came from which inputs
+  int async_pending_ = 0;    // snapshot helpers not yet reported back
   std::shared_ptr<std::atomic<bool>> ended_ = std::make_shared<std::atomic<bool>>(false);
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> async_started_;  // for the log
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
