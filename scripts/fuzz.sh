@@ -6,7 +6,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET: default 20; 0 only replays the corpus (seeds and kept crash inputs) once.
-# TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv, csv_format, json_format
+# TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv, csv_format, json_format,
+#         sensors_json
 # (default: all of them).
 # Environment: EDDY_FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
 # EDDY_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2").
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
-all_targets=(serializer batch_codec snapshot job_spec sensors_csv csv_format json_format)
+all_targets=(serializer batch_codec snapshot job_spec sensors_csv csv_format json_format sensors_json)
 
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
