@@ -69,21 +69,23 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     valve_ = watermark_valve(ins_.size());
     aligner_ = barrier_aligner(ins_.size(),
                                job_->config.checkpoints.mode == checkpointing_mode::exactly_once);
-    for (int c : st.outputs)
-      outs_.push_back(out_channel{{},
-                                  static_cast<std::uint32_t>(chans[c].in_local),
-                                  chans[c].to,
-                                  c,
-                                  edges[chans[c].edge].codec.get()});
+    for (int c : st.outputs) {
+      out_channel out;
+      out.remote = static_cast<std::uint32_t>(chans[c].in_local);
+      out.to_sid = chans[c].to;
+      out.channel = c;
+      out.codec = edges[chans[c].edge].codec.get();
+      outs_.push_back(std::move(out));
+    }
   }
 
   const char* name() const override { return "eddy.subtask"; }
 
   caf::behavior make_behavior() override {
     return {
-        [=](start_atom, const actor_table& handles) { guarded([&] { start(*handles); }); },
-        [=](batch_atom, std::uint32_t in, batch_ptr& b) { on_batch(in, std::move(b)); },
-        [=](rbatch_atom, std::uint32_t in, const std::string& bytes) {
+        [=, this](start_atom, const actor_table& handles) { guarded([&] { start(*handles); }); },
+        [=, this](batch_atom, std::uint32_t in, batch_ptr& b) { on_batch(in, std::move(b)); },
+        [=, this](rbatch_atom, std::uint32_t in, const std::string& bytes) {
           guarded([&] {
             if (in >= ins_.size() || !ins_[in].codec)
               throw std::runtime_error("a batch from another node for unknown input " +
@@ -94,20 +96,20 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
             on_batch(in, std::move(*b));
           });
         },
-        [=](eos_atom, std::uint32_t in) {
+        [=, this](eos_atom, std::uint32_t in) {
           inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::eos, 0});
           guarded([&] { drain(); });
         },
-        [=](watermark_atom, std::uint32_t in, std::int64_t t) {
+        [=, this](watermark_atom, std::uint32_t in, std::int64_t t) {
           inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::watermark, t});
           guarded([&] { drain(); });
         },
-        [=](barrier_atom, std::uint32_t in, std::uint64_t id) {
+        [=, this](barrier_atom, std::uint32_t in, std::uint64_t id) {
           inbox_.push_back(
               inbox_entry{in, nullptr, inbox_kind::barrier, static_cast<std::int64_t>(id)});
           guarded([&] { drain(); });
         },
-        [=](trigger_atom, std::uint64_t id, bool stop) {
+        [=, this](trigger_atom, std::uint64_t id, bool stop) {
           guarded([&] {
             if (!chain_ || source_ended_ || finishing_ || stopping_) {
               // A finished source's final snapshot stands in for it (see finish_snapshot), when
@@ -121,7 +123,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
             if (stop) stopping_ = true;  // a stop-with-savepoint: nothing after the barrier
           });
         },
-        [=](stop_atom) {
+        [=, this](stop_atom) {
           // The stop-with-savepoint completed (its chkdone came first): end without finishing,
           // so nothing after the savepoint is emitted or committed.
           if (done_) return;
@@ -129,19 +131,19 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           report_done(false);
           quit();
         },
-        [=](asnap_atom, std::uint64_t id, snapshot_blobs& blobs) {
+        [=, this](asnap_atom, std::uint64_t id, snapshot_blobs& blobs) {
           on_async_snapshot(id, &blobs, {}, {}, false);
         },
-        [=](asnap_atom, std::uint64_t id, const std::string& op, const std::string& what,
-            bool fatal) { on_async_snapshot(id, nullptr, op, what, fatal); },
-        [=](chkdone_atom, std::uint64_t id) {
+        [=, this](asnap_atom, std::uint64_t id, const std::string& op, const std::string& what,
+                  bool fatal) { on_async_snapshot(id, nullptr, op, what, fatal); },
+        [=, this](chkdone_atom, std::uint64_t id) {
           guarded([&] {
             if (!chain_) return;
             if (holder_) send(holder_, chkdone_atom::value, sid_, id);
             for (auto& op : chain_->ops) op->notify_checkpoint_complete(id);
           });
         },
-        [=](tick_atom) {
+        [=, this](tick_atom) {
           guarded([&] {
             if (!chain_ || finishing_) return;
             const auto now = std::chrono::steady_clock::now();
@@ -150,17 +152,17 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
             delayed_send(this, tick_interval_, tick_atom::value);
           });
         },
-        [=](credit_atom, std::uint32_t out, std::int32_t n) {
+        [=, this](credit_atom, std::uint32_t out, std::int32_t n) {
           guarded([&] { on_credit(out, n); });
         },
-        [=](produce_atom) { guarded([&] { produce(); }); },
-        [=](wake_atom) {
+        [=, this](produce_atom) { guarded([&] { produce(); }); },
+        [=, this](wake_atom) {
           waker_.clear();  // before produce: a later wake sends another message
           if (!chain_ || !chain_->source || producing_ || blocked()) return;  // see on_credit
           producing_ = true;
           guarded([&] { produce(); });
         },
-        [=](flush_atom) {
+        [=, this](flush_atom) {
           flush_scheduled_ = false;
           guarded([&] {
             if (chain_ && !finishing_) chain_->flush_all();
