@@ -83,12 +83,28 @@ TEST_CASE("kafka source options are checked") {
         std::vector<std::pair<std::string, std::string>>{{"fetch.min.bytes", "1"}});
 }
 
-TEST_CASE("kafka sink options are checked, and exactly-once is refused, not pretended") {
+TEST_CASE("kafka sink options are checked; exactly-once needs a transactional id prefix") {
   auto u = parse_connector_uri("kafka://h:1/out?guarantee=exactly-once");
   REQUIRE(u);
   auto o = eddy::kafka::parse_sink_uri(*u);
   REQUIRE(!o);
-  CHECK(o.error().message.find("not available yet") != std::string::npos);
+  CHECK_THAT(o.error().message, Catch::Contains("needs transactional-id-prefix"));
+  u = parse_connector_uri("kafka://h:1/out?guarantee=exactly-once&transactional-id-prefix=job1");
+  REQUIRE(u);
+  o = eddy::kafka::parse_sink_uri(*u);
+  REQUIRE(o);
+  CHECK(o->guarantee == eddy::delivery_guarantee::exactly_once);
+  CHECK(o->transactional_id_prefix == "job1");
+  u = parse_connector_uri("kafka://h:1/out?transactional-id-prefix=job1");
+  REQUIRE(u);
+  o = eddy::kafka::parse_sink_uri(*u);
+  REQUIRE(!o);
+  CHECK_THAT(o.error().message, Catch::Contains("for guarantee=exactly-once only"));
+  u = parse_connector_uri("kafka://h:1/out?guarantee=twice");
+  REQUIRE(u);
+  o = eddy::kafka::parse_sink_uri(*u);
+  REQUIRE(!o);
+  CHECK_THAT(o.error().message, Catch::Contains("not one of at-least-once, exactly-once, none"));
   u = parse_connector_uri("kafka://h:1/out?guarantee=none&flush-timeout=5s");
   REQUIRE(u);
   o = eddy::kafka::parse_sink_uri(*u);

@@ -102,12 +102,21 @@ expected<sink_options> parse_sink_uri(const connectors::connector_uri& uri) {
     } else if (*v == "none") {
       s.guarantee = delivery_guarantee::none;
     } else if (*v == "exactly-once") {
-      return uri_error(uri,
-                       "guarantee 'exactly-once' (Kafka transactions) is not available yet; use "
-                       "at-least-once, or a file sink for exactly-once output");
+      s.guarantee = delivery_guarantee::exactly_once;
     } else {
-      return uri_error(uri, "guarantee '" + *v + "' is not one of at-least-once, none");
+      return uri_error(uri,
+                       "guarantee '" + *v + "' is not one of at-least-once, exactly-once, none");
     }
+  }
+  if (auto v = o.take("transactional-id-prefix")) {
+    if (s.guarantee != delivery_guarantee::exactly_once)
+      return uri_error(uri, "transactional-id-prefix is for guarantee=exactly-once only");
+    if (v->empty()) return uri_error(uri, "transactional-id-prefix is empty");
+    s.transactional_id_prefix = *v;
+  } else if (s.guarantee == delivery_guarantee::exactly_once) {
+    return uri_error(uri,
+                     "guarantee=exactly-once needs transactional-id-prefix=P (the prefix of the "
+                     "sink's Kafka transactional ids, unique per job)");
   }
   if (auto v = o.take("flush-timeout")) {
     auto d = connectors::parse_duration(*v);
@@ -119,7 +128,9 @@ expected<sink_options> parse_sink_uri(const connectors::connector_uri& uri) {
   if (!f) return f.error();
   s.format = *f;
   s.properties = o.take_prefixed("properties.");
-  if (auto ok = o.check_all_taken({"guarantee", "flush-timeout", "format", "properties.*"}); !ok)
+  if (auto ok = o.check_all_taken(
+          {"guarantee", "transactional-id-prefix", "flush-timeout", "format", "properties.*"});
+      !ok)
     return ok.error();
   return s;
 }

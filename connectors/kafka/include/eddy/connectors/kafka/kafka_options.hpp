@@ -53,10 +53,13 @@ struct source_options {
 struct sink_options {
   std::string bootstrap_servers;  ///< "HOST:PORT,HOST:PORT"
   std::string topic;              ///< the URI's path
-  /// "guarantee=at-least-once|none": at-least-once (the default) waits in every checkpoint
-  /// until the brokers acknowledged everything written before it. exactly-once (Kafka
-  /// transactions) is not available yet: it is refused.
+  /// "guarantee=at-least-once|exactly-once|none": at-least-once (the default) waits in every
+  /// checkpoint until the brokers acknowledged everything written before it; exactly-once
+  /// writes a Kafka transaction per checkpoint (kafka_txn_sink.hpp).
   delivery_guarantee guarantee = delivery_guarantee::at_least_once;
+  /// "transactional-id-prefix=P": exactly-once only (required there): the transactional ids
+  /// are "P-<subtask>-<k>". Unique per job writing to the cluster, stable across its restarts.
+  std::string transactional_id_prefix;
   std::string format = "raw";  ///< "format=csv|json|raw": one record is one message value
   /// How long a checkpoint or the job's end waits for acknowledgements before failing the job
   /// ("flush-timeout=2m").

@@ -11,8 +11,8 @@
 ///   message written before it (Flink's flush on snapshot), so a restore replays only what may
 ///   be written twice; the job's end waits the same way.
 /// - none: no waiting; messages in flight at a failure may be lost.
-/// Exactly-once (Kafka transactions) is not available: librdkafka cannot commit, after a
-/// restart, a transaction another producer instance prepared (see docs/connectors.md).
+/// - exactly-once: a Kafka transaction per checkpoint, committed when it completes
+///   (kafka_txn_sink.hpp; needs transactional_id_prefix).
 ///
 /// Keys and partitions: `key_fn` (if set) gives each record's key; `partition_fn` (if set) its
 /// partition (nullopt: let the partitioner choose). Without a partition, librdkafka's
@@ -27,11 +27,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "eddy/connectors/kafka/kafka_options.hpp"
+#include "eddy/connectors/kafka/kafka_txn_sink.hpp"
 #include "eddy/runtime/operator.hpp"
 
 namespace eddy::kafka {
@@ -123,6 +125,18 @@ Sink<T> kafka_sink(sink_options options, std::function<std::string(const T&)> va
                    std::function<std::optional<std::string>(const T&)> key = {},
                    std::function<std::optional<std::int32_t>(const T&)> partition = {}) {
   const auto g = options.guarantee;
+  if (g == delivery_guarantee::exactly_once) {
+    if (options.transactional_id_prefix.empty())
+      throw std::invalid_argument("kafka sink: exactly-once needs a transactional_id_prefix");
+    return Sink<T>{
+        "kafka sink", g,
+        [options, value, key, partition](const sink_context&) -> std::unique_ptr<input_op<T>> {
+          using op = two_phase_commit_sink_op<T, kafka_txn>;
+          return std::make_unique<op>([options, value, key, partition](const subtask_info&) {
+            return std::make_unique<detail::txn_sink<T>>(options, value, key, partition);
+          });
+        }};
+  }
   return Sink<T>{"kafka sink", g, [options, value, key, partition](const sink_context&) {
                    return std::make_unique<detail::writer<T>>(options, value, key, partition);
                  }};
