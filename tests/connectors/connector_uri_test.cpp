@@ -83,7 +83,7 @@ TEST_CASE("kafka source options are checked") {
         std::vector<std::pair<std::string, std::string>>{{"fetch.min.bytes", "1"}});
 }
 
-TEST_CASE("kafka sink options are checked; exactly-once needs a transactional id prefix") {
+TEST_CASE("kafka sink options are checked, and exactly-once needs a transactional id prefix") {
   auto u = parse_connector_uri("kafka://h:1/out?guarantee=exactly-once");
   REQUIRE(u);
   auto o = eddy::kafka::parse_sink_uri(*u);
