@@ -5,7 +5,8 @@
 #
 # address: ASan + UBSan (UB is fatal), in build-asan.   thread: TSan, in build-tsan.
 # CTEST_REGEX selects tests as `ctest -R` does (default: all of them, except the install test,
-# which builds a separate, uninstrumented project against the installed libraries).
+# which builds a separate, uninstrumented project against the installed libraries, and under
+# TSan the Kafka tests, whose librdkafka threads TSan cannot run).
 # A report ends the reporting process with exit code 86. ASan, LSan and TSan reports of every
 # instrumented process - the test executables, the samples and the `eddy` children the tests
 # start, which the tests often kill, so that their exit code is not seen - also go to
@@ -57,7 +58,12 @@ cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
 built=$(date +%s)
 
 status=0
-ctest_args=(--test-dir "$dir" --output-on-failure -j "$jobs" -E '^install: ')
+# Left out: the install test (see above); under TSan also the Kafka tests: librdkafka (Debian,
+# uninstrumented) starts its threads with C11 thrd_create, which GCC 12's TSan does not
+# intercept, so they crash in TSan's allocator on their first malloc (docs/testing.md).
+exclude='^install: '
+[ "$kind" = thread ] && exclude='^(install: |kafka:)'
+ctest_args=(--test-dir "$dir" --output-on-failure -j "$jobs" -E "$exclude")
 [ -n "$regex" ] && ctest_args+=(-R "$regex")
 ctest "${ctest_args[@]}" || status=$?
 done_at=$(date +%s)
