@@ -205,6 +205,12 @@ void txn_core::open(const subtask_info& info) {
   impl_->info = info;
   if (impl_->o.transactional_id_prefix.empty())
     throw std::invalid_argument(impl_->what() + ": exactly-once needs a transactional-id-prefix");
+  if (!info.checkpointing && info.index == 0)
+    eddy::log().warn(
+        "{}: checkpoints are off, so the transaction commits only when the job finishes; an "
+        "unbounded job's output stays invisible to read_committed readers until its "
+        "transaction times out (transaction.timeout.ms) and the job fails",
+        impl_->what());
 }
 
 kafka_txn txn_core::begin() {
