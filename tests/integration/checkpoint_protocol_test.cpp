@@ -710,7 +710,8 @@ TEST_CASE("after a canceled job's wait returned, its result lists every checkpoi
       auto started = env.execute_async(rolling_job);
       REQUIRE(started);
       handle = *started;
-      const auto give_up = clock_type::now() + std::chrono::seconds(10);
+      // Generous: under TSan three checkpoints of these fat values took more than 10 s.
+      const auto give_up = clock_type::now() + std::chrono::seconds(60);
       while (handle->checkpoints().size() < 3 && !handle->wait_for(milliseconds(1)) &&
              clock_type::now() < give_up) {
       }
