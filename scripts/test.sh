@@ -33,9 +33,9 @@ if [[ " $parts " == *" fuzz "* ]]; then
     ./scripts/fuzz.sh "${EDDY_FUZZ_SECONDS:-20}"
 fi
 if [[ " $parts " == *" asan "* ]]; then
-  timed "ASan+UBSan regression tests (build + run)" \
-    env SANITIZE_TARGETS="eddy eddy_squares eddy_regression_tests" \
-    ./scripts/sanitize.sh address '^regression:'
+  timed "ASan+UBSan unit and regression tests (build + run)" \
+    env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests" \
+    ./scripts/sanitize.sh address '^(unit|regression):'
 fi
 echo "test.sh: every part passed; cost per part:"
 for c in "${costs[@]}"; do echo "  $c"; done
