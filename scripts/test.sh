@@ -2,7 +2,8 @@
 # Command 2 of the README (and what CI runs): install what is missing, build everything, run the
 # whole test suite with CTest (unit, integration, regression and chaos tests, the samples, the
 # install test), then each libFuzzer target for a bounded time (the decoders, under ASan+UBSan)
-# and the regression tests with an ASan+UBSan `eddy` (every process they start is instrumented).
+# and the unit and regression tests with an ASan+UBSan `eddy` (every process they start is
+# instrumented).
 # Prints what each part cost. See docs/testing.md.
 #   EDDY_TEST_PARTS="main fuzz asan" (default: all three) selects the parts;
 #   EDDY_FUZZ_SECONDS (default 20) is each fuzz target's time.

@@ -22,7 +22,7 @@ bool json_object::parse(std::string_view line, std::string& why) {
     why = std::string("not JSON: ") + simdjson::error_message(err);
     return false;
   }
-  if (auto err = doc.get_object().get(impl_->object)) {
+  if (doc.get_object().get(impl_->object) != simdjson::SUCCESS) {
     why = "not a JSON object";
     return false;
   }
