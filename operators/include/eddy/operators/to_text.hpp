@@ -82,4 +82,26 @@ template <class T>
   return s;
 }
 
+namespace detail {
+
+/// The sinks' default line format: append_text of the record.
+struct default_text_format {
+  template <class T>
+  void operator()(std::string& out, const T& v) const {
+    append_text(out, v);
+  }
+};
+
+/// Adapts a `std::string(const T&)` format function to the sinks' append form.
+template <class F>
+struct string_format {
+  F f;
+  template <class T>
+  void operator()(std::string& out, const T& v) const {
+    out.append(f(v));
+  }
+};
+
+}  // namespace detail
+
 }  // namespace eddy

@@ -16,8 +16,8 @@
 
 #include "eddy/connectors/connector_uri.hpp"
 #include "eddy/operators/connector.hpp"
-#include "eddy/operators/datastream.hpp"
 #include "eddy/operators/sinks.hpp"
+#include "eddy/operators/to_text.hpp"
 #include "eddy/runtime/error.hpp"
 
 namespace eddy::files {
