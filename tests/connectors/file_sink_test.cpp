@@ -30,13 +30,6 @@ using eddy::files::parse_file_sink_uri;
 
 namespace {
 
-fs::path fresh_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 /// The committed files of `dir` by name (hidden ones are listed under their names too, so that
 /// a test can check none is left).
 std::map<std::string, std::string> files_of(const fs::path& dir) {
@@ -98,7 +91,8 @@ TEST_CASE("a file:// output URI gives the directory and the rolling policy", "[f
 
 TEST_CASE("the file sink rolls part files at the size limit without splitting a line",
           "[files][sink]") {
-  const auto dir = fresh_dir("eddy-file-sink-size");
+  eddy::testing::temp_dir tmp("eddy-file-sink-size");
+  const auto dir = tmp.path();
   eddy::files::file_sink_options o;
   o.path = (dir / "out").string();
   o.rolling.max_part_size = 100;
@@ -138,7 +132,8 @@ TEST_CASE("the file sink rolls part files at the size limit without splitting a 
 
 TEST_CASE("the file sink rolls a part file that is older than the rollover interval",
           "[files][sink]") {
-  const auto dir = fresh_dir("eddy-file-sink-age");
+  eddy::testing::temp_dir tmp("eddy-file-sink-age");
+  const auto dir = tmp.path();
   const auto out = dir / "out";
   eddy::rolling_policy policy;
   policy.max_part_size = 0;
@@ -167,7 +162,8 @@ TEST_CASE("the file sink rolls a part file that is older than the rollover inter
 
 TEST_CASE("rolled part files commit exactly the failure-free output across a restart",
           "[files][sink][checkpoint]") {
-  const auto dir = fresh_dir("eddy-file-sink-restart");
+  eddy::testing::temp_dir tmp("eddy-file-sink-restart");
+  const auto dir = tmp.path();
   constexpr std::uint64_t records = 20000;
   auto sw = std::make_shared<eddy::testing::failure_switch>();
   eddy::files::file_sink_options o;
@@ -199,7 +195,8 @@ TEST_CASE("rolled part files commit exactly the failure-free output across a res
 }
 
 TEST_CASE("the single-file source reads a file through from_source", "[files][source]") {
-  const auto dir = fresh_dir("eddy-file-source");
+  eddy::testing::temp_dir tmp("eddy-file-source");
+  const auto dir = tmp.path();
   std::vector<std::string> want;
   {
     std::ofstream f(dir / "in.txt");
@@ -218,7 +215,8 @@ TEST_CASE("the single-file source reads a file through from_source", "[files][so
 
 TEST_CASE("eddy run writes rolled part files for a file:// output with rolling options",
           "[files][sink][cli]") {
-  const auto dir = fresh_dir("eddy-file-sink-cli");
+  eddy::testing::temp_dir tmp("eddy-file-sink-cli");
+  const auto dir = tmp.path();
   std::ofstream(dir / "in.txt") << eddy::testing::words_text(3000, 7);
   auto ref = eddy::testing::run_eddy(dir, {"run", "wordcount", "--input", (dir / "in.txt").string(),
                                            "--output", (dir / "ref").string()});
@@ -243,5 +241,4 @@ TEST_CASE("eddy run writes rolled part files for a file:// output with rolling o
   CHECK(bad.code != 0);
   CHECK_THAT(bad.err, Catch::Contains("output: ") && Catch::Contains("rolling.sise") &&
                           Catch::Contains("did you mean 'rolling.size'"));
-  fs::remove_all(dir);
 }
