@@ -44,4 +44,5 @@ struct OperatorInfo {
   name @1 :Text;
   parallelism @2 :UInt32;
   blobKeys @3 :List(Text);    # one per subtask, in subtask order ("" if it had no state)
+  enumeratorBlobKey @4 :Text; # a source's split enumerator state ("" if it has none)
 }

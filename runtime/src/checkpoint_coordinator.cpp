@@ -20,6 +20,7 @@ struct pending_checkpoint {
   std::int64_t timestamp_ms = 0;
   std::set<int> acked;                                // sids
   std::map<int, std::vector<std::string>> blob_keys;  // node id -> key per subtask index
+  std::map<int, std::string> enumerator_keys;         // node id -> its enumerator's state
   std::uint64_t bytes = 0;
   // A savepoint: its own store (`target`) and the request to answer; null for checkpoints.
   savepoint_ptr request;
@@ -32,6 +33,7 @@ struct coordinator_state {
   std::shared_ptr<checkpoint_store> store;  // null: savepoints only
   std::vector<caf::actor> subtasks;
   std::vector<int> source_sids;
+  std::map<int, caf::actor> enumerators;   // source node id -> its split enumerator
   std::map<int, snapshot_blobs> finished;  // sid -> final snapshot of a finished subtask
   std::uint64_t last_id = 0;
   std::map<std::uint64_t, pending_checkpoint> pending;
@@ -105,6 +107,16 @@ std::string savepoint_path(const std::string& dir, const std::string& job, std::
 
 void complete_checkpoint(coordinator_actor* self, std::uint64_t id);
 
+/// Completes checkpoint `id` once every subtask and every split enumerator acknowledged it.
+void maybe_complete(coordinator_actor* self, std::uint64_t id) {
+  auto& s = self->state;
+  auto it = s.pending.find(id);
+  if (it == s.pending.end()) return;
+  if (it->second.acked.size() == s.job->plan.subtasks().size() &&
+      it->second.enumerator_keys.size() == s.enumerators.size())
+    complete_checkpoint(self, id);
+}
+
 /// Stores the snapshot blobs subtask `sid` acknowledged checkpoint `id` with; completes the
 /// checkpoint once every subtask did.
 void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapshot_blobs& blobs) {
@@ -127,7 +139,25 @@ void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapsh
     p.bytes += blob.size();
   }
   p.acked.insert(sid);
-  if (p.acked.size() == s.job->plan.subtasks().size()) complete_checkpoint(self, id);
+  maybe_complete(self, id);
+}
+
+/// Stores the state split enumerator `node` acknowledged checkpoint `id` with.
+void record_enumerator_ack(coordinator_actor* self, std::uint64_t id, int node,
+                           const std::string& blob) {
+  auto& s = self->state;
+  auto it = s.pending.find(id);
+  if (it == s.pending.end() || !s.enumerators.count(node)) return;
+  auto& p = it->second;
+  const auto& n = s.job->graph->node(node);
+  const auto key = checkpoint_store::blob_key(s.job->name, id, n.state_uid() + "/enumerator", 0);
+  if (auto r = store_of(s, p).put_blob(key, blob); !r) {
+    abort_checkpoint(self, id, r.error().message, false);
+    return;
+  }
+  p.enumerator_keys[node] = key;
+  p.bytes += blob.size();
+  maybe_complete(self, id);
 }
 
 /// Whether some source subtask still runs (otherwise no checkpoint can be triggered).
@@ -146,8 +176,20 @@ void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bo
   log().debug("job '{}': triggering {} {}", s.job->name, p.request ? "savepoint" : "checkpoint",
               id);
   s.pending.emplace(id, std::move(p));
-  for (int sid : s.source_sids)
-    if (!s.finished.count(sid)) self->send(s.subtasks[sid], trigger_atom::value, id, stop);
+  // Sources with a split enumerator are triggered by it, after it took its own snapshot.
+  std::map<int, std::vector<std::int32_t>> via_enumerator;
+  for (const auto& [node, e] : s.enumerators) via_enumerator[node];
+  for (int sid : s.source_sids) {
+    if (s.finished.count(sid)) continue;
+    const auto& sub = s.job->plan.subtasks()[static_cast<std::size_t>(sid)];
+    const int node = s.job->plan.chains()[sub.chain].nodes.front();
+    if (auto e = via_enumerator.find(node); e != via_enumerator.end())
+      e->second.push_back(sid);
+    else
+      self->send(s.subtasks[sid], trigger_atom::value, id, stop);
+  }
+  for (const auto& [node, sids] : via_enumerator)
+    self->send(s.enumerators[node], trigger_atom::value, id, stop, sids);
   self->delayed_send(self, s.job->config.checkpoints.timeout, timeout_atom::value, id);
   const auto done = s.finished;  // record_ack may complete the checkpoint
   for (const auto& [sid, blobs] : done) record_ack(self, id, sid, blobs);
@@ -169,6 +211,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
     info.parallelism = job.plan.parallelism_of(n.id);
     auto keys = it->second.blob_keys.find(n.id);
     if (keys != it->second.blob_keys.end()) info.blob_keys = keys->second;
+    if (auto e = it->second.enumerator_keys.find(n.id); e != it->second.enumerator_keys.end())
+      info.enumerator_blob_key = e->second;
     info.blob_keys.resize(static_cast<std::size_t>(info.parallelism));
     m.operators.push_back(std::move(info));
   }
@@ -237,9 +281,10 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
   }
   const auto& cc = job->config.checkpoints;
   return {
-      [=](deploy_atom, const actor_table& handles) {
+      [=](deploy_atom, const actor_table& handles, const enumerator_table& enumerators) {
         auto& s = self->state;
         s.subtasks = *handles;
+        s.enumerators = *enumerators;
         s.finished.clear();
         s.paused = false;
         ++s.attempt;
@@ -250,6 +295,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         auto& s = self->state;
         s.paused = true;
         s.subtasks.clear();
+        s.enumerators.clear();
         s.finished.clear();
         while (!s.pending.empty())
           abort_checkpoint(self, s.pending.begin()->first, "the job is restarting", true);
@@ -329,6 +375,9 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
       },
       [=](ack_atom, int sid, std::uint64_t id, const snapshot_blobs& blobs) {
         record_ack(self, id, sid, blobs);
+      },
+      [=](ack_atom, std::int32_t node, std::uint64_t id, const std::string& blob) {
+        record_enumerator_ack(self, id, node, blob);
       },
       [=](finished_atom, int sid, const snapshot_blobs& blobs) {
         auto& s = self->state;

@@ -8,7 +8,9 @@
 // acknowledged, the metadata is written (completing the checkpoint), old checkpoints are removed
 // and every subtask is told (chkdone_atom) so two-phase-commit sinks can commit. A subtask that
 // finished sends its final snapshot (finished_atom), which stands in for its acknowledgement of
-// every later checkpoint (Flink's checkpoints after tasks finished); checkpoints are triggered at
+// every later checkpoint (Flink's checkpoints after tasks finished). Sources with a split
+// enumerator are triggered through it (it snapshots first, split_enumerator_actor.hpp), and the
+// checkpoint also waits for its state. Checkpoints are triggered at
 // the sources that still run, and none once all have finished. A decline (a snapshot that failed,
 // a source that ended when checkpoints are off) or the timeout aborts the checkpoint; the job
 // carries on. Savepoints go to their own store (savepoint_atom). The supervisor pauses it before a

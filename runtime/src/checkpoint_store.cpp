@@ -66,6 +66,7 @@ std::string encode_metadata(const checkpoint_metadata& m) {
     auto keys = out.initBlobKeys(static_cast<unsigned>(o.blob_keys.size()));
     for (std::size_t k = 0; k < o.blob_keys.size(); ++k)
       keys.set(static_cast<unsigned>(k), o.blob_keys[k]);
+    out.setEnumeratorBlobKey(o.enumerator_blob_key);
   }
   auto words = capnp::messageToFlatArray(mb);
   auto bytes = words.asBytes();
@@ -106,6 +107,7 @@ expected<checkpoint_metadata> decode_metadata(std::string_view framed, const std
       info.name = o.getName();
       info.parallelism = static_cast<int>(o.getParallelism());
       for (auto k : o.getBlobKeys()) info.blob_keys.emplace_back(k);
+      info.enumerator_blob_key = o.getEnumeratorBlobKey();
       m.operators.push_back(std::move(info));
     }
   } catch (const kj::Exception& e) {
@@ -333,9 +335,11 @@ expected<void> checkpoint_store::remove_pending(const std::string& job) {
   if (!done) return done.error();
   std::set<std::string> keep;
   for (const auto& m : *done)
-    for (const auto& o : m.operators)
+    for (const auto& o : m.operators) {
       for (const auto& k : o.blob_keys)
         if (!k.empty()) keep.insert(k);
+      if (!o.enumerator_blob_key.empty()) keep.insert(o.enumerator_blob_key);
+    }
   txn t(impl_->env, false);
   if (t.rc()) return eddy::error{errc::io_error, dir_ + ": " + mdb_strerror(t.rc())};
   int rc = delete_prefix(t.get(), impl_->blobs, job + sep, keep);

@@ -24,6 +24,7 @@
 #include "cluster_messages.hpp"
 #include "messages.hpp"
 #include "restore.hpp"
+#include "split_enumerator_actor.hpp"
 
 namespace eddy::detail {
 
@@ -36,6 +37,8 @@ struct supervisor_state {
   std::shared_ptr<const cluster_job> cluster;  // null: embedded
   std::vector<caf::actor> subtasks;
   caf::actor coordinator;
+  enumerator_table enumerators;                // of the current deployment
+  std::shared_ptr<const restore_set> restore;  // what the current deployment restores
   std::set<caf::actor_addr> live;  // subtask actors of the current deployment not yet ended
   bool deploying = false;          // a cluster deployment is waiting for task managers
   bool restart_scheduled = false;
@@ -59,9 +62,39 @@ struct supervisor_state {
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
+void kill_enumerators(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.enumerators) return;
+  for (const auto& [node, e] : *st.enumerators) self->send_exit(e, caf::exit_reason::user_shutdown);
+  st.enumerators = nullptr;
+}
+
 void kill_all(supervisor_actor* self) {
   for (auto& s : self->state.subtasks)
     if (s) self->send_exit(s, caf::exit_reason::user_shutdown);
+  kill_enumerators(self);
+}
+
+/// Spawns the split enumerators of the deployment's sources (split_enumerator_actor.hpp), gives
+/// them the subtask handles, then tells the checkpoint coordinator both (in this order: an
+/// enumerator knows its readers before the coordinator can trigger it).
+void deploy_enumerators(supervisor_actor* self, const actor_table& table) {
+  auto& st = self->state;
+  kill_enumerators(self);
+  auto enums = std::make_shared<std::map<int, caf::actor>>();
+  for (const auto& n : st.job->graph->nodes()) {
+    if (n.kind != node_kind::source || !n.make_enumerator) continue;
+    std::optional<operator_snapshot> restored;
+    if (st.restore)
+      if (auto it = st.restore->operators.find(n.state_uid()); it != st.restore->operators.end())
+        restored = it->second.enumerator;
+    auto e = spawn_split_enumerator(self->system(), st.job, n.id, caf::actor_cast<caf::actor>(self),
+                                    st.coordinator, std::move(restored));
+    self->send(e, deploy_atom::value, table);
+    enums->emplace(n.id, std::move(e));
+  }
+  st.enumerators = enums;
+  if (st.coordinator) self->send(st.coordinator, deploy_atom::value, table, st.enumerators);
 }
 
 void publish_result(supervisor_actor* self);
@@ -154,6 +187,8 @@ void publish_result(supervisor_actor* self) {
              std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
              st.failure ? st.failure->message : "");
   st.subtasks.clear();
+  kill_enumerators(self);
+  st.restore = nullptr;
   if (st.coordinator) self->send_exit(st.coordinator, caf::exit_reason::user_shutdown);
   st.coordinator = nullptr;
   job.control->complete(std::move(r));
@@ -171,6 +206,7 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
   const auto& job = st.job;
   const auto n = job->plan.subtasks().size();
   st.subtasks.clear();
+  st.restore = restore;
   st.done = 0;
   st.op_counters.clear();
   st.finish_actions.clear();
@@ -185,7 +221,7 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
   }
   auto table = std::make_shared<const std::vector<caf::actor>>(st.subtasks);
   // The coordinator learns the new handles before any subtask starts (and may report to it).
-  if (st.coordinator) self->send(st.coordinator, deploy_atom::value, actor_table{table});
+  deploy_enumerators(self, table);
   for (auto& s : st.subtasks) self->send(s, start_atom::value, actor_table{table});
   job->control->state.store(job_state::running);
   log().debug("job '{}' deployed {} subtasks", job->name, n);
@@ -351,7 +387,7 @@ void cluster_start(supervisor_actor* self, std::uint32_t attempt) {
     return;
   }
   auto table = std::make_shared<const std::vector<caf::actor>>(st.subtasks);
-  if (st.coordinator) self->send(st.coordinator, deploy_atom::value, actor_table{table});
+  deploy_enumerators(self, table);
   for (const auto& tm : st.attempt_tms)
     self->send(tm, start_atom::value, st.cluster->job_id, st.attempt, st.subtasks);
   st.job->control->state.store(job_state::running);

@@ -10,6 +10,7 @@
 //           (produce_atom), (flush_atom) and (tick_atom) a subtask to itself.
 #include <caf/all.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,15 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 //   coordinator -> every subtask: (chkdone_atom, id) once the checkpoint is stored
 //   supervisor -> coordinator: (deploy_atom, handles) after (re)deployment, (pause_atom) before
 //   a restart, request (stop_atom) -> bool once the job ended (nothing completes after it)
+// Split enumerators (split_enumerator_actor.hpp): supervisor -> enumerator (deploy_atom,
+//   handles); enumerator -> reader subtask (split_atom, splits, no_more) (an empty one first,
+//   telling the reader its enumerator); reader -> enumerator (splitreq_atom, reader index);
+//   coordinator -> enumerator (trigger_atom, id, stop, source sids to trigger): the enumerator
+//   answers (ack_atom, node, id, blob) and then triggers those sids itself; supervisor ->
+//   coordinator (deploy_atom, handles, enumerators).
+using split_atom = caf::atom_constant<caf::atom("split")>;
+using splitreq_atom = caf::atom_constant<caf::atom("splitreq")>;
+using discover_atom = caf::atom_constant<caf::atom("discover")>;
 // Savepoints: runtime -> supervisor -> coordinator: (savepoint_atom, request); once a
 //   stop-with-savepoint completed: coordinator -> supervisor (stopped_atom, path), then
 //   coordinator -> every subtask (chkdone_atom, id) and (stop_atom): the subtask ends at once.
@@ -70,6 +80,9 @@ using savepoint_ptr = std::shared_ptr<savepoint_request>;
 
 /// Handles of all subtask actors of a job, by global subtask id (local exchange only).
 using actor_table = std::shared_ptr<const std::vector<caf::actor>>;
+
+/// The split enumerator actors of a job's sources, by graph node id (local exchange only).
+using enumerator_table = std::shared_ptr<const std::map<int, caf::actor>>;
 
 /// Operator counters of one finished subtask: (node id, counters) per operator.
 using operator_report = std::shared_ptr<const std::vector<std::pair<int, operator_counters>>>;
@@ -106,6 +119,7 @@ caf::actor spawn_remote_subtask(caf::event_based_actor* task_manager,
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::batch_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::actor_table)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::enumerator_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::operator_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::finish_actions)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(eddy::detail::savepoint_ptr)

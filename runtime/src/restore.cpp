@@ -48,6 +48,19 @@ expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& 
         }
         op.subtasks.push_back(std::move(*snap));
       }
+      if (!corrupt && !o.enumerator_blob_key.empty()) {
+        const std::string where = "checkpoint " + std::to_string(m.id) + ", operator '" + o.name +
+                                  "' (uid " + o.uid + "), split enumerator in " + store.directory();
+        auto blob = store.get_blob(o.enumerator_blob_key);
+        auto snap =
+            blob ? decode_snapshot(*blob, where) : expected<operator_snapshot>(blob.error());
+        if (!snap) {
+          log().error("{}: {}", where, snap.error().message);
+          corrupt = true;
+        } else {
+          op.enumerator = std::move(*snap);
+        }
+      }
       if (corrupt) break;
     }
     if (corrupt) {
@@ -65,6 +78,7 @@ expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& 
       bool has_state = false;
       for (const auto& s : op.subtasks)
         for (const auto& e : s.entries) has_state = has_state || e.name != counters_entry;
+      has_state = has_state || op.enumerator;
       if (has_state && !uids.count(uid))
         return error{errc::incompatible_state,
                      "checkpoint " + std::to_string(m.id) + " in " + store.directory() +

@@ -3,6 +3,7 @@
 // checkpoint store) and handing each subtask its part.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct restore_set {
   struct op {
     int parallelism = 1;
     std::vector<operator_snapshot> subtasks;  ///< by old subtask index (may be fewer: no state)
+    /// A source's split enumerator state (split_enumerator.hpp), if it has one.
+    std::optional<operator_snapshot> enumerator;
   };
   std::map<std::string, op> operators;
 };

@@ -162,6 +162,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           producing_ = true;
           guarded([&] { produce(); });
         },
+        [=, this](split_atom, std::vector<std::string>& splits, bool no_more) {
+          guarded([&] { on_splits(std::move(splits), no_more); });
+        },
         [=, this](flush_atom) {
           flush_scheduled_ = false;
           guarded([&] {
@@ -183,6 +186,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     held_.clear();
     supervisor_ = nullptr;
     coordinator_ = nullptr;
+    enumerator_ = nullptr;
     holder_ = nullptr;
   }
 
@@ -327,9 +331,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         if (auto a = caf::actor_cast<caf::actor>(self)) caf::anon_send(a, wake_atom::value);
       });
       chain_->source->set_waker(waker_);
+      if (job_->graph->node(job_->plan.chains()[job_->plan.subtasks()[sid_].chain].nodes.front())
+              .make_enumerator)
+        chain_->source->set_split_requester([this] { request_split(); });
     }
     chain_->open();
     if (restore_) restore_state();
+    for (auto& [splits, no_more] : early_splits_) deliver_splits(splits, no_more);
+    early_splits_.clear();
     if (restored_finished_) {
       // This subtask had finished at the restored checkpoint: everything it emitted is in its
       // receivers' state. It ends at once, emitting nothing (its restore committed what its
@@ -366,6 +375,36 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   [[nodiscard]] bool blocked() const noexcept { return blocked_channels_ > 0; }
+
+  // -- split enumerator (split_enumerator_actor.hpp) -----------------------------------------
+
+  /// The enumerator assigned `splits` (the first message, maybe empty, introduces it).
+  void on_splits(std::vector<std::string> splits, bool no_more) {
+    if (!enumerator_) {
+      enumerator_ = caf::actor_cast<caf::actor>(current_sender());
+      if (split_request_pending_) request_split();
+    }
+    if (!chain_) {  // before start: delivered once the reader is open and restored
+      early_splits_.emplace_back(std::move(splits), no_more);
+      return;
+    }
+    deliver_splits(splits, no_more);
+    if (!producing_ && !source_ended_ && !finishing_ && !stopping_ && !blocked()) {
+      producing_ = true;
+      produce();
+    }
+  }
+  void deliver_splits(const std::vector<std::string>& splits, bool no_more) {
+    if (source_ended_ || !chain_->source) return;
+    if (!splits.empty()) chain_->source->add_splits(splits);
+    if (no_more) chain_->source->no_more_splits();
+  }
+  void request_split() {
+    split_request_pending_ = !enumerator_;
+    if (enumerator_)
+      send(enumerator_, splitreq_atom::value,
+           static_cast<std::int32_t>(job_->plan.subtasks()[sid_].index));
+  }
 
   void drain() {
     // The supervisor starts the subtasks one after another: an upstream subtask that started
@@ -877,6 +916,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   clock_type::time_point blocked_since_;
   bool producing_ = false;  // a produce message is on its way, or produce() runs
   source_waker waker_;      // the source's (set before open)
+  caf::actor enumerator_;   // the source's split enumerator, once it introduced itself
+  std::vector<std::pair<std::vector<std::string>, bool>> early_splits_;  // came before start
+  bool split_request_pending_ = false;  // asked before the enumerator introduced itself
   bool source_ended_ = false;
   bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
   bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished

@@ -177,3 +177,63 @@ TEST_CASE("eddy run wordcount counts the words of a directory's files given as f
   CHECK(bad.err.find("leave out monitor=") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("a directory source whose reader is killed resumes from the checkpoint exactly once",
+          "[checkpoint][recovery]") {
+  const int p = GENERATE(1, 3);
+  INFO("parallelism " << p);
+  eddy::testing::temp_dir tmp{"eddy-dir-kill"};
+  const auto dir = tmp.path() / "in";
+  fs::create_directories(dir);
+  std::vector<std::string> expected;
+  for (int f = 0; f < 7; ++f) {  // sizes differ: readers that drew small files take more
+    auto l = put_file(dir, "f" + std::to_string(f), 400 * (1 + f % 3));
+    expected.insert(expected.end(), l.begin(), l.end());
+  }
+  eddy::StreamEnvironment env;
+  env.set_parallelism(p);
+  env.set_batch_size(16);
+  env.config().source_rate = 4000;  // ~1 s: time for checkpoints and the kill
+  env.config().checkpoints.interval = std::chrono::milliseconds(20);
+  env.config().checkpoints.directory = (tmp.path() / "chk").string();
+  env.config().restart = eddy::restart_strategy::fixed_delay(3, std::chrono::milliseconds(10));
+  eddy::files::directory_options o;
+  o.path = dir.string();
+  auto out = env.from_source(eddy::files::directory_lines_source(o), "files").collect();
+  auto h = env.execute_async("dir kill");
+  REQUIRE(h);
+  while (h->checkpoints().size() < 2 && !h->wait_for(std::chrono::milliseconds(1))) {
+  }
+  const bool killed = h->kill_subtask("files", p - 1);
+  const auto r = h->wait();
+  REQUIRE(r.ok());
+  if (!killed)
+    WARN("the job ended before its reader could be killed");
+  else
+    CHECK(r.restarts == 1);
+  const auto got = sorted(out.values());
+  std::vector<std::string> missing, extra;
+  const auto want = sorted(expected);
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(missing));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                      std::back_inserter(extra));
+  CHECK(missing.size() == 0);
+  CHECK(extra.size() == 0);
+  if (!missing.empty()) CHECK(missing.front() == "");
+  if (!extra.empty()) CHECK(extra.front() == "");
+  // The enumerators of both deployments are gone with the job.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (env.runtime().running_actors() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(env.runtime().running_actors() == 0);
+}
+
+TEST_CASE("a missing input directory fails the job naming it") {
+  eddy::StreamEnvironment env;
+  eddy::files::directory_options o;
+  o.path = "/nonexistent/eddy-dir";
+  auto out = env.from_source(eddy::files::directory_lines_source(o), "files").collect();
+  CHECK_THROWS_WITH(env.execute("missing dir"),
+                    Catch::Contains("source 'files': input directory '/nonexistent/eddy-dir'"));
+}

@@ -1,16 +1,13 @@
-// The directory source's reader (directory_source.hpp).
+// The directory source's split enumerator and reader (directory_source.hpp).
 #include "eddy/connectors/files/directory_source.hpp"
 
+#include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
-#include <set>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -40,130 +37,122 @@ namespace detail {
 namespace {
 
 constexpr const char* state_name = "__union:directory-files";
-constexpr const char* state_type = "directory_files<v1>";
-constexpr std::int64_t done = -1;
+constexpr const char* state_type = "directory_files<v2>";
 constexpr std::size_t chunk = 1 << 20;
 
-/// FNV-1a: the same owner for a name in every build and on every node.
-std::uint64_t name_hash(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-class directory_reader final : public source_op<std::string> {
+/// Lists the directory: every regular file directly in it whose name does not start with '.'
+/// or '_' is a split (by name).
+class directory_enumerator final : public split_enumerator {
  public:
-  directory_reader(directory_options o, input_op<std::string>* next)
-      : source_op<std::string>(next), o_(std::move(o)), timer_(std::make_shared<timer>()) {}
-  ~directory_reader() override {
-    close_file();
-    {
-      std::lock_guard<std::mutex> lock(timer_->mu);
-      timer_->stop = true;
-    }
-    timer_->cv.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+  explicit directory_enumerator(directory_options o) : o_(std::move(o)) {}
 
-  void open(const subtask_info& info) override {
-    source_op<std::string>::open(info);
-    buffer_.reserve(info.batch_size);
+  std::vector<std::string> discover() override {
     std::error_code ec;
     if (!std::filesystem::is_directory(o_.path, ec))
       throw std::runtime_error("input directory '" + o_.path +
                                "': " + (ec ? ec.message() : std::string("not a directory")));
-    if (o_.monitor_interval.count() > 0)
-      thread_ = std::thread([t = timer_, every = o_.monitor_interval, w = waker()] {
-        std::unique_lock<std::mutex> lock(t->mu);
-        while (!t->cv.wait_for(lock, every, [&] { return t->stop; })) w.wake();
-      });
+    std::filesystem::directory_iterator it(o_.path, ec);
+    if (ec)
+      throw std::runtime_error("cannot list input directory '" + o_.path + "': " + ec.message());
+    std::vector<std::string> names;
+    for (const auto& e : it) {
+      auto name = e.path().filename().string();
+      if (name.empty() || name[0] == '.' || name[0] == '_') continue;
+      std::error_code fec;
+      if (e.is_regular_file(fec)) names.push_back(std::move(name));
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+  [[nodiscard]] std::chrono::milliseconds discovery_interval() const override {
+    return o_.monitor_interval;
+  }
+
+ private:
+  directory_options o_;
+};
+
+/// Reads the files its enumerator assigns, one after another, asking for the next one when it
+/// has none left.
+class directory_reader final : public source_op<std::string> {
+ public:
+  directory_reader(directory_options o, input_op<std::string>* next)
+      : source_op<std::string>(next), o_(std::move(o)) {}
+  ~directory_reader() override { close_file(); }
+
+  void open(const subtask_info& info) override {
+    source_op<std::string>::open(info);
+    buffer_.reserve(info.batch_size);
   }
 
   source_status produce(std::size_t max) override {
-    const auto now = std::chrono::steady_clock::now();
-    if (!scanned_ || (o_.monitor_interval.count() > 0 && now - last_scan_ >= o_.monitor_interval))
-      scan(now);
     while (buffer_.size() < max) {
       if (!file_ && !open_next()) break;
       if (!read_lines(max)) close_current_as_done();
     }
     emit_buffer();
-    if (buffer_.empty() && !file_ && !has_unread()) {
-      if (o_.monitor_interval.count() == 0) return source_status::end;
-      return source_status::wait;  // the timer wakes us for the next listing
+    if (files_.empty() && !no_more_ && !requested_) {
+      requested_ = true;  // the answer comes as add_splits or no_more_splits
+      request_split();
     }
+    if (buffer_.empty() && files_.empty())
+      return no_more_ ? source_status::end : source_status::wait;
     return source_status::more;
   }
 
+  void add_splits(const std::vector<std::string>& splits) override {
+    for (const auto& name : splits) files_.emplace(name, 0);
+    requested_ = false;
+  }
+  void no_more_splits() override {
+    no_more_ = true;
+    requested_ = false;
+  }
+
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    std::vector<std::tuple<std::string, std::int64_t>> st(files_.begin(), files_.end());
+    state st{info_.parallelism, {files_.begin(), files_.end()}};
     out.push_back(state_entry{state_name, -1, state_type, serialize(st)});
   }
+  /// At the same parallelism a reader gets back its own unfinished files; at another, every
+  /// old reader's (union state) are dealt out by name among the new readers. The enumerator
+  /// holds the files no reader had yet.
   void restore_state(const std::vector<state_entry>& entries) override {
+    std::map<std::string, std::int64_t> all;
+    bool own = false;
     for (const auto& e : entries) {
       if (e.name != state_name) continue;
       if (e.type != state_type)
         throw std::runtime_error("source state '" + e.name + "' was written as " + e.type);
-      std::vector<std::tuple<std::string, std::int64_t>> st;
+      state st;
       std::string err;
       if (!deserialize(e.data, st, &err))
         throw std::runtime_error("source state '" + e.name + "' does not decode: " + err);
-      for (auto& [name, pos] : st)
-        if (owned(name)) files_[name] = pos;
+      own = std::get<0>(st) == info_.parallelism;
+      for (auto& [name, pos] : std::get<1>(st)) all[name] = pos;
     }
+    std::size_t i = 0;
+    for (const auto& [name, pos] : all)
+      if (own || i++ % static_cast<std::size_t>(info_.parallelism) ==
+                     static_cast<std::size_t>(info_.index))
+        files_[name] = pos;
   }
 
  private:
-  struct timer {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool stop = false;
-  };
-
-  [[nodiscard]] bool owned(const std::string& name) const {
-    return name_hash(name) % static_cast<std::uint64_t>(info_.parallelism) ==
-           static_cast<std::uint64_t>(info_.index);
-  }
-  [[nodiscard]] bool has_unread() const {
-    for (const auto& [n, pos] : files_)
-      if (pos != done) return true;
-    return false;
-  }
-
-  void scan(std::chrono::steady_clock::time_point now) {
-    scanned_ = true;
-    last_scan_ = now;
-    std::error_code ec;
-    std::filesystem::directory_iterator it(o_.path, ec);
-    if (ec)
-      throw std::runtime_error("cannot list input directory '" + o_.path + "': " + ec.message());
-    for (const auto& e : it) {
-      const auto name = e.path().filename().string();
-      if (name.empty() || name[0] == '.' || name[0] == '_') continue;
-      std::error_code fec;
-      if (!e.is_regular_file(fec) || !owned(name)) continue;
-      files_.emplace(name, 0);  // known files keep their position
-    }
-  }
-
-  /// Opens the first unread file (by name) at its position; false if none is left.
+  /// Opens the first assigned file (by name) at its position; false if none is left.
   bool open_next() {
-    for (auto& [name, pos] : files_) {
-      if (pos == done) continue;
-      const auto path = o_.path + "/" + name;
-      file_ = std::fopen(path.c_str(), "rb");
-      if (!file_)
-        throw std::runtime_error("cannot open input file '" + path + "': " + std::strerror(errno));
-      if (pos > 0 && std::fseek(file_, pos, SEEK_SET) != 0)
-        throw std::runtime_error("cannot seek in input file '" + path +
-                                 "': " + std::strerror(errno));
-      current_ = name;
-      buf_.clear();
-      off_ = 0;
-      eof_ = false;
-      return true;
-    }
-    return false;
+    if (files_.empty()) return false;
+    const auto& [name, pos] = *files_.begin();
+    const auto path = o_.path + "/" + name;
+    file_ = std::fopen(path.c_str(), "rb");
+    if (!file_)
+      throw std::runtime_error("cannot open input file '" + path + "': " + std::strerror(errno));
+    if (pos > 0 && std::fseek(file_, pos, SEEK_SET) != 0)
+      throw std::runtime_error("cannot seek in input file '" + path + "': " + std::strerror(errno));
+    current_ = name;
+    buf_.clear();
+    off_ = 0;
+    eof_ = false;
+    return true;
   }
 
   /// Emits lines of the current file until `max` are buffered; false at its end.
@@ -203,7 +192,7 @@ class directory_reader final : public source_op<std::string> {
   }
 
   void close_current_as_done() {
-    files_.at(current_) = done;
+    files_.erase(current_);
     close_file();
   }
   void close_file() {
@@ -211,12 +200,13 @@ class directory_reader final : public source_op<std::string> {
     file_ = nullptr;
   }
 
+  // The parallelism it was written at, and the reader's unfinished files with their next byte.
+  using state = std::tuple<std::int32_t, std::vector<std::tuple<std::string, std::int64_t>>>;
+
   directory_options o_;
-  std::shared_ptr<timer> timer_;
-  std::thread thread_;
-  std::map<std::string, std::int64_t> files_;  // owned files: next byte, or done
-  bool scanned_ = false;
-  std::chrono::steady_clock::time_point last_scan_{};
+  std::map<std::string, std::int64_t> files_;  // assigned, unfinished files: next byte
+  bool requested_ = false;                     // a split request is unanswered
+  bool no_more_ = false;                       // the enumerator has no more (bounded)
   std::FILE* file_ = nullptr;
   std::string current_;
   std::string buf_;
@@ -229,6 +219,10 @@ class directory_reader final : public source_op<std::string> {
 std::unique_ptr<source_base> make_directory_reader(const directory_options& o,
                                                    input_op<std::string>* next) {
   return std::make_unique<directory_reader>(o, next);
+}
+
+std::unique_ptr<split_enumerator> make_directory_enumerator(const directory_options& o) {
+  return std::make_unique<directory_enumerator>(o);
 }
 
 }  // namespace detail

@@ -24,6 +24,7 @@
 
 #include "eddy/runtime/operator.hpp"
 #include "eddy/runtime/source.hpp"
+#include "eddy/runtime/split_enumerator.hpp"
 
 namespace eddy {
 
@@ -54,6 +55,9 @@ struct Source {
   bool bounded = true;  ///< whether the input ends (a bounded job then finishes by itself)
   /// One reader per subtask; `next` is the chain it emits into. Called on the subtask's actor.
   std::function<std::unique_ptr<source_base>(input_op<T>* next)> make_reader;
+  /// Optional: the source's split enumerator (split_enumerator.hpp), made once per deployment
+  /// on the enumerator's actor; its readers then get their splits by add_splits.
+  std::function<std::unique_ptr<split_enumerator>()> make_enumerator;
 };
 
 /// What a sink's writer is told when it is made.

@@ -920,6 +920,7 @@ DataStream<T> StreamEnvironment::from_source(const Source<T>& source, std::strin
   if (!source.make_reader) throw std::invalid_argument("from_source: the source has no reader");
   auto& n = graph_->add_node(node_kind::source, name.empty() ? source.name : std::move(name));
   n.bounded = source.bounded;
+  n.make_enumerator = source.make_enumerator;
   n.make_source = [make = source.make_reader](operator_base* next) {
     auto r = make(detail::as_input<T>(next));
     if (!r) throw std::runtime_error("the source made no reader");

@@ -37,6 +37,7 @@ struct checkpoint_metadata {
     std::string name;
     int parallelism = 1;
     std::vector<std::string> blob_keys;  ///< per subtask; empty string: no state
+    std::string enumerator_blob_key;     ///< a source's split enumerator state; empty: none
   };
   std::uint64_t id = 0;
   std::string job_name;

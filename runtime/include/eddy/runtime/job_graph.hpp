@@ -14,6 +14,7 @@
 #include "eddy/runtime/partitioner.hpp"
 #include "eddy/runtime/record_writer.hpp"
 #include "eddy/runtime/source.hpp"
+#include "eddy/runtime/split_enumerator.hpp"
 
 namespace eddy {
 
@@ -105,6 +106,8 @@ struct graph_node {
   // ---- factories, set by the typed API; `next` is the following operator in the chain ----
   /// Sources: creates the source operator emitting into `next`.
   std::function<std::unique_ptr<source_base>(operator_base* next)> make_source;
+  /// Sources with a split enumerator (split_enumerator.hpp): creates it; null otherwise.
+  std::function<std::unique_ptr<split_enumerator>()> make_enumerator;
   /// Transforms and sinks: creates the operator (next is null for sinks).
   std::function<std::unique_ptr<operator_base>(operator_base* next)> make_operator;
   /// Creates the record writer for this node's output type (only called for chain tails that

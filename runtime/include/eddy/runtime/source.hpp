@@ -61,8 +61,24 @@ class source_base : public operator_base {
   void set_waker(source_waker w) { waker_ = std::move(w); }
   [[nodiscard]] const source_waker& waker() const noexcept { return waker_; }
 
+  // ---- sources with a split enumerator (split_enumerator.hpp) ----
+  /// Splits the enumerator assigned to this reader, by id. Called on the subtask's actor,
+  /// between produce calls (after open and restore_state); the actor calls produce afterwards.
+  virtual void add_splits(const std::vector<std::string>& splits) { (void)splits; }
+  /// The enumerator has no more splits for this reader (a bounded source): once its own are
+  /// done, the reader's produce returns end. Called like add_splits.
+  virtual void no_more_splits() {}
+  /// Asks the enumerator for a split (on-demand assignment); the answer comes as add_splits or
+  /// no_more_splits. Ask once and wait (return source_status::wait) for the answer. Set by the
+  /// runtime before open(); does nothing for a source without an enumerator.
+  void request_split() const {
+    if (split_requester_) split_requester_();
+  }
+  void set_split_requester(std::function<void()> f) { split_requester_ = std::move(f); }
+
  private:
   source_waker waker_;
+  std::function<void()> split_requester_;
 };
 
 /// Base for typed sources: buffers records and hands them to the chain one batch at a time.

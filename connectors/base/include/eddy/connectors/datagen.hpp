@@ -116,9 +116,10 @@ class reader final : public source_op<T> {
 /// A generator of fn(index, random&) -> T (see above).
 template <class T, class Fn>
 Source<T> datagen_source(options o, Fn fn) {
-  return Source<T>{"datagen", o.count != unbounded, [o, fn](input_op<T>* next) {
-                     return std::make_unique<detail::reader<T, Fn>>(o, fn, next);
-                   }};
+  return Source<T>{
+      "datagen", o.count != unbounded,
+      [o, fn](input_op<T>* next) { return std::make_unique<detail::reader<T, Fn>>(o, fn, next); },
+      nullptr};
 }
 
 }  // namespace eddy::datagen

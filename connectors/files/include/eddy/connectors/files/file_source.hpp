@@ -21,9 +21,11 @@ inline Source<std::string> text_file_lines_source(std::string path) {
   // Shared by every attempt of the job: a stream read by a failed attempt is not read again.
   auto progress = std::make_shared<eddy::detail::stream_input_progress>();
   return Source<std::string>{
-      "file source", true, [path, progress](input_op<std::string>* next) {
+      "file source", true,
+      [path, progress](input_op<std::string>* next) {
         return std::unique_ptr<source_base>(new text_file_source(path, next, progress));
-      }};
+      },
+      nullptr};
 }
 
 }  // namespace eddy::files

@@ -211,10 +211,12 @@ class reader final : public source_op<T> {
 template <class T, class Fn>
 Source<T> kafka_source(source_options options, Fn fn) {
   const bool bounded = options.bounded;
-  return Source<T>{"kafka source", bounded, [options, fn](input_op<T>* next) {
+  return Source<T>{"kafka source", bounded,
+                   [options, fn](input_op<T>* next) {
                      return std::make_unique<detail::reader<T, Fn>>(options, fn, std::nullopt,
                                                                     next);
-                   }};
+                   },
+                   nullptr};
 }
 
 /// The same with event time generated per partition inside the source (Flink's per-split
@@ -225,9 +227,11 @@ template <class T, class Fn>
 Source<T> kafka_source(source_options options, Fn fn, event_time<T> et) {
   if (!et.timestamp) throw std::invalid_argument("kafka_source: event_time needs a timestamp");
   const bool bounded = options.bounded;
-  return Source<T>{"kafka source", bounded, [options, fn, et](input_op<T>* next) {
+  return Source<T>{"kafka source", bounded,
+                   [options, fn, et](input_op<T>* next) {
                      return std::make_unique<detail::reader<T, Fn>>(options, fn, et, next);
-                   }};
+                   },
+                   nullptr};
 }
 
 /// A Kafka source of message values as strings (one value, one record: the sample jobs' lines).

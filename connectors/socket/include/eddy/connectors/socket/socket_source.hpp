@@ -44,9 +44,10 @@ std::unique_ptr<source_base> make_socket_reader(const socket_options& o,
 
 /// A source of the lines the server at `options.host:options.port` sends.
 inline Source<std::string> socket_text_source(socket_options options) {
-  return Source<std::string>{"socket source", false, [options](input_op<std::string>* next) {
-                               return detail::make_socket_reader(options, next);
-                             }};
+  return Source<std::string>{
+      "socket source", false,
+      [options](input_op<std::string>* next) { return detail::make_socket_reader(options, next); },
+      nullptr};  // one connection: nothing to enumerate
 }
 inline Source<std::string> socket_text_source(std::string host, std::uint16_t port) {
   socket_options o;
