@@ -97,6 +97,31 @@ std::string finish_checkpointed_sensors(const std::filesystem::path& tmp, test_c
 }  // namespace
 
 TEST_CASE(
+    "a cluster reads a directory given as file:///DIR: the enumerator on the coordinator hands "
+    "the files to readers on the workers",
+    "[cluster]") {
+  temp_dir tmp("eddy-cluster-dir");
+  const auto in = tmp.path() / "in";
+  std::filesystem::create_directories(in);
+  std::string all;
+  for (int f = 0; f < 6; ++f) {
+    const auto text = words_text(2000 * (1 + f % 3), static_cast<std::uint32_t>(f), 500);
+    write_file(in / ("words-" + std::to_string(f)), text);
+    all += text;
+  }
+  write_file(tmp.path() / "all.txt", all);
+  test_cluster cluster(tmp.path(), 2, 2);
+  auto wc = cluster.run({"wordcount", "--input", "file://" + in.string(), "--output",
+                         (tmp.path() / "wc" / "out").string(), "-p", "4"});
+  INFO("stdout: " << wc.out << "\nstderr: " << wc.err);
+  REQUIRE(wc.code == 0);
+  auto ref = run_eddy(tmp.path(), {"run", "wordcount", "--input", (tmp.path() / "all.txt").string(),
+                                   "--output", (tmp.path() / "ref" / "out").string()});
+  REQUIRE(ref.code == 0);
+  check_same_outputs(tmp.path() / "wc", tmp.path() / "ref", {"out"});
+}
+
+TEST_CASE(
     "a coordinator and three workers run wordcount and sensors at parallelism 4 with the "
     "embedded output",
     "[cluster]") {
