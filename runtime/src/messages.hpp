@@ -41,7 +41,7 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 //   supervisor -> coordinator: (deploy_atom, handles) after (re)deployment, (pause_atom) before
 //   a restart, request (stop_atom) -> bool once the job ended (nothing completes after it)
 // Split enumerators (split_enumerator_actor.hpp): supervisor -> enumerator (deploy_atom,
-//   handles); enumerator -> reader subtask (split_atom, splits, no_more) (an empty one first,
+//   handles); enumerator -> reader subtask (split_atom, ids, data, no_more) (an empty one first,
 //   telling the reader its enumerator); reader -> enumerator (splitreq_atom, reader index);
 //   coordinator -> enumerator (trigger_atom, id, stop, source sids to trigger): the enumerator
 //   answers (ack_atom, node, id, blob) and then triggers those sids itself; supervisor ->

@@ -24,6 +24,8 @@ struct enumerator_state {
   std::vector<caf::actor> readers;  // by subtask index
   std::vector<int> reader_sids;     // by subtask index
   bool failed = false;
+  bool restored = false;         // the deployment restored the enumerator's state
+  bool discovered_once = false;  // a discovery succeeded
   static inline const char* name = "eddy.split_enumerator";
 };
 
@@ -31,15 +33,19 @@ using enumerator_actor = caf::stateful_actor<enumerator_state>;
 
 void send_out(enumerator_actor* self, const split_assignment::outbox& out) {
   auto& st = self->state;
-  for (const auto& [index, splits] : out.splits)
-    if (index >= 0 && static_cast<std::size_t>(index) < st.readers.size())
-      self->send(st.readers[static_cast<std::size_t>(index)], split_atom::value, splits,
-                 out.no_more.count(index) > 0);
+  for (const auto& [index, ids] : out.splits) {
+    if (index < 0 || static_cast<std::size_t>(index) >= st.readers.size()) continue;
+    std::vector<std::string> data;
+    data.reserve(ids.size());
+    for (const auto& id : ids) data.push_back(st.enumerator->split_data(id));
+    self->send(st.readers[static_cast<std::size_t>(index)], split_atom::value, ids, data,
+               out.no_more.count(index) > 0);
+  }
   for (int index : out.no_more)
     if (!out.splits.count(index) && index >= 0 &&
         static_cast<std::size_t>(index) < st.readers.size())
       self->send(st.readers[static_cast<std::size_t>(index)], split_atom::value,
-                 std::vector<std::string>{}, true);
+                 std::vector<std::string>{}, std::vector<std::string>{}, true);
 }
 
 /// Runs `f`; an exception fails the job (once) naming the source.
@@ -59,8 +65,14 @@ void guarded(enumerator_actor* self, F&& f) {
 void discover(enumerator_actor* self) {
   auto& st = self->state;
   guarded(self, [&] {
+    auto found = st.enumerator->discover(!st.restored && !st.discovered_once);
+    if (!found) {  // cannot list now: the enumerator said why
+      self->delayed_send(self, st.enumerator->retry_interval(), discover_atom::value);
+      return;
+    }
+    st.discovered_once = true;
     split_assignment::outbox out;
-    st.assignment->discovered(st.enumerator->discover(), *st.enumerator, out);
+    st.assignment->discovered(*found, *st.enumerator, out);
     const auto every = st.enumerator->discovery_interval();
     if (every.count() == 0)
       st.assignment->discovery_done(out);
@@ -97,6 +109,7 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
           if (e.type != state_type)
             throw std::runtime_error("the split enumerator's state was written as " + e.type);
           st.assignment->restore(e.data);
+          st.restored = true;
         }
   });
   return {
@@ -107,7 +120,8 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
         for (int sid : s.reader_sids)
           s.readers.push_back((*handles)[static_cast<std::size_t>(sid)]);
         for (const auto& r : s.readers)
-          self->send(r, split_atom::value, std::vector<std::string>{}, false);
+          self->send(r, split_atom::value, std::vector<std::string>{}, std::vector<std::string>{},
+                     false);
         discover(self);
       },
       [=](discover_atom) { discover(self); },

@@ -162,8 +162,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           producing_ = true;
           guarded([&] { produce(); });
         },
-        [=, this](split_atom, std::vector<std::string>& splits, bool no_more) {
-          guarded([&] { on_splits(std::move(splits), no_more); });
+        [=, this](split_atom, std::vector<std::string>& ids, std::vector<std::string>& data,
+                  bool no_more) {
+          guarded([&] { on_splits(std::move(ids), std::move(data), no_more); });
         },
         [=, this](flush_atom) {
           flush_scheduled_ = false;
@@ -337,7 +338,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
     chain_->open();
     if (restore_) restore_state();
-    for (auto& [splits, no_more] : early_splits_) deliver_splits(splits, no_more);
+    for (auto& e : early_splits_) deliver_splits(e.ids, e.data, e.no_more);
     early_splits_.clear();
     if (restored_finished_) {
       // This subtask had finished at the restored checkpoint: everything it emitted is in its
@@ -379,24 +380,25 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   // -- split enumerator (split_enumerator_actor.hpp) -----------------------------------------
 
   /// The enumerator assigned `splits` (the first message, maybe empty, introduces it).
-  void on_splits(std::vector<std::string> splits, bool no_more) {
+  void on_splits(std::vector<std::string> ids, std::vector<std::string> data, bool no_more) {
     if (!enumerator_) {
       enumerator_ = caf::actor_cast<caf::actor>(current_sender());
       if (split_request_pending_) request_split();
     }
     if (!chain_) {  // before start: delivered once the reader is open and restored
-      early_splits_.emplace_back(std::move(splits), no_more);
+      early_splits_.push_back(early_splits{std::move(ids), std::move(data), no_more});
       return;
     }
-    deliver_splits(splits, no_more);
+    deliver_splits(ids, data, no_more);
     if (!producing_ && !source_ended_ && !finishing_ && !stopping_ && !blocked()) {
       producing_ = true;
       produce();
     }
   }
-  void deliver_splits(const std::vector<std::string>& splits, bool no_more) {
+  void deliver_splits(const std::vector<std::string>& ids, const std::vector<std::string>& data,
+                      bool no_more) {
     if (source_ended_ || !chain_->source) return;
-    if (!splits.empty()) chain_->source->add_splits(splits);
+    if (!ids.empty()) chain_->source->add_splits(ids, data);
     if (no_more) chain_->source->no_more_splits();
   }
   void request_split() {
@@ -917,8 +919,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   bool producing_ = false;  // a produce message is on its way, or produce() runs
   source_waker waker_;      // the source's (set before open)
   caf::actor enumerator_;   // the source's split enumerator, once it introduced itself
-  std::vector<std::pair<std::vector<std::string>, bool>> early_splits_;  // came before start
-  bool split_request_pending_ = false;  // asked before the enumerator introduced itself
+  struct early_splits {
+    std::vector<std::string> ids, data;
+    bool no_more = false;
+  };
+  std::vector<early_splits> early_splits_;  // came before start
+  bool split_request_pending_ = false;      // asked before the enumerator introduced itself
   bool source_ended_ = false;
   bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
   bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished

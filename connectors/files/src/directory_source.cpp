@@ -46,7 +46,7 @@ class directory_enumerator final : public split_enumerator {
  public:
   explicit directory_enumerator(directory_options o) : o_(std::move(o)) {}
 
-  std::vector<std::string> discover() override {
+  std::optional<std::vector<std::string>> discover(bool) override {
     std::error_code ec;
     if (!std::filesystem::is_directory(o_.path, ec))
       throw std::runtime_error("input directory '" + o_.path +
@@ -100,8 +100,8 @@ class directory_reader final : public source_op<std::string> {
     return source_status::more;
   }
 
-  void add_splits(const std::vector<std::string>& splits) override {
-    for (const auto& name : splits) files_.emplace(name, 0);
+  void add_splits(const std::vector<std::string>& ids, const std::vector<std::string>&) override {
+    for (const auto& name : ids) files_.emplace(name, 0);
     requested_ = false;
   }
   void no_more_splits() override {

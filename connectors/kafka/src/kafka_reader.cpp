@@ -1,15 +1,11 @@
-// The librdkafka side of the Kafka source's readers (kafka_source.hpp): partition discovery on a
-// background thread, assignment, non-blocking consumption, checkpointed offsets.
+// The librdkafka side of the Kafka source's readers (kafka_source.hpp): the partitions the
+// enumerator (kafka_enumerator.cpp) assigns, non-blocking consumption, checkpointed offsets.
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <map>
-#include <mutex>
-#include <regex>
-#include <set>
 #include <stdexcept>
-#include <thread>
 #include <tuple>
 
 #include "eddy/connectors/kafka/kafka_source.hpp"
@@ -17,6 +13,7 @@
 #include "eddy/runtime/serializer.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
 #include "kafka_client.hpp"
+#include "kafka_splits.hpp"
 
 namespace eddy::kafka {
 
@@ -39,11 +36,9 @@ namespace {
 
 constexpr const char* state_name = "__union:kafka-splits";
 constexpr const char* state_type = "kafka_splits<v1>";
-constexpr auto request_timeout = std::chrono::milliseconds(2000);
 constexpr auto warn_every = std::chrono::seconds(10);
 
 using clock_type = std::chrono::steady_clock;
-using partition_id = std::pair<std::string, std::int32_t>;
 
 /// One partition this subtask reads.
 struct split {
@@ -55,49 +50,24 @@ struct split {
 using wire_split = std::tuple<std::string, std::int32_t, std::int64_t, std::int64_t>;
 using wire_state = std::vector<wire_split>;
 
-/// Java's String.hashCode, as Flink's KafkaSourceEnumerator uses it.
-std::int32_t java_hash(const std::string& s) {
-  std::uint32_t h = 0;
-  for (unsigned char c : s) h = 31 * h + c;
-  return static_cast<std::int32_t>(h);
-}
-
 }  // namespace
-
-/// The owner of a partition at `parallelism`: Flink's KafkaSourceEnumerator.getSplitOwner.
-int partition_owner(const std::string& topic, std::int32_t partition, int parallelism) {
-  const auto start = static_cast<std::int64_t>(
-                         (static_cast<std::uint32_t>(java_hash(topic)) * 31u) & 0x7FFFFFFFu) %
-                     parallelism;
-  return static_cast<int>((start + partition) % parallelism);
-}
 
 struct reader_core::impl {
   source_options o;
   std::string name;
   subtask_info info;
   source_waker waker;
+  std::function<void()> request_split;
   rd_kafka_t* rk = nullptr;
   rd_kafka_queue_t* queue = nullptr;
   std::map<partition_id, split> splits;  // the partitions this subtask owns
   std::vector<partition_id> to_assign;   // splits librdkafka does not fetch yet
   std::uint64_t version = 0;             // changes when a split is added or finishes
-  bool started = false;                  // the discovery thread runs
-  bool initial_seen = false;             // the first discovery's partitions are in `splits`
-  bool restored = false;
-  std::set<partition_id> restored_known;  // every partition the restored checkpoint held
+  bool no_more = false;                  // bounded: the enumerator has nothing more for us
+  bool requested = false;                // bounded: asked the enumerator, no answer yet
   std::map<std::uint64_t, std::vector<std::pair<partition_id, std::int64_t>>> to_commit;
   std::vector<rd_kafka_message_t*> msgs;
   clock_type::time_point last_warning{};
-
-  // The hand-over from the discovery thread (under mu).
-  std::mutex mu;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::vector<std::pair<partition_id, split>> discovered;
-  bool initial_done = false;
-  std::string thread_error;
-  std::thread discovery;
 
   [[nodiscard]] std::string what() const {
     return "kafka source '" + name + "' (subtask " + std::to_string(info.index + 1) + "/" +
@@ -111,12 +81,6 @@ struct reader_core::impl {
   }
 
   ~impl() {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      stopping = true;
-    }
-    cv.notify_all();
-    if (discovery.joinable()) discovery.join();
     for (auto* m : msgs)
       if (m) rd_kafka_message_destroy(m);
     if (queue) {
@@ -130,171 +94,20 @@ struct reader_core::impl {
     static_cast<impl*>(opaque)->waker.wake();  // librdkafka's thread: no librdkafka calls here
   }
 
-  // ---- the discovery thread ----
-
-  /// Waits `d` unless stopping; false if stopping.
-  bool sleep_for(std::chrono::milliseconds d) {
-    std::unique_lock<std::mutex> lock(mu);
-    return !cv.wait_for(lock, d, [&] { return stopping; });
-  }
-  [[nodiscard]] bool should_stop() {
-    std::lock_guard<std::mutex> lock(mu);
-    return stopping;
-  }
-  void thread_warn(const std::string& msg, clock_type::time_point& last) {
-    const auto now = clock_type::now();
-    if (last != clock_type::time_point{} && now - last < warn_every) return;
-    last = now;
-    eddy::log().warn("{}: {}", what(), msg);
-  }
-
-  /// The partitions of the topics this source reads, or an error (empty optional: retry).
-  std::optional<std::vector<partition_id>> list_partitions(clock_type::time_point& last_warn) {
-    const rd_kafka_metadata_t* md = nullptr;
-    auto err = rd_kafka_metadata(rk, 1, nullptr, &md, static_cast<int>(request_timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      thread_warn(std::string("waiting for the brokers (") + rd_kafka_err2str(err) + ")",
-                  last_warn);
-      return std::nullopt;
+  /// Takes partitions the enumerator assigned (ids and offsets, kafka_splits.hpp).
+  void add(const std::vector<std::string>& ids, const std::vector<std::string>& data) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      auto p = parse_split_id(ids[i]);
+      auto off = i < data.size() ? decode_offsets(data[i]) : std::nullopt;
+      if (!p || !off)
+        throw std::runtime_error(what() + ": the enumerator assigned '" + ids[i] +
+                                 "' without offsets");
+      if (splits.emplace(*p, split{off->next, off->stop}).second) {
+        to_assign.push_back(*p);
+        ++version;
+      }
     }
-    std::vector<partition_id> out;
-    std::set<std::string> found;
-    std::optional<std::regex> pattern;
-    if (!o.topic_pattern.empty()) pattern.emplace(o.topic_pattern);
-    for (int t = 0; t < md->topic_cnt; ++t) {
-      const auto& topic = md->topics[t];
-      const std::string tn = topic.topic;
-      bool wanted = false;
-      if (pattern)
-        wanted = tn.rfind("__", 0) != 0 && std::regex_match(tn, *pattern);
-      else
-        for (const auto& n : o.topics) wanted = wanted || n == tn;
-      if (!wanted || topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      found.insert(tn);
-      for (int p = 0; p < topic.partition_cnt; ++p) out.emplace_back(tn, topic.partitions[p].id);
-    }
-    rd_kafka_metadata_destroy(md);
-    for (const auto& n : o.topics)
-      if (!found.count(n)) {
-        std::lock_guard<std::mutex> lock(mu);
-        thread_error = "topic '" + n + "' does not exist on " + o.bootstrap_servers;
-        return std::vector<partition_id>{};
-      }
-    return out;
-  }
-
-  /// Offsets of `ps` in one request per kind: `ts` -2 (earliest), -1 (latest) or a timestamp
-  /// (the first offset at or after it, -1 if none); `committed`: the group's offsets (-1001 if
-  /// none). False (with a warning): retry later.
-  bool list_offsets(const std::vector<partition_id>& ps, std::int64_t ts, bool committed,
-                    std::vector<std::int64_t>& out, clock_type::time_point& last_warn) {
-    auto* list = rd_kafka_topic_partition_list_new(static_cast<int>(ps.size()));
-    for (const auto& p : ps)
-      rd_kafka_topic_partition_list_add(list, p.first.c_str(), p.second)->offset = ts;
-    const int timeout = static_cast<int>(request_timeout.count());
-    auto err = committed ? rd_kafka_committed(rk, list, timeout)
-                         : rd_kafka_offsets_for_times(rk, list, timeout);
-    out.assign(ps.size(), -1);
-    for (int i = 0; i < list->cnt && err == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      err = list->elems[i].err;
-      out[static_cast<std::size_t>(i)] = list->elems[i].offset;
-    }
-    rd_kafka_topic_partition_list_destroy(list);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;
-    thread_warn(std::string("waiting for the offsets of ") + std::to_string(ps.size()) +
-                    " partition(s) (" + rd_kafka_err2str(err) + ")",
-                last_warn);
-    return false;
-  }
-
-  /// Where new partitions start (and, bounded, stop); nullopt: retry later.
-  std::optional<std::vector<split>> resolve(const std::vector<partition_id>& ps, bool use_start,
-                                            clock_type::time_point& last_warn) {
-    std::vector<std::int64_t> lo, hi, start;
-    if (!list_offsets(ps, RD_KAFKA_OFFSET_BEGINNING, false, lo, last_warn) ||
-        !list_offsets(ps, RD_KAFKA_OFFSET_END, false, hi, last_warn))
-      return std::nullopt;
-    if (use_start && o.start == start_offset::committed &&
-        !list_offsets(ps, RD_KAFKA_OFFSET_INVALID, true, start, last_warn))
-      return std::nullopt;
-    if (use_start && o.start == start_offset::timestamp &&
-        !list_offsets(ps, o.start_timestamp, false, start, last_warn))
-      return std::nullopt;
-    std::vector<split> out(ps.size());
-    for (std::size_t i = 0; i < ps.size(); ++i) {
-      split& s = out[i];
-      s.next = lo[i];
-      if (o.bounded) s.stop = hi[i];
-      if (use_start) {
-        switch (o.start) {
-          case start_offset::earliest:
-            break;
-          case start_offset::latest:
-            s.next = hi[i];
-            break;
-          case start_offset::committed:  // none committed: from the earliest
-            if (start[i] >= 0) s.next = std::max(lo[i], start[i]);
-            break;
-          case start_offset::timestamp:  // no message at or after the time: the end
-            s.next = start[i] >= 0 ? std::max(lo[i], start[i]) : hi[i];
-            break;
-        }
-      }
-      if (s.stop >= 0 && s.next > s.stop) s.next = s.stop;
-    }
-    return out;
-  }
-
-  void discover() {
-    std::set<partition_id> known = restored_known;
-    clock_type::time_point last_warn{};
-    bool first = true;
-    while (!should_stop()) {
-      auto all = list_partitions(last_warn);
-      if (!all) {
-        if (!sleep_for(std::chrono::milliseconds(500))) return;
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!thread_error.empty()) {
-          waker.wake();
-          return;
-        }
-      }
-      std::vector<partition_id> fresh;
-      for (const auto& p : *all)
-        if (!known.count(p) && partition_owner(p.first, p.second, info.parallelism) == info.index)
-          fresh.push_back(p);
-      std::vector<std::pair<partition_id, split>> found;
-      bool complete = true;
-      if (!fresh.empty()) {
-        // A fresh start reads its first partitions from `start`; later ones, and those a
-        // restored checkpoint did not know, from the earliest offset (as Flink does).
-        auto splits_found = resolve(fresh, first && !restored, last_warn);
-        if (splits_found) {
-          for (std::size_t i = 0; i < fresh.size(); ++i) {
-            known.insert(fresh[i]);
-            found.emplace_back(fresh[i], (*splits_found)[i]);
-          }
-        } else {
-          complete = false;
-        }
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        for (auto& f : found) discovered.push_back(std::move(f));
-        if (complete) initial_done = true;
-      }
-      if (!found.empty() || complete) waker.wake();
-      if (!complete) {
-        if (!sleep_for(std::chrono::milliseconds(500))) return;
-        continue;
-      }
-      first = false;
-      if (o.bounded || o.discovery_interval.count() == 0) return;
-      if (!sleep_for(o.discovery_interval)) return;
-    }
+    requested = false;
   }
 
   // ---- the actor's side ----
@@ -326,24 +139,7 @@ struct reader_core::impl {
     change_assignment(ps, false);
   }
 
-  void take_handover() {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!thread_error.empty()) throw std::runtime_error(what() + ": " + thread_error);
-    for (auto& [p, s] : discovered)
-      if (splits.emplace(p, s).second) {
-        to_assign.push_back(p);
-        ++version;
-      }
-    discovered.clear();
-    initial_seen = initial_done;
-  }
-
   source_status fetch(std::size_t max, void (*fn)(void*, const message_view&), void* ctx) {
-    if (!started) {
-      started = true;
-      discovery = std::thread([this] { discover(); });
-    }
-    take_handover();
     if (!to_assign.empty()) assign_new();
     if (msgs.size() < max) msgs.resize(max, nullptr);
     const ssize_t n = rd_kafka_consume_batch_queue(queue, 0, msgs.data(), max);
@@ -409,10 +205,14 @@ struct reader_core::impl {
     if (!failure.empty()) throw std::runtime_error(what() + ": " + failure);
     if (!finished_now.empty()) ++version;
     change_assignment(finished_now, true);  // stop fetching what is no longer read
-    if (o.bounded && initial_seen) {
+    if (o.bounded) {
       bool all = true;
       for (const auto& [p, s] : splits) all = all && s.finished();
-      if (all) return source_status::end;
+      if (all && no_more) return source_status::end;
+      if (all && !requested) {  // the answer is more partitions or no_more_splits
+        requested = true;
+        request_split();
+      }
     }
     return static_cast<std::size_t>(n) == max ? source_status::more : source_status::wait;
   }
@@ -426,18 +226,12 @@ reader_core::reader_core(source_options options, std::string name)
 
 reader_core::~reader_core() = default;
 
-void reader_core::open(const subtask_info& info, source_waker waker) {
+void reader_core::open(const subtask_info& info, source_waker waker,
+                       std::function<void()> request_split) {
   auto& d = *impl_;
   d.info = info;
   d.waker = std::move(waker);
-  if (!d.o.topic_pattern.empty()) {
-    try {
-      std::regex check(d.o.topic_pattern);
-    } catch (const std::regex_error& e) {
-      throw std::invalid_argument(d.what() + ": pattern '" + d.o.topic_pattern +
-                                  "' is not a regular expression: " + e.what());
-    }
-  }
+  d.request_split = std::move(request_split);
   auto conf = make_conf(d.what(), d.o.bootstrap_servers,
                         {{"group.id", d.o.group.empty() ? "eddy" : d.o.group},
                          {"enable.auto.commit", "false"},
@@ -460,7 +254,6 @@ source_status reader_core::fetch(std::size_t max, void (*fn)(void*, const messag
 
 void reader_core::snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out) {
   auto& d = *impl_;
-  d.take_handover();  // partitions found since the last fetch are this subtask's too
   wire_state st;
   std::vector<std::pair<partition_id, std::int64_t>> offsets;
   for (const auto& [p, s] : d.splits) {
@@ -482,10 +275,8 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
     std::string err;
     if (!deserialize(e.data, st, &err))
       throw std::runtime_error("source state '" + e.name + "' does not decode: " + err);
-    d.restored = true;
     for (auto& [topic, partition, next, stop] : st) {
       partition_id p{topic, partition};
-      d.restored_known.insert(p);
       if (partition_owner(topic, partition, d.info.parallelism) == d.info.index &&
           d.splits.emplace(p, split{next, stop}).second) {
         d.to_assign.push_back(p);
@@ -493,6 +284,16 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
       }
     }
   }
+}
+
+void reader_core::add_splits(const std::vector<std::string>& ids,
+                             const std::vector<std::string>& data) {
+  impl_->add(ids, data);
+}
+
+void reader_core::no_more_splits() {
+  impl_->no_more = true;
+  impl_->requested = false;
 }
 
 std::uint64_t reader_core::split_version() const {

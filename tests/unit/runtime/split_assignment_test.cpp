@@ -12,12 +12,12 @@ using eddy::detail::split_assignment;
 namespace {
 
 struct on_demand final : eddy::split_enumerator {
-  std::vector<std::string> discover() override { return {}; }
+  std::optional<std::vector<std::string>> discover(bool) override { return {}; }
   std::chrono::milliseconds discovery_interval() const override { return {}; }
 };
 
 struct by_owner final : eddy::split_enumerator {
-  std::vector<std::string> discover() override { return {}; }
+  std::optional<std::vector<std::string>> discover(bool) override { return {}; }
   std::chrono::milliseconds discovery_interval() const override { return {}; }
   int owner(const std::string& split, int parallelism) const override {
     return std::stoi(split.substr(split.find('/') + 1)) % parallelism;

@@ -62,9 +62,14 @@ class source_base : public operator_base {
   [[nodiscard]] const source_waker& waker() const noexcept { return waker_; }
 
   // ---- sources with a split enumerator (split_enumerator.hpp) ----
-  /// Splits the enumerator assigned to this reader, by id. Called on the subtask's actor,
+  /// Splits the enumerator assigned to this reader: their ids and what the enumerator gives
+  /// with them (split_enumerator::split_data), index by index. Called on the subtask's actor,
   /// between produce calls (after open and restore_state); the actor calls produce afterwards.
-  virtual void add_splits(const std::vector<std::string>& splits) { (void)splits; }
+  virtual void add_splits(const std::vector<std::string>& ids,
+                          const std::vector<std::string>& data) {
+    (void)ids;
+    (void)data;
+  }
   /// The enumerator has no more splits for this reader (a bounded source): once its own are
   /// done, the reader's produce returns end. Called like add_splits.
   virtual void no_more_splits() {}

@@ -26,8 +26,9 @@
 ///
 /// Threads: every call comes from the enumerator's actor, which runs on its own thread
 /// (detached), so `discover` may block on I/O for a while (a directory listing, a metadata
-/// request). Exceptions from `discover` fail the job (or restart it) with their message.
+/// request). Exceptions from its calls fail the job (or restart it) with their message.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,14 +39,30 @@ class split_enumerator {
   virtual ~split_enumerator() = default;
   /// Every split the source has now, by id (a file name, "topic/partition"); ids seen before
   /// are ignored, so it may list everything again. Called at start and every interval.
-  virtual std::vector<std::string> discover() = 0;
+  /// `initial`: the first discovery of a job that restored no enumerator state (Kafka reads
+  /// these partitions from its start offset, later ones from the earliest). nullopt: the
+  /// splits cannot be listed now (a broker is down; the enumerator says why in the log) and
+  /// discovery is tried again after retry_interval().
+  virtual std::optional<std::vector<std::string>> discover(bool initial) = 0;
   /// How often to discover again; 0: once (a bounded source).
   [[nodiscard]] virtual std::chrono::milliseconds discovery_interval() const = 0;
+  /// How soon to try again after discover returned nullopt.
+  [[nodiscard]] virtual std::chrono::milliseconds retry_interval() const {
+    return std::chrono::milliseconds(500);
+  }
   /// The reader (0..parallelism-1) a split always goes to, or -1 to assign on demand.
   [[nodiscard]] virtual int owner(const std::string& split, int parallelism) const {
     (void)split;
     (void)parallelism;
     return -1;
+  }
+  /// What the reader is given with split `id` besides the id (a start position the discovery
+  /// resolved, say); called when the split is assigned, right after the discovery that found
+  /// it (by owner) or later (on demand, possibly after a restore: then it must not depend on
+  /// what the discovery learnt). Default: nothing.
+  [[nodiscard]] virtual std::string split_data(const std::string& id) const {
+    (void)id;
+    return {};
   }
 };
 

@@ -9,8 +9,10 @@
 ///
 /// Splits: every partition of the topics (or of the topics matching the pattern) is read by one
 /// subtask, chosen as Flink's KafkaSource does: (hash(topic) * 31 + partition) mod parallelism.
-/// Partitions are discovered on a background thread when the source starts and, unbounded, every
-/// `discovery_interval`; a partition found after the start is read from its earliest offset.
+/// The source's split enumerator (split_enumerator.hpp, one per source on its own actor) lists
+/// the partitions when the job starts and, unbounded, every `discovery_interval`, resolves where
+/// each starts (and, bounded, stops: the offsets latest at the start) and hands it to its
+/// reader; a partition found after the start is read from its earliest offset.
 ///
 /// Positions: a checkpoint holds each partition's next offset (and, bounded, its stop offset) as
 /// union state, so a restore at any parallelism gives every partition to its new owner at its
@@ -24,8 +26,8 @@
 ///
 /// Errors: a topic that does not exist fails the job naming it and the brokers; unreachable
 /// brokers are waited for (librdkafka reconnects), with a warning naming them every 10 s; a
-/// fatal client error fails the job. Every method runs on the subtask's actor except the
-/// discovery thread's work, which reaches the reader through a mutex-protected hand-over.
+/// fatal client error fails the job. A reader runs on its subtask's actor, the enumerator on its
+/// own.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -41,6 +43,7 @@
 #include "eddy/connectors/kafka/kafka_options.hpp"
 #include "eddy/connectors/split_watermarks.hpp"
 #include "eddy/runtime/source.hpp"
+#include "eddy/runtime/split_enumerator.hpp"
 
 namespace eddy::kafka {
 
@@ -71,6 +74,10 @@ struct event_time {
 
 namespace detail {
 
+/// The source's split enumerator (kafka_enumerator.cpp): partitions as splits, owned as
+/// partition_owner says, with their start (and, bounded, stop) offsets.
+std::unique_ptr<split_enumerator> make_enumerator(const source_options& o);
+
 /// The librdkafka side of a reader (kafka_reader.cpp), kept out of this header.
 class reader_core {
  public:
@@ -78,7 +85,10 @@ class reader_core {
   ~reader_core();
   reader_core(const reader_core&) = delete;
   reader_core& operator=(const reader_core&) = delete;
-  void open(const subtask_info& info, source_waker waker);
+  void open(const subtask_info& info, source_waker waker, std::function<void()> request_split);
+  /// Partitions the enumerator assigned (source_base::add_splits).
+  void add_splits(const std::vector<std::string>& ids, const std::vector<std::string>& data);
+  void no_more_splits();
   /// Calls `fn(ctx, message)` for at most `max` messages; the status for produce().
   source_status fetch(std::size_t max, void (*fn)(void*, const message_view&), void* ctx);
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
@@ -107,8 +117,15 @@ class reader final : public source_op<T> {
     source_op<T>::open(info);
     this->guarded([&] {
       core_ = std::make_unique<reader_core>(options_, this->name_);
-      core_->open(info, this->waker());
+      core_->open(info, this->waker(), [this] { this->request_split(); });
     });
+  }
+  void add_splits(const std::vector<std::string>& ids,
+                  const std::vector<std::string>& data) override {
+    this->guarded([&] { core_->add_splits(ids, data); });
+  }
+  void no_more_splits() override {
+    this->guarded([&] { core_->no_more_splits(); });
   }
   source_status produce(std::size_t max_records) override {
     source_status st = source_status::wait;
@@ -216,7 +233,7 @@ Source<T> kafka_source(source_options options, Fn fn) {
                      return std::make_unique<detail::reader<T, Fn>>(options, fn, std::nullopt,
                                                                     next);
                    },
-                   nullptr};
+                   [options] { return detail::make_enumerator(options); }};
 }
 
 /// The same with event time generated per partition inside the source (Flink's per-split
@@ -231,7 +248,7 @@ Source<T> kafka_source(source_options options, Fn fn, event_time<T> et) {
                    [options, fn, et](input_op<T>* next) {
                      return std::make_unique<detail::reader<T, Fn>>(options, fn, et, next);
                    },
-                   nullptr};
+                   [options] { return detail::make_enumerator(options); }};
 }
 
 /// A Kafka source of message values as strings (one value, one record: the sample jobs' lines).
