@@ -11,6 +11,7 @@
 #include "eddy/operators/sources.hpp"
 #include "eddy/runtime/log.hpp"
 #include "eddy/runtime/serializer.hpp"
+#include "fd_watcher.hpp"
 
 namespace eddy {
 
@@ -30,6 +31,7 @@ text_file_source::text_file_source(std::string path, input_op<std::string>* next
     : source_op<std::string>(next), path_(std::move(path)), progress_(std::move(progress)) {}
 
 text_file_source::~text_file_source() {
+  watcher_.reset();  // before the descriptor goes
   if (file_) std::fclose(file_);
   if (fd_ >= 0) ::close(fd_);
 }
@@ -189,7 +191,10 @@ source_status text_file_source::produce_stream(std::size_t max_records) {
     emit_buffer();
   });
   if (done_) return source_status::end;
-  return waiting_ ? source_status::idle : source_status::more;
+  if (!waiting_) return source_status::more;
+  if (!watcher_) watcher_ = std::make_unique<detail::fd_watcher>(fd_, waker());
+  watcher_->arm();
+  return source_status::wait;
 }
 
 source_status text_file_source::produce(std::size_t max_records) {

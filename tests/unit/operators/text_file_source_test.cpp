@@ -373,7 +373,8 @@ void drain(eddy::text_file_source& src, std::size_t max_records = 7) {
   for (;;) {
     const auto st = src.produce(max_records);
     if (st == eddy::source_status::end) return;
-    if (st == eddy::source_status::idle) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (st == eddy::source_status::idle || st == eddy::source_status::wait)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     REQUIRE(++calls < 1'000'000);
   }
 }
@@ -438,14 +439,20 @@ TEST_CASE("text file source reads a named pipe whose writer comes later",
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   line_recorder rec;
   eddy::text_file_source src(fifo.string(), &rec);
+  std::atomic<int> wakes{0};
+  src.set_waker(eddy::source_waker([&] { ++wakes; }));
   src.open(eddy::subtask_info{});  // does not wait for a writer
-  // No writer yet: the source is idle, not at its end.
-  CHECK(src.produce(16) == eddy::source_status::idle);
+  // No writer yet: the source waits (nothing polls it), not at its end.
+  CHECK(src.produce(16) == eddy::source_status::wait);
   std::thread writer([&] {
     const int fd = ::open(fifo.c_str(), O_WRONLY);
     pipe_writer::write_all(fd, "x\ny\n");
     ::close(fd);
   });
+  // The source's watcher wakes it once the writer wrote (bounded wait; the time is not checked).
+  for (int i = 0; i < 1000 && wakes == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(wakes > 0);
   drain(src);
   writer.join();
   std::filesystem::remove(fifo);

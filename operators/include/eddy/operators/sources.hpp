@@ -233,11 +233,16 @@ struct stream_input_progress {
 ///
 /// A regular file is split by byte ranges over the subtasks. Any other input (`-` for stdin, a
 /// pipe, a named pipe, /dev/stdin, /dev/fd/N, a character device) is a stream: subtask 0 reads
-/// it from its start to its end, sequentially and without blocking (idle while nothing is
-/// available), the other subtasks read nothing. A stream cannot be rewound: checkpoints record
+/// it from its start to its end, sequentially and without blocking (while nothing is available
+/// the source waits, woken by a thread blocked in poll(2): nothing polls), the other subtasks
+/// read nothing. A stream cannot be rewound: checkpoints record
 /// how far it was read, but a restore that would resume it mid-way, or a restart after an
 /// attempt that already read some of it (`progress`), fails naming the input.
 /// Errors (missing file, read error) fail the job with the path and the system's reason.
+namespace detail {
+class fd_watcher;
+}  // namespace detail
+
 class text_file_source final : public source_op<std::string> {
  public:
   /// `progress`: shared by every attempt of the job (null: attempts are not told apart).
@@ -260,10 +265,11 @@ class text_file_source final : public source_op<std::string> {
   std::string path_;
   std::shared_ptr<detail::stream_input_progress> progress_;
   std::FILE* file_ = nullptr;
-  bool stream_ = false;            // not a regular file: read sequentially by subtask 0
-  int fd_ = -1;                    // the stream (subtask 0)
-  bool waiting_ = false;           // the stream has nothing to read right now
-  bool restored_ = false;          // restore_state found subtask 0's stream position
+  bool stream_ = false;  // not a regular file: read sequentially by subtask 0
+  int fd_ = -1;          // the stream (subtask 0)
+  std::unique_ptr<detail::fd_watcher> watcher_;  // wakes the subtask when the stream has data
+  bool waiting_ = false;                         // the stream has nothing to read right now
+  bool restored_ = false;                        // restore_state found subtask 0's stream position
   bool checked_ = false;           // the first produce checked for an earlier attempt's reads
   std::uint64_t read_before_ = 0;  // bytes of the stream earlier attempts read
   std::vector<detail::source_split> splits_;  // byte ranges left; front: the current one
