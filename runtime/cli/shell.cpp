@@ -68,7 +68,9 @@ const std::vector<command>& commands() {
       {"cancel", "cancel ID", "cancel a job"},
       {"savepoint", "savepoint ID [DIR]",
        "take a savepoint (DIR on the coordinator; default STATE_DIR/savepoints); prints its path"},
-      {"stop", "stop ID [--savepoint DIR]", "stop a job with a savepoint; prints its path"},
+      {"stop", "stop ID [--savepoint DIR] [--drain]",
+       "stop a job with a savepoint (--drain: every event-time window fires first); prints its "
+       "path"},
       {"resume", "resume SAVEPOINT JOB [ARGS...]",
        "submit a job restoring from a savepoint or checkpoint; prints its id"},
       {"rescale", "rescale ID N",
@@ -231,9 +233,20 @@ class session {
     if (name == "savepoint" || name == "stop") {
       if (auto u = need(1)) return *u;
       std::string dir;
+      bool drain = false;
       if (name == "savepoint" && args.size() > 1) dir = args[1];
-      if (name == "stop" && args.size() > 2 && args[1] == "--savepoint") dir = args[2];
-      auto r = client_->savepoint(args[0], dir, name == "stop");
+      if (name == "stop")
+        for (std::size_t i = 1; i < args.size(); ++i) {
+          if (args[i] == "--drain") {
+            drain = true;
+          } else if (args[i] == "--savepoint" && i + 1 < args.size()) {
+            dir = args[++i];
+          } else {
+            return outcome::fail("stop: unexpected '" + args[i] +
+                                 "' (usage: stop ID [--savepoint DIR] [--drain])");
+          }
+        }
+      auto r = client_->savepoint(args[0], dir, name == "stop", drain);
       if (!r) return outcome::fail(r.error().message);
       if (name == "stop") let_go_.push_back(args[0]);
       return {true,

@@ -169,7 +169,8 @@ bool sources_running(const coordinator_state& s) {
 
 /// Starts checkpoint (or savepoint) `id` at the sources that still run; subtasks that finished
 /// are represented by their final snapshots.
-void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bool stop) {
+void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bool stop,
+             bool drain) {
   auto& s = self->state;
   p.started = clock_type::now();
   p.timestamp_ms = now_ms();
@@ -186,10 +187,10 @@ void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bo
     if (auto e = via_enumerator.find(node); e != via_enumerator.end())
       e->second.push_back(sid);
     else
-      self->send(s.subtasks[sid], trigger_atom::value, id, stop);
+      self->send(s.subtasks[sid], trigger_atom::value, id, stop, drain);
   }
   for (const auto& [node, sids] : via_enumerator)
-    self->send(s.enumerators[node], trigger_atom::value, id, stop, sids);
+    self->send(s.enumerators[node], trigger_atom::value, id, stop, drain, sids);
   self->delayed_send(self, s.job->config.checkpoints.timeout, timeout_atom::value, id);
   const auto done = s.finished;  // record_ack may complete the checkpoint
   for (const auto& [sid, blobs] : done) record_ack(self, id, sid, blobs);
@@ -326,7 +327,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
                         std::chrono::milliseconds(1));
           return;
         }
-        if (sources_running(s)) trigger(self, ++s.last_id, pending_checkpoint{}, false);
+        if (sources_running(s)) trigger(self, ++s.last_id, pending_checkpoint{}, false, false);
         schedule_trigger(self, cc.interval);
       },
       [=](savepoint_atom, const savepoint_ptr& req) {
@@ -359,7 +360,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         p.request = req;
         p.target = std::move(*store);
         p.requester = caf::actor_cast<caf::actor>(self->current_sender());
-        trigger(self, id, std::move(p), req->stop);
+        trigger(self, id, std::move(p), req->stop, req->drain);
       },
       [=](timeout_atom, std::uint64_t id) {
         abort_checkpoint(self, id, "timed out after " + std::to_string(cc.timeout.count()) + " ms",

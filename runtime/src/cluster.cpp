@@ -580,9 +580,9 @@ expected<std::string> cluster_client::workers() {
 }
 
 expected<std::string> cluster_client::savepoint(const std::string& job_id, const std::string& dir,
-                                                bool stop) {
+                                                bool stop, bool drain) {
   return ask(*impl_->sys, impl_->jm, std::chrono::minutes(11), savepoint_atom::value, job_id, dir,
-             stop);
+             stop, drain);
 }
 
 expected<std::string> cluster_client::rescale(const std::string& job_id, int parallelism,

@@ -149,9 +149,9 @@ std::optional<job_result> job_handle::wait_for(std::chrono::milliseconds timeout
 
 namespace {
 expected<std::string> savepoint(detail::job_control& ctl, const std::string& dir, bool stop,
-                                std::chrono::milliseconds timeout) {
+                                bool drain, std::chrono::milliseconds timeout) {
   if (dir.empty()) return error{errc::invalid_argument, "no savepoint directory given"};
-  auto req = std::make_shared<detail::savepoint_request>(dir, stop);
+  auto req = std::make_shared<detail::savepoint_request>(dir, stop, drain);
   ctl.request_savepoint(req);
   auto r = req->wait_for(timeout);
   if (!r)
@@ -173,12 +173,17 @@ bool job_handle::kill_subtask(const std::string& task, int index) const {
 
 expected<std::string> job_handle::trigger_savepoint(const std::string& dir,
                                                     std::chrono::milliseconds timeout) const {
-  return savepoint(*ctl_, dir, false, timeout);
+  return savepoint(*ctl_, dir, false, false, timeout);
 }
 
 expected<std::string> job_handle::stop_with_savepoint(const std::string& dir,
                                                       std::chrono::milliseconds timeout) const {
-  auto r = savepoint(*ctl_, dir, true, timeout);
+  return stop_with_savepoint(dir, false, timeout);
+}
+
+expected<std::string> job_handle::stop_with_savepoint(const std::string& dir, bool drain,
+                                                      std::chrono::milliseconds timeout) const {
+  auto r = savepoint(*ctl_, dir, true, drain, timeout);
   if (r) ctl_->wait();  // the job ends right after its savepoint
   return r;
 }

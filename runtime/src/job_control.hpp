@@ -24,12 +24,15 @@ struct restore_set;
 /// did, with an error when the last reference goes). Thread-safe.
 class savepoint_request {
  public:
-  savepoint_request(std::string dir, bool stop) : dir(std::move(dir)), stop(stop) {}
+  savepoint_request(std::string dir, bool stop, bool drain = false)
+      : dir(std::move(dir)), stop(stop), drain(stop && drain) {}
   ~savepoint_request() {
     fulfil(error{errc::job_failed, "the job ended before the savepoint completed"});
   }
   const std::string dir;
   const bool stop;
+  /// Stop --drain: event time advances to the end before the savepoint (every window fires).
+  const bool drain;
   void fulfil(expected<std::string> r) {
     {
       std::lock_guard g(mtx_);

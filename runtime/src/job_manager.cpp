@@ -415,12 +415,12 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         return job_status_json(self->state, it->second);
       },
       [=](workers_atom) -> std::string { return workers_json(self->state); },
-      [=](savepoint_atom, const std::string& job_id, const std::string& dir,
-          bool stop) -> caf::result<std::string> {
+      [=](savepoint_atom, const std::string& job_id, const std::string& dir, bool stop,
+          bool drain) -> caf::result<std::string> {
         auto it = self->state.jobs.find(job_id);
         if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
         auto req = std::make_shared<savepoint_request>(
-            dir.empty() ? self->state.savepoint_dir() : dir, stop);
+            dir.empty() ? self->state.savepoint_dir() : dir, stop, drain);
         it->second.control->request_savepoint(req);
         auto rp = self->make_response_promise<std::string>();
         // The request completes on the job's checkpoint coordinator; wait for it off the

@@ -33,8 +33,9 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // A source's waker (source_waker, any thread) -> its subtask: (wake_atom) data is available.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 // Checkpoints (see checkpoint_coordinator.hpp):
-//   coordinator -> source subtask: (trigger_atom, id, stop); `stop`: a stop-with-savepoint, the
-//   source produces nothing after its barrier
+//   coordinator -> source subtask: (trigger_atom, id, stop, drain); `stop`: a
+//   stop-with-savepoint, the source produces nothing after its barrier; `drain`: it first
+//   advances event time to the end (max watermark)
 //   subtask -> downstream, in band: (barrier_atom, in_local, id)
 //   subtask -> coordinator: (ack_atom, sid, id, snapshot_blobs) or (decline_atom, sid, id, why)
 //   coordinator -> every subtask: (chkdone_atom, id) once the checkpoint is stored
@@ -43,9 +44,9 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 // Split enumerators (split_enumerator_actor.hpp): supervisor -> enumerator (deploy_atom,
 //   handles); enumerator -> reader subtask (split_atom, ids, data, no_more) (an empty one first,
 //   telling the reader its enumerator); reader -> enumerator (splitreq_atom, reader index);
-//   coordinator -> enumerator (trigger_atom, id, stop, source sids to trigger): the enumerator
-//   answers (ack_atom, node, id, blob) and then triggers those sids itself; supervisor ->
-//   coordinator (deploy_atom, handles, enumerators).
+//   coordinator -> enumerator (trigger_atom, id, stop, drain, source sids to trigger): the
+//   enumerator answers (ack_atom, node, id, blob) and then triggers those sids itself; supervisor
+//   -> coordinator (deploy_atom, handles, enumerators).
 using split_atom = caf::atom_constant<caf::atom("split")>;
 using splitreq_atom = caf::atom_constant<caf::atom("splitreq")>;
 using discover_atom = caf::atom_constant<caf::atom("discover")>;

@@ -3,8 +3,8 @@
 // checkpoint store) and handing each subtask its part.
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -132,7 +132,8 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
           send_out(self, out);
         });
       },
-      [=](trigger_atom, std::uint64_t id, bool stop, const std::vector<std::int32_t>& sids) {
+      [=](trigger_atom, std::uint64_t id, bool stop, bool drain,
+          const std::vector<std::int32_t>& sids) {
         auto& s = self->state;
         if (s.failed) return;
         operator_snapshot snap;
@@ -148,7 +149,8 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
         if (!s.all) return;  // not deployed: cannot happen (the supervisor deploys it first)
         for (auto sid : sids)
           if (sid >= 0 && static_cast<std::size_t>(sid) < s.all->size())
-            self->send((*s.all)[static_cast<std::size_t>(sid)], trigger_atom::value, id, stop);
+            self->send((*s.all)[static_cast<std::size_t>(sid)], trigger_atom::value, id, stop,
+                       drain);
       },
   };
 }

@@ -109,7 +109,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
               inbox_entry{in, nullptr, inbox_kind::barrier, static_cast<std::int64_t>(id)});
           guarded([&] { drain(); });
         },
-        [=, this](trigger_atom, std::uint64_t id, bool stop) {
+        [=, this](trigger_atom, std::uint64_t id, bool stop, bool drain) {
           guarded([&] {
             if (!chain_ || source_ended_ || finishing_ || stopping_) {
               // A finished source's final snapshot stands in for it (see finish_snapshot), when
@@ -118,6 +118,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                 send(coordinator_, decline_atom::value, sid_, id,
                      std::string(stopping_ ? "source stopped" : "source ended"));
               return;
+            }
+            if (drain) {
+              // Stop --drain: event time ends before the barrier, so every window and timer
+              // downstream fires and its output is in the savepoint.
+              metrics_.watermark.store(max_watermark, std::memory_order_relaxed);
+              chain_->ops.front()->on_watermark(max_watermark);
             }
             checkpoint(id);
             if (stop) stopping_ = true;  // a stop-with-savepoint: nothing after the barrier

@@ -93,9 +93,10 @@ job_result wait_for_job(const job_handle& handle, const stop_options& o) {
     const int sig = stop_signal;
     if (sig == 0) continue;
     if (o.savepoint_on_stop.empty()) cancel_after_signal(handle, o, sig);
-    std::fprintf(stderr, "eddy: %s: stopping job '%s' with a savepoint under %s\n",
-                 signal_name(sig), o.job.c_str(), o.savepoint_on_stop.c_str());
-    auto path = handle.stop_with_savepoint(o.savepoint_on_stop);
+    std::fprintf(stderr, "eddy: %s: %s job '%s' with a savepoint under %s\n", signal_name(sig),
+                 o.drain ? "draining and stopping" : "stopping", o.job.c_str(),
+                 o.savepoint_on_stop.c_str());
+    auto path = handle.stop_with_savepoint(o.savepoint_on_stop, o.drain);
     if (path) {
       auto r = handle.wait();
       if (!r.ok()) throw job_execution_error(r);

@@ -17,6 +17,7 @@ struct stop_options {
   std::string job;                ///< the job's name, for messages
   std::string savepoint_on_stop;  ///< savepoint directory on a signal; empty: cancel
   std::string checkpoint_dir;     ///< the run's checkpoint store (empty: none), for messages
+  bool drain = false;             ///< stop --drain: every event-time window fires first
 };
 
 /// Thrown when a signal canceled the job: what() is the message for the user (several lines,

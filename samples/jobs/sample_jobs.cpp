@@ -73,6 +73,7 @@ struct fault_tolerance_options {
   int checkpoint_interval_ms = 0;
   std::string resume;  // "latest" or a checkpoint store / savepoint directory
   std::string savepoint_on_stop;
+  bool drain = false;
   double source_rate = 0;
 };
 
@@ -90,6 +91,10 @@ void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
   cmd.add_option("--savepoint-on-stop", o.savepoint_on_stop,
                  "on SIGTERM or SIGINT take a savepoint under this directory, then stop (prints "
                  "its path; resume with --resume PATH)");
+  cmd.add_flag("--drain", o.drain,
+               "with --savepoint-on-stop: advance event time to the end before the savepoint, so "
+               "every window fires and its output is committed (to end a job for good, Flink's "
+               "stop --drain)");
   cmd.add_option("--source-rate", o.source_rate,
                  "slow the sources down to this many records per second (for demonstrations and "
                  "failure tests)")
@@ -129,6 +134,8 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
                                  const job_build_context* cluster = nullptr) {
   auto& cfg = env.config();
   cfg.source_rate = o.source_rate;
+  if (o.drain && o.savepoint_on_stop.empty() && !cluster)
+    throw std::invalid_argument("--drain needs --savepoint-on-stop DIR");
   if (cluster) {
     if (!o.checkpoint_dir.empty())
       throw std::invalid_argument(
@@ -136,6 +143,9 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
           "give only --checkpoint-interval");
     if (!o.savepoint_on_stop.empty())
       throw std::invalid_argument("--savepoint-on-stop is not available with --cluster");
+    if (o.drain)
+      throw std::invalid_argument(
+          "--drain is not available with --cluster (stop the job with 'eddy stop ID --drain')");
     if (o.checkpoint_interval_ms > 0) {
       cfg.checkpoints.directory = cluster->checkpoint_dir;
       cfg.checkpoints.interval = std::chrono::milliseconds(o.checkpoint_interval_ms);
@@ -204,7 +214,7 @@ job_result run_job(StreamEnvironment& env, const std::string& name,
                    const fault_tolerance_options& o) {
   auto handle = env.execute_async(name);
   if (!handle) throw std::invalid_argument(handle.error().message);
-  return wait_for_job(*handle, stop_options{name, o.savepoint_on_stop, o.checkpoint_dir});
+  return wait_for_job(*handle, stop_options{name, o.savepoint_on_stop, o.checkpoint_dir, o.drain});
 }
 
 void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {

@@ -373,6 +373,53 @@ TEST_CASE("a cluster client lists, cancels and waits for a job", "[cluster]") {
   CHECK(unknown.error().message == "no job nosuchjob-1");
 }
 
+TEST_CASE("eddy stop --drain ends a cluster job on a monitored directory with every window",
+          "[cluster][savepoint]") {
+  temp_dir tmp("eddy-cluster-drain");
+  const auto in = tmp.path() / "in";
+  std::filesystem::create_directories(in);
+  // A malformed last line marks the end: once it is a committed dead letter, all was read.
+  write_file(in / "readings.csv", sensor_readings_csv(6000, 8) + "end-of-input\n");
+  auto ref_args = eddy::testing::sensors_args(in / "readings.csv", tmp.path() / "ref", 1);
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+  test_cluster cluster(tmp.path(), 1, 2);
+  const auto dir = tmp.path() / "run";
+  auto args = eddy::testing::sensors_args("file://" + in.string() + "?monitor=100ms", dir, 1);
+  for (const auto* a : {"--checkpoint-interval", "100", "--detach"}) args.emplace_back(a);
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  auto submitted = run_eddy(tmp.path(), args);
+  INFO("stderr: " << submitted.err);
+  REQUIRE(submitted.code == 0);
+  const auto id = submitted.out.substr(0, submitted.out.find('\n'));
+  REQUIRE(eventually(
+      [&] {
+        for (const auto& l : committed_lines(dir / "dead"))
+          if (l.find("end-of-input") != std::string::npos) return true;
+        return false;
+      },
+      60s));
+  auto bad = run_eddy(tmp.path(), {"stop", id, "--drian", "--cluster", cluster.address()});
+  CHECK(bad.code != 0);
+  CHECK(bad.err.find("unexpected '--drian'") != std::string::npos);
+  auto stop = run_eddy(tmp.path(), {"stop", id, "--drain", "--savepoint",
+                                    (tmp.path() / "sp").string(), "--cluster", cluster.address()});
+  INFO("stop: " << stop.out << stop.err);
+  REQUIRE(stop.code == 0);
+  CHECK(stop.out.find("savepoint-") != std::string::npos);
+  auto hp = eddy::parse_host_port(cluster.address());
+  REQUIRE(hp);
+  auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
+  REQUIRE(client);
+  auto r = (*client)->wait(id);
+  REQUIRE(r);
+  CHECK(r->state == eddy::job_state::finished);
+  for (const auto* out : {"windows", "late", "alerts", "dead"}) {
+    INFO("output " << out);
+    CHECK(committed_lines(dir / out) == committed_lines(tmp.path() / "ref" / out));
+  }
+}
+
 TEST_CASE("a restarted coordinator resumes a checkpointed job from its state directory",
           "[cluster][failure]") {
   temp_dir tmp("eddy-cluster-restart");

@@ -238,3 +238,51 @@ TEST_CASE(
     CHECK(committed_lines(dir / "out") == committed_lines(tmp.path() / "ref"));
   }
 }
+
+TEST_CASE("the sensors job on a monitored directory, drained on SIGTERM, writes every window",
+          "[cli][savepoint]") {
+  temp_dir tmp("eddy-drain-cli");
+  const auto in = tmp.path() / "in";
+  fs::create_directories(in);
+  // A malformed last line marks the end: once it is a committed dead letter, all was read.
+  write_file(in / "readings.csv", eddy::testing::sensor_readings_csv(6000, 5) + "end-of-input\n");
+  auto ref_args = eddy::testing::sensors_args(in / "readings.csv", tmp.path() / "ref", 1);
+  ref_args.insert(ref_args.begin(), "run");
+  REQUIRE(run_eddy(tmp.path(), ref_args).code == 0);
+  auto bad = eddy::testing::sensors_args(in / "readings.csv", tmp.path() / "bad", 1);
+  bad.insert(bad.begin(), "run");
+  bad.emplace_back("--drain");
+  auto refused = run_eddy(tmp.path(), bad);
+  CHECK(refused.code != 0);
+  CHECK(refused.err.find("--drain needs --savepoint-on-stop") != std::string::npos);
+
+  const auto dir = tmp.path() / "run";
+  // Parallelism 1 as the reference: the same order of records, so the same late data.
+  auto args = eddy::testing::sensors_args("file://" + in.string() + "?monitor=100ms", dir, 1);
+  args.insert(args.begin(), "run");
+  for (const auto& a :
+       {std::string("--checkpoint-dir"), (dir / "chk").string(),
+        std::string("--checkpoint-interval"), std::string("100"),
+        std::string("--savepoint-on-stop"), (tmp.path() / "sp").string(), std::string("--drain")})
+    args.push_back(a);
+  eddy_process p(tmp.path(), args);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto read_all = [&] {
+    for (const auto& l : committed_lines(dir / "dead"))
+      if (l.find("end-of-input") != std::string::npos) return true;
+    return false;
+  };
+  while (!read_all() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(read_all());
+  CHECK(committed_lines(dir / "windows").size() <
+        committed_lines(tmp.path() / "ref" / "windows").size());
+  p.signal(SIGTERM);
+  REQUIRE(p.wait() == 0);
+  INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+  CHECK(p.err().find("draining and stopping") != std::string::npos);
+  for (const auto* out : {"windows", "late", "alerts", "dead"}) {
+    INFO("output " << out);
+    CHECK(committed_lines(dir / out) == committed_lines(tmp.path() / "ref" / out));
+  }
+}

@@ -135,9 +135,11 @@ class cluster_client {
   /// "heartbeat_ms_ago"}...].
   [[nodiscard]] expected<std::string> workers();
   /// Takes a savepoint of a running job into `dir` on the coordinator (empty: STATE_DIR/
-  /// savepoints); `stop`: the job then stops (Flink's stop-with-savepoint). Returns its path.
+  /// savepoints); `stop`: the job then stops (Flink's stop-with-savepoint); `drain` (with
+  /// `stop`): event time first advances to the end, so every window fires (job_handle's
+  /// stop_with_savepoint). Returns its path.
   [[nodiscard]] expected<std::string> savepoint(const std::string& job_id, const std::string& dir,
-                                                bool stop);
+                                                bool stop, bool drain = false);
   /// Stops the job with a savepoint and resumes it from there with "-p parallelism" in its
   /// arguments. Returns the new job's id.
   [[nodiscard]] expected<std::string> rescale(const std::string& job_id, int parallelism,

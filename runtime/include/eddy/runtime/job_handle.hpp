@@ -51,6 +51,13 @@ class job_handle {
   /// the error is returned.
   [[nodiscard]] expected<std::string> stop_with_savepoint(
       const std::string& dir, std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
+  /// The same; `drain` (Flink's stop --drain, for ending a job for good): the sources first
+  /// advance event time to the end, so every event-time window and timer fires and its output
+  /// is committed with the savepoint. A job resumed from such a savepoint would see no window
+  /// fire for the data before it: drain to end a job, not to pause it.
+  [[nodiscard]] expected<std::string> stop_with_savepoint(
+      const std::string& dir, bool drain,
+      std::chrono::milliseconds timeout = std::chrono::minutes(10)) const;
 
  private:
   std::shared_ptr<detail::job_control> ctl_;
