@@ -371,3 +371,32 @@ TEST_CASE("per-partition watermarks: an idle partition stops holding event time 
   (void)h->wait();
   CHECK(counts.values() == std::vector<std::int64_t>(4, 100));
 }
+
+TEST_CASE(
+    "per-partition watermarks: a reader that owns no partition does not hold event time back") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("single", 1);
+  std::vector<std::string> values;
+  for (int t = 0; t < 500; ++t) values.push_back("p0," + std::to_string(t));
+  k.produce("single", values, 1);
+  eddy::kafka::source_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topics = {"single"};  // unbounded
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);  // one of the two readers owns no partition
+  auto counts = env.from_source(eddy::kafka::kafka_source<stamped>(
+                                    o, parse_stamped, by_value_ts(std::chrono::milliseconds(200))))
+                    .key_by([](const stamped&) { return 0; })
+                    .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(100)))
+                    .aggregate(counter{})
+                    .collect();
+  auto h = env.execute_async("reader without partitions");
+  REQUIRE(h);
+  // [0,100) .. [300,400) close once the reader without a partition is idle; [400,500) and the
+  // partition's own idleness: see the test above.
+  for (int i = 0; i < 200 && counts.size() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  h->cancel();
+  (void)h->wait();
+  CHECK(counts.values() == std::vector<std::int64_t>(4, 100));
+}

@@ -4,7 +4,8 @@
 /// source's watermark is the minimum over its splits that are not idle. A split is idle after
 /// `idleness` without records (0: never); a split that delivered nothing yet holds the watermark
 /// back until it delivers or goes idle. When every split is idle, the watermark moves to the
-/// largest any split reached and the output is idle. Used by a
+/// largest any split reached and the output is idle; a source with no split to read (a Kafka
+/// reader that owns no partition) is idle after `idleness` too. Used by a
 /// source reader on its subtask's actor (not thread-safe).
 #include <algorithm>
 #include <chrono>
@@ -25,6 +26,7 @@ class split_watermarks {
 
   /// A new split (read from `now` on); returns its handle.
   std::size_t add(time_point now) {
+    empty_since_ = time_point{};
     splits_.push_back(split{none, now, true});
     return splits_.size() - 1;
   }
@@ -55,6 +57,12 @@ class split_watermarks {
       // watermark any split reached, then the output goes idle.
       all_idle =
           std::any_of(splits_.begin(), splits_.end(), [](const split& s) { return s.active; });
+      if (!all_idle && idleness_.count() > 0) {
+        // No split to read (a reader that owns no partition): idle after `idleness`, as a
+        // split without records would be, so that it does not hold event time back.
+        if (empty_since_ == time_point{}) empty_since_ = now;
+        all_idle = now - empty_since_ >= idleness_;
+      }
       wm = none;
       for (const auto& s : splits_)
         if (s.active && s.max_ts != none) wm = std::max(wm, s.max_ts - delay_ - 1);
@@ -74,6 +82,7 @@ class split_watermarks {
   std::chrono::milliseconds idleness_;
   std::vector<split> splits_;
   std::int64_t emitted_ = none;
+  time_point empty_since_{};  // since when no split is active (with an idleness only)
 };
 
 }  // namespace eddy::connectors
