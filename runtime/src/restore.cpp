@@ -52,10 +52,11 @@ expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& 
         const std::string where = "checkpoint " + std::to_string(m.id) + ", operator '" + o.name +
                                   "' (uid " + o.uid + "), split enumerator in " + store.directory();
         auto blob = store.get_blob(o.enumerator_blob_key);
-        auto snap =
-            blob ? decode_snapshot(*blob, where) : expected<operator_snapshot>(blob.error());
+        auto snap = blob ? decode_snapshot(*blob, where)  // its errors name `where`
+                         : expected<operator_snapshot>(
+                               error{blob.error().code, where + ": " + blob.error().message});
         if (!snap) {
-          log().error("{}: {}", where, snap.error().message);
+          log().error("{}", snap.error().message);
           corrupt = true;
         } else {
           op.enumerator = std::move(*snap);
