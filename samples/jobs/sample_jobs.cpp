@@ -219,7 +219,8 @@ job_result run_job(StreamEnvironment& env, const std::string& name,
 
 void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {
   cmd.add_option("--input", o.input,
-                 "text file to count the words of, - for stdin, or a bounded kafka:// URI")
+                 "text file to count the words of, - for stdin, file:///DIR (its files), or a "
+                 "bounded kafka:// URI")
       ->required();
   cmd.add_option("--output", o.output,
                  "output directory (created if missing) or kafka:// URI; one 'word,count' line "
@@ -307,8 +308,9 @@ built_job sensors_program(const std::vector<std::string>& args, const job_build_
 void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_options& ft) {
   auto* opts = &o;
   cmd.add_option("--input", opts->input,
-                 "CSV readings: device_id,ts_ms,temperature (a file, - for stdin, or a kafka:// "
-                 "URI: one message per line)")
+                 "CSV readings: device_id,ts_ms,temperature (a file, - for stdin, "
+                 "file:///DIR[?monitor=1s] for a directory's files, or a kafka:// URI: one "
+                 "message per line)")
       ->required();
   cmd.add_option("--output", opts->output,
                  "directory (or kafka:// URI) for window results: "
