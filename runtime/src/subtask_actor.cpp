@@ -164,9 +164,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         [=, this](produce_atom) { guarded([&] { produce(); }); },
         [=, this](wake_atom) {
           waker_.clear();  // before produce: a later wake sends another message
-          if (!chain_ || !chain_->source || producing_ || blocked()) return;  // see on_credit
-          producing_ = true;
-          guarded([&] { produce(); });
+          guarded([&] { resume_source(); });
         },
         [=, this](split_atom, std::vector<std::string>& ids, std::vector<std::string>& data,
                   bool no_more) {
@@ -396,10 +394,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       return;
     }
     deliver_splits(ids, data, no_more);
-    if (!producing_ && !source_ended_ && !finishing_ && !stopping_ && !blocked()) {
-      producing_ = true;
-      produce();
-    }
+    resume_source();
+  }
+  /// A waiting source may have something now: produce unless a produce is already on its way
+  /// or the outputs lack credit (on_credit resumes it then).
+  void resume_source() {
+    if (!chain_ || !chain_->source || producing_ || blocked()) return;
+    producing_ = true;
+    produce();
   }
   void deliver_splits(const std::vector<std::string>& ids, const std::vector<std::string>& data,
                       bool no_more) {

@@ -216,8 +216,7 @@ TEST_CASE("a directory source whose reader is killed resumes from the checkpoint
   const auto want = sorted(expected);
   std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
                       std::back_inserter(missing));
-  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-                      std::back_inserter(extra));
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(extra));
   CHECK(missing.size() == 0);
   CHECK(extra.size() == 0);
   if (!missing.empty()) CHECK(missing.front() == "");

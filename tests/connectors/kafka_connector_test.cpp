@@ -318,6 +318,30 @@ stamped parse_stamped(const eddy::kafka::message_view& m) {
   const std::string v(m.value);
   return {v, std::stoll(v.substr(v.find(',') + 1))};
 }
+
+/// An unbounded job over `topic` with per-partition event time (idleness 200 ms) counting 100 ms
+/// windows at `parallelism`: the counts once four windows closed (or after about 5 s).
+std::vector<std::int64_t> first_window_counts(const eddy::testing::kafka_mock& k,
+                                              const std::string& topic, int parallelism) {
+  eddy::kafka::source_options o;
+  o.bootstrap_servers = k.bootstrap();
+  o.topics = {topic};  // unbounded
+  eddy::StreamEnvironment env;
+  env.set_parallelism(parallelism);
+  auto counts = env.from_source(eddy::kafka::kafka_source<stamped>(
+                                    o, parse_stamped, by_value_ts(std::chrono::milliseconds(200))))
+                    .key_by([](const stamped&) { return 0; })
+                    .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(100)))
+                    .aggregate(counter{})
+                    .collect();
+  auto h = env.execute_async("windows of " + topic);
+  REQUIRE(h);
+  for (int i = 0; i < 200 && counts.size() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  h->cancel();
+  (void)h->wait();
+  return counts.values();
+}
 }  // namespace
 
 TEST_CASE("per-partition watermarks: a partition read ahead does not make another's records late") {
@@ -350,26 +374,9 @@ TEST_CASE("per-partition watermarks: an idle partition stops holding event time 
   std::vector<std::string> values;
   for (int t = 0; t < 500; ++t) values.push_back("p0," + std::to_string(t));
   k.produce("half", values, 1);  // all in partition 0; partition 1 stays empty
-  eddy::kafka::source_options o;
-  o.bootstrap_servers = k.bootstrap();
-  o.topics = {"half"};  // unbounded
-  eddy::StreamEnvironment env;
-  env.set_parallelism(1);
-  auto counts = env.from_source(eddy::kafka::kafka_source<stamped>(
-                                    o, parse_stamped, by_value_ts(std::chrono::milliseconds(200))))
-                    .key_by([](const stamped&) { return 0; })
-                    .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(100)))
-                    .aggregate(counter{})
-                    .collect();
-  auto h = env.execute_async("idle partition");
-  REQUIRE(h);
   // Windows [0,100) .. [300,400) close once partition 1 is idle (its watermark would otherwise
   // stay at the minimum); [400,500) waits for a later record.
-  for (int i = 0; i < 200 && counts.size() < 4; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  h->cancel();
-  (void)h->wait();
-  CHECK(counts.values() == std::vector<std::int64_t>(4, 100));
+  CHECK(first_window_counts(k, "half", 1) == std::vector<std::int64_t>(4, 100));
 }
 
 TEST_CASE(
@@ -379,24 +386,6 @@ TEST_CASE(
   std::vector<std::string> values;
   for (int t = 0; t < 500; ++t) values.push_back("p0," + std::to_string(t));
   k.produce("single", values, 1);
-  eddy::kafka::source_options o;
-  o.bootstrap_servers = k.bootstrap();
-  o.topics = {"single"};  // unbounded
-  eddy::StreamEnvironment env;
-  env.set_parallelism(2);  // one of the two readers owns no partition
-  auto counts = env.from_source(eddy::kafka::kafka_source<stamped>(
-                                    o, parse_stamped, by_value_ts(std::chrono::milliseconds(200))))
-                    .key_by([](const stamped&) { return 0; })
-                    .window(eddy::TumblingEventTimeWindows::of(std::chrono::milliseconds(100)))
-                    .aggregate(counter{})
-                    .collect();
-  auto h = env.execute_async("reader without partitions");
-  REQUIRE(h);
-  // [0,100) .. [300,400) close once the reader without a partition is idle; [400,500) and the
-  // partition's own idleness: see the test above.
-  for (int i = 0; i < 200 && counts.size() < 4; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  h->cancel();
-  (void)h->wait();
-  CHECK(counts.values() == std::vector<std::int64_t>(4, 100));
+  // At parallelism 2 one reader owns no partition: [0,100) .. [300,400) close once it is idle.
+  CHECK(first_window_counts(k, "single", 2) == std::vector<std::int64_t>(4, 100));
 }

@@ -45,6 +45,17 @@ std::vector<std::string> sensors_args(const fs::path& input, const fs::path& dir
   return eddy::testing::sensors_args(input, dir, 4);
 }
 
+/// Submits `args` (a sample job and its flags) to the cluster with --detach; returns the job id.
+std::string submit_detached(test_cluster& cluster, const fs::path& cwd,
+                            std::vector<std::string> args) {
+  args.emplace_back("--detach");
+  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
+  auto submitted = run_eddy(cwd, args);
+  INFO("stderr: " << submitted.err);
+  REQUIRE(submitted.code == 0);
+  return submitted.out.substr(0, submitted.out.find('\n'));
+}
+
 void check_same_outputs(const fs::path& got, const fs::path& want,
                         std::initializer_list<const char*> outputs) {
   for (const auto* out : outputs) {
@@ -351,12 +362,8 @@ TEST_CASE("a cluster client lists, cancels and waits for a job", "[cluster]") {
   write_file(readings, sensor_readings_csv(20000, 3));
   test_cluster cluster(tmp.path(), 1, 4);
   auto args = sensors_args(readings, tmp.path() / "run");
-  for (const auto* a : {"--source-rate", "2000", "--detach"}) args.emplace_back(a);
-  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
-  auto submitted = run_eddy(tmp.path(), args);
-  INFO("stderr: " << submitted.err);
-  REQUIRE(submitted.code == 0);
-  const auto id = submitted.out.substr(0, submitted.out.find('\n'));
+  for (const auto* a : {"--source-rate", "2000"}) args.emplace_back(a);
+  const auto id = submit_detached(cluster, tmp.path(), args);
   auto hp = eddy::parse_host_port(cluster.address());
   REQUIRE(hp);
   auto client = eddy::cluster_client::connect(hp->first, hp->second, {});
@@ -386,12 +393,8 @@ TEST_CASE("eddy stop --drain ends a cluster job on a monitored directory with ev
   test_cluster cluster(tmp.path(), 1, 2);
   const auto dir = tmp.path() / "run";
   auto args = eddy::testing::sensors_args("file://" + in.string() + "?monitor=100ms", dir, 1);
-  for (const auto* a : {"--checkpoint-interval", "100", "--detach"}) args.emplace_back(a);
-  args.insert(args.begin(), {"run", "--cluster", cluster.address()});
-  auto submitted = run_eddy(tmp.path(), args);
-  INFO("stderr: " << submitted.err);
-  REQUIRE(submitted.code == 0);
-  const auto id = submitted.out.substr(0, submitted.out.find('\n'));
+  for (const auto* a : {"--checkpoint-interval", "100"}) args.emplace_back(a);
+  const auto id = submit_detached(cluster, tmp.path(), args);
   REQUIRE(eventually(
       [&] {
         for (const auto& l : committed_lines(dir / "dead"))
