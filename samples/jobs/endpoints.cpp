@@ -2,12 +2,17 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "eddy/connectors/connector_uri.hpp"
 #include "eddy/connectors/files/directory_source.hpp"
 #include "eddy/connectors/files/file_sink.hpp"
 #include "eddy/connectors/socket/socket_source.hpp"
+#ifdef EDDY_HAVE_POSTGRES
+#include "eddy/connectors/postgres/postgres_sink.hpp"
+#include "eddy/connectors/postgres/postgres_source.hpp"
+#endif
 #ifdef EDDY_HAVE_KAFKA
 #include "eddy/connectors/kafka/kafka_sink.hpp"
 #include "eddy/connectors/kafka/kafka_source.hpp"
@@ -25,14 +30,20 @@ connectors::connector_uri parse(const std::string& flag, const std::string& valu
 
 [[noreturn]] void unknown_scheme(const std::string& flag, const connectors::connector_uri& u,
                                  bool input) {
+  std::string known = input ? "file, socket" : "file";
+  std::string missing;
 #ifdef EDDY_HAVE_KAFKA
-  const std::string known = input ? "file, kafka, socket" : "file, kafka";
+  known += ", kafka";
 #else
-  const std::string known = std::string(input ? "file, socket" : "file") +
-                            " (kafka: this eddy was built without EDDY_WITH_KAFKA)";
+  missing += " (kafka: this eddy was built without EDDY_WITH_KAFKA)";
+#endif
+#ifdef EDDY_HAVE_POSTGRES
+  known += ", postgresql";
+#else
+  missing += " (postgresql: this eddy was built without EDDY_WITH_POSTGRES)";
 #endif
   throw std::invalid_argument(flag + ": " + u.text + ": unknown scheme '" + u.scheme +
-                              "' (schemes: " + known + ")");
+                              "' (schemes: " + known + ")" + missing);
 }
 
 /// The path of a file:// URI (no options are available for it yet).
@@ -126,6 +137,13 @@ void check_input(const std::string& flag, const std::string& value, bool batch, 
                                   "socket is a stream");
     return;
   }
+#ifdef EDDY_HAVE_POSTGRES
+  if (u.scheme == "postgresql") {
+    auto o = postgres::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    return;
+  }
+#endif
 #ifdef EDDY_HAVE_KAFKA
   if (u.scheme == "kafka") {
     auto o = kafka::parse_source_uri(u);
@@ -151,6 +169,13 @@ void check_output_uri(const std::string& flag, const std::string& value) {
     (void)file_output(flag, u);
     return;
   }
+#ifdef EDDY_HAVE_POSTGRES
+  if (u.scheme == "postgresql") {
+    auto o = postgres::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    return;
+  }
+#endif
 #ifdef EDDY_HAVE_KAFKA
   if (u.scheme == "kafka") {
     auto o = kafka::parse_sink_uri(u);
@@ -182,6 +207,13 @@ DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& va
     return env.from_source(kafka::kafka_source_values(*o), "read kafka");
   }
 #endif
+#ifdef EDDY_HAVE_POSTGRES
+  if (u.scheme == "postgresql") {
+    auto o = postgres::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    return env.from_source(postgres::postgres_source_csv_lines(*o), "read postgresql");
+  }
+#endif
   unknown_scheme("input", u, true);
 }
 
@@ -197,8 +229,30 @@ rolling_policy output_rolling(const std::string& value) {
   return u.scheme == "file" ? file_output("output", u).rolling : rolling_policy{};
 }
 
-DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& value) {
+DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& value,
+                                  const output_table* table) {
   const auto u = parse("output", value);
+#ifdef EDDY_HAVE_POSTGRES
+  if (u.scheme == "postgresql") {
+    auto o = postgres::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    std::optional<postgres::table_schema> schema;
+    if (table) {
+      schema.emplace();
+      for (const auto& [name, type] : table->columns) schema->columns.push_back({name, type});
+      schema->primary_key = table->primary_key;
+    } else if (o->create_table) {
+      throw std::invalid_argument(value +
+                                  ": create-table=true: this job's output has no table "
+                                  "description (the sensors job's windows have one); create the "
+                                  "table by hand");
+    }
+    return lines.sink_to(postgres::postgres_sink_csv_lines(*o, std::move(schema)),
+                         "write postgresql");
+  }
+#else
+  (void)table;
+#endif
 #ifdef EDDY_HAVE_KAFKA
   if (u.scheme == "kafka") {
     auto o = kafka::parse_sink_uri(u);

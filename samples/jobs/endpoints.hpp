@@ -10,9 +10,16 @@
 ///     kafka://HOST:PORT[,HOST:PORT...]/TOPIC?OPTIONS
 ///                            one message value is one line (input) / one output line (output);
 ///                            format=json: one JSON object per message (the sensors job)
+///     postgresql://USER@HOST:PORT/DB?table=NAME
+///                            input: the table's rows (or query=...) as CSV lines; output: each
+///                            line's CSV fields are a row's values in the table's column order
+///                            (upserts by the primary key; mode=append&guarantee=exactly-once
+///                            for two-phase-commit inserts)
 ///
 /// Checks run before a job is built, so a bad URI or option fails with the flag named.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "eddy/operators/datastream.hpp"
 
@@ -41,18 +48,28 @@ void check_output_uri(const std::string& flag, const std::string& value);
 /// ...; the defaults for a path).
 [[nodiscard]] rolling_policy output_rolling(const std::string& value);
 
+/// What a job knows of the table its output would be in a database (postgresql:// outputs use
+/// it for create-table=true and as the default key).
+struct output_table {
+  std::vector<std::pair<std::string, std::string>> columns;  ///< name, SQL type
+  std::vector<std::string> primary_key;
+};
+
 /// The lines of the input `value` (checked with check_input).
 DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value);
-/// Writes `lines` to the connector URI `uri` (checked with check_output_uri).
-DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& uri);
+/// Writes `lines` to the connector URI `uri` (checked with check_output_uri); `table`: the
+/// table the lines are rows of, if the job knows it.
+DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& uri,
+                                  const output_table* table = nullptr);
 
 /// Writes `stream` to the output `value`, each record as the line `fmt(record)`: part files in
 /// a directory, or a connector.
 template <class T, class Fmt>
-DataStreamSink write_lines(DataStream<T> stream, const std::string& value, Fmt fmt) {
+DataStreamSink write_lines(DataStream<T> stream, const std::string& value, Fmt fmt,
+                           const output_table* table = nullptr) {
   if (auto dir = output_directory(value); !dir.empty())
     return stream.write_text_file(dir, fmt, output_rolling(value));
-  return write_lines_to_uri(stream.map(fmt).name("format"), value);
+  return write_lines_to_uri(stream.map(fmt).name("format"), value, table);
 }
 /// The same for strings (written as they are).
 inline DataStreamSink write_lines(DataStream<std::string> stream, const std::string& value) {

@@ -136,7 +136,15 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
                      })
           .name("10 s windows");
 
-  write_lines(windows, opts.output, format_result).name("write windows");
+  // As a table (postgresql:// output): one row per device and window, upserted by that key.
+  static const output_table windows_table{{{"device_id", "TEXT"},
+                                           {"window_start", "BIGINT"},
+                                           {"window_end", "BIGINT"},
+                                           {"count", "BIGINT"},
+                                           {"avg_temperature", "DOUBLE PRECISION"},
+                                           {"max_temperature", "DOUBLE PRECISION"}},
+                                          {"device_id", "window_start"}};
+  write_lines(windows, opts.output, format_result, &windows_table).name("write windows");
   if (!opts.late.empty())
     write_lines(windows.get_side_output(late_tag), opts.late, [](const sensor_reading& r) {
       return r.line;

@@ -77,7 +77,23 @@ expected<connector_uri> parse_connector_uri(std::string_view text) {
     rest = rest.substr(0, q);
   }
   const auto slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
+  std::string_view authority = rest.substr(0, slash);
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const auto userinfo = authority.substr(0, at);
+    if (const auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      // The message must not repeat the password.
+      const auto from = sep + 3 + colon + 1;
+      const auto redacted =
+          std::string(text.substr(0, from)) + "***" + std::string(text.substr(sep + 3 + at));
+      return bad(redacted,
+                 "a password in the URI is not accepted: give it in a file (password-file=) "
+                 "instead");
+    }
+    auto user = decode(userinfo);
+    if (!user || user->empty()) return bad(text, "an empty or badly %-escaped user name");
+    u.user = std::move(*user);
+    authority = authority.substr(at + 1);
+  }
   const std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
   std::size_t start = 0;
   while (start < authority.size()) {

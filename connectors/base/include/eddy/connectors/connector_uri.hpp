@@ -24,6 +24,7 @@ namespace eddy::connectors {
 struct connector_uri {
   std::string text;                ///< the URI as given (for messages)
   std::string scheme;              ///< "kafka", "socket", "file", ... (lower case)
+  std::string user;                ///< "USER@" before the hosts (postgresql://), decoded
   std::vector<std::string> hosts;  ///< "HOST:PORT" each, from the authority (may be empty)
   std::string path;                ///< after the authority, without the leading '/' for
                                    ///< kafka (the topic); the absolute path for file
@@ -33,9 +34,10 @@ struct connector_uri {
 /// Whether `text` looks like a connector URI ("SCHEME://..."), not a path.
 [[nodiscard]] bool is_connector_uri(std::string_view text);
 
-/// Parses "SCHEME://[HOST:PORT[,HOST:PORT...]][/PATH][?K=V&K=V...]". Errors (invalid_argument)
-/// name the URI and what is wrong: no scheme, a host without a port, a port out of range, a
-/// repeated or empty key, a bad %-escape.
+/// Parses "SCHEME://[USER@][HOST:PORT[,HOST:PORT...]][/PATH][?K=V&K=V...]". Errors
+/// (invalid_argument) name the URI and what is wrong: no scheme, a host without a port, a port
+/// out of range, a repeated or empty key, a bad %-escape, a password in the URI
+/// ("USER:PASSWORD@": passwords belong in files).
 [[nodiscard]] expected<connector_uri> parse_connector_uri(std::string_view text);
 
 /// A duration such as "500ms", "1s", "2m", "1h" (a bare number is milliseconds); nullopt if

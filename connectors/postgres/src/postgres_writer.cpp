@@ -1,0 +1,392 @@
+// The PostgreSQL sink's libpqxx side (postgres_sink.hpp): batched upserts and inserts, and the
+// prepared transactions of the exactly-once append mode.
+#include <algorithm>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "eddy/connectors/formats/csv.hpp"
+#include "eddy/connectors/postgres/postgres_sink.hpp"
+#include "eddy/runtime/log.hpp"
+#include "pg_connection.hpp"
+
+namespace eddy::postgres::detail {
+
+namespace {
+
+std::string hex_nonce() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string show_row(const pg_row& row) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < row.size(); ++i)
+    s += (i ? ", " : "") + (row[i] ? "'" + *row[i] + "'" : std::string("NULL"));
+  return s + ")";
+}
+
+}  // namespace
+
+struct table_writer::impl {
+  sink_options o;
+  std::optional<table_schema> schema;
+  std::string name;
+  subtask_info info;
+  std::unique_ptr<pg_connection> conn;
+  // COMMIT / ROLLBACK PREPARED cannot run inside a transaction block, and `conn` holds the open
+  // transaction of the next checkpoint while earlier ones complete: they go through this one.
+  std::unique_ptr<pg_connection> control;
+  std::vector<std::string> columns;
+  std::vector<std::size_t> key;  // column indexes of the upsert key
+  std::string insert_head;       // INSERT INTO t (cols) VALUES
+  std::string conflict_tail;     // ON CONFLICT (...) DO UPDATE SET ...
+  std::vector<pg_row> rows;      // buffered
+  bool transactional = false;
+  bool in_txn = false;  // BEGIN was sent for the open transaction
+
+  [[nodiscard]] std::string what() const {
+    return "postgresql sink '" + name + "' (subtask " + std::to_string(info.index + 1) + "/" +
+           std::to_string(info.parallelism) + ", table " + o.table + " on " +
+           o.connection.describe() + ")";
+  }
+
+  void create_table() {
+    std::string sql = "CREATE TABLE IF NOT EXISTS " + conn->identifier(o.table) + " (";
+    for (std::size_t i = 0; i < schema->columns.size(); ++i)
+      sql += (i ? ", " : "") + conn->identifier(schema->columns[i].name) + " " +
+             schema->columns[i].type;
+    if (!schema->primary_key.empty()) {
+      sql += ", PRIMARY KEY (";
+      for (std::size_t i = 0; i < schema->primary_key.size(); ++i)
+        sql += (i ? ", " : "") + conn->identifier(schema->primary_key[i]);
+      sql += ")";
+    }
+    try {
+      conn->exec(sql + ")");
+    } catch (const pqxx::unique_violation&) {
+      // Two subtasks created it at once (CREATE TABLE IF NOT EXISTS is not atomic): it exists.
+    }
+  }
+
+  void look_up_table() {
+    const auto cols = conn->columns(o.table);
+    if (cols.empty())
+      throw std::runtime_error(what() + ": there is no table " + o.table +
+                               " (create it, or add create-table=true)");
+    columns.clear();
+    std::vector<std::string> pk;
+    for (const auto& c : cols) {
+      columns.push_back(c.name);
+      if (c.in_primary_key) pk.push_back(c.name);
+    }
+    std::vector<std::string> key_names = o.key;
+    if (key_names.empty() && schema && !schema->primary_key.empty() && pk.empty())
+      key_names = schema->primary_key;
+    if (key_names.empty()) key_names = pk;
+    key.clear();
+    if (o.mode == write_mode::upsert) {
+      if (key_names.empty())
+        throw std::runtime_error(what() + ": upserts need a key, and table " + o.table +
+                                 " has no primary key: add key=COLUMN[,COLUMN...] (a unique "
+                                 "index on them) or mode=append");
+      for (const auto& k : key_names) {
+        auto it = std::find(columns.begin(), columns.end(), k);
+        if (it == columns.end())
+          throw std::runtime_error(what() + ": key column '" + k + "' is not a column of " +
+                                   o.table);
+        key.push_back(static_cast<std::size_t>(it - columns.begin()));
+      }
+    }
+    insert_head = "INSERT INTO " + conn->identifier(o.table) + " (";
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      insert_head += (i ? ", " : "") + conn->identifier(columns[i]);
+    insert_head += ") VALUES ";
+    conflict_tail.clear();
+    if (o.mode == write_mode::upsert) {
+      conflict_tail = " ON CONFLICT (";
+      for (std::size_t i = 0; i < key.size(); ++i)
+        conflict_tail += (i ? ", " : "") + conn->identifier(columns[key[i]]);
+      conflict_tail += ")";
+      std::string set;
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (std::find(key.begin(), key.end(), i) != key.end()) continue;
+        const auto c = conn->identifier(columns[i]);
+        set += (set.empty() ? "" : ", ") + c + " = EXCLUDED." + c;
+      }
+      conflict_tail += set.empty() ? " DO NOTHING" : " DO UPDATE SET " + set;
+    }
+  }
+
+  void connect() {
+    conn->connect();
+    if (o.create_table && schema) create_table();
+    look_up_table();
+  }
+
+  /// The statement for rows [from, to): in upsert mode only the last row of each key.
+  std::string statement(std::size_t from, std::size_t to) {
+    std::vector<std::size_t> keep;
+    if (o.mode == write_mode::upsert) {
+      std::map<std::vector<std::optional<std::string>>, std::size_t> last;
+      for (std::size_t i = from; i < to; ++i) {
+        std::vector<std::optional<std::string>> k;
+        for (auto c : key) k.push_back(rows[i][c]);
+        last[std::move(k)] = i;
+      }
+      for (const auto& [k, i] : last) keep.push_back(i);
+      std::sort(keep.begin(), keep.end());
+    } else {
+      for (std::size_t i = from; i < to; ++i) keep.push_back(i);
+    }
+    std::string sql = insert_head;
+    bool first = true;
+    for (auto i : keep) {
+      sql += first ? "(" : ", (";
+      first = false;
+      const auto& row = rows[i];
+      for (std::size_t c = 0; c < row.size(); ++c) sql += (c ? ", " : "") + conn->literal(row[c]);
+      sql += ")";
+    }
+    return sql + conflict_tail;
+  }
+
+  void write_rows() {
+    for (std::size_t from = 0; from < rows.size(); from += o.batch_size) {
+      const auto to = std::min(rows.size(), from + o.batch_size);
+      if (transactional && !in_txn) {
+        conn->exec("BEGIN");
+        in_txn = true;
+      }
+      // Upserts (and at-least-once inserts) are written again after a lost connection: the
+      // server either committed the statement or not; rows written twice are the same rows.
+      // A transaction's rows are lost with the connection: the job fails and restarts.
+      for (int attempt = 0;; ++attempt) {
+        try {
+          conn->exec(statement(from, to));
+          break;
+        } catch (const pqxx::broken_connection& e) {
+          if (transactional || attempt > 0) throw;
+          reconnect(reason(e));
+        } catch (const pqxx::sql_error& e) {
+          if (!transactional && attempt == 0 && lost_connection(e)) {
+            reconnect(reason(e));
+            continue;
+          }
+          throw std::runtime_error(
+              what() + ": writing rows " + show_row(rows[from]) +
+              (to - from > 1 ? " and " + std::to_string(to - from - 1) + " more" : std::string()) +
+              ": " + reason(e));
+        }
+      }
+    }
+    rows.clear();
+  }
+
+  /// Whether the server ended the session (a shutdown, a terminated backend, a lost link).
+  bool lost_connection(const pqxx::sql_error& e) const {
+    const auto& state = e.sqlstate();
+    return !conn->connected() || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0;
+  }
+
+  void reconnect(const std::string& why) {
+    eddy::log().warn("{}: connection lost ({}); connecting again", what(), why);
+    conn->disconnect();
+    connect();
+  }
+
+  pg_connection& control_connection() {
+    if (!control) control = std::make_unique<pg_connection>(o.connection, what());
+    control->connect();
+    return *control;
+  }
+
+  std::vector<std::string> prepared(const std::string& like) {
+    auto& c = control_connection();
+    auto r = c.exec(
+        "SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE " +
+        c.literal(like));
+    std::vector<std::string> out;
+    for (const auto& row : r) out.emplace_back(row[0].c_str());
+    return out;
+  }
+
+  void finish_prepared(const std::string& verb, const std::string& gid) {
+    auto& c = control_connection();
+    try {
+      c.exec(verb + " PREPARED " + c.literal(gid));
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() != "42704") throw;  // undefined_object: already committed / rolled back
+    }
+  }
+};
+
+table_writer::table_writer(sink_options options, std::optional<table_schema> schema,
+                           std::string name)
+    : impl_(std::make_unique<impl>()) {
+  impl_->o = std::move(options);
+  impl_->schema = std::move(schema);
+  impl_->name = std::move(name);
+}
+
+table_writer::~table_writer() {
+  auto& d = *impl_;
+  if (d.in_txn && d.conn && d.conn->connected()) {
+    try {
+      d.conn->exec("ROLLBACK");
+    } catch (const std::exception&) {
+    }
+  }
+}
+
+void table_writer::open(const subtask_info& info, bool transactional) {
+  auto& d = *impl_;
+  d.info = info;
+  d.transactional = transactional;
+  d.conn = std::make_unique<pg_connection>(d.o.connection, d.what());
+  d.connect();
+  if (transactional) {
+    const auto r = d.conn->exec("SHOW max_prepared_transactions");
+    if (r.empty() || std::string(r[0][0].c_str()) == "0")
+      throw std::runtime_error(
+          d.what() +
+          ": exactly-once appends prepare a transaction per checkpoint, and this server has "
+          "max_prepared_transactions = 0: set it (postgresql.conf) or use "
+          "guarantee=at-least-once");
+    if (!info.checkpointing && info.index == 0)
+      eddy::log().warn(
+          "{}: checkpoints are off, so the rows are committed only when the job finishes",
+          d.what());
+  }
+}
+
+void table_writer::add(pg_row row) {
+  auto& d = *impl_;
+  if (row.size() != d.columns.size()) {
+    std::string cols;
+    for (const auto& c : d.columns) cols += (cols.empty() ? "" : ", ") + c;
+    throw std::runtime_error(d.what() + ": the row " + show_row(row) + " has " +
+                             std::to_string(row.size()) + " values, the table has " +
+                             std::to_string(d.columns.size()) + " columns (" + cols + ")");
+  }
+  d.rows.push_back(std::move(row));
+  if (d.rows.size() >= d.o.batch_size) d.write_rows();
+}
+
+void table_writer::flush() {
+  if (!impl_->rows.empty()) impl_->write_rows();
+}
+
+pg_txn table_writer::begin() {
+  return pg_txn{impl_->info.index, impl_->info.parallelism, {}};
+}
+
+void table_writer::prepare(pg_txn& txn) {
+  auto& d = *impl_;
+  flush();
+  if (!d.in_txn) return;  // nothing written: nothing to prepare
+  txn.gid = d.o.transaction_prefix + ":" + std::to_string(d.info.index) + ":" + hex_nonce();
+  try {
+    d.conn->exec("PREPARE TRANSACTION " + d.conn->literal(txn.gid));
+  } catch (const pqxx::sql_error& e) {
+    throw std::runtime_error(d.what() + ": cannot prepare transaction " + txn.gid + ": " +
+                             reason(e));
+  }
+  d.in_txn = false;
+}
+
+void table_writer::commit(const pg_txn& txn) {
+  auto& d = *impl_;
+  if (txn.gid.empty()) return;
+  try {
+    d.finish_prepared("COMMIT", txn.gid);
+  } catch (const pqxx::sql_error& e) {
+    throw std::runtime_error(d.what() + ": cannot commit prepared transaction " + txn.gid + ": " +
+                             reason(e));
+  }
+}
+
+void table_writer::abort(const pg_txn& txn) {
+  auto& d = *impl_;
+  try {
+    if (txn.gid.empty()) {
+      // The open transaction (not prepared yet), if this run began it.
+      if (d.in_txn && d.conn && d.conn->connected()) d.conn->exec("ROLLBACK");
+      d.in_txn = false;
+      d.rows.clear();
+      return;
+    }
+    d.finish_prepared("ROLLBACK", txn.gid);
+  } catch (const std::exception& e) {
+    eddy::log().warn("{}: rolling back {}: {} (roll it back by hand: ROLLBACK PREPARED)", d.what(),
+                     txn.gid.empty() ? std::string("the open transaction") : txn.gid, reason(e));
+  }
+}
+
+void table_writer::roll_back_strays(const pg_txn& open) {
+  auto& d = *impl_;
+  // Names are "PREFIX:SUBTASK:NONCE". The restored checkpoint's transactions of old subtask
+  // open.subtask were just committed; what else it prepared belongs to checkpoints that never
+  // completed. Subtasks with an index >= the old parallelism (a failed attempt at a higher
+  // one) have no checkpoint entry: old subtask (index mod old parallelism) cleans up for them.
+  std::string like;
+  for (char c : d.o.transaction_prefix) {
+    if (c == '%' || c == '_' || c == '\\') like += '\\';
+    like += c;
+  }
+  const auto head = d.o.transaction_prefix + ":";
+  for (const auto& gid : d.prepared(like + ":%")) {
+    const auto colon = gid.find(':', head.size());
+    if (colon == std::string::npos) continue;
+    int index = -1;
+    try {
+      index = std::stoi(gid.substr(head.size(), colon - head.size()));
+    } catch (const std::exception&) {
+      continue;
+    }
+    const bool stray = index == open.subtask ||
+                       (index >= open.parallelism && index % open.parallelism == open.subtask);
+    if (!stray) continue;
+    eddy::log().info("{}: rolling back {}, prepared for a checkpoint that did not complete",
+                     d.what(), gid);
+    d.finish_prepared("ROLLBACK", gid);
+  }
+}
+
+}  // namespace eddy::postgres::detail
+
+namespace eddy::postgres {
+
+Sink<std::string> postgres_sink_csv_lines(sink_options options,
+                                          std::optional<table_schema> schema) {
+  // One splitter per copy of the function, that is per subtask.
+  struct splitter {
+    formats::csv_options o;
+    std::vector<std::string_view> fields;
+    std::deque<std::string> scratch;
+    splitter() = default;
+    splitter(const splitter& other) : o(other.o) {}
+  };
+  return postgres_sink<std::string>(
+      std::move(options),
+      [state = splitter{}](const std::string& line) mutable {
+        std::string why;
+        state.scratch.clear();
+        if (!formats::split_csv(line, state.o, state.fields, state.scratch, why))
+          throw std::runtime_error("the line '" + line + "' is not CSV: " + why);
+        pg_row row;
+        row.reserve(state.fields.size());
+        for (auto f : state.fields) {
+          if (f.empty())
+            row.emplace_back(std::nullopt);
+          else
+            row.emplace_back(std::string(f));
+        }
+        return row;
+      },
+      std::move(schema));
+}
+
+}  // namespace eddy::postgres
