@@ -9,6 +9,10 @@
 #include "eddy/connectors/files/directory_source.hpp"
 #include "eddy/connectors/files/file_sink.hpp"
 #include "eddy/connectors/socket/socket_source.hpp"
+#ifdef EDDY_HAVE_MQTT
+#include "eddy/connectors/mqtt/mqtt_sink.hpp"
+#include "eddy/connectors/mqtt/mqtt_source.hpp"
+#endif
 #ifdef EDDY_HAVE_POSTGRES
 #include "eddy/connectors/postgres/postgres_sink.hpp"
 #include "eddy/connectors/postgres/postgres_source.hpp"
@@ -36,6 +40,11 @@ connectors::connector_uri parse(const std::string& flag, const std::string& valu
   known += ", kafka";
 #else
   missing += " (kafka: this eddy was built without EDDY_WITH_KAFKA)";
+#endif
+#ifdef EDDY_HAVE_MQTT
+  known += ", mqtt";
+#else
+  missing += " (mqtt: this eddy was built without EDDY_WITH_MQTT)";
 #endif
 #ifdef EDDY_HAVE_POSTGRES
   known += ", postgresql";
@@ -99,6 +108,13 @@ bool is_endpoint_uri(const std::string& value) {
 }
 
 std::string input_format(const std::string& value) {
+#ifdef EDDY_HAVE_MQTT
+  if (is_endpoint_uri(value)) {
+    const auto u = parse("input", value);
+    if (u.scheme == "mqtt")
+      if (auto o = mqtt::parse_source_uri(u)) return o->format;
+  }
+#endif
 #ifdef EDDY_HAVE_KAFKA
   if (is_endpoint_uri(value)) {
     const auto u = parse("input", value);
@@ -144,6 +160,21 @@ void check_input(const std::string& flag, const std::string& value, bool batch, 
     return;
   }
 #endif
+#ifdef EDDY_HAVE_MQTT
+  if (u.scheme == "mqtt") {
+    auto o = mqtt::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    if (batch)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": this job runs in batch mode and needs a bounded input; an "
+                                  "MQTT subscription is a stream");
+    if (o->format == "json" && !json)
+      throw std::invalid_argument(flag + ": " + value +
+                                  ": format=json is not available for this job, which reads "
+                                  "text lines (use format=raw)");
+    return;
+  }
+#endif
 #ifdef EDDY_HAVE_KAFKA
   if (u.scheme == "kafka") {
     auto o = kafka::parse_source_uri(u);
@@ -172,6 +203,13 @@ void check_output_uri(const std::string& flag, const std::string& value) {
 #ifdef EDDY_HAVE_POSTGRES
   if (u.scheme == "postgresql") {
     auto o = postgres::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
+    return;
+  }
+#endif
+#ifdef EDDY_HAVE_MQTT
+  if (u.scheme == "mqtt") {
+    auto o = mqtt::parse_sink_uri(u);
     if (!o) throw std::invalid_argument(flag + ": " + o.error().message);
     return;
   }
@@ -207,6 +245,16 @@ DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& va
     return env.from_source(kafka::kafka_source_values(*o), "read kafka");
   }
 #endif
+#ifdef EDDY_HAVE_MQTT
+  if (u.scheme == "mqtt") {
+    auto o = mqtt::parse_source_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    // The write-ahead log goes with the checkpoints unless the URI says where.
+    const auto& chk = env.config().checkpoints.directory;
+    if (o->wal_dir.empty() && !chk.empty()) o->wal_dir = chk + "/mqtt-wal";
+    return env.from_source(mqtt::mqtt_source_values(*o), "read mqtt").set_parallelism(1);
+  }
+#endif
 #ifdef EDDY_HAVE_POSTGRES
   if (u.scheme == "postgresql") {
     auto o = postgres::parse_source_uri(u);
@@ -232,6 +280,13 @@ rolling_policy output_rolling(const std::string& value) {
 DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& value,
                                   const output_table* table) {
   const auto u = parse("output", value);
+#ifdef EDDY_HAVE_MQTT
+  if (u.scheme == "mqtt") {
+    auto o = mqtt::parse_sink_uri(u);
+    if (!o) throw std::invalid_argument(o.error().message);
+    return lines.sink_to(mqtt::mqtt_sink_values(*o), "write mqtt");
+  }
+#endif
 #ifdef EDDY_HAVE_POSTGRES
   if (u.scheme == "postgresql") {
     auto o = postgres::parse_sink_uri(u);

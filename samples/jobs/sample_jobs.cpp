@@ -219,12 +219,14 @@ job_result run_job(StreamEnvironment& env, const std::string& name,
 
 void add_wordcount_flags(CLI::App& cmd, wordcount_options& o, fault_tolerance_options& ft) {
   cmd.add_option("--input", o.input,
-                 "text file to count the words of, - for stdin, file:///DIR (its files), or a "
-                 "bounded kafka:// URI")
+                 "text file to count the words of, - for stdin, file:///DIR (its files), a "
+                 "bounded kafka:// URI, or a postgresql:// URI (table= or query=; rows as CSV "
+                 "lines)")
       ->required();
   cmd.add_option("--output", o.output,
-                 "output directory (created if missing) or kafka:// URI; one 'word,count' line "
-                 "per word")
+                 "output directory (created if missing), kafka:// URI, or postgresql:// URI (an "
+                 "existing table: 2 columns, word then count, keyed by word); one 'word,count' "
+                 "line per word")
       ->required();
   cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of every operator")
       ->check(positive_integer("subtasks", 128))
@@ -309,18 +311,23 @@ void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_option
   auto* opts = &o;
   cmd.add_option("--input", opts->input,
                  "CSV readings: device_id,ts_ms,temperature (a file, - for stdin, "
-                 "file:///DIR[?monitor=1s] for a directory's files, or a kafka:// URI: one "
-                 "message per line)")
+                 "file:///DIR[?monitor=1s] for a directory's files, a kafka:// URI: one "
+                 "message per line, or a postgresql:// URI: rows as CSV lines, e.g. "
+                 "query=SELECT device_id, ts_ms, temperature FROM t ORDER BY ts_ms)")
       ->required();
   cmd.add_option("--output", opts->output,
                  "directory (or kafka:// URI) for window results: "
-                 "device_id,window_start_ms,window_end_ms,count,avg,max")
+                 "device_id,window_start_ms,window_end_ms,count,avg,max; or a postgresql:// URI "
+                 "(table=NAME[&create-table=true]: upserted by device_id, window_start; see "
+                 "docs/connectors.md)")
       ->required();
   cmd.add_option("--late", opts->late,
-                 "directory (or kafka:// URI) for readings too late for their window");
+                 "directory (or kafka:// or postgresql:// URI: an existing table) for readings "
+                 "too late for their window");
   cmd.add_option("--alerts", opts->alerts,
-                 "directory (or kafka:// URI) for alerts: device_id,window_end_ms,ALERT for the "
-                 "third and later adjacent window with avg > 80");
+                 "directory (or kafka:// or postgresql:// URI: an existing table) for alerts: "
+                 "device_id,window_end_ms,ALERT for the third and later adjacent window with "
+                 "avg > 80");
   cmd.add_option("--dead-letter", opts->dead_letter,
                  "directory (or kafka:// URI) for malformed lines (line number and reason); "
                  "without it they are reported on stderr");

@@ -1,0 +1,267 @@
+// The MQTT connector (mqtt_source.hpp, mqtt_sink.hpp) against a real mosquitto started by the
+// test (support/mosquitto_server.hpp): URIs, the write-ahead log, and the sensors job reading
+// readings from MQTT killed with SIGKILL while they are published, equal to a failure-free run.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eddy/connectors/connector_uri.hpp"
+#include "eddy/connectors/mqtt/mqtt_options.hpp"
+#include "eddy/connectors/mqtt/mqtt_source.hpp"
+#include "mqtt_wal.hpp"  // connectors/mqtt/src: the log is tested directly
+#include "support/eddy_process.hpp"
+#include "support/mosquitto_server.hpp"
+#include "support/test_data.hpp"
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using eddy::testing::committed_lines;
+
+namespace {
+
+std::string source_uri_error(const std::string& text) {
+  auto u = eddy::connectors::parse_connector_uri(text);
+  if (!u) return u.error().message;
+  auto o = eddy::mqtt::parse_source_uri(*u);
+  return o ? std::string("ok") : o.error().message;
+}
+
+std::string sink_uri_error(const std::string& text) {
+  auto u = eddy::connectors::parse_connector_uri(text);
+  if (!u) return u.error().message;
+  auto o = eddy::mqtt::parse_sink_uri(*u);
+  return o ? std::string("ok") : o.error().message;
+}
+
+/// The sensors job's CSV readings as the JSON messages of the same readings (malformed lines as
+/// they are), and the CSV file for the reference run; the last line marks the end.
+struct readings {
+  std::vector<std::string> messages;
+  std::string csv;
+};
+
+/// The JSON message of a CSV reading line (a malformed line stays as it is).
+std::string as_json(const std::string& line) {
+  const auto c1 = line.find(',');
+  const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string::npos) return line;
+  return "{\"device_id\":\"" + line.substr(0, c1) +
+         "\",\"ts_ms\":" + line.substr(c1 + 1, c2 - c1 - 1) +
+         ",\"temperature\":" + line.substr(c2 + 1) + "}";
+}
+
+/// The late readings of the reference run as the MQTT run writes them (their messages).
+std::vector<std::string> late_as_json(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& l : committed_lines(dir)) out.push_back(as_json(l));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+readings make_readings(int n, std::uint32_t seed) {
+  readings r;
+  r.csv = eddy::testing::sensor_readings_csv(n, seed) + "end-of-input\n";
+  std::istringstream in(r.csv);
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) r.messages.push_back(as_json(line));
+  return r;
+}
+
+std::vector<std::string> slice(const std::vector<std::string>& v, std::size_t from,
+                               std::size_t to) {
+  return {v.begin() + static_cast<std::ptrdiff_t>(from),
+          v.begin() + static_cast<std::ptrdiff_t>(std::min(to, v.size()))};
+}
+
+bool has_line(const fs::path& dir, const std::string& text) {
+  for (const auto& l : committed_lines(dir))
+    if (l.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("mqtt URIs are checked") {
+  CHECK(source_uri_error(
+            "mqtt://127.0.0.1:1883/sensors/#?client-id=eddy-sensors&qos=1&format=json") == "ok");
+  CHECK(source_uri_error("mqtt://127.0.0.1:1883/site/+/temp") == "ok");
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/"), Catch::Contains("no topic filter"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a/#/b"), Catch::Contains("whole level"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a/b+"), Catch::Contains("whole level"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a?qos=3"), Catch::Contains("qos '3'"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a?format=xml"), Catch::Contains("format"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a?clientid=x"),
+             Catch::Contains("did you mean 'client-id'"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a?password-file=/p"),
+             Catch::Contains("needs username"));
+  CHECK_THAT(source_uri_error("mqtt://127.0.0.1:1883/a?tls-insecure=true"),
+             Catch::Contains("tls-ca-file"));
+  // The filter is taken literally, '#' included; %-escapes are decoded.
+  auto u = eddy::connectors::parse_connector_uri("mqtt://127.0.0.1:1883/a%20b/+/#?qos=0");
+  REQUIRE(u);
+  auto o = eddy::mqtt::parse_source_uri(*u);
+  REQUIRE(o);
+  CHECK(o->topic_filter == "a b/+/#");
+  CHECK(o->qos == 0);
+  CHECK(sink_uri_error("mqtt://127.0.0.1:1883/alerts/{1}?qos=1&retain=true") == "ok");
+  CHECK_THAT(sink_uri_error("mqtt://127.0.0.1:1883/alerts/#"), Catch::Contains("no wildcards"));
+}
+
+TEST_CASE("a message's topic levels") {
+  eddy::mqtt::message_view m{"sensors/dev-001/temp", "{}", 1, false};
+  CHECK(m.topic_level(0) == "sensors");
+  CHECK(m.topic_level(1) == "dev-001");
+  CHECK(m.topic_level(2) == "temp");
+  CHECK(m.topic_level(3).empty());
+}
+
+TEST_CASE("the mqtt write-ahead log keeps records in order across reopening and truncates") {
+  eddy::testing::temp_dir tmp("eddy-mqtt-wal");
+  namespace d = eddy::mqtt::detail;
+  {
+    d::mqtt_wal wal((tmp.path() / "w").string(), false);
+    CHECK(wal.begin() == 0);
+    CHECK(wal.end() == 0);
+    for (int i = 0; i < 100; ++i)
+      CHECK(wal.append({"t/" + std::to_string(i), std::string(i, 'x'), 1, i % 2 == 0,
+                        static_cast<std::uint16_t>(i + 1)}) == static_cast<std::uint64_t>(i));
+  }
+  d::mqtt_wal wal((tmp.path() / "w").string(), false);
+  CHECK(wal.end() == 100);
+  std::vector<d::wal_record> out;
+  wal.read(98, 10, out);
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].topic == "t/98");
+  CHECK(out[0].payload == std::string(98, 'x'));
+  CHECK(out[0].retain);
+  CHECK(out[1].mid == 100);
+  wal.truncate(60);
+  CHECK(wal.begin() == 60);
+  out.clear();
+  wal.read(0, 5, out);
+  REQUIRE(out.size() == 5);
+  CHECK(out[0].topic == "t/60");
+  CHECK(wal.append({"x", "", 0, false, 0}) == 100);
+  // A damaged record is an error, not a message.
+  d::wal_record r;
+  CHECK_FALSE(d::decode("W1\x03", 3, r));
+  const auto enc = d::encode({"topic", "payload", 2, true, 7});
+  CHECK(d::decode(enc.data(), enc.size(), r));
+  CHECK(r.topic == "topic");
+  CHECK(r.payload == "payload");
+  CHECK(r.qos == 2);
+  CHECK_FALSE(d::decode(enc.data(), 9, r));
+}
+
+TEST_CASE("eddy run sensors reads mqtt and publishes its alerts to mqtt as a file run does",
+          "[mqtt][cli]") {
+  eddy::testing::mosquitto_server broker;
+  eddy::testing::temp_dir tmp("eddy-mqtt-sensors");
+  const auto data = make_readings(3000, 11);
+  eddy::testing::write_file(tmp.path() / "readings.csv", data.csv);
+  auto ref = eddy::testing::sensors_args(tmp.path() / "readings.csv", tmp.path() / "ref", 1);
+  ref.insert(ref.begin(), "run");
+  REQUIRE(eddy::testing::run_eddy(tmp.path(), ref).code == 0);
+  const auto want_alerts = committed_lines(tmp.path() / "ref" / "alerts");
+  REQUIRE(!want_alerts.empty());
+
+  const auto dir = tmp.path() / "run";
+  auto args = eddy::testing::sensors_args(
+      broker.uri("sensors/#", "client-id=eddy-sensors&qos=1&format=json"), dir, 1);
+  args.insert(args.begin(), "run");
+  // Alerts to MQTT, one topic per device (the alert line's first field).
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--alerts") args[i + 1] = broker.uri("alerts/{1}", "qos=1");
+  for (const auto& a :
+       {std::string("--checkpoint-dir"), (dir / "chk").string(),
+        std::string("--checkpoint-interval"), std::string("100"),
+        std::string("--savepoint-on-stop"), (tmp.path() / "sp").string(), std::string("--drain")})
+    args.push_back(a);
+  auto alerts = broker.subscribe_async("alerts/#", want_alerts.size(), std::chrono::seconds(90), 1);
+  eddy::testing::eddy_process p(tmp.path(), args);
+  broker.wait_for_subscriptions("sensors/#");
+  broker.publish_lines("sensors/site-1", data.messages, 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!has_line(dir / "dead", "end-of-input") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(has_line(dir / "dead", "end-of-input"));
+  p.signal(SIGTERM);
+  const int code = p.wait();
+  INFO("stderr: " << p.err());
+  REQUIRE(code == 0);
+  CHECK(committed_lines(dir / "windows") == committed_lines(tmp.path() / "ref" / "windows"));
+  CHECK(committed_lines(dir / "late") == late_as_json(tmp.path() / "ref" / "late"));
+  CHECK(committed_lines(dir / "dead").size() ==
+        committed_lines(tmp.path() / "ref" / "dead").size());
+  // "alerts/DEVICE DEVICE,END,ALERT" as mosquitto_sub -v prints them.
+  std::vector<std::string> want_published;
+  for (const auto& a : want_alerts)
+    want_published.push_back("alerts/" + a.substr(0, a.find(',')) + " " + a);
+  auto got = alerts.get();
+  std::sort(got.begin(), got.end());
+  std::sort(want_published.begin(), want_published.end());
+  CHECK(got == want_published);
+}
+
+TEST_CASE(
+    "the sensors job on mqtt killed with SIGKILL while readings are published, some while "
+    "it is down, resumes to the failure-free output",
+    "[mqtt][cli][recovery]") {
+  eddy::testing::mosquitto_server broker;
+  eddy::testing::temp_dir tmp("eddy-mqtt-kill");
+  const auto data = make_readings(6000, 23);
+  eddy::testing::write_file(tmp.path() / "readings.csv", data.csv);
+  auto ref = eddy::testing::sensors_args(tmp.path() / "readings.csv", tmp.path() / "ref", 1);
+  ref.insert(ref.begin(), "run");
+  REQUIRE(eddy::testing::run_eddy(tmp.path(), ref).code == 0);
+
+  const auto dir = tmp.path() / "run";
+  auto args = eddy::testing::sensors_args(
+      broker.uri("sensors/#", "client-id=eddy-sensors&qos=1&format=json"), dir, 1);
+  args.insert(args.begin(), "run");
+  for (const auto& a :
+       {std::string("--checkpoint-dir"), (dir / "chk").string(),
+        std::string("--checkpoint-interval"), std::string("50"), std::string("--resume"),
+        std::string("latest"), std::string("--savepoint-on-stop"), (tmp.path() / "sp").string(),
+        std::string("--drain")})
+    args.push_back(a);
+  const auto& m = data.messages;
+  const std::size_t n = m.size();
+  auto p = std::make_unique<eddy::testing::eddy_process>(tmp.path(), args);
+  broker.wait_for_subscriptions("sensors/#");
+  // Two kills, each while the job ingests a chunk; the next chunk is published while it is down.
+  std::size_t sent = 0;
+  for (int kill = 0; kill < 2; ++kill) {
+    broker.publish_lines("sensors/site-1", slice(m, sent, sent + n / 5), 1);
+    sent += n / 5;
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 100 * kill));
+    p->signal(SIGKILL);
+    p->wait();
+    broker.publish_lines("sensors/site-2", slice(m, sent, sent + n / 10), 1);
+    sent += n / 10;
+    p = std::make_unique<eddy::testing::eddy_process>(tmp.path(), args);
+  }
+  broker.publish_lines("sensors/site-1", slice(m, sent, n), 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (!has_line(dir / "dead", "end-of-input") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  INFO("stderr: " << p->err());
+  REQUIRE(has_line(dir / "dead", "end-of-input"));
+  p->signal(SIGTERM);
+  REQUIRE(p->wait() == 0);
+  for (const auto* out : {"windows", "alerts"}) {
+    INFO("output " << out);
+    CHECK(committed_lines(dir / out) == committed_lines(tmp.path() / "ref" / out));
+  }
+  CHECK(committed_lines(dir / "late") == late_as_json(tmp.path() / "ref" / "late"));
+  CHECK(committed_lines(dir / "dead").size() ==
+        committed_lines(tmp.path() / "ref" / "dead").size());
+}
