@@ -265,3 +265,42 @@ TEST_CASE(
   CHECK(committed_lines(dir / "dead").size() ==
         committed_lines(tmp.path() / "ref" / "dead").size());
 }
+
+TEST_CASE("the sensors job on mqtt rides out a restart of the broker", "[mqtt][cli][recovery]") {
+  eddy::testing::mosquitto_server broker({.persistence = true});
+  eddy::testing::temp_dir tmp("eddy-mqtt-broker-restart");
+  const auto data = make_readings(4000, 5);
+  eddy::testing::write_file(tmp.path() / "readings.csv", data.csv);
+  auto ref = eddy::testing::sensors_args(tmp.path() / "readings.csv", tmp.path() / "ref", 1);
+  ref.insert(ref.begin(), "run");
+  REQUIRE(eddy::testing::run_eddy(tmp.path(), ref).code == 0);
+
+  const auto dir = tmp.path() / "run";
+  auto args = eddy::testing::sensors_args(
+      broker.uri("sensors/#", "client-id=eddy-sensors&qos=1&format=json&reconnect-max=1s"), dir, 1);
+  args.insert(args.begin(), "run");
+  for (const auto& a :
+       {std::string("--checkpoint-dir"), (dir / "chk").string(),
+        std::string("--checkpoint-interval"), std::string("100"),
+        std::string("--savepoint-on-stop"), (tmp.path() / "sp").string(), std::string("--drain")})
+    args.push_back(a);
+  eddy::testing::eddy_process p(tmp.path(), args);
+  broker.wait_for_subscriptions("sensors/#");
+  const auto& m = data.messages;
+  broker.publish_lines("sensors/a", slice(m, 0, m.size() / 2), 1);
+  // Stopped, the broker saves the session with what is queued for it; started again, it has it.
+  broker.stop();
+  broker.start();
+  broker.publish_lines("sensors/b", slice(m, m.size() / 2, m.size()), 1);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (!has_line(dir / "dead", "end-of-input") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  INFO("stderr: " << p.err());
+  REQUIRE(has_line(dir / "dead", "end-of-input"));
+  p.signal(SIGTERM);
+  REQUIRE(p.wait() == 0);
+  for (const auto* out : {"windows", "alerts"}) {
+    INFO("output " << out);
+    CHECK(committed_lines(dir / out) == committed_lines(tmp.path() / "ref" / out));
+  }
+}

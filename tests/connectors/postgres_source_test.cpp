@@ -174,7 +174,7 @@ TEST_CASE("eddy run sensors writes its windows to a postgresql table, the values
   }
   const auto got = server.psql(
       "SELECT device_id, window_start, window_end, count, to_char(avg_temperature, 'FM990.000'), "
-      "max_temperature FROM sensor_windows");
+      "to_char(max_temperature, 'FM990.0') FROM sensor_windows");
   std::vector<std::string> rows;
   std::size_t start = 0;
   while (start < got.size()) {

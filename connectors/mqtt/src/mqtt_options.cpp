@@ -153,7 +153,28 @@ expected<sink_options> parse_sink_uri(const connectors::connector_uri& uri) {
       return uri_error(uri, "flush-timeout '" + *v + "': expected a duration like 2m");
     s.flush_timeout = *d;
   }
-  if (auto ok = o.check_all_taken(known({"qos", "retain", "format", "flush-timeout"})); !ok)
+  if (auto v = o.take("guarantee")) {
+    if (*v == "exactly-once")
+      s.exactly_once = true;
+    else if (*v != "at-least-once")
+      return uri_error(uri, "guarantee '" + *v + "' is not one of at-least-once, exactly-once");
+  }
+  if (auto v = o.take("commit-topic")) {
+    if (v->empty() || v->find_first_of("#+") != std::string::npos)
+      return uri_error(uri, "commit-topic '" + *v + "': expected a topic without wildcards");
+    s.commit_topic = *v;
+  }
+  if (s.exactly_once && s.connection.client_id.empty())
+    return uri_error(uri,
+                     "guarantee=exactly-once needs client-id=ID (its commits are recorded "
+                     "under it)");
+  if (s.exactly_once && s.qos == 0)
+    return uri_error(uri, "guarantee=exactly-once needs qos=1 or 2");
+  if (s.commit_topic.empty() && !s.connection.client_id.empty())
+    s.commit_topic = "eddy/commits/" + s.connection.client_id;
+  if (auto ok = o.check_all_taken(
+          known({"qos", "retain", "format", "flush-timeout", "guarantee", "commit-topic"}));
+      !ok)
     return ok.error();
   return s;
 }

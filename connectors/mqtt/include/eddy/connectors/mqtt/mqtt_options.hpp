@@ -67,6 +67,14 @@ struct sink_options {
   /// "flush-timeout=2m": how long a checkpoint or the job's end waits for the broker to
   /// acknowledge what was published before failing the job.
   std::chrono::milliseconds flush_timeout{120'000};
+  /// "guarantee=at-least-once|exactly-once". exactly-once (needs client-id) keeps a checkpoint
+  /// interval's messages in the checkpoint and publishes them when it completes, then records
+  /// that in a retained message on the commit topic; a restore publishes again only what that
+  /// record does not show as published (mqtt_sink.hpp).
+  bool exactly_once = false;
+  /// "commit-topic=T": where exactly-once records its commits (retained, one topic per
+  /// subtask under it); default "eddy/commits/CLIENT-ID".
+  std::string commit_topic;
 };
 
 /// The source options an `mqtt://` URI gives; errors name the URI and the option.
