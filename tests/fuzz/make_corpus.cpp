@@ -24,6 +24,7 @@
 #include "eddy/runtime/state_snapshot.hpp"
 #include "fuzz_types.hpp"
 #include "job_spec.hpp"
+#include "mqtt_wal.hpp"
 
 namespace fs = std::filesystem;
 using namespace eddy;
@@ -318,6 +319,38 @@ void sensors_csv_corpus(const fs::path& dir) {
   write_file(dir, "seed-crlf", "device_id,ts_ms,temperature\r\nd9,0,0.001\r\n");
 }
 
+/// mqtt_payload_fuzz's input: topic length, qos (| 0x80 for retain), message id (LE), topic,
+/// payload.
+std::string mqtt_message(std::string_view topic, std::string_view payload, std::uint8_t qos,
+                         bool retain, std::uint16_t mid) {
+  std::string out;
+  out += static_cast<char>(topic.size());
+  out += static_cast<char>(qos | (retain ? 0x80 : 0));
+  out += static_cast<char>(mid & 0xff);
+  out += static_cast<char>(mid >> 8);
+  out.append(topic);
+  out.append(payload);
+  return out;
+}
+
+void mqtt_payload_corpus(const fs::path& dir) {
+  const std::string_view topic = "sensors/dev-001";
+  const std::string_view reading =
+      R"({"device_id":"dev-001","ts_ms":1700000000123,"temperature":71.3})";
+  write_file(dir, "seed-reading", mqtt_message(topic, reading, 1, false, 1));
+  write_file(
+      dir, "seed-malformed",
+      mqtt_message(topic, R"({"device_id":"dev-001","ts_ms":"soon","temperature":)", 1, true, 2));
+  write_file(dir, "seed-empty", mqtt_message(topic, "", 0, false, 0));
+  // The whole input is also decoded as a log record: one as the write-ahead log stores it.
+  mqtt::detail::wal_record r;
+  r.topic = topic;
+  r.payload = reading;
+  r.qos = 2;
+  r.mid = 65535;
+  write_file(dir, "seed-wal-record", mqtt::detail::encode(r));
+}
+
 /// Inputs of fixed bugs that were built by hand rather than found as files (the fuzzers' own
 /// crash artifacts are copied into the corpus as they are). The unit test
 /// tests/unit/runtime/decoder_robustness_test.cpp replays the same inputs.
@@ -356,6 +389,7 @@ int main(int argc, char** argv) {
     snapshot_corpus(root / "snapshot");
     job_spec_corpus(root / "job_spec");
     sensors_csv_corpus(root / "sensors_csv");
+    mqtt_payload_corpus(root / "mqtt_payload");
     crash_inputs(root);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "make_fuzz_corpus: %s\n", e.what());
