@@ -224,7 +224,9 @@ void check_output_uri(const std::string& flag, const std::string& value) {
   unknown_scheme(flag, u, false);
 }
 
-DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value) {
+DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value,
+                                   bool with_topics) {
+  (void)with_topics;  // used by mqtt:// inputs only
   if (!is_endpoint_uri(value)) return env.read_text_file(value);
   const auto u = parse("input", value);
   if (u.scheme == "file") {
@@ -252,6 +254,17 @@ DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& va
     // The write-ahead log goes with the checkpoints unless the URI says where.
     const auto& chk = env.config().checkpoints.directory;
     if (o->wal_dir.empty() && !chk.empty()) o->wal_dir = chk + "/mqtt-wal";
+    if (with_topics)
+      return env
+          .from_source(mqtt::mqtt_source<std::string>(*o,
+                                                      [](const mqtt::message_view& m) {
+                                                        std::string s(m.topic);
+                                                        s += topic_separator;
+                                                        s += m.payload;
+                                                        return s;
+                                                      }),
+                       "read mqtt")
+          .set_parallelism(1);
     return env.from_source(mqtt::mqtt_source_values(*o), "read mqtt").set_parallelism(1);
   }
 #endif

@@ -55,8 +55,13 @@ struct output_table {
   std::vector<std::string> primary_key;
 };
 
-/// The lines of the input `value` (checked with check_input).
-DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value);
+/// The lines of the input `value` (checked with check_input). `with_topics`: an mqtt:// input's
+/// lines are "TOPIC" + topic_separator + "PAYLOAD" (for dead letters that name the topic).
+DataStream<std::string> read_lines(StreamEnvironment& env, const std::string& value,
+                                   bool with_topics = false);
+/// What separates the topic from the payload in read_lines(..., true) (a byte MQTT topics do
+/// not contain: it is a control character).
+inline constexpr char topic_separator = '\x1f';
 /// Writes `lines` to the connector URI `uri` (checked with check_output_uri); `table`: the
 /// table the lines are rows of, if the job knows it.
 DataStreamSink write_lines_to_uri(DataStream<std::string> lines, const std::string& uri,

@@ -79,18 +79,30 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
     bool json = false;  // the input's format=json: one JSON object per line (sensors_json.hpp)
     std::uint64_t line_number = 0;
     sensor_json_parser json_parser;
-    void operator()(const std::string& line, collector<parsed_line>& out) {
+    void operator()(const std::string& input, collector<parsed_line>& out) {
       ++line_number;
-      if (json)
-        out.collect(json_parser.parse(line, line_number));
-      else if (auto p = parse_sensor_line(line, line_number))
-        out.collect(std::move(*p));
+      // An MQTT message comes as TOPIC, separator, PAYLOAD: its dead letter names the topic.
+      std::string_view line = input, topic;
+      if (const auto sep = input.find(topic_separator); sep != std::string::npos) {
+        topic = line.substr(0, sep);
+        line = line.substr(sep + 1);
+      }
+      parsed_line p;
+      if (json) {
+        p = json_parser.parse(line, line_number);
+      } else if (auto csv = parse_sensor_line(line, line_number)) {
+        p = std::move(*csv);
+      } else {
+        return;  // the header line
+      }
+      if (!p.reading && !topic.empty()) p.error += " (topic " + std::string(topic) + ")";
+      out.collect(std::move(p));
     }
     // Checkpointed, so line numbers stay right after a restore.
     std::uint64_t snapshot_state() const { return line_number; }
     void restore_state(std::uint64_t n) { line_number = n; }
   };
-  auto parsed = read_lines(env, opts.input)
+  auto parsed = read_lines(env, opts.input, /*with_topics=*/true)
                     .set_parallelism(1)
                     .flat_map(numbered_parser{input_format(opts.input) == "json"})
                     .name("parse")
