@@ -201,6 +201,9 @@ TEST_CASE("eddy run sensors reads mqtt and publishes its alerts to mqtt as a fil
   CHECK(committed_lines(dir / "late") == late_as_json(tmp.path() / "ref" / "late"));
   CHECK(committed_lines(dir / "dead").size() ==
         committed_lines(tmp.path() / "ref" / "dead").size());
+  // A malformed payload's dead letter names its topic.
+  for (const auto& l : committed_lines(dir / "dead"))
+    CHECK_THAT(l, Catch::EndsWith("(topic sensors/site-1)"));
   // "alerts/DEVICE DEVICE,END,ALERT" as mosquitto_sub -v prints them.
   std::vector<std::string> want_published;
   for (const auto& a : want_alerts)
