@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <future>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "eddy/connectors/actors/actor_sink.hpp"
@@ -120,7 +120,7 @@ int main() {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};  // the application's actors
   // [job]
-  ea::actor_source<order> orders(sys, {"orders", 64, /*bounded=*/true});
+  ea::actor_source<order> orders(sys, {"orders", 64, /*producers=*/3});
   ea::actor_sink<busy_customer> results(sys, {"busy customers"});
   eddy::StreamEnvironment env;
   env.from_source(orders.source(), "orders")

@@ -312,24 +312,29 @@ void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_option
   cmd.add_option("--input", opts->input,
                  "CSV readings: device_id,ts_ms,temperature (a file, - for stdin, "
                  "file:///DIR[?monitor=1s] for a directory's files, a kafka:// URI: one "
-                 "message per line, or a postgresql:// URI: rows as CSV lines, e.g. "
-                 "query=SELECT device_id, ts_ms, temperature FROM t ORDER BY ts_ms)")
+                 "message per line, an mqtt:// URI: one message per reading, e.g. "
+                 "mqtt://HOST:PORT/sensors/#?client-id=ID&qos=1&format=json, or a postgresql:// "
+                 "URI: rows as CSV lines, e.g. query=SELECT device_id, ts_ms, temperature FROM t "
+                 "ORDER BY ts_ms)")
       ->required();
   cmd.add_option("--output", opts->output,
-                 "directory (or kafka:// URI) for window results: "
+                 "directory (or kafka:// or mqtt:// URI) for window results: "
                  "device_id,window_start_ms,window_end_ms,count,avg,max; or a postgresql:// URI "
                  "(table=NAME[&create-table=true]: upserted by device_id, window_start; see "
                  "docs/connectors.md)")
       ->required();
   cmd.add_option("--late", opts->late,
-                 "directory (or kafka:// or postgresql:// URI: an existing table) for readings "
+                 "directory (or kafka://, mqtt:// or postgresql:// URI: an existing table) for "
+                 "readings "
                  "too late for their window");
   cmd.add_option("--alerts", opts->alerts,
-                 "directory (or kafka:// or postgresql:// URI: an existing table) for alerts: "
+                 "directory (or kafka://, mqtt:// e.g. mqtt://HOST:PORT/alerts/{1}?qos=1, or "
+                 "postgresql:// URI: an existing table) for alerts: "
                  "device_id,window_end_ms,ALERT for the third and later adjacent window with "
                  "avg > 80");
   cmd.add_option("--dead-letter", opts->dead_letter,
-                 "directory (or kafka:// URI) for malformed lines (line number and reason); "
+                 "directory (or kafka:// or mqtt:// URI) for malformed lines (line number and "
+                 "reason; from mqtt:// the message's topic); "
                  "without it they are reported on stderr");
   cmd.add_option("--parallelism,-p", opts->parallelism, "parallelism of the windows")
       ->check(positive_integer("subtasks", 128))

@@ -28,6 +28,9 @@
 #ifdef EDDY_BENCH_CONNECTORS
 #include "connector_bench.hpp"
 #endif
+#if defined(EDDY_BENCH_MQTT) || defined(EDDY_BENCH_POSTGRES)
+#include "iot_bench.hpp"
+#endif
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/cluster.hpp"
 #include "eddy/runtime/job_program.hpp"
@@ -815,6 +818,44 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 128));
 #endif
+#if defined(EDDY_BENCH_MQTT) || defined(EDDY_BENCH_POSTGRES)
+  std::vector<CLI::App*> iot_commands;
+#endif
+#ifdef EDDY_BENCH_MQTT
+  std::string mqtt_uri;
+  std::uint64_t mqtt_messages = 200'000;
+  auto* mqtt = app.add_subcommand(
+      "mqtt", "MQTT source (QoS 1, persistent session) against mosquitto_sub, on a running broker");
+  mqtt->add_option("--uri", mqtt_uri, "mqtt://HOST:PORT[/TOPIC] (max_queued_messages 0)")
+      ->required();
+  mqtt->add_option("--messages,-n", mqtt_messages, "messages of about 60 bytes")
+      ->capture_default_str();
+  iot_commands.push_back(mqtt);
+#endif
+#ifdef EDDY_BENCH_POSTGRES
+  std::string pg_uri;
+  std::uint64_t pg_rows = 200'000;
+  int pg_checkpoint_ms = 1000;
+  auto* pg = app.add_subcommand(
+      "pg", "PostgreSQL sink (upsert, append exactly-once) against COPY, on a running server");
+  pg->add_option("--uri", pg_uri, "postgresql://USER@HOST:PORT/DB (max_prepared_transactions > 0)")
+      ->required();
+  pg->add_option("--rows,-n", pg_rows, "rows")->capture_default_str();
+  pg->add_option("--parallelism,-p", parallelism, "parallelism of the Eddy jobs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 128));
+  pg->add_option("--checkpoint-interval", pg_checkpoint_ms,
+                 "checkpoint interval (ms) of the exactly-once append job")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  iot_commands.push_back(pg);
+#endif
+#if defined(EDDY_BENCH_MQTT) || defined(EDDY_BENCH_POSTGRES)
+  for (auto* c : iot_commands)
+    c->add_option("--repeat", repeat, "runs of each implementation; the median is printed")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+#endif
   CLI11_PARSE(app, argc, argv);
   if (auto ok = eddy::set_log_level(log_level); !ok) {
     std::fprintf(stderr, "eddy-bench: %s\n", ok.error().message.c_str());
@@ -825,6 +866,14 @@ int main(int argc, char** argv) {
       !eddy::bench::kafka_source_bench(kafka_messages, kafka_partitions, parallelism, repeat))
     return 1;
   if (formats->parsed() && !eddy::bench::formats_bench(format_lines, repeat)) return 1;
+#endif
+#ifdef EDDY_BENCH_MQTT
+  if (mqtt->parsed() && !eddy::bench::mqtt_source_bench(mqtt_uri, mqtt_messages, repeat)) return 1;
+#endif
+#ifdef EDDY_BENCH_POSTGRES
+  if (pg->parsed() &&
+      !eddy::bench::postgres_sink_bench(pg_uri, pg_rows, parallelism, repeat, pg_checkpoint_ms))
+    return 1;
 #endif
   if (w1->parsed() && !compare("w1", w1_eddy, w1_baseline, events, parallelism, batch, repeat))
     return 1;

@@ -103,7 +103,7 @@ TEST_CASE("producer actors push into a job under credit, and every record arrive
           "[actors]") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  ea::actor_source<std::uint64_t> src(sys, {"orders", 64, true});
+  ea::actor_source<std::uint64_t> src(sys, {"orders", 64, 3});
   eddy::StreamEnvironment env;
   env.set_parallelism(2);
   env.set_batch_size(32);
@@ -157,7 +157,7 @@ TEST_CASE("an actor source replays from its checkpoint when the job restarts",
           "[actors][checkpoint]") {
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  ea::actor_source<std::uint64_t> src(sys, {"orders", 256, true});
+  ea::actor_source<std::uint64_t> src(sys, {"orders", 256, 2});
   eddy::testing::temp_dir tmp("eddy-actors-restart");
   auto sw = std::make_shared<eddy::testing::failure_switch>();
   eddy::StreamEnvironment env;
@@ -176,7 +176,7 @@ TEST_CASE("a producer on another node pushes through the published gateway", "[a
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  ea::actor_source<std::uint64_t> src(sys, {"orders", 128, true});
+  ea::actor_source<std::uint64_t> src(sys, {"orders", 128, 1});
   auto port = ea::publish_gateway(sys, src.gateway(), 0);
   REQUIRE(port);
   caf::actor_system_config other_cfg;

@@ -6,7 +6,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -306,4 +308,72 @@ TEST_CASE("the sensors job on mqtt rides out a restart of the broker", "[mqtt][c
     INFO("output " << out);
     CHECK(committed_lines(dir / out) == committed_lines(tmp.path() / "ref" / out));
   }
+}
+
+TEST_CASE("the sensors job reads mqtt over TLS with a login, and a wrong password fails it",
+          "[mqtt][cli][tls]") {
+  eddy::testing::temp_dir tmp("eddy-mqtt-tls");
+  const auto d = tmp.path();
+  // A CA and a server certificate for 127.0.0.1.
+  const std::string openssl =
+      "cd '" + d.string() +
+      "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj "
+      "/CN=eddy-test-ca -days 1 2>/dev/null && openssl req -newkey rsa:2048 -nodes -keyout "
+      "server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null && printf "
+      "'subjectAltName=IP:127.0.0.1' > san.ext && openssl x509 -req -in server.csr -CA ca.crt "
+      "-CAkey ca.key -CAcreateserial -out server.crt -days 1 -extfile san.ext 2>/dev/null";
+  REQUIRE(std::system(openssl.c_str()) == 0);
+  eddy::testing::mosquitto_server broker(
+      {.users = {{"sensor-reader", "s3cret"}},
+       .listener_lines = {"cafile " + (d / "ca.crt").string(),
+                          "certfile " + (d / "server.crt").string(),
+                          "keyfile " + (d / "server.key").string()}});
+  eddy::testing::write_file(d / "password", "s3cret\n");
+  eddy::testing::write_file(d / "wrong", "nope\n");
+  const auto data = make_readings(500, 9);
+  eddy::testing::write_file(d / "readings.csv", data.csv);
+  auto ref = eddy::testing::sensors_args(d / "readings.csv", d / "ref", 1);
+  ref.insert(ref.begin(), "run");
+  REQUIRE(eddy::testing::run_eddy(d, ref).code == 0);
+
+  const auto uri = [&](const std::string& password_file) {
+    return broker.uri("sensors/#",
+                      "client-id=eddy-tls&qos=1&format=json&username=sensor-reader&"
+                      "password-file=" +
+                          (d / password_file).string() + "&tls-ca-file=" + (d / "ca.crt").string());
+  };
+  // A refused login fails the job at once, naming the broker's answer.
+  auto bad = eddy::testing::sensors_args(uri("wrong"), d / "bad", 1);
+  bad.insert(bad.begin(), "run");
+  const auto refused = eddy::testing::run_eddy(d, bad);
+  CHECK(refused.code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("the broker refused the connection") &&
+                              Catch::Contains("not authorised"));
+
+  const auto dir = d / "run";
+  auto args = eddy::testing::sensors_args(uri("password"), dir, 1);
+  args.insert(args.begin(), "run");
+  for (const auto& a :
+       {std::string("--checkpoint-dir"), (dir / "chk").string(), std::string("--savepoint-on-stop"),
+        (d / "sp").string(), std::string("--drain")})
+    args.push_back(a);
+  eddy::testing::eddy_process p(d, args);
+  broker.wait_for_subscriptions("sensors/#");
+  {
+    std::ofstream f(d / "messages");
+    for (const auto& m : data.messages) f << m << "\n";
+  }
+  const auto pub = "mosquitto_pub -h 127.0.0.1 -p " + std::to_string(broker.port()) +
+                   " --cafile '" + (d / "ca.crt").string() +
+                   "' -u sensor-reader -P s3cret -q 1 -t sensors/tls -l < '" +
+                   (d / "messages").string() + "'";
+  REQUIRE(std::system(pub.c_str()) == 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!has_line(dir / "dead", "end-of-input") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  INFO("stderr: " << p.err());
+  REQUIRE(has_line(dir / "dead", "end-of-input"));
+  p.signal(SIGTERM);
+  REQUIRE(p.wait() == 0);
+  CHECK(committed_lines(dir / "windows") == committed_lines(d / "ref" / "windows"));
 }

@@ -38,6 +38,9 @@ struct mosquitto_options {
   bool persistence = false;
   /// Name and password of each user (a password file, anonymous clients refused).
   std::vector<std::pair<std::string, std::string>> users = {};
+  /// Lines for the listener's section (e.g. "cafile ...", "certfile ...", "keyfile ..." for
+  /// TLS; publish() and the subscribe helpers then do not reach it).
+  std::vector<std::string> listener_lines = {};
 };
 
 class mosquitto_server {
@@ -251,8 +254,9 @@ class mosquitto_server {
   }
   void write_config() {
     std::ofstream f(path("mosquitto.conf"), std::ios::trunc);
-    f << "listener " << port_ << " 127.0.0.1\n"
-      << "allow_anonymous " << (options_.users.empty() ? "true" : "false") << "\n"
+    f << "listener " << port_ << " 127.0.0.1\n";
+    for (const auto& l : options_.listener_lines) f << l << "\n";
+    f << "allow_anonymous " << (options_.users.empty() ? "true" : "false") << "\n"
       << "max_queued_messages 0\n"
       << "persistence " << (options_.persistence ? "true" : "false") << "\n"
       << "persistence_location " << dir_.string() << "/\n"

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <random>
 
 #include "eddy/runtime/log.hpp"
 
@@ -25,6 +26,7 @@ struct source_hub::state {
   };
   std::deque<batch> held;  // batches first .. first + held.size()
   std::uint64_t first = 0;
+  std::uint64_t incarnation = 0;
   struct producer_state {
     std::int64_t credit = 0;  // records it may still push
     bool ended = false;
@@ -35,7 +37,7 @@ struct source_hub::state {
   gateway_stats stats;
 
   [[nodiscard]] bool all_ended() const {
-    if (producers.empty()) return false;
+    if (producers.size() < static_cast<std::size_t>(o.producers)) return false;
     for (const auto& [p, s] : producers)
       if (!s.ended) return false;
     return true;
@@ -71,7 +73,7 @@ caf::behavior gateway_behavior(caf::event_based_actor* self,
         std::lock_guard<std::mutex> lock(st->mu);
         auto it = st->producers.find(p);
         if (it == st->producers.end()) {
-          // Not joined: taken, but it gets no credit back (the protocol needs join first).
+          // Not joined: taken (it had no credit: counted as beyond it), and not monitored.
           eddy::log().warn("{}: a batch from an actor that did not join", st->o.name);
           it = st->producers.emplace(p, source_hub::state::producer_state{}).first;
         }
@@ -103,6 +105,7 @@ source_hub::source_hub(caf::actor_system& sys, actor_source_options o)
     : state_(std::make_shared<state>()) {
   if (o.credit < 1) throw std::invalid_argument(o.name + ": credit must be at least 1");
   state_->o = std::move(o);
+  state_->incarnation = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
   gateway_ = sys.spawn(gateway_behavior, state_);
 }
 
@@ -135,7 +138,7 @@ std::uint64_t source_hub::first_held() const {
 bool source_hub::ended(std::uint64_t seq) const {
   std::lock_guard<std::mutex> lock(state_->mu);
   const auto& s = *state_;
-  return s.o.bounded && s.all_ended() && seq >= s.first + s.held.size();
+  return s.o.producers > 0 && s.all_ended() && seq >= s.first + s.held.size();
 }
 
 void source_hub::release_before(std::uint64_t seq) {
@@ -163,6 +166,17 @@ gateway_stats source_hub::stats() const {
 
 const actor_source_options& source_hub::options() const {
   return state_->o;
+}
+
+std::uint64_t source_hub::incarnation() const {
+  return state_->incarnation;
+}
+
+void warn_lost_records(const std::string& name) {
+  eddy::log().warn(
+      "{}: the restored checkpoint was taken with another process's gateway: the records it "
+      "held after the checkpoint are lost; continuing with new records",
+      name);
 }
 
 }  // namespace detail

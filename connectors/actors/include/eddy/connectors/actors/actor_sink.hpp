@@ -35,7 +35,7 @@ namespace eddy::actors {
 
 struct actor_sink_options {
   std::string name = "actor sink";
-  /// How long a checkpoint or the job's end may wait for credit before the job fails (0: no
+  /// How long the sink may wait for a subscriber or for credit before the job fails (0: no
   /// limit; the wait is logged every 10 s either way).
   std::chrono::milliseconds credit_timeout{0};
 };

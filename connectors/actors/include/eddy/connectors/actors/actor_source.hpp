@@ -15,9 +15,11 @@
 /// checkpoints: once read; with checkpoints: until a checkpoint covering it completes), so a job
 /// that restarts (restart strategy) replays from its checkpoint and every record's effect is
 /// seen once. A crash of the process loses what the gateway held (producers would have to send
-/// it again: this source has no durable log). Ending: with `bounded`, the source ends (and a
-/// bounded job finishes) once every producer that joined has sent end_atom (or died) and
-/// everything it pushed was read; otherwise it runs until the job is stopped.
+/// it again: this source has no durable log; a job resumed in a new process from an earlier
+/// process's checkpoint starts with the new records, and says in the log that the old ones are
+/// lost). Ending: with `producers` = N > 0 the source ends (and a bounded job finishes) once N
+/// producers have joined and each has sent end_atom (or died), and everything they pushed was
+/// read; with 0 it runs until the job is stopped.
 ///
 /// The source runs at parallelism 1, embedded (the gateway is an actor of `sys`; a job on a
 /// cluster cannot reach it). A batch that is not a batch of T fails the job, naming the source.
@@ -45,7 +47,9 @@ namespace eddy::actors {
 struct actor_source_options {
   std::string name = "actor source";
   std::int32_t credit = 1024;  ///< records a producer may have pushed and not yet released
-  bool bounded = false;        ///< end once every producer that joined has ended
+  /// The number of producers of a bounded source (end once that many joined and ended); 0:
+  /// unbounded.
+  int producers = 0;
 };
 
 /// What the gateway has seen (for tests and monitoring).
@@ -72,6 +76,8 @@ class source_hub {
   bool get(std::uint64_t seq, std::shared_ptr<const std::string>& blob);
   /// The oldest batch still held (where a fresh reader starts).
   [[nodiscard]] std::uint64_t first_held() const;
+  /// A random number naming this gateway (its batch numbers mean nothing to another one).
+  [[nodiscard]] std::uint64_t incarnation() const;
   /// Bounded and every producer has ended and no batch from `seq` on exists.
   [[nodiscard]] bool ended(std::uint64_t seq) const;
   /// Releases the batches before `seq`: their producers get the credit back.
@@ -85,6 +91,9 @@ class source_hub {
   std::shared_ptr<state> state_;
   caf::actor gateway_;
 };
+
+/// Logs that a restore cannot replay what another process's gateway held (actor_source.cpp).
+void warn_lost_records(const std::string& name);
 
 template <class T>
 class actor_reader final : public source_op<T> {
@@ -130,17 +139,25 @@ class actor_reader final : public source_op<T> {
   }
   void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
     pending_[id] = seq_;
-    out.push_back(state_entry{"actor-source-position", -1, "actor_source_position<v1>",
-                              serialize(std::tuple<std::uint64_t, std::uint64_t>{seq_, offset_})});
+    out.push_back(state_entry{"actor-source-position", -1, "actor_source_position<v2>",
+                              serialize(std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{
+                                  hub_->incarnation(), seq_, offset_})});
   }
   void restore_state(const std::vector<state_entry>& entries) override {
     for (const auto& e : entries) {
       if (e.name != "actor-source-position") continue;
-      std::tuple<std::uint64_t, std::uint64_t> st;
+      std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> st;
       std::string why;
-      if (!deserialize(e.data, st, &why))
-        throw std::runtime_error(hub_->options().name + ": position does not decode: " + why);
-      std::tie(seq_, offset_) = st;
+      if (e.type != "actor_source_position<v2>" || !deserialize(e.data, st, &why))
+        throw std::runtime_error(hub_->options().name + ": position does not decode: " +
+                                 (why.empty() ? "written as " + e.type : why));
+      if (std::get<0>(st) != hub_->incarnation()) {
+        // Another process's gateway: what it held after the checkpoint is gone.
+        detail::warn_lost_records(hub_->options().name);
+        continue;
+      }
+      seq_ = std::get<1>(st);
+      offset_ = std::get<2>(st);
       if (seq_ < hub_->first_held())
         throw std::runtime_error(hub_->options().name +
                                  ": the checkpoint's position is older than what the gateway "
@@ -181,7 +198,7 @@ class actor_source {
     auto hub = hub_;
     return Source<T>{
         hub->options().name,
-        hub->options().bounded,
+        hub->options().producers > 0,
         [hub](input_op<T>* next) { return std::make_unique<detail::actor_reader<T>>(hub, next); },
         {}};
   }

@@ -58,7 +58,8 @@ struct source_options {
 struct sink_options {
   connection_options connection;
   /// The URI's path: the topic, where "{N}" is the N-th field (from 1) of a CSV line and
-  /// "{name}" a field of a JSON object (format=json) or of the record (EDDY_FIELDS), e.g.
+  /// "{name}" a key of a JSON line (format=json), for the line sink (mqtt_sink_values; a typed
+  /// sink takes a topic function instead), e.g.
   /// "alerts/{1}" or "alerts/{device_id}".
   std::string topic;
   int qos = 1;                 ///< "qos=0|1|2"
