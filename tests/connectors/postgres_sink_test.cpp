@@ -295,3 +295,23 @@ TEST_CASE("the exactly-once postgresql append sink loses nothing when the server
         "12000|12000|0|11999");
   CHECK(server.psql("SELECT count(*) FROM pg_prepared_xacts") == "0");
 }
+
+TEST_CASE("postgresql sink subtasks creating the table at once all find it", "[postgres]") {
+  eddy::testing::postgres_server server;
+  pg::table_schema schema{{{"k", "BIGINT"}, {"v", "BIGINT"}}, {"k"}};
+  for (int round = 0; round < 5; ++round) {
+    const auto table = "made_" + std::to_string(round);
+    eddy::StreamEnvironment env;
+    env.set_parallelism(4);
+    env.from_generator(400,
+                       [](std::uint64_t i) {
+                         return kv{static_cast<std::int64_t>(i), static_cast<std::int64_t>(i)};
+                       })
+        .sink_to(pg::postgres_sink<kv>(sink_options(server, table, "&create-table=true"), kv_row,
+                                       schema));
+    const auto r = env.execute("create at once");
+    INFO(why(r));
+    REQUIRE(r.ok());
+    CHECK(server.psql("SELECT count(*) FROM " + table) == "400");
+  }
+}

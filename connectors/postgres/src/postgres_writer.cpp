@@ -64,10 +64,20 @@ struct table_writer::impl {
         sql += (i ? ", " : "") + conn->identifier(schema->primary_key[i]);
       sql += ")";
     }
+    // CREATE TABLE IF NOT EXISTS is not atomic: subtasks creating the table at once can fail
+    // with "type ... already exists". A transaction-scoped advisory lock on the table's name
+    // makes them take turns; the later ones then find the table.
     try {
+      conn->exec("BEGIN");
+      conn->exec("SELECT pg_advisory_xact_lock(hashtext(" + conn->literal(o.table) + "))");
       conn->exec(sql + ")");
-    } catch (const pqxx::unique_violation&) {
-      // Two subtasks created it at once (CREATE TABLE IF NOT EXISTS is not atomic): it exists.
+      conn->exec("COMMIT");
+    } catch (const pqxx::sql_error& e) {
+      try {
+        conn->exec("ROLLBACK");
+      } catch (const std::exception&) {
+      }
+      throw std::runtime_error(what() + ": cannot create table " + o.table + ": " + reason(e));
     }
   }
 
