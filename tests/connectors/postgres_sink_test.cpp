@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -299,19 +301,31 @@ TEST_CASE("the exactly-once postgresql append sink loses nothing when the server
 TEST_CASE("postgresql sink subtasks creating the table at once all find it", "[postgres]") {
   eddy::testing::postgres_server server;
   pg::table_schema schema{{{"k", "BIGINT"}, {"v", "BIGINT"}}, {"k"}};
-  for (int round = 0; round < 5; ++round) {
+  // Eight writers open at the same moment, as subtasks of one sink do, for each of 10 tables.
+  for (int round = 0; round < 10; ++round) {
     const auto table = "made_" + std::to_string(round);
-    eddy::StreamEnvironment env;
-    env.set_parallelism(4);
-    env.from_generator(400,
-                       [](std::uint64_t i) {
-                         return kv{static_cast<std::int64_t>(i), static_cast<std::int64_t>(i)};
-                       })
-        .sink_to(pg::postgres_sink<kv>(sink_options(server, table, "&create-table=true"), kv_row,
-                                       schema));
-    const auto r = env.execute("create at once");
-    INFO(why(r));
-    REQUIRE(r.ok());
-    CHECK(server.psql("SELECT count(*) FROM " + table) == "400");
+    auto o = sink_options(server, table, "&create-table=true");
+    std::vector<std::unique_ptr<pg::detail::table_writer>> writers;
+    for (int i = 0; i < 8; ++i)
+      writers.push_back(std::make_unique<pg::detail::table_writer>(o, schema, "sink"));
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(writers.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < writers.size(); ++i)
+      threads.emplace_back([&, i] {
+        eddy::subtask_info info;
+        info.index = static_cast<int>(i);
+        info.parallelism = static_cast<int>(writers.size());
+        ++ready;
+        while (ready.load() < static_cast<int>(writers.size())) {
+        }
+        try {
+          writers[i]->open(info, false);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) CHECK(e == "");
   }
 }
