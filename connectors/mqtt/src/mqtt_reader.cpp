@@ -1,6 +1,7 @@
 // The MQTT source's libmosquitto side (mqtt_source.hpp): the client, the write-ahead log, the
 // redelivery filter and the positions.
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -52,6 +54,18 @@ struct subscription::impl {
   std::unordered_multiset<std::uint64_t> recent_set;
   std::uint64_t duplicates = 0;
   std::chrono::steady_clock::time_point last_warning{};
+  bool connected = false;
+  std::string last_problem = "connecting";
+  // Says every 10 s what the source waits for while it is not connected.
+  std::thread watchdog;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+
+  void watch() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stop_cv.wait_for(lock, std::chrono::seconds(10), [&] { return stopping; }))
+      if (!connected) eddy::log().warn("{}: waiting for the broker ({})", what(), last_problem);
+  }
 
   [[nodiscard]] std::string what() const {
     return "mqtt source '" + name + "' (" + o.connection.describe() + ", " + o.topic_filter +
@@ -82,6 +96,10 @@ struct subscription::impl {
       d.fail(d.what() + ": the broker refused the connection: " + connack_text(rc));
       return;
     }
+    {
+      std::lock_guard<std::mutex> lock(d.mu);
+      d.connected = true;
+    }
     eddy::log().info("{}: connected{}", d.what(),
                      (flags & 1) ? " (the broker kept the session)" : "");
     if (flags & 1) return;  // a persistent session keeps its subscription
@@ -95,8 +113,16 @@ struct subscription::impl {
   }
   static void on_disconnect(mosquitto*, void* self, int rc) {
     auto& d = *static_cast<impl*>(self);
+    bool was = false;
+    {
+      std::lock_guard<std::mutex> lock(d.mu);
+      was = d.connected;
+      d.connected = false;
+      if (rc != 0) d.last_problem = error_text(rc);
+    }
     if (rc != 0)
-      eddy::log().warn("{}: connection lost ({}); reconnecting", d.what(), error_text(rc));
+      eddy::log().warn("{}: {} ({}); retrying", d.what(),
+                       was ? "connection lost" : "cannot connect", error_text(rc));
   }
   static void on_log(mosquitto*, void* self, int level, const char* text) {
     auto& d = *static_cast<impl*>(self);
@@ -105,6 +131,7 @@ struct subscription::impl {
     std::lock_guard<std::mutex> lock(d.mu);
     if (now - d.last_warning < std::chrono::seconds(10)) return;
     d.last_warning = now;
+    d.last_problem = text;
     eddy::log().warn("{}: waiting for the broker: {}", d.what(), text);
   }
   static void on_message(mosquitto*, void* self, const mosquitto_message* m) {
@@ -146,6 +173,14 @@ subscription::subscription(source_options o, std::string name) : impl_(std::make
 
 subscription::~subscription() {
   auto& d = *impl_;
+  if (d.watchdog.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(d.mu);
+      d.stopping = true;
+    }
+    d.stop_cv.notify_all();
+    d.watchdog.join();
+  }
   if (d.client) {
     mosquitto_disconnect(d.client);
     mosquitto_loop_stop(d.client, false);
@@ -211,8 +246,12 @@ void subscription::open(const subtask_info& info, source_waker wake) {
     throw std::runtime_error(d.what() + ": cannot start the MQTT thread: " + error_text(rc));
   rc = mosquitto_connect_async(d.client, d.o.connection.host.c_str(), d.o.connection.port,
                                static_cast<int>(d.o.connection.keepalive.count()));
-  if (rc != MOSQ_ERR_SUCCESS)
+  if (rc != MOSQ_ERR_SUCCESS) {
+    std::lock_guard<std::mutex> lock(d.mu);
+    d.last_problem = error_text(rc);
     eddy::log().warn("{}: cannot connect yet ({}); retrying", d.what(), error_text(rc));
+  }
+  d.watchdog = std::thread([&d] { d.watch(); });
 }
 
 std::size_t subscription::poll(std::size_t max,
