@@ -101,6 +101,11 @@ pqxx::result pg_connection::exec(const std::string& sql) {
   return tx.exec(sql);
 }
 
+pqxx::connection& pg_connection::get() {
+  if (!conn_) throw pqxx::broken_connection("not connected");
+  return *conn_;
+}
+
 std::string pg_connection::literal(const std::optional<std::string>& value) {
   if (!value) return "NULL";
   return conn_->quote(*value);

@@ -38,6 +38,8 @@ class pg_connection {
   /// statements). pqxx::broken_connection when the connection is lost, pqxx::sql_error for the
   /// server's errors.
   pqxx::result exec(const std::string& sql);
+  /// The connection (for COPY); pqxx::broken_connection if there is none.
+  pqxx::connection& get();
 
   /// 'text' with quotes and escapes, or NULL.
   [[nodiscard]] std::string literal(const std::optional<std::string>& value);

@@ -5,6 +5,8 @@
 #include <random>
 #include <stdexcept>
 
+#include <pqxx/tablewriter>
+
 #include "eddy/connectors/formats/csv.hpp"
 #include "eddy/connectors/postgres/postgres_sink.hpp"
 #include "eddy/runtime/log.hpp"
@@ -40,10 +42,11 @@ struct table_writer::impl {
   // transaction of the next checkpoint while earlier ones complete: they go through this one.
   std::unique_ptr<pg_connection> control;
   std::vector<std::string> columns;
-  std::vector<std::size_t> key;  // column indexes of the upsert key
-  std::string insert_head;       // INSERT INTO t (cols) VALUES
-  std::string conflict_tail;     // ON CONFLICT (...) DO UPDATE SET ...
-  std::vector<pg_row> rows;      // buffered
+  std::vector<std::size_t> key;             // column indexes of the upsert key
+  std::vector<std::string> quoted_columns;  // the columns as identifiers
+  std::string stage = "eddy_stage";         // upsert: the session's staging table (temporary)
+  std::string upsert_from_stage;            // INSERT ... SELECT ... FROM stage ON CONFLICT ...
+  std::vector<pg_row> rows;                 // buffered
   bool transactional = false;
   bool in_txn = false;  // BEGIN was sent for the open transaction
 
@@ -110,23 +113,30 @@ struct table_writer::impl {
         key.push_back(static_cast<std::size_t>(it - columns.begin()));
       }
     }
-    insert_head = "INSERT INTO " + conn->identifier(o.table) + " (";
-    for (std::size_t i = 0; i < columns.size(); ++i)
-      insert_head += (i ? ", " : "") + conn->identifier(columns[i]);
-    insert_head += ") VALUES ";
-    conflict_tail.clear();
+    quoted_columns.clear();
+    std::string list;
+    for (const auto& c : columns) {
+      quoted_columns.push_back(conn->identifier(c));
+      list += (list.empty() ? "" : ", ") + quoted_columns.back();
+    }
+    upsert_from_stage.clear();
     if (o.mode == write_mode::upsert) {
-      conflict_tail = " ON CONFLICT (";
-      for (std::size_t i = 0; i < key.size(); ++i)
-        conflict_tail += (i ? ", " : "") + conn->identifier(columns[key[i]]);
-      conflict_tail += ")";
+      std::string keys;
+      for (auto k : key) keys += (keys.empty() ? "" : ", ") + quoted_columns[k];
       std::string set;
       for (std::size_t i = 0; i < columns.size(); ++i) {
         if (std::find(key.begin(), key.end(), i) != key.end()) continue;
-        const auto c = conn->identifier(columns[i]);
-        set += (set.empty() ? "" : ", ") + c + " = EXCLUDED." + c;
+        set += (set.empty() ? "" : ", ") + quoted_columns[i] + " = EXCLUDED." + quoted_columns[i];
       }
-      conflict_tail += set.empty() ? " DO NOTHING" : " DO UPDATE SET " + set;
+      // The last row of each key in the batch wins (a statement may not update a row twice).
+      upsert_from_stage = "INSERT INTO " + conn->identifier(o.table) + " (" + list +
+                          ") SELECT DISTINCT ON (" + keys + ") " + list + " FROM " + stage +
+                          " ORDER BY " + keys + ", eddy_seq DESC ON CONFLICT (" + keys + ") " +
+                          (set.empty() ? "DO NOTHING" : "DO UPDATE SET " + set);
+      // Temporary: one per session, emptied by every commit.
+      conn->exec("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " +
+                 conn->identifier(o.table) + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+      conn->exec("ALTER TABLE " + stage + " ADD COLUMN IF NOT EXISTS eddy_seq BIGSERIAL");
     }
   }
 
@@ -136,60 +146,105 @@ struct table_writer::impl {
     look_up_table();
   }
 
-  /// The statement for rows [from, to): in upsert mode only the last row of each key.
-  std::string statement(std::size_t from, std::size_t to) {
-    std::vector<std::size_t> keep;
-    if (o.mode == write_mode::upsert) {
-      std::map<std::vector<std::optional<std::string>>, std::size_t> last;
-      for (std::size_t i = from; i < to; ++i) {
-        std::vector<std::optional<std::string>> k;
-        for (auto c : key) k.push_back(rows[i][c]);
-        last[std::move(k)] = i;
+  /// A row as a line of COPY's text format (tab-separated, \N for NULL, escapes).
+  static void copy_line(const pg_row& row, std::string& line) {
+    line.clear();
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) line += '\t';
+      if (!row[c]) {
+        line += "\\N";
+        continue;
       }
-      for (const auto& [k, i] : last) keep.push_back(i);
-      std::sort(keep.begin(), keep.end());
-    } else {
-      for (std::size_t i = from; i < to; ++i) keep.push_back(i);
+      for (char ch : *row[c]) {
+        switch (ch) {
+          case '\\':
+            line += "\\\\";
+            break;
+          case '\t':
+            line += "\\t";
+            break;
+          case '\n':
+            line += "\\n";
+            break;
+          case '\r':
+            line += "\\r";
+            break;
+          default:
+            line += ch;
+        }
+      }
     }
-    std::string sql = insert_head;
-    bool first = true;
-    for (auto i : keep) {
-      sql += first ? "(" : ", (";
-      first = false;
-      const auto& row = rows[i];
-      for (std::size_t c = 0; c < row.size(); ++c) sql += (c ? ", " : "") + conn->literal(row[c]);
-      sql += ")";
-    }
-    return sql + conflict_tail;
   }
 
-  void write_rows() {
-    for (std::size_t from = 0; from < rows.size(); from += o.batch_size) {
-      const auto to = std::min(rows.size(), from + o.batch_size);
-      if (transactional && !in_txn) {
+  /// COPY of the buffered rows into `table` (an identifier, quoted).
+  void copy_rows(const std::string& table) {
+    pqxx::nontransaction tx(conn->get());
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // libpqxx 6.4's stream_to takes tuples only; tablewriter writes the lines we make.
+    pqxx::tablewriter w(tx, table, quoted_columns.begin(), quoted_columns.end());
+#pragma GCC diagnostic pop
+    std::string line;
+    for (const auto& row : rows) {
+      copy_line(row, line);
+      w.write_raw_line(line);
+    }
+    w.complete();
+  }
+
+  /// One attempt at writing the buffered rows. Append: COPY into the table (inside the open
+  /// transaction, or in one of its own). Upsert: COPY into the session's staging table, then
+  /// INSERT ... SELECT the last row of each key ... ON CONFLICT DO UPDATE, in one transaction.
+  void write_once() {
+    if (transactional) {
+      if (!in_txn) {
         conn->exec("BEGIN");
         in_txn = true;
       }
-      // Upserts (and at-least-once inserts) are written again after a lost connection: the
-      // server either committed the statement or not; rows written twice are the same rows.
-      // A transaction's rows are lost with the connection: the job fails and restarts.
-      for (int attempt = 0;; ++attempt) {
-        try {
-          conn->exec(statement(from, to));
-          break;
-        } catch (const pqxx::broken_connection& e) {
-          if (transactional || attempt > 0) throw;
+      copy_rows(conn->identifier(o.table));
+      return;
+    }
+    conn->exec("BEGIN");
+    try {
+      if (o.mode == write_mode::append) {
+        copy_rows(conn->identifier(o.table));
+      } else {
+        copy_rows(stage);
+        conn->exec(upsert_from_stage);
+      }
+      conn->exec("COMMIT");
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const std::exception&) {
+      try {
+        conn->exec("ROLLBACK");
+      } catch (const std::exception&) {
+      }
+      throw;
+    }
+  }
+
+  void write_rows() {
+    // Upserts (and at-least-once appends) are written again after a lost connection: the
+    // server either committed them or not; rows written twice are the same rows. A
+    // transaction's rows are lost with the connection: the job fails and restarts.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        write_once();
+        break;
+      } catch (const pqxx::broken_connection& e) {
+        if (transactional || attempt > 0) throw;
+        reconnect(reason(e));
+      } catch (const pqxx::sql_error& e) {
+        if (!transactional && attempt == 0 && lost_connection(e)) {
           reconnect(reason(e));
-        } catch (const pqxx::sql_error& e) {
-          if (!transactional && attempt == 0 && lost_connection(e)) {
-            reconnect(reason(e));
-            continue;
-          }
-          throw std::runtime_error(
-              what() + ": writing rows " + show_row(rows[from]) +
-              (to - from > 1 ? " and " + std::to_string(to - from - 1) + " more" : std::string()) +
-              ": " + reason(e));
+          continue;
         }
+        throw std::runtime_error(what() + ": writing rows " + show_row(rows.front()) +
+                                 (rows.size() > 1
+                                      ? " and " + std::to_string(rows.size() - 1) + " more"
+                                      : std::string()) +
+                                 ": " + reason(e));
       }
     }
     rows.clear();

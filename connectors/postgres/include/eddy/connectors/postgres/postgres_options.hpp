@@ -41,8 +41,8 @@ struct connection_options {
 
 /// How the sink writes rows.
 enum class write_mode {
-  upsert,  ///< INSERT ... ON CONFLICT (key) DO UPDATE: idempotent, exactly-once in effect
-  append,  ///< INSERT; exactly-once by two-phase commit (PREPARE TRANSACTION per checkpoint)
+  upsert,  ///< COPY to a staging table, INSERT ... ON CONFLICT (key) DO UPDATE: idempotent
+  append,  ///< COPY; exactly-once by two-phase commit (PREPARE TRANSACTION per checkpoint)
 };
 
 /// A column of a table the sink may create.
@@ -67,7 +67,7 @@ struct sink_options {
   std::vector<std::string> key;   ///< "key=a,b": the conflict columns; default: the primary key
   bool create_table = false;      ///< "create-table=true": CREATE TABLE IF NOT EXISTS (needs a
                                   ///< table_schema from the job)
-  std::size_t batch_size = 1000;  ///< "batch-size=N": at most N rows per INSERT statement
+  std::size_t batch_size = 1000;  ///< "batch-size=N": at most N rows per COPY
   /// "guarantee=exactly-once|at-least-once|none", append mode: exactly-once (the default) keeps
   /// a transaction per checkpoint and commits it when the checkpoint completes (the server needs
   /// max_prepared_transactions > 0); at-least-once commits every batch (a restore may write rows

@@ -14,12 +14,15 @@
 /// constraint), fails the job naming the table, the row and the server's reason.
 ///
 /// Modes (sink_options::mode):
-/// - upsert: `INSERT ... ON CONFLICT (key) DO UPDATE SET` every other column, in statements of
-///   up to batch_size rows (rows of one statement with the same key: the last wins, as if
-///   written in order). Each batch of records the subtask receives is written before the next
-///   is taken, so every checkpoint covers what came before it; a restore writes some rows again,
-///   with the same values: exactly-once in effect. Needs a key: key= or the table's primary key.
-/// - append: plain INSERTs. With guarantee exactly-once (the default) the rows of a checkpoint
+/// - upsert: per batch of up to batch_size rows, one transaction that COPYs them into the
+///   connection's temporary staging table and runs `INSERT ... SELECT DISTINCT ON (key) ... ON
+///   CONFLICT (key) DO UPDATE SET` every other column (rows of one batch with the same key: the
+///   last wins, as if written in order). Each batch of records the subtask receives is
+///   written before the next is taken, so every checkpoint covers what came before it; a restore
+///   writes some rows again, with the same values: exactly-once in effect. Needs a key: key= or
+///   the table's primary key.
+/// - append: COPY into the table. With guarantee exactly-once (the default) the rows of a
+/// checkpoint
 ///   interval are one transaction, prepared (`PREPARE TRANSACTION 'P:SUBTASK:NONCE'`) at the
 ///   checkpoint and committed (`COMMIT PREPARED`) when it completes (two_phase_commit_sink.hpp);
 ///   the server needs max_prepared_transactions > 0, which the sink checks at the start. After
@@ -75,7 +78,7 @@ class table_writer {
   /// Connects, creates the table if asked, looks up its columns and key. `transactional`: the
   /// exactly-once append mode (checks that the server can prepare transactions).
   void open(const subtask_info& info, bool transactional);
-  /// Buffers a row; writes a statement when batch_size rows are buffered.
+  /// Buffers a row; writes the buffer (one COPY) when batch_size rows are buffered.
   void add(pg_row row);
   /// Writes the buffered rows (in the open transaction, if there is one).
   void flush();
