@@ -292,7 +292,8 @@ TEST_CASE("the exactly-once postgresql append sink loses nothing when the server
   const auto r = h->wait();
   INFO(why(r));
   REQUIRE(r.ok());
-  CHECK(r.restarts >= 1);
+  // The sink reconnects and writes the open transaction again from its rows (or, if the crash
+  // hits a checkpoint badly, the job restarts from the last one): nothing lost, nothing twice.
   CHECK(server.psql("SELECT count(*), count(DISTINCT v), min(v), max(v) FROM events") ==
         "12000|12000|0|11999");
   CHECK(server.psql("SELECT count(*) FROM pg_prepared_xacts") == "0");

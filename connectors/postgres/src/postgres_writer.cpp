@@ -47,6 +47,7 @@ struct table_writer::impl {
   std::string stage = "eddy_stage";         // upsert: the session's staging table (temporary)
   std::string upsert_from_stage;            // INSERT ... SELECT ... FROM stage ON CONFLICT ...
   std::vector<pg_row> rows;                 // buffered
+  std::vector<pg_row> txn_rows;  // exactly-once append: the open transaction's rows so far
   bool transactional = false;
   bool in_txn = false;  // BEGIN was sent for the open transaction
 
@@ -177,7 +178,7 @@ struct table_writer::impl {
   }
 
   /// COPY of the buffered rows into `table` (an identifier, quoted).
-  void copy_rows(const std::string& table) {
+  void copy_rows(const std::string& table, const std::vector<pg_row>& data) {
     pqxx::nontransaction tx(conn->get());
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -185,7 +186,7 @@ struct table_writer::impl {
     pqxx::tablewriter w(tx, table, quoted_columns.begin(), quoted_columns.end());
 #pragma GCC diagnostic pop
     std::string line;
-    for (const auto& row : rows) {
+    for (const auto& row : data) {
       copy_line(row, line);
       w.write_raw_line(line);
     }
@@ -200,16 +201,18 @@ struct table_writer::impl {
       if (!in_txn) {
         conn->exec("BEGIN");
         in_txn = true;
+        // After a lost connection: the transaction so far, again.
+        if (!txn_rows.empty()) copy_rows(conn->identifier(o.table), txn_rows);
       }
-      copy_rows(conn->identifier(o.table));
+      copy_rows(conn->identifier(o.table), rows);
       return;
     }
     conn->exec("BEGIN");
     try {
       if (o.mode == write_mode::append) {
-        copy_rows(conn->identifier(o.table));
+        copy_rows(conn->identifier(o.table), rows);
       } else {
-        copy_rows(stage);
+        copy_rows(stage, rows);
         conn->exec(upsert_from_stage);
       }
       conn->exec("COMMIT");
@@ -226,17 +229,20 @@ struct table_writer::impl {
 
   void write_rows() {
     // Upserts (and at-least-once appends) are written again after a lost connection: the
-    // server either committed them or not; rows written twice are the same rows. A
-    // transaction's rows are lost with the connection: the job fails and restarts.
+    // server either committed them or not; rows written twice are the same rows. The open
+    // transaction of the exactly-once append is lost with the connection (the server rolls it
+    // back): its rows so far (txn_rows) are written again in a new one.
     for (int attempt = 0;; ++attempt) {
       try {
         write_once();
         break;
       } catch (const pqxx::broken_connection& e) {
-        if (transactional || attempt > 0) throw;
+        if (attempt > 0) throw;
+        in_txn = false;
         reconnect(reason(e));
       } catch (const pqxx::sql_error& e) {
-        if (!transactional && attempt == 0 && lost_connection(e)) {
+        if (attempt == 0 && lost_connection(e)) {
+          in_txn = false;
           reconnect(reason(e));
           continue;
         }
@@ -247,13 +253,17 @@ struct table_writer::impl {
                                  ": " + reason(e));
       }
     }
+    if (transactional) txn_rows.insert(txn_rows.end(), rows.begin(), rows.end());
     rows.clear();
   }
 
   /// Whether the server ended the session (a shutdown, a terminated backend, a lost link).
   bool lost_connection(const pqxx::sql_error& e) const {
+    return lost_connection_of(*conn, e);
+  }
+  static bool lost_connection_of(const pg_connection& c, const pqxx::sql_error& e) {
     const auto& state = e.sqlstate();
-    return !conn->connected() || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0;
+    return !c.connected() || state.rfind("57P", 0) == 0 || state.rfind("08", 0) == 0;
   }
 
   void reconnect(const std::string& why) {
@@ -279,6 +289,18 @@ struct table_writer::impl {
   }
 
   void finish_prepared(const std::string& verb, const std::string& gid) {
+    try {
+      auto& c = control_connection();
+      c.exec(verb + " PREPARED " + c.literal(gid));
+      return;
+    } catch (const pqxx::broken_connection& e) {
+      eddy::log().warn("{}: connection lost ({}); connecting again", what(), reason(e));
+      control->disconnect();
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() == "42704") return;  // undefined_object: committed / rolled back already
+      if (!lost_connection_of(*control, e)) throw;
+      control->disconnect();
+    }
     auto& c = control_connection();
     try {
       c.exec(verb + " PREPARED " + c.literal(gid));
@@ -353,13 +375,36 @@ void table_writer::prepare(pg_txn& txn) {
   flush();
   if (!d.in_txn) return;  // nothing written: nothing to prepare
   txn.gid = d.o.transaction_prefix + ":" + std::to_string(d.info.index) + ":" + hex_nonce();
-  try {
-    d.conn->exec("PREPARE TRANSACTION " + d.conn->literal(txn.gid));
-  } catch (const pqxx::sql_error& e) {
-    throw std::runtime_error(d.what() + ": cannot prepare transaction " + txn.gid + ": " +
-                             reason(e));
+  for (int attempt = 0;; ++attempt) {
+    std::string why;
+    try {
+      if (!d.in_txn) {  // the connection was lost: the transaction again, from its rows
+        d.conn->exec("BEGIN");
+        d.in_txn = true;
+        d.copy_rows(d.conn->identifier(d.o.table), d.txn_rows);
+      }
+      d.conn->exec("PREPARE TRANSACTION " + d.conn->literal(txn.gid));
+      break;
+    } catch (const pqxx::broken_connection& e) {
+      why = reason(e);
+    } catch (const pqxx::sql_error& e) {
+      if (attempt > 0 && e.sqlstate() == "42710") {
+        // The first PREPARE went through before its answer was lost: this copy is not needed.
+        d.conn->exec("ROLLBACK");
+        break;
+      }
+      if (!d.lost_connection(e))
+        throw std::runtime_error(d.what() + ": cannot prepare transaction " + txn.gid + ": " +
+                                 reason(e));
+      why = reason(e);
+    }
+    if (attempt > 0)
+      throw std::runtime_error(d.what() + ": cannot prepare transaction " + txn.gid + ": " + why);
+    d.in_txn = false;
+    d.reconnect(why);
   }
   d.in_txn = false;
+  d.txn_rows.clear();
 }
 
 void table_writer::commit(const pg_txn& txn) {
@@ -381,6 +426,7 @@ void table_writer::abort(const pg_txn& txn) {
       if (d.in_txn && d.conn && d.conn->connected()) d.conn->exec("ROLLBACK");
       d.in_txn = false;
       d.rows.clear();
+      d.txn_rows.clear();
       return;
     }
     d.finish_prepared("ROLLBACK", txn.gid);

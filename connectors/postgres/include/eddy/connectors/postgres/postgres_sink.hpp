@@ -34,8 +34,10 @@
 ///
 /// Connections: connecting waits for the server up to connect_timeout, saying in the log what
 /// it waits for. A connection lost while upserting is opened again and the batch written again
-/// (idempotent); in append mode a lost connection fails the job, which restarts from its last
-/// checkpoint (a restart strategy is needed to ride out a server restart). Every method runs on
+/// (idempotent). In the exactly-once append mode the open transaction dies with the connection:
+/// the sink keeps the rows of the open transaction (one checkpoint interval's, in memory) and
+/// writes them again in a new transaction, also when the connection is lost at the checkpoint's
+/// PREPARE; prepared transactions survive a server restart. Every method runs on
 /// the sink subtask's actor and blocks it for the round trips (this is backpressure), except
 /// the final commit after the job ended (the supervisor's thread, the subtask gone).
 #include <cstdint>
