@@ -1,6 +1,7 @@
 // The PostgreSQL sink's libpqxx side (postgres_sink.hpp): batched upserts and inserts, and the
 // prepared transactions of the exactly-once append mode.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -253,7 +254,9 @@ struct table_writer::impl {
                                  ": " + reason(e));
       }
     }
-    if (transactional) txn_rows.insert(txn_rows.end(), rows.begin(), rows.end());
+    if (transactional)
+      txn_rows.insert(txn_rows.end(), std::make_move_iterator(rows.begin()),
+                      std::make_move_iterator(rows.end()));
     rows.clear();
   }
 
