@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "eddy/connectors/split_positions.hpp"
 #include "eddy/runtime/serializer.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
 
@@ -110,31 +111,16 @@ class directory_reader final : public source_op<std::string> {
   }
 
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    state st{info_.parallelism, {files_.begin(), files_.end()}};
-    out.push_back(state_entry{state_name, -1, state_type, serialize(st)});
+    out.push_back(
+        connectors::snapshot_split_positions(state_name, state_type, info_.parallelism, files_));
   }
   /// At the same parallelism a reader gets back its own unfinished files; at another, every
   /// old reader's (union state) are dealt out by name among the new readers. The enumerator
   /// holds the files no reader had yet.
   void restore_state(const std::vector<state_entry>& entries) override {
-    std::map<std::string, std::int64_t> all;
-    bool own = false;
-    for (const auto& e : entries) {
-      if (e.name != state_name) continue;
-      if (e.type != state_type)
-        throw std::runtime_error("source state '" + e.name + "' was written as " + e.type);
-      state st;
-      std::string err;
-      if (!deserialize(e.data, st, &err))
-        throw std::runtime_error("source state '" + e.name + "' does not decode: " + err);
-      own = std::get<0>(st) == info_.parallelism;
-      for (auto& [name, pos] : std::get<1>(st)) all[name] = pos;
-    }
-    std::size_t i = 0;
-    for (const auto& [name, pos] : all)
-      if (own || i++ % static_cast<std::size_t>(info_.parallelism) ==
-                     static_cast<std::size_t>(info_.index))
-        files_[name] = pos;
+    for (auto& [id, pos] :
+         connectors::restore_split_positions(entries, state_name, state_type, info_))
+      files_[id] = pos;
   }
 
  private:
@@ -199,9 +185,6 @@ class directory_reader final : public source_op<std::string> {
     if (file_) std::fclose(file_);
     file_ = nullptr;
   }
-
-  // The parallelism it was written at, and the reader's unfinished files with their next byte.
-  using state = std::tuple<std::int32_t, std::vector<std::tuple<std::string, std::int64_t>>>;
 
   directory_options o_;
   std::map<std::string, std::int64_t> files_;  // assigned, unfinished files: next byte

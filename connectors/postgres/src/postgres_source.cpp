@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "eddy/connectors/split_positions.hpp"
 #include "eddy/runtime/log.hpp"
 #include "eddy/runtime/serializer.hpp"
 #include "eddy/runtime/split_enumerator.hpp"
@@ -168,28 +169,13 @@ class range_reader final : public source_op<T> {
   }
 
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    state st{this->info_.parallelism, {splits_.begin(), splits_.end()}};
-    out.push_back(state_entry{state_name, -1, state_type, serialize(st)});
+    out.push_back(connectors::snapshot_split_positions(state_name, state_type,
+                                                       this->info_.parallelism, splits_));
   }
   void restore_state(const std::vector<state_entry>& entries) override {
-    std::map<std::string, std::int64_t> all;
-    bool own = false;
-    for (const auto& e : entries) {
-      if (e.name != state_name) continue;
-      if (e.type != state_type)
-        throw std::runtime_error("source state '" + e.name + "' was written as " + e.type);
-      state st;
-      std::string err;
-      if (!deserialize(e.data, st, &err))
-        throw std::runtime_error("source state '" + e.name + "' does not decode: " + err);
-      own = std::get<0>(st) == this->info_.parallelism;
-      for (auto& [id, pos] : std::get<1>(st)) all[id] = pos;
-    }
-    std::size_t i = 0;
-    for (const auto& [id, pos] : all)
-      if (own || i++ % static_cast<std::size_t>(this->info_.parallelism) ==
-                     static_cast<std::size_t>(this->info_.index))
-        splits_[id] = pos;
+    for (auto& [id, pos] :
+         connectors::restore_split_positions(entries, state_name, state_type, this->info_))
+      splits_[id] = pos;
   }
 
  private:
@@ -271,9 +257,6 @@ class range_reader final : public source_op<T> {
       return line;
     }
   }
-
-  // The parallelism it was written at, and the reader's unfinished splits with their position.
-  using state = std::tuple<std::int32_t, std::vector<std::tuple<std::string, std::int64_t>>>;
 
   source_options o_;
   std::unique_ptr<pg_connection> conn_;
