@@ -25,15 +25,6 @@ using eddy::testing::committed_lines;
 
 namespace {
 
-std::string as_json(const std::string& line) {
-  const auto c1 = line.find(',');
-  const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string::npos) return line;
-  return "{\"device_id\":\"" + line.substr(0, c1) +
-         "\",\"ts_ms\":" + line.substr(c1 + 1, c2 - c1 - 1) +
-         ",\"temperature\":" + line.substr(c2 + 1) + "}";
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -66,7 +57,7 @@ TEST_CASE(
   REQUIRE(!want_alerts.empty());
 
   std::vector<std::string> messages;
-  for (const auto& l : lines_of(csv)) messages.push_back(as_json(l));
+  for (const auto& l : lines_of(csv)) messages.push_back(eddy::testing::sensor_reading_json(l));
   messages.erase(messages.begin());  // the CSV header
 
   const auto dir = tmp.path() / "run";

@@ -49,20 +49,10 @@ struct readings {
   std::string csv;
 };
 
-/// The JSON message of a CSV reading line (a malformed line stays as it is).
-std::string as_json(const std::string& line) {
-  const auto c1 = line.find(',');
-  const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string::npos) return line;
-  return "{\"device_id\":\"" + line.substr(0, c1) +
-         "\",\"ts_ms\":" + line.substr(c1 + 1, c2 - c1 - 1) +
-         ",\"temperature\":" + line.substr(c2 + 1) + "}";
-}
-
 /// The late readings of the reference run as the MQTT run writes them (their messages).
 std::vector<std::string> late_as_json(const fs::path& dir) {
   std::vector<std::string> out;
-  for (const auto& l : committed_lines(dir)) out.push_back(as_json(l));
+  for (const auto& l : committed_lines(dir)) out.push_back(eddy::testing::sensor_reading_json(l));
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -73,7 +63,7 @@ readings make_readings(int n, std::uint32_t seed) {
   std::istringstream in(r.csv);
   std::string line;
   std::getline(in, line);  // the header
-  while (std::getline(in, line)) r.messages.push_back(as_json(line));
+  while (std::getline(in, line)) r.messages.push_back(eddy::testing::sensor_reading_json(line));
   return r;
 }
 

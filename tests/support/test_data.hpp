@@ -70,4 +70,15 @@ inline std::vector<std::string> sensors_args(const std::filesystem::path& input,
           std::to_string(parallelism)};
 }
 
+/// The sensors job's JSON message for a CSV reading line (a malformed line stays as it is):
+/// "dev,123,71.0" -> {"device_id":"dev","ts_ms":123,"temperature":71.0}.
+inline std::string sensor_reading_json(const std::string& line) {
+  const auto c1 = line.find(',');
+  const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
+  if (c2 == std::string::npos) return line;
+  return "{\"device_id\":\"" + line.substr(0, c1) +
+         "\",\"ts_ms\":" + line.substr(c1 + 1, c2 - c1 - 1) +
+         ",\"temperature\":" + line.substr(c2 + 1) + "}";
+}
+
 }  // namespace eddy::testing
