@@ -8,6 +8,7 @@
 #include "eddy/runtime/log.hpp"
 #include "endpoints.hpp"
 #include "flag_checks.hpp"
+#include "fraud.hpp"
 #include "job_runner.hpp"
 #include "sample_job.hpp"
 #include "sensors.hpp"
@@ -342,6 +343,61 @@ void add_sensors_flags(CLI::App& cmd, sensors_options& o, fault_tolerance_option
   add_fault_tolerance_flags(cmd, ft);
 }
 
+void add_fraud_flags(CLI::App& cmd, fraud_options& o, fault_tolerance_options& ft) {
+  cmd.add_option("--input", o.input,
+                 "CSV transactions: card_id,ts_ms,amount, at most 1999 ms out of order (a file, - "
+                 "for stdin, file:///DIR for a directory's files, or a kafka://, mqtt:// or "
+                 "postgresql:// URI as for sensors)")
+      ->required();
+  cmd.add_option("--output", o.output,
+                 "directory (or URI) for matches: card_id,small_ts,large_ts,large_amount (a "
+                 "transaction under 1.00 followed by one over 500.00 within 60 s)")
+      ->required();
+  cmd.add_option("--timeouts", o.timeouts,
+                 "directory (or URI) for small transactions no large one followed within 60 s: "
+                 "card_id,small_ts")
+      ->required();
+  cmd.add_option("--dead-letter", o.dead_letter,
+                 "directory (or URI) for malformed and late lines (line number and reason); "
+                 "without it they are reported on stderr");
+  cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of the pattern matching")
+      ->check(positive_integer("subtasks", 128))
+      ->capture_default_str();
+  add_fault_tolerance_flags(cmd, ft);
+}
+
+void prepare_fraud_outputs(start_kind kind, const fraud_options& o, const output_check& check) {
+  prepare_output_dir(kind, "--output", o.output, check);
+  prepare_output_dir(kind, "--timeouts", o.timeouts, check);
+  prepare_output_dir(kind, "--dead-letter", o.dead_letter, check);
+}
+
+std::function<job_result()> setup_fraud(CLI::App& cmd) {
+  auto opts = std::make_shared<fraud_options>();
+  auto ft = std::make_shared<fault_tolerance_options>();
+  add_fraud_flags(cmd, *opts, *ft);
+  return [opts, ft] {
+    check_input("--input", opts->input, false, true);
+    StreamEnvironment env;
+    const auto kind = apply_fault_tolerance(env, *ft, "fraud");
+    prepare_fraud_outputs(kind, *opts, {"fraud", ft->checkpoint_dir});
+    build_fraud(env, *opts);
+    return run_job(env, "fraud", *ft);
+  };
+}
+
+built_job fraud_program(const std::vector<std::string>& args, const job_build_context& ctx) {
+  fraud_options opts;
+  fault_tolerance_options ft;
+  parse_program_args("fraud", args, [&](CLI::App& a) { add_fraud_flags(a, opts, ft); });
+  StreamEnvironment env;
+  if (ctx.prepare) check_input("--input", opts.input, false, true);
+  const auto kind = apply_fault_tolerance(env, ft, "fraud", &ctx);
+  if (ctx.prepare) prepare_fraud_outputs(kind, opts, {"fraud", {}});
+  build_fraud(env, opts);
+  return env.take_job("fraud");
+}
+
 }  // namespace
 
 const std::vector<sample_job>& sample_jobs() {
@@ -353,6 +409,13 @@ const std::vector<sample_job>& sample_jobs() {
        [] {
          auto p = common_paths;
          p.insert(p.end(), {"--late", "--alerts", "--dead-letter"});
+         return p;
+       }()},
+      {"fraud", "CEP: per card a small transaction followed by a large one within 60 s",
+       setup_fraud,
+       [] {
+         auto p = common_paths;
+         p.insert(p.end(), {"--timeouts", "--dead-letter"});
          return p;
        }()},
   };
@@ -417,6 +480,8 @@ void register_sample_programs(job_registry& registry) {
   registry.add("wordcount", "counts the words of a text file (batch)", wordcount_program);
   registry.add("sensors", "10-second event-time windows per device, late data, alerts",
                sensors_program);
+  registry.add("fraud", "CEP: per card a small transaction followed by a large one within 60 s",
+               fraud_program);
 }
 
 }  // namespace eddy::samples

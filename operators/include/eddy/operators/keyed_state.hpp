@@ -74,6 +74,16 @@ class value_state {
     c.value = std::move(v);
     if (s_->has_ttl_) c.ts = s_->now();
   }
+  /// The value to modify in place, a default-constructed V inserted if there is none (an
+  /// addition to Flink's API: a large value, such as CEP's per-key NFA state, is updated without
+  /// a copy). Valid until the next operation on this state; counts as a write for TTL.
+  V& value_for_update() {
+    (void)detail::read_value(*s_);  // an expired value goes first
+    auto& c = s_->find_or_insert();
+    if (!c.value) c.value.emplace();
+    if (s_->has_ttl_) c.ts = s_->now();
+    return *c.value;
+  }
   void clear() { s_->erase_current(); }
 
  private:
