@@ -33,6 +33,7 @@ namespace {
 
 using eddy::testing::committed_lines;
 using eddy::testing::eddy_process;
+using eddy::testing::kill_and_resume;
 using eddy::testing::read_file;
 using eddy::testing::run_eddy;
 using eddy::testing::run_result;
@@ -58,27 +59,6 @@ std::vector<std::string> checkpointed_wordcount(const fs::path& input, const fs:
           rate,
           "-p",
           std::to_string(parallelism)};
-}
-
-/// Kills `args` with SIGKILL after a random delay up to `max_ms` (several times), then resumes
-/// with --resume latest (and, if `resume_parallelism` > 0, that -p) until a run ends by itself;
-/// returns that run.
-run_result kill_and_resume(const fs::path& logs, std::vector<std::string> args,
-                           int resume_parallelism, int kills, std::mt19937& rng, int max_ms) {
-  for (int k = 0; k < kills; ++k) {
-    eddy_process p(logs, args);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % max_ms));
-    p.signal(SIGKILL);
-    p.wait();
-    if (k == 0) {
-      args.push_back("--resume");
-      args.push_back("latest");
-    }
-  }
-  if (resume_parallelism > 0)
-    for (std::size_t i = 0; i + 1 < args.size(); ++i)
-      if (args[i] == "-p") args[i + 1] = std::to_string(resume_parallelism);
-  return run_eddy(logs, args);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <string>
 #include <thread>
@@ -138,6 +139,28 @@ inline run_result run_eddy_with_input(const std::filesystem::path& log_dir,
   eddy_process p(log_dir, {}, args, path.string());
   const int code = p.wait();
   return {code, p.out(), p.err()};
+}
+
+/// Kills `args` with SIGKILL after a random delay up to `max_ms` (several times), then resumes
+/// with --resume latest (and, if `resume_parallelism` > 0, that -p) until a run ends by itself;
+/// returns that run.
+inline run_result kill_and_resume(const std::filesystem::path& logs, std::vector<std::string> args,
+                                  int resume_parallelism, int kills, std::mt19937& rng,
+                                  int max_ms) {
+  for (int k = 0; k < kills; ++k) {
+    eddy_process p(logs, args);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % max_ms));
+    p.signal(SIGKILL);
+    p.wait();
+    if (k == 0) {
+      args.push_back("--resume");
+      args.push_back("latest");
+    }
+  }
+  if (resume_parallelism > 0)
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == "-p") args[i + 1] = std::to_string(resume_parallelism);
+  return run_eddy(logs, args);
 }
 
 /// Polls `pred` every 20 ms until it holds or `timeout` passed; returns whether it held.
