@@ -460,17 +460,22 @@ class nfa {
     v.erase(keep, v.end());
   }
 
+  /// The events of `path` per stage, stages in order of their first event (Flink's
+  /// materializeMatch; a repeated group's members keep one list each).
   match<T> materialize(const key_state<T>& s, const std::vector<std::int32_t>& path) const {
     match<T> m;
     auto& out = m.mutable_stages();
-    std::int32_t last_stage = -2;
+    std::vector<std::int32_t> stage_of_entry;
     for (auto n : path) {
       const auto& nd = s.buffer.node(n);
-      if (nd.stage != last_stage) {
+      auto it = std::find(stage_of_entry.begin(), stage_of_entry.end(), nd.stage);
+      if (it == stage_of_entry.end()) {
         out.emplace_back(p_->stage_names[static_cast<std::size_t>(nd.stage)], std::vector<T>{});
-        last_stage = nd.stage;
+        stage_of_entry.push_back(nd.stage);
+        it = stage_of_entry.end() - 1;
       }
-      out.back().second.push_back(s.buffer.event(nd.event).value);
+      out[static_cast<std::size_t>(it - stage_of_entry.begin())].second.push_back(
+          s.buffer.event(nd.event).value);
     }
     return m;
   }

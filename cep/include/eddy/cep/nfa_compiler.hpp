@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -68,19 +69,19 @@ class nfa_compiler {
   using opt_cond = std::optional<cond_t>;  // nullopt: no edge at all (strict contiguity)
 
  public:
-  explicit nfa_compiler(const pattern<T>& p) : st_(p.stages()) {
+  explicit nfa_compiler(const pattern<T>& p) : list_(&p.stages()) {
     out_.skip = p.skip_strategy();
-    for (const auto& s : st_) out_.stage_names.push_back(s.name);
-    cur_ = static_cast<int>(st_.size()) - 1;
+    number_stages(*list_);
+    cur_ = static_cast<int>(list_->size()) - 1;
   }
 
   compiled_pattern<T> compile() {
-    if (st_.empty()) throw malformed_pattern("a pattern needs at least one stage");
+    if (list_->empty()) throw malformed_pattern("a pattern needs at least one stage");
     check_names();
     check_skip();
-    const int last_stage = cur_;
+    const auto& last_stage = cp();
     int sink = create_state_named(ending_state_name, -1, state_type::final_);
-    if (st_[cur_].within_ms) window_ = *st_[cur_].within_ms;
+    if (cp().within_ms) window_ = *cp().within_ms;
     sink = create_middle_states(sink);
     const int begin = convert_pattern(sink);
     out_.states[begin].type = state_type::start;
@@ -91,7 +92,7 @@ class nfa_compiler {
         throw malformed_pattern(
             "The window length between the previous and current event cannot be larger than the "
             "window length between the first and last event for a Pattern.");
-    if (st_[last_stage].q.outer == consuming_strategy::not_follow && !st_[last_stage].gap_ms &&
+    if (last_stage.q.outer == consuming_strategy::not_follow && !last_stage.gap_ms &&
         out_.window_ms == 0)
       throw malformed_pattern(
           "NotFollowedBy is not supported without windowTime as a last part of a Pattern!");
@@ -99,17 +100,28 @@ class nfa_compiler {
   }
 
  private:
+  /// Numbers the stages that take events (group members, not groups) in pattern order.
+  void number_stages(const std::vector<stage<T>>& list) {
+    for (const auto& s : list) {
+      if (s.group) {
+        number_stages(*s.group);
+      } else {
+        stage_ids_[&s] = static_cast<int>(out_.stage_names.size());
+        out_.stage_names.push_back(s.name);
+      }
+    }
+  }
   void check_names() {
     std::set<std::string> seen{ending_state_name};
-    for (const auto& s : st_)
-      if (!seen.insert(s.name).second)
-        throw malformed_pattern("Duplicate pattern name: " + s.name + ". Names must be unique.");
+    for (const auto& n : out_.stage_names)
+      if (!seen.insert(n).second)
+        throw malformed_pattern("Duplicate pattern name: " + n + ". Names must be unique.");
   }
   void check_skip() {
     const auto& sk = out_.skip;
     if (sk.k != skip::kind::to_first && sk.k != skip::kind::to_last) return;
-    for (const auto& s : st_)
-      if (s.name == sk.name) return;
+    for (const auto& n : out_.stage_names)
+      if (n == sk.name) return;
     throw malformed_pattern(
         "The pattern name specified in AfterMatchSkipStrategy can not be found in the given "
         "Pattern");
@@ -128,8 +140,9 @@ class nfa_compiler {
   }
   /// A state of the current stage; `is_take`: it takes events (its gap is recorded).
   int create_state(state_type type, bool is_take) {
-    const auto& p = st_[cur_];
-    const int s = create_state_named(p.name, cur_, type);
+    const auto& p = cp();
+    const auto id = stage_ids_.find(&p);
+    const int s = create_state_named(p.name, id == stage_ids_.end() ? -1 : id->second, type);
     if (is_take) {
       if (p.q.k == quantifier::kind::single) {
         if (p.gap_ms) out_.states[s].gap_ms = *p.gap_ms;
@@ -148,31 +161,55 @@ class nfa_compiler {
     add(from, edge_action::proceed, to, std::move(c));
   }
 
-  int create_stop_state(const cond_t& not_cond, int stage) {
+  int create_stop_state(const cond_t& not_cond, const stage<T>* stage) {
     auto it = stop_states_.find(stage);
     if (it != stop_states_.end()) return it->second;
-    const int s = create_state_named(st_[stage].name, stage, state_type::stop);
+    const int s = create_state_named(stage->name, stage_ids_.at(stage), state_type::stop);
     add_take(s, s, not_cond);
     stop_states_[stage] = s;
     return s;
   }
 
-  // ---- conditions (no group patterns: Flink's group "until" terms drop out) ----
-  cond_t take_cond(const stage<T>& p) const { return p.cond; }
-  opt_cond ignore_for(consuming_strategy c, const stage<T>& p) const {
-    switch (c) {
-      case consuming_strategy::strict:
-        return std::nullopt;
-      case consuming_strategy::skip_till_next:
-        return not_<T>(p.cond);
-      case consuming_strategy::skip_till_any:
-        return cond_t{};  // true
-      default:
-        return std::nullopt;
-    }
+  // ---- conditions (a group's "until" is ANDed into the edges of its members) ----
+  [[nodiscard]] const stage<T>& cp() const { return (*list_)[static_cast<std::size_t>(cur_)]; }
+  [[nodiscard]] bool group_until() const { return group_ && group_->has_until; }
+  /// `p` is the first member of the group being compiled.
+  [[nodiscard]] bool head_of_group(const stage<T>& p) const {
+    return group_ && &p == &list_->front();
   }
-  opt_cond ignore_cond(const stage<T>& p) const { return ignore_for(p.q.outer, p); }
-  opt_cond inner_ignore_cond(const stage<T>& p) const { return ignore_for(p.q.inner, p); }
+  [[nodiscard]] bool group_first_of_loop() const {
+    auto it = first_of_loop_.find(group_);
+    return it == first_of_loop_.end() || it->second;
+  }
+  void set_first_of_loop(bool first) {
+    if (cp().group) first_of_loop_[&cp()] = first;
+  }
+  cond_t take_cond(const stage<T>& p) const {
+    return group_until() ? extend_take_with_until(p.cond, *group_) : p.cond;
+  }
+  cond_t true_cond() const { return group_until() ? not_<T>(group_->until) : cond_t{}; }
+  opt_cond ignore_for(consuming_strategy c, const stage<T>& p) const {
+    opt_cond r;
+    switch (c) {
+      case consuming_strategy::skip_till_next:
+        r = not_<T>(p.cond);
+        break;
+      case consuming_strategy::skip_till_any:
+        r = cond_t{};  // true
+        break;
+      default:  // strict: no ignore edge
+        break;
+    }
+    return group_until() ? extend_with_until(std::move(r), *group_) : r;
+  }
+  opt_cond ignore_cond(const stage<T>& p) const {
+    auto c = p.q.outer;
+    if (head_of_group(p)) c = group_first_of_loop() ? group_->q.outer : group_->q.inner;
+    return ignore_for(c, p);
+  }
+  opt_cond inner_ignore_cond(const stage<T>& p) const {
+    return ignore_for(head_of_group(p) ? group_->q.inner : p.q.inner, p);
+  }
   static opt_cond extend_with_until(opt_cond c, const stage<T>& p) {
     if (!p.has_until || !c) return c;
     return and_<T>(not_<T>(p.until), std::move(*c));
@@ -183,13 +220,13 @@ class nfa_compiler {
   }
 
   /// The not_followed_by stages in force before the current stage (through optional stages).
-  std::vector<std::pair<cond_t, int>> current_not_conditions() const {
-    std::vector<std::pair<cond_t, int>> r;
-    int i = cur_;
-    while (i > 0 &&
-           (st_[i - 1].q.optional || st_[i - 1].q.outer == consuming_strategy::not_follow)) {
+  std::vector<std::pair<cond_t, const stage<T>*>> current_not_conditions() const {
+    std::vector<std::pair<cond_t, const stage<T>*>> r;
+    const auto& l = *list_;
+    auto i = static_cast<std::size_t>(cur_);
+    while (i > 0 && (l[i - 1].q.optional || l[i - 1].q.outer == consuming_strategy::not_follow)) {
       --i;
-      if (st_[i].q.outer == consuming_strategy::not_follow) r.emplace_back(take_cond(st_[i]), i);
+      if (l[i].q.outer == consuming_strategy::not_follow) r.emplace_back(take_cond(l[i]), &l[i]);
     }
     return r;
   }
@@ -197,14 +234,14 @@ class nfa_compiler {
   int create_middle_states(int sink) {
     int last_sink = sink;
     while (cur_ > 0) {
-      const auto& p = st_[cur_];
+      const auto& p = cp();
       if (p.q.outer == consuming_strategy::not_follow) {
         // Converted into edge conditions, except at the end of a pattern with a window.
         if ((p.gap_ms || window_.value_or(0) > 0) &&
             out_.states[last_sink].type == state_type::final_) {
           const int nf = create_state(state_type::pending, true);
           const auto nc = take_cond(p);
-          const int stop = create_stop_state(nc, cur_);
+          const int stop = create_stop_state(nc, &p);
           add_proceed(nf, stop, nc);
           add_ignore(nf, nf, not_<T>(nc));
           last_sink = nf;
@@ -212,7 +249,7 @@ class nfa_compiler {
       } else if (p.q.outer == consuming_strategy::not_next) {
         const int nn = create_state(state_type::normal, true);
         const auto nc = take_cond(p);
-        const int stop = create_stop_state(nc, cur_);
+        const int stop = create_stop_state(nc, &p);
         if (out_.states[last_sink].type == state_type::final_)
           add_ignore(nn, last_sink, not_<T>(nc));  // so that the proceed to final is not fired
         else
@@ -222,26 +259,28 @@ class nfa_compiler {
       } else {
         last_sink = convert_pattern(last_sink);
       }
-      following_ = cur_;
+      following_ = &p;
       --cur_;
-      if (st_[cur_].within_ms && *st_[cur_].within_ms < window_.value_or(INT64_MAX))
-        window_ = *st_[cur_].within_ms;
+      if (cp().within_ms && *cp().within_ms < window_.value_or(INT64_MAX))
+        window_ = *cp().within_ms;
     }
     return last_sink;
   }
 
   int convert_pattern(int sink) {
-    const auto& q = st_[cur_].q;
+    const auto& q = cp().q;
     int last;
     if (q.k == quantifier::kind::looping) {
+      // Once the loop has started, the NOTs before optional stages no longer apply.
+      set_first_of_loop(false);
       const int s = copy_without_transitive_nots(sink);
       const int looping = create_looping(s);
+      set_first_of_loop(true);
       last = create_times_state(looping, sink, q.from, q.to);
     } else if (q.k == quantifier::kind::times) {
       last = create_times_state(sink, sink, q.from, q.to);
     } else {
-      last = create_singleton_state(sink, sink, take_cond(st_[cur_]), ignore_cond(st_[cur_]),
-                                    q.optional);
+      last = create_singleton_state(sink, sink, take_cond(cp()), ignore_cond(cp()), q.optional);
     }
     add_stop_states(last);
     return last;
@@ -249,7 +288,7 @@ class nfa_compiler {
 
   int copy_without_transitive_nots(int sink) {
     const auto nots = current_not_conditions();
-    if (nots.empty() || !st_[cur_].q.optional) return sink;
+    if (nots.empty() || !cp().q.optional) return sink;
     const int copy =
         create_state_named(out_.states[sink].name, out_.states[sink].stage, out_.states[sink].type);
     out_.states[copy].gap_ms = out_.states[sink].gap_ms;
@@ -260,7 +299,7 @@ class nfa_compiler {
         bool remove = false;
         if (out_.states[target].type == state_type::stop) {
           for (const auto& n : nots)
-            if (out_.states[target].stage == n.second) remove = true;
+            if (out_.states[target].stage == stage_ids_.at(n.second)) remove = true;
         } else {
           target = copy_without_transitive_nots(target);
         }
@@ -289,8 +328,8 @@ class nfa_compiler {
       add_proceed(state, create_stop_state(c, stage), c);
   }
   void add_stop_state_to_looping(int state) {
-    if (following_ >= 0 && st_[following_].q.outer == consuming_strategy::not_follow) {
-      const auto c = take_cond(st_[following_]);
+    if (following_ && following_->q.outer == consuming_strategy::not_follow) {
+      const auto c = take_cond(*following_);
       add_proceed(state, create_stop_state(c, following_), c);
     }
   }
@@ -300,7 +339,8 @@ class nfa_compiler {
 
   int create_singleton_state(int sink, int proceed, const cond_t& take, const opt_cond& ignore,
                              bool optional) {
-    const auto& p = st_[cur_];
+    const auto& p = cp();
+    if (p.group) return create_group_state(p, sink, proceed, optional);
     const int single = create_state(state_type::normal, true);
     // Once an event is taken, the NOTs before an optional stage no longer apply.
     const int s2 = copy_without_transitive_nots(sink);
@@ -308,15 +348,15 @@ class nfa_compiler {
     if (optional) {
       const auto original = original_state_map_.find(proceed);
       if (p.q.greedy && p.has_until && original != original_state_map_.end()) {
-        add_proceed(single, original->second, p.until);
-        add_proceed(single, proceed, not_<T>(p.until));
+        add_proceed(single, original->second, and_<T>(true_cond(), p.until));
+        add_proceed(single, proceed, and_<T>(true_cond(), not_<T>(p.until)));
       } else {
-        add_proceed(single, proceed, {});
+        add_proceed(single, proceed, true_cond());
       }
     }
     if (ignore) {
       int ignore_state = single;
-      if (optional) {
+      if (optional || head_of_optional_group(p)) {
         // A twin without the PROCEED edges, so each proceed branch is created only once.
         ignore_state = create_state(state_type::normal, false);
         add_take(ignore_state, s2, take);
@@ -328,21 +368,57 @@ class nfa_compiler {
     return single;
   }
 
+  [[nodiscard]] bool head_of_optional_group(const stage<T>& p) const {
+    return head_of_group(p) && group_first_of_loop() && group_->q.optional;
+  }
+
+  /// A group: its members compiled in place, between `sink` and what comes before.
+  int create_group_state(const stage<T>& g, int sink, int proceed, bool optional) {
+    const auto proceed_cond = true_cond();
+    const auto saved = std::make_tuple(list_, cur_, following_, group_);
+    group_ = &g;
+    list_ = g.group.get();
+    cur_ = static_cast<int>(list_->size()) - 1;
+    int last = create_middle_states(sink);
+    last = convert_pattern(last);
+    // The group's first state may skip the whole group.
+    if (optional) add_proceed(last, proceed, proceed_cond);
+    std::tie(list_, cur_, following_, group_) = saved;
+    return last;
+  }
+  /// A looping group: its members, then back to its first state or on to `sink`.
+  int create_looping_group_state(const stage<T>& g, int sink) {
+    const auto proceed_cond = true_cond();
+    const auto saved = std::make_tuple(list_, cur_, following_, group_);
+    const int dummy = create_state(state_type::normal, true);
+    group_ = &g;
+    list_ = g.group.get();
+    cur_ = static_cast<int>(list_->size()) - 1;
+    int last = create_middle_states(dummy);
+    last = convert_pattern(last);
+    add_proceed(last, sink, proceed_cond);
+    add_proceed(dummy, last, proceed_cond);
+    std::tie(list_, cur_, following_, group_) = saved;
+    return last;
+  }
+
   int create_looping(int sink) {
-    const auto& p = st_[cur_];
+    const auto& p = cp();
+    if (p.group) return create_looping_group_state(p, sink);
     const auto ignore = extend_with_until(inner_ignore_cond(p), p);
     const auto take = extend_take_with_until(take_cond(p), p);
     const int looping = create_state(state_type::normal, true);
     if (p.q.greedy) {
       if (p.has_until) {
         const int sink_copy = copy_state(sink);
-        add_proceed(looping, sink_copy, p.until);
+        add_proceed(looping, sink_copy, and_<T>(true_cond(), p.until));
         original_state_map_[sink] = sink_copy;
       }
-      add_proceed(looping, sink, p.has_until ? not_<T>(p.until) : cond_t{});
+      add_proceed(looping, sink,
+                  p.has_until ? and_<T>(true_cond(), not_<T>(p.until)) : true_cond());
       update_with_greedy_condition(sink, take_cond(p));
     } else {
-      add_proceed(looping, sink, {});
+      add_proceed(looping, sink, true_cond());
     }
     add_take(looping, looping, take);
     add_stop_state_to_looping(looping);
@@ -357,7 +433,8 @@ class nfa_compiler {
   }
 
   int create_times_state(int sink, int proceed, int from, int to) {
-    const auto& p = st_[cur_];
+    const auto& p = cp();
+    set_first_of_loop(false);
     const auto inner_ignore = extend_with_until(inner_ignore_cond(p), p);
     const auto take = extend_take_with_until(take_cond(p), p);
     int last = sink;
@@ -373,17 +450,21 @@ class nfa_compiler {
       last = create_singleton_state(last, -1, take, inner_ignore, false);
       add_stop_state_to_looping(last);
     }
+    set_first_of_loop(true);
     return create_singleton_state(last, proceed, take, ignore_cond(p), p.q.optional);
   }
 
-  const std::vector<stage<T>>& st_;
+  const std::vector<stage<T>>* list_;  // the stages being compiled (the pattern's or a group's)
   compiled_pattern<T> out_;
-  int cur_ = 0;
-  int following_ = -1;
+  int cur_ = 0;                          // the current stage, in *list_
+  const stage<T>* following_ = nullptr;  // the stage after it (Flink's followingPattern)
+  const stage<T>* group_ = nullptr;      // the group being compiled, if any
+  std::map<const stage<T>*, bool> first_of_loop_;
+  std::map<const stage<T>*, int> stage_ids_;  // member stage -> index into stage_names
   std::optional<std::int64_t> window_;
-  std::map<int, int> stop_states_;          // NOT stage -> its stop state
-  std::map<int, int> original_state_map_;   // greedy+until: sink -> its copy
-  std::map<std::string, int> name_counts_;  // unique state names
+  std::map<const stage<T>*, int> stop_states_;  // NOT stage -> its stop state
+  std::map<int, int> original_state_map_;       // greedy+until: sink -> its copy
+  std::map<std::string, int> name_counts_;      // unique state names
 };
 
 }  // namespace detail

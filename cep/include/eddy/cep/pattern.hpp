@@ -153,6 +153,8 @@ struct stage {
   bool has_until = false;
   std::optional<std::int64_t> within_ms;  ///< first_and_last, set on this stage
   std::optional<std::int64_t> gap_ms;     ///< previous_and_current
+  /// A group pattern: the stages of the group (this stage has no condition of its own).
+  std::shared_ptr<const std::vector<stage<T>>> group;
 };
 
 template <class T>
@@ -166,7 +168,22 @@ class pattern {
     return p;
   }
 
+  /// A group pattern first: `group`'s stages as one unit, which quantifiers then repeat.
+  static pattern begin(const pattern& group, skip s = skip::no_skip()) {
+    pattern p;
+    p.skip_ = std::move(s);
+    p.add_group(group, consuming_strategy::strict);
+    return p;
+  }
+
   pattern& next(std::string name) { return add(std::move(name), consuming_strategy::strict); }
+  pattern& next(const pattern& group) { return add_group(group, consuming_strategy::strict); }
+  pattern& followed_by(const pattern& group) {
+    return add_group(group, consuming_strategy::skip_till_next);
+  }
+  pattern& followed_by_any(const pattern& group) {
+    return add_group(group, consuming_strategy::skip_till_any);
+  }
   pattern& followed_by(std::string name) {
     return add(std::move(name), consuming_strategy::skip_till_next);
   }
@@ -186,11 +203,13 @@ class pattern {
 
   template <class F>
   pattern& where(F f) {
+    if (last().group) throw malformed_pattern("GroupPattern does not support where clause.");
     last().cond = detail::and_<T>(last().cond, detail::as_condition<T>(std::move(f)));
     return *this;
   }
   template <class F>
   pattern& or_where(F f) {
+    if (last().group) throw malformed_pattern("GroupPattern does not support or clause.");
     auto c = detail::as_condition<T>(std::move(f));
     auto& s = last();
     // Flink: or() on a stage without a condition ORs with "false" (the condition is then f).
@@ -260,6 +279,7 @@ class pattern {
     check_not_negated("greedy");
     if (s.q.k == quantifier::kind::single)
       throw malformed_pattern("Option not applicable to singleton pattern.");
+    if (s.group) throw malformed_pattern("Option not applicable to group pattern");
     if (s.q.inner == consuming_strategy::skip_till_any)
       throw malformed_pattern("Option not applicable to a stage with allow_combinations.");
     s.q.greedy = true;
@@ -299,6 +319,11 @@ class pattern {
     s.name = std::move(name);
     s.q.outer = outer;
     stages_.push_back(std::move(s));
+    return *this;
+  }
+  pattern& add_group(const pattern& group, consuming_strategy outer) {
+    add("GroupPattern", outer);
+    last().group = std::make_shared<const std::vector<stage<T>>>(group.stages_);
     return *this;
   }
   static bool is_negated(consuming_strategy c) {
