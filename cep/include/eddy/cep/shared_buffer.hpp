@@ -126,8 +126,12 @@ class shared_buffer {
                    const dewey& version) {
     if (prev != no_node) lock_node(prev, version);
     std::int32_t node = no_node;
-    for (const auto& [ev, st, n] : step_nodes_)
-      if (ev == event && st == stage) node = n;
+    // The node of this event and stage, if this step made it and it is still alive (a discarded
+    // path may have freed it, and another node may have its slot since).
+    for (const auto& [ev, st, n] : step_nodes_) {
+      const auto& nd = nodes_[static_cast<std::size_t>(n)];
+      if (ev == event && st == stage && nd.live && nd.event == event && nd.stage == stage) node = n;
+    }
     if (node == no_node) {
       node = allocate_node();
       auto& n = nodes_[static_cast<std::size_t>(node)];
