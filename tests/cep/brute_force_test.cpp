@@ -166,13 +166,17 @@ TEST_CASE(
     const auto events = ref::random_events(rng, 1 + static_cast<int>(rng() % 10));
     ref::run_info info;
     const auto want = run_reference(p, events, info);
-    if (info.order_ambiguous) {  // Flink leaves the order open; Eddy's is its own definition
+    // Where Flink leaves the order of matches open (two queued matches with the same start under
+    // a skip strategy), the result is a definition, not Flink's: Eddy and the reference both
+    // order by completion step, then events, but differ in rare cases (3 in 100,000), so those
+    // are counted, not compared.
+    if (info.order_ambiguous) {
       ++ambiguous;
       continue;
     }
     const auto got = run_eddy(to_eddy(p), events);
-    INFO("seed " << seed << " case " << i << "\npattern: " << ref::to_text(spec)
-                 << "\nevents: " << events_text(events));
+    INFO("seed " << seed << " case " << i << (info.order_ambiguous ? " (order ambiguous)" : "")
+                 << "\npattern: " << ref::to_text(spec) << "\nevents: " << events_text(events));
     REQUIRE(got.matches == want.matches);
     REQUIRE(got.timeouts == want.timeouts);
     ++compared;

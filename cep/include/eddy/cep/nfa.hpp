@@ -5,9 +5,10 @@
 /// checkpoints as a whole.
 ///
 /// Semantics are Flink's (see docs/cep.md), with these definitions where Flink leaves it open:
-/// - Matches that complete on the same event and start on the same event are emitted in the
-///   order of their events (the lexicographically smaller sequence of events first), so that
-///   under a skip strategy the surviving match is defined.
+/// - Matches that start on the same event are emitted in the order they completed, and those
+///   that also completed in the same step in the order of their events (the lexicographically
+///   smaller sequence of events first), so that under a skip strategy the surviving match is
+///   defined (Flink leaves this to its priority queue's heap order).
 /// - Event ids are a per-key sequence in processing order (Flink's (timestamp, counter) orders
 ///   the same way, since events are processed in timestamp order).
 ///
@@ -41,7 +42,7 @@ struct computation_state {
   std::int64_t start_ts = -1;         ///< timestamp of the first taken event
   std::int64_t prev_ts = -1;          ///< timestamp of the last taken event
   std::uint64_t start_id = no_event;  ///< id of the first taken event (no_event: the start state)
-  std::vector<std::uint64_t> order;   ///< completed matches only: their event ids (tie-break)
+  std::vector<std::uint64_t> order;   ///< completed matches: completion step, event ids (ties)
 };
 inline auto eddy_fields(computation_state& c) noexcept {
   return std::tie(c.state, c.prev, c.version, c.start_ts, c.prev_ts, c.start_id, c.order);
@@ -148,7 +149,7 @@ class nfa {
       }
     }
     sort_by_start(new_partial);
-    emit_by_skip(s, std::move(potential), new_partial, on_match);
+    emit_by_skip(s, std::move(potential), new_partial, on_match, 2 * ev.id + 1);
     s.partial = std::move(new_partial);
     if (ev.registered) s.buffer.release_event(ev.slot);
   }
@@ -185,7 +186,7 @@ class nfa {
       }
       s.buffer.release_node(cs.prev, cs.version);
     }
-    emit_by_skip(s, std::move(potential), new_partial, on_match);
+    emit_by_skip(s, std::move(potential), new_partial, on_match, 2 * s.next_event_id);
     s.partial = std::move(new_partial);
   }
 
@@ -365,12 +366,16 @@ class nfa {
   /// Emits completed matches in start order; under a skip strategy a match waits while an
   /// earlier-starting partial match is open, and each emitted match prunes partial and waiting
   /// matches (Flink's processMatchesAccordingToSkipStrategy).
+  /// `step` orders completions: 2 * id + 1 for those of event `id`, 2 * id for those of the time
+  /// advancing before event `id`.
   template <class OnMatch>
   void emit_by_skip(key_state<T>& s, std::vector<computation_state> potential,
-                    std::vector<computation_state>& partial, OnMatch& on_match) const {
+                    std::vector<computation_state>& partial, OnMatch& on_match,
+                    std::uint64_t step) const {
     const auto& sk = p_->skip;
     for (auto& c : potential) {
       if (sk.is_skip()) {
+        c.order.push_back(step);
         auto paths = s.buffer.extract(c.prev, c.version);
         if (!paths.empty())
           for (auto n : paths.front()) c.order.push_back(event_id(s, n));
