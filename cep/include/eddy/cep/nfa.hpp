@@ -115,8 +115,8 @@ class nfa {
   }
 
   /// Feeds one event (at event time `ts`). on_match(match<T>&&) for each match emitted, in
-  /// order. Returns the start timestamp if this event began a new partial match (the operator
-  /// then sets a timeout timer), else nullopt-like -1... see `started`.
+  /// order. `*started` (if given) is set when this event began a new partial match (the operator
+  /// then sets a timer at the window's end).
   template <class OnMatch>
   void process(key_state<T>& s, T event, std::int64_t ts, OnMatch&& on_match,
                bool* started = nullptr) const {

@@ -138,9 +138,12 @@ struct quantifier {
   consuming_strategy inner = consuming_strategy::skip_till_next;  ///< between repeats
   bool optional = false;
   bool greedy = false;
-  int from = 1;                              ///< times / looping: fewest events
-  int to = 1;                                ///< times: most events
-  std::optional<std::int64_t> times_gap_ms;  ///< times(n, gap): previous_and_current per repeat
+  int from = 1;  ///< times / looping: fewest events
+  int to = 1;    ///< times: most events
+  /// times(n, m, gap) / times_or_more(n, gap): previous_and_current limit of the repeats after
+  /// the first (as in Flink: not of the last repeat of times(n, m), nor past the n-th of
+  /// times_or_more)
+  std::optional<std::int64_t> times_gap_ms;
 };
 
 /// One stage of a pattern, as the builder left it.
@@ -192,12 +195,18 @@ class pattern {
   }
   pattern& not_next(std::string name) {
     if (last().q.optional)
-      throw malformed_pattern("Optional pattern cannot be preceded by not pattern.");
+      throw malformed_pattern(
+          "Specifying a pattern with an optional path to NOT condition is not supported yet. You "
+          "can simulate such pattern with two independent patterns, one with and the other "
+          "without the optional part.");
     return add(std::move(name), consuming_strategy::not_next);
   }
   pattern& not_followed_by(std::string name) {
     if (last().q.optional)
-      throw malformed_pattern("Optional pattern cannot be preceded by not pattern.");
+      throw malformed_pattern(
+          "Specifying a pattern with an optional path to NOT condition is not supported yet. You "
+          "can simulate such pattern with two independent patterns, one with and the other "
+          "without the optional part.");
     return add(std::move(name), consuming_strategy::not_follow);
   }
 
