@@ -307,8 +307,20 @@ class pattern_stream {
 
 }  // namespace cep
 
+namespace cep {
+template <class T, class KeyFn>
+class dynamic_pattern_stream;
+struct pattern_definition;
+}  // namespace cep
+
 /// Flink's CEP entry point: `CEP::pattern(stream, pattern)`.
 struct CEP {
+  /// Patterns defined while the job runs, from a stream of definitions (include
+  /// eddy/cep/dynamic.hpp, which defines this).
+  template <class T, class KeyFn>
+  static cep::dynamic_pattern_stream<T, KeyFn> dynamic_patterns(
+      const KeyedStream<T, KeyFn>& input, DataStream<cep::pattern_definition> definitions);
+
   /// Each key of `input` is matched on its own.
   template <class T, class KeyFn>
   static cep::pattern_stream<T, KeyFn> pattern(const KeyedStream<T, KeyFn>& input,
