@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 all_targets=(serializer batch_codec snapshot job_spec sensors_csv csv_format json_format sensors_json
-  mqtt_payload)
+  mqtt_payload cep_pattern_text)
 
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
