@@ -2,7 +2,7 @@
 # Command 2 of the README (and what CI runs): install what is missing, build everything, run the
 # whole test suite with CTest (unit, integration, regression and chaos tests, the samples, the
 # install test), then each libFuzzer target for a bounded time (the decoders, under ASan+UBSan)
-# and the unit and regression tests with an ASan+UBSan `eddy` (every process they start is
+# and the unit, regression and CEP tests with an ASan+UBSan `eddy` (every process they start is
 # instrumented).
 # Prints what each part cost. See docs/testing.md.
 #   EDDY_TEST_PARTS="main fuzz asan" (default: all three) selects the parts;
@@ -34,9 +34,9 @@ if [[ " $parts " == *" fuzz "* ]]; then
     ./scripts/fuzz.sh "${EDDY_FUZZ_SECONDS:-20}"
 fi
 if [[ " $parts " == *" asan "* ]]; then
-  timed "ASan+UBSan unit and regression tests (build + run)" \
-    env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests" \
-    ./scripts/sanitize.sh address '^(unit|regression):'
+  timed "ASan+UBSan unit, regression and CEP tests (build + run)" \
+    env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests eddy_cep_tests" \
+    ./scripts/sanitize.sh address '^(unit|regression|cep):'
 fi
 echo "test.sh: every part passed; cost per part:"
 for c in "${costs[@]}"; do echo "  $c"; done

@@ -1,11 +1,10 @@
 // [fraud]
 #include "fraud.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <system_error>
 
+#include "csv_line.hpp"
 #include "eddy/cep/cep.hpp"
 #include "eddy/operators/datastream.hpp"
 #include "endpoints.hpp"
@@ -13,15 +12,6 @@
 namespace eddy::samples {
 
 namespace {
-
-/// Timestamps further than this from the epoch (about 285,000 years) are rejected: the watermark
-/// and the 60 s window add and subtract.
-constexpr std::int64_t max_abs_ts_ms = std::int64_t{1} << 53;
-
-bool parse_int(std::string_view s, std::int64_t& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -86,17 +76,15 @@ std::optional<parsed_transaction> parse_transaction(std::string_view line,
     p.error = "line " + std::to_string(line_number) + ": " + reason + ": " + std::string(line);
     return p;
   };
-  const auto c1 = line.find(',');
-  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos)
-    return fail("expected 3 comma-separated fields (card_id,ts_ms,amount)");
+  const auto f = csv_line::three_fields(line);
+  if (!f) return fail("expected 3 comma-separated fields (card_id,ts_ms,amount)");
   transaction t;
   t.line_number = line_number;
-  if (!parse_int(line.substr(0, c1), t.card_id)) return fail("card_id is not an integer");
-  if (!parse_int(line.substr(c1 + 1, c2 - c1 - 1), t.ts_ms)) return fail("ts_ms is not an integer");
-  if (t.ts_ms > max_abs_ts_ms || t.ts_ms < -max_abs_ts_ms)
+  if (!csv_line::parse_int((*f)[0], t.card_id)) return fail("card_id is not an integer");
+  if (!csv_line::parse_int((*f)[1], t.ts_ms)) return fail("ts_ms is not an integer");
+  if (t.ts_ms > csv_line::max_abs_ts_ms || t.ts_ms < -csv_line::max_abs_ts_ms)
     return fail("ts_ms is out of range (more than 2^53 ms from 1970)");
-  t.amount = std::string(line.substr(c2 + 1));
+  t.amount = std::string((*f)[2]);
   if (!classify_amount(t.amount, t.small, t.large))
     return fail("amount is not a decimal number (like 12.34)");
   p.txn = std::move(t);

@@ -1,14 +1,12 @@
 #pragma once
 /// The sensors sample: per-device 10-second event-time windows over CSV readings, with late data,
 /// alerts and a dead-letter output for malformed lines.
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 
+#include "csv_line.hpp"
 #include "eddy/runtime/serializer.hpp"
 
 namespace eddy {
@@ -43,20 +41,7 @@ struct parsed_line {
 };
 EDDY_FIELDS(parsed_line, line_number, reading, error)
 
-namespace sensors_csv {
-/// Timestamps further than this from the epoch (about 285,000 years) are rejected.
-inline constexpr std::int64_t max_abs_ts_ms = std::int64_t{1} << 53;
-
-inline bool parse_int(std::string_view s, std::int64_t& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
-}
-
-inline bool parse_double(std::string_view s, double& v) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty() && std::isfinite(v);
-}
-}  // namespace sensors_csv
+namespace sensors_csv = csv_line;  // the parsing pieces (csv_line.hpp)
 
 /// Parses line `line_number` (1-based). The header line is reported as neither (nullopt).
 /// Inline (no dependency on the job): the fuzz target tests/fuzz/sensors_csv_fuzz.cpp uses it
@@ -70,19 +55,16 @@ inline std::optional<parsed_line> parse_sensor_line(std::string_view line,
     p.error = "line " + std::to_string(line_number) + ": " + reason + ": " + std::string(line);
     return p;
   };
-  const auto c1 = line.find(',');
-  const auto c2 = c1 == std::string_view::npos ? c1 : line.find(',', c1 + 1);
-  if (c2 == std::string_view::npos || line.find(',', c2 + 1) != std::string_view::npos)
-    return fail("expected 3 comma-separated fields (device_id,ts_ms,temperature)");
+  const auto f = csv_line::three_fields(line);
+  if (!f) return fail("expected 3 comma-separated fields (device_id,ts_ms,temperature)");
   sensor_reading r;
-  r.device = std::string(line.substr(0, c1));
+  r.device = std::string((*f)[0]);
   if (r.device.empty()) return fail("empty device_id");
-  if (!sensors_csv::parse_int(line.substr(c1 + 1, c2 - c1 - 1), r.ts_ms))
-    return fail("ts_ms is not an integer");
+  if (!sensors_csv::parse_int((*f)[1], r.ts_ms)) return fail("ts_ms is not an integer");
   // The job's windows and watermarks add and subtract seconds: far-out timestamps would overflow.
   if (r.ts_ms > sensors_csv::max_abs_ts_ms || r.ts_ms < -sensors_csv::max_abs_ts_ms)
     return fail("ts_ms is out of range (more than 2^53 ms from 1970)");
-  r.temperature_text = std::string(line.substr(c2 + 1));
+  r.temperature_text = std::string((*f)[2]);
   if (!sensors_csv::parse_double(r.temperature_text, r.temperature))
     return fail("temperature is not a number");
   r.line = std::string(line);

@@ -13,9 +13,6 @@ using P = cep::pattern<ev>;
 using V = std::vector<std::string>;
 
 namespace {
-auto is(char c) {
-  return [c](const ev& x) { return x.sym == c; };
-}
 /// The matches with each match's events sorted ("a1 b1 c"), sorted.
 V flat(const V& matches) {
   V out;

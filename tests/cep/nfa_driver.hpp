@@ -40,6 +40,11 @@ inline std::vector<ev> seq(const std::string& names) {
   return out;
 }
 
+/// A condition: the event's kind is `c`.
+inline auto is(char c) {
+  return [c](const ev& x) { return x.sym == c; };
+}
+
 inline std::string text(const cep::match<ev>& m) {
   std::string s;
   for (const auto& [stage, events] : m.stages())

@@ -9,12 +9,6 @@ using namespace eddy::cep_test;
 using P = cep::pattern<ev>;
 using V = std::vector<std::string>;
 
-namespace {
-auto is(char c) {
-  return [c](const ev& x) { return x.sym == c; };
-}
-}  // namespace
-
 TEST_CASE("contiguity between two stages (cep.md: a c b1 b2)") {
   const auto events = seq("a c b1 b2");
   CHECK(run(P::begin("a").where(is('a')).next("b").where(is('b')), events).matches == V{});

@@ -133,10 +133,6 @@ std::string shape(const P& p) {
   return s;
 }
 
-auto is(char c) {
-  return [c](const ev& x) { return x.sym == c; };
-}
-
 /// Random events over the symbols a b c x: values 0..9, timestamps rising by 0..2.
 std::vector<ev> random_events(std::mt19937& rng, int n) {
   std::vector<ev> out;

@@ -90,6 +90,68 @@ struct has_timeout_handler<
 template <class T>
 using comparator = std::function<bool(const T&, const T&)>;
 
+/// What the static and the dynamic CEP operators share in event time: late records, the buffer
+/// of records waiting for the watermark, and the order in which a timer releases them. Part of
+/// the operator (copied per subtask), called from its subtask only.
+template <class T>
+class event_time_buffer {
+ public:
+  event_time_buffer(comparator<T> cmp, std::optional<output_tag<T>> late)
+      : cmp_(std::move(cmp)), late_(std::move(late)) {}
+
+  /// A record at the operator in event time: true if it is late (then sent to the late side
+  /// output, or counted in the log), false if it is to be buffered. Throws for a record without a
+  /// timestamp.
+  template <class Ctx>
+  bool late(const T& v, Ctx& ctx) {
+    const auto ts = ctx.timestamp();
+    if (ts == min_watermark)
+      throw std::runtime_error(
+          "CEP in event time: a record without a timestamp (assign timestamps and watermarks "
+          "before the pattern, or use in_processing_time())");
+    if (ts > ctx.current_watermark()) return false;
+    if (late_) {
+      ctx.output(*late_, v);
+    } else if (++late_dropped_ == 1 || late_dropped_ % 10000 == 0) {
+      log().warn(
+          "CEP: {} late record(s) not matched (timestamp not after the watermark; set "
+          "side_output_late_data to keep them)",
+          late_dropped_);
+    }
+    return true;
+  }
+
+  /// Buffers `v` at `ts` (arrival order, or the comparator's); sets the timer that releases it.
+  template <class Ctx>
+  void add(std::map<std::int64_t, std::vector<T>>& pending, const T& v, std::int64_t ts,
+           Ctx& ctx) const {
+    auto& q = pending[ts];
+    q.insert(cmp_ ? std::upper_bound(q.begin(), q.end(), v, cmp_) : q.end(), v);
+    if (q.size() == 1) ctx.register_event_time_timer(ts);
+  }
+
+  /// Event-time timer `t` with the watermark at `wm` (Flink's onEventTime): the buffered records
+  /// up to t in timestamp order, time advancing to each timestamp before its records
+  /// (advance(ts), then step(record, ts) each), then to t; then to the watermark if nothing
+  /// buffered is before it (later timestamps have timers of their own).
+  template <class Advance, class Step>
+  static void release(std::map<std::int64_t, std::vector<T>>& pending, std::int64_t t,
+                      std::int64_t wm, Advance&& advance, Step&& step) {
+    while (!pending.empty() && pending.begin()->first <= t) {
+      auto node = pending.extract(pending.begin());
+      advance(node.key());
+      for (auto& v : node.mapped()) step(std::move(v), node.key());
+    }
+    advance(t);
+    if (wm > t && (pending.empty() || pending.begin()->first > wm)) advance(wm);
+  }
+
+ private:
+  comparator<T> cmp_;
+  std::optional<output_tag<T>> late_;
+  std::uint64_t late_dropped_ = 0;
+};
+
 /// The CEP operator as a keyed process function: per key one `key_state<T>` value, timers at
 /// buffered timestamps and at window ends.
 template <class T, class K, class Out, class Fn>
@@ -102,8 +164,7 @@ class cep_function {
       : nfa_(std::move(n)),
         fn_(std::move(fn)),
         event_time_(event_time),
-        cmp_(std::move(cmp)),
-        late_(std::move(late)) {}
+        buffer_(std::move(cmp), std::move(late)) {}
 
   void process_element(const T& v, keyed_context<K, T, Out>& ctx, collector<Out>& out) {
     auto st = ctx.template value_state<key_state<T>>("cep");
@@ -115,31 +176,8 @@ class cep_function {
       settle(st, s);
       return;
     }
-    const auto ts = ctx.timestamp();
-    if (ts == min_watermark)
-      throw std::runtime_error(
-          "CEP in event time: a record without a timestamp (assign timestamps and watermarks "
-          "before the pattern, or use in_processing_time())");
-    if (ts <= ctx.current_watermark()) {
-      if (late_) {
-        ctx.output(*late_, v);
-      } else if (++late_dropped_ == 1 || late_dropped_ % 10000 == 0) {
-        log().warn(
-            "CEP: {} late record(s) not matched (timestamp not after the watermark; set "
-            "side_output_late_data to keep them)",
-            late_dropped_);
-      }
-      return;
-    }
-    auto& s = st.value_for_update();
-    auto& q = s.pending[ts];
-    if (cmp_) {
-      auto pos = std::upper_bound(q.begin(), q.end(), v, cmp_);
-      q.insert(pos, v);
-    } else {
-      q.push_back(v);
-    }
-    if (q.size() == 1) ctx.register_event_time_timer(ts);
+    if (buffer_.late(v, ctx)) return;
+    buffer_.add(st.value_for_update().pending, v, ctx.timestamp(), ctx);
   }
 
   void on_timer(std::int64_t t, keyed_context<K, T, Out>& ctx, collector<Out>& out) {
@@ -148,21 +186,13 @@ class cep_function {
     auto& s = st.value_for_update();
     if (ctx.time_domain() == time_domain::processing_time) {
       advance(s, t, ctx, out);
-      settle(st, s);
-      return;
+    } else {
+      event_time_buffer<T>::release(
+          s.pending, t, ctx.current_watermark(), [&](std::int64_t ts) { advance(s, ts, ctx, out); },
+          [&](T&& v, std::int64_t ts) {
+            step(s, std::move(v), ts, ctx, out, time_domain::event_time);
+          });
     }
-    // The records up to this timer's time, in timestamp order, each timestamp after the time has
-    // advanced to it (Flink's onEventTime; the later timestamps have timers of their own).
-    while (!s.pending.empty() && s.pending.begin()->first <= t) {
-      auto node = s.pending.extract(s.pending.begin());
-      advance(s, node.key(), ctx, out);
-      for (auto& v : node.mapped())
-        step(s, std::move(v), node.key(), ctx, out, time_domain::event_time);
-    }
-    advance(s, t, ctx, out);
-    // Nothing left before the watermark: time advances to it (Flink's advanceTime(watermark)).
-    const auto wm = ctx.current_watermark();
-    if (wm > t && (s.pending.empty() || s.pending.begin()->first > wm)) advance(s, wm, ctx, out);
     settle(st, s);
   }
 
@@ -205,9 +235,7 @@ class cep_function {
   std::shared_ptr<const nfa<T>> nfa_;
   Fn fn_;
   bool event_time_;
-  comparator<T> cmp_;
-  std::optional<output_tag<T>> late_;
-  std::uint64_t late_dropped_ = 0;
+  event_time_buffer<T> buffer_;
 };
 
 /// select(fn): a process function calling fn(match) -> Out.

@@ -102,8 +102,7 @@ class dynamic_cep_function {
                        std::optional<output_tag<std::string>> rejected)
       : fn_(std::move(fn)),
         event_time_(event_time),
-        cmp_(std::move(cmp)),
-        late_(std::move(late)),
+        buffer_(std::move(cmp), std::move(late)),
         rejected_(std::move(rejected)) {}
 
   void process_broadcast_element(const pattern_definition& d,
@@ -143,26 +142,8 @@ class dynamic_cep_function {
       settle(st, s);
       return;
     }
-    const auto ts = ctx.timestamp();
-    if (ts == min_watermark)
-      throw std::runtime_error(
-          "CEP in event time: a record without a timestamp (assign timestamps and watermarks "
-          "before the pattern, or use in_processing_time())");
-    if (ts <= ctx.current_watermark()) {
-      if (late_) {
-        ctx.output(*late_, v);
-      } else if (++late_dropped_ == 1 || late_dropped_ % 10000 == 0) {
-        log().warn(
-            "CEP: {} late record(s) not matched (timestamp not after the watermark; set "
-            "side_output_late_data to keep them)",
-            late_dropped_);
-      }
-      return;
-    }
-    auto& s = st.value_for_update();
-    auto& q = s.pending[ts];
-    q.insert(cmp_ ? std::upper_bound(q.begin(), q.end(), v, cmp_) : q.end(), v);
-    if (q.size() == 1) ctx.register_event_time_timer(ts);
+    if (buffer_.late(v, ctx)) return;
+    buffer_.add(st.value_for_update().pending, v, ctx.timestamp(), ctx);
   }
 
   void on_timer(std::int64_t t, keyed_ctx& ctx, collector<Out>& out) {
@@ -170,21 +151,18 @@ class dynamic_cep_function {
     if (!st.value()) return;
     auto& s = st.value_for_update();
     sync(s, ctx);
+    auto advance_all = [&](std::int64_t ts) {
+      for (auto& [id, run] : s.runs) advance(id, run.second, ts, ctx, out);
+    };
     if (ctx.time_domain() == time_domain::processing_time) {
-      for (auto& [id, run] : s.runs) advance(id, run.second, t, ctx, out);
-      settle(st, s);
-      return;
+      advance_all(t);
+    } else {
+      event_time_buffer<T>::release(s.pending, t, ctx.current_watermark(), advance_all,
+                                    [&](T&& v, std::int64_t ts) {
+                                      for (auto& [id, run] : s.runs)
+                                        step(id, run.second, v, ts, ctx, out);
+                                    });
     }
-    while (!s.pending.empty() && s.pending.begin()->first <= t) {
-      auto node = s.pending.extract(s.pending.begin());
-      for (auto& [id, run] : s.runs) advance(id, run.second, node.key(), ctx, out);
-      for (auto& v : node.mapped())
-        for (auto& [id, run] : s.runs) step(id, run.second, v, node.key(), ctx, out);
-    }
-    for (auto& [id, run] : s.runs) advance(id, run.second, t, ctx, out);
-    const auto wm = ctx.current_watermark();
-    if (wm > t && (s.pending.empty() || s.pending.begin()->first > wm))
-      for (auto& [id, run] : s.runs) advance(id, run.second, wm, ctx, out);
     settle(st, s);
   }
 
@@ -265,10 +243,8 @@ class dynamic_cep_function {
 
   Fn fn_;
   bool event_time_;
-  comparator<T> cmp_;
-  std::optional<output_tag<T>> late_;
+  event_time_buffer<T> buffer_;
   std::optional<output_tag<std::string>> rejected_;
-  std::uint64_t late_dropped_ = 0;
   std::map<std::string, std::pair<std::int64_t, std::shared_ptr<const nfa<T>>>> cache_;
   const std::map<std::string, pattern_definition>* current_ = nullptr;
 };
