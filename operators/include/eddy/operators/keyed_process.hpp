@@ -10,7 +10,7 @@
 /// time (min_watermark if it has none) or the firing timer's time, `ctx.time_domain()` (in
 /// on_timer) the firing timer's domain. Keyed state (`ctx.value_state<V>("name")`, list_state,
 /// map_state, reducing_state, aggregating_state, each optionally with a state_ttl_config) is the
-/// current key's; see keyed_state.hpp. `ctx.register_event_time_timer(t)` calls on_timer(t) once
+/// current key's; see runtime/state/. `ctx.register_event_time_timer(t)` calls on_timer(t) once
 /// the watermark reaches t, `ctx.register_processing_time_timer(t)` once processing time
 /// (`ctx.current_processing_time()`, the job's clock) reaches t; one call per key, domain and
 /// time however often registered; `delete_*_timer(t)` cancels. Registering a timer in a function
@@ -42,8 +42,9 @@
 #include <vector>
 
 #include "eddy/operators/collector.hpp"
-#include "eddy/operators/keyed_state.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state/keyed_state_backend.hpp"
+#include "eddy/runtime/state/timer_service.hpp"
 
 namespace eddy {
 
@@ -70,7 +71,7 @@ class keyed_context_base {
     return *domain_;
   }
 
-  // ---- keyed state of the current key (see keyed_state.hpp) ----
+  // ---- keyed state of the current key (see runtime/state/state_handles.hpp) ----
   template <class V>
   eddy::value_state<V> value_state(std::string_view name) {
     return backend_->template get_value_state<V>(name);
@@ -312,7 +313,7 @@ class keyed_process_op final : public timed_input_op<T> {
     next_->finish();
   }
 
-  /// Checkpoints: every keyed state and timer, by key group (keyed_state.hpp).
+  /// Checkpoints: every keyed state and timer, by key group (runtime/state/).
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if (backend_) backend_->snapshot(out);
     timers_.snapshot(this->info_.max_parallelism, out);
