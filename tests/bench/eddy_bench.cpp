@@ -1,5 +1,5 @@
 // eddy-bench: throughput benchmarks (W1, W2, W2 with checkpoints, W2 on a cluster of worker
-// processes) and the recovery time after a failure. Prints one JSON line per implementation or
+// processes, CEP) and the recovery time after a failure. Prints one JSON line per implementation or
 // figure; never asserts timings. Workloads are defined in docs/performance.md.
 #include <CLI/CLI.hpp>
 
@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "cep_bench.hpp"
 #ifdef EDDY_BENCH_CONNECTORS
 #include "connector_bench.hpp"
 #endif
@@ -793,6 +794,26 @@ int main(int argc, char** argv) {
   rec->add_option("--checkpoint-interval", recovery_interval_ms, "checkpoint interval (ms)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3'600'000));
+  eddy::bench::cep_options cep_opts;
+  auto* cep = app.add_subcommand(
+      "cep",
+      "CEP: a followed_by b+ followed_by c within 10 s over N keys, against a hand-written "
+      "matcher; and bytes of state per open partial match");
+  cep->add_option("--events,-n", cep_opts.events, "number of events")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  cep->add_option("--keys", cep_opts.keys, "number of keys")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  cep->add_option("--parallelism,-p", cep_opts.parallelism,
+                  "parallelism of the Eddy job (default: 1 and 2)")
+      ->check(CLI::Range(1, 128));
+  cep->add_option("--repeat", cep_opts.repeat, "runs of each implementation; the median is printed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cep->add_option("--state-events", cep_opts.state_events,
+                  "events of the prefix the state per partial match is measured on (default: "
+                  "three windows of event time)");
 #ifdef EDDY_BENCH_CONNECTORS
   std::uint64_t kafka_messages = 1'000'000;
   int kafka_partitions = 32;
@@ -889,6 +910,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (cep->parsed() && !eddy::bench::cep_bench(cep_opts)) return 1;
   if (rec->parsed() &&
       !recovery(state_mb, value_bytes, parallelism, repeat,
                 std::chrono::milliseconds(recovery_interval_ms), checkpoint_dir_arg))
