@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "brute_force_inputs.hpp"
 #include "brute_force_matcher.hpp"
 
 namespace cr = eddy::cep_reference;

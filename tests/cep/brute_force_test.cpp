@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "brute_force_inputs.hpp"
 #include "brute_force_matcher.hpp"
 #include "nfa_driver.hpp"
 

@@ -48,9 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   eddy::cep::key_state<txn> s;
   const std::int64_t big = std::numeric_limits<std::int64_t>::max();
   const std::vector<txn> events{
-      {1, 0, "0.50", 0.5, false, 'a'},      {1, 1, "600.00", 1e300, true, 'b'},
-      {1, 1, "abc", -0.0, false, 'c'},      {big, 2, "-99999999999999999999.5", -1e308, true, 'a'},
-      {-big - 1, 3, "", 0, false, 'b'},     {1, 4, "1e3", 3.25, false, 'd'},
+      {1, 0, "0.50", 0.5, false, 'a'},  {1, 1, "600.00", 1e300, true, 'b'},
+      {1, 1, "abc", -0.0, false, 'c'},  {big, 2, "-99999999999999999999.5", -1e308, true, 'a'},
+      {-big - 1, 3, "", 0, false, 'b'}, {1, 4, "1e3", 3.25, false, 'd'},
   };
   auto ignore = [](auto&&...) {};
   try {

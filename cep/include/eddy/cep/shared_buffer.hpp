@@ -160,18 +160,18 @@ class shared_buffer {
   /// the path. (Flink's walk stops at a missing node; this one goes on with the other branches.)
   void release_node(std::int32_t node, const dewey& version) {
     if (node == no_node) return;
-    std::vector<std::pair<std::int32_t, dewey>> todo;
-    todo.emplace_back(node, version);
-    while (!todo.empty()) {
-      auto [cur, v] = std::move(todo.back());
-      todo.pop_back();
+    std::vector<std::pair<std::int32_t, dewey>> to_visit;
+    to_visit.emplace_back(node, version);
+    while (!to_visit.empty()) {
+      auto [cur, v] = std::move(to_visit.back());
+      to_visit.pop_back();
       auto& n = nodes_[static_cast<std::size_t>(cur)];
       if (!n.live) continue;
       for (std::size_t i = 0; i < n.edges.size();) {
         auto& e = n.edges[i];
         // Flink's Lockable.release(): an unreferenced edge counts as released too.
         if (detail::dewey_compatible(v, e.version) && (e.refs == 0 || --e.refs == 0)) {
-          if (e.target != no_node) todo.emplace_back(e.target, std::move(e.version));
+          if (e.target != no_node) to_visit.emplace_back(e.target, std::move(e.version));
           n.edges.erase(n.edges.begin() + static_cast<std::ptrdiff_t>(i));
           continue;
         }
