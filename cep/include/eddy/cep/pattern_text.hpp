@@ -14,7 +14,8 @@
 ///   skip       := 'no_skip' | 'to_next' | 'past_last_event'
 ///               | ( 'to_first' | 'to_last' ) NAME [ 'throw_on_miss' ]
 ///   contiguity := 'next' | 'followed_by' | 'followed_by_any' | 'not_next' | 'not_followed_by'
-///   element    := NAME [ '(' expr ')' ] option*
+///   element    := NAME [ '(' expr ')' ] option* | '(' group ')' option*
+///   group      := element ( contiguity element )*       (a group pattern; not after not_*)
 ///   option     := '{' INT '}' [gap] | '{' INT ',' [ INT ] '}' [gap] | '+' [gap] | '*' [gap] | '?'
 ///               | 'greedy' | 'consecutive' | 'combinations'
 ///               | 'until' '(' expr ')' | 'within' DURATION [ 'between_events' ]
@@ -37,6 +38,10 @@
 /// allow_combinations(), `gap d` the gap argument of times / times_or_more, `within d` within(d)
 /// on this stage (written last it reads as the pattern's window), `within d between_events`
 /// within(d, previous_and_current). A stage without a condition takes every event.
+/// A parenthesised sequence after a contiguity (or first) is a group pattern, the builder's
+/// begin/next/followed_by/followed_by_any(pattern): its options repeat it as one unit, its
+/// stages keep their names (`c(...) followed_by (a(...) followed_by b(...)){2} next d(...)`); a
+/// group has no condition and cannot follow not_next / not_followed_by.
 ///
 /// Expressions:
 /// - A bare FIELD is the current event's field; `NAME.FIELD` the field of the last event the
@@ -192,33 +197,7 @@ class parser {
   pattern<T> parse() {
     skip s;
     if (accept_keyword("skip")) s = parse_skip();
-    const auto first = stage_name();
-    std::optional<pattern<T>> p;
-    build(first.pos, [&] { p.emplace(pattern<T>::begin(first.name, s)); });
-    element_rest(*p);
-    for (;;) {
-      const token& t = peek();
-      using cs = consuming_strategy;
-      std::optional<cs> c;
-      if (t.kind == tok::ident) {
-        if (t.text == "next") c = cs::strict;
-        if (t.text == "followed_by") c = cs::skip_till_next;
-        if (t.text == "followed_by_any") c = cs::skip_till_any;
-        if (t.text == "not_next") c = cs::not_next;
-        if (t.text == "not_followed_by") c = cs::not_follow;
-      }
-      if (!c) break;
-      const std::size_t pos = take().pos;
-      const auto st = stage_name();
-      build(pos, [&] {
-        if (*c == cs::strict) p->next(st.name);
-        if (*c == cs::skip_till_next) p->followed_by(st.name);
-        if (*c == cs::skip_till_any) p->followed_by_any(st.name);
-        if (*c == cs::not_next) p->not_next(st.name);
-        if (*c == cs::not_follow) p->not_followed_by(st.name);
-      });
-      element_rest(*p);
-    }
+    auto p = sequence(std::move(s));
     if (peek().kind != tok::end)
       fail(peek().pos,
            "expected an option ({n}, +, *, ?, greedy, consecutive, combinations, until, within) "
@@ -230,7 +209,7 @@ class parser {
       for (const auto& n : names_) known = known || n == r.name;
       if (!known) fail(r.pos, "unknown stage '" + r.name + "' (stages: " + join(names_) + ")");
     }
-    return std::move(*p);
+    return p;
   }
 
  private:
@@ -358,6 +337,69 @@ class parser {
       if (x == n.name) fail(n.pos, "Duplicate pattern name: " + n.name + ".");
     names_.push_back(n.name);
     return n;
+  }
+
+  /// element ( contiguity element )*, up to the end of the text or a group's ')'. An element is
+  /// a stage or a group '(' sequence ')'; `s` is the after-match strategy of the outermost one.
+  pattern<T> sequence(skip s) {
+    std::optional<pattern<T>> p;
+    const std::size_t first_pos = peek().pos;
+    if (is_symbol("(")) {
+      const auto g = group();
+      build(first_pos, [&] { p.emplace(pattern<T>::begin(g, std::move(s))); });
+    } else {
+      const auto first = stage_name();
+      build(first.pos, [&] { p.emplace(pattern<T>::begin(first.name, std::move(s))); });
+    }
+    element_rest(*p);
+    for (;;) {
+      const token& t = peek();
+      using cs = consuming_strategy;
+      std::optional<cs> c;
+      if (t.kind == tok::ident) {
+        if (t.text == "next") c = cs::strict;
+        if (t.text == "followed_by") c = cs::skip_till_next;
+        if (t.text == "followed_by_any") c = cs::skip_till_any;
+        if (t.text == "not_next") c = cs::not_next;
+        if (t.text == "not_followed_by") c = cs::not_follow;
+      }
+      if (!c) break;
+      const std::size_t pos = take().pos;
+      if (is_symbol("(")) {
+        if (*c == cs::not_next || *c == cs::not_follow)
+          fail(peek().pos, "a NOT stage (" + std::string(t.text) + ") cannot be a group");
+        const auto g = group();
+        build(pos, [&] {
+          if (*c == cs::strict) p->next(g);
+          if (*c == cs::skip_till_next) p->followed_by(g);
+          if (*c == cs::skip_till_any) p->followed_by_any(g);
+        });
+      } else {
+        const auto st = stage_name();
+        build(pos, [&] {
+          if (*c == cs::strict) p->next(st.name);
+          if (*c == cs::skip_till_next) p->followed_by(st.name);
+          if (*c == cs::skip_till_any) p->followed_by_any(st.name);
+          if (*c == cs::not_next) p->not_next(st.name);
+          if (*c == cs::not_follow) p->not_followed_by(st.name);
+        });
+      }
+      element_rest(*p);
+    }
+    return std::move(*p);
+  }
+
+  /// A group: '(' sequence ')' (its stages join the pattern's names; the after-match strategy
+  /// is the outermost pattern's).
+  pattern<T> group() {
+    const nesting guard(*this, peek().pos);
+    expect_symbol("(");
+    auto g = sequence(skip::no_skip());
+    if (!is_symbol(")"))
+      fail(peek().pos,
+           "expected an option, a contiguity or ')' closing the group, found " + describe(peek()));
+    take();
+    return g;
   }
 
   /// The after-match skip strategy, after 'skip'.
