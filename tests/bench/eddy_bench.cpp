@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "cep_bench.hpp"
+#include "operator_bench.hpp"
 #ifdef EDDY_BENCH_CONNECTORS
 #include "connector_bench.hpp"
 #endif
@@ -814,6 +815,17 @@ int main(int argc, char** argv) {
   cep->add_option("--state-events", cep_opts.state_events,
                   "events of the prefix the state per partial match is measured on (default: "
                   "three windows of event time)");
+  eddy::bench::operator_options op_opts;
+  auto* ops = app.add_subcommand(
+      "operators",
+      "the interval join and event-time session windows driven directly in one thread (the "
+      "operators and their state alone)");
+  ops->add_option("--events,-n", op_opts.events, "number of events")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  ops->add_option("--repeat", op_opts.repeat, "runs of each workload; the median is printed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
 #ifdef EDDY_BENCH_CONNECTORS
   std::uint64_t kafka_messages = 1'000'000;
   int kafka_partitions = 32;
@@ -911,6 +923,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cep->parsed() && !eddy::bench::cep_bench(cep_opts)) return 1;
+  if (ops->parsed() && !eddy::bench::operator_bench(op_opts)) return 1;
   if (rec->parsed() &&
       !recovery(state_mb, value_bytes, parallelism, repeat,
                 std::chrono::milliseconds(recovery_interval_ms), checkpoint_dir_arg))
