@@ -60,6 +60,10 @@ namespace eddy {
 
 template <class K>
 class keyed_state_backend;
+template <class K, class N, class Cell>
+class namespaced_state_table;
+template <class N, class Handle>
+class namespaced_state;
 
 /// One named state of a backend, whatever its kind (for enumeration and cleanup).
 template <class K>
@@ -68,7 +72,7 @@ class state_table_base {
   virtual ~state_table_base() = default;
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// Kind and types, e.g. "value_state<long>" (for messages).
-  [[nodiscard]] std::string describe() const { return describe_(); }
+  [[nodiscard]] virtual std::string describe() const { return describe_(); }
   [[nodiscard]] const std::optional<state_ttl_config>& ttl_config() const noexcept { return ttl_; }
   /// Number of keys with an entry, over all owned key groups.
   [[nodiscard]] virtual std::size_t size() const = 0;
@@ -94,8 +98,9 @@ class state_table_base {
   /// Restore: adds the entries of one snapshot entry (of an owned key group). Throws if it was
   /// written with other types.
   virtual void restore(const state_entry& e) = 0;
-  /// The type tag of this state's snapshot entries.
-  [[nodiscard]] std::string snapshot_tag() const { return "keyed_state:" + describe(); }
+  /// The type tag of this state's snapshot entries ("keyed_state:" + describe(); namespaced
+  /// states: "keyed_state_ns:" + describe()).
+  [[nodiscard]] virtual std::string snapshot_tag() const { return "keyed_state:" + describe(); }
 
  protected:
   state_table_base(std::string name, std::string (*describe)(), std::optional<state_ttl_config> ttl)
@@ -110,6 +115,9 @@ template <class K, class Cell>
 class state_table final : public state_table_base<K>, public detail::cell_access<Cell> {
  public:
   using map_type = absl::flat_hash_map<K, Cell, detail::state_map_hash<K>, detail::state_map_eq<K>>;
+
+  /// How a state of this table type is described (the backend's messages).
+  static std::string describe_as(std::string (*describe)()) { return describe(); }
 
   state_table(keyed_state_backend<K>& backend, std::string name, std::string (*describe)(),
               const state_ttl_config* ttl)
@@ -138,9 +146,15 @@ class state_table final : public state_table_base<K>, public detail::cell_access
     return cached_;
   }
   Cell& find_or_insert() override {
-    if (Cell* c = find()) return *c;
+    if (cached_epoch_ == backend_.key_epoch_ && cached_) return *cached_;
+    // One probe, with the hash set_current_key computed: found or inserted.
     auto& m = groups_[backend_.current_group_index()];
-    cached_ = &m.try_emplace(*backend_.current_prehashed().key).first->second;
+    const auto pk = backend_.current_prehashed();
+    auto it = m.lazy_emplace(pk, [&](const typename map_type::constructor& ctor) {
+      ctor(std::piecewise_construct, std::forward_as_tuple(*pk.key), std::forward_as_tuple());
+    });
+    cached_ = &it->second;
+    cached_epoch_ = backend_.key_epoch_;
     return *cached_;
   }
   void erase_current() override {
@@ -390,6 +404,40 @@ class keyed_state_backend {
     return get_aggregating<IN>(name, std::move(agg), &ttl);
   }
 
+  // ---- states in a namespace (Flink's getPartitionedState; e.g. per key and window) ----
+  // Each entry is identified by (current key, the handle's current namespace): call
+  // set_current_namespace(n) on the returned object, then use the state through it (->). A name
+  // is one state: used with another kind, type or namespace type it throws std::logic_error.
+  // Namespaced states have no TTL. N: see state_namespace.hpp.
+  template <class N, class V>
+  namespaced_state<N, eddy::value_state<V>> get_namespaced_value_state(std::string_view name) {
+    auto& t = ns_table<N, detail::value_cell<V>>(name, &describe_value<V>);
+    return {&t, eddy::value_state<V>(&t)};
+  }
+  template <class N, class V>
+  namespaced_state<N, eddy::list_state<V>> get_namespaced_list_state(std::string_view name) {
+    auto& t = ns_table<N, detail::list_cell<V>>(name, &describe_list<V>);
+    return {&t, eddy::list_state<V>(&t)};
+  }
+  template <class N, class MK, class V>
+  namespaced_state<N, eddy::map_state<MK, V>> get_namespaced_map_state(std::string_view name) {
+    auto& t = ns_table<N, detail::map_cell<MK, V>>(name, &describe_map<MK, V>);
+    return {&t, eddy::map_state<MK, V>(&t)};
+  }
+  template <class N, class V, class F>
+  namespaced_state<N, eddy::reducing_state<V, F>> get_namespaced_reducing_state(
+      std::string_view name, F fn) {
+    auto& t = ns_table<N, detail::reducing_cell<V>>(name, &describe_reducing<V>);
+    return {&t, eddy::reducing_state<V, F>(&t, std::move(fn))};
+  }
+  template <class N, class IN, class Agg>
+  namespaced_state<N, eddy::aggregating_state<IN, Agg>> get_namespaced_aggregating_state(
+      std::string_view name, Agg agg) {
+    using acc = detail::agg_acc_t<Agg>;
+    auto& t = ns_table<N, detail::aggregating_cell<acc>>(name, &describe_aggregating<acc>);
+    return {&t, eddy::aggregating_state<IN, Agg>(&t, std::move(agg))};
+  }
+
   // ---- enumeration, removal, cleanup ----
   /// Every state, in the order first used.
   [[nodiscard]] const std::vector<state_table_base<K>*>& states() const noexcept { return order_; }
@@ -457,7 +505,8 @@ class keyed_state_backend {
   /// decoded when the function first asks for it, with its types (as Flink restores lazily).
   void restore(const std::vector<state_entry>& entries) {
     for (const auto& e : entries)
-      if (e.key_group >= 0 && e.type.rfind("keyed_state:", 0) == 0) {
+      if (e.key_group >= 0 &&
+          (e.type.rfind("keyed_state:", 0) == 0 || e.type.rfind("keyed_state_ns:", 0) == 0)) {
         if (auto it = tables_.find(e.name); it != tables_.end())
           it->second->restore(e);
         else
@@ -477,6 +526,8 @@ class keyed_state_backend {
  private:
   template <class, class>
   friend class state_table;
+  template <class, class, class>
+  friend class namespaced_state_table;
 
   template <class V>
   static std::string describe_value() {
@@ -511,9 +562,18 @@ class keyed_state_backend {
   template <class Cell>
   state_table<K, Cell>& table(std::string_view name, const state_ttl_config* ttl,
                               std::string (*describe)()) {
+    return table_of<state_table<K, Cell>>(name, ttl, describe);
+  }
+  template <class N, class Cell>
+  namespaced_state_table<K, N, Cell>& ns_table(std::string_view name, std::string (*describe)()) {
+    return table_of<namespaced_state_table<K, N, Cell>>(name, nullptr, describe);
+  }
+  /// The state `name` as a `Table`, created on first use.
+  template <class Table>
+  Table& table_of(std::string_view name, const state_ttl_config* ttl, std::string (*describe)()) {
     auto it = tables_.find(absl::string_view(name.data(), name.size()));
     if (it == tables_.end()) {
-      auto t = std::make_unique<state_table<K, Cell>>(*this, std::string(name), describe, ttl);
+      auto t = std::make_unique<Table>(*this, std::string(name), describe, ttl);
       auto* raw = t.get();
       tables_.emplace(std::string(name), std::move(t));
       order_.push_back(raw);
@@ -526,16 +586,16 @@ class keyed_state_backend {
       return *raw;
     }
     auto* base = it->second.get();
-    if (typeid(*base) != typeid(state_table<K, Cell>))
+    if (typeid(*base) != typeid(Table))
       throw std::logic_error("state '" + std::string(name) +
                              "' is used with two different types: first as " + base->describe() +
-                             ", now as " + describe());
+                             ", now as " + Table::describe_as(describe));
     if (ttl && !(base->ttl_config() == *ttl))
       throw std::logic_error("state '" + std::string(name) +
                              "' is used with two different TTL configurations" +
                              (base->ttl_config() ? "" : " (it was first used without TTL)") +
                              "; give the same state_ttl_config wherever the state is used");
-    return static_cast<state_table<K, Cell>&>(*base);
+    return static_cast<Table&>(*base);
   }
 
   [[nodiscard]] std::size_t current_group_index() const {
@@ -573,3 +633,5 @@ class keyed_state_backend {
 };
 
 }  // namespace eddy
+
+#include "eddy/runtime/state/namespaced_state_table.hpp"  // IWYU pragma: export

@@ -49,8 +49,8 @@ class value_state {
   /// addition to Flink's API: a large value, such as CEP's per-key NFA state, is updated without
   /// a copy). Valid until the next operation on this state; counts as a write for TTL.
   V& value_for_update() {
-    (void)detail::read_value(*s_);  // an expired value goes first
-    auto& c = s_->find_or_insert();
+    if (s_->has_ttl_) (void)detail::read_value(*s_);  // an expired value goes first
+    auto& c = s_->find_or_insert();  // one hash probe (none if the key's cell is cached)
     if (!c.value) c.value.emplace();
     if (s_->has_ttl_) c.ts = s_->now();
     return *c.value;
@@ -158,6 +158,15 @@ class map_state {
     auto& c = s_->find_or_insert();
     if (s_->has_ttl_) c.ts.insert_or_assign(k, s_->now());
     c.values.insert_or_assign(std::move(k), std::move(v));
+  }
+  /// The value for `k` to modify in place, a default-constructed V inserted if there is none (an
+  /// addition to Flink's API: appending to a buffered list without copying it, as the interval
+  /// join does). Valid until the next operation on this state; counts as a write for TTL.
+  V& get_for_update(const MK& k) {
+    if (s_->has_ttl_) (void)get(k);  // an expired value goes first
+    auto& c = s_->find_or_insert();
+    if (s_->has_ttl_) c.ts.insert_or_assign(k, s_->now());
+    return c.values.try_emplace(k).first->second;
   }
   void put_all(const std::map<MK, V>& m) {
     for (const auto& [k, v] : m) put(k, v);
