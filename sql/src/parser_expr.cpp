@@ -389,7 +389,16 @@ expr parser::parse_function_call(object_name name, location loc) {
       }
       if (peek().is_word("TABLE") && is_name_token(peek(1))) {
         const location at = next().loc;
-        a.value = expr{table_arg{expect_object_name()}, at};
+        table_arg arg{expect_object_name(), {}};
+        if (accept_keywords({"PARTITION", "BY"})) {  // PARTITION BY a | PARTITION BY (a, b)
+          if (accept_symbol("(")) {
+            arg.partition_by = parse_expr_list();
+            expect_symbol(")");
+          } else {
+            arg.partition_by.push_back(parse_expr());
+          }
+        }
+        a.value = expr{std::move(arg), at};
       } else {
         a.value = parse_expr();
       }

@@ -280,7 +280,7 @@ struct expr_printer {
     out += x.try_cast ? "TRY_CAST(" : "CAST(";
     print(out, *x.operand);
     out += " AS ";
-    print(out, x.type);
+    print(out, *x.type);
     out += ')';
   }
   void operator()(const extract& x) {
@@ -317,6 +317,12 @@ struct expr_printer {
   void operator()(const table_arg& x) {
     out += "TABLE ";
     print(out, x.name);
+    if (!x.partition_by.empty()) {
+      out += " PARTITION BY ";
+      if (x.partition_by.size() > 1) out += '(';
+      print_list(out, x.partition_by);
+      if (x.partition_by.size() > 1) out += ')';
+    }
   }
   void operator()(const descriptor& x) {
     out += "DESCRIPTOR";

@@ -210,7 +210,7 @@ struct case_expr {
 /// `CAST(x AS type)`, `TRY_CAST(x AS type)`.
 struct cast {
   box<expr> operand;
-  data_type type;
+  box<data_type> type;  ///< boxed to keep `expr` small (stack use per nesting level)
   bool try_cast = false;
   bool operator==(const cast&) const = default;
 };
@@ -288,13 +288,15 @@ struct function_call {
   bool star = false;       ///< COUNT(*)
   bool no_parens = false;  ///< CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP, ...
   box<expr> filter;        ///< FILTER (WHERE ...), empty if none
-  std::optional<over_clause> over;
+  box<over_clause> over;   ///< OVER ..., empty if none
   bool operator==(const function_call&) const = default;
 };
 
-/// `TABLE name` as a table function's argument.
+/// `TABLE name [PARTITION BY col, ...]` as a table function's argument (the PARTITION BY of
+/// Flink's SESSION window TVF).
 struct table_arg {
   object_name name;
+  std::vector<expr> partition_by;
   bool operator==(const table_arg&) const = default;
 };
 
