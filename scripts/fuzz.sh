@@ -7,7 +7,7 @@
 #
 # SECONDS_PER_TARGET: default 20; 0 only replays the corpus (seeds and kept crash inputs) once.
 # TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv, csv_format, json_format,
-#         sensors_json, mqtt_payload
+#         sensors_json, mqtt_payload, cep_pattern_text, sql_parser
 # (default: all of them).
 # Environment: EDDY_FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
 # EDDY_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2").
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 all_targets=(serializer batch_codec snapshot job_spec sensors_csv csv_format json_format sensors_json
-  mqtt_payload cep_pattern_text)
+  mqtt_payload cep_pattern_text sql_parser)
 
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
