@@ -193,7 +193,13 @@ constexpr std::string_view all_keywords[] = {"AFTER",
                                              "WITHIN",
                                              "WITHOUT",
                                              "YEAR",
-                                             "ZONE"};
+                                             "ZONE",
+                                             "BOTH",
+                                             "GROUPING",
+                                             "LEADING",
+                                             "PLACING",
+                                             "SETS",
+                                             "TRAILING"};
 
 // The reserved subset: words that would make a name ambiguous with a clause or an operator.
 constexpr std::string_view reserved_words[] = {"ALL",

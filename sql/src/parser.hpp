@@ -9,6 +9,7 @@
 // Failures throw parse_failure (parse_failure.hpp); the entry points catch it.
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,9 @@ class parser {
   int next_precedence();
   expr parse_function_call(object_name name, location loc);
   expr parse_case(location loc);
+  /// POSITION(a IN b), TRIM(... FROM s), SUBSTRING(s FROM a [FOR b]), OVERLAY(s PLACING r FROM a
+  /// [FOR b]) at the name; nothing (and the position unchanged) if the call uses commas.
+  std::optional<expr> parse_keyword_call(const std::string& name, location loc);
   expr parse_interval(location loc);
   std::vector<expr> parse_expr_list();  // a, b, ... (no parentheses)
   std::vector<order_item> parse_order_by_list();

@@ -257,6 +257,9 @@ expr parser::parse_prefix() {
           }
         }
       }
+      if (call && (up == "POSITION" || up == "TRIM" || up == "SUBSTRING" || up == "OVERLAY")) {
+        if (auto special = parse_keyword_call(up, loc)) return std::move(*special);
+      }
       if (call) {  // any word followed by ( is a call: HOUR(ts), LEFT(s, 3), MOD(a, b), ...
         next();
         return parse_function_call({to_ident(t)}, loc);
@@ -422,6 +425,60 @@ expr parser::parse_function_call(object_name name, location loc) {
     }
     f.over = std::move(o);
   }
+  return expr{std::move(f), loc};
+}
+
+std::optional<expr> parser::parse_keyword_call(const std::string& name, location loc) {
+  // Tried first; on a comma form (`SUBSTRING(s, 1, 2)`) the caller reads a plain call instead.
+  const std::size_t start = position();
+  const token& name_token = next();
+  next();  // (
+  function_call f;
+  f.name = {to_ident(name_token)};
+  auto arg = [](expr e) { return function_arg{std::nullopt, std::move(e)}; };
+  auto plain = [&]() -> std::optional<expr> {
+    rewind(start);
+    return std::nullopt;
+  };
+  if (name == "POSITION") {
+    expr needle = parse_subexpr(prec::comparison);  // stops before IN
+    if (!accept_keyword("IN")) return plain();
+    f.syntax = call_syntax::position_in;
+    f.args.push_back(arg(std::move(needle)));
+    f.args.push_back(arg(parse_expr()));
+  } else if (name == "TRIM") {
+    for (const char* mode : {"BOTH", "LEADING", "TRAILING"}) {
+      if (f.trim_mode.empty() && accept_keyword(mode)) f.trim_mode = mode;
+    }
+    f.syntax = call_syntax::trim;
+    if (!f.trim_mode.empty() && accept_keyword("FROM")) {
+      f.args.push_back(arg(parse_expr()));
+    } else {
+      expr chars = parse_expr();
+      if (!accept_keyword("FROM")) {
+        if (!f.trim_mode.empty()) unexpected();
+        return plain();
+      }
+      f.args.push_back(arg(std::move(chars)));
+      f.args.push_back(arg(parse_expr()));
+    }
+  } else {
+    expr s = parse_expr();
+    if (name == "OVERLAY") {
+      if (!accept_keyword("PLACING")) return plain();
+      f.syntax = call_syntax::overlay;
+      f.args.push_back(arg(std::move(s)));
+      f.args.push_back(arg(parse_expr()));
+      expect_keyword("FROM");
+    } else {
+      if (!accept_keyword("FROM")) return plain();
+      f.syntax = call_syntax::substring_from;
+      f.args.push_back(arg(std::move(s)));
+    }
+    f.args.push_back(arg(parse_expr()));
+    if (accept_keyword("FOR")) f.args.push_back(arg(parse_expr()));
+  }
+  expect_symbol(")");
   return expr{std::move(f), loc};
 }
 

@@ -120,7 +120,32 @@ select_core parser::parse_select() {
     } while (accept_symbol(","));
   }
   if (accept_keyword("WHERE")) s.where = parse_expr();
-  if (accept_keywords({"GROUP", "BY"})) s.group_by = parse_expr_list();
+  if (accept_keywords({"GROUP", "BY"})) {
+    do {
+      if (peek().is_word("GROUPING") && peek(1).is_word("SETS")) {
+        const location loc = next().loc;
+        next();
+        expect_symbol("(");
+        grouping_sets g;
+        do {
+          if (accept_symbol("(")) {
+            std::vector<expr> set;
+            if (!accept_symbol(")")) {
+              set = parse_expr_list();
+              expect_symbol(")");
+            }
+            g.sets.push_back(std::move(set));
+          } else {
+            g.sets.push_back({parse_expr()});
+          }
+        } while (accept_symbol(","));
+        expect_symbol(")");
+        s.group_by.push_back(expr{std::move(g), loc});
+      } else {
+        s.group_by.push_back(parse_expr());
+      }
+    } while (accept_symbol(","));
+  }
   if (accept_keyword("HAVING")) s.having = parse_expr();
   if (accept_keyword("WINDOW")) {
     do {

@@ -17,6 +17,20 @@ statement parser::parse_statement() {
     s.node = parse_insert();
     return s;
   }
+  if (peek().is_word("BEGIN") && peek(1).is_word("STATEMENT")) {
+    // The SQL client's form: BEGIN STATEMENT SET; insert; ... END
+    next();
+    next();
+    expect_keyword("SET");
+    expect_symbol(";");
+    statement_set set;
+    do {
+      set.inserts.push_back(parse_insert());
+      expect_symbol(";");
+    } while (!accept_keyword("END"));
+    s.node = std::move(set);
+    return s;
+  }
   if (accept_keyword("EXECUTE")) {
     expect_keyword("STATEMENT");
     expect_keyword("SET");

@@ -292,6 +292,10 @@ struct expr_printer {
     print_function_name(out, x.name);
     if (x.no_parens) return;
     out += '(';
+    if (x.syntax != call_syntax::commas) {
+      print_keyword_args(x);
+      return;
+    }
     if (x.star) out += '*';
     if (x.distinct) out += "DISTINCT ";
     for (std::size_t i = 0; i < x.args.size(); ++i) {
@@ -313,6 +317,62 @@ struct expr_printer {
         print(out, *x.over->spec);
       }
     }
+  }
+  // POSITION(a IN b), TRIM(... FROM s), SUBSTRING(s FROM a FOR b), OVERLAY(s PLACING r FROM a).
+  void print_keyword_args(const function_call& x) {
+    const auto& a = x.args;
+    auto arg = [&](std::size_t i) {
+      if (i < a.size()) print(out, *a[i].value);
+    };
+    switch (x.syntax) {
+      case call_syntax::position_in:
+        if (!a.empty()) operand(out, *a[0].value, precedence_of(*a[0].value) <= prec::comparison);
+        out += " IN ";
+        arg(1);
+        break;
+      case call_syntax::trim:
+        if (!x.trim_mode.empty()) out += x.trim_mode + " ";
+        if (a.size() > 1) {
+          arg(0);
+          out += ' ';
+        }
+        out += "FROM ";
+        arg(a.size() - 1);
+        break;
+      case call_syntax::substring_from:
+        arg(0);
+        out += " FROM ";
+        arg(1);
+        if (a.size() > 2) {
+          out += " FOR ";
+          arg(2);
+        }
+        break;
+      case call_syntax::overlay:
+        arg(0);
+        out += " PLACING ";
+        arg(1);
+        out += " FROM ";
+        arg(2);
+        if (a.size() > 3) {
+          out += " FOR ";
+          arg(3);
+        }
+        break;
+      case call_syntax::commas:
+        break;
+    }
+    out += ')';
+  }
+  void operator()(const grouping_sets& x) {
+    out += "GROUPING SETS (";
+    for (std::size_t i = 0; i < x.sets.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += '(';
+      print_list(out, x.sets[i]);
+      out += ')';
+    }
+    out += ')';
   }
   void operator()(const table_arg& x) {
     out += "TABLE ";

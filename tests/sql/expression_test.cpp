@@ -111,6 +111,26 @@ TEST_CASE("expressions: calls with DISTINCT, FILTER, OVER, *, named arguments; r
   CHECK(canon("`value` + `day`") == "`value` + `day`");
 }
 
+TEST_CASE("expressions: POSITION, TRIM, SUBSTRING and OVERLAY keyword arguments") {
+  CHECK(canon("POSITION('b' IN s)") == "POSITION('b' IN s)");
+  CHECK(canon("POSITION((a = b) IN s)") == "POSITION((a = b) IN s)");
+  CHECK(canon("TRIM(BOTH ' ' FROM s)") == "TRIM(BOTH ' ' FROM s)");
+  CHECK(canon("TRIM(LEADING FROM s)") == "TRIM(LEADING FROM s)");
+  CHECK(canon("TRIM('x' FROM s)") == "TRIM('x' FROM s)");
+  CHECK(canon("TRIM(s)") == "TRIM(s)");
+  CHECK(canon("SUBSTRING(s FROM 2 FOR 3)") == "SUBSTRING(s FROM 2 FOR 3)");
+  CHECK(canon("SUBSTRING(s FROM 2)") == "SUBSTRING(s FROM 2)");
+  CHECK(canon("SUBSTRING(s, 2, 3)") == "SUBSTRING(s, 2, 3)");
+  CHECK(canon("OVERLAY(s PLACING 'x' FROM 2 FOR 1)") == "OVERLAY(s PLACING 'x' FROM 2 FOR 1)");
+  const expr e = parse_expr_ok("TRIM(TRAILING 'x' FROM s)");
+  const auto* f = e.as<function_call>();
+  REQUIRE(f != nullptr);
+  CHECK(f->syntax == call_syntax::trim);
+  CHECK(f->trim_mode == "TRAILING");
+  CHECK(f->args.size() == 2);
+  CHECK_FALSE(parse_expression("TRIM(BOTH s)").ok());
+}
+
 TEST_CASE("expressions: names, ROW / ARRAY / MAP constructors, indexing and field access") {
   CHECK(canon("a.b.c") == "a.b.c");
   CHECK(parse_expr_ok("person.id").as<identifier>()->parts.size() == 2);
@@ -174,7 +194,7 @@ struct expr_generator {
 
   expr make(int depth) {
     if (depth <= 0 || pick(5) == 0) return leaf();
-    switch (pick(16)) {
+    switch (pick(17)) {
       case 0:
       case 1:
       case 2: {
@@ -246,6 +266,15 @@ struct expr_generator {
         return expr{pick(2) ? expr_node{array_constructor{list(depth, 3)}}
                             : expr_node{row_constructor{list(depth, 3)}},
                     {}};
+      case 15: {
+        function_call f;
+        f.name = {ident{"SUBSTRING", false, {}}};
+        f.syntax = pick(2) ? call_syntax::substring_from : call_syntax::position_in;
+        const int n = f.syntax == call_syntax::position_in ? 2 : 2 + pick(2);
+        for (int i = 0; i < n; ++i) f.args.push_back(function_arg{std::nullopt, make(depth - 1)});
+        if (f.syntax == call_syntax::position_in) f.name[0].value = "POSITION";
+        return expr{std::move(f), {}};
+      }
       default:
         return expr{extract{"HOUR", make(depth - 1)}, {}};
     }

@@ -71,7 +71,20 @@ TEST_CASE("flink docs: group aggregation, HAVING, DISTINCT, GROUP BY legacy wind
     FROM Orders GROUP BY SESSION(proctime, INTERVAL '12' HOUR), user;
     SELECT supplier_id, rating, COUNT(*) AS total FROM Products
     GROUP BY CUBE (supplier_id, rating);
+    SELECT supplier_id, rating, COUNT(*) AS total
+    FROM (VALUES
+        ('supplier1', 'product1', 4),
+        ('supplier2', 'product3', 3))
+    AS Products(supplier_id, product_id, rating)
+    GROUP BY GROUPING SETS ((supplier_id, rating), (supplier_id), ());
+    SELECT a, COUNT(*) FROM t GROUP BY GROUPING SETS (a, (b, c)), d;
   )");
+  const auto sets = parse_one("SELECT a FROM t GROUP BY GROUPING SETS ((a, b), a, ())");
+  const auto& g = std::get<select_core>(sets.as<query>()->body.node).group_by.at(0);
+  REQUIRE(g.as<grouping_sets>() != nullptr);
+  CHECK(g.as<grouping_sets>()->sets.size() == 3);
+  CHECK(g.as<grouping_sets>()->sets[1].size() == 1);
+  CHECK(g.as<grouping_sets>()->sets[2].empty());
 }
 
 TEST_CASE("flink docs: OVER aggregations with a named WINDOW, ROWS and RANGE frames") {
@@ -209,7 +222,13 @@ TEST_CASE("flink docs: INSERT, EXECUTE STATEMENT SET, EXPLAIN") {
     EXPLAIN PLAN FOR SELECT `count`, COUNT(word) FROM MyTable1 WHERE word LIKE 'F%' GROUP BY `count`;
     EXPLAIN ESTIMATED_COST, CHANGELOG_MODE, JSON_EXECUTION_PLAN SELECT * FROM t;
     EXPLAIN EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT * FROM b; END;
+    BEGIN STATEMENT SET;
+    INSERT INTO a SELECT * FROM b;
+    INSERT INTO c SELECT * FROM d;
+    END;
   )");
+  CHECK(s[8] == parse_one("EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT * FROM b; "
+                          "INSERT INTO c SELECT * FROM d; END"));
   CHECK(s[1].as<insert>()->columns.size() == 2);
   CHECK(s[2].as<insert>()->overwrite);
   CHECK(s[4].as<statement_set>()->inserts.size() == 2);

@@ -278,6 +278,14 @@ struct over_clause {
   bool operator==(const over_clause&) const = default;
 };
 
+/// The argument syntax of a call: commas, or one of SQL's keyword forms (arguments in `args`):
+/// - position_in: `POSITION(needle IN haystack)`, args {needle, haystack}
+/// - trim: `TRIM([BOTH | LEADING | TRAILING] [chars] FROM source)`, args {[chars,] source},
+///   the mode in `trim_mode` (empty if not written)
+/// - substring_from: `SUBSTRING(s FROM start [FOR length])`, args {s, start [, length]}
+/// - overlay: `OVERLAY(s PLACING r FROM start [FOR length])`, args {s, r, start [, length]}
+enum class call_syntax { commas, position_in, trim, substring_from, overlay };
+
 /// A function call: `f(a, b)`, `COUNT(*)`, `COUNT(DISTINCT x) FILTER (WHERE ...)`,
 /// `ROW_NUMBER() OVER (...)`, `TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '10' SECOND)`, and the
 /// niladic `CURRENT_TIMESTAMP` (no parentheses). Names keep the case they were written in.
@@ -287,9 +295,17 @@ struct function_call {
   bool distinct = false;
   bool star = false;       ///< COUNT(*)
   bool no_parens = false;  ///< CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP, ...
-  box<expr> filter;        ///< FILTER (WHERE ...), empty if none
-  box<over_clause> over;   ///< OVER ..., empty if none
+  call_syntax syntax = call_syntax::commas;
+  std::string trim_mode;  ///< BOTH, LEADING, TRAILING or empty (call_syntax::trim)
+  box<expr> filter;       ///< FILTER (WHERE ...), empty if none
+  box<over_clause> over;  ///< OVER ..., empty if none
   bool operator==(const function_call&) const = default;
+};
+
+/// `GROUPING SETS ((a, b), (a), ())` in GROUP BY: each set a list of expressions (maybe empty).
+struct grouping_sets {
+  std::vector<std::vector<expr>> sets;
+  bool operator==(const grouping_sets&) const = default;
 };
 
 /// `TABLE name [PARTITION BY col, ...]` as a table function's argument (the PARTITION BY of
@@ -343,7 +359,7 @@ using expr_node =
     std::variant<identifier, literal, typed_literal, interval_literal, unary, binary, is_test,
                  is_distinct_from, in_list, in_subquery, between, like, exists, subquery, case_expr,
                  cast, extract, function_call, table_arg, descriptor, row_constructor,
-                 array_constructor, map_constructor, subscript, field_access>;
+                 array_constructor, map_constructor, subscript, field_access, grouping_sets>;
 
 /// A scalar expression: one of the nodes above, and where it starts in the text.
 struct expr {
