@@ -232,8 +232,8 @@ std::uint64_t memory_bytes(const cep::key_state<cep_event>& s) {
       (s.partial.capacity() + s.completed.capacity()) * sizeof(cep::computation_state);
   for (const auto* v : {&s.partial, &s.completed})
     for (const auto& c : *v)
-      b +=
-          c.version.capacity() * sizeof(std::uint32_t) + c.order.capacity() * sizeof(std::uint64_t);
+      b += (c.version.on_heap() ? c.version.capacity() * sizeof(std::uint32_t) : 0) +
+           c.order.capacity() * sizeof(std::uint64_t);
   return b;
 }
 
@@ -247,6 +247,7 @@ state_figures measure_state(std::uint64_t events, const event_generator& gen) {
   const cep::nfa<cep_event> nfa(
       std::make_shared<cep::compiled_pattern<cep_event>>(cep::compile(make_pattern())), false);
   absl::flat_hash_map<std::uint64_t, cep::key_state<cep_event>> states;
+  cep::nfa<cep_event>::scratch scratch;
   auto on_match = [&](cep::match<cep_event>&&) { ++f.nfa_matches; };
   auto on_timeout = [](cep::match<cep_event>&&, std::int64_t) {};
   const auto t0 = std::chrono::steady_clock::now();
@@ -254,13 +255,13 @@ state_figures measure_state(std::uint64_t events, const event_generator& gen) {
     const auto e = gen(i);
     f.now = e.ts;
     auto& s = states[e.key];
-    nfa.advance_time(s, e.ts, on_match, on_timeout);
-    nfa.process(s, e, e.ts, on_match);
+    nfa.advance_time(s, e.ts, on_match, on_timeout, &scratch);
+    nfa.process(s, e, e.ts, on_match, nullptr, &scratch);
     if (s.idle()) states.erase(e.key);
   }
   f.nfa_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto it = states.begin(); it != states.end();) {
-    nfa.advance_time(it->second, f.now, on_match, on_timeout);
+    nfa.advance_time(it->second, f.now, on_match, on_timeout, &scratch);
     if (it->second.idle())
       states.erase(it++);
     else

@@ -111,7 +111,14 @@ TEST_CASE("the optimised automaton emits exactly what the original one emits") {
         return (c.events("p").size() + c.events("q").size()) % 3 != 2 || x.value % 2 == 0;
       });
     }
-    const auto events = ref::random_events(rng, 1 + static_cast<int>(rng() % 24));
+    // Up to 24 events; up to 12 where combinations make the number of partial matches explode.
+    bool combinations = false;
+    for (const auto& st : spec.stages)
+      combinations =
+          combinations || st.outer == ref::contiguity::non_deterministic_relaxed ||
+          (st.inner == ref::contiguity::non_deterministic_relaxed && (st.looping || st.max > 1));
+    const int max_events = combinations && !spec.within ? 12 : 24;
+    const auto events = ref::random_events(rng, 1 + static_cast<int>(rng() % max_events));
     std::vector<ev> evs;
     for (const auto& e : events) evs.push_back(ev{std::to_string(e.seq), e.sym, e.ts, e.value});
     std::vector<step> steps;

@@ -32,6 +32,7 @@
 /// as the key has nothing open. Records T must be serializable (EDDY_FIELDS) for checkpoints.
 /// Errors: an exception from a condition or the process function fails the job (the
 /// supervisor restarts it from the last checkpoint).
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -121,13 +122,29 @@ class event_time_buffer {
     return true;
   }
 
-  /// Buffers `v` at `ts` (arrival order, or the comparator's); sets the timer that releases it.
+  /// Buffers `v` at `ts` (arrival order, or the comparator's); sets the timer that releases it
+  /// (one per buffered timestamp). Records mostly arrive in timestamp order: then an append.
   template <class Ctx>
-  void add(std::map<std::int64_t, std::vector<T>>& pending, const T& v, std::int64_t ts,
-           Ctx& ctx) const {
-    auto& q = pending[ts];
-    q.insert(cmp_ ? std::upper_bound(q.begin(), q.end(), v, cmp_) : q.end(), v);
-    if (q.size() == 1) ctx.register_event_time_timer(ts);
+  void add(std::vector<pending_record<T>>& pending, const T& v, std::int64_t ts, Ctx& ctx) const {
+    if (pending.empty() || pending.back().ts < ts) {
+      pending.push_back({ts, v});
+      ctx.register_event_time_timer(ts);
+      return;
+    }
+    const auto first =
+        std::lower_bound(pending.begin(), pending.end(), ts,
+                         [](const pending_record<T>& r, std::int64_t t) { return r.ts < t; });
+    const auto last =
+        std::upper_bound(first, pending.end(), ts,
+                         [](std::int64_t t, const pending_record<T>& r) { return t < r.ts; });
+    const bool new_ts = first == last;
+    const auto pos = cmp_ ? std::upper_bound(first, last, v,
+                                             [&](const T& a, const pending_record<T>& r) {
+                                               return cmp_(a, r.value);
+                                             })
+                          : last;
+    pending.insert(pos, pending_record<T>{ts, v});
+    if (new_ts) ctx.register_event_time_timer(ts);
   }
 
   /// Event-time timer `t` with the watermark at `wm` (Flink's onEventTime): the buffered records
@@ -135,15 +152,17 @@ class event_time_buffer {
   /// (advance(ts), then step(record, ts) each), then to t; then to the watermark if nothing
   /// buffered is before it (later timestamps have timers of their own).
   template <class Advance, class Step>
-  static void release(std::map<std::int64_t, std::vector<T>>& pending, std::int64_t t,
-                      std::int64_t wm, Advance&& advance, Step&& step) {
-    while (!pending.empty() && pending.begin()->first <= t) {
-      auto node = pending.extract(pending.begin());
-      advance(node.key());
-      for (auto& v : node.mapped()) step(std::move(v), node.key());
+  static void release(std::vector<pending_record<T>>& pending, std::int64_t t, std::int64_t wm,
+                      Advance&& advance, Step&& step) {
+    std::size_t i = 0;
+    while (i < pending.size() && pending[i].ts <= t) {
+      const auto ts = pending[i].ts;
+      advance(ts);
+      for (; i < pending.size() && pending[i].ts == ts; ++i) step(std::move(pending[i].value), ts);
     }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(i));
     advance(t);
-    if (wm > t && (pending.empty() || pending.begin()->first > wm)) advance(wm);
+    if (wm > t && (pending.empty() || pending.front().ts > wm)) advance(wm);
   }
 
  private:
@@ -206,7 +225,7 @@ class cep_function {
             collector<Out>& out, time_domain d) {
     bool started = false;
     nfa_->process(
-        s, std::move(v), ts, [&](match<T>&& m) { emit(m, ctx, out); }, &started);
+        s, std::move(v), ts, [&](match<T>&& m) { emit(m, ctx, out); }, &started, &scratch_);
     if (started && nfa_->window_ms() > 0) {
       if (d == time_domain::event_time)
         ctx.register_event_time_timer(ts + nfa_->window_ms());
@@ -224,7 +243,8 @@ class cep_function {
             match_context<K> mc(ctx, timeout_ts);
             fn_.process_timed_out_match(m, mc);
           }
-        });
+        },
+        &scratch_);
   }
 
   /// Drops the key's value when nothing is open (no state left behind by short-lived keys).
@@ -236,6 +256,7 @@ class cep_function {
   Fn fn_;
   bool event_time_;
   event_time_buffer<T> buffer_;
+  typename nfa<T>::scratch scratch_;  ///< the automaton's scratch space (this subtask's)
 };
 
 /// select(fn): a process function calling fn(match) -> Out.

@@ -67,7 +67,7 @@ EDDY_FIELDS(pattern_definition, id, version, text)
 /// What one key holds of dynamic patterns: its buffered records and a run per pattern version.
 template <class T>
 struct dynamic_key_state {
-  std::map<std::int64_t, std::vector<T>> pending;
+  std::vector<pending_record<T>> pending;                             ///< as key_state::pending
   std::map<std::string, std::pair<std::int64_t, key_state<T>>> runs;  ///< id -> (version, state)
   friend auto eddy_fields(dynamic_key_state& s) noexcept { return std::tie(s.pending, s.runs); }
   friend auto eddy_fields(const dynamic_key_state& s) noexcept {
@@ -208,7 +208,7 @@ class dynamic_cep_function {
           match_context<K> mc(ctx, ctx.timestamp());
           fn_.process_match(id, m, mc, out);
         },
-        &started);
+        &started, &scratch_);
     if (started && n.window_ms() > 0) {
       if (event_time_)
         ctx.register_event_time_timer(ts + n.window_ms());
@@ -231,7 +231,8 @@ class dynamic_cep_function {
                 match_context<K> mc(ctx, timeout_ts);
                 fn_.process_timed_out_match(id, m, mc);
               }
-            });
+            },
+            &scratch_);
   }
 
   /// Drops runs that hold nothing, and the key's value when nothing is left.
@@ -245,6 +246,7 @@ class dynamic_cep_function {
   bool event_time_;
   event_time_buffer<T> buffer_;
   std::optional<output_tag<std::string>> rejected_;
+  typename nfa<T>::scratch scratch_;  ///< the automata's scratch space (this subtask's)
   std::map<std::string, std::pair<std::int64_t, std::shared_ptr<const nfa<T>>>> cache_;
   const std::map<std::string, pattern_definition>* current_ = nullptr;
 };

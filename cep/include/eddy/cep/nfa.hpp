@@ -12,9 +12,14 @@
 /// - Event ids are a per-key sequence in processing order (Flink's (timestamp, counter) orders
 ///   the same way, since events are processed in timestamp order).
 ///
+/// Speed: a step allocates nothing in a steady state when the caller passes an `nfa<T>::scratch`
+/// (reused across calls and keys; the CEP operator keeps one per subtask): the runs are rebuilt
+/// in the scratch's vectors and swapped with the key's, and matches are materialized into the
+/// scratch's match. advance_time returns at once when nothing of the key can time out yet.
+///
 /// Errors: a user condition's exception propagates (the operator fails the job with it);
 /// `skip::to_first/to_last(...).throw_on_miss()` throws std::runtime_error when it cannot skip.
-/// Not thread-safe per key_state.
+/// Not thread-safe per key_state or scratch.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -51,12 +56,21 @@ inline auto eddy_fields(const computation_state& c) noexcept {
   return std::tie(c.state, c.prev, c.version, c.start_ts, c.prev_ts, c.start_id, c.order);
 }
 
+/// A record waiting for the watermark (event time).
+template <class T>
+struct pending_record {
+  std::int64_t ts = 0;
+  T value{};
+  friend auto eddy_fields(pending_record& r) noexcept { return std::tie(r.ts, r.value); }
+  friend auto eddy_fields(const pending_record& r) noexcept { return std::tie(r.ts, r.value); }
+};
+
 /// Everything the CEP operator keeps for one key.
 template <class T>
 struct key_state {
-  /// Event time: records waiting for the watermark, by timestamp, in arrival (or comparator)
-  /// order.
-  std::map<std::int64_t, std::vector<T>> pending;
+  /// Event time: records waiting for the watermark, by timestamp, equal timestamps in arrival
+  /// (or comparator) order.
+  std::vector<pending_record<T>> pending;
   std::vector<computation_state> partial;    ///< runs, by start event (the start state last)
   std::vector<computation_state> completed;  ///< matches waiting for earlier partial matches
   shared_buffer<T> buffer;
@@ -114,24 +128,40 @@ class nfa {
     if (s.partial.empty()) s.partial.push_back(start_state(dewey{1}));
   }
 
+  /// Scratch space of process and advance_time, reused across calls (and keys) so that a step
+  /// allocates nothing: owned by the caller, one per thread (the CEP operator has one per
+  /// subtask). Holds nothing between calls.
+  class scratch {
+    friend class nfa;
+    std::vector<computation_state> partial, potential, next;
+    std::vector<std::pair<const nfa_edge<T>*, std::int32_t>> edges;  // taken edge, source state
+    std::vector<std::int32_t> stack, stack2, path, stage_of_entry;
+    match<T> m;
+  };
+
   /// Feeds one event (at event time `ts`). on_match(match<T>&&) for each match emitted, in
   /// order. `*started` (if given) is set when this event began a new partial match (the operator
-  /// then sets a timer at the window's end).
+  /// then sets a timer at the window's end). `sc`: scratch space (null: a temporary one).
   template <class OnMatch>
   void process(key_state<T>& s, T event, std::int64_t ts, OnMatch&& on_match,
-               bool* started = nullptr) const {
+               bool* started = nullptr, scratch* sc = nullptr) const {
+    scratch local;
+    if (!sc) sc = &local;
     initialize(s);
     step_event ev{std::move(event), ts, s.next_event_id++, 0, false};
-    std::vector<computation_state> new_partial;
-    std::vector<computation_state> potential;
-    auto old = std::move(s.partial);
-    s.partial.clear();
-    for (auto& cs : old) {
-      auto next = compute_next_states(s, cs, ev);
-      std::vector<computation_state> retain;
+    auto& out = sc->partial;
+    auto& potential = sc->potential;
+    out.clear();
+    potential.clear();
+    for (auto& cs : s.partial) {
+      auto& next = sc->next;
+      next.clear();
+      compute_next_states(s, cs, ev, next, *sc);
+      const bool from_start = is_start(cs);
+      const auto retained = out.size();
       bool discard = false;
       for (auto& n : next) {
-        if (is_start(cs) && n.start_id != no_event && started) *started = true;
+        if (from_start && n.start_id != no_event && started) *started = true;
         const auto type = p_->states[static_cast<std::size_t>(n.state)].type;
         if (type == state_type::final_) {
           potential.push_back(std::move(n));
@@ -139,55 +169,59 @@ class nfa {
           discard = true;
           s.buffer.release_node(n.prev, n.version);
         } else {
-          retain.push_back(std::move(n));
+          out.push_back(std::move(n));
         }
       }
       if (discard) {
-        for (auto& r : retain) s.buffer.release_node(r.prev, r.version);
-      } else {
-        for (auto& r : retain) new_partial.push_back(std::move(r));
+        for (auto i = retained; i < out.size(); ++i)
+          s.buffer.release_node(out[i].prev, out[i].version);
+        out.resize(retained);
       }
     }
-    sort_by_start(new_partial);
-    emit_by_skip(s, std::move(potential), new_partial, on_match, 2 * ev.id + 1);
-    s.partial = std::move(new_partial);
+    sort_by_start(out);
+    s.partial.swap(out);
+    out.clear();
+    emit_by_skip(s, potential, s.partial, on_match, 2 * ev.id + 1, *sc);
     if (ev.registered) s.buffer.release_event(ev.slot);
   }
 
   /// Times out partial matches at time `ts` (Flink's advanceTime): on_timeout(match<T>&&,
   /// timestamp) for each (with the window's end as timestamp), on_match for trailing
-  /// not_followed_by matches completed by the time passing.
+  /// not_followed_by matches completed by the time passing. `sc`: as for process.
   template <class OnMatch, class OnTimeout>
-  void advance_time(key_state<T>& s, std::int64_t ts, OnMatch&& on_match,
-                    OnTimeout&& on_timeout) const {
-    if (s.partial.empty()) return;
-    std::vector<computation_state> new_partial;
-    std::vector<computation_state> potential;
-    auto old = std::move(s.partial);
-    s.partial.clear();
-    for (auto& cs : old) {
-      const auto& st = p_->states[static_cast<std::size_t>(cs.state)];
-      const bool start = st.type == state_type::start;
-      const bool gap_out = !start && st.gap_ms > 0 && ts - cs.prev_ts >= st.gap_ms;
-      const bool window_out = !start && p_->window_ms > 0 && ts - cs.start_ts >= p_->window_ms;
-      if (!gap_out && !window_out) {
-        new_partial.push_back(std::move(cs));
+  void advance_time(key_state<T>& s, std::int64_t ts, OnMatch&& on_match, OnTimeout&& on_timeout,
+                    scratch* sc = nullptr) const {
+    // Nothing due: the runs stay as they are, and waiting matches keep waiting for the same runs.
+    if (std::none_of(s.partial.begin(), s.partial.end(),
+                     [&](const computation_state& cs) { return due(cs, ts) != 0; }))
+      return;
+    scratch local;
+    if (!sc) sc = &local;
+    auto& out = sc->partial;
+    auto& potential = sc->potential;
+    out.clear();
+    potential.clear();
+    for (auto& cs : s.partial) {
+      const auto d = due(cs, ts);
+      if (d == 0) {
+        out.push_back(std::move(cs));
         continue;
       }
+      const auto& st = p_->states[static_cast<std::size_t>(cs.state)];
       if (st.type == state_type::pending) {
         potential.push_back(std::move(cs));
         continue;
       }
       if (handle_timeouts_) {
-        auto paths = s.buffer.extract(cs.prev, cs.version);
-        match<T> m;
-        if (!paths.empty()) m = materialize(s, paths.front());
-        on_timeout(std::move(m), gap_out ? cs.prev_ts + st.gap_ms : cs.start_ts + p_->window_ms);
+        s.buffer.extract_first(cs.prev, cs.version, sc->path);
+        materialize(s, sc->path, *sc);
+        on_timeout(std::move(sc->m), d == 1 ? cs.prev_ts + st.gap_ms : cs.start_ts + p_->window_ms);
       }
       s.buffer.release_node(cs.prev, cs.version);
     }
-    emit_by_skip(s, std::move(potential), new_partial, on_match, 2 * s.next_event_id);
-    s.partial = std::move(new_partial);
+    s.partial.swap(out);
+    out.clear();
+    emit_by_skip(s, potential, s.partial, on_match, 2 * s.next_event_id, *sc);
   }
 
   /// Open partial matches of `s` (the start state not counted).
@@ -217,9 +251,9 @@ class nfa {
         built_ = true;
         by_stage_.assign(n_.p_->stage_names.size(), {});
         if (cs_.prev != no_node) {
-          auto paths = s_.buffer.extract(cs_.prev, cs_.version);
-          if (!paths.empty())
-            for (auto node : paths.front()) {
+          std::vector<std::int32_t> path;
+          if (s_.buffer.extract_first(cs_.prev, cs_.version, path))
+            for (auto node : path) {
               const auto& nd = s_.buffer.node(node);
               by_stage_[static_cast<std::size_t>(nd.stage)].push_back(
                   &s_.buffer.event(nd.event).value);
@@ -242,10 +276,14 @@ class nfa {
     mutable std::vector<std::vector<const T*>> by_stage_;
   };
 
-  struct taken_edge {
-    const nfa_edge<T>* edge;
-    std::int32_t source;
-  };
+  /// Whether `cs` times out at `ts`: 0 no, 1 its gap, 2 the window.
+  int due(const computation_state& cs, std::int64_t ts) const {
+    const auto& st = p_->states[static_cast<std::size_t>(cs.state)];
+    if (st.type == state_type::start) return 0;
+    if (st.gap_ms > 0 && ts - cs.prev_ts >= st.gap_ms) return 1;
+    if (p_->window_ms > 0 && ts - cs.start_ts >= p_->window_ms) return 2;
+    return 0;
+  }
 
   static computation_state start_state_for(std::int32_t state, dewey v) {
     computation_state c;
@@ -265,21 +303,22 @@ class nfa {
   }
 
   void add_state(key_state<T>& s, std::vector<computation_state>& out, std::int32_t state,
-                 std::int32_t prev, dewey version, std::int64_t start_ts, std::int64_t prev_ts,
-                 std::uint64_t start_id) const {
+                 std::int32_t prev, const dewey& version, std::int64_t start_ts,
+                 std::int64_t prev_ts, std::uint64_t start_id) const {
     s.buffer.lock_node(prev, version);
-    computation_state c;
+    auto& c = out.emplace_back();
     c.state = state;
     c.prev = prev;
-    c.version = std::move(version);
+    c.version = version;
     c.start_ts = start_ts;
     c.prev_ts = prev_ts;
     c.start_id = start_id;
-    out.push_back(std::move(c));
   }
 
-  std::int32_t final_after_proceed(const run_context& ctx, std::int32_t state, const T& v) const {
-    std::vector<std::int32_t> stack{state};
+  std::int32_t final_after_proceed(const run_context& ctx, std::int32_t state, const T& v,
+                                   std::vector<std::int32_t>& stack) const {
+    stack.clear();
+    stack.push_back(state);
     while (!stack.empty()) {
       const auto cur = stack.back();
       stack.pop_back();
@@ -293,14 +332,18 @@ class nfa {
     return -1;
   }
 
-  std::vector<computation_state> compute_next_states(key_state<T>& s, const computation_state& cs,
-                                                     step_event& ev) const {
+  /// Appends the runs that `cs` becomes on event `ev` to `result`.
+  void compute_next_states(key_state<T>& s, const computation_state& cs, step_event& ev,
+                           std::vector<computation_state>& result, scratch& sc) const {
     run_context ctx(*this, s, cs, ev.ts);
     // The decision graph: follow PROCEED edges whose condition holds, collect TAKE and IGNORE.
-    std::vector<taken_edge> edges;
+    auto& edges = sc.edges;
+    edges.clear();
     std::uint32_t total_take = 0, total_ignore = 0;
     {
-      std::vector<std::int32_t> stack{cs.state};
+      auto& stack = sc.stack;
+      stack.clear();
+      stack.push_back(cs.state);
       while (!stack.empty()) {
         const auto cur = stack.back();
         stack.pop_back();
@@ -312,14 +355,13 @@ class nfa {
           }
           const bool self_ignore = e.action == edge_action::ignore && e.target == cs.state;
           if (!self_ignore) (e.action == edge_action::ignore ? total_ignore : total_take)++;
-          edges.push_back({&e, cur});
+          edges.emplace_back(&e, cur);
         }
       }
     }
     std::uint32_t take_to_visit = total_take > 0 ? total_take - 1 : 0;
     std::uint32_t ignore_to_visit = total_ignore;
     const std::uint32_t take_to_skip = take_to_visit;
-    std::vector<computation_state> result;
     const bool start = is_start(cs);
     for (const auto& [e, source] : edges) {
       if (e->action == edge_action::ignore) {
@@ -332,8 +374,7 @@ class nfa {
               detail::dewey_increase(cs.version, take_to_skip + ignore_to_visit));
           --ignore_to_visit;
         }
-        add_state(s, result, e->target, cs.prev, std::move(version), cs.start_ts, cs.prev_ts,
-                  cs.start_id);
+        add_state(s, result, e->target, cs.prev, version, cs.start_ts, cs.prev_ts, cs.start_id);
       } else {  // take
         dewey current = detail::dewey_increase(cs.version, take_to_visit);
         dewey next_version = detail::dewey_add_stage(current);
@@ -347,7 +388,7 @@ class nfa {
         const auto start_ts = start ? ev.ts : cs.start_ts;
         const auto start_id = start ? ev.id : cs.start_id;
         add_state(s, result, e->target, node, next_version, start_ts, ev.ts, start_id);
-        const auto fin = final_after_proceed(ctx, e->target, ev.value);
+        const auto fin = final_after_proceed(ctx, e->target, ev.value, sc.stack2);
         if (fin >= 0) add_state(s, result, fin, node, next_version, start_ts, ev.ts, start_id);
       }
     }
@@ -355,33 +396,55 @@ class nfa {
       result.push_back(start_state_for(
           cs.state, detail::dewey_increase(cs.version, increase_self(total_ignore, total_take))));
     if (cs.prev != no_node) s.buffer.release_node(cs.prev, cs.version);
-    return result;
   }
 
+  /// Stable sort by start event (runs come mostly sorted: insertion sort unless many).
   static void sort_by_start(std::vector<computation_state>& v) {
-    std::stable_sort(v.begin(), v.end(),
-                     [](const auto& a, const auto& b) { return a.start_id < b.start_id; });
+    if (v.size() > 32) {
+      std::stable_sort(v.begin(), v.end(),
+                       [](const auto& a, const auto& b) { return a.start_id < b.start_id; });
+      return;
+    }
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      if (v[i].start_id >= v[i - 1].start_id) continue;
+      computation_state x = std::move(v[i]);
+      std::size_t j = i;
+      for (; j > 0 && v[j - 1].start_id > x.start_id; --j) v[j] = std::move(v[j - 1]);
+      v[j] = std::move(x);
+    }
   }
 
   /// Emits completed matches in start order; under a skip strategy a match waits while an
   /// earlier-starting partial match is open, and each emitted match prunes partial and waiting
   /// matches (Flink's processMatchesAccordingToSkipStrategy).
   /// `step` orders completions: 2 * id + 1 for those of event `id`, 2 * id for those of the time
-  /// advancing before event `id`.
+  /// advancing before event `id`. Empties `potential`.
   template <class OnMatch>
-  void emit_by_skip(key_state<T>& s, std::vector<computation_state> potential,
-                    std::vector<computation_state>& partial, OnMatch& on_match,
-                    std::uint64_t step) const {
+  void emit_by_skip(key_state<T>& s, std::vector<computation_state>& potential,
+                    std::vector<computation_state>& partial, OnMatch& on_match, std::uint64_t step,
+                    scratch& sc) const {
     const auto& sk = p_->skip;
+    if (!sk.is_skip() && s.completed.empty()) {
+      // No skip: nothing waits, so every completed match goes now, by start (stably).
+      sort_by_start(potential);
+      for (auto& done : potential) {
+        s.buffer.extract_first(done.prev, done.version, sc.path);
+        materialize(s, sc.path, sc);
+        on_match(std::move(sc.m));
+        s.buffer.release_node(done.prev, done.version);
+      }
+      potential.clear();
+      return;
+    }
     for (auto& c : potential) {
       if (sk.is_skip()) {
         c.order.push_back(step);
-        auto paths = s.buffer.extract(c.prev, c.version);
-        if (!paths.empty())
-          for (auto n : paths.front()) c.order.push_back(event_id(s, n));
+        if (s.buffer.extract_first(c.prev, c.version, sc.path))
+          for (auto n : sc.path) c.order.push_back(event_id(s, n));
       }
       s.completed.push_back(std::move(c));
     }
+    potential.clear();
     if (s.completed.empty()) return;
     std::stable_sort(s.completed.begin(), s.completed.end(), [](const auto& a, const auto& b) {
       return std::tie(a.start_id, a.order) < std::tie(b.start_id, b.order);
@@ -398,16 +461,15 @@ class nfa {
       }
       auto done = std::move(earliest);
       s.completed.erase(s.completed.begin());
-      auto paths = s.buffer.extract(done.prev, done.version);
-      std::vector<std::int32_t> path;
-      if (!paths.empty()) path = std::move(paths.front());
+      s.buffer.extract_first(done.prev, done.version, sc.path);
       if (sk.is_skip()) {
-        if (const auto p = pruning_id(s, path); p != no_event) {
+        if (const auto p = pruning_id(s, sc.path); p != no_event) {
           prune(s, partial, p);
           prune(s, s.completed, p);
         }
       }
-      on_match(materialize(s, path));
+      materialize(s, sc.path, sc);
+      on_match(std::move(sc.m));
       s.buffer.release_node(done.prev, done.version);
     }
   }
@@ -466,23 +528,28 @@ class nfa {
   }
 
   /// The events of `path` per stage, stages in order of their first event (Flink's
-  /// materializeMatch; a repeated group's members keep one list each).
-  match<T> materialize(const key_state<T>& s, const std::vector<std::int32_t>& path) const {
-    match<T> m;
-    auto& out = m.mutable_stages();
-    std::vector<std::int32_t> stage_of_entry;
+  /// materializeMatch; a repeated group's members keep one list each), into `sc.m` (whose
+  /// strings and vectors are reused).
+  void materialize(const key_state<T>& s, const std::vector<std::int32_t>& path,
+                   scratch& sc) const {
+    auto& out = sc.m.mutable_stages();
+    auto& stage_of_entry = sc.stage_of_entry;
+    stage_of_entry.clear();
     for (auto n : path) {
       const auto& nd = s.buffer.node(n);
       auto it = std::find(stage_of_entry.begin(), stage_of_entry.end(), nd.stage);
       if (it == stage_of_entry.end()) {
-        out.emplace_back(p_->stage_names[static_cast<std::size_t>(nd.stage)], std::vector<T>{});
+        const auto i = stage_of_entry.size();
+        if (i == out.size()) out.emplace_back();
+        out[i].first = p_->stage_names[static_cast<std::size_t>(nd.stage)];
+        out[i].second.clear();
         stage_of_entry.push_back(nd.stage);
         it = stage_of_entry.end() - 1;
       }
       out[static_cast<std::size_t>(it - stage_of_entry.begin())].second.push_back(
           s.buffer.event(nd.event).value);
     }
-    return m;
+    out.resize(stage_of_entry.size());
   }
 
   std::shared_ptr<const compiled_pattern<T>> p_;
