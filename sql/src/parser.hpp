@@ -142,9 +142,6 @@ class parser {
   // `SELECT a FORM t`), or npos.
   std::size_t implicit_alias_ = static_cast<std::size_t>(-1);
 
-  friend class depth_guard;
-  friend class alias_marker;
-
  public:
   void mark_implicit_alias() { implicit_alias_ = pos_ - 1; }
   [[nodiscard]] std::size_t position() const { return pos_; }

@@ -200,7 +200,8 @@ create_table parser::parse_create_table(bool temporary) {
   t.name = expect_object_name();
   if (accept_symbol("(")) {
     do {
-      if (accept_keyword("WATERMARK")) {
+      if (peek().is_word("WATERMARK") && peek(1).is_word("FOR")) {
+        next();
         if (t.watermark)
           fail_here("A table has one WATERMARK; a second one at line " +
                     std::to_string(peek().loc.line));
@@ -208,7 +209,8 @@ create_table parser::parse_create_table(bool temporary) {
         object_name column = expect_object_name();
         expect_keyword("AS");
         t.watermark = watermark_def{std::move(column), parse_expr()};
-      } else if (peek().is_word("PRIMARY") || peek().is_word("CONSTRAINT")) {
+      } else if ((peek().is_word("PRIMARY") && peek(1).is_word("KEY")) ||
+                 (peek().is_word("CONSTRAINT") && peek_ident(1))) {
         primary_key_def pk;
         if (accept_keyword("CONSTRAINT")) pk.constraint_name = expect_ident();
         expect_keyword("PRIMARY");

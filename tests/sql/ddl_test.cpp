@@ -97,6 +97,16 @@ TEST_CASE("CREATE TABLE: computed, metadata and virtual columns, watermark, prim
   CHECK(t.options.back().key == "it's");
 }
 
+TEST_CASE("CREATE TABLE: columns named like clause keywords") {
+  const auto s = parse_and_round_trip(
+      "CREATE TABLE t (watermark BIGINT, `primary` INT, `constraint` INT, ts TIMESTAMP(3), "
+      "WATERMARK FOR ts AS ts)");
+  const auto& t = *s[0].as<create_table>();
+  REQUIRE(t.columns.size() == 4);
+  CHECK(t.columns[0].name.value == "watermark");
+  CHECK(t.watermark);
+}
+
 TEST_CASE("CREATE TABLE AS, CREATE VIEW, CREATE FUNCTION, DROP") {
   const auto s = parse_and_round_trip(R"(
     CREATE TABLE my_ctas WITH ('connector' = 'blackhole') AS SELECT id, name FROM source_table;
