@@ -146,12 +146,24 @@ std::int64_t parser::expect_integer() {
 }
 
 void parser::enter() {
-  if (++depth_ > options_.max_depth) {
-    --depth_;
+  if (depth_ + chain_ + 1 > options_.max_height) fail_too_tall();
+  if (depth_ + 1 > options_.max_depth) {
     fail_here("Nesting too deep at line " + std::to_string(peek().loc.line) + ", column " +
               std::to_string(peek().loc.column) + " (more than " +
               std::to_string(options_.max_depth) + " levels of expressions or queries)");
   }
+  ++depth_;
+}
+
+void parser::extend_chain() {
+  if (depth_ + chain_ + 1 > options_.max_height) fail_too_tall();
+  ++chain_;
+}
+
+void parser::fail_too_tall() {
+  fail_here("Nesting too deep at line " + std::to_string(peek().loc.line) + ", column " +
+            std::to_string(peek().loc.column) + " (an expression or query more than " +
+            std::to_string(options_.max_height) + " levels tall; long chains of operators count)");
 }
 
 std::string parser::describe_token(const token& t) const {

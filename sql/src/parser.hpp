@@ -86,7 +86,11 @@ class parser {
     parser& p_;
   };
   void enter();
-  void leave() { --depth_; }
+  /// An operator applied in a chain (`a + b + c`, `q UNION q UNION q`): the tree grows one
+  /// level without recursion. Undone by end_chain(n) when the chain's function returns.
+  void extend_chain();
+  void end_chain(std::uint32_t n) { chain_ -= n; }
+  [[noreturn]] void fail_too_tall();
 
   // ---- expressions (parser_expr.cpp) ----
   expr parse_expr();
@@ -135,7 +139,8 @@ class parser {
   std::vector<token> tokens_;
   std::size_t pos_ = 0;
   parse_options options_;
-  std::uint32_t depth_ = 0;
+  std::uint32_t depth_ = 0;  // recursion depth
+  std::uint32_t chain_ = 0;  // operators applied in the chains being read
   std::size_t expected_pos_ = 0;
   std::vector<std::string> expected_;
   // The index of the last token read as an alias without AS (for "did you mean FROM" on

@@ -78,18 +78,18 @@ expr parser::parse_expr() {
 expr parser::parse_subexpr(int min_precedence) {
   depth_guard guard(*this);
   expr left = parse_prefix();
-  // Each operator applied deepens the (left-leaning) tree by one: count it against the limit
-  // until this call returns, so the tree's height never exceeds max_depth.
+  // Each operator applied deepens the (left-leaning) tree by one: count it against the height
+  // limit until this call returns, so the tree never grows taller than max_height.
   std::uint32_t applied = 0;
   struct release {
-    std::uint32_t& depth;
+    parser& p;
     std::uint32_t& n;
-    ~release() { depth -= n; }
-  } r{depth_, applied};
+    ~release() { p.end_chain(n); }
+  } r{*this, applied};
   for (;;) {
     const int p = next_precedence();
     if (p <= min_precedence) break;
-    enter();
+    extend_chain();
     ++applied;
     left = parse_infix(std::move(left), p);
   }

@@ -68,9 +68,7 @@ set_expr parser::parse_set_expr(int min_precedence) {
   struct release {
     parser& p;
     std::uint32_t& n;
-    ~release() {
-      for (; n > 0; --n) p.leave();
-    }
+    ~release() { p.end_chain(n); }
   } r{*this, applied};
   for (;;) {
     set_operator op{};
@@ -86,7 +84,7 @@ set_expr parser::parse_set_expr(int min_precedence) {
       p = 20;
     }
     if (p <= min_precedence) break;
-    enter();
+    extend_chain();
     ++applied;
     next();
     set_operation s;

@@ -100,8 +100,15 @@ TEST_CASE("errors: deep nesting is refused with an error, not a stack overflow")
   for (int i = 0; i < 100000; ++i) chain += " + 1";
   CHECK(parse_fails(chain).message.find("Nesting too deep") != std::string::npos);
   std::string ok = "SELECT 1";
-  for (int i = 0; i < 150; ++i) ok += " OR a = 1";
-  CHECK(parse_statement(ok).ok());
+  for (int i = 0; i < 900; ++i) ok += " OR a = 1";
+  const auto long_chain = parse_statement(ok);
+  REQUIRE(long_chain.ok());
+  check_round_trip({long_chain.value()});
+  std::string unions = "SELECT 1";
+  for (int i = 0; i < 900; ++i) unions += " UNION ALL SELECT 1";
+  CHECK(parse_statement(unions).ok());
+  for (int i = 0; i < 200; ++i) unions += " UNION ALL SELECT 1";
+  CHECK(parse_fails(unions).message.find("Nesting too deep") != std::string::npos);
   std::string parens = "SELECT ";
   for (int i = 0; i < 60; ++i) parens += "(";
   parens += "1";

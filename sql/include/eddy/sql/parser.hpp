@@ -11,7 +11,8 @@
 /// Contract: pure functions, callable from any thread; no exceptions escape (every failure is a
 /// `parse_error` with a position); input of any bytes is safe (the parser is fuzzed, target
 /// `sql_parser`); nesting deeper than `parse_options::max_depth` (parentheses, subqueries,
-/// operators' operands) is refused with an error rather than overflowing the stack.
+/// operators' operands) or trees taller than `max_height` (long chains of operators) are refused
+/// with an error rather than overflowing the stack.
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -22,8 +23,13 @@
 namespace eddy::sql {
 
 struct parse_options {
-  /// Deepest nesting of expressions and queries accepted.
+  /// Deepest nesting accepted: parentheses, subqueries, operands of prefix operators, types
+  /// (each level is a recursive call of the parser, about 2 KB of stack).
   std::uint32_t max_depth = 200;
+  /// Tallest tree accepted, counting also the operators of a chain (`a OR b OR c ...` is a tree
+  /// as tall as it is long, read without recursion, but printed, compared and destroyed
+  /// recursively, with small frames).
+  std::uint32_t max_height = 1000;
 };
 
 /// Statements separated by `;` (a trailing `;` is optional; empty statements are skipped).
