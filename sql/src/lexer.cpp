@@ -69,6 +69,12 @@ class lexer {
       ++loc_.column;
     }
   }
+  /// An exponent (e3, E-3, e+3) starts `ahead` characters on.
+  [[nodiscard]] bool is_exponent(std::size_t ahead) const {
+    const unsigned char e = peek(ahead), s = peek(ahead + 1);
+    return (e == 'e' || e == 'E') &&
+           (std::isdigit(s) || ((s == '+' || s == '-') && std::isdigit(peek(ahead + 2))));
+  }
   void skip_space_and_comments() {
     for (;;) {
       while (pos_ < sql_.size() && std::isspace(peek())) advance();
@@ -134,12 +140,10 @@ class lexer {
       if (peek() == '.' && std::isdigit(peek(1))) {
         advance();
         while (std::isdigit(peek())) advance();
-      } else if (peek() == '.' && !is_word_start(peek(1))) {
-        advance();  // `1.` is a number
+      } else if (peek() == '.' && (!is_word_start(peek(1)) || is_exponent(1))) {
+        advance();  // `1.` and `1.e3` are numbers
       }
-      if ((peek() == 'e' || peek() == 'E') &&
-          (std::isdigit(peek(1)) ||
-           ((peek(1) == '+' || peek(1) == '-') && std::isdigit(peek(2))))) {
+      if (is_exponent(0)) {
         advance();
         if (peek() == '+' || peek() == '-') advance();
         while (std::isdigit(peek())) advance();

@@ -92,7 +92,7 @@ ident parser::expect_ident() {
   return ident{t.text, t.kind == token_kind::quoted_ident, t.loc};
 }
 
-ident parser::expect_ident_after_as() {
+ident parser::expect_field_name() {
   const token& t = peek();
   if (t.kind != token_kind::word && t.kind != token_kind::quoted_ident) {
     expected("<identifier>");

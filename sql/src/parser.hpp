@@ -21,7 +21,7 @@
 
 namespace eddy::sql {
 
-// Operator precedences (higher binds tighter); shared with the printer (printer.cpp).
+// Operator precedences (higher binds tighter); shared with the printer (printer_expr.cpp).
 namespace prec {
 inline constexpr int lowest = 0;
 inline constexpr int or_ = 5;
@@ -64,8 +64,8 @@ class parser {
   /// A word or a quoted identifier that may name something here (not a reserved word).
   [[nodiscard]] bool peek_ident(std::size_t ahead = 0) const;
   ident expect_ident();
-  /// After AS: any word (reserved ones too) or a quoted identifier.
-  ident expect_ident_after_as();
+  /// A field name (after `.`, in ROW<...>): any word, reserved ones too, or a quoted identifier.
+  ident expect_field_name();
   object_name expect_object_name();
   std::vector<ident> parse_ident_list();  // ( a, b, ... )
   std::string expect_string();
@@ -73,6 +73,10 @@ class parser {
   void expected(std::string what);  // records `what` as expected at the current token
   [[noreturn]] void unexpected();
   [[noreturn]] void fail_here(std::string message);
+  /// The token just read was an alias without AS (for "did you mean" on `SELECT a FORM t`).
+  void mark_implicit_alias() { implicit_alias_ = pos_ - 1; }
+  [[nodiscard]] std::size_t position() const { return pos_; }
+  void rewind(std::size_t pos) { pos_ = pos; }  // backtracking, to a position() read before
 
   // ---- depth limit ----
   class depth_guard {
@@ -146,11 +150,6 @@ class parser {
   // The index of the last token read as an alias without AS (for "did you mean FROM" on
   // `SELECT a FORM t`), or npos.
   std::size_t implicit_alias_ = static_cast<std::size_t>(-1);
-
- public:
-  void mark_implicit_alias() { implicit_alias_ = pos_ - 1; }
-  [[nodiscard]] std::size_t position() const { return pos_; }
-  void rewind(std::size_t pos) { pos_ = pos; }
 };
 
 }  // namespace eddy::sql

@@ -305,7 +305,7 @@ expr parser::parse_infix(expr left, int precedence) {
   }
   if (t.is_symbol(".")) {
     next();
-    return make(field_access{std::move(left), expect_ident_after_as()});
+    return make(field_access{std::move(left), expect_field_name()});
   }
   if (t.is_word("AND") || t.is_word("OR")) {
     next();

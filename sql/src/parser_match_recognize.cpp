@@ -15,7 +15,7 @@ match_recognize_spec parser::parse_match_recognize() {
       measure x;
       x.value = parse_expr();
       expect_keyword("AS");
-      x.alias = expect_ident_after_as();
+      x.alias = expect_ident();
       m.measures.push_back(std::move(x));
     } while (accept_symbol(","));
   }

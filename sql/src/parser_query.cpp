@@ -178,7 +178,7 @@ select_item parser::parse_select_item() {
   }
   item.value = parse_expr();
   if (accept_keyword("AS")) {
-    item.alias = expect_ident_after_as();
+    item.alias = expect_ident();
   } else if (peek_ident()) {
     item.alias = expect_ident();
     mark_implicit_alias();
@@ -281,7 +281,7 @@ table_factor parser::parse_table_factor() {
 std::optional<table_alias> parser::parse_optional_alias() {
   table_alias a;
   if (accept_keyword("AS")) {
-    a.name = expect_ident_after_as();
+    a.name = expect_ident();
   } else if (peek_ident()) {
     a.name = expect_ident();
     mark_implicit_alias();

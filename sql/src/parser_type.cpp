@@ -99,7 +99,7 @@ data_type parser::parse_data_type() {
     if (!accept_symbol(close)) {
       do {
         row_field f;
-        f.name = expect_ident_after_as();
+        f.name = expect_field_name();
         f.type = parse_data_type();
         if (peek().kind == token_kind::string) f.description = next().text;
         t.fields.push_back(std::move(f));

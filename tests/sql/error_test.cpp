@@ -63,6 +63,9 @@ TEST_CASE("errors: the end of input, unbalanced parentheses, reserved words as n
   e = parse_fails("SELECT value FROM t");
   CHECK(e.found == "value");
   CHECK(parse_statement("SELECT `value` FROM t").ok());
+  e = parse_fails("SELECT * FROM t AS WHERE x = 1");
+  CHECK(e.found == "WHERE");
+  CHECK(parse_statement("SELECT a AS `from` FROM t AS `where`").ok());
   e = parse_fails("SELECT a FROM t; garbage");
   CHECK(e.found == "garbage");
 }

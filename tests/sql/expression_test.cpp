@@ -29,6 +29,9 @@ TEST_CASE("expressions: literals") {
   CHECK(canon("0.908") == "0.908");
   CHECK(canon(".5") == ".5");
   CHECK(canon("1.5E-3") == "1.5E-3");
+  CHECK(canon("1.e3") == "1.e3");
+  CHECK(parse_expr_ok("1.e3").as<literal>() != nullptr);
+  CHECK(canon("1.") == "1.");
   CHECK(canon("'it''s'") == "'it''s'");
   CHECK(parse_expr_ok("'it''s'").as<literal>()->text == "it's");
   CHECK(canon("X'0aFF'") == "X'0aFF'");
