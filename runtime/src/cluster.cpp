@@ -591,6 +591,24 @@ expected<std::string> cluster_client::rescale(const std::string& job_id, int par
              static_cast<std::int32_t>(parallelism), dir);
 }
 
+expected<std::uint64_t> cluster_client::send_control(const std::string& job_id,
+                                                     const std::string& channel,
+                                                     const std::string& text) {
+  caf::scoped_actor self{*impl_->sys};
+  expected<std::uint64_t> out = error{errc::runtime_error, "no answer"};
+  self->request(impl_->jm, std::chrono::seconds(30), control_atom::value, job_id, channel, text)
+      .receive([&](std::uint64_t seq) { out = seq; },
+               [&](caf::error& e) {
+                 out = error{errc::invalid_argument, error_text(*impl_->sys, e)};
+               });
+  return out;
+}
+
+expected<std::string> cluster_client::control_messages(const std::string& job_id,
+                                                       const std::string& channel) {
+  return ask(*impl_->sys, impl_->jm, std::chrono::seconds(30), ctllog_atom::value, job_id, channel);
+}
+
 expected<std::string> cluster_client::list_jobs() {
   caf::scoped_actor self{*impl_->sys};
   expected<std::string> out = error{errc::runtime_error, "no answer"};

@@ -46,7 +46,10 @@
 // Job control (clients -> jm): request (status_atom, job id) -> std::string JSON (job, program,
 //   subtask metrics, checkpoints); (workers_atom) -> std::string JSON; (savepoint_atom, job id,
 //   dir, stop) -> std::string savepoint path; (rescale_atom, job id, parallelism, dir) ->
-//   std::string id of the job resumed from the stop-with-savepoint at that parallelism
+//   std::string id of the job resumed from the stop-with-savepoint at that parallelism;
+//   (control_atom, job id, channel, text) -> std::uint64_t sequence number of the message on
+//   the job's control channel; (ctllog_atom, job id, channel) -> std::string JSON of the
+//   messages sent on it
 // Exchange between subtasks on different nodes: (rbatch_atom, in_local, std::string) carries
 // a Cap'n Proto batch (batch_codec.hpp); watermarks, barriers, end of stream and credits use the
 // same messages as locally.
@@ -83,6 +86,7 @@ using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using workers_atom = caf::atom_constant<caf::atom("workers")>;
 using rescale_atom = caf::atom_constant<caf::atom("rescale")>;
+using ctllog_atom = caf::atom_constant<caf::atom("ctllog")>;
 
 /// What a subtask on another node reports when it ends: its operators' counters and its
 /// metrics (the supervisor's own metrics cannot see remote subtasks).

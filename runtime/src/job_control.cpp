@@ -116,6 +116,21 @@ void job_control::complete(job_result r) {
   cv_.notify_all();
 }
 
+expected<std::uint64_t> job_control::send_control(const std::string& channel, std::string text,
+                                                  const std::string& display_id) {
+  const std::string who = display_id.empty() ? "'" + name + "'" : display_id;
+  const auto s = state.load();
+  if (s == job_state::finished || s == job_state::failed || s == job_state::canceled ||
+      s == job_state::canceling || s == job_state::failing)
+    return error{errc::invalid_argument, "job " + who + " is " + to_string(s) +
+                                             "; it takes no "
+                                             "control messages"};
+  if (!channels->has(channel) && s == job_state::created)
+    return error{errc::invalid_argument,
+                 "job " + who + " is not running yet (" + to_string(s) + "); try again"};
+  return channels->append(who, channel, std::move(text));
+}
+
 job_result job_control::wait() {
   std::unique_lock<std::mutex> g(mtx_);
   cv_.wait(g, [&] { return result_.has_value(); });
@@ -186,6 +201,15 @@ expected<std::string> job_handle::stop_with_savepoint(const std::string& dir, bo
   auto r = savepoint(*ctl_, dir, true, drain, timeout);
   if (r) ctl_->wait();  // the job ends right after its savepoint
   return r;
+}
+
+expected<std::uint64_t> job_handle::send_control(const std::string& channel,
+                                                 const std::string& text) const {
+  return ctl_->send_control(channel, text);
+}
+
+std::vector<control_message> job_handle::control_messages(const std::string& channel) const {
+  return ctl_->channels->messages(channel);
 }
 
 void job_handle::cancel() const {

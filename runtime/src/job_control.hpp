@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "control_log.hpp"
 #include "eddy/runtime/checkpoint_store.hpp"
 #include "eddy/runtime/execution_config.hpp"
 #include "eddy/runtime/execution_plan.hpp"
@@ -115,6 +116,14 @@ class job_control {
   }
   std::atomic<int> restarts{0};
   std::atomic<std::uint64_t> restored_checkpoint{0};
+
+  /// The messages of the job's control channels (control_log.hpp), for the job's lifetime.
+  const std::shared_ptr<control_log> channels = std::make_shared<control_log>();
+  /// Sends `text` on control channel `channel`; its sequence number. Errors (naming the job by
+  /// `name`, or `display_id` if given): the job is not running yet or has ended, it has no such
+  /// channel, the channel has ended.
+  [[nodiscard]] expected<std::uint64_t> send_control(const std::string& channel, std::string text,
+                                                     const std::string& display_id = {});
 
   /// Called once by the supervisor when every subtask actor has ended.
   void complete(job_result r);

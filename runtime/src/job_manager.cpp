@@ -415,6 +415,26 @@ caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
         return job_status_json(self->state, it->second);
       },
       [=](workers_atom) -> std::string { return workers_json(self->state); },
+      [=](control_atom, const std::string& job_id, const std::string& channel,
+          const std::string& text) -> caf::result<std::uint64_t> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
+        auto r = it->second.control->send_control(channel, text, job_id);
+        if (!r) return cluster_error(r.error().message);
+        return *r;
+      },
+      [=](ctllog_atom, const std::string& job_id,
+          const std::string& channel) -> caf::result<std::string> {
+        auto it = self->state.jobs.find(job_id);
+        if (it == self->state.jobs.end()) return cluster_error("no job " + job_id);
+        const auto& log = *it->second.control->channels;
+        if (!log.has(channel))
+          return cluster_error("job " + job_id + " has no control channel '" + channel + "'");
+        auto out = nlohmann::json::array();
+        for (const auto& m : log.messages(channel))
+          out.push_back({{"seq", m.seq}, {"text", m.text}});
+        return out.dump();
+      },
       [=](savepoint_atom, const std::string& job_id, const std::string& dir, bool stop,
           bool drain) -> caf::result<std::string> {
         auto it = self->state.jobs.find(job_id);

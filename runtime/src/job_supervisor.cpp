@@ -54,8 +54,11 @@ struct supervisor_state {
   std::optional<std::string> stopped;  // stopped with this savepoint
   bool completing = false;             // the result is being published
   std::string last_error;
-  std::deque<clock_type::time_point> failures;            // for failure_rate
-  std::map<int, operator_counters> op_counters;           // by node id
+  std::deque<clock_type::time_point> failures;   // for failure_rate
+  std::map<int, operator_counters> op_counters;  // by node id
+  std::set<int> control_nodes;  // sources that are control channels (their enumerators said so)
+  std::set<int> done_sids;      // subtasks of the current deployment that finished
+  bool control_ended = false;   // the control channels of this deployment were ended
   std::vector<std::function<void(bool)>> finish_actions;  // of the final deployment
   static inline const char* name = "eddy.job_supervisor";
 };
@@ -73,6 +76,30 @@ void kill_all(supervisor_actor* self) {
   for (auto& s : self->state.subtasks)
     if (s) self->send_exit(s, caf::exit_reason::user_shutdown);
   kill_enumerators(self);
+}
+
+/// The end rule of control channels (control_channel.hpp): once every source subtask of the
+/// deployment that is not a control channel has finished, the control channels end too (their
+/// enumerators hand over what the log holds and tell the readers there is no more). A job whose
+/// only sources are control channels keeps them open.
+void maybe_end_control(supervisor_actor* self) {
+  auto& st = self->state;
+  if (st.control_ended || st.control_nodes.empty() || !st.enumerators) return;
+  const auto& plan = st.job->plan;
+  bool other = false;
+  for (std::size_t sid = 0; sid < plan.subtasks().size(); ++sid) {
+    const int head = plan.chains()[plan.subtasks()[sid].chain].nodes.front();
+    if (st.job->graph->node(head).kind != node_kind::source || st.control_nodes.count(head))
+      continue;
+    other = true;
+    if (!st.done_sids.count(static_cast<int>(sid))) return;
+  }
+  if (!other) return;
+  st.control_ended = true;
+  log().info("job '{}': every other source ended; ending its control channels", st.job->name);
+  for (int node : st.control_nodes)
+    if (auto it = st.enumerators->find(node); it != st.enumerators->end())
+      self->send(it->second, ctlend_atom::value);
 }
 
 /// Spawns the split enumerators of the deployment's sources (split_enumerator_actor.hpp), gives
@@ -208,6 +235,8 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
   st.subtasks.clear();
   st.restore = restore;
   st.done = 0;
+  st.done_sids.clear();
+  st.control_ended = false;
   st.op_counters.clear();
   st.finish_actions.clear();
   ++st.attempt;
@@ -554,6 +583,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
             self->current_sender() != st.subtasks[static_cast<std::size_t>(sid)])
           return;  // from an earlier deployment
         ++st.done;
+        st.done_sids.insert(sid);
         for (std::size_t i = 0; i < d.nodes.size() && 3 * i + 2 < d.counters.size(); ++i) {
           auto& acc = st.op_counters[d.nodes[i]];
           acc.records_in += d.counters[3 * i];
@@ -562,6 +592,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
         }
         if (d.metrics.size() >= live_subtask_metrics::packed_size)
           job->control->subtasks[static_cast<std::size_t>(sid)]->unpack(d.metrics.data());
+        maybe_end_control(self);
       },
       [=](metrics_atom, const std::vector<std::int32_t>& sids,
           const std::vector<std::uint64_t>& packed) {
@@ -582,8 +613,9 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
                              " subtasks of the job ran there)");
         maybe_all_ended(self);
       },
-      [=](done_atom, int, const operator_report& rep, const finish_actions& actions) {
+      [=](done_atom, int sid, const operator_report& rep, const finish_actions& actions) {
         ++self->state.done;
+        self->state.done_sids.insert(sid);
         for (auto& a : *actions) self->state.finish_actions.push_back(std::move(a));
         for (const auto& [node, c] : *rep) {
           auto& acc = self->state.op_counters[node];
@@ -591,6 +623,16 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
           acc.records_out += c.records_out;
           acc.late_records += c.late_records;
         }
+        maybe_end_control(self);
+      },
+      [=](control_atom, std::int32_t node) {
+        // Sent by the enumerator of a control channel source (each deployment: the same nodes).
+        auto& st = self->state;
+        if (!st.enumerators || !st.enumerators->count(node) ||
+            st.enumerators->at(node) != self->current_sender())
+          return;  // from an earlier deployment's enumerator
+        st.control_nodes.insert(node);
+        maybe_end_control(self);
       },
       [=](failed_atom, int, const std::string& msg, bool fatal) { on_failure(self, msg, fatal); },
       [=](restart_atom) { restart(self); },

@@ -47,6 +47,14 @@ using wake_atom = caf::atom_constant<caf::atom("wake")>;
 //   coordinator -> enumerator (trigger_atom, id, stop, drain, source sids to trigger): the
 //   enumerator answers (ack_atom, node, id, blob) and then triggers those sids itself; supervisor
 //   -> coordinator (deploy_atom, handles, enumerators).
+// Control channels (control_channel.hpp): a control source's enumerator -> supervisor
+// (control_atom,
+//   node) "this source is a control channel"; supervisor -> that enumerator (ctlend_atom) once
+//   every other source subtask of the deployment has ended: it hands over what the log holds,
+//   closes the channel and tells its readers there is no more. The log -> enumerator
+//   (discover_atom) when a message arrives.
+using control_atom = caf::atom_constant<caf::atom("control")>;
+using ctlend_atom = caf::atom_constant<caf::atom("ctlend")>;
 using split_atom = caf::atom_constant<caf::atom("split")>;
 using splitreq_atom = caf::atom_constant<caf::atom("splitreq")>;
 using discover_atom = caf::atom_constant<caf::atom("discover")>;

@@ -2,6 +2,7 @@
 
 #include <caf/all.hpp>
 
+#include "eddy/runtime/control_channel.hpp"
 #include "eddy/runtime/log.hpp"
 #include "messages.hpp"
 #include "split_assignment.hpp"
@@ -24,8 +25,10 @@ struct enumerator_state {
   std::vector<caf::actor> readers;  // by subtask index
   std::vector<int> reader_sids;     // by subtask index
   bool failed = false;
-  bool restored = false;         // the deployment restored the enumerator's state
-  bool discovered_once = false;  // a discovery succeeded
+  bool restored = false;                          // the deployment restored the enumerator's state
+  bool discovered_once = false;                   // a discovery succeeded
+  control_channel_enumerator* control = nullptr;  // a control channel's (the log wakes it)
+  bool control_ended = false;                     // its readers were told there is no more
   static inline const char* name = "eddy.split_enumerator";
 };
 
@@ -76,7 +79,7 @@ void discover(enumerator_actor* self) {
     const auto every = st.enumerator->discovery_interval();
     if (every.count() == 0)
       st.assignment->discovery_done(out);
-    else
+    else if (!st.control)  // a control channel's log wakes it instead
       self->delayed_send(self, every, discover_atom::value);
     send_out(self, out);
   });
@@ -111,6 +114,17 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
           st.assignment->restore(e.data);
           st.restored = true;
         }
+    if (auto* c = dynamic_cast<control_channel_enumerator*>(st.enumerator.get())) {
+      // A control channel: its messages come from the job's log, which wakes this actor.
+      st.control = c;
+      c->attach(job->control->channels);
+      job->control->channels->attach(c->channel(),
+                                     [w = caf::actor_cast<caf::weak_actor_ptr>(self)] {
+                                       if (auto a = caf::actor_cast<caf::actor>(w))
+                                         caf::anon_send(a, discover_atom::value);
+                                     });
+      self->send(st.supervisor, control_atom::value, static_cast<std::int32_t>(node));
+    }
   });
   return {
       [=](deploy_atom, const actor_table& handles) {
@@ -119,12 +133,30 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
         s.all = handles;
         for (int sid : s.reader_sids)
           s.readers.push_back((*handles)[static_cast<std::size_t>(sid)]);
-        for (const auto& r : s.readers)
-          self->send(r, split_atom::value, std::vector<std::string>{}, std::vector<std::string>{},
-                     false);
+        for (std::size_t i = 0; i < s.readers.size(); ++i)
+          // A control channel's messages all go to reader 0: the others end at once.
+          self->send(s.readers[i], split_atom::value, std::vector<std::string>{},
+                     std::vector<std::string>{}, s.control && i > 0);
         discover(self);
       },
-      [=](discover_atom) { discover(self); },
+      [=](discover_atom) {
+        // Not before deploy_atom: what a discovery assigns would reach no reader (a control
+        // channel's log may wake this actor before the supervisor's deploy_atom arrives; the
+        // deployment discovers everything anyway).
+        auto& s = self->state;
+        if (s.all && !s.control_ended) discover(self);
+      },
+      [=](ctlend_atom) {
+        // Every other source ended: hand over what the log holds, refuse more, end the reader.
+        auto& s = self->state;
+        if (!s.control || s.control_ended || s.failed || s.readers.empty()) return;
+        s.job->control->channels->close(
+            s.control->channel(), "every other source of job '" + s.job->name + "' has ended");
+        discover(self);
+        s.control_ended = true;
+        self->send(s.readers.front(), split_atom::value, std::vector<std::string>{},
+                   std::vector<std::string>{}, true);
+      },
       [=](splitreq_atom, std::int32_t index) {
         guarded(self, [&] {
           split_assignment::outbox out;

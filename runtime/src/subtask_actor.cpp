@@ -24,6 +24,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "eddy/runtime/log.hpp"
@@ -110,24 +111,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           guarded([&] { drain(); });
         },
         [=, this](trigger_atom, std::uint64_t id, bool stop, bool drain) {
-          guarded([&] {
-            if (!chain_ || source_ended_ || finishing_ || stopping_) {
-              // A finished source's final snapshot stands in for it (see finish_snapshot), when
-              // checkpoints are on; a savepoint of a job without them cannot use it.
-              if (stopping_ || !periodic_checkpoints())
-                send(coordinator_, decline_atom::value, sid_, id,
-                     std::string(stopping_ ? "source stopped" : "source ended"));
-              return;
-            }
-            if (drain) {
-              // Stop --drain: event time ends before the barrier, so every window and timer
-              // downstream fires and its output is in the savepoint.
-              metrics_.watermark.store(max_watermark, std::memory_order_relaxed);
-              chain_->ops.front()->on_watermark(max_watermark);
-            }
-            checkpoint(id);
-            if (stop) stopping_ = true;  // a stop-with-savepoint: nothing after the barrier
-          });
+          guarded([&] { on_trigger(id, stop, drain); });
         },
         [=, this](stop_atom) {
           // The stop-with-savepoint completed (its chkdone came first): end without finishing,
@@ -305,6 +289,33 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     quit(caf::make_error(caf::sec::runtime_error, msg));
   }
 
+  /// A checkpoint trigger (from the coordinator, or from the source's split enumerator). One
+  /// that overtakes the supervisor's start (they come from different actors) is taken once the
+  /// chain is open, before the source produces anything: dropping it would leave the checkpoint
+  /// waiting for this subtask until its timeout.
+  void on_trigger(std::uint64_t id, bool stop, bool drain) {
+    if (!chain_ && !done_) {
+      early_trigger_ = early_trigger{id, stop, drain};
+      return;
+    }
+    if (!chain_ || source_ended_ || finishing_ || stopping_) {
+      // A finished source's final snapshot stands in for it (see finish_snapshot), when
+      // checkpoints are on; a savepoint of a job without them cannot use it.
+      if (stopping_ || !periodic_checkpoints())
+        send(coordinator_, decline_atom::value, sid_, id,
+             std::string(stopping_ ? "source stopped" : "source ended"));
+      return;
+    }
+    if (drain) {
+      // Stop --drain: event time ends before the barrier, so every window and timer
+      // downstream fires and its output is in the savepoint.
+      metrics_.watermark.store(max_watermark, std::memory_order_relaxed);
+      chain_->ops.front()->on_watermark(max_watermark);
+    }
+    checkpoint(id);
+    if (stop) stopping_ = true;  // a stop-with-savepoint: nothing after the barrier
+  }
+
   void set_state(job_state s) {
     metrics_.state.store(static_cast<int>(s), std::memory_order_relaxed);
   }
@@ -368,6 +379,12 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       send(in.from, credit_atom::value, in.remote,
            static_cast<std::int32_t>(in.cross_node ? job_->config.remote_channel_credits
                                                    : job_->config.channel_credits));
+    if (early_trigger_) {  // a trigger that came before the start
+      const auto t = *early_trigger_;
+      early_trigger_.reset();
+      on_trigger(t.id, t.stop, t.drain);
+      if (done_) return;
+    }
     if (chain_->source) {
       if (job_->config.source_rate > 0)
         rate_ = rate_limiter(job_->config.source_rate / chain_->info.parallelism);
@@ -932,7 +949,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     bool no_more = false;
   };
   std::vector<early_splits> early_splits_;  // came before start
-  bool split_request_pending_ = false;      // asked before the enumerator introduced itself
+  struct early_trigger {
+    std::uint64_t id = 0;
+    bool stop = false;
+    bool drain = false;
+  };
+  std::optional<early_trigger> early_trigger_;  // a checkpoint trigger that came before start
+  bool split_request_pending_ = false;          // asked before the enumerator introduced itself
   bool source_ended_ = false;
   bool stopping_ = false;           // stopped at a stop-with-savepoint's barrier
   bool restored_finished_ = false;  // restored from a checkpoint taken after it had finished

@@ -140,6 +140,16 @@ class cluster_client {
   /// stop_with_savepoint). Returns its path.
   [[nodiscard]] expected<std::string> savepoint(const std::string& job_id, const std::string& dir,
                                                 bool stop, bool drain = false);
+  /// Sends `text` on control channel `channel` of a job (job_handle::send_control, held by the
+  /// coordinator); returns its sequence number. Errors (one line): unknown job id, the job is
+  /// not running yet or has ended, it has no such channel, the channel has ended.
+  [[nodiscard]] expected<std::uint64_t> send_control(const std::string& job_id,
+                                                     const std::string& channel,
+                                                     const std::string& text);
+  /// The messages sent on a job's control channel as JSON: [{"seq", "text"}...], oldest first.
+  /// Errors: unknown job id, no such channel.
+  [[nodiscard]] expected<std::string> control_messages(const std::string& job_id,
+                                                       const std::string& channel);
   /// Stops the job with a savepoint and resumes it from there with "-p parallelism" in its
   /// arguments. Returns the new job's id.
   [[nodiscard]] expected<std::string> rescale(const std::string& job_id, int parallelism,

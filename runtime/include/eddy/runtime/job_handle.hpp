@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "eddy/runtime/control_channel.hpp"
 #include "eddy/runtime/error.hpp"
 #include "eddy/runtime/job_result.hpp"
 
@@ -37,6 +38,15 @@ class job_handle {
   /// chain whose task name contains `task`, as a crash would (no exception, no clean-up in the
   /// actor). The supervisor handles it like any failure. False if no such subtask is running.
   bool kill_subtask(const std::string& task, int index) const;
+  /// Sends `text` on the job's control channel `channel` (control_channel.hpp: read by the job's
+  /// control channel source of that name, in order, exactly once in effect); returns its
+  /// sequence number (1, 2, ... per channel). Does not wait for the job to read it. Errors
+  /// (errc::invalid_argument, one line): the job is not running yet or has ended, it has no
+  /// such channel, the channel has ended (every other source of the job ended).
+  [[nodiscard]] expected<std::uint64_t> send_control(const std::string& channel,
+                                                     const std::string& text) const;
+  /// The messages sent on `channel` so far, oldest first (empty for an unknown channel).
+  [[nodiscard]] std::vector<control_message> control_messages(const std::string& channel) const;
   /// Takes a savepoint (Flink's triggerSavepoint): a checkpoint written to a new store directory
   /// "savepoint-<job>-<id>" under `dir`, which `execution_config::restore_from` (or `eddy run
   /// --resume PATH`) resumes from. Blocks until it completed and returns its path; errors: the

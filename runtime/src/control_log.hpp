@@ -1,0 +1,60 @@
+#pragma once
+// Internal: the messages of a job's control channels (eddy/runtime/control_channel.hpp), kept
+// for the job's lifetime by its job_control (embedded: in the job's process; cluster: on the
+// coordinator, where the job's split enumerators run). Thread-safe: senders (a job_handle, the
+// job manager) append from any thread; the enumerator actors read.
+//
+// A channel exists once a deployment's enumerator attached it (so a job that is not deployed
+// yet has none); it stays (with its messages) until the job ends. `close` refuses further
+// messages (every other source of the job ended); a new deployment's attach opens it again.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/control_channel.hpp"
+#include "eddy/runtime/error.hpp"
+
+namespace eddy::detail {
+
+class control_log {
+ public:
+  /// `incarnation`: 0 draws a random one.
+  explicit control_log(std::uint64_t incarnation = 0);
+
+  /// A random number naming this log (split ids of another log never match its messages).
+  [[nodiscard]] std::uint64_t incarnation() const noexcept { return incarnation_; }
+
+  /// Declares `channel` (open) and how to wake its enumerator when a message arrives (called
+  /// by the enumerator's actor of each deployment; replaces the previous wake).
+  void attach(const std::string& channel, std::function<void()> wake);
+  /// Appends `text`; returns its sequence number. Errors (errc::invalid_argument): no such
+  /// channel (naming the job's channels), or the channel was closed (with the reason given).
+  [[nodiscard]] expected<std::uint64_t> append(const std::string& job, const std::string& channel,
+                                               std::string text);
+  /// The channel's messages, oldest first (empty if there is no such channel).
+  [[nodiscard]] std::vector<control_message> messages(const std::string& channel) const;
+  /// The text of message `seq`, if it exists.
+  [[nodiscard]] std::optional<std::string> text(const std::string& channel,
+                                                std::uint64_t seq) const;
+  /// Refuses further messages on `channel`, saying `why`.
+  void close(const std::string& channel, std::string why);
+  [[nodiscard]] bool has(const std::string& channel) const;
+  /// The attached channels' names, sorted.
+  [[nodiscard]] std::vector<std::string> channels() const;
+
+ private:
+  struct channel_state {
+    std::vector<control_message> messages;
+    std::function<void()> wake;
+    std::optional<std::string> closed;  // why
+  };
+  const std::uint64_t incarnation_;
+  mutable std::mutex mtx_;
+  std::map<std::string, channel_state> channels_;
+};
+
+}  // namespace eddy::detail
