@@ -34,6 +34,7 @@
 #include "eddy/runtime/log.hpp"
 #include "flag_checks.hpp"
 #include "sample_job.hpp"
+#include "shell_text.hpp"
 
 namespace eddy::cli {
 
@@ -80,6 +81,13 @@ const std::vector<command>& commands() {
        "a live view of a job, refreshed every second until a key is pressed, the job ends or "
        "SECONDS passed"},
       {"workers", "workers", "the workers: slots used and free, last heartbeat"},
+      {"send", "send ID CHANNEL TEXT...",
+       "send a line to the job's control channel CHANNEL (TEXT: the rest of the line as typed); "
+       "prints its sequence number"},
+      {"pattern", "pattern ID add|remove PATTERN_ID [TEXT...]",
+       "add or replace (TEXT: the pattern text), or remove, a CEP pattern of a job with dynamic "
+       "patterns: a definition on its channel 'patterns'"},
+      {"patterns", "patterns ID", "the pattern definitions sent to a job's channel 'patterns'"},
       {"quit", "quit", "leave the shell (also exit, Ctrl-D)"},
   };
   return cmds;
@@ -96,54 +104,6 @@ std::string closest_command(const std::string& word) {
     }
   }
   return best;
-}
-
-/// Splits a line into words; '...' and "..." group words.
-std::vector<std::string> split_words(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool in_word = false;
-  char quote = 0;
-  for (char c : line) {
-    if (quote) {
-      if (c == quote)
-        quote = 0;
-      else
-        cur += c;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      in_word = true;
-    } else if (c == ' ' || c == '\t') {
-      if (in_word) out.push_back(cur);
-      cur.clear();
-      in_word = false;
-    } else {
-      cur += c;
-      in_word = true;
-    }
-  }
-  if (in_word) out.push_back(cur);
-  return out;
-}
-
-/// Columns padded to their widest cell.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i) width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  std::string out;
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
 }
 
 std::string duration_text(std::int64_t ms) {
@@ -176,11 +136,14 @@ class session {
  public:
   /// `remote`: the cluster is not this process's embedded one (its nodes may be other
   /// machines, where relative paths mean nothing).
-  session(std::unique_ptr<cluster_client> client, bool json, bool remote = false)
-      : client_(std::move(client)), json_(json), remote_(remote) {}
+  session(std::unique_ptr<cluster_client> client, bool json, bool remote = false,
+          std::chrono::milliseconds timeout = std::chrono::seconds(10))
+      : client_(std::move(client)), json_(json), remote_(remote), timeout_(timeout) {}
 
-  /// Runs one command line (already split into words).
-  outcome execute(std::vector<std::string> words, bool interactive) {
+  /// Runs one command line (already split into words). `line`: the line as typed, if it was
+  /// (commands that take free text, such as send, take it from there, quotes kept); empty for
+  /// a one-shot command, whose text is its words joined with spaces.
+  outcome execute(std::vector<std::string> words, bool interactive, const std::string& line = {}) {
     bool json = json_;
     if (auto it = std::find(words.begin(), words.end(), "--json"); it != words.end()) {
       json = true;
@@ -263,6 +226,30 @@ class session {
       auto r = client_->rescale(args[0], p);
       if (r) let_go_.push_back(args[0]);  // stopped with a savepoint
       return submitted(r, json);
+    }
+    if (name == "send") {
+      if (auto u = need(3)) return *u;
+      const auto text = line.empty() ? join_words(args, 2) : rest_after_words(line, 3);
+      return send(args[0], args[1], text, json);
+    }
+    if (name == "pattern") {
+      if (auto u = need(3)) return *u;
+      if (args[1] == "add") {
+        if (auto u = need(4)) return *u;
+        const auto text = line.empty() ? join_words(args, 3) : rest_after_words(line, 4);
+        return pattern(args[0], args[2], text, json);
+      }
+      if (args[1] == "remove") {
+        if (args.size() > 3) return outcome::fail("usage: pattern ID remove PATTERN_ID");
+        return pattern(args[0], args[2], {}, json);
+      }
+      return outcome::fail("pattern: '" + args[1] +
+                           "' is neither add nor remove (usage: pattern ID add|remove "
+                           "PATTERN_ID [TEXT...])");
+    }
+    if (name == "patterns") {
+      if (auto u = need(1)) return *u;
+      return patterns(args[0], json);
     }
     if (name == "watch") {
       if (auto u = need(1)) return *u;
@@ -381,6 +368,105 @@ class session {
     if (!id) return outcome::fail(id.error().message);
     submitted_.push_back(*id);
     return {true, json ? json::object({{"id", *id}}).dump() + "\n" : *id + "\n"};
+  }
+
+  /// A job just submitted is CREATED until it is deployed (it may wait for slots): waits up to
+  /// the session's timeout for it to be deployed. Errors: no such job; still not deployed.
+  expected<void> await_deployed(const std::string& id) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      auto st = client_->job_status(id);
+      if (!st) return st.error();
+      auto j = json::parse(*st, nullptr, false);
+      const auto state = j.is_object() ? j.value("state", "") : std::string();
+      if (state != "CREATED") return {};
+      if (std::chrono::steady_clock::now() >= deadline || stop_signal != 0)
+        return error{errc::invalid_argument, "job " + id + " is not running yet (CREATED; waited " +
+                                                 std::to_string(timeout_.count()) +
+                                                 " ms, --timeout)"};
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  /// `send`: a line on a job's control channel.
+  outcome send(const std::string& id, const std::string& channel, const std::string& text,
+               bool as_json) {
+    if (auto ready = await_deployed(id); !ready) return outcome::fail(ready.error().message);
+    auto seq = client_->send_control(id, channel, text);
+    if (!seq) return outcome::fail(seq.error().message);
+    return {true,
+            as_json ? json::object({{"id", id}, {"channel", channel}, {"seq", *seq}}).dump() + "\n"
+                    : channel + " #" + std::to_string(*seq) + "\n"};
+  }
+
+  /// The definitions sent on a job's channel "patterns" (messages that are not JSON objects
+  /// are left out).
+  expected<std::vector<json>> sent_definitions(const std::string& id) {
+    auto log = client_->control_messages(id, "patterns");
+    if (!log) return log.error();
+    std::vector<json> out;
+    for (const auto& m : json::parse(*log, nullptr, false)) {
+      auto d = json::parse(m.value("text", ""), nullptr, false);
+      if (!d.is_object()) continue;
+      d["seq"] = m.value("seq", std::uint64_t{0});
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
+  /// `pattern ID add|remove`: a definition (cep/pattern_definition_json.hpp's JSON form) on the
+  /// channel "patterns"; `text` empty: remove. The version is the time in milliseconds, or one
+  /// more than the highest sent so far, so that it always grows.
+  outcome pattern(const std::string& id, const std::string& pattern_id, const std::string& text,
+                  bool as_json) {
+    for (char c : pattern_id)
+      if (c == ' ' || c == '\t' || c == ':' || c == '@' || c == '"')
+        return outcome::fail("pattern: the pattern id '" + pattern_id +
+                             "' has a character an id cannot have ('" + std::string(1, c) + "')");
+    if (auto ready = await_deployed(id); !ready) return outcome::fail(ready.error().message);
+    auto sent = sent_definitions(id);
+    if (!sent) return outcome::fail(sent.error().message);
+    std::int64_t version = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    for (const auto& d : *sent)
+      if (d.contains("version") && d["version"].is_number_integer())
+        version = std::max(version, d["version"].get<std::int64_t>() + 1);
+    json def = {{"id", pattern_id}, {"version", version}};
+    if (text.empty())
+      def["remove"] = true;
+    else
+      def["pattern"] = text;
+    auto seq = client_->send_control(id, "patterns", def.dump());
+    if (!seq) return outcome::fail(seq.error().message);
+    if (as_json)
+      return {true, json::object({{"id", id},
+                                  {"pattern", pattern_id},
+                                  {"version", version},
+                                  {"removed", text.empty()},
+                                  {"seq", *seq}})
+                            .dump() +
+                        "\n"};
+    return {true, "pattern " + pattern_id + " version " + std::to_string(version) +
+                      (text.empty() ? " (remove)" : "") + " sent to " + id + " (patterns #" +
+                      std::to_string(*seq) + ")\n"};
+  }
+
+  /// `patterns ID`: what was sent on the channel "patterns", oldest first.
+  outcome patterns(const std::string& id, bool as_json) {
+    auto sent = sent_definitions(id);
+    if (!sent) return outcome::fail(sent.error().message);
+    if (as_json) return {true, json(*sent).dump() + "\n"};
+    if (sent->empty()) return {true, "no pattern definitions sent to " + id + "\n"};
+    std::vector<std::vector<std::string>> rows = {{"SEQ", "PATTERN", "VERSION", "DEFINITION"}};
+    for (const auto& d : *sent) {
+      const bool removes = d.value("remove", false) || !d.contains("pattern") ||
+                           !d["pattern"].is_string() || d["pattern"].get<std::string>().empty();
+      rows.push_back({std::to_string(d.value("seq", std::uint64_t{0})), d.value("id", ""),
+                      d.contains("version") ? d["version"].dump() : "-",
+                      removes ? "(remove)" : d["pattern"].get<std::string>()});
+    }
+    return {true, table(rows)};
   }
 
   outcome jobs(bool as_json) {
@@ -527,6 +613,7 @@ class session {
   std::unique_ptr<cluster_client> client_;
   bool json_;
   bool remote_;
+  std::chrono::milliseconds timeout_;   // how long send and pattern wait for a deploying job
   std::vector<std::string> submitted_;  // ids of the jobs run, resume and rescale started
   std::vector<std::string> let_go_;     // ids this session canceled, stopped or rescaled
 };
@@ -624,8 +711,9 @@ char** complete(const char* text, int start, int) {
              (words[0] == "resume" && words.size() == 2)) {
     for (const auto& [name, desc] : job_registry::global().list()) candidates.push_back(name);
   } else if (words.size() == 1 && completing) {
-    static const std::vector<std::string> take_id = {"status",  "cancel", "savepoint",  "stop",
-                                                     "rescale", "watch",  "checkpoints"};
+    static const std::vector<std::string> take_id = {"status",  "cancel",  "savepoint",   "stop",
+                                                     "rescale", "watch",   "checkpoints", "send",
+                                                     "pattern", "patterns"};
     if (std::find(take_id.begin(), take_id.end(), words[0]) != take_id.end())
       candidates = completing->job_ids();
   } else if (words[0] == "help" && words.size() == 1) {
@@ -801,7 +889,7 @@ int run_one_command(const shell_options& opts, const std::vector<std::string>& w
     std::fprintf(stderr, "eddy: %s\n", client.error().message.c_str());
     return 1;
   }
-  session s(std::move(*client), opts.json, !opts.cluster.empty());
+  session s(std::move(*client), opts.json, !opts.cluster.empty(), opts.timeout);
   return report(s.execute(words, ::isatty(0) != 0));
 }
 
@@ -813,7 +901,7 @@ int run_shell(const shell_options& opts) {
   }
   const bool embedded = opts.cluster.empty();
   if (embedded) await_embedded_worker(**client, opts.timeout);
-  session s(std::move(*client), opts.json, !opts.cluster.empty());
+  session s(std::move(*client), opts.json, !opts.cluster.empty(), opts.timeout);
   const bool interactive = ::isatty(0) != 0;
   if (!interactive) {
     // Script mode: a command per line, only results on stdout; non-zero if any failed. The
@@ -830,7 +918,7 @@ int run_shell(const shell_options& opts) {
       auto words = split_words(line);
       if (words.empty() || words[0].rfind("#", 0) == 0) continue;
       if (words[0] == "quit" || words[0] == "exit") break;
-      if (report(s.execute(words, false)) != 0) rc = 1;
+      if (report(s.execute(words, false, line)) != 0) rc = 1;
       if (stop_signal) break;
     }
     if (stop_signal) {
@@ -863,7 +951,7 @@ int run_shell(const shell_options& opts) {
     add_history(line.c_str());
     write_history(history.c_str());
     if (words[0] == "quit" || words[0] == "exit") break;
-    report(s.execute(words, true));
+    report(s.execute(words, true, line));
   }
   completing = nullptr;
   if (embedded) {  // the embedded cluster ends with the shell: say what that ends
