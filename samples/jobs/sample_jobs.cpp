@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "alerts.hpp"
 #include "eddy/operators/datastream.hpp"
 #include "eddy/runtime/checkpoint_store.hpp"
 #include "eddy/runtime/job_program.hpp"
@@ -398,6 +399,64 @@ built_job fraud_program(const std::vector<std::string>& args, const job_build_co
   return env.take_job("fraud");
 }
 
+void add_alerts_flags(CLI::App& cmd, alerts_options& o, fault_tolerance_options& ft) {
+  cmd.add_option("--input", o.input,
+                 "CSV transactions: card_id,ts_ms,amount, at most 1999 ms out of order (as for "
+                 "fraud: a file, -, file:///DIR, or a kafka://, mqtt:// or postgresql:// URI)")
+      ->required();
+  cmd.add_option("--output", o.output,
+                 "directory (or URI) for matches: pattern_id,card_id,first_ts,last_ts,last_amount "
+                 "(first and last event of the match)")
+      ->required();
+  cmd.add_option("--patterns", o.patterns,
+                 "file of initial pattern definitions, one per line: 'ID: PATTERN TEXT', "
+                 "'ID@VERSION: ...' or JSON {\"id\", \"version\", \"pattern\"} (docs/cep.md); "
+                 "later ones come from the control channel 'patterns' (eddy shell: pattern ID "
+                 "add|remove ...)");
+  cmd.add_option("--rejected", o.rejected,
+                 "directory (or URI) for refused definitions (malformed, or a pattern text that "
+                 "does not compile) with the reason; without it they are reported on stderr");
+  cmd.add_option("--dead-letter", o.dead_letter,
+                 "directory (or URI) for malformed and late lines (line number and reason); "
+                 "without it they are reported on stderr");
+  cmd.add_option("--parallelism,-p", o.parallelism, "parallelism of the pattern matching")
+      ->check(positive_integer("subtasks", 128))
+      ->capture_default_str();
+  add_fault_tolerance_flags(cmd, ft);
+}
+
+void prepare_alerts_outputs(start_kind kind, const alerts_options& o, const output_check& check) {
+  prepare_output_dir(kind, "--output", o.output, check);
+  prepare_output_dir(kind, "--rejected", o.rejected, check);
+  prepare_output_dir(kind, "--dead-letter", o.dead_letter, check);
+}
+
+std::function<job_result()> setup_alerts(CLI::App& cmd) {
+  auto opts = std::make_shared<alerts_options>();
+  auto ft = std::make_shared<fault_tolerance_options>();
+  add_alerts_flags(cmd, *opts, *ft);
+  return [opts, ft] {
+    check_input("--input", opts->input, false, true);
+    StreamEnvironment env;
+    const auto kind = apply_fault_tolerance(env, *ft, "alerts");
+    build_alerts(env, *opts);  // reads --patterns first: a bad one is named before any output
+    prepare_alerts_outputs(kind, *opts, {"alerts", ft->checkpoint_dir});
+    return run_job(env, "alerts", *ft);
+  };
+}
+
+built_job alerts_program(const std::vector<std::string>& args, const job_build_context& ctx) {
+  alerts_options opts;
+  fault_tolerance_options ft;
+  parse_program_args("alerts", args, [&](CLI::App& a) { add_alerts_flags(a, opts, ft); });
+  StreamEnvironment env;
+  if (ctx.prepare) check_input("--input", opts.input, false, true);
+  const auto kind = apply_fault_tolerance(env, ft, "alerts", &ctx);
+  build_alerts(env, opts);
+  if (ctx.prepare) prepare_alerts_outputs(kind, opts, {"alerts", {}});
+  return env.take_job("alerts");
+}
+
 }  // namespace
 
 const std::vector<sample_job>& sample_jobs() {
@@ -416,6 +475,14 @@ const std::vector<sample_job>& sample_jobs() {
        [] {
          auto p = common_paths;
          p.insert(p.end(), {"--timeouts", "--dead-letter"});
+         return p;
+       }()},
+      {"alerts",
+       "CEP: patterns as text over card transactions, changed while the job runs (eddy shell)",
+       setup_alerts,
+       [] {
+         auto p = common_paths;
+         p.insert(p.end(), {"--patterns", "--rejected", "--dead-letter"});
          return p;
        }()},
   };
@@ -482,6 +549,10 @@ void register_sample_programs(job_registry& registry) {
                sensors_program);
   registry.add("fraud", "CEP: per card a small transaction followed by a large one within 60 s",
                fraud_program);
+  registry.add("alerts",
+               "CEP: patterns as text over card transactions, changed while the job runs "
+               "(eddy shell)",
+               alerts_program);
 }
 
 }  // namespace eddy::samples
