@@ -5,17 +5,23 @@
 /// (bounds exclusive when asked) is passed to fn(const A&, const B&, interval_join_context&,
 /// collector<Out>&). Each result carries max(a.ts, b.ts) as its timestamp.
 ///
-/// State: per key, the records of each side by timestamp. A record of A is kept until the
-/// watermark passes a.ts + upper (no later B can match it), a record of B until it passes
-/// b.ts - lower. A record whose timestamp is below the current watermark is late: it is not
-/// joined, it is counted in late_records, and it goes to the side output for late records of its
-/// side if one is consumed (Flink drops it silently). Owned and called by one subtask actor.
-#include <absl/container/flat_hash_map.h>
-
+/// State (as Flink's): the shared keyed state backend (runtime/state/) holds per key and side a
+/// map_state from timestamp to the records of that timestamp ("left-buffer", "right-buffer",
+/// void namespace), and a timer_service<K, side> holds one cleanup timer per (key, side,
+/// timestamp): a record of A is kept until the watermark passes a.ts + upper (no later B can
+/// match it), a record of B until it passes b.ts - lower. A record whose timestamp is below the
+/// current watermark is late: it is not joined, it is counted in late_records, and it goes to the
+/// side output for late records of its side if one is consumed (Flink drops it silently).
+/// Checkpoints are the backend's and the timers' entries, by key group; the entries "buffers" of
+/// checkpoints written before the operator used the backend are read and converted. Owned and
+/// called by one subtask actor. Its inputs must be partitioned by key group (key_by); a record of
+/// a key group this subtask does not own fails the job (a routing bug).
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <set>
+#include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -24,6 +30,8 @@
 #include "eddy/operators/collector.hpp"
 #include "eddy/operators/keyed_reduce_op.hpp"
 #include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/state/keyed_state_backend.hpp"
+#include "eddy/runtime/state/timer_service.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
 
 namespace eddy {
@@ -75,6 +83,11 @@ class interval_join_op final : public two_input_op<A, B> {
       late_out_a_ = dynamic_cast<input_op<A>*>(this->side_output(late_tag_a_));
     if (!late_tag_b_.empty())
       late_out_b_ = dynamic_cast<input_op<B>*>(this->side_output(late_tag_b_));
+    backend_ = std::make_unique<keyed_state_backend<K>>(
+        info.max_parallelism, info.parallelism, info.index,
+        [this] { return this->current_processing_time(); });
+    left_ = backend_->template get_map_state<std::int64_t, std::vector<A>>(left_name);
+    right_ = backend_->template get_map_state<std::int64_t, std::vector<B>>(right_name);
   }
 
   void process1(std::vector<A>& records, std::vector<std::int64_t>& ts) override {
@@ -87,8 +100,17 @@ class interval_join_op final : public two_input_op<A, B> {
   void on_watermark(std::int64_t wm) override {
     this->guarded([&] {
       watermark_ = wm;
-      cleanup(cleanup_a_, wm, true);
-      cleanup(cleanup_b_, wm, false);
+      // A record's cleanup timer fires once the watermark is past it.
+      if (wm != min_watermark)
+        timers_.fire_event_time_timers(
+            wm - 1, [&](std::int64_t when, const K& key, const std::uint8_t& side) {
+              backend_->set_current_key(key);
+              if (side == 0)
+                left_->remove(bounds_.hi() > 0 ? when - bounds_.hi() : when);
+              else
+                right_->remove(bounds_.lo() < 0 ? when + bounds_.lo() : when);
+            });
+      backend_->reset_current_key();
     });
     next_->on_watermark(wm);
   }
@@ -97,37 +119,34 @@ class interval_join_op final : public two_input_op<A, B> {
     next_->finish();
   }
 
-  /// Checkpoints: the buffered records of both sides, per key group (cleanup times are derived
-  /// from them on restore).
+  /// Checkpoints: the buffers (keyed state "left-buffer" and "right-buffer") and the cleanup
+  /// timers, one entry per state and key group.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
-    if (state_.empty()) return;
-    if constexpr (checkpointable_v<K, A, B>) {
-      using left_t = std::tuple_element_t<1, row>;
-      using right_t = std::tuple_element_t<2, row>;
-      put_keyed_rows<K, left_t, right_t>(out, "buffers", state_type_tag<K, A, B>("interval_join"),
-                                         this->info_.max_parallelism, [&](auto&& emit) {
-                                           for (const auto& [k, s] : state_)
-                                             emit(key_hash(k), k, s.left, s.right);
-                                         });
-    } else {
-      throw_not_checkpointable<K, A, B>("the buffered records of '" + this->name_ + "'");
-    }
+    if (backend_) backend_->snapshot(out);
+    timers_.snapshot(this->info_.max_parallelism, out);
   }
+  /// Restores the entries above, or the "buffers" entries of the earlier format (converted: the
+  /// records go into the buffers and get their cleanup timers).
   void restore_state(const std::vector<state_entry>& entries) override {
+    backend_->restore(entries);
+    timers_.restore(entries);
     if constexpr (checkpointable_v<K, A, B>) {
       const auto tag = state_type_tag<K, A, B>("interval_join");
       for (const auto& e : entries) {
         if (e.name != "buffers" || e.key_group < 0) continue;
         detail::check_type(e, tag);
-        for (auto& [k, left, right] : detail::decode_state<std::vector<row>>(e)) {
-          for (const auto& [t, v] : left)
-            cleanup_a_.emplace(bounds_.hi() > 0 ? t + bounds_.hi() : t, k);
-          for (const auto& [t, v] : right)
-            cleanup_b_.emplace(bounds_.lo() < 0 ? t - bounds_.lo() : t, k);
-          auto& s = state_[k];
-          s.left = std::move(left);
-          s.right = std::move(right);
+        for (auto& [k, left, right] : detail::decode_state<std::vector<legacy_row>>(e)) {
+          backend_->set_current_key(k);
+          for (auto& [t, v] : left) {
+            timers_.register_event_time_timer(k, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
+            left_->put(t, std::move(v));
+          }
+          for (auto& [t, v] : right) {
+            timers_.register_event_time_timer(k, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
+            right_->put(t, std::move(v));
+          }
         }
+        backend_->reset_current_key();
       }
     }
   }
@@ -135,19 +154,25 @@ class interval_join_op final : public two_input_op<A, B> {
   /// Records buffered on both sides (for tests).
   [[nodiscard]] std::size_t buffered() const {
     std::size_t n = 0;
-    for (const auto& [k, s] : state_) {
-      for (const auto& [t, v] : s.left) n += v.size();
-      for (const auto& [t, v] : s.right) n += v.size();
-    }
+    const auto count = [&](const char* name, const auto& state) {
+      const auto* s = backend_->find_state(name);
+      for (int kg = backend_->key_groups().start; kg < backend_->key_groups().end; ++kg)
+        s->for_each_key(kg, [&](const K& k) {
+          backend_->set_current_key(k);
+          for (const auto& [t, v] : state->entries()) n += v.size();
+        });
+    };
+    count(left_name, left_);
+    count(right_name, right_);
+    backend_->reset_current_key();
     return n;
   }
 
  private:
-  struct sides {
-    std::map<std::int64_t, std::vector<A>> left;
-    std::map<std::int64_t, std::vector<B>> right;
-  };
-  using row =
+  static constexpr const char* left_name = "left-buffer";
+  static constexpr const char* right_name = "right-buffer";
+  /// A key's row of the earlier format ("buffers"): key, left records, right records by time.
+  using legacy_row =
       std::tuple<K, std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
 
   template <bool Left, class X, class KF, class LateOut>
@@ -173,24 +198,27 @@ class interval_join_op final : public two_input_op<A, B> {
           continue;
         }
         const K key = key_fn(r);
-        auto& s = state_[key];
+        backend_->set_current_key(key);
         if constexpr (Left) {
           // b.ts in [t + lo, t + hi]
-          for (auto it = s.right.lower_bound(t + bounds_.lo());
-               it != s.right.end() && it->first <= t + bounds_.hi(); ++it)
+          const auto& right = right_->entries();
+          for (auto it = right.lower_bound(t + bounds_.lo());
+               it != right.end() && it->first <= t + bounds_.hi(); ++it)
             for (const B& b : it->second) emit(r, t, b, it->first, c);
-          s.left[t].push_back(r);
-          cleanup_a_.emplace(bounds_.hi() > 0 ? t + bounds_.hi() : t, key);
+          left_->get_for_update(t).push_back(r);
+          timers_.register_event_time_timer(key, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
         } else {
           // a.ts in [t - hi, t - lo]
-          for (auto it = s.left.lower_bound(t - bounds_.hi());
-               it != s.left.end() && it->first <= t - bounds_.lo(); ++it)
+          const auto& left = left_->entries();
+          for (auto it = left.lower_bound(t - bounds_.hi());
+               it != left.end() && it->first <= t - bounds_.lo(); ++it)
             for (const A& a : it->second) emit(a, it->first, r, t, c);
-          s.right[t].push_back(r);
-          cleanup_b_.emplace(bounds_.lo() < 0 ? t - bounds_.lo() : t, key);
+          right_->get_for_update(t).push_back(r);
+          timers_.register_event_time_timer(key, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
         }
         if (out_.size() >= this->info_.batch_size) pass();
       }
+      backend_->reset_current_key();
       pass();
       if (!late.empty()) late_out->process(late, late_ts);
     });
@@ -202,26 +230,6 @@ class interval_join_op final : public two_input_op<A, B> {
     const std::size_t before = out_.size();
     fn_(a, b, ctx_, c);
     if (out_.size() > before) out_ts_.resize(out_.size(), std::max(ta, tb));
-  }
-
-  /// Drops the records whose cleanup time the watermark has passed.
-  void cleanup(std::set<std::pair<std::int64_t, K>>& index, std::int64_t wm, bool left) {
-    while (!index.empty() && index.begin()->first < wm) {
-      auto node = index.extract(index.begin());
-      const auto& [when, key] = node.value();
-      auto it = state_.find(key);
-      if (it == state_.end()) continue;
-      auto& s = it->second;
-      // Records of this side whose cleanup time is <= `when`.
-      if (left) {
-        const std::int64_t max_ts = bounds_.hi() > 0 ? when - bounds_.hi() : when;
-        s.left.erase(s.left.begin(), s.left.upper_bound(max_ts));
-      } else {
-        const std::int64_t max_ts = bounds_.lo() < 0 ? when + bounds_.lo() : when;
-        s.right.erase(s.right.begin(), s.right.upper_bound(max_ts));
-      }
-      if (s.left.empty() && s.right.empty()) state_.erase(it);
-    }
   }
 
   void pass() {
@@ -241,8 +249,10 @@ class interval_join_op final : public two_input_op<A, B> {
   input_op<B>* late_out_b_ = nullptr;
   input_op<Out>* next_;
   interval_join_context ctx_;
-  absl::flat_hash_map<K, sides, state_key_hash<K>> state_;
-  std::set<std::pair<std::int64_t, K>> cleanup_a_, cleanup_b_;  // (cleanup time, key)
+  std::unique_ptr<keyed_state_backend<K>> backend_;
+  std::optional<map_state<std::int64_t, std::vector<A>>> left_;   // set by open()
+  std::optional<map_state<std::int64_t, std::vector<B>>> right_;  // set by open()
+  timer_service<K, std::uint8_t> timers_;  // cleanup timers; namespace: 0 left, 1 right
   std::int64_t watermark_ = min_watermark;
   std::vector<Out> out_;
   std::vector<std::int64_t> out_ts_;
