@@ -1554,8 +1554,11 @@ std::size_t expect_restores_unnoticed(Make make, Drive drive, std::size_t n,
       INFO("restored before step " << i);
       const auto snap = snapshot_of(*got);
       for (const auto& e : snap)
-        CHECK(((e.name == "windows" && e.key_group >= 0) ||
-               (e.name == "__union:watermark" && e.key_group == -1)));
+        CHECK((
+            ((e.name == "window-panes" || e.name == "merging-window-set" || e.name == "__timers") &&
+             e.key_group >= 0) ||
+            ((e.name == "__union:watermark" || e.name == "__union:window-kind") &&
+             e.key_group == -1)));
       got = make(&got_out, &got_late);
       got->restore_state(snap);
     }
@@ -1956,7 +1959,7 @@ TEST_CASE("restoring window state into a window operator of other types or kind 
                     no_lateness, &sink);
   feed(*op, {{"a", 1}}, {3});
   const auto snap = snapshot_of(*op);
-  REQUIRE(snap.size() == 1);
+  REQUIRE(!snap.empty());
   SECTION("another accumulator") {
     auto other =
         make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{},
@@ -1977,7 +1980,10 @@ TEST_CASE("restoring window state into a window operator of other types or kind 
   }
   SECTION("a corrupted entry") {
     auto bad = snap;
-    bad.front().data.resize(bad.front().data.size() / 2);
+    auto panes = std::find_if(bad.begin(), bad.end(),
+                              [](const eddy::state_entry& e) { return e.name == "window-panes"; });
+    REQUIRE(panes != bad.end());
+    panes->data.resize(panes->data.size() / 2);
     auto same = make_op(sessions10, eddy::EventTimeTrigger::create(), eddy::no_evictor{}, listing(),
                         no_lateness, &sink);
     CHECK_THROWS_WITH(same->restore_state(bad), Catch::Contains("does not decode"));
