@@ -410,8 +410,12 @@ struct expr_printer {
     out += ']';
   }
   void operator()(const field_access& x) {
-    // A name before the dot would merge into the name (a.b): keep it apart with parentheses.
-    operand(out, *x.base, precedence_of(*x.base) < prec::postfix || x.base->as<identifier>());
+    // A name before the dot would merge into the name (a.b), a number would take the dot
+    // (8.e3): keep them apart with parentheses.
+    const auto* number = x.base->as<literal>();
+    operand(out, *x.base,
+            precedence_of(*x.base) < prec::postfix || x.base->as<identifier>() ||
+                (number && number->kind == literal_kind::number));
     out += '.';
     out += quote_ident(x.field);
   }

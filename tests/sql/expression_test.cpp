@@ -147,6 +147,8 @@ TEST_CASE("expressions: names, ROW / ARRAY / MAP constructors, indexing and fiel
   CHECK(canon("f(x).field") == "f(x).field");
   CHECK(canon("a[1].b") == "a[1].b");
   CHECK(canon("(a).b") == "(a).b");
+  CHECK(canon("8.x") == "(8).x");  // found by the fuzzer: 8.`e3` printed as 8.e3
+  CHECK(canon("8 . `e3`") == "(8).`e3`");
   CHECK(canon("(a + b)[1]") == "(a + b)[1]");
   CHECK(canon("-a[1]") == "-a[1]");
   CHECK(parse_expr_ok("(a).b").as<field_access>() != nullptr);
