@@ -136,10 +136,14 @@ namespace detail {
 /// length and digits except the last, where v's is at least other's.
 inline bool dewey_compatible(const dewey& v, const dewey& other) noexcept {
   const auto n = other.size();
-  if (v.size() > n) return std::equal(other.begin(), other.end(), v.begin());
-  if (v.size() != n || n == 0) return false;
   const auto* a = v.data();
   const auto* b = other.data();
+  if (v.size() > n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  if (v.size() != n || n == 0) return false;
   for (std::size_t i = 0; i + 1 < n; ++i)
     if (a[i] != b[i]) return false;
   return a[n - 1] >= b[n - 1];
@@ -163,7 +167,7 @@ inline constexpr std::int32_t no_edge = -1;
 
 template <class T>
 struct buffered_event {
-  std::uint64_t id = 0;  ///< per key, in processing order (Flink's EventId)
+  std::uint64_t id = 0;  ///< per key, in processing order (Flink's EventId); free: next free slot
   std::int64_t ts = 0;
   T value{};
   std::uint32_t refs = 0;  ///< 0: a free slot
@@ -177,7 +181,7 @@ struct buffer_edge {
 };
 
 struct buffer_node {
-  std::uint32_t event = 0;  ///< event slot
+  std::uint32_t event = 0;  ///< event slot (in a free slot: the next free node slot)
   std::int32_t stage = -1;  ///< index of the pattern stage that took the event
   std::uint32_t refs = 0;
   std::int32_t first_edge = no_edge;
@@ -191,9 +195,9 @@ class shared_buffer {
   /// Adds an event with one reference (the caller's, dropped with release_event).
   std::uint32_t register_event(T value, std::int64_t ts, std::uint64_t id) {
     std::uint32_t slot;
-    if (!free_events_.empty()) {
-      slot = free_events_.back();
-      free_events_.pop_back();
+    if (free_event_ != no_slot) {
+      slot = free_event_;
+      free_event_ = static_cast<std::uint32_t>(events_[slot].id);
     } else {
       slot = static_cast<std::uint32_t>(events_.size());
       events_.emplace_back();
@@ -204,7 +208,9 @@ class shared_buffer {
     e.value = std::move(value);
     e.refs = 1;
     ++live_events_;
-    step_nodes_.clear();
+    auto& sn = step_nodes();
+    sn.owner = this;
+    sn.nodes.clear();
     return slot;
   }
   void release_event(std::uint32_t slot) {
@@ -212,7 +218,8 @@ class shared_buffer {
     if (e.refs == 0) throw std::logic_error("cep shared buffer: event released twice");
     if (--e.refs == 0) {
       e.value = T{};
-      free_events_.push_back(slot);
+      e.id = free_event_;
+      free_event_ = slot;
       --live_events_;
     }
   }
@@ -225,7 +232,12 @@ class shared_buffer {
     std::int32_t node = no_node;
     // The node of this event and stage, if this step made it and it is still alive (a discarded
     // path may have freed it, and another node may have its slot since).
-    for (const auto& [ev, st, n] : step_nodes_) {
+    auto& sn = step_nodes();
+    if (sn.owner != this) {
+      sn.owner = this;
+      sn.nodes.clear();
+    }
+    for (const auto& [ev, st, n] : sn.nodes) {
       const auto& nd = nodes_[static_cast<std::size_t>(n)];
       if (ev == event && st == stage && nd.live && nd.event == event && nd.stage == stage) node = n;
     }
@@ -238,7 +250,7 @@ class shared_buffer {
       n.live = true;
       n.first_edge = n.last_edge = no_edge;
       ++events_[event].refs;
-      step_nodes_.emplace_back(event, stage, node);
+      sn.nodes.emplace_back(event, stage, node);
     }
     const auto e = allocate_edge();
     auto& ed = edges_[static_cast<std::size_t>(e)];
@@ -351,10 +363,9 @@ class shared_buffer {
   [[nodiscard]] std::size_t live_nodes() const noexcept { return live_nodes_; }
   /// Approximate heap bytes (slots, edges and versions; not what T itself points to).
   [[nodiscard]] std::size_t approximate_bytes() const {
-    std::size_t b =
-        events_.capacity() * sizeof(buffered_event<T>) + nodes_.capacity() * sizeof(buffer_node) +
-        edges_.capacity() * sizeof(buffer_edge) + step_nodes_.capacity() * sizeof(step_nodes_[0]) +
-        (free_events_.capacity() + free_nodes_.capacity()) * sizeof(std::uint32_t);
+    std::size_t b = events_.capacity() * sizeof(buffered_event<T>) +
+                    nodes_.capacity() * sizeof(buffer_node) +
+                    edges_.capacity() * sizeof(buffer_edge);
     for (const auto& e : edges_)
       if (e.version.on_heap()) b += e.version.capacity() * sizeof(std::uint32_t);
     return b;
@@ -365,9 +376,9 @@ class shared_buffer {
 
   std::int32_t allocate_node() {
     ++live_nodes_;
-    if (!free_nodes_.empty()) {
-      const auto n = free_nodes_.back();
-      free_nodes_.pop_back();
+    if (free_node_ != no_slot) {
+      const auto n = free_node_;
+      free_node_ = nodes_[n].event;
       return static_cast<std::int32_t>(n);
     }
     nodes_.emplace_back();
@@ -383,7 +394,8 @@ class shared_buffer {
       e = next;
     }
     n.first_edge = n.last_edge = no_edge;
-    free_nodes_.push_back(static_cast<std::uint32_t>(idx));
+    n.event = free_node_;
+    free_node_ = static_cast<std::uint32_t>(idx);
     --live_nodes_;
     release_event(ev);
   }
@@ -404,17 +416,28 @@ class shared_buffer {
     free_edge_ = e;
   }
 
+  static constexpr std::uint32_t no_slot = UINT32_MAX;
+
+  /// Nodes created for the event being processed, (event slot, stage, node), of the buffer that
+  /// registered it: per thread, since a step of one key runs to its end before another begins
+  /// (and never inside a checkpoint).
+  struct step_nodes_t {
+    const shared_buffer* owner = nullptr;
+    std::vector<std::tuple<std::uint32_t, std::int32_t, std::int32_t>> nodes;
+  };
+  static step_nodes_t& step_nodes() {
+    static thread_local step_nodes_t s;
+    return s;
+  }
+
   std::vector<buffered_event<T>> events_;
-  std::vector<std::uint32_t> free_events_;
   std::vector<buffer_node> nodes_;
-  std::vector<std::uint32_t> free_nodes_;
   std::vector<buffer_edge> edges_;
-  std::int32_t free_edge_ = no_edge;  ///< head of the free edge slots (linked through next)
-  std::uint64_t live_events_ = 0;
-  std::uint64_t live_nodes_ = 0;
-  // Nodes created for the event being processed: (event slot, stage, node). Not checkpointed
-  // (a checkpoint never falls inside a step).
-  std::vector<std::tuple<std::uint32_t, std::int32_t, std::int32_t>> step_nodes_;
+  std::uint32_t free_event_ = no_slot;  ///< free event slots, linked through id
+  std::uint32_t free_node_ = no_slot;   ///< free node slots, linked through event
+  std::int32_t free_edge_ = no_edge;    ///< free edge slots, linked through next
+  std::uint32_t live_events_ = 0;
+  std::uint32_t live_nodes_ = 0;
 };
 
 }  // namespace eddy::cep
@@ -562,10 +585,17 @@ struct Serializer<cep::shared_buffer<T>, std::enable_if_t<has_serializer_v<T>>> 
         n.last_edge = e;
       }
     }
-    for (std::size_t i = b.events_.size(); i-- > 0;)
-      if (b.events_[i].refs == 0) b.free_events_.push_back(static_cast<std::uint32_t>(i));
-    for (std::size_t i = b.nodes_.size(); i-- > 0;)
-      if (!b.nodes_[i].live) b.free_nodes_.push_back(static_cast<std::uint32_t>(i));
+    // Free slots, lowest first out.
+    for (std::size_t i = b.events_.size(); i-- > 0;) {
+      if (b.events_[i].refs != 0) continue;
+      b.events_[i].id = b.free_event_;
+      b.free_event_ = static_cast<std::uint32_t>(i);
+    }
+    for (std::size_t i = b.nodes_.size(); i-- > 0;) {
+      if (b.nodes_[i].live) continue;
+      b.nodes_[i].event = b.free_node_;
+      b.free_node_ = static_cast<std::uint32_t>(i);
+    }
     return true;
   }
 };
