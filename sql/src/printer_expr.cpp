@@ -195,7 +195,11 @@ struct expr_printer {
       return;
     }
     out += x.op == unary_op::minus ? "-" : "+";
-    operand(out, *x.operand, precedence_of(*x.operand) <= prec::unary);
+    // `- -a`, not `--a` (a comment) nor `-(-a)` (one more level of nesting than the source had,
+    // which could push a statement at the depth limit over it).
+    const auto* inner = x.operand->as<unary>();
+    if (inner && inner->op != unary_op::not_) out += ' ';
+    operand(out, *x.operand, precedence_of(*x.operand) < prec::unary);
   }
   void operator()(const binary& x) {
     const int p = binary_precedence(x.op);
@@ -410,12 +414,11 @@ struct expr_printer {
     out += ']';
   }
   void operator()(const field_access& x) {
-    // A name before the dot would merge into the name (a.b), a number would take the dot
-    // (8.e3): keep them apart with parentheses.
+    // A name before the dot would merge into the name (a.b): parentheses keep it apart. A number
+    // would take the dot (8.e3): a space does (8 .e3), without adding a level of nesting.
+    operand(out, *x.base, precedence_of(*x.base) < prec::postfix || x.base->as<identifier>());
     const auto* number = x.base->as<literal>();
-    operand(out, *x.base,
-            precedence_of(*x.base) < prec::postfix || x.base->as<identifier>() ||
-                (number && number->kind == literal_kind::number));
+    if (number && number->kind == literal_kind::number) out += ' ';
     out += '.';
     out += quote_ident(x.field);
   }

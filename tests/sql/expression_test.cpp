@@ -57,7 +57,10 @@ TEST_CASE("expressions: operator precedence and associativity") {
   CHECK(canon("(a OR b) AND c") == "(a OR b) AND c");
   CHECK(canon("NOT a = b") == "NOT a = b");
   CHECK(canon("(NOT a) = b") == "(NOT a) = b");
-  CHECK(canon("- -a") == "-(-a)");
+  CHECK(canon("- -a") == "- -a");
+  CHECK(canon("-(-a)") == "- -a");
+  CHECK(canon("-(+a)") == "- +a");
+  CHECK(canon("-(NOT a)") == "-(NOT a)");
   CHECK(canon("a - -1") == "a - -1");
   CHECK(canon("a || 'x' || b") == "a || 'x' || b");
   CHECK(canon("a % 2 <> 0") == "a % 2 <> 0");
@@ -147,8 +150,8 @@ TEST_CASE("expressions: names, ROW / ARRAY / MAP constructors, indexing and fiel
   CHECK(canon("f(x).field") == "f(x).field");
   CHECK(canon("a[1].b") == "a[1].b");
   CHECK(canon("(a).b") == "(a).b");
-  CHECK(canon("8.x") == "(8).x");  // found by the fuzzer: 8.`e3` printed as 8.e3
-  CHECK(canon("8 . `e3`") == "(8).`e3`");
+  CHECK(canon("8.x") == "8 .x");  // found by the fuzzer: 8.`e3` printed as 8.e3
+  CHECK(canon("(8).`e3`") == "8 .`e3`");
   CHECK(canon("(a + b)[1]") == "(a + b)[1]");
   CHECK(canon("-a[1]") == "-a[1]");
   CHECK(parse_expr_ok("(a).b").as<field_access>() != nullptr);
