@@ -22,9 +22,11 @@
 /// Not thread-safe per key_state or scratch.
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -71,7 +73,9 @@ struct key_state {
   /// Event time: records waiting for the watermark, by timestamp, equal timestamps in arrival
   /// (or comparator) order.
   std::vector<pending_record<T>> pending;
-  std::vector<computation_state> partial;    ///< runs, by start event (the start state last)
+  /// Runs, by start event (the start state last); empty: nothing but a start state of version 1
+  /// (a key with nothing open).
+  std::vector<computation_state> partial;
   std::vector<computation_state> completed;  ///< matches waiting for earlier partial matches
   shared_buffer<T> buffer;
   std::uint64_t next_event_id = 0;
@@ -147,13 +151,18 @@ class nfa {
                bool* started = nullptr, scratch* sc = nullptr) const {
     scratch local;
     if (!sc) sc = &local;
-    initialize(s);
+    // A key with no runs is matched from a start state of its own, kept out of s.partial (so
+    // that keys holding nothing, most of them, allocate nothing; see keep_runs).
+    computation_state fresh;
+    const bool none = s.partial.empty();
+    if (none) fresh = start_state(dewey{1});
+    const auto runs = none ? std::span<computation_state>(&fresh, 1) : std::span(s.partial);
     step_event ev{std::move(event), ts, s.next_event_id++, 0, false};
     auto& out = sc->partial;
     auto& potential = sc->potential;
     out.clear();
     potential.clear();
-    for (auto& cs : s.partial) {
+    for (auto& cs : runs) {
       auto& next = sc->next;
       next.clear();
       compute_next_states(s, cs, ev, next, *sc);
@@ -179,8 +188,7 @@ class nfa {
       }
     }
     sort_by_start(out);
-    s.partial.swap(out);
-    out.clear();
+    keep_runs(s, out);
     emit_by_skip(s, potential, s.partial, on_match, 2 * ev.id + 1, *sc);
     if (ev.registered) s.buffer.release_event(ev.slot);
   }
@@ -219,8 +227,7 @@ class nfa {
       }
       s.buffer.release_node(cs.prev, cs.version);
     }
-    s.partial.swap(out);
-    out.clear();
+    keep_runs(s, out);
     emit_by_skip(s, potential, s.partial, on_match, 2 * s.next_event_id, *sc);
   }
 
@@ -275,6 +282,19 @@ class nfa {
     mutable bool built_ = false;
     mutable std::vector<std::vector<const T*>> by_stage_;
   };
+
+  /// The key's runs become `out` (emptied). Moved, not swapped: each key keeps its own buffer
+  /// (and the scratch its own), so neither has to grow again. A lone start state of version 1
+  /// (what a key with nothing open has) is left out: process() starts from one when there are no
+  /// runs.
+  void keep_runs(key_state<T>& s, std::vector<computation_state>& out) const {
+    if (out.size() == 1 && is_start(out.front()) && out.front().version == dewey{1}) {
+      s.partial.clear();
+    } else {
+      s.partial.assign(std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
+    }
+    out.clear();
+  }
 
   /// Whether `cs` times out at `ts`: 0 no, 1 its gap, 2 the window.
   int due(const computation_state& cs, std::int64_t ts) const {
