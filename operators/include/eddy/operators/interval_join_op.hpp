@@ -5,13 +5,13 @@
 /// (bounds exclusive when asked) is passed to fn(const A&, const B&, interval_join_context&,
 /// collector<Out>&). Each result carries max(a.ts, b.ts) as its timestamp.
 ///
-/// State (as Flink's): the shared keyed state backend (runtime/state/) holds per key and side a
-/// map_state from timestamp to the records of that timestamp ("left-buffer", "right-buffer",
-/// void namespace), and a timer_service<K, side> holds one cleanup timer per (key, side,
-/// timestamp): a record of A is kept until the watermark passes a.ts + upper (no later B can
-/// match it), a record of B until it passes b.ts - lower. A record whose timestamp is below the
-/// current watermark is late: it is not joined, it is counted in late_records, and it goes to the
-/// side output for late records of its side if one is consumed (Flink drops it silently).
+/// State: the shared keyed state backend (runtime/state/) holds per key the records of both
+/// sides by timestamp (value state "join-buffers", void namespace: one hash probe per record;
+/// Flink keeps one MapState per side), and a timer_service<K, side> holds one cleanup timer per
+/// (key, side, timestamp): a record of A is kept until the watermark passes a.ts + upper (no later
+/// B can match it), a record of B until it passes b.ts - lower. A record whose timestamp is below
+/// the current watermark is late: it is not joined, it is counted in late_records, and it goes to
+/// the side output for late records of its side if one is consumed (Flink drops it silently).
 /// Checkpoints are the backend's and the timers' entries, by key group; the entries "buffers" of
 /// checkpoints written before the operator used the backend are read and converted. Owned and
 /// called by one subtask actor. Its inputs must be partitioned by key group (key_by); a record of
@@ -86,8 +86,7 @@ class interval_join_op final : public two_input_op<A, B> {
     backend_ = std::make_unique<keyed_state_backend<K>>(
         info.max_parallelism, info.parallelism, info.index,
         [this] { return this->current_processing_time(); });
-    left_ = backend_->template get_map_state<std::int64_t, std::vector<A>>(left_name);
-    right_ = backend_->template get_map_state<std::int64_t, std::vector<B>>(right_name);
+    buffers_ = backend_->template get_value_state<sides>(buffers_name);
   }
 
   void process1(std::vector<A>& records, std::vector<std::int64_t>& ts) override {
@@ -105,10 +104,13 @@ class interval_join_op final : public two_input_op<A, B> {
         timers_.fire_event_time_timers(
             wm - 1, [&](std::int64_t when, const K& key, const std::uint8_t& side) {
               backend_->set_current_key(key);
+              if (!buffers_->value()) return;
+              auto& s = buffers_->value_for_update();  // the cached cell: no second lookup
               if (side == 0)
-                left_->remove(bounds_.hi() > 0 ? when - bounds_.hi() : when);
+                s.first.erase(bounds_.hi() > 0 ? when - bounds_.hi() : when);
               else
-                right_->remove(bounds_.lo() < 0 ? when + bounds_.lo() : when);
+                s.second.erase(bounds_.lo() < 0 ? when + bounds_.lo() : when);
+              if (s.first.empty() && s.second.empty()) buffers_->clear();
             });
       backend_->reset_current_key();
     });
@@ -137,14 +139,13 @@ class interval_join_op final : public two_input_op<A, B> {
         detail::check_type(e, tag);
         for (auto& [k, left, right] : detail::decode_state<std::vector<legacy_row>>(e)) {
           backend_->set_current_key(k);
-          for (auto& [t, v] : left) {
+          for (const auto& [t, v] : left)
             timers_.register_event_time_timer(k, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
-            left_->put(t, std::move(v));
-          }
-          for (auto& [t, v] : right) {
+          for (const auto& [t, v] : right)
             timers_.register_event_time_timer(k, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
-            right_->put(t, std::move(v));
-          }
+          auto& s = buffers_->value_for_update();
+          s.first.merge(left);
+          s.second.merge(right);
         }
         backend_->reset_current_key();
       }
@@ -154,23 +155,23 @@ class interval_join_op final : public two_input_op<A, B> {
   /// Records buffered on both sides (for tests).
   [[nodiscard]] std::size_t buffered() const {
     std::size_t n = 0;
-    const auto count = [&](const char* name, const auto& state) {
-      const auto* s = backend_->find_state(name);
-      for (int kg = backend_->key_groups().start; kg < backend_->key_groups().end; ++kg)
-        s->for_each_key(kg, [&](const K& k) {
-          backend_->set_current_key(k);
-          for (const auto& [t, v] : state->entries()) n += v.size();
-        });
-    };
-    count(left_name, left_);
-    count(right_name, right_);
+    const auto* s = backend_->find_state(buffers_name);
+    for (int kg = backend_->key_groups().start; kg < backend_->key_groups().end; ++kg)
+      s->for_each_key(kg, [&](const K& k) {
+        backend_->set_current_key(k);
+        const auto& v = buffers_->value();
+        for (const auto& [t, r] : v->first) n += r.size();
+        for (const auto& [t, r] : v->second) n += r.size();
+      });
     backend_->reset_current_key();
     return n;
   }
 
  private:
-  static constexpr const char* left_name = "left-buffer";
-  static constexpr const char* right_name = "right-buffer";
+  static constexpr const char* buffers_name = "join-buffers";
+  /// A key's buffered records by timestamp: left (A) and right (B).
+  using sides =
+      std::pair<std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
   /// A key's row of the earlier format ("buffers"): key, left records, right records by time.
   using legacy_row =
       std::tuple<K, std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
@@ -201,19 +202,21 @@ class interval_join_op final : public two_input_op<A, B> {
         backend_->set_current_key(key);
         if constexpr (Left) {
           // b.ts in [t + lo, t + hi]
-          const auto& right = right_->entries();
+          auto& s = buffers_->value_for_update();  // one hash probe per record
+          const auto& right = s.second;
           for (auto it = right.lower_bound(t + bounds_.lo());
                it != right.end() && it->first <= t + bounds_.hi(); ++it)
             for (const B& b : it->second) emit(r, t, b, it->first, c);
-          left_->get_for_update(t).push_back(r);
+          s.first[t].push_back(r);
           timers_.register_event_time_timer(key, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
         } else {
           // a.ts in [t - hi, t - lo]
-          const auto& left = left_->entries();
+          auto& s = buffers_->value_for_update();
+          const auto& left = s.first;
           for (auto it = left.lower_bound(t - bounds_.hi());
                it != left.end() && it->first <= t - bounds_.lo(); ++it)
             for (const A& a : it->second) emit(a, it->first, r, t, c);
-          right_->get_for_update(t).push_back(r);
+          s.second[t].push_back(r);
           timers_.register_event_time_timer(key, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
         }
         if (out_.size() >= this->info_.batch_size) pass();
@@ -250,9 +253,8 @@ class interval_join_op final : public two_input_op<A, B> {
   input_op<Out>* next_;
   interval_join_context ctx_;
   std::unique_ptr<keyed_state_backend<K>> backend_;
-  std::optional<map_state<std::int64_t, std::vector<A>>> left_;   // set by open()
-  std::optional<map_state<std::int64_t, std::vector<B>>> right_;  // set by open()
-  timer_service<K, std::uint8_t> timers_;  // cleanup timers; namespace: 0 left, 1 right
+  std::optional<value_state<sides>> buffers_;  // set by open()
+  timer_service<K, std::uint8_t> timers_;      // cleanup timers; namespace: 0 left, 1 right
   std::int64_t watermark_ = min_watermark;
   std::vector<Out> out_;
   std::vector<std::int64_t> out_ts_;

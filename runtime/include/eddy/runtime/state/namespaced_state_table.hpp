@@ -113,6 +113,7 @@ class namespaced_state_table final : public state_table_base<K>,
         groups_(static_cast<std::size_t>(backend.key_groups().size())) {}
 
   void set_current_namespace(const N& ns) override {
+    if (has_ns_ && ns_ == ns) return;  // the cached cell stays valid
     ns_ = ns;
     ns_hash_ = key_hasher<N>{}(ns);
     has_ns_ = true;
