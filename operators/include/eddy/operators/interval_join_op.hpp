@@ -121,7 +121,7 @@ class interval_join_op final : public two_input_op<A, B> {
     next_->finish();
   }
 
-  /// Checkpoints: the buffers (keyed state "left-buffer" and "right-buffer") and the cleanup
+  /// Checkpoints: the buffers (keyed state "join-buffers") and the cleanup
   /// timers, one entry per state and key group.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if (backend_) backend_->snapshot(out);
