@@ -4,7 +4,6 @@
 // tests/cep/nfa_equivalence_test.cpp uses it: the optimised automaton must emit exactly what this
 // one emits (the same matches and timeouts, in the same order, with the same timestamps).
 // Not maintained: do not fix or extend it.
-#include "eddy/cep/nfa_compiler.hpp"
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+#include "eddy/cep/nfa_compiler.hpp"
 
 namespace eddy::cep_legacy {
 
@@ -275,7 +275,6 @@ class shared_buffer {
 #include <tuple>
 #include <utility>
 #include <vector>
-
 
 namespace eddy::cep_legacy {
 using cep::compiled_pattern;
