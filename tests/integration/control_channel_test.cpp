@@ -66,8 +66,8 @@ std::uint64_t send_first(const eddy::job_handle& h, const std::string& line) {
 }  // namespace
 
 TEST_CASE(
-    "control channel lines reach a running job in order; the channel ends with the job's "
-    "other sources; errors name the job and the channel",
+    "control channel lines reach a running job in order, the channel ends with the job's "
+    "other sources, errors name the job and the channel",
     "[control]") {
   auto gate = std::make_shared<std::atomic<bool>>(false);
   eddy::StreamEnvironment env;
