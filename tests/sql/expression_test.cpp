@@ -103,7 +103,7 @@ TEST_CASE("expressions: CASE, CAST, TRY_CAST, EXTRACT") {
   CHECK(canon("EXTRACT(HOUR FROM ts)") == "EXTRACT(HOUR FROM ts)");
 }
 
-TEST_CASE("expressions: calls with DISTINCT, FILTER, OVER, *, named arguments; reserved names") {
+TEST_CASE("expressions: calls with DISTINCT, FILTER, OVER, *, named arguments, reserved names") {
   CHECK(canon("COUNT(*)") == "COUNT(*)");
   CHECK(canon("count(DISTINCT bidder) FILTER (WHERE price < 10000)") ==
         "count(DISTINCT bidder) FILTER (WHERE price < 10000)");

@@ -53,7 +53,7 @@ TEST_CASE("a JSON definition without a pattern, with an empty one or with remove
         "x(a = 1)");
 }
 
-TEST_CASE("the line form: ID: TEXT and ID@VERSION: TEXT; an empty text removes", "[cep][json]") {
+TEST_CASE("the line form: ID: TEXT and ID@VERSION: TEXT, an empty text removes", "[cep][json]") {
   auto d = parse_definition("small_large@3: small(amount < 1.00) followed_by large(amount > 5) ");
   CHECK(d.id == "small_large");
   CHECK(d.version == 3);

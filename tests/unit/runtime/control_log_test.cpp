@@ -49,7 +49,7 @@ TEST_CASE("a control log refuses unknown and closed channels in one line", "[con
 }
 
 TEST_CASE(
-    "the control channel enumerator lists its log's messages as splits of reader 0; ids "
+    "the control channel enumerator lists its log's messages as splits of reader 0, ids "
     "of another log give nothing",
     "[control]") {
   auto log = std::make_shared<control_log>(7);
