@@ -55,8 +55,7 @@ inline void check_definition_id(const std::string& id, std::size_t column, bool 
     if (!definition_id_char(id[i]))
       throw malformed_definition(exact ? column + i : column,
                                  std::string("the pattern id '") + id +
-                                                 "' has a character an id cannot have ('" + id[i] +
-                                                 "')");
+                                     "' has a character an id cannot have ('" + id[i] + "')");
 }
 
 /// The column of `"key"` in `line` (1 if it cannot be found).

@@ -3,8 +3,8 @@
 /// the table behind the backend's get_namespaced_*_state, one entry per (key, namespace) in one
 /// hash map per owned key group, and the handle wrapper `namespaced_state<N, Handle>` that sets
 /// the namespace its handle works in. Used by operators that keep state per key and window (the
-/// general window operator). Part of keyed_state_backend.hpp, which includes it at its end (including
-/// this header alone includes the backend first).
+/// general window operator). Part of keyed_state_backend.hpp, which includes it at its end
+/// (including this header alone includes the backend first).
 ///
 /// Contract:
 /// - Owned by the backend, used only on the owning subtask's actor (not thread-safe), except the
@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "eddy/runtime/key_group.hpp"
-#include "eddy/runtime/state/keyed_state_backend.hpp"  // state_table_base, keyed_state_backend
 #include "eddy/runtime/snapshot.hpp"
+#include "eddy/runtime/state/keyed_state_backend.hpp"  // state_table_base, keyed_state_backend
 #include "eddy/runtime/state/state_cells.hpp"
 #include "eddy/runtime/state/state_namespace.hpp"
 #include "eddy/runtime/state_snapshot.hpp"
