@@ -13,6 +13,7 @@
 #include "eddy/cep/nfa_compiler.hpp"
 #include "eddy/cep/pattern_text.hpp"
 #include "nfa_driver.hpp"
+#include "pattern_shape.hpp"
 
 using namespace eddy;
 using namespace eddy::cep_test;
@@ -21,38 +22,6 @@ using V = std::vector<std::string>;
 using ms = std::chrono::milliseconds;
 
 namespace {
-
-/// The stages of `stages` (recursing into groups) with their options, as text.
-std::string stages_shape(const std::vector<cep::stage<ev>>& stages, const std::string& indent) {
-  std::string s;
-  for (const auto& st : stages) {
-    const auto& q = st.q;
-    s += indent + st.name + ": k" + std::to_string(static_cast<int>(q.k)) + " outer" +
-         std::to_string(static_cast<int>(q.outer)) + " inner" +
-         std::to_string(static_cast<int>(q.inner)) + (q.optional ? " optional" : "") +
-         (q.greedy ? " greedy" : "") + " " + std::to_string(q.from) + ".." + std::to_string(q.to) +
-         (st.cond ? " cond" : "") + (st.has_until ? " until" : "") + " within" +
-         std::to_string(st.within_ms.value_or(-1)) + "\n";
-    if (st.group) s += stages_shape(*st.group, indent + "  ");
-  }
-  return s;
-}
-
-/// Stages and compiled automaton as text: equal for patterns that compile to the same NFA.
-std::string shape(const P& p) {
-  std::string s = "skip " + std::to_string(static_cast<int>(p.skip_strategy().k)) + "\n" +
-                  stages_shape(p.stages(), "");
-  const auto c = cep::compile(p);
-  s += "window " + std::to_string(c.window_ms) + " start " + std::to_string(c.start) + "\n";
-  for (const auto& st : c.states) {
-    s += st.name + " type" + std::to_string(static_cast<int>(st.type)) + ":";
-    for (const auto& e : st.edges)
-      s += " " + std::to_string(static_cast<int>(e.action)) + "->" + std::to_string(e.target) +
-           (e.cond ? "c" : "");
-    s += "\n";
-  }
-  return s;
-}
 
 /// Random events over the symbols a b c d x, timestamps rising by 0..2.
 std::vector<ev> random_events(std::mt19937& rng, int n) {

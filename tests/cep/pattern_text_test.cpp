@@ -19,6 +19,7 @@
 #include "eddy/cep/nfa_compiler.hpp"
 #include "eddy/cep/pattern_text.hpp"
 #include "nfa_driver.hpp"
+#include "pattern_shape.hpp"
 
 using namespace eddy;
 using namespace eddy::cep_test;
@@ -102,35 +103,6 @@ std::string error_of(const std::string& text) {
     return e.what();
   }
   return "";
-}
-
-/// The compiled automaton and the stages' options as text: equal for two patterns that compile
-/// to the same NFA (conditions are compared by whether they are set).
-std::string shape(const P& p) {
-  std::string s = "skip " + std::to_string(static_cast<int>(p.skip_strategy().k)) + " " +
-                  p.skip_strategy().name + (p.skip_strategy().throw_on_miss_ ? " throw" : "") +
-                  "\n";
-  for (const auto& st : p.stages()) {
-    const auto& q = st.q;
-    s += st.name + ": k" + std::to_string(static_cast<int>(q.k)) + " outer" +
-         std::to_string(static_cast<int>(q.outer)) + " inner" +
-         std::to_string(static_cast<int>(q.inner)) + (q.optional ? " optional" : "") +
-         (q.greedy ? " greedy" : "") + " " + std::to_string(q.from) + ".." + std::to_string(q.to) +
-         " gap" + std::to_string(q.times_gap_ms.value_or(-1)) + (st.cond ? " cond" : "") +
-         (st.has_until ? " until" : "") + " within" + std::to_string(st.within_ms.value_or(-1)) +
-         " between" + std::to_string(st.gap_ms.value_or(-1)) + "\n";
-  }
-  const auto c = cep::compile(p);
-  s += "window " + std::to_string(c.window_ms) + " start " + std::to_string(c.start) + "\n";
-  for (const auto& st : c.states) {
-    s += st.name + " type" + std::to_string(static_cast<int>(st.type)) + " gap" +
-         std::to_string(st.gap_ms) + ":";
-    for (const auto& e : st.edges)
-      s += " " + std::to_string(static_cast<int>(e.action)) + "->" + std::to_string(e.target) +
-           (e.cond ? "c" : "");
-    s += "\n";
-  }
-  return s;
 }
 
 /// Random events over the symbols a b c x: values 0..9, timestamps rising by 0..2.
