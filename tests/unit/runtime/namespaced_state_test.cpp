@@ -173,7 +173,8 @@ TEST_CASE("namespaced state errors: no namespace, a name used plain and namespac
           "[state][namespace]") {
   eddy::keyed_state_backend<int> backend(max_par, 1, 0);
   auto v = backend.get_namespaced_value_state<ns_t, int>("v");
-  backend.set_current_key(3);
+  const int key = 3;  // must outlive its time as the current key
+  backend.set_current_key(key);
   CHECK_THROWS_WITH(v->value(), Catch::Contains("no current namespace") && Catch::Contains("'v'"));
   CHECK_THROWS_WITH(backend.get_value_state<int>("v"),
                     Catch::Contains("two different types") &&

@@ -328,6 +328,8 @@ class keyed_state_backend {
     group_index_ = static_cast<std::size_t>(kg - range_.start);
     ++key_epoch_;
   }
+  /// A temporary cannot be the current key: the backend keeps a pointer to it.
+  void set_current_key(const K&& key) = delete;
   /// No key is current any more (state handles throw until the next set_current_key).
   void reset_current_key() noexcept {
     key_ = nullptr;
