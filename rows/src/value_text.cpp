@@ -1,5 +1,6 @@
 #include "eddy/rows/value_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -101,8 +102,12 @@ std::string format_decimal(std::int64_t unscaled, std::int32_t scale) {
   return neg ? "-" + digits : digits;
 }
 
-bool parse_decimal(std::string_view s, std::int32_t precision, std::int32_t scale,
-                   std::int64_t& unscaled) {
+namespace {
+
+enum class decimal_status { ok, not_a_number, too_long };
+
+decimal_status parse_decimal_impl(std::string_view s, std::int32_t precision, std::int32_t scale,
+                                  std::int64_t& unscaled) {
   bool neg = false;
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
     neg = s.front() == '-';
@@ -124,22 +129,22 @@ bool parse_decimal(std::string_view s, std::int32_t precision, std::int32_t scal
       break;
     }
   }
-  if (!any) return false;
+  if (!any) return decimal_status::not_a_number;
   if (i < s.size()) {
-    if (s[i] != 'e' && s[i] != 'E') return false;
+    if (s[i] != 'e' && s[i] != 'E') return decimal_status::not_a_number;
     std::int64_t e = 0;
-    if (!parse_integer(s.substr(i + 1), -1000, 1000, e)) return false;
+    if (!parse_integer(s.substr(i + 1), -1000, 1000, e)) return decimal_status::not_a_number;
     exp += static_cast<int>(e);
   }
   // unscaled = digits * 10^(exp + scale), rounded half up.
   const int shift = exp + scale;
+  const auto limit = static_cast<std::size_t>(std::min(precision, max_decimal_digits));
   if (digits.empty()) {
     unscaled = 0;
-    return true;
+    return decimal_status::ok;
   }
   if (shift >= 0) {
-    if (digits.size() + static_cast<std::size_t>(shift) > static_cast<std::size_t>(precision))
-      return false;
+    if (digits.size() + static_cast<std::size_t>(shift) > limit) return decimal_status::too_long;
     digits.append(static_cast<std::size_t>(shift), '0');
   } else {
     const auto drop = static_cast<std::size_t>(-shift);
@@ -162,11 +167,18 @@ bool parse_decimal(std::string_view s, std::int32_t precision, std::int32_t scal
     if (digits.empty()) digits = "0";
   }
   while (digits.size() > 1 && digits.front() == '0') digits.erase(0, 1);
-  if (digits != "0" && digits.size() > static_cast<std::size_t>(precision)) return false;
+  if (digits != "0" && digits.size() > limit) return decimal_status::too_long;
   std::int64_t v = 0;
   for (char c : digits) v = v * 10 + (c - '0');
   unscaled = neg ? -v : v;
-  return true;
+  return decimal_status::ok;
+}
+
+}  // namespace
+
+bool parse_decimal(std::string_view s, std::int32_t precision, std::int32_t scale,
+                   std::int64_t& unscaled) {
+  return parse_decimal_impl(s, precision, scale, unscaled) == decimal_status::ok;
 }
 
 bool parse_value(std::string_view s, const logical_type& t, value& out, std::string* error) {
@@ -213,13 +225,11 @@ bool parse_value(std::string_view s, const logical_type& t, value& out, std::str
       return true;
     }
     case type_id::decimal:
-      if (!parse_decimal(s, t.precision, t.scale, i)) {
-        if (error) {
+      if (const auto st = parse_decimal_impl(s, t.precision, t.scale, i);
+          st != decimal_status::ok) {
+        if (error)
           *error = "'" + std::string(s.substr(0, 40)) + "' " +
-                   (parse_decimal(s, max_decimal_precision + 20, t.scale, i) ? "does not fit "
-                                                                             : "is not a ") +
-                   t.to_string();
-        }
+                   (st == decimal_status::too_long ? "does not fit " : "is not a ") + t.to_string();
         return false;
       }
       out = value(i);

@@ -25,7 +25,8 @@ TEST_CASE("logical types print as Flink's summary strings", "[rows][types]") {
 
 TEST_CASE("logical type factories refuse what Flink refuses and what is not stored yet",
           "[rows][types]") {
-  CHECK_THROWS_WITH(decimal_type(19, 2), Catch::Contains("between 1 and 18"));
+  CHECK_THROWS_WITH(decimal_type(39, 2), Catch::Contains("between 1 and 38"));
+  CHECK(decimal_type(23, 3).to_string() == "DECIMAL(23, 3)");
   CHECK_THROWS_WITH(decimal_type(5, 6), Catch::Contains("scale"));
   CHECK_THROWS_WITH(varchar_type(0), Catch::Contains("VARCHAR length"));
   CHECK_THROWS_WITH(timestamp_type(10), Catch::Contains("TIMESTAMP precision"));

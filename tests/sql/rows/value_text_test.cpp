@@ -64,6 +64,11 @@ TEST_CASE("decimals round half up to their scale and refuse what does not fit", 
   CHECK(error_of("1000", t) == "'1000' does not fit DECIMAL(5, 2)");
   CHECK(error_of("1.2.3", t) == "'1.2.3' is not a DECIMAL(5, 2)");
   CHECK(error_of("-", t) == "'-' is not a DECIMAL(5, 2)");
+  // Precision above 18 is a type Flink has; values still hold at most 18 digits.
+  const auto wide = decimal_type(23, 3);
+  CHECK(parsed("123456789012345.678", wide) == value(std::int64_t{123456789012345678}));
+  CHECK(error_of("1234567890123456.789", wide) ==
+        "'1234567890123456.789' does not fit DECIMAL(23, 3)");
   CHECK(format_decimal(12345, 2) == "123.45");
   CHECK(format_decimal(-5, 2) == "-0.05");
   CHECK(format_decimal(7, 0) == "7");

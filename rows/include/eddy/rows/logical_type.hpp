@@ -10,7 +10,9 @@
 /// - boolean: BOOLEAN (one byte per value)
 /// - int32: TINYINT, SMALLINT, INT, DATE (days since 1970-01-01), TIME (ms of the day),
 ///   INTERVAL YEAR TO MONTH (months)
-/// - int64: BIGINT, DECIMAL(p <= 18, s) (the unscaled value), TIMESTAMP(p) and TIMESTAMP_LTZ(p)
+/// - int64: BIGINT, DECIMAL(p, s) (the unscaled value: p may be up to 38 as in Flink, but a value
+///   holds at most max_decimal_digits digits; a longer one is an error where it is made),
+///   TIMESTAMP(p) and TIMESTAMP_LTZ(p)
 ///   (ms since the epoch; precision above 3 is kept in the type but values hold ms),
 ///   INTERVAL DAY TO SECOND (ms)
 /// - float64: FLOAT, DOUBLE (a FLOAT value is rounded to float when it is stored)
@@ -54,8 +56,11 @@ enum class physical_kind : std::uint8_t { boolean, int32, int64, float64, string
 /// The largest length of CHAR/VARCHAR/BINARY/VARBINARY (STRING is VARCHAR of it, BYTES is
 /// VARBINARY of it), as in Flink.
 inline constexpr std::int32_t max_length = 2147483647;
-/// The largest DECIMAL precision stored (an int64 unscaled value). Flink allows 38.
-inline constexpr std::int32_t max_decimal_precision = 18;
+/// The largest DECIMAL precision (Flink's).
+inline constexpr std::int32_t max_decimal_precision = 38;
+/// The most digits a DECIMAL value holds (its unscaled value is an int64): a value with more
+/// (parsed, cast or computed) is an error, never a wrapped or rounded number.
+inline constexpr std::int32_t max_decimal_digits = 18;
 
 struct logical_type {
   type_id id = type_id::null_;

@@ -42,7 +42,8 @@ bool parse_value(std::string_view text, const logical_type& t, value& out,
 /// An unscaled DECIMAL value with `scale` fractional digits as text: (12345, 2) -> "123.45".
 [[nodiscard]] std::string format_decimal(std::int64_t unscaled, std::int32_t scale);
 /// Parses a decimal number (`-12.5`, `.5`, `1e3`) to an unscaled value with `scale` digits,
-/// rounded half up; false if it is not a number or needs more than `precision` digits.
+/// rounded half up; false if it is not a number or needs more than `precision` digits (or more
+/// than max_decimal_digits).
 bool parse_decimal(std::string_view text, std::int32_t precision, std::int32_t scale,
                    std::int64_t& unscaled);
 
