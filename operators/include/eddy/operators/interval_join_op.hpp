@@ -7,17 +7,24 @@
 ///
 /// State: the shared keyed state backend (runtime/state/) holds per key the records of both
 /// sides by timestamp (value state "join-buffers", void namespace: one hash probe per record;
-/// Flink keeps one MapState per side), and a timer_service<K, side> holds one cleanup timer per
-/// (key, side, timestamp): a record of A is kept until the watermark passes a.ts + upper (no later
-/// B can match it), a record of B until it passes b.ts - lower. A record whose timestamp is below
-/// the current watermark is late: it is not joined, it is counted in late_records, and it goes to
-/// the side output for late records of its side if one is consumed (Flink drops it silently).
+/// Flink keeps one MapState per side), and one cleanup timer per (key, side, timestamp): a record
+/// of A is kept until the watermark passes a.ts + upper (no later B can match it), a record of B
+/// until it passes b.ts - lower. The timers (time, key, side) are kept by the operator: per side a
+/// queue of timers in time order (records in event-time order append there, and fire in O(1)),
+/// and a binary heap for the others (a record earlier than the last of its side); a duplicate is
+/// harmless (its second firing finds nothing to remove);
+/// checkpoints write them as a timer_service<K, side> does ("__timers", namespaced timers, side 0
+/// left, 1 right). The hot path uses the state's table directly (typed, no virtual call) and sets
+/// the backend's current key only when the key changes. A record whose timestamp is below the
+/// current watermark is late: it is not joined, it is counted in late_records, and it goes to the
+/// side output for late records of its side if one is consumed (Flink drops it silently).
 /// Checkpoints are the backend's and the timers' entries, by key group; the entries "buffers" of
 /// checkpoints written before the operator used the backend are read and converted. Owned and
 /// called by one subtask actor. Its inputs must be partitioned by key group (key_by); a record of
 /// a key group this subtask does not own fails the job (a routing bug).
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,7 +93,9 @@ class interval_join_op final : public two_input_op<A, B> {
     backend_ = std::make_unique<keyed_state_backend<K>>(
         info.max_parallelism, info.parallelism, info.index,
         [this] { return this->current_processing_time(); });
-    buffers_ = backend_->template get_value_state<sides>(buffers_name);
+    (void)backend_->template get_value_state<sides>(buffers_name);  // creates the state
+    // The typed table of that state (get_value_state created it with exactly this type).
+    table_ = static_cast<table_type*>(backend_->find_state(buffers_name));
   }
 
   void process1(std::vector<A>& records, std::vector<std::int64_t>& ts) override {
@@ -99,20 +108,45 @@ class interval_join_op final : public two_input_op<A, B> {
   void on_watermark(std::int64_t wm) override {
     this->guarded([&] {
       watermark_ = wm;
-      // A record's cleanup timer fires once the watermark is past it.
-      if (wm != min_watermark)
-        timers_.fire_event_time_timers(
-            wm - 1, [&](std::int64_t when, const K& key, const std::uint8_t& side) {
-              backend_->set_current_key(key);
-              if (!buffers_->value()) return;
-              auto& s = buffers_->value_for_update();  // the cached cell: no second lookup
-              if (side == 0)
-                s.first.erase(bounds_.hi() > 0 ? when - bounds_.hi() : when);
-              else
-                s.second.erase(bounds_.lo() < 0 ? when + bounds_.lo() : when);
-              if (s.first.empty() && s.second.empty()) buffers_->clear();
-            });
-      backend_->reset_current_key();
+      // A record's cleanup timer fires once the watermark is past it (time < wm), earliest
+      // first; consecutive timers of one key set it current once.
+      has_key_ = false;
+      for (;;) {
+        // The earliest timer: the front of a side's queue or the top of the heap.
+        std::int64_t when = wm;
+        int from = -1;  // 0, 1: that side's queue; 2: the heap
+        for (int q = 0; q < 2; ++q)
+          if (!in_order_[q].empty() && in_order_[q].front().time < when) {
+            when = in_order_[q].front().time;
+            from = q;
+          }
+        if (!heap_.empty() && heap_.front().time < when) {
+          when = heap_.front().time;
+          from = 2;
+          std::pop_heap(heap_.begin(), heap_.end(), later{});
+        }
+        if (from < 0) break;
+        cleanup_timer& next = from == 2 ? heap_.back() : in_order_[from].front();
+        const std::uint8_t side = next.side;
+        if (!has_key_ || !(next.key == *timer_key_)) {
+          has_key_ = false;
+          timer_key_ = std::move(next.key);  // alive and unchanged while current
+          set_key(*timer_key_);
+        }
+        if (from == 2)
+          heap_.pop_back();
+        else
+          in_order_[from].pop_front();
+        auto* c = table_->find();
+        if (!c || !c->value) continue;
+        auto& s = *c->value;
+        if (side == 0)
+          s.first.erase(bounds_.hi() > 0 ? when - bounds_.hi() : when);
+        else
+          s.second.erase(bounds_.lo() < 0 ? when + bounds_.lo() : when);
+        if (s.first.empty() && s.second.empty()) table_->erase_current();
+      }
+      release_key();
     });
     next_->on_watermark(wm);
   }
@@ -121,33 +155,38 @@ class interval_join_op final : public two_input_op<A, B> {
     next_->finish();
   }
 
-  /// Checkpoints: the buffers (keyed state "join-buffers") and the cleanup
-  /// timers, one entry per state and key group.
+  /// Checkpoints: the buffers (keyed state "join-buffers") and the cleanup timers ("__timers",
+  /// as timer_service<K, std::uint8_t> writes them), one entry per state and key group.
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     if (backend_) backend_->snapshot(out);
-    timers_.snapshot(this->info_.max_parallelism, out);
+    timer_service<K, std::uint8_t> timers;  // sorted, without duplicates: today's format
+    for_each_timer(
+        [&](const cleanup_timer& e) { timers.register_event_time_timer(e.key, e.side, e.time); });
+    timers.snapshot(this->info_.max_parallelism, out);
   }
   /// Restores the entries above, or the "buffers" entries of the earlier format (converted: the
   /// records go into the buffers and get their cleanup timers).
   void restore_state(const std::vector<state_entry>& entries) override {
     backend_->restore(entries);
-    timers_.restore(entries);
+    timer_service<K, std::uint8_t> timers;
+    timers.restore(entries);
+    timers.for_each_timer([&](time_domain, std::int64_t t, const K& k, const std::uint8_t& side) {
+      add_timer(k, side, t);
+    });
     if constexpr (checkpointable_v<K, A, B>) {
       const auto tag = state_type_tag<K, A, B>("interval_join");
       for (const auto& e : entries) {
         if (e.name != "buffers" || e.key_group < 0) continue;
         detail::check_type(e, tag);
         for (auto& [k, left, right] : detail::decode_state<std::vector<legacy_row>>(e)) {
-          backend_->set_current_key(k);
-          for (const auto& [t, v] : left)
-            timers_.register_event_time_timer(k, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
-          for (const auto& [t, v] : right)
-            timers_.register_event_time_timer(k, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
-          auto& s = buffers_->value_for_update();
+          for (const auto& [t, v] : left) add_timer(k, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
+          for (const auto& [t, v] : right) add_timer(k, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
+          set_key(k);
+          auto& s = cell_for_update();
           s.first.merge(left);
           s.second.merge(right);
         }
-        backend_->reset_current_key();
+        release_key();
       }
     }
   }
@@ -157,13 +196,10 @@ class interval_join_op final : public two_input_op<A, B> {
     std::size_t n = 0;
     const auto* s = backend_->find_state(buffers_name);
     for (int kg = backend_->key_groups().start; kg < backend_->key_groups().end; ++kg)
-      s->for_each_key(kg, [&](const K& k) {
-        backend_->set_current_key(k);
-        const auto& v = buffers_->value();
-        for (const auto& [t, r] : v->first) n += r.size();
-        for (const auto& [t, r] : v->second) n += r.size();
+      static_cast<const table_type*>(s)->for_each(kg, [&](const K&, const cell_type& c) {
+        for (const auto& [t, r] : c.value->first) n += r.size();
+        for (const auto& [t, r] : c.value->second) n += r.size();
       });
-    backend_->reset_current_key();
     return n;
   }
 
@@ -175,6 +211,54 @@ class interval_join_op final : public two_input_op<A, B> {
   /// A key's row of the earlier format ("buffers"): key, left records, right records by time.
   using legacy_row =
       std::tuple<K, std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
+  using cell_type = detail::value_cell<sides>;
+  using table_type = state_table<K, cell_type>;
+  /// A cleanup timer: at `time`, the record of `side` (0 left, 1 right) of `key` it was set for
+  /// goes.
+  struct cleanup_timer {
+    std::int64_t time;
+    K key;
+    std::uint8_t side;
+  };
+  /// Heap order: the earliest timer on top.
+  struct later {
+    bool operator()(const cleanup_timer& a, const cleanup_timer& b) const {
+      return a.time > b.time;
+    }
+  };
+
+  void add_timer(const K& key, std::uint8_t side, std::int64_t time) {
+    auto& q = in_order_[side];
+    if (q.empty() || q.back().time <= time) {
+      q.push_back(cleanup_timer{time, key, side});
+    } else {
+      heap_.push_back(cleanup_timer{time, key, side});
+      std::push_heap(heap_.begin(), heap_.end(), later{});
+    }
+  }
+  template <class F>
+  void for_each_timer(F&& f) const {
+    for (const auto& q : in_order_)
+      for (const auto& e : q) f(e);
+    for (const auto& e : heap_) f(e);
+  }
+  /// Makes `key` current: it must stay alive and unchanged while current (*key_ in run(),
+  /// *timer_key_ in on_watermark, a decoded row in restore_state).
+  void set_key(const K& key) {
+    has_key_ = false;  // until set_current_key returned (it throws for a wrong key group)
+    backend_->set_current_key(key);
+    has_key_ = true;
+  }
+  void release_key() {
+    has_key_ = false;
+    backend_->reset_current_key();
+  }
+  /// The current key's buffers, inserted empty if missing (typed: no virtual call).
+  sides& cell_for_update() {
+    auto& c = table_->find_or_insert();
+    if (!c.value) c.value.emplace();
+    return *c.value;
+  }
 
   template <bool Left, class X, class KF, class LateOut>
   void run(std::vector<X>& records, std::vector<std::int64_t>& ts, KF& key_fn, LateOut* late_out) {
@@ -185,6 +269,7 @@ class interval_join_op final : public two_input_op<A, B> {
             "records have no event-time timestamps: call assign_timestamps_and_watermarks() "
             "before an interval join");
       collector<Out> c(out_);
+      has_key_ = false;
       std::vector<X> late;
       std::vector<std::int64_t> late_ts;
       for (std::size_t i = 0; i < records.size(); ++i) {
@@ -198,30 +283,34 @@ class interval_join_op final : public two_input_op<A, B> {
           }
           continue;
         }
-        const K key = key_fn(r);
-        backend_->set_current_key(key);
+        // The current key: set again only when the record's key differs from the last one.
+        if (K k = key_fn(r); !has_key_ || !(k == *key_)) {
+          has_key_ = false;  // key_ changes: it is not the current key until set again
+          key_ = std::move(k);
+          set_key(*key_);
+        }
+        const K& key = *key_;
+        auto& s = cell_for_update();  // one hash probe per key change (typed, not virtual)
         if constexpr (Left) {
           // b.ts in [t + lo, t + hi]
-          auto& s = buffers_->value_for_update();  // one hash probe per record
           const auto& right = s.second;
           for (auto it = right.lower_bound(t + bounds_.lo());
                it != right.end() && it->first <= t + bounds_.hi(); ++it)
             for (const B& b : it->second) emit(r, t, b, it->first, c);
           s.first[t].push_back(r);
-          timers_.register_event_time_timer(key, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
+          add_timer(key, 0, bounds_.hi() > 0 ? t + bounds_.hi() : t);
         } else {
           // a.ts in [t - hi, t - lo]
-          auto& s = buffers_->value_for_update();
           const auto& left = s.first;
           for (auto it = left.lower_bound(t - bounds_.hi());
                it != left.end() && it->first <= t - bounds_.lo(); ++it)
             for (const A& a : it->second) emit(a, it->first, r, t, c);
           s.second[t].push_back(r);
-          timers_.register_event_time_timer(key, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
+          add_timer(key, 1, bounds_.lo() < 0 ? t - bounds_.lo() : t);
         }
         if (out_.size() >= this->info_.batch_size) pass();
       }
-      backend_->reset_current_key();
+      release_key();
       pass();
       if (!late.empty()) late_out->process(late, late_ts);
     });
@@ -253,8 +342,12 @@ class interval_join_op final : public two_input_op<A, B> {
   input_op<Out>* next_;
   interval_join_context ctx_;
   std::unique_ptr<keyed_state_backend<K>> backend_;
-  std::optional<value_state<sides>> buffers_;  // set by open()
-  timer_service<K, std::uint8_t> timers_;      // cleanup timers; namespace: 0 left, 1 right
+  table_type* table_ = nullptr;            // the state "join-buffers", set by open()
+  std::deque<cleanup_timer> in_order_[2];  // per side: timers in time order
+  std::vector<cleanup_timer> heap_;        // the other timers, a heap (later)
+  std::optional<K> key_;                   // the last record's key (current in run())
+  std::optional<K> timer_key_;             // the key of the timer firing (current in on_watermark)
+  bool has_key_ = false;  // the backend's current key is *key_ (run()) or *timer_key_
   std::int64_t watermark_ = min_watermark;
   std::vector<Out> out_;
   std::vector<std::int64_t> out_ts_;
