@@ -468,6 +468,15 @@ class binder {
 
   // ---- operators ----
   node_ptr bind_node(const unary& u, const expr& e) {
+    // A negative number is a literal (constant arguments such as ROUND(x, -1)).
+    if (const auto* lit = u.operand->as<literal>();
+        u.op == unary_op::minus && lit != nullptr && lit->kind == literal_kind::number) {
+      auto [v, t] = number_literal(lit->text, u.operand->loc);
+      if (auto* d = std::get_if<double>(&v.data)) *d = -*d;
+      if (auto* i = std::get_if<std::int32_t>(&v.data)) *i = -*i;
+      if (auto* l = std::get_if<std::int64_t>(&v.data)) *l = -*l;
+      return make_literal(std::move(v), std::move(t), text(e));
+    }
     auto a = bind(*u.operand);
     const auto& t = a->type();
     switch (u.op) {
