@@ -117,9 +117,10 @@ class column_ref final : public node {
     const auto& col = in.column(index_);
     if (sel == nullptr && n == col.size()) {
       out = col;
+      retag(out, type_);
       return;
     }
-    prepare(out, col.type(), n);
+    prepare(out, type_, n);
     std::visit(
         [&](const auto& src) {
           using vec = std::decay_t<decltype(src)>;

@@ -296,6 +296,48 @@ class widen final : public node {
   node_ptr a_;
 };
 
+/// Integers and DECIMALs to DECIMAL(p, s): a tight loop rescaling the unscaled values (rounded
+/// half up), failing (CAST) or giving NULL (TRY_CAST) where a value does not fit.
+class to_decimal final : public node {
+ public:
+  to_decimal(node_ptr a, logical_type t, bool try_cast, std::string text)
+      : a_(std::move(a)), try_(try_cast) {
+    set_type(std::move(t));
+    set_text(std::move(text));
+  }
+  void run(const rows::row_batch& in, const std::uint32_t* sel, std::size_t n,
+           rows::column_vector& out, const eval_context& ctx) const override {
+    rows::column_vector a;
+    a_->run(in, sel, n, a, ctx);
+    prepare(out, type_, n);
+    merge_nulls(out, {&a});
+    const int from = a.type().id == type_id::decimal ? a.type().scale : 0;
+    const int digits = std::min(type_.precision, rows::max_decimal_digits);
+    auto& dst = out.data<std::int64_t>();
+    auto go = [&](const auto& src) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (out.is_null(i)) continue;
+        __int128 r = 0;
+        if (rescale(src[i], from, type_.scale, r) && fits_precision(r, digits)) {
+          dst[i] = static_cast<std::int64_t>(r);
+        } else if (try_) {
+          out.set_null(i, true);
+        } else {
+          fail(a.get(i), a.type(), type_);
+        }
+      }
+    };
+    if (a.type().physical() == rows::physical_kind::int32)
+      go(a.data<std::int32_t>());
+    else
+      go(a.data<std::int64_t>());
+  }
+
+ private:
+  node_ptr a_;
+  bool try_;
+};
+
 }  // namespace
 
 bool can_cast(const logical_type& from, const logical_type& to) {
@@ -342,6 +384,16 @@ node_ptr make_cast(node_ptr child, const logical_type& to_in, bool try_cast, std
   if (from.id == type_id::null_) {
     return make_literal(value(), to, std::move(text));
   }
+  // A constant is cast once, here (a failing CAST stays, to fail when evaluated, as in Flink).
+  if (const auto* c = child->constant()) {
+    try {
+      return make_literal(cast_value(*c, from, to), to, std::move(text));
+    } catch (const eval_error&) {
+      if (try_cast) return make_literal(value(), to, std::move(text));
+    }
+  }
+  if (to.id == type_id::decimal && (from.is_integer() || from.id == type_id::decimal))
+    return std::make_unique<to_decimal>(std::move(child), to, try_cast, std::move(text));
   std::vector<node_ptr> args;
   args.push_back(std::move(child));
   return make_row_function(

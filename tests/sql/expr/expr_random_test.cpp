@@ -253,8 +253,25 @@ class generator {
   }
 
   gen decimal() {
-    // d + d, d - d, d * d, d * 0.5, d + 1: exact, scales as Flink's.
-    switch (pick(5)) {
+    // d + d, d - d, d * d, d * 0.5, d + a, casts: exact, scales as Flink's.
+    switch (pick(7)) {
+      case 5:
+        return {"CAST(a AS DECIMAL(12, 2))",
+                [](const row& r) -> value {
+                  if (r[0].is_null()) return {};
+                  return value(std::int64_t{r[0].as_int32()} * 100);
+                },
+                'm', 2};
+      case 6:
+        // Values of b beyond 5 digits do not fit DECIMAL(6, 1): NULL.
+        return {"TRY_CAST(b AS DECIMAL(6, 1))",
+                [](const row& r) -> value {
+                  if (r[1].is_null()) return {};
+                  const auto v = r[1].as_int64() * 10;
+                  if (v >= 1000000 || v <= -1000000) return {};
+                  return value(v);
+                },
+                'm', 1};
       case 0:
       case 1: {
         const bool plus = pick(2) == 0;
@@ -540,6 +557,33 @@ class generator {
         auto x = integer(depth - 1);
         auto y = integer(depth - 1);
         const bool neg = pick(2) == 0;
+        if (pick(3) == 0) {
+          // A DECIMAL against an integer or a decimal literal (promoted to one DECIMAL type).
+          auto m = decimal();
+          const int op = pick(6);
+          const bool lit = pick(2) == 0;
+          const std::string rhs = lit ? "12.5" : "a";
+          return {"(" + m.sql + " " + ops[op] + " " + rhs + ")",
+                  [m, op, lit](const row& r) -> value {
+                    const auto u = m.f(r);
+                    if (u.is_null() || (!lit && r[0].is_null())) return {};
+                    __int128 x = u.as_int64();
+                    __int128 y = lit ? 125 : static_cast<__int128>(r[0].as_int32()) * 10;
+                    // align scales: m.scale vs 1
+                    int sx = m.scale;
+                    int sy = 1;
+                    while (sx < sy) {
+                      x *= 10;
+                      ++sx;
+                    }
+                    while (sy < sx) {
+                      y *= 10;
+                      ++sy;
+                    }
+                    return value(compare(op, x, y));
+                  },
+                  'b'};
+        }
         if (pick(2) == 0) {
           static const char* pats[] = {"a%", "%b", "_a%", "%", "a_", "%A%"};
           const std::string pat = pats[pick(6)];
