@@ -313,6 +313,8 @@ std::pair<value, logical_type> interval_value(const interval_literal& iv, locati
     }
   }
   if (parts.empty()) bad();
+  for (auto v : parts)
+    if (v > 999'999'999) bad();  // Flink: at most 9 digits in the leading field
   const std::string& from = iv.unit;
   const std::string& to = iv.to_unit.empty() ? iv.unit : iv.to_unit;
   const int sign = negative ? -1 : 1;

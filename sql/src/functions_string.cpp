@@ -22,6 +22,10 @@ using rows::logical_type;
 using rows::type_id;
 using rows::value;
 
+/// The longest string REPEAT, LPAD and RPAD make (more is an eval_error, not an exhausted
+/// memory).
+constexpr std::int64_t max_result = std::int64_t{64} << 20;
+
 std::int64_t as_i64(const value& v) {
   if (const auto* x = std::get_if<std::int32_t>(&v.data)) return *x;
   return v.as_int64();
@@ -109,7 +113,7 @@ builtin_result bind_substring(bound_call& call) {
                       if (a.size() > 2) {
                         const auto n = as_i64(a[2]);
                         if (n < 0) return value(std::string());
-                        end = std::min(len, start + n);
+                        end = start + std::min(n, len - start);
                       }
                       return value(char_range(s, start, end));
                     });
@@ -317,6 +321,7 @@ builtin_result bind_pad(bound_call& call) {
                       const auto len = static_cast<std::int64_t>(char_count(s));
                       if (n <= len) return value(char_range(s, 0, n));
                       if (pad.empty()) return value(s);
+                      if (n > max_result) throw eval_error("LPAD/RPAD result longer than 64 MiB");
                       std::string fill;
                       while (static_cast<std::int64_t>(char_count(fill)) < n - len) fill += pad;
                       fill = char_range(fill, 0, n - len);
@@ -327,12 +332,16 @@ builtin_result bind_pad(bound_call& call) {
 builtin_result bind_repeat(bound_call& call) {
   EDDY_REQUIRE(require_strings(call, 0, 1));
   if (!integer_arg(call, 1)) return wrong_arg(call, 1, "an integer");
-  return strict_row(call, rows::string_type().with_nullable(false),
-                    [](std::span<const value> a, const eval_context&) {
-                      std::string r;
-                      for (std::int64_t i = 0; i < as_i64(a[1]); ++i) r += a[0].as_string();
-                      return value(std::move(r));
-                    });
+  return strict_row(
+      call, rows::string_type().with_nullable(false),
+      [](std::span<const value> a, const eval_context&) {
+        std::string r;
+        const auto times = as_i64(a[1]);
+        if (times > 0 && static_cast<std::int64_t>(a[0].as_string().size()) > max_result / times)
+          throw eval_error("REPEAT result longer than 64 MiB");
+        for (std::int64_t i = 0; i < times; ++i) r += a[0].as_string();
+        return value(std::move(r));
+      });
 }
 
 builtin_result bind_reverse(bound_call& call) {

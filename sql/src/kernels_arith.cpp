@@ -328,7 +328,9 @@ class temporal_plus final : public node {
                             : iv.data<std::int64_t>()[i]);
     };
     auto shift = [&](std::int64_t ms, std::size_t i) {
-      return months ? add_months_ms(ms, amount(i)) : ms + amount(i);
+      return months ? add_months_ms(ms, amount(i))
+                    : static_cast<std::int64_t>(static_cast<std::uint64_t>(ms) +
+                                                static_cast<std::uint64_t>(amount(i)));
     };
     switch (type_.id) {
       case type_id::date: {
@@ -345,7 +347,8 @@ class temporal_plus final : public node {
         const auto& src = t.data<std::int32_t>();
         auto& dst = out.data<std::int32_t>();
         for (std::size_t i = 0; i < n; ++i) {
-          std::int64_t ms = (src[i] + (months ? 0 : amount(i))) % rows::ms_per_day;
+          std::int64_t ms =
+              (src[i] + (months ? 0 : amount(i) % rows::ms_per_day)) % rows::ms_per_day;
           if (ms < 0) ms += rows::ms_per_day;
           dst[i] = static_cast<std::int32_t>(ms);
         }
