@@ -171,6 +171,10 @@ class interval_join_op final : public two_input_op<A, B> {
     timer_service<K, std::uint8_t> timers;
     timers.restore(entries);
     timers.for_each_timer([&](time_domain, std::int64_t t, const K& k, const std::uint8_t& side) {
+      if (side > 1)
+        throw std::runtime_error("interval join '" + this->name_ +
+                                 "': the checkpoint holds a cleanup timer of side " +
+                                 std::to_string(side) + " (0 or 1 expected)");
       add_timer(k, side, t);
     });
     if constexpr (checkpointable_v<K, A, B>) {
@@ -213,8 +217,8 @@ class interval_join_op final : public two_input_op<A, B> {
       std::tuple<K, std::map<std::int64_t, std::vector<A>>, std::map<std::int64_t, std::vector<B>>>;
   using cell_type = detail::value_cell<sides>;
   using table_type = state_table<K, cell_type>;
-  /// A cleanup timer: at `time`, the record of `side` (0 left, 1 right) of `key` it was set for
-  /// goes.
+  /// A cleanup timer: at `time`, the records of `key` on `side` (0 left, 1 right) it was set for
+  /// are removed.
   struct cleanup_timer {
     std::int64_t time;
     K key;
