@@ -168,8 +168,8 @@ std::string op_symbol(binary_op op) {
   return "?";
 }
 
-/// The type a CAST names (Flink's defaults: CHAR/VARCHAR(1), DECIMAL(10, 0), TIME(0),
-/// TIMESTAMP(6)).
+/// The type a CAST names (Flink SQL's defaults: CHAR(1), BINARY(1), VARCHAR and VARBINARY of
+/// the largest length, DECIMAL(10, 0), TIME(0), TIMESTAMP(6)).
 logical_type to_logical(const data_type& d, location loc) {
   auto param = [&](std::size_t i, std::int64_t def) {
     return i < d.params.size() ? d.params[i] : def;
@@ -197,13 +197,13 @@ logical_type to_logical(const data_type& d, location loc) {
     } else if (n == "CHAR")
       t = rows::char_type(static_cast<std::int32_t>(param(0, 1)));
     else if (n == "VARCHAR")
-      t = rows::varchar_type(static_cast<std::int32_t>(param(0, 1)));
+      t = rows::varchar_type(static_cast<std::int32_t>(param(0, rows::max_length)));
     else if (n == "STRING")
       t = rows::string_type();
     else if (n == "BINARY")
       t = rows::binary_type(static_cast<std::int32_t>(param(0, 1)));
     else if (n == "VARBINARY")
-      t = rows::varbinary_type(static_cast<std::int32_t>(param(0, 1)));
+      t = rows::varbinary_type(static_cast<std::int32_t>(param(0, rows::max_length)));
     else if (n == "BYTES")
       t = rows::bytes_type();
     else if (n == "DATE")

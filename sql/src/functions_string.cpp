@@ -72,20 +72,30 @@ builtin_result bind_case(bound_call& call) {
   const bool up = call.name == "UPPER";
   const bool initcap = call.name == "INITCAP";
   auto t = call.args[0]->type();
-  return strict_row(call, t, [up, initcap](std::span<const value> a, const eval_context&) {
-    std::string s = a[0].as_string();
-    bool start = true;
-    for (auto& c : s) {
-      const auto u = static_cast<unsigned char>(c);
-      if (initcap) {
-        c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
-        start = !std::isalnum(u);
-      } else {
-        c = static_cast<char>(up ? std::toupper(u) : std::tolower(u));
-      }
-    }
-    return value(std::move(s));
-  });
+  return done(make_vector_function(
+      std::move(call.args), t,
+      [up, initcap](std::span<const rows::column_vector* const> a, std::size_t n,
+                    rows::column_vector& out) {
+        merge_nulls(out, {a[0]});
+        const auto& src = a[0]->data<std::string>();
+        auto& dst = out.data<std::string>();
+        for (std::size_t i = 0; i < n; ++i) {
+          if (out.is_null(i)) continue;
+          std::string& s = dst[i];
+          s = src[i];
+          bool start = true;
+          for (auto& c : s) {
+            const auto u = static_cast<unsigned char>(c);
+            if (initcap) {
+              c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
+              start = !std::isalnum(u);
+            } else {
+              c = static_cast<char>(up ? std::toupper(u) : std::tolower(u));
+            }
+          }
+        }
+      },
+      call.text));
 }
 
 builtin_result bind_char_length(bound_call& call) {
@@ -225,7 +235,7 @@ builtin_result bind_split_index(bound_call& call) {
         const auto& s = a[0].as_string();
         const auto& sep = a[1].as_string();
         auto idx = as_i64(a[2]);
-        if (idx < 0 || sep.empty()) return {};
+        if (idx < 0 || sep.empty() || s.empty()) return {};
         // Commons' splitByWholeSeparatorPreserveAllTokens.
         std::size_t from = 0;
         while (true) {
@@ -267,20 +277,20 @@ builtin_result bind_regexp_extract(bound_call& call) {
   EDDY_REQUIRE(require_strings(call, 0, 2));
   if (call.args.size() > 2 && !integer_arg(call, 2)) return wrong_arg(call, 2, "an integer");
   auto pre = constant_regex(call, 1);
-  return strict_row(call, rows::string_type(),
-                    [pre](std::span<const value> a, const eval_context&) -> value {
-                      std::optional<std::regex> holder;
-                      const auto* re = row_regex(pre, a[1], holder);
-                      if (re == nullptr) return {};
-                      const auto idx = a.size() > 2 ? as_i64(a[2]) : 1;
-                      std::smatch m;
-                      const auto& s = a[0].as_string();
-                      if (!std::regex_search(s, m, *re)) return {};
-                      if (idx < 0 || static_cast<std::size_t>(idx) >= m.size() ||
-                          !m[static_cast<std::size_t>(idx)].matched)
-                        return {};
-                      return value(m[static_cast<std::size_t>(idx)].str());
-                    });
+  return strict_row(
+      call, rows::string_type(), [pre](std::span<const value> a, const eval_context&) -> value {
+        std::optional<std::regex> holder;
+        const auto* re = row_regex(pre, a[1], holder);
+        if (re == nullptr) return {};
+        const auto idx = a.size() > 2 ? as_i64(a[2]) : 0;  // Flink: group 0 by default
+        std::smatch m;
+        const auto& s = a[0].as_string();
+        if (!std::regex_search(s, m, *re)) return {};
+        if (idx < 0 || static_cast<std::size_t>(idx) >= m.size() ||
+            !m[static_cast<std::size_t>(idx)].matched)
+          return {};
+        return value(m[static_cast<std::size_t>(idx)].str());
+      });
 }
 
 builtin_result bind_regexp_replace(bound_call& call) {

@@ -181,10 +181,11 @@ value numeric_cast(const value& v, const logical_type& from, const logical_type&
   } else if (from_dbl) {
     const double d = v.as_double();
     if (!std::isfinite(d)) fail(v, from, to);
+    // As Flink's BigDecimal.valueOf(double): the shortest digits of Double.toString.
     std::int64_t unscaled = 0;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
-    if (!rows::parse_decimal(buf, to.precision, to.scale, unscaled)) fail(v, from, to);
+    const auto text = from.id == type_id::float_ ? rows::java_float_string(static_cast<float>(d))
+                                                 : rows::java_double_string(d);
+    if (!rows::parse_decimal(text, to.precision, to.scale, unscaled)) fail(v, from, to);
     return value(unscaled);
   } else {
     ok = rescale(as_i64(v), from_dec ? from.scale : 0, to.scale, r);

@@ -41,13 +41,14 @@ TEST_CASE("sql: expr string functions", "[sql][expr]") {
   CHECK(eval_text("SPLIT_INDEX('a/b/c', '/', 1)") == "b");
   CHECK(eval_text("SPLIT_INDEX('a/b/c', '/', 3)") == "NULL");
   CHECK(eval_text("SPLIT_INDEX('a//c', '/', 1)") == "");
+  CHECK(eval_text("SPLIT_INDEX('', '/', 0)") == "NULL");  // Commons: no tokens
   CHECK(eval_text("REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)', 2)") == "bar");
-  CHECK(eval_text("REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)')") == "the");
+  CHECK(eval_text("REGEXP_EXTRACT('foothebar', 'foo(.*?)(bar)')") == "foothebar");  // group 0
   CHECK(eval_text("REGEXP_EXTRACT('foothebar', 'x(.*)', 1)") == "NULL");
   CHECK(eval_text("REGEXP_REPLACE('foobar', 'oo|ar', '')") == "fb");
   CHECK(eval_text("REGEXP('abc', 'b+')") == "true");
-  CHECK(eval_text("LPAD('hi', 4, '??')") == "??hi");
-  CHECK(eval_text("LPAD('hi', 1, '??')") == "h");
+  CHECK(eval_text("LPAD('hi', 4, '**')") == "**hi");
+  CHECK(eval_text("LPAD('hi', 1, '**')") == "h");
   CHECK(eval_text("RPAD('hi', 5, 'ab')") == "hiaba");
   CHECK(eval_text("REPEAT('ab', 3)") == "ababab");
   CHECK(eval_text("REVERSE('abc')") == "cba");

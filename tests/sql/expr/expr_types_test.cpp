@@ -190,6 +190,8 @@ TEST_CASE("sql: expr casts", "[sql][expr]") {
   CHECK(eval_text("CAST('abcdef' AS VARCHAR(3))") == "abc");
   CHECK(eval_text("CAST(12.5 AS DOUBLE)") == "12.5");
   CHECK(eval_text("CAST(1.5E0 AS DECIMAL(4, 2))") == "1.50");
+  CHECK(eval_text("CAST(1.005E0 AS DECIMAL(4, 2))") == "1.01");  // BigDecimal.valueOf(double)
+  CHECK(eval_text("CAST(12 AS VARCHAR)") == "12");               // VARCHAR: the largest length
 }
 
 TEST_CASE("sql: expr timestamps plus and minus intervals", "[sql][expr]") {
