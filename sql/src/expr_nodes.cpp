@@ -182,14 +182,25 @@ class row_function final : public node {
   }
   void run(const rows::row_batch& in, const std::uint32_t* sel, std::size_t n,
            rows::column_vector& out, const eval_context& ctx) const override {
+    // Literal arguments (patterns, separators, indices) are read once, not once per row.
     std::vector<rows::column_vector> cols(args_.size());
-    for (std::size_t a = 0; a < args_.size(); ++a) args_[a]->run(in, sel, n, cols[a], ctx);
+    std::vector<rows::value> vals(args_.size());
+    std::vector<std::size_t> varying;
+    bool const_null = false;
+    for (std::size_t a = 0; a < args_.size(); ++a) {
+      if (const auto* c = args_[a]->constant()) {
+        vals[a] = *c;
+        const_null = const_null || c->is_null();
+      } else {
+        args_[a]->run(in, sel, n, cols[a], ctx);
+        varying.push_back(a);
+      }
+    }
     out = rows::column_vector(type_);
     out.reserve(n);
-    std::vector<rows::value> vals(args_.size());
     for (std::size_t i = 0; i < n; ++i) {
-      bool any_null = false;
-      for (std::size_t a = 0; a < args_.size(); ++a) {
+      bool any_null = const_null;
+      for (const auto a : varying) {
         vals[a] = cols[a].get(i);
         any_null = any_null || vals[a].is_null();
       }
