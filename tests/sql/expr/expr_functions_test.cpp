@@ -14,7 +14,7 @@ using namespace eddy::sql;
 using namespace eddy::sql::testing;
 using rows::value;
 
-TEST_CASE("sql: expr string functions", "[sql][expr]") {
+TEST_CASE("expr: string functions", "[sql][expr]") {
   CHECK(eval_text("LOWER('HeLLo')") == "hello");
   CHECK(eval_text("UPPER('HeLLo')") == "HELLO");
   CHECK(eval_text("INITCAP('hello wORLD')") == "Hello World");
@@ -56,7 +56,7 @@ TEST_CASE("sql: expr string functions", "[sql][expr]") {
   CHECK(eval_text("RIGHT('hello', 2)") == "lo");
 }
 
-TEST_CASE("sql: expr LIKE and SIMILAR TO", "[sql][expr]") {
+TEST_CASE("expr: LIKE and SIMILAR TO", "[sql][expr]") {
   CHECK(eval_text("'hello' LIKE 'h%o'") == "true");
   CHECK(eval_text("'hello' LIKE 'h_llo'") == "true");
   CHECK(eval_text("'hello' LIKE 'H%'") == "false");
@@ -74,7 +74,7 @@ TEST_CASE("sql: expr LIKE and SIMILAR TO", "[sql][expr]") {
   CHECK(eval_text("'abc' SIMILAR TO 'a.c'") == "false");
 }
 
-TEST_CASE("sql: expr math and conditional functions", "[sql][expr]") {
+TEST_CASE("expr: math and conditional functions", "[sql][expr]") {
   CHECK(eval_text("MOD(10, 3)") == "1");
   CHECK(eval_text("ABS(-5)") == "5");
   CHECK(eval_text("ABS(-5.25)") == "5.25");
@@ -102,7 +102,7 @@ TEST_CASE("sql: expr math and conditional functions", "[sql][expr]") {
   CHECK(eval_text("NULLIF('a', 'b')") == "a");
 }
 
-TEST_CASE("sql: expr temporal functions", "[sql][expr]") {
+TEST_CASE("expr: temporal functions", "[sql][expr]") {
   const std::string ts = "TIMESTAMP '2021-03-07 14:05:09.042'";
   CHECK(eval_text("YEAR(" + ts + ")") == "2021");
   CHECK(eval_text("QUARTER(" + ts + ")") == "1");
@@ -140,7 +140,7 @@ TEST_CASE("sql: expr temporal functions", "[sql][expr]") {
   CHECK(eval_text("UNIX_TIMESTAMP()", now) == "1615125909");
 }
 
-TEST_CASE("sql: expr temporal functions match gmtime and strftime on random timestamps",
+TEST_CASE("expr: temporal functions match gmtime and strftime on random timestamps",
           "[sql][expr]") {
   const scope s = {{"", "ts", rows::timestamp_type(3)}};
   const char* sql[] = {"YEAR(ts)",
@@ -246,7 +246,7 @@ using strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("sql: expr the Nexmark queries' scalar expressions over bid rows", "[sql][expr]") {
+TEST_CASE("expr: the Nexmark queries' scalar expressions over bid rows", "[sql][expr]") {
   // q1
   CHECK(eval_bid("0.908 * price") == strings{"1816000.000", "45.400", "NULL"});
   // q2
@@ -280,7 +280,7 @@ TEST_CASE("sql: expr the Nexmark queries' scalar expressions over bid rows", "[s
         strings{"true", "true", "true"});
 }
 
-TEST_CASE("sql: expr user-defined scalar functions through function_registry", "[sql][expr]") {
+TEST_CASE("expr: user-defined scalar functions through function_registry", "[sql][expr]") {
   function_registry reg;
   // Nexmark's count_char(extra, 'c'), per row.
   scalar_function count_char;

@@ -26,7 +26,7 @@ scope bid_scope() {
 
 }  // namespace
 
-TEST_CASE("sql: expr literals are typed as Flink types them", "[sql][expr]") {
+TEST_CASE("expr: literals are typed as Flink types them", "[sql][expr]") {
   const auto s = no_columns();
   CHECK(type_of("1", s) == "INT NOT NULL");
   CHECK(type_of("3000000000", s) == "BIGINT NOT NULL");
@@ -50,7 +50,7 @@ TEST_CASE("sql: expr literals are typed as Flink types them", "[sql][expr]") {
   CHECK(eval_text("X'4142'") == "AB");
 }
 
-TEST_CASE("sql: expr arithmetic result types follow LogicalTypeMerging", "[sql][expr]") {
+TEST_CASE("expr: arithmetic result types follow LogicalTypeMerging", "[sql][expr]") {
   const auto s = bid_scope();
   // BIGINT is DECIMAL(19, 0): 19 + 3 + 1 = 23 digits, scale 3.
   CHECK(type_of("B.price * 0.908", s) == "DECIMAL(23, 3)");
@@ -88,7 +88,7 @@ TEST_CASE("sql: expr arithmetic result types follow LogicalTypeMerging", "[sql][
   CHECK(type_of("CHAR_LENGTH(channel)", s) == "INT");
 }
 
-TEST_CASE("sql: expr decimal arithmetic is exact, rounds half up and fails when it overflows",
+TEST_CASE("expr: decimal arithmetic is exact, rounds half up and fails when it overflows",
           "[sql][expr]") {
   CHECK(eval_text("1.25 + 0.5") == "1.75");
   CHECK(eval_text("100 * 0.908") == "90.800");
@@ -114,8 +114,7 @@ TEST_CASE("sql: expr decimal arithmetic is exact, rounds half up and fails when 
   CHECK_THROWS_AS(eval_text("1.0 / 0"), eval_error);
 }
 
-TEST_CASE("sql: expr integer arithmetic wraps as Java and fails on division by zero",
-          "[sql][expr]") {
+TEST_CASE("expr: integer arithmetic wraps as Java and fails on division by zero", "[sql][expr]") {
   CHECK(eval_text("2147483647 + 1") == "-2147483648");
   CHECK(eval_text("7 / 2") == "3");
   CHECK(eval_text("-7 / 2") == "-3");
@@ -129,7 +128,7 @@ TEST_CASE("sql: expr integer arithmetic wraps as Java and fails on division by z
   CHECK(eval_text("1 + NULL") == "NULL");
 }
 
-TEST_CASE("sql: expr three-valued logic and comparisons", "[sql][expr]") {
+TEST_CASE("expr: three-valued logic and comparisons", "[sql][expr]") {
   CHECK(eval_text("TRUE AND NULL") == "NULL");
   CHECK(eval_text("FALSE AND NULL") == "false");
   CHECK(eval_text("TRUE OR NULL") == "true");
@@ -167,7 +166,7 @@ TEST_CASE("sql: expr three-valued logic and comparisons", "[sql][expr]") {
   CHECK(eval_text("NULLIF(1, 2)") == "1");
 }
 
-TEST_CASE("sql: expr casts", "[sql][expr]") {
+TEST_CASE("expr: casts", "[sql][expr]") {
   CHECK(eval_text("CAST('42' AS INT)") == "42");
   CHECK(eval_text("CAST(' 42 ' AS BIGINT)") == "42");
   CHECK_THROWS_AS(eval_text("CAST('4x2' AS INT)"), eval_error);
@@ -194,7 +193,7 @@ TEST_CASE("sql: expr casts", "[sql][expr]") {
   CHECK(eval_text("CAST(12 AS VARCHAR)") == "12");               // VARCHAR: the largest length
 }
 
-TEST_CASE("sql: expr timestamps plus and minus intervals", "[sql][expr]") {
+TEST_CASE("expr: timestamps plus and minus intervals", "[sql][expr]") {
   CHECK(eval_text("TIMESTAMP '2020-01-31 12:00:00' + INTERVAL '1' HOUR") == "2020-01-31 13:00:00");
   CHECK(eval_text("TIMESTAMP '2020-01-31 12:00:00' - INTERVAL '10' SECOND") ==
         "2020-01-31 11:59:50");
@@ -203,7 +202,7 @@ TEST_CASE("sql: expr timestamps plus and minus intervals", "[sql][expr]") {
   CHECK(eval_text("DATE '2020-03-31' - INTERVAL '1' MONTH") == "2020-02-29");
 }
 
-TEST_CASE("sql: expr column references qualified, unqualified, ambiguous, unknown", "[sql][expr]") {
+TEST_CASE("expr: column references qualified, unqualified, ambiguous, unknown", "[sql][expr]") {
   const auto s = bid_scope();
   CHECK(compile_ok("B.price", s)->type() == rows::bigint_type());
   CHECK(compile_ok("A.price", s)->type() == rows::decimal_type(10, 2));
@@ -223,7 +222,7 @@ TEST_CASE("sql: expr column references qualified, unqualified, ambiguous, unknow
   CHECK(compile_error("DATETIME", s).find("Did you mean 'dateTime'?") != std::string::npos);
 }
 
-TEST_CASE("sql: expr type errors and unknown functions name the spot", "[sql][expr]") {
+TEST_CASE("expr: type errors and unknown functions name the spot", "[sql][expr]") {
   const auto s = bid_scope();
   CHECK(compile_error("channel + 1", s)
             .find("Cannot apply '+' to arguments of type STRING and "
