@@ -677,7 +677,7 @@ void check_random(generator& g, const gen& e, int round) {
 }  // namespace
 
 TEST_CASE(
-    "sql: expr random integer, boolean, double, decimal and string expressions match a "
+    "expr: random integer, boolean, double, decimal and string expressions match a "
     "row-at-a-time reference",
     "[sql][expr]") {
   generator g(20261206);
@@ -705,7 +705,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "sql: expr random values survive CAST to STRING and back, and TRY_CAST of text "
+    "expr: random values survive CAST to STRING and back, and TRY_CAST of text "
     "agrees with rows' parser",
     "[sql][expr]") {
   std::mt19937_64 rng(99);
