@@ -617,6 +617,19 @@ class binder {
       return make_temporal_plus(std::move(l), std::move(r), op == binary_op::minus, text(e));
     if (op == binary_op::plus && a_iv && b_time)
       return make_temporal_plus(std::move(r), std::move(l), false, text(e));
+    // INTERVAL +- INTERVAL (same kind), INTERVAL * integer, integer * INTERVAL, INTERVAL /
+    // integer: integer arithmetic on months or milliseconds.
+    if (a_iv || b_iv) {
+      const bool same =
+          a_iv && b_iv && a.id == b.id && (op == binary_op::plus || op == binary_op::minus);
+      const bool scaled = (op == binary_op::multiply && (a_iv != b_iv) &&
+                           (a_iv ? b.is_integer() : a.is_integer())) ||
+                          (op == binary_op::divide && a_iv && b.is_integer());
+      if (same || scaled) {
+        auto t = (a_iv ? a : b).with_nullable(a.nullable || b.nullable);
+        return make_arith(op, std::move(l), std::move(r), std::move(t), text(e));
+      }
+    }
     if (a.id == type_id::null_ || b.id == type_id::null_) {
       const auto& other = a.id == type_id::null_ ? b : a;
       if (other.is_numeric() || other.id == type_id::null_)

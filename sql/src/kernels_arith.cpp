@@ -116,7 +116,8 @@ class arith final : public node {
     b_->run(in, sel, n, b, ctx);
     prepare(out, type_, n);
     merge_nulls(out, {&a, &b});
-    if (type_.is_integer()) {
+    if (type_.is_integer() || type_.id == type_id::interval_day_time ||
+        type_.id == type_id::interval_year_month) {
       integer(a, b, out, n);
     } else if (type_.id == type_id::decimal) {
       decimal(a, b, out, n);

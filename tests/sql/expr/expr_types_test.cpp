@@ -200,6 +200,14 @@ TEST_CASE("expr: timestamps plus and minus intervals", "[sql][expr]") {
   CHECK(eval_text("TIMESTAMP '2020-01-31 12:00:00' + INTERVAL '1' MONTH") == "2020-02-29 12:00:00");
   CHECK(eval_text("INTERVAL '1' DAY + DATE '2020-12-31'") == "2021-01-01");
   CHECK(eval_text("DATE '2020-03-31' - INTERVAL '1' MONTH") == "2020-02-29");
+  CHECK(eval_text("INTERVAL '1' HOUR + INTERVAL '30' MINUTE") == "5400000");
+  CHECK(eval_text("INTERVAL '1' YEAR - INTERVAL '2' MONTH") == "10");
+  CHECK(eval_text("3 * INTERVAL '10' SECOND") == "30000");
+  CHECK(eval_text("INTERVAL '10' SECOND / 4") == "2500");
+  CHECK(eval_text("TIMESTAMP '2020-01-31 12:00:00' + 2 * INTERVAL '1' HOUR") ==
+        "2020-01-31 14:00:00");
+  CHECK(compile_error("INTERVAL '1' HOUR + INTERVAL '1' MONTH", no_columns())
+            .find("Cannot apply '+' to arguments of type INTERVAL") == 0);
 }
 
 TEST_CASE("expr: column references qualified, unqualified, ambiguous, unknown", "[sql][expr]") {
