@@ -2,7 +2,8 @@
 /// Scalar SQL expressions compiled to trees of vectorised kernels (DuckDB's expression
 /// executor): `compile_expression` binds a parsed `expr` (ast_expr.hpp) against the columns in
 /// scope, derives its type as Flink does and returns a `vector_expr` that evaluates a whole row
-/// batch per call (one virtual call per node per batch, a tight loop per kernel).
+/// batch per call (one virtual call per node per batch, a tight loop per operator kernel; most
+/// built-in functions call their implementation once per row).
 ///
 /// Contract:
 /// - compile_expression is a pure function (any thread); its errors are `parse_error`s with the
