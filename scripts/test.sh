@@ -35,7 +35,7 @@ if [[ " $parts " == *" fuzz "* ]]; then
 fi
 if [[ " $parts " == *" asan "* ]]; then
   timed "ASan+UBSan unit, regression and CEP tests (build + run)" \
-    env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests eddy_cep_tests eddy_sql_tests" \
+    env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests eddy_cep_tests eddy_sql_tests eddy_table_tests" \
     ./scripts/sanitize.sh address '^(unit|regression|cep|sql):'
 fi
 echo "test.sh: every part passed; cost per part:"

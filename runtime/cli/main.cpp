@@ -24,6 +24,7 @@
 #include "job_runner.hpp"
 #include "sample_job.hpp"
 #include "shell.hpp"
+#include "sql_client.hpp"
 
 namespace {
 
@@ -438,6 +439,24 @@ std::string check_run_words(int argc, char** argv, const CLI::App& run) {
 int main(int argc, char** argv) {
   eddy::samples::register_sample_programs(eddy::job_registry::global());
   {
+    std::string log_level;
+    const int first = skip_log_level(argc, argv, log_level);
+    if (first < argc && std::string(argv[first]) == "sql") {
+      eddy::cli::sql_client_options o;
+      bool help = false;
+      std::string err;
+      if (!eddy::cli::parse_sql_client_args(argc, argv, first, o, help, err)) return fail(err, 2);
+      if (help) {
+        std::fputs(eddy::cli::sql_client_help().c_str(), stdout);
+        return 0;
+      }
+      if (!o.log_level.empty()) log_level = o.log_level;
+      if (!log_level.empty())
+        if (auto ok = eddy::set_log_level(log_level); !ok) return fail(ok.error().message, 2);
+      exit_now(eddy::cli::run_sql_client(o));
+    }
+  }
+  {
     std::string err;
     auto cr = parse_cluster_run(argc, argv, err);
     if (!err.empty()) return fail(err + " (see --help)", 2);
@@ -492,6 +511,10 @@ int main(int argc, char** argv) {
                   "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
                   "runtime (also --detach, --timeout MS, --job-lib LIB, --secret-file, --tls-*)");
 
+  // Handled before CLI11 runs; listed here for --help.
+  app.add_subcommand("sql",
+                     "the SQL client: eddy sql [-f FILE | -e STATEMENT] (see docs/sql.md)")
+      ->allow_extras();
   // Handled by parse_shell_invocation before CLI11 runs; listed here for --help.
   app.add_subcommand("shell",
                      "interactive job control (eddy shell [--cluster HOST:PORT] [--json]; see "

@@ -1,0 +1,241 @@
+// `eddy sql` (see sql_client.hpp).
+#include "sql_client.hpp"
+
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "eddy/sql/keywords.hpp"
+#include "eddy/table/sql_session.hpp"
+
+namespace eddy::cli {
+
+namespace {
+
+volatile std::sig_atomic_t sql_stop_signal = 0;
+void on_sql_stop_signal(int sig) {  // internal linkage: main.cpp and the shell have theirs
+  sql_stop_signal = sig;
+}
+
+void print_error(std::string_view text, const sql::parse_error& e) {
+  if (e.where.line == 0)
+    std::fprintf(stderr, "[ERROR] %s\n", e.message.c_str());
+  else
+    std::fprintf(stderr, "[ERROR] %s\n", sql::render_error(text, e).c_str());
+}
+
+void print_result(const table::statement_result& r) {
+  std::fputs(table::render_tableau(r).c_str(), stdout);
+  std::fflush(stdout);
+}
+
+/// Runs `text`; false after the first error (printed).
+bool run_text(table::sql_session& s, std::string_view text) {
+  auto r = s.execute_script(text, print_result);
+  if (!r) {
+    print_error(text, r.error());
+    return false;
+  }
+  return true;
+}
+
+/// Whether `buffer` ends a statement: its last non-blank character is ';' outside quotes and
+/// comments.
+bool statement_complete(const std::string& buffer) {
+  char quote = 0;
+  bool line_comment = false, block_comment = false;
+  char last = 0;
+  for (std::size_t i = 0; i < buffer.size(); ++i) {
+    const char c = buffer[i];
+    const char next = i + 1 < buffer.size() ? buffer[i + 1] : 0;
+    if (line_comment) {
+      if (c == '\n') line_comment = false;
+      continue;
+    }
+    if (block_comment) {
+      if (c == '*' && next == '/') {
+        block_comment = false;
+        ++i;
+      }
+      continue;
+    }
+    if (quote) {
+      if (c == quote) quote = 0;
+      last = c;
+      continue;
+    }
+    if (c == '\'' || c == '`' || c == '"') {
+      quote = c;
+    } else if (c == '-' && next == '-') {
+      line_comment = true;
+      continue;
+    } else if (c == '/' && next == '*') {
+      block_comment = true;
+      continue;
+    }
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') last = c;
+  }
+  return !quote && !block_comment && last == ';';
+}
+
+// ---- Tab completion: keywords and the session's table names ----
+table::sql_session* completion_session = nullptr;
+std::vector<std::string> completion_words;
+std::size_t completion_index = 0;
+
+char* next_completion(const char* text, int state) {
+  if (state == 0) {
+    completion_index = 0;
+    completion_words.clear();
+    const std::string prefix(text);
+    auto upper = prefix;
+    for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (const auto& k : sql::keywords())
+      if (std::string(k).rfind(upper, 0) == 0) completion_words.emplace_back(k);
+    if (completion_session) {
+      auto names = completion_session->tables().table_names();
+      for (const auto& v : completion_session->tables().view_names()) names.push_back(v);
+      for (const auto& n : names)
+        if (n.rfind(prefix, 0) == 0) completion_words.push_back(n);
+    }
+  }
+  if (completion_index >= completion_words.size()) return nullptr;
+  return ::strdup(completion_words[completion_index++].c_str());
+}
+
+char** complete(const char* text, int, int) {
+  rl_attempted_completion_over = 1;
+  return rl_completion_matches(text, next_completion);
+}
+
+std::string history_path() {
+  const char* home = std::getenv("HOME");
+  return home ? std::string(home) + "/.eddy_sql_history" : std::string();
+}
+
+int interactive(table::sql_session& s) {
+  completion_session = &s;
+  rl_attempted_completion_function = complete;
+  const auto history = history_path();
+  if (!history.empty()) read_history(history.c_str());
+  std::printf("Eddy SQL client. Statements end with ';'. Type 'quit;' or Ctrl-D to leave.\n");
+  std::string buffer;
+  for (;;) {
+    char* raw = readline(buffer.empty() ? "eddy-sql> " : "       > ");
+    if (!raw) break;
+    std::string line(raw);
+    std::free(raw);
+    if (buffer.empty() && (line == "quit;" || line == "exit;" || line == "quit" || line == "exit"))
+      break;
+    buffer += (buffer.empty() ? "" : "\n") + line;
+    if (!statement_complete(buffer)) continue;
+    add_history(buffer.c_str());
+    run_text(s, buffer);
+    buffer.clear();
+  }
+  if (!history.empty()) write_history(history.c_str());
+  return 0;
+}
+
+}  // namespace
+
+bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options& out, bool& help,
+                           std::string& err) {
+  for (int i = first + 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string& dst) {
+      if (i + 1 >= argc) {
+        err = "eddy sql: " + a + " needs a value";
+        return false;
+      }
+      dst = argv[++i];
+      return true;
+    };
+    if (a == "-h" || a == "--help") {
+      help = true;
+    } else if (a == "-f" || a == "--file") {
+      if (!value(out.file)) return false;
+    } else if (a == "-e" || a == "--execute") {
+      if (!value(out.statement)) return false;
+    } else if (a == "--log-level") {
+      if (!value(out.log_level)) return false;
+    } else {
+      err = "eddy sql: unexpected '" + a + "' (flags: -f FILE, -e STATEMENT)";
+      return false;
+    }
+  }
+  if (!out.file.empty() && !out.statement.empty()) {
+    err = "eddy sql: give -f or -e, not both";
+    return false;
+  }
+  return true;
+}
+
+std::string sql_client_help() {
+  return "Usage: eddy sql [-f FILE | -e STATEMENT] [--log-level LEVEL]\n"
+         "Runs Flink SQL statements on the embedded runtime (see docs/sql.md).\n"
+         "  -f, --file FILE         run the statements of FILE, stop at the first error\n"
+         "  -e, --execute STATEMENT run STATEMENT(s) given on the command line\n"
+         "Without -f or -e: interactive on a terminal, else statements from stdin.\n"
+         "Exit code: 0 when every statement succeeded, 1 after an error, 2 for bad flags,\n"
+         "130/143 when interrupted by SIGINT/SIGTERM (the running job is canceled).\n";
+}
+
+int run_sql_client(const sql_client_options& o) {
+  table::sql_session session;
+  struct sigaction sa {};
+  sa.sa_handler = on_sql_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  // A watcher turns a signal into a job cancellation (signal handlers only set the flag).
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (sql_stop_signal != 0) {
+        session.cancel_running_job();
+        std::fprintf(stderr, "eddy sql: interrupted, canceling the running job\n");
+        std::fflush(nullptr);
+        std::_Exit(128 + sql_stop_signal);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  int rc = 0;
+  if (!o.file.empty()) {
+    std::ifstream in(o.file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "eddy sql: cannot read '%s'\n", o.file.c_str());
+      rc = 1;
+    } else {
+      std::stringstream text;
+      text << in.rdbuf();
+      rc = run_text(session, text.str()) ? 0 : 1;
+    }
+  } else if (!o.statement.empty()) {
+    rc = run_text(session, o.statement) ? 0 : 1;
+  } else if (::isatty(0)) {
+    rc = interactive(session);
+  } else {
+    std::stringstream text;
+    text << std::cin.rdbuf();  // a signal interrupts the read: nothing of it runs
+    if (sql_stop_signal == 0) rc = run_text(session, text.str()) ? 0 : 1;
+  }
+  done = true;
+  watcher.join();
+  if (sql_stop_signal != 0) return 128 + sql_stop_signal;
+  return rc;
+}
+
+}  // namespace eddy::cli

@@ -1,0 +1,77 @@
+#pragma once
+/// The SQL planner: statements over the catalog -> DataStream job graphs of row-batch operators
+/// (row_operators.hpp), built in a StreamEnvironment the caller then executes.
+///
+/// What it plans today (docs/sql.md "What runs"): queries over one table, view, WITH table or
+/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc); INSERT INTO a table whose
+/// connector is `filesystem` (format `csv`), `print` or `blackhole`; sources of connector
+/// `filesystem` (format `csv`, a file or a directory of files). Everything else (joins, GROUP
+/// BY, windows, ORDER BY, LIMIT, set operations, other connectors) is refused with an error at
+/// its place in the statement, never planned into something else.
+///
+/// Plans are deterministic: the same statement over the same catalog gives the same graph and
+/// operator names on every node. Errors are sql::parse_errors (position + message), rendered
+/// with sql::render_error. Not thread-safe; plans on the caller's thread; does not block.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/operators/datastream.hpp"
+#include "eddy/rows/row_batch.hpp"
+#include "eddy/sql/ast.hpp"
+#include "eddy/sql/error.hpp"
+#include "eddy/sql/vector_expr.hpp"
+#include "eddy/table/catalog.hpp"
+
+namespace eddy::table {
+
+/// A planned query: its stream of row batches and its columns.
+struct relation {
+  std::optional<DataStream<rows::row_batch>> stream;
+  sql::scope columns;
+  /// The plan as Flink's EXPLAIN prints it (an operator per line, inputs indented below).
+  std::vector<std::string> explain;
+};
+
+struct planner_options {
+  int parallelism = 1;  ///< parallelism.default
+  const sql::function_registry* functions = nullptr;
+};
+
+class planner {
+ public:
+  planner(const catalog& c, StreamEnvironment& env, planner_options o)
+      : catalog_(c), env_(env), o_(o) {}
+
+  /// Plans `q` (WITH, SELECT ... FROM one relation [WHERE]). The stream is built in the
+  /// environment; nothing consumes it yet.
+  sql::result<relation> plan_query(const sql::query& q);
+  /// Plans INSERT INTO sink: the query, casts to the sink's column types where Flink casts
+  /// implicitly, and the sink. Returns the plan text (EXPLAIN).
+  sql::result<std::vector<std::string>> plan_insert(const sql::insert& ins, sql::location where);
+
+ private:
+  struct cte {
+    std::string name;
+    const sql::query* body;
+  };
+  sql::result<relation> query(const sql::query& q, int depth);
+  sql::result<relation> select(const sql::select_core& s, sql::location where, int depth);
+  sql::result<relation> factor(const sql::table_factor& f, int depth);
+  sql::result<relation> scan(const table_def& t, sql::location where);
+  sql::result<relation> calc(relation in, const sql::expr* where,
+                             const std::vector<sql::select_item>& items, sql::location at);
+
+  const catalog& catalog_;
+  StreamEnvironment& env_;
+  planner_options o_;
+  std::vector<cte> ctes_;
+  int next_id_ = 0;  ///< operator names: unique per plan, the same on every node
+};
+
+/// The SQL type of an Eddy type (for CASTs the planner writes).
+sql::data_type to_data_type(const rows::logical_type& t);
+
+}  // namespace eddy::table

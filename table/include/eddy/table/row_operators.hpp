@@ -1,0 +1,67 @@
+#pragma once
+/// The operators a SQL plan is made of, over streams of rows::row_batch (one record of the
+/// DataStream is one batch of rows: the channels, credits and chaining of typed streams carry
+/// them unchanged).
+///
+/// - `decode_op`: text lines -> row batches of a table's physical columns (one output batch per
+///   input batch), then the table's computed columns appended. A line that does not decode fails
+///   the job with the table, the reason and the line (Flink fails on a CSV parse error unless
+///   'csv.ignore-parse-errors' is set).
+/// - `calc_op`: Flink's Calc: a WHERE predicate (a selection vector, no copy) and the SELECT
+///   expressions (one column each); empty results are not passed on.
+///
+/// Both run on their subtask's actor (operator.hpp's contract); an expression's eval_error
+/// becomes an operator_error naming the operator. Expressions are compiled once by the planner
+/// and shared read-only by the subtasks (vector_expr::eval is const).
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eddy/rows/row_batch.hpp"
+#include "eddy/runtime/operator.hpp"
+#include "eddy/sql/vector_expr.hpp"
+#include "eddy/table/csv_rows.hpp"
+
+namespace eddy::table {
+
+using expr_list = std::vector<std::shared_ptr<const sql::vector_expr>>;
+
+class decode_op final : public timed_input_op<std::string> {
+ public:
+  /// `computed`: expressions over the physical columns, appended as columns in this order.
+  decode_op(std::string table, rows::schema physical, csv_row_options o, expr_list computed,
+            input_op<rows::row_batch>* next);
+  using timed_input_op<std::string>::process;
+  void process(std::vector<std::string>& lines, std::vector<std::int64_t>& ts) override;
+  void finish() override { next_->finish(); }
+
+ private:
+  std::string table_;
+  rows::schema physical_;
+  csv_row_decoder decoder_;
+  expr_list computed_;
+  input_op<rows::row_batch>* next_;
+  std::vector<rows::row_batch> out_;
+  std::vector<std::int64_t> no_ts_;
+};
+
+class calc_op final : public timed_input_op<rows::row_batch> {
+ public:
+  /// `where`: null for none; `projections`: the output columns.
+  calc_op(std::shared_ptr<const sql::vector_expr> where, expr_list projections,
+          input_op<rows::row_batch>* next);
+  using timed_input_op<rows::row_batch>::process;
+  void process(std::vector<rows::row_batch>& batches, std::vector<std::int64_t>& ts) override;
+  void finish() override { next_->finish(); }
+
+ private:
+  std::shared_ptr<const sql::vector_expr> where_;
+  expr_list projections_;
+  input_op<rows::row_batch>* next_;
+  std::vector<rows::row_batch> out_;
+  std::vector<std::int64_t> out_ts_;
+  std::vector<std::uint32_t> selected_;
+};
+
+}  // namespace eddy::table

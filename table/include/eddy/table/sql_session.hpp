@@ -1,0 +1,92 @@
+#pragma once
+/// A SQL session (Flink's TableEnvironment behind its SQL client): a catalog, settings, and the
+/// execution of statements one at a time.
+///
+/// - DDL (CREATE TABLE / VIEW, DROP), SHOW TABLES / VIEWS, DESCRIBE, SET / RESET and EXPLAIN act
+///   on the session and return at once.
+/// - INSERT INTO runs its job on an embedded runtime and returns when the job has ended: bounded
+///   inputs end by themselves; an unbounded one runs until the job is canceled (the `eddy sql`
+///   client cancels it on SIGINT/SIGTERM). (Flink's client submits and returns unless
+///   'table.dml-sync' is true; here the job lives in the client's process, so it waits.)
+/// - SELECT runs the same way and returns its rows (bounded inputs only make sense here).
+///
+/// Errors (syntax, unknown table or column, types, unsupported constructs, a failed job) are
+/// `sql::parse_error`s: position-less ones (a job failure) have line 0. Not thread-safe: one
+/// thread drives a session. execute() blocks while a job runs.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eddy/sql/ast.hpp"
+#include "eddy/sql/error.hpp"
+#include "eddy/sql/parser.hpp"
+#include "eddy/table/catalog.hpp"
+
+namespace eddy::table {
+
+/// What a statement gave: a message, a table to show, or both.
+struct statement_result {
+  std::string message;              ///< e.g. "[INFO] Execute statement succeeded."
+  std::vector<std::string> header;  ///< column names of `rows` (empty: no table)
+  std::vector<std::vector<std::string>> rows;
+  /// SELECT: the row kinds (`+I`, ...), one per row, shown as Flink's `op` column.
+  std::vector<std::string> kinds;
+};
+
+/// `rows` under `header` as Flink's tableau result mode draws them (right-aligned cells, `+---+`
+/// borders, then "N rows in set" / "Empty set").
+[[nodiscard]] std::string render_tableau(const statement_result& r);
+
+class sql_session {
+ public:
+  sql_session();
+  ~sql_session();
+  sql_session(const sql_session&) = delete;
+  sql_session& operator=(const sql_session&) = delete;
+
+  /// Executes one parsed statement (see above).
+  sql::result<statement_result> execute(const sql::statement& s);
+  /// Parses `text` and executes its statements in order; stops at the first error. `on_result`
+  /// is called after each statement that succeeded.
+  template <class OnResult>
+  sql::result<bool> execute_script(std::string_view text, OnResult&& on_result) {
+    auto statements = sql::parse_statements(text);
+    if (!statements) return statements.error();
+    for (const auto& s : *statements) {
+      auto r = execute(s);
+      if (!r) return r.error();
+      on_result(*r);
+    }
+    return true;
+  }
+
+  [[nodiscard]] const catalog& tables() const noexcept { return catalog_; }
+  /// SET values in force ('parallelism.default', ...).
+  [[nodiscard]] const std::map<std::string, std::string>& settings() const noexcept {
+    return settings_;
+  }
+  /// The parallelism jobs run with ('parallelism.default'; default 1).
+  [[nodiscard]] int parallelism() const;
+
+  /// Cancels the job that execute() is waiting for, if any (any thread; signal handlers must
+  /// not call it: set a flag and call it from a thread).
+  void cancel_running_job();
+
+ private:
+  sql::result<statement_result> run_insert(const sql::insert& ins, sql::location where);
+  sql::result<statement_result> run_select(const sql::query& q, sql::location where);
+  sql::result<statement_result> describe(const sql::describe& d, sql::location where);
+  sql::result<statement_result> set(const sql::set_option& s, sql::location where);
+  sql::result<statement_result> explain(const sql::explain& e, sql::location where);
+
+  catalog catalog_;
+  std::map<std::string, std::string> settings_;
+  struct running;
+  std::shared_ptr<running> running_;
+};
+
+}  // namespace eddy::table

@@ -1,0 +1,448 @@
+#include "eddy/table/planner.hpp"
+
+#include <filesystem>
+#include <utility>
+
+#include "eddy/connectors/files/directory_source.hpp"
+#include "eddy/connectors/files/file_sink.hpp"
+#include "eddy/connectors/files/file_source.hpp"
+#include "eddy/table/csv_rows.hpp"
+#include "eddy/table/row_operators.hpp"
+#include "eddy/table/row_text.hpp"
+
+namespace eddy::table {
+
+namespace {
+
+constexpr int max_depth = 64;  // views and subqueries nested deeper are refused
+
+sql::expr column_expr(const std::string& name) {
+  sql::expr e;
+  sql::ident id;
+  id.value = name;
+  e.node = sql::identifier{{id}};
+  return e;
+}
+
+std::string item_name(const sql::select_item& item, std::size_t index) {
+  if (item.alias) return item.alias->value;
+  if (const auto* id = item.value->as<sql::identifier>()) return id->parts.back().value;
+  return "EXPR$" + std::to_string(index);
+}
+
+std::string join_names(const sql::scope& s) {
+  std::string out;
+  for (const auto& c : s) out += (out.empty() ? "" : ", ") + c.name;
+  return out;
+}
+
+std::string schema_text(const sql::scope& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + s[i].name + ": " + s[i].type.to_string();
+  return out + "]";
+}
+
+std::string schema_text(const rows::schema& s) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + s[i].name + ": " + s[i].type.to_string();
+  return out + "]";
+}
+
+/// The plan of an input below its consumer: "+- " before its first line, "   " before the rest.
+void indent(std::vector<std::string>& lines) {
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = (i == 0 ? "+- " : "   ") + lines[i];
+}
+
+/// Whether Flink casts `from` to `to` implicitly when inserting (same family: numbers,
+/// character strings, binary strings, or the same temporal type).
+bool insert_castable(const rows::logical_type& from, const rows::logical_type& to) {
+  if (from.id == rows::type_id::null_) return true;
+  if (from.is_numeric() && to.is_numeric()) return true;
+  if (from.is_character_string() && to.is_character_string()) return true;
+  if (from.is_binary_string() && to.is_binary_string()) return true;
+  if (from.is_timestamp() && to.is_timestamp()) return true;
+  return from.id == to.id;
+}
+
+std::string file_option_error(const table_def& t, const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : t.options) {
+    if (k.rfind("csv.", 0) == 0) continue;
+    bool ok = false;
+    for (const auto& a : allowed) ok = ok || a == k;
+    if (!ok) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "'" : ", '") + a + "'";
+      return "Unsupported option '" + k + "' for table '" + t.name + "' (connector '" +
+             t.option("connector") + "' takes " + list + ")";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+sql::data_type to_data_type(const rows::logical_type& t) {
+  sql::data_type d;
+  d.name = std::string(rows::type_name(t.id));
+  d.not_null = !t.nullable;
+  switch (t.id) {
+    case rows::type_id::decimal:
+      d.params = {t.precision, t.scale};
+      break;
+    case rows::type_id::char_:
+    case rows::type_id::varchar:
+    case rows::type_id::binary:
+    case rows::type_id::varbinary:
+    case rows::type_id::time:
+    case rows::type_id::timestamp:
+    case rows::type_id::timestamp_ltz:
+      d.params = {t.precision};
+      break;
+    default:
+      break;
+  }
+  return d;
+}
+
+sql::result<relation> planner::plan_query(const sql::query& q) {
+  return query(q, 0);
+}
+
+sql::result<relation> planner::query(const sql::query& q, int depth) {
+  if (depth > max_depth)
+    return error_at(
+        q.loc, "Views and subqueries are nested more than " + std::to_string(max_depth) + " deep");
+  if (q.limit || q.offset || !q.order_by.empty())
+    return error_at(q.loc, "ORDER BY, LIMIT and OFFSET are not supported yet");
+  const auto ctes_before = ctes_.size();
+  for (const auto& c : q.with) {
+    if (!c.columns.empty())
+      return error_at(c.name.loc, "Column lists in WITH are not supported yet");
+    ctes_.push_back(cte{c.name.value, &*c.body});
+  }
+  sql::result<relation> out = error_at(q.loc, "");
+  if (const auto* core = std::get_if<sql::select_core>(&q.body.node))
+    out = select(*core, q.loc, depth);
+  else if (const auto* inner = std::get_if<sql::box<sql::query>>(&q.body.node))
+    out = query(**inner, depth + 1);
+  else if (std::holds_alternative<sql::set_operation>(q.body.node))
+    out = error_at(q.loc, "UNION, INTERSECT and EXCEPT are not supported yet");
+  else
+    out = error_at(q.loc, "VALUES is not supported yet");
+  ctes_.resize(ctes_before);
+  return out;
+}
+
+sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {
+  if (s.from.empty()) return error_at(where, "SELECT without FROM is not supported yet");
+  if (s.from.size() > 1 || !s.from.front().joins.empty())
+    return error_at(where, "Joins are not supported yet");
+  if (s.distinct) return error_at(where, "SELECT DISTINCT is not supported yet");
+  if (!s.group_by.empty() || s.having)
+    return error_at(s.group_by.empty() ? s.having->loc : s.group_by.front().loc,
+                    "GROUP BY and HAVING are not supported yet");
+  if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
+  auto in = factor(s.from.front().relation, depth + 1);
+  if (!in) return in.error();
+  return calc(std::move(*in), s.where ? &*s.where : nullptr, s.items, where);
+}
+
+sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
+  sql::result<relation> r = error_at(f.loc, "");
+  std::string qualifier;
+  if (const auto* named = std::get_if<sql::named_table>(&f.node)) {
+    if (named->system_time) return error_at(f.loc, "FOR SYSTEM_TIME AS OF is not supported yet");
+    auto name = simple_name(named->name, f.loc);
+    if (!name) return name.error();
+    qualifier = *name;
+    const cte* with = nullptr;
+    for (auto it = ctes_.rbegin(); it != ctes_.rend() && !with; ++it)
+      if (it->name == *name) with = &*it;
+    if (with) {
+      // A WITH table sees the WITH tables declared before it only.
+      const auto saved = ctes_;
+      ctes_.erase(ctes_.begin() + (with - ctes_.data()), ctes_.end());
+      r = query(*with->body, depth + 1);
+      ctes_ = saved;
+    } else if (const auto* v = catalog_.find_view(*name)) {
+      const auto saved = ctes_;
+      ctes_.clear();  // a view sees the catalog, not the query's WITH tables
+      r = query(v->body, depth + 1);
+      ctes_ = saved;
+      if (r && !v->column_names.empty()) {
+        if (v->column_names.size() != r->columns.size())
+          return error_at(f.loc,
+                          "View '" + *name + "' names " + std::to_string(v->column_names.size()) +
+                              " columns but its query has " + std::to_string(r->columns.size()));
+        for (std::size_t i = 0; i < r->columns.size(); ++i) r->columns[i].name = v->column_names[i];
+      }
+    } else if (const auto* t = catalog_.find_table(*name)) {
+      r = scan(*t, f.loc);
+    } else {
+      std::string msg = "Object '" + *name + "' not found";
+      if (const auto near = catalog_.nearest_name(*name); !near.empty())
+        msg += ". Did you mean '" + near + "'?";
+      return error_at(named->name.front().loc, msg);
+    }
+  } else if (const auto* d = std::get_if<sql::derived_table>(&f.node)) {
+    if (d->lateral) return error_at(f.loc, "LATERAL is not supported yet");
+    r = query(*d->subquery, depth + 1);
+  } else {
+    return error_at(f.loc,
+                    "Table functions, UNNEST, MATCH_RECOGNIZE and nested joins in FROM are not "
+                    "supported yet");
+  }
+  if (!r) return r;
+  if (f.alias) {
+    qualifier = f.alias->name.value;
+    if (!f.alias->columns.empty()) {
+      if (f.alias->columns.size() != r->columns.size())
+        return error_at(f.alias->name.loc,
+                        "The alias names " + std::to_string(f.alias->columns.size()) +
+                            " columns but the relation has " + std::to_string(r->columns.size()));
+      for (std::size_t i = 0; i < r->columns.size(); ++i)
+        r->columns[i].name = f.alias->columns[i].value;
+    }
+  }
+  for (auto& c : r->columns) c.table = qualifier;
+  return r;
+}
+
+sql::result<relation> planner::scan(const table_def& t, sql::location where) {
+  const auto connector = t.option("connector");
+  if (connector != "filesystem")
+    return error_at(where, "Table '" + t.name + "' cannot be read: connector '" + connector +
+                               "' is not supported as a source yet (supported: filesystem)");
+  if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
+    return error_at(t.where, e);
+  const auto format = t.option("format");
+  if (format != "csv")
+    return error_at(t.where, "Table '" + t.name + "': format '" + format +
+                                 "' is not supported yet (supported: csv)");
+  const auto path = t.option("path");
+  if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
+  csv_row_options csv;
+  if (auto e = parse_csv_options(t.options, csv); !e.empty())
+    return error_at(t.where, "Table '" + t.name + "': " + e);
+  std::error_code ec;
+  const bool dir = std::filesystem::is_directory(path, ec);
+  if (!dir && !std::filesystem::exists(path, ec))
+    return error_at(where, "Table '" + t.name + "': the path '" + path + "' does not exist");
+
+  relation r;
+  for (const auto& f : t.columns) r.columns.push_back(sql::scope_column{t.name, f.name, f.type});
+  expr_list computed;
+  for (const auto& c : t.computed) {
+    sql::scope physical(r.columns.begin(), r.columns.begin() + t.columns.size());
+    auto e = sql::compile_expression(c.expression, physical, o_.functions);
+    if (!e) return e.error();
+    r.columns.push_back(sql::scope_column{t.name, c.name, (*e)->type()});
+    computed.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
+  }
+  const int id = next_id_++;
+  DataStream<std::string> lines = [&] {
+    if (dir) {
+      files::directory_options o;
+      o.path = path;
+      return env_.from_source(files::directory_lines_source(o), "scan " + t.name);
+    }
+    return env_.from_source(files::text_file_lines_source(path), "scan " + t.name);
+  }();
+  const auto schema = t.columns;
+  const auto name = t.name;
+  auto decoded = lines.add_op<rows::row_batch>("decode " + t.name + " #" + std::to_string(id),
+                                               [name, schema, csv, computed](operator_base* next) {
+                                                 return std::make_unique<decode_op>(
+                                                     name, schema, csv, computed,
+                                                     detail::as_input<rows::row_batch>(next));
+                                               });
+  r.stream = decoded;
+  r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
+                      "], path=[" + path + "], format=[csv])");
+  return r;
+}
+
+sql::result<relation> planner::calc(relation in, const sql::expr* where,
+                                    const std::vector<sql::select_item>& items, sql::location at) {
+  std::shared_ptr<const sql::vector_expr> predicate;
+  std::string where_text;
+  if (where) {
+    auto p = sql::compile_expression(*where, in.columns, o_.functions);
+    if (!p) return p.error();
+    if ((*p)->type().id != rows::type_id::boolean)
+      return error_at(where->loc,
+                      "WHERE needs a BOOLEAN condition, not " + (*p)->type().to_string());
+    where_text = (*p)->to_string();
+    predicate = std::move(*p);
+  }
+  relation out;
+  expr_list projections;
+  std::string select_text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    if (item.what != sql::select_item::kind::value) {
+      std::string qualifier;
+      if (item.what == sql::select_item::kind::qualified_wildcard) {
+        auto q = simple_name(item.qualifier, at);
+        if (!q) return q.error();
+        qualifier = *q;
+      }
+      bool any = false;
+      for (const auto& c : in.columns) {
+        if (!qualifier.empty() && c.table != qualifier) continue;
+        any = true;
+        auto full = sql::compile_expression(column_expr(c.name), in.columns, o_.functions);
+        if (!full) return full.error();
+        out.columns.push_back(sql::scope_column{"", c.name, (*full)->type()});
+        select_text += (select_text.empty() ? "" : ", ") + c.name;
+        projections.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*full)));
+      }
+      if (!any) return error_at(at, "'" + qualifier + ".*' matches no table in FROM");
+      continue;
+    }
+    auto e = sql::compile_expression(*item.value, in.columns, o_.functions);
+    if (!e) return e.error();
+    const auto name = item_name(item, i);
+    select_text += (select_text.empty() ? "" : ", ") + (*e)->to_string() +
+                   ((*e)->to_string() == name ? "" : " AS " + name);
+    out.columns.push_back(sql::scope_column{"", name, (*e)->type()});
+    projections.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
+  }
+  const int id = next_id_++;
+  out.stream = in.stream->add_op<rows::row_batch>(
+      "calc #" + std::to_string(id), [predicate, projections](operator_base* next) {
+        return std::make_unique<calc_op>(predicate, projections,
+                                         detail::as_input<rows::row_batch>(next));
+      });
+  out.explain.push_back("Calc(select=[" + select_text + "]" +
+                        (predicate ? ", where=[" + where_text + "]" : std::string()) + ")");
+  indent(in.explain);
+  out.explain.insert(out.explain.end(), in.explain.begin(), in.explain.end());
+  return out;
+}
+
+sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& ins,
+                                                           sql::location where) {
+  if (ins.overwrite) return error_at(where, "INSERT OVERWRITE is not supported yet");
+  auto name = simple_name(ins.table, where);
+  if (!name) return name.error();
+  const auto* sink = catalog_.find_table(*name);
+  if (!sink) {
+    std::string msg = "Table '" + *name + "' not found";
+    if (const auto near = catalog_.nearest_name(*name); !near.empty())
+      msg += ". Did you mean '" + near + "'?";
+    return error_at(ins.table.front().loc, msg);
+  }
+  if (!sink->computed.empty())
+    return error_at(where, "INSERT into a table with computed columns is not supported yet");
+  if (!ins.columns.empty()) {
+    bool all = ins.columns.size() == sink->columns.size();
+    for (std::size_t i = 0; all && i < ins.columns.size(); ++i)
+      all = ins.columns[i].value == sink->columns[i].name;
+    if (!all) return error_at(where, "INSERT with a column list is not supported yet");
+  }
+  auto q = plan_query(ins.source);
+  if (!q) return q.error();
+  const auto& cols = q->columns;
+  const auto& target = sink->columns;
+  const std::string mismatch =
+      "Column types of query result and sink for '" + *name + "' do not match.\nCause: ";
+  if (cols.size() != target.size())
+    return error_at(ins.source.loc, mismatch + "Different number of columns.\n\nQuery schema: " +
+                                        schema_text(cols) +
+                                        "\nSink schema:  " + schema_text(target));
+  // Casts where the types differ (Flink's implicit casts on insert).
+  bool needs_cast = false;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const auto& from = cols[i].type;
+    const auto& to = target[i].type;
+    if (!insert_castable(from, to))
+      return error_at(ins.source.loc, mismatch + "Incompatible types for sink column '" +
+                                          target[i].name + "' at position " + std::to_string(i) +
+                                          ".\n\nQuery schema: " + schema_text(cols) +
+                                          "\nSink schema:  " + schema_text(target));
+    if (!(from.with_nullable(true) == to.with_nullable(true))) needs_cast = true;
+  }
+  relation in = std::move(*q);
+  if (needs_cast) {
+    sql::scope positional;
+    std::vector<sql::select_item> items;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      positional.push_back(sql::scope_column{"", "$" + std::to_string(i), cols[i].type});
+      sql::select_item item;
+      item.what = sql::select_item::kind::value;
+      sql::ident alias;
+      alias.value = target[i].name;
+      item.alias = alias;
+      if (cols[i].type.with_nullable(true) == target[i].type.with_nullable(true)) {
+        item.value = column_expr("$" + std::to_string(i));
+      } else {
+        sql::cast c;
+        c.operand = sql::box<sql::expr>(column_expr("$" + std::to_string(i)));
+        c.type = sql::box<sql::data_type>(to_data_type(target[i].type.with_nullable(true)));
+        sql::expr e;
+        e.node = std::move(c);
+        item.value = std::move(e);
+      }
+      items.push_back(std::move(item));
+    }
+    in.columns = positional;
+    auto cast = calc(std::move(in), nullptr, items, where);
+    if (!cast) return cast.error();
+    in = std::move(*cast);
+  }
+
+  const auto connector = sink->option("connector");
+  const auto types = target.types();
+  const int id = next_id_++;
+  std::vector<std::string> plan;
+  if (connector == "filesystem") {
+    if (auto e = file_option_error(*sink, {"connector", "path", "format"}); !e.empty())
+      return error_at(sink->where, e);
+    if (sink->option("format") != "csv")
+      return error_at(sink->where, "Table '" + *name + "': format '" + sink->option("format") +
+                                       "' is not supported yet (supported: csv)");
+    csv_row_options csv;
+    if (auto e = parse_csv_options(sink->options, csv); !e.empty())
+      return error_at(sink->where, "Table '" + *name + "': " + e);
+    if (sink->option("path").empty())
+      return error_at(sink->where, "Table '" + *name + "' has no 'path' option");
+    auto encoder = std::make_shared<const csv_row_encoder>(types, csv);
+    files::file_sink_options o;
+    o.path = sink->option("path");
+    in.stream
+        ->flat_map<std::string>([encoder](rows::row_batch&& b, collector<std::string>& out) {
+          for (std::size_t i = 0; i < b.size(); ++i) out.collect(encoder->encode(b, i));
+        })
+        .sink_to(files::file_sink<std::string>(o), "sink " + *name + " #" + std::to_string(id));
+    plan.push_back("Sink(table=[" + *name + "], fields=[" + join_names(in.columns) + "], path=[" +
+                   o.path + "], format=[csv])");
+  } else if (connector == "print") {
+    if (auto e = file_option_error(*sink, {"connector"}); !e.empty())
+      return error_at(sink->where, e);
+    in.stream
+        ->flat_map<std::string>([types](rows::row_batch&& b, collector<std::string>& out) {
+          for (std::size_t i = 0; i < b.size(); ++i) out.collect(print_row(b, i, types));
+        })
+        .print();
+    plan.push_back("Sink(table=[" + *name + "], fields=[" + join_names(in.columns) +
+                   "], connector=[print])");
+  } else if (connector == "blackhole") {
+    if (auto e = file_option_error(*sink, {"connector"}); !e.empty())
+      return error_at(sink->where, e);
+    in.stream->add_sink([](const rows::row_batch&) {}, "sink " + *name + " #" + std::to_string(id));
+    plan.push_back("Sink(table=[" + *name + "], fields=[" + join_names(in.columns) +
+                   "], connector=[blackhole])");
+  } else {
+    return error_at(where, "Table '" + *name + "' cannot be written: connector '" + connector +
+                               "' is not supported as a sink yet (supported: filesystem, print, "
+                               "blackhole)");
+  }
+  indent(in.explain);
+  plan.insert(plan.end(), in.explain.begin(), in.explain.end());
+  return plan;
+}
+
+}  // namespace eddy::table

@@ -1,0 +1,93 @@
+#include "eddy/table/row_operators.hpp"
+
+#include <stdexcept>
+
+namespace eddy::table {
+
+namespace {
+
+sql::eval_context context_now(const operator_base& op) {
+  sql::eval_context ctx;
+  ctx.now_ms = op.current_processing_time();
+  return ctx;
+}
+
+/// Appends the computed columns of `b` (evaluated over its rows).
+void append_columns(rows::row_batch& b, const expr_list& exprs, const sql::eval_context& ctx) {
+  for (const auto& e : exprs) {
+    rows::column_vector col(e->type());
+    e->eval(b, col, ctx);
+    b.columns().push_back(std::move(col));
+  }
+}
+
+}  // namespace
+
+decode_op::decode_op(std::string table, rows::schema physical, csv_row_options o,
+                     expr_list computed, input_op<rows::row_batch>* next)
+    : table_(std::move(table)),
+      physical_(physical),
+      decoder_(std::move(physical), std::move(o)),
+      computed_(std::move(computed)),
+      next_(next) {
+  this->downstream_ = next;
+}
+
+void decode_op::process(std::vector<std::string>& lines, std::vector<std::int64_t>&) {
+  counters_.records_in += lines.size();
+  guarded([&] {
+    rows::row_batch b(physical_);
+    std::string why;
+    for (const auto& line : lines) {
+      if (!decoder_.decode(line, b, why)) {
+        std::string shown = line.substr(0, 200);
+        throw std::runtime_error("table '" + table_ + "': " + why + " in the line '" + shown + "'");
+      }
+    }
+    if (b.empty()) return;
+    append_columns(b, computed_, context_now(*this));
+    counters_.records_out += b.size();
+    out_.clear();
+    out_.push_back(std::move(b));
+    no_ts_.clear();
+    next_->process(out_, no_ts_);
+    out_.clear();
+  });
+}
+
+calc_op::calc_op(std::shared_ptr<const sql::vector_expr> where, expr_list projections,
+                 input_op<rows::row_batch>* next)
+    : where_(std::move(where)), projections_(std::move(projections)), next_(next) {
+  this->downstream_ = next;
+}
+
+void calc_op::process(std::vector<rows::row_batch>& batches, std::vector<std::int64_t>& ts) {
+  guarded([&] {
+    const auto ctx = context_now(*this);
+    out_.clear();
+    out_ts_.clear();
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      auto& in = batches[i];
+      counters_.records_in += in.size();
+      if (where_) {
+        sql::select_true(*where_, in, selected_, ctx);
+        if (selected_.size() != in.size()) in.set_selection(selected_);
+        if (in.empty()) continue;
+      }
+      rows::row_batch out;
+      for (const auto& p : projections_) {
+        rows::column_vector col(p->type());
+        p->eval(in, col, ctx);
+        out.columns().push_back(std::move(col));
+      }
+      counters_.records_out += out.size();
+      out_.push_back(std::move(out));
+      if (!ts.empty()) out_ts_.push_back(ts[i]);
+    }
+    if (out_.empty()) return;
+    next_->process(out_, out_ts_);
+    out_.clear();
+  });
+}
+
+}  // namespace eddy::table

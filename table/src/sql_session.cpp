@@ -1,0 +1,303 @@
+#include "eddy/table/sql_session.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "eddy/operators/stream_environment.hpp"
+#include "eddy/sql/parser.hpp"
+#include "eddy/sql/printer.hpp"
+#include "eddy/table/planner.hpp"
+#include "eddy/table/row_text.hpp"
+
+namespace eddy::table {
+
+namespace {
+
+const char* ok_message = "[INFO] Execute statement succeeded.";
+
+statement_result message(std::string m) {
+  statement_result r;
+  r.message = std::move(m);
+  return r;
+}
+
+std::string job_failure(const job_result& r) {
+  if (r.state == job_state::canceled) return "the job was canceled";
+  return r.failure ? r.failure->message : std::string("the job failed");
+}
+
+}  // namespace
+
+struct sql_session::running {
+  std::mutex mtx;
+  std::optional<job_handle> job;
+  bool cancel_requested = false;
+};
+
+sql_session::sql_session() : running_(std::make_shared<running>()) {}
+sql_session::~sql_session() = default;
+
+int sql_session::parallelism() const {
+  const auto it = settings_.find("parallelism.default");
+  if (it == settings_.end()) return 1;
+  return std::stoi(it->second);  // validated by SET
+}
+
+void sql_session::cancel_running_job() {
+  std::lock_guard<std::mutex> g(running_->mtx);
+  running_->cancel_requested = true;
+  if (running_->job) running_->job->cancel();
+}
+
+sql::result<statement_result> sql_session::execute(const sql::statement& s) {
+  const auto where = s.loc;
+  if (const auto* t = s.as<sql::create_table>()) {
+    auto r = catalog_.create_table(*t, where);
+    if (!r) return r.error();
+    return message(ok_message);
+  }
+  if (const auto* v = s.as<sql::create_view>()) {
+    auto r = catalog_.create_view(*v, where);
+    if (!r) return r.error();
+    return message(ok_message);
+  }
+  if (const auto* d = s.as<sql::drop>()) {
+    auto r = catalog_.drop(*d, where);
+    if (!r) return r.error();
+    return message(ok_message);
+  }
+  if (const auto* sh = s.as<sql::show>()) {
+    statement_result r;
+    if (sh->what == "TABLES") {
+      r.header = {"table name"};
+      auto names = catalog_.table_names();
+      for (const auto& v : catalog_.view_names()) names.push_back(v);
+      std::sort(names.begin(), names.end());
+      for (auto& n : names) r.rows.push_back({n});
+    } else if (sh->what == "VIEWS") {
+      r.header = {"view name"};
+      for (auto& n : catalog_.view_names()) r.rows.push_back({n});
+    } else {
+      return error_at(where, "SHOW " + sh->what + " is not supported yet");
+    }
+    return r;
+  }
+  if (const auto* d = s.as<sql::describe>()) return describe(*d, where);
+  if (const auto* set_stmt = s.as<sql::set_option>()) return set(*set_stmt, where);
+  if (const auto* reset = s.as<sql::reset_option>()) {
+    if (reset->key)
+      settings_.erase(*reset->key);
+    else
+      settings_.clear();
+    return message("[INFO] Session property has been reset.");
+  }
+  if (const auto* ins = s.as<sql::insert>()) return run_insert(*ins, where);
+  if (const auto* q = s.as<sql::query>()) return run_select(*q, where);
+  if (const auto* e = s.as<sql::explain>()) return explain(*e, where);
+  if (s.as<sql::statement_set>())
+    return error_at(where, "EXECUTE STATEMENT SET is not supported yet");
+  if (s.as<sql::create_function>())
+    return error_at(where, "CREATE FUNCTION is not supported: register C++ functions with the API");
+  return error_at(where, "USE is not supported: Eddy has one catalog and one database");
+}
+
+sql::result<statement_result> sql_session::describe(const sql::describe& d, sql::location where) {
+  auto name = simple_name(d.name, where);
+  if (!name) return name.error();
+  statement_result r;
+  r.header = {"name", "type", "null", "key", "extras", "watermark"};
+  if (const auto* t = catalog_.find_table(*name)) {
+    const auto watermark = t->watermark ? sql::to_sql(*t->watermark) : std::string();
+    for (const auto& f : t->columns) {
+      const bool key =
+          std::find(t->primary_key.begin(), t->primary_key.end(), f.name) != t->primary_key.end();
+      auto type = f.type.with_nullable(true).to_string();
+      if (t->rowtime == f.name) type += " *ROWTIME*";
+      r.rows.push_back({f.name, type, f.type.nullable ? "TRUE" : "FALSE",
+                        key ? "PRI(" + f.name + ")" : "", "",
+                        t->rowtime == f.name ? watermark : ""});
+    }
+    for (const auto& c : t->computed) {
+      sql::scope physical;
+      for (const auto& f : t->columns) physical.push_back({t->name, f.name, f.type});
+      auto e = sql::compile_expression(c.expression, physical);
+      if (!e) return e.error();
+      auto type = (*e)->type().with_nullable(true).to_string();
+      if (t->rowtime == c.name) type += " *ROWTIME*";
+      r.rows.push_back({c.name, type, (*e)->type().nullable ? "TRUE" : "FALSE", "",
+                        "AS " + sql::to_sql(c.expression), t->rowtime == c.name ? watermark : ""});
+    }
+    return r;
+  }
+  if (catalog_.find_view(*name)) {
+    StreamEnvironment env;
+    planner p(catalog_, env, planner_options{parallelism()});
+    sql::query q;
+    sql::select_core core;
+    sql::select_item star;
+    star.what = sql::select_item::kind::wildcard;
+    core.items.push_back(star);
+    sql::table_with_joins from;
+    sql::named_table nt;
+    nt.name = d.name;
+    from.relation.node = nt;
+    from.relation.loc = where;
+    core.from.push_back(std::move(from));
+    q.body.node = std::move(core);
+    q.loc = where;
+    auto planned = p.plan_query(q);
+    if (!planned) return planned.error();
+    for (const auto& c : planned->columns)
+      r.rows.push_back({c.name, c.type.with_nullable(true).to_string(),
+                        c.type.nullable ? "TRUE" : "FALSE", "", "", ""});
+    return r;
+  }
+  std::string msg = "Table or view '" + *name + "' does not exist";
+  if (const auto near = catalog_.nearest_name(*name); !near.empty())
+    msg += ". Did you mean '" + near + "'?";
+  return error_at(d.name.empty() ? where : d.name.front().loc, msg);
+}
+
+sql::result<statement_result> sql_session::set(const sql::set_option& s, sql::location where) {
+  if (!s.option) {
+    statement_result r;
+    r.header = {"key", "value"};
+    for (const auto& [k, v] : settings_) r.rows.push_back({k, v});
+    return r;
+  }
+  const auto& [key, value] = *s.option;
+  if (key == "parallelism.default") {
+    int p = 0;
+    try {
+      std::size_t used = 0;
+      p = std::stoi(value, &used);
+      if (used != value.size()) p = 0;
+    } catch (const std::exception&) {
+      p = 0;
+    }
+    if (p < 1 || p > 1024)
+      return error_at(
+          where, "'parallelism.default' must be an integer from 1 to 1024, not '" + value + "'");
+  }
+  settings_[key] = value;
+  return message("[INFO] Session property has been set.");
+}
+
+sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::location where) {
+  StreamEnvironment env;
+  planner p(catalog_, env, planner_options{parallelism()});
+  std::vector<std::string> lines;
+  if (const auto* ins = e.target->as<sql::insert>()) {
+    auto plan = p.plan_insert(*ins, where);
+    if (!plan) return plan.error();
+    lines = *plan;
+  } else if (const auto* q = e.target->as<sql::query>()) {
+    auto plan = p.plan_query(*q);
+    if (!plan) return plan.error();
+    lines = plan->explain;
+  } else {
+    return error_at(where, "EXPLAIN takes a query or an INSERT");
+  }
+  std::string text = "== Optimized Physical Plan ==\n";
+  for (const auto& l : lines) text += l + "\n";
+  return message(text);
+}
+
+sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sql::location where) {
+  StreamEnvironment env;
+  env.set_parallelism(parallelism());
+  planner p(catalog_, env, planner_options{parallelism()});
+  auto plan = p.plan_insert(ins, where);
+  if (!plan) return plan.error();
+  const auto name = ins.table.back().value;
+  auto handle = env.execute_async("insert-into_" + name);
+  if (!handle) return error_at(sql::location{0, 0, 0}, handle.error().message);
+  {
+    std::lock_guard<std::mutex> g(running_->mtx);
+    running_->job = *handle;
+    if (running_->cancel_requested) handle->cancel();
+  }
+  const auto result = handle->wait();
+  {
+    std::lock_guard<std::mutex> g(running_->mtx);
+    running_->job.reset();
+    running_->cancel_requested = false;
+  }
+  if (!result.ok())
+    return error_at(sql::location{0, 0, 0},
+                    "Job 'insert-into_" + name + "' failed: " + job_failure(result));
+  return message("[INFO] Job 'insert-into_" + name + "' finished.");
+}
+
+sql::result<statement_result> sql_session::run_select(const sql::query& q, sql::location where) {
+  StreamEnvironment env;
+  env.set_parallelism(parallelism());
+  planner p(catalog_, env, planner_options{parallelism()});
+  auto plan = p.plan_query(q);
+  if (!plan) return plan.error();
+  (void)where;
+  auto collected = plan->stream->collect();
+  auto handle = env.execute_async("select");
+  if (!handle) return error_at(sql::location{0, 0, 0}, handle.error().message);
+  {
+    std::lock_guard<std::mutex> g(running_->mtx);
+    running_->job = *handle;
+    if (running_->cancel_requested) handle->cancel();
+  }
+  const auto result = handle->wait();
+  {
+    std::lock_guard<std::mutex> g(running_->mtx);
+    running_->job.reset();
+    running_->cancel_requested = false;
+  }
+  if (!result.ok())
+    return error_at(sql::location{0, 0, 0}, "The query failed: " + job_failure(result));
+  statement_result r;
+  std::vector<rows::logical_type> types;
+  for (const auto& c : plan->columns) {
+    r.header.push_back(c.name);
+    types.push_back(c.type);
+  }
+  for (const auto& b : collected.values())
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      std::vector<std::string> row;
+      for (std::size_t c = 0; c < types.size(); ++c)
+        row.push_back(print_value(b.column(c).get(b.row(i)), types[c]));
+      r.rows.push_back(std::move(row));
+      r.kinds.emplace_back(rows::short_string(b.kind(i)));
+    }
+  return r;
+}
+
+std::string render_tableau(const statement_result& r) {
+  std::string out;
+  if (!r.message.empty()) out += r.message + "\n";
+  if (r.header.empty()) return out;
+  std::vector<std::string> header = r.header;
+  std::vector<std::vector<std::string>> rows = r.rows;
+  if (!r.kinds.empty()) {
+    header.insert(header.begin(), "op");
+    for (std::size_t i = 0; i < rows.size(); ++i) rows[i].insert(rows[i].begin(), r.kinds[i]);
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string border = "+";
+  for (auto w : width) border += std::string(w + 2, '-') + "+";
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string l = "|";
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      l += " " + std::string(width[c] - cells[c].size(), ' ') + cells[c] + " |";
+    return l + "\n";
+  };
+  if (rows.empty()) return out + "Empty set\n";
+  out += border + "\n" + line(header) + border + "\n";
+  for (const auto& row : rows) out += line(row);
+  out += border + "\n";
+  out += std::to_string(rows.size()) + (rows.size() == 1 ? " row in set\n" : " rows in set\n");
+  return out;
+}
+
+}  // namespace eddy::table

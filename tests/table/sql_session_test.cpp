@@ -1,0 +1,226 @@
+// SQL statements run end to end by a session: filesystem CSV tables in, projections and filters
+// (Nexmark q0, q1, q2), filesystem CSV out, at parallelism 1 and 4, against references computed
+// here from the generated data; SELECT results, EXPLAIN, DESCRIBE, and errors.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "eddy/rows/temporal.hpp"
+#include "eddy/rows/value_text.hpp"
+#include "eddy/table/sql_session.hpp"
+#include "support/test_support.hpp"
+
+namespace fs = std::filesystem;
+using namespace eddy;
+
+namespace {
+
+struct bid {
+  std::int64_t auction, bidder, price;
+  std::string channel, url;
+  std::int64_t ts;
+  std::string extra;
+};
+
+std::vector<bid> make_bids(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<bid> out;
+  const std::int64_t start = *rows::parse_timestamp("2015-07-15 00:00:00");
+  for (std::size_t i = 0; i < n; ++i) {
+    bid b;
+    b.auction = 1000 + static_cast<std::int64_t>(rng() % 5000);
+    b.bidder = 2000 + static_cast<std::int64_t>(rng() % 3000);
+    b.price = 1 + static_cast<std::int64_t>(rng() % 10'000'000);
+    b.channel = std::string("channel-") + std::to_string(rng() % 10);
+    b.url =
+        "https://www.nexmark.com/a/b/c/item.htm?query=1&channel_id=" + std::to_string(rng() % 50);
+    b.ts = start + static_cast<std::int64_t>(i) * 7 + static_cast<std::int64_t>(rng() % 4000);
+    b.extra = rng() % 3 == 0 ? std::string("x,\"y\"") : std::string(rng() % 5, 'e');
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+std::string quoted(const std::string& s) {
+  if (s.find_first_of(",\"") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+void write_bids(const fs::path& dir, const std::vector<bid>& bids, int files) {
+  fs::create_directories(dir);
+  std::vector<std::ofstream> out;
+  for (int f = 0; f < files; ++f) out.emplace_back(dir / ("bids-" + std::to_string(f) + ".csv"));
+  for (std::size_t i = 0; i < bids.size(); ++i) {
+    const auto& b = bids[i];
+    out[i % out.size()] << b.auction << ',' << b.bidder << ',' << b.price << ',' << b.channel << ','
+                        << b.url << ',' << rows::format_timestamp(b.ts) << ',' << quoted(b.extra)
+                        << '\n';
+  }
+}
+
+std::vector<std::string> read_part_files(const fs::path& dir) {
+  std::vector<std::string> lines;
+  if (!fs::exists(dir)) return lines;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const auto name = e.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+std::string bid_ddl(const fs::path& dir) {
+  return "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, "
+         "url VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, "
+         "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND) WITH ("
+         "'connector' = 'filesystem', 'path' = '" +
+         dir.string() + "', 'format' = 'csv');\n";
+}
+
+table::statement_result run_ok(table::sql_session& s, const std::string& text) {
+  table::statement_result last;
+  auto r = s.execute_script(text, [&](const table::statement_result& x) { last = x; });
+  if (!r) FAIL(sql::render_error(text, r.error()));
+  return last;
+}
+
+std::string error_of(table::sql_session& s, const std::string& text) {
+  auto r = s.execute_script(text, [](const table::statement_result&) {});
+  REQUIRE_FALSE(r.ok());
+  return r.error().where.line == 0 ? r.error().message : sql::render_error(text, r.error());
+}
+
+}  // namespace
+
+TEST_CASE("Nexmark q0, q1 and q2 over CSV files give the reference rows at parallelism 1 and 4",
+          "[table][session][nexmark]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(20000, 17);
+  write_bids(tmp.path() / "bid", bids, 3);
+  std::vector<std::string> q0, q1, q2;
+  for (const auto& b : bids) {
+    q0.push_back(std::to_string(b.auction) + "," + std::to_string(b.bidder) + "," +
+                 std::to_string(b.price) + "," + rows::format_timestamp(b.ts) + "," +
+                 quoted(b.extra));
+    q1.push_back(std::to_string(b.auction) + "," + std::to_string(b.bidder) + "," +
+                 rows::format_decimal(b.price * 908, 3) + "," + rows::format_timestamp(b.ts) + "," +
+                 quoted(b.extra));
+    if (b.auction % 123 == 0)
+      q2.push_back(std::to_string(b.auction) + "," + std::to_string(b.price));
+  }
+  for (auto* v : {&q0, &q1, &q2}) std::sort(v->begin(), v->end());
+  REQUIRE(!q2.empty());
+
+  for (const int p : {1, 4}) {
+    CAPTURE(p);
+    table::sql_session s;
+    const auto out = tmp.path() / ("out-" + std::to_string(p));
+    const auto sink = [&](const std::string& name, const std::string& cols) {
+      return "CREATE TABLE " + name + " (" + cols +
+             ") WITH ('connector' = 'filesystem', 'path' = '" + (out / name).string() +
+             "', 'format' = 'csv');\n";
+    };
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                  bid_ddl(tmp.path() / "bid") +
+                  sink("q0",
+                       "auction BIGINT, bidder BIGINT, price BIGINT, `dateTime` "
+                       "TIMESTAMP(3), extra VARCHAR") +
+                  sink("q1",
+                       "auction BIGINT, bidder BIGINT, price DECIMAL(23, 3), `dateTime` "
+                       "TIMESTAMP(3), extra VARCHAR") +
+                  sink("q2", "auction BIGINT, price BIGINT"));
+    run_ok(s, "INSERT INTO q0 SELECT auction, bidder, price, `dateTime`, extra FROM bid;");
+    run_ok(s,
+           "INSERT INTO q1\nSELECT\n    auction,\n    bidder,\n    0.908 * price as price, -- "
+           "convert dollar to euro\n    `dateTime`,\n    extra\nFROM bid;");
+    run_ok(s, "INSERT INTO q2 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;");
+    CHECK(read_part_files(out / "q0") == q0);
+    CHECK(read_part_files(out / "q1") == q1);
+    CHECK(read_part_files(out / "q2") == q2);
+  }
+}
+
+TEST_CASE("SELECT returns rows; views, WITH and subqueries in FROM plan like tables",
+          "[table][session]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(300, 5);
+  write_bids(tmp.path() / "bid", bids, 1);
+  table::sql_session s;
+  run_ok(s, bid_ddl(tmp.path() / "bid") +
+                "CREATE VIEW cheap AS SELECT auction AS a, price AS p FROM bid WHERE price < "
+                "5000000;");
+  std::vector<std::vector<std::string>> want;
+  for (const auto& b : bids)
+    if (b.price < 5000000 && b.auction % 2 == 0)
+      want.push_back({std::to_string(b.auction), std::to_string(b.price * 2)});
+  std::sort(want.begin(), want.end());
+  for (const char* q :
+       {"SELECT a, p * 2 AS p2 FROM cheap WHERE MOD(a, 2) = 0;",
+        "WITH c AS (SELECT * FROM cheap) SELECT c.a, c.p * 2 FROM c WHERE MOD(c.a, 2) = 0;",
+        "SELECT x, y * 2 FROM (SELECT a, p FROM cheap) AS t (x, y) WHERE MOD(x, 2) = 0;",
+        "SELECT a, p * 2 FROM (SELECT * FROM cheap) WHERE MOD(a, 2) = 0;"}) {
+    CAPTURE(q);
+    auto r = run_ok(s, q);
+    REQUIRE(r.header.size() == 2);
+    auto got = r.rows;
+    std::sort(got.begin(), got.end());
+    CHECK(got == want);
+    CHECK(std::all_of(r.kinds.begin(), r.kinds.end(), [](const auto& k) { return k == "+I"; }));
+  }
+  auto shown = run_ok(s, "SHOW TABLES;");
+  CHECK(shown.rows == std::vector<std::vector<std::string>>{{"bid"}, {"cheap"}});
+  const auto text = table::render_tableau(shown);
+  CHECK(text ==
+        "+------------+\n| table name |\n+------------+\n|        bid |\n|      cheap "
+        "|\n+------------+\n2 rows in set\n");
+  auto desc = run_ok(s, "DESCRIBE bid;");
+  REQUIRE(desc.rows.size() == 7);
+  CHECK(desc.rows[5] == std::vector<std::string>{"dateTime", "TIMESTAMP(3) *ROWTIME*", "TRUE", "",
+                                                 "", "`dateTime` - INTERVAL '4' SECOND"});
+  auto plan = run_ok(s, "EXPLAIN SELECT a FROM cheap WHERE a > 5;");
+  CHECK_THAT(plan.message, Catch::Contains("Calc(select=[a]") &&
+                               Catch::Contains("+- Calc(select=[auction AS a, price AS p]") &&
+                               Catch::Contains("   +- TableSourceScan(table=[bid]"));
+}
+
+TEST_CASE("SQL errors name the place, the object and what was meant", "[table][session]") {
+  testing::temp_dir tmp;
+  write_bids(tmp.path() / "bid", make_bids(10, 1), 1);
+  table::sql_session s;
+  run_ok(s, bid_ddl(tmp.path() / "bid") +
+                "CREATE TABLE narrow (a BIGINT) WITH ('connector' = 'blackhole');\n"
+                "CREATE TABLE strs (a DATE) WITH ('connector' = 'blackhole');");
+  CHECK(error_of(s, "SELECT * FROM bids;") ==
+        "Object 'bids' not found. Did you mean 'bid'?\n  SELECT * FROM bids;\n"
+        "                ^");
+  CHECK_THAT(error_of(s, "INSERT INTO narrow SELECT auction, price FROM bid;"),
+             Catch::Contains("Different number of columns") &&
+                 Catch::Contains("Sink schema:  [a: BIGINT]"));
+  CHECK_THAT(error_of(s, "INSERT INTO strs SELECT auction FROM bid;"),
+             Catch::Contains("Incompatible types for sink column 'a' at position 0"));
+  CHECK_THAT(error_of(s, "SELECT auction, COUNT(*) FROM bid GROUP BY auction;"),
+             Catch::Contains("GROUP BY and HAVING are not supported yet"));
+  CHECK_THAT(error_of(s, "SELECT * FROM bid, bid AS b2;"),
+             Catch::Contains("Joins are not supported yet"));
+  CHECK_THAT(error_of(s, "INSERT INTO nowhere SELECT auction FROM bid;"),
+             Catch::Contains("Table 'nowhere' not found"));
+  CHECK_THAT(error_of(s, "SET 'parallelism.default' = 'many';"),
+             Catch::Contains("must be an integer from 1 to 1024"));
+  // A malformed line fails the job, naming the table, the field and the line.
+  {
+    std::ofstream bad(tmp.path() / "bid" / "bad.csv");
+    bad << "1,2,notanumber,c,u,2015-07-15 00:00:00,e\n";
+  }
+  CHECK_THAT(error_of(s, "INSERT INTO narrow SELECT auction FROM bid;"),
+             Catch::Contains("table 'bid': field 3 (price): 'notanumber' is not a BIGINT") &&
+                 Catch::Contains("insert-into_narrow"));
+}
