@@ -1,6 +1,6 @@
 // eddy-bench: throughput benchmarks (W1, W2, W2 with checkpoints, W2 on a cluster of worker
-// processes, CEP) and the recovery time after a failure. Prints one JSON line per implementation or
-// figure; never asserts timings. Workloads are defined in docs/performance.md.
+// processes, CEP, SQL) and the recovery time after a failure. Prints one JSON line per
+// implementation or figure; never asserts timings. Workloads are defined in docs/performance.md.
 #include <CLI/CLI.hpp>
 
 #include <absl/container/flat_hash_map.h>
@@ -27,6 +27,7 @@
 
 #include "cep_bench.hpp"
 #include "operator_bench.hpp"
+#include "sql_bench.hpp"
 #ifdef EDDY_BENCH_CONNECTORS
 #include "connector_bench.hpp"
 #endif
@@ -815,6 +816,24 @@ int main(int argc, char** argv) {
   cep->add_option("--state-events", cep_opts.state_events,
                   "events of the prefix the state per partial match is measured on (default: "
                   "three windows of event time)");
+  eddy::bench::sql_options sql_opts;
+  auto* sqlb = app.add_subcommand(
+      "sql",
+      "Nexmark q1 and q2 over N bids in CSV files, as SQL (sql_session, INSERT INTO blackhole) "
+      "against the hand-written DataStream job");
+  sqlb->add_option("--events,-n", sql_opts.events, "number of bid rows")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  sqlb->add_option("--files", sql_opts.files, "CSV files the rows are spread over")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  sqlb->add_option("--parallelism,-p", sql_opts.parallelism,
+                   "parallelism of both jobs (default: 1 and 2)")
+      ->check(CLI::Range(1, 128));
+  sqlb->add_option("--repeat", sql_opts.repeat,
+                   "runs of each implementation; the median is printed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   eddy::bench::operator_options op_opts;
   auto* ops = app.add_subcommand(
       "operators",
@@ -924,6 +943,7 @@ int main(int argc, char** argv) {
   }
   if (cep->parsed() && !eddy::bench::cep_bench(cep_opts)) return 1;
   if (ops->parsed() && !eddy::bench::operator_bench(op_opts)) return 1;
+  if (sqlb->parsed() && !eddy::bench::sql_bench(sql_opts)) return 1;
   if (rec->parsed() &&
       !recovery(state_mb, value_bytes, parallelism, repeat,
                 std::chrono::milliseconds(recovery_interval_ms), checkpoint_dir_arg))
