@@ -830,6 +830,9 @@ int main(int argc, char** argv) {
   sqlb->add_option("--parallelism,-p", sql_opts.parallelism,
                    "parallelism of both jobs (default: 1 and 2)")
       ->check(CLI::Range(1, 128));
+  sqlb->add_option("--only", sql_opts.only,
+                   "run one implementation alone, unchecked (to profile it)")
+      ->check(CLI::IsMember({"sql", "datastream"}));
   sqlb->add_option("--repeat", sql_opts.repeat,
                    "runs of each implementation; the median is printed")
       ->capture_default_str()

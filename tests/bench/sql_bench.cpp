@@ -380,6 +380,23 @@ bool sql_bench(const sql_options& opts) {
   for (const int query : {1, 2}) {
     for (const int p : parallelisms) {
       std::vector<run> sql_runs, ds_runs;
+      if (!opts.only.empty()) {  // one side alone, for a profiler
+        std::vector<run> runs;
+        for (int r = 0; r < opts.repeat; ++r) {
+          run x;
+          x.checksum = opts.only == "sql" ? sql_job(query, data, p, x.seconds)
+                                          : datastream_job(query, data, p, x.seconds);
+          if (x.checksum.rfind("failed", 0) == 0) {
+            std::fprintf(stderr, "eddy-bench: %s q%d at parallelism %d: %s\n", opts.only.c_str(),
+                         query, p, x.checksum.c_str());
+            return false;
+          }
+          if (x.checksum.empty()) x.checksum = "unchecked";  // a blackhole sink
+          runs.push_back(std::move(x));
+        }
+        print_run(query, opts.only.c_str(), p, opts.events, median(runs));
+        continue;
+      }
       for (int r = 0; r < opts.repeat; ++r) {
         run s;
         s.checksum = sql_job(query, data, p, s.seconds);
@@ -420,6 +437,7 @@ bool sql_bench(const sql_options& opts) {
       ratios += buf;
     }
   }
+  if (!opts.only.empty()) return true;
   std::printf(
       "{\"workload\":\"sql\",\"impl\":\"ratios\"%s,\"target\":0.7,\"target_met\":%s,"
       "\"checksums_agree\":%s}\n",

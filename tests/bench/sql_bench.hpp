@@ -7,6 +7,7 @@
 // 'filesystem' sink read back; the checksums (rows:sum) must agree. Prints one JSON line per
 // implementation and query and one with the ratios; never asserts a timing.
 #include <cstdint>
+#include <string>
 
 namespace eddy::bench {
 
@@ -15,6 +16,9 @@ struct sql_options {
   int files = 4;                     ///< CSV files the rows are spread over
   int parallelism = 0;               ///< 0: parallelism 1 and 2
   int repeat = 3;
+  /// "sql" or "datastream": run only that implementation, unchecked (for profiling one side,
+  /// e.g. under perf); "" runs both and compares them.
+  std::string only;
 };
 
 /// Runs the workload. False if a job failed or SQL's results differ from the DataStream job's
