@@ -149,7 +149,7 @@ TEST_CASE("Nexmark q0, q1 and q2 over CSV files give the reference rows at paral
   }
 }
 
-TEST_CASE("SELECT returns rows; views, WITH and subqueries in FROM plan like tables",
+TEST_CASE("SELECT returns rows, and views, WITH and subqueries in FROM plan like tables",
           "[table][session]") {
   testing::temp_dir tmp;
   const auto bids = make_bids(300, 5);
