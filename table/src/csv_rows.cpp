@@ -1,7 +1,11 @@
 #include "eddy/table/csv_rows.hpp"
 
+#include <charconv>
+#include <cstdint>
+#include <system_error>
 #include <utility>
 
+#include "eddy/rows/temporal.hpp"
 #include "eddy/rows/value_text.hpp"
 
 namespace eddy::table {
@@ -74,28 +78,71 @@ bool csv_row_decoder::decode(std::string_view line, rows::row_batch& out, std::s
           std::to_string(fields_.size());
     return false;
   }
+  if (schema_.empty()) {
+    out.append_row(row_);
+    return true;
+  }
+  // Straight into the columns (no rows::value per field); a line that fails is taken back out.
+  const auto before = out.physical_size();
   bool nulled = false;
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     const auto& f = fields_[i];
     const auto& t = schema_[i].type;
+    auto& col = out.column(i);
     if ((o_.has_null_literal && f == o_.null_literal) || (f.empty() && !t.is_character_string())) {
-      row_[i] = rows::value{};
+      col.append_null();
       continue;
     }
+    if (append_fast(col, f, t)) continue;
     std::string reason;
     if (!rows::parse_value(f, t, row_[i], &reason)) {
       if (o_.ignore_parse_errors) {
-        row_[i] = rows::value{};
+        col.append_null();
         nulled = true;
         continue;
       }
+      for (auto& c : out.columns()) c.resize(before);
       why = "field " + std::to_string(i + 1) + " (" + schema_[i].name + "): " + reason;
       return false;
     }
+    col.append(row_[i]);
   }
   if (nulled) ++nulled_;
-  out.append_row(row_);
   return true;
+}
+
+bool csv_row_decoder::append_fast(rows::column_vector& col, std::string_view f,
+                                  const rows::logical_type& t) {
+  switch (t.id) {
+    case rows::type_id::bigint:
+    case rows::type_id::int_: {
+      std::int64_t v = 0;
+      const auto* end = f.data() + f.size();
+      const auto [p, ec] = std::from_chars(f.data(), end, v);
+      if (ec != std::errc{} || p != end) return false;
+      if (t.id == rows::type_id::bigint) {
+        col.append_physical<std::int64_t>(v);
+        return true;
+      }
+      if (v < INT32_MIN || v > INT32_MAX) return false;
+      col.append_physical<std::int32_t>(static_cast<std::int32_t>(v));
+      return true;
+    }
+    case rows::type_id::char_:
+    case rows::type_id::varchar:
+    case rows::type_id::binary:
+    case rows::type_id::varbinary:
+      col.append_physical<std::string>(f);
+      return true;
+    case rows::type_id::timestamp:
+      if (auto ts = rows::parse_timestamp(f)) {
+        col.append_physical<std::int64_t>(*ts);
+        return true;
+      }
+      return false;
+    default:
+      return false;  // the general path (rows::parse_value) reads it, or says why not
+  }
 }
 
 csv_row_encoder::csv_row_encoder(std::vector<rows::logical_type> types, csv_row_options o)

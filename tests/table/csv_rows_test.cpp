@@ -80,6 +80,29 @@ TEST_CASE("csv rows: empty fields are NULL except for strings, errors name the f
   CHECK(b2.size() == 1);
 }
 
+TEST_CASE("csv rows: a line failing at a later field leaves no part of it in the batch",
+          "[table][csv]") {
+  rows::schema s;
+  s.add("name", rows::string_type())
+      .add("n", rows::bigint_type())
+      .add("d", rows::decimal_type(5, 2));
+  table::csv_row_decoder dec(s, {});
+  rows::row_batch b(s);
+  std::string why;
+  REQUIRE(dec.decode("a,1,2.5", b, why));
+  CHECK_FALSE(dec.decode("b,,x", b, why));  // name and a NULL n appended, then d fails
+  CHECK(why == "field 3 (d): 'x' is not a DECIMAL(5, 2)");
+  CHECK_FALSE(dec.decode("c,+2,1000", b, why));  // +2 read by the general path, d too long
+  CHECK(why == "field 3 (d): '1000' does not fit DECIMAL(5, 2)");
+  REQUIRE(dec.decode("d,+3,", b, why));
+  REQUIRE(b.size() == 2);
+  for (std::size_t c = 0; c < 3; ++c) CHECK(b.column(c).size() == 2);
+  CHECK(b.row_values(0) == std::vector<value>{value(std::string("a")), value(std::int64_t{1}),
+                                              value(std::int64_t{250})});
+  CHECK(b.row_values(1) ==
+        std::vector<value>{value(std::string("d")), value(std::int64_t{3}), value{}});
+}
+
 TEST_CASE("csv options: Flink's keys, bad values and unknown keys are errors", "[table][csv]") {
   table::csv_row_options o;
   CHECK(table::parse_csv_options(

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -67,6 +68,14 @@ class column_vector {
   /// throws std::logic_error).
   void append(const value& v);
   void append_null();
+  /// Appends a value (not NULL) given in the physical representation P of this column, without
+  /// a rows::value in between (the fast path of decoders). Another P throws std::logic_error.
+  template <class P, class V>
+  void append_physical(V&& v) {
+    data<P>().emplace_back(std::forward<V>(v));
+    if (!valid_.empty()) valid_.push_back(1);
+    ++size_;
+  }
   /// Appends row `row` of `other` (same physical kind).
   void append_from(const column_vector& other, std::size_t row);
   /// Row `row` as a value (NULL if null).

@@ -51,6 +51,11 @@ class csv_row_decoder {
   [[nodiscard]] std::uint64_t nulled_lines() const noexcept { return nulled_; }
 
  private:
+  /// Appends `f` to `col` when it is of a type read without rows::value (integers, strings,
+  /// timestamps) and well-formed; false: the general path decides.
+  static bool append_fast(rows::column_vector& col, std::string_view f,
+                          const rows::logical_type& t);
+
   rows::schema schema_;
   csv_row_options o_;
   formats::csv_options split_;
