@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,4 +123,67 @@ TEST_CASE("eddy sql ends on SIGTERM while it waits for statements", "[sql][cli]"
   REQUIRE(done == pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+}
+
+TEST_CASE("eddy sql on a terminal reads statements over several lines, completes and keeps history",
+          "[sql][cli]") {
+  using namespace std::chrono_literals;
+  temp_dir tmp("eddy-sql-pty");
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setenv("HOME", tmp.path().c_str(), 1);
+    ::setenv("TERM", "dumb", 1);
+    ::execl(EDDY_BIN, EDDY_BIN, "sql", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string seen;
+  auto read_until = [&](const std::string& what, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (seen.find(what) == std::string::npos && std::chrono::steady_clock::now() < end) {
+      pollfd p{master, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) {
+        char buf[4096];
+        const auto n = ::read(master, buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return seen.find(what) != std::string::npos;
+  };
+  auto type = [&](const std::string& s) { REQUIRE(::write(master, s.data(), s.size()) > 0); };
+  REQUIRE(read_until("eddy-sql> ", 30s));
+  INFO("terminal: " << seen);
+  type("CREATE TABLE numbers (n BIGINT)\n");  // no ';' yet: a continuation prompt
+  CHECK(read_until("       > ", 10s));
+  type("WITH ('connector' = 'blackhole');\n");
+  CHECK(read_until("Execute statement succeeded", 10s));
+  seen.clear();
+  type("SHOW TABLES;\n");
+  CHECK(read_until("numbers", 10s));
+  seen.clear();
+  type("DESCRIB\t");  // a keyword completed (DESCR is DESCRIBE or DESCRIPTOR)
+  CHECK(read_until("DESCRIBE", 10s));
+  type(" numb\t");  // a table name completed
+  CHECK(read_until("numbers", 10s));
+  type(";\n");
+  CHECK(read_until("BIGINT", 10s));
+  type("quit;\n");
+  int st = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  bool ended = false;
+  while (!(ended = ::waitpid(pid, &st, WNOHANG) == pid) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &st, 0);
+  }
+  ::close(master);
+  CHECK(ended);
+  const auto history = read_file(tmp.path() / ".eddy_sql_history");
+  INFO("history: " << history);
+  CHECK(history.find("SHOW") != std::string::npos);
+  CHECK(history.find("DESCRIBE") != std::string::npos);
 }
