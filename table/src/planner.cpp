@@ -162,9 +162,10 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
       if (it->name == *name) with = &*it;
     if (with) {
       // A WITH table sees the WITH tables declared before it only.
+      const sql::query* body = with->body;  // `with` is erased below
       const auto saved = ctes_;
       ctes_.erase(ctes_.begin() + (with - ctes_.data()), ctes_.end());
-      r = query(*with->body, depth + 1);
+      r = query(*body, depth + 1);
       ctes_ = saved;
     } else if (const auto* v = catalog_.find_view(*name)) {
       const auto saved = ctes_;

@@ -167,7 +167,9 @@ TEST_CASE("SELECT returns rows, and views, WITH and subqueries in FROM plan like
        {"SELECT a, p * 2 AS p2 FROM cheap WHERE MOD(a, 2) = 0;",
         "WITH c AS (SELECT * FROM cheap) SELECT c.a, c.p * 2 FROM c WHERE MOD(c.a, 2) = 0;",
         "SELECT x, y * 2 FROM (SELECT a, p FROM cheap) AS t (x, y) WHERE MOD(x, 2) = 0;",
-        "SELECT a, p * 2 FROM (SELECT * FROM cheap) WHERE MOD(a, 2) = 0;"}) {
+        "SELECT a, p * 2 FROM (SELECT * FROM cheap) WHERE MOD(a, 2) = 0;",
+        "WITH c1 AS (SELECT a AS x, p FROM cheap), c2 AS (SELECT x, p * 2 AS y FROM c1) "
+        "SELECT * FROM c2 WHERE MOD(x, 2) = 0;"}) {
     CAPTURE(q);
     auto r = run_ok(s, q);
     REQUIRE(r.header.size() == 2);
@@ -213,6 +215,8 @@ TEST_CASE("SQL errors name the place, the object and what was meant", "[table][s
              Catch::Contains("Joins are not supported yet"));
   CHECK_THAT(error_of(s, "INSERT INTO nowhere SELECT auction FROM bid;"),
              Catch::Contains("Table 'nowhere' not found"));
+  CHECK_THAT(error_of(s, "WITH c AS (SELECT * FROM c) SELECT * FROM c;"),
+             Catch::Contains("Object 'c' not found"));  // a WITH table does not see itself
   CHECK_THAT(error_of(s, "SET 'parallelism.default' = 'many';"),
              Catch::Contains("must be an integer from 1 to 1024"));
   // A malformed line fails the job, naming the table, the field and the line.
