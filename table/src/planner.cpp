@@ -346,7 +346,7 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
   }
   auto q = plan_query(ins.source);
   if (!q) return q.error();
-  const auto& cols = q->columns;
+  const sql::scope cols = q->columns;  // a copy: the relation is moved below
   const auto& target = sink->columns;
   const std::string mismatch =
       "Column types of query result and sink for '" + *name + "' do not match.\nCause: ";

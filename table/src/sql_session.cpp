@@ -7,6 +7,7 @@
 #include "eddy/operators/stream_environment.hpp"
 #include "eddy/sql/parser.hpp"
 #include "eddy/sql/printer.hpp"
+#include "eddy/table/bundled_functions.hpp"
 #include "eddy/table/planner.hpp"
 #include "eddy/table/row_text.hpp"
 
@@ -35,7 +36,41 @@ struct sql_session::running {
   bool cancel_requested = false;
 };
 
-sql_session::sql_session() : running_(std::make_shared<running>()) {}
+sql_session::sql_session() : running_(std::make_shared<running>()) {
+  for (auto& [identifier, overloads] : bundled_functions())
+    register_function_implementation(identifier, std::move(overloads));
+}
+
+void sql_session::register_function_implementation(std::string identifier,
+                                                   std::vector<sql::scalar_function> overloads) {
+  implementations_[std::move(identifier)] = std::move(overloads);
+}
+
+sql::result<statement_result> sql_session::create_function(const sql::create_function& f,
+                                                           sql::location where) {
+  auto name = simple_name(f.name, where);
+  if (!name) return name.error();
+  if (f.language == "PYTHON")
+    return error_at(where, "Python functions are not supported: register a C++ implementation");
+  const auto it = implementations_.find(f.class_name);
+  if (it == implementations_.end())
+    return error_at(where, "No implementation is registered for function class '" + f.class_name +
+                               "': register its C++ port with "
+                               "sql_session::register_function_implementation (docs/sql.md)");
+  if (!functions_.find(*name).empty()) {
+    if (f.if_not_exists) return message(ok_message);
+    return error_at(f.name.front().loc, "Function '" + *name + "' already exists");
+  }
+  try {
+    for (auto overload : it->second) {
+      overload.name = *name;
+      functions_.add(std::move(overload));
+    }
+  } catch (const std::invalid_argument& e) {
+    return error_at(where, e.what());
+  }
+  return message(ok_message);
+}
 sql_session::~sql_session() = default;
 
 int sql_session::parallelism() const {
@@ -97,8 +132,7 @@ sql::result<statement_result> sql_session::execute(const sql::statement& s) {
   if (const auto* e = s.as<sql::explain>()) return explain(*e, where);
   if (s.as<sql::statement_set>())
     return error_at(where, "EXECUTE STATEMENT SET is not supported yet");
-  if (s.as<sql::create_function>())
-    return error_at(where, "CREATE FUNCTION is not supported: register C++ functions with the API");
+  if (const auto* f = s.as<sql::create_function>()) return create_function(*f, where);
   return error_at(where, "USE is not supported: Eddy has one catalog and one database");
 }
 
@@ -121,7 +155,7 @@ sql::result<statement_result> sql_session::describe(const sql::describe& d, sql:
     for (const auto& c : t->computed) {
       sql::scope physical;
       for (const auto& f : t->columns) physical.push_back({t->name, f.name, f.type});
-      auto e = sql::compile_expression(c.expression, physical);
+      auto e = sql::compile_expression(c.expression, physical, &functions_);
       if (!e) return e.error();
       auto type = (*e)->type().with_nullable(true).to_string();
       if (t->rowtime == c.name) type += " *ROWTIME*";
@@ -132,7 +166,7 @@ sql::result<statement_result> sql_session::describe(const sql::describe& d, sql:
   }
   if (catalog_.find_view(*name)) {
     StreamEnvironment env;
-    planner p(catalog_, env, planner_options{parallelism()});
+    planner p(catalog_, env, planner_options{parallelism(), &functions_});
     sql::query q;
     sql::select_core core;
     sql::select_item star;
@@ -186,7 +220,7 @@ sql::result<statement_result> sql_session::set(const sql::set_option& s, sql::lo
 
 sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::location where) {
   StreamEnvironment env;
-  planner p(catalog_, env, planner_options{parallelism()});
+  planner p(catalog_, env, planner_options{parallelism(), &functions_});
   std::vector<std::string> lines;
   if (const auto* ins = e.target->as<sql::insert>()) {
     auto plan = p.plan_insert(*ins, where);
@@ -207,7 +241,7 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
 sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sql::location where) {
   StreamEnvironment env;
   env.set_parallelism(parallelism());
-  planner p(catalog_, env, planner_options{parallelism()});
+  planner p(catalog_, env, planner_options{parallelism(), &functions_});
   auto plan = p.plan_insert(ins, where);
   if (!plan) return plan.error();
   const auto name = ins.table.back().value;
@@ -233,7 +267,7 @@ sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sq
 sql::result<statement_result> sql_session::run_select(const sql::query& q, sql::location where) {
   StreamEnvironment env;
   env.set_parallelism(parallelism());
-  planner p(catalog_, env, planner_options{parallelism()});
+  planner p(catalog_, env, planner_options{parallelism(), &functions_});
   auto plan = p.plan_query(q);
   if (!plan) return plan.error();
   (void)where;

@@ -10,6 +10,13 @@
 ///   'table.dml-sync' is true; here the job lives in the client's process, so it waits.)
 /// - SELECT runs the same way and returns its rows (bounded inputs only make sense here).
 ///
+/// Functions: `CREATE [TEMPORARY [SYSTEM]] FUNCTION [IF NOT EXISTS] name AS 'identifier'` binds
+/// `name` to the C++ implementation registered under `identifier` (with
+/// register_function_implementation; a Flink script names a Java class there, so an application
+/// registers its C++ port under that class name). Eddy registers the Nexmark benchmark's UDFs
+/// (`com.github.nexmark.flink.udf.CountChar`) so its queries run as written. add_function
+/// registers a function directly (Flink's createTemporarySystemFunction).
+///
 /// Errors (syntax, unknown table or column, types, unsupported constructs, a failed job) are
 /// `sql::parse_error`s: position-less ones (a job failure) have line 0. Not thread-safe: one
 /// thread drives a session. execute() blocks while a job runs.
@@ -23,6 +30,7 @@
 
 #include "eddy/sql/ast.hpp"
 #include "eddy/sql/error.hpp"
+#include "eddy/sql/function_registry.hpp"
 #include "eddy/sql/parser.hpp"
 #include "eddy/table/catalog.hpp"
 
@@ -72,6 +80,14 @@ class sql_session {
   /// The parallelism jobs run with ('parallelism.default'; default 1).
   [[nodiscard]] int parallelism() const;
 
+  /// Makes `overloads` (one or more signatures; their names are replaced by the SQL name) the
+  /// implementation CREATE FUNCTION ... AS 'identifier' binds. Replaces an earlier one.
+  void register_function_implementation(std::string identifier,
+                                        std::vector<sql::scalar_function> overloads);
+  /// Registers a function under its own name for this session's queries. Throws
+  /// std::invalid_argument as function_registry::add does.
+  void add_function(sql::scalar_function f) { functions_.add(std::move(f)); }
+
   /// Cancels the job that execute() is waiting for, if any (any thread; signal handlers must
   /// not call it: set a flag and call it from a thread).
   void cancel_running_job();
@@ -82,9 +98,12 @@ class sql_session {
   sql::result<statement_result> describe(const sql::describe& d, sql::location where);
   sql::result<statement_result> set(const sql::set_option& s, sql::location where);
   sql::result<statement_result> explain(const sql::explain& e, sql::location where);
+  sql::result<statement_result> create_function(const sql::create_function& f, sql::location where);
 
   catalog catalog_;
   std::map<std::string, std::string> settings_;
+  sql::function_registry functions_;
+  std::map<std::string, std::vector<sql::scalar_function>> implementations_;
   struct running;
   std::shared_ptr<running> running_;
 };
