@@ -118,21 +118,56 @@ sql::result<relation> planner::query(const sql::query& q, int depth) {
     return error_at(q.loc, "ORDER BY, LIMIT and OFFSET are not supported yet");
   const auto ctes_before = ctes_.size();
   for (const auto& c : q.with) {
-    if (!c.columns.empty())
+    if (!c.columns.empty()) {
+      ctes_.resize(ctes_before);
       return error_at(c.name.loc, "Column lists in WITH are not supported yet");
+    }
     ctes_.push_back(cte{c.name.value, &*c.body});
   }
-  sql::result<relation> out = error_at(q.loc, "");
-  if (const auto* core = std::get_if<sql::select_core>(&q.body.node))
-    out = select(*core, q.loc, depth);
-  else if (const auto* inner = std::get_if<sql::box<sql::query>>(&q.body.node))
-    out = query(**inner, depth + 1);
-  else if (std::holds_alternative<sql::set_operation>(q.body.node))
-    out = error_at(q.loc, "UNION, INTERSECT and EXCEPT are not supported yet");
-  else
-    out = error_at(q.loc, "VALUES is not supported yet");
+  auto out = body(q.body, q.loc, depth);
   ctes_.resize(ctes_before);
   return out;
+}
+
+sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, int depth) {
+  if (depth > max_depth)
+    return error_at(loc, "Queries are nested more than " + std::to_string(max_depth) + " deep");
+  if (const auto* core = std::get_if<sql::select_core>(&e.node)) return select(*core, loc, depth);
+  if (const auto* inner = std::get_if<sql::box<sql::query>>(&e.node))
+    return query(**inner, depth + 1);
+  if (const auto* op = std::get_if<sql::set_operation>(&e.node)) {
+    if (op->op != sql::set_operator::union_ || !op->all)
+      return error_at(loc, "UNION (without ALL), INTERSECT and EXCEPT are not supported yet");
+    auto left = body(*op->left, loc, depth + 1);
+    if (!left) return left;
+    auto right = body(*op->right, loc, depth + 1);
+    if (!right) return right;
+    if (left->columns.size() != right->columns.size())
+      return error_at(loc, "UNION ALL of " + std::to_string(left->columns.size()) + " and " +
+                               std::to_string(right->columns.size()) + " columns");
+    relation out;
+    for (std::size_t i = 0; i < left->columns.size(); ++i) {
+      const auto& a = left->columns[i].type;
+      const auto& b = right->columns[i].type;
+      if (!(a.with_nullable(true) == b.with_nullable(true)))
+        return error_at(loc, "UNION ALL of column " + std::to_string(i + 1) + " ('" +
+                                 left->columns[i].name + "') with types " + a.to_string() +
+                                 " and " + b.to_string() +
+                                 " is not supported yet: CAST one side to the other's type");
+      auto c = left->columns[i];
+      c.type = a.with_nullable(a.nullable || b.nullable);
+      c.table.clear();
+      out.columns.push_back(std::move(c));
+    }
+    out.stream = left->stream->union_with(*right->stream);
+    out.explain.push_back("Union(all=[true], union=[" + join_names(out.columns) + "])");
+    indent(left->explain);
+    indent(right->explain);
+    out.explain.insert(out.explain.end(), left->explain.begin(), left->explain.end());
+    out.explain.insert(out.explain.end(), right->explain.begin(), right->explain.end());
+    return out;
+  }
+  return error_at(loc, "VALUES is not supported yet");
 }
 
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {

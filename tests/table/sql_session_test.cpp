@@ -284,6 +284,25 @@ TEST_CASE("SELECT returns rows, and views, WITH and subqueries in FROM plan like
     CHECK(got == want);
     CHECK(std::all_of(r.kinds.begin(), r.kinds.end(), [](const auto& k) { return k == "+I"; }));
   }
+  // UNION ALL: both inputs' rows (here the same rows twice, from a view and from its table).
+  {
+    auto r = run_ok(s,
+                    "SELECT a, p * 2 FROM cheap WHERE MOD(a, 2) = 0 UNION ALL SELECT auction, "
+                    "price * 2 FROM bid WHERE price < 5000000 AND MOD(auction, 2) = 0;");
+    auto got = r.rows;
+    std::sort(got.begin(), got.end());
+    auto twice = want;
+    twice.insert(twice.end(), want.begin(), want.end());
+    std::sort(twice.begin(), twice.end());
+    CHECK(got == twice);
+    CHECK(r.header == std::vector<std::string>{"a", "EXPR$1"});
+  }
+  CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION ALL SELECT a, p FROM cheap;"),
+             Catch::Contains("UNION ALL of 1 and 2 columns"));
+  CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION ALL SELECT channel FROM bid;"),
+             Catch::Contains("types BIGINT and STRING is not supported yet"));
+  CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION SELECT a FROM cheap;"),
+             Catch::Contains("UNION (without ALL), INTERSECT and EXCEPT are not supported yet"));
   auto shown = run_ok(s, "SHOW TABLES;");
   CHECK(shown.rows == std::vector<std::vector<std::string>>{{"bid"}, {"cheap"}});
   const auto text = table::render_tableau(shown);

@@ -3,11 +3,12 @@
 /// (row_operators.hpp), built in a StreamEnvironment the caller then executes.
 ///
 /// What it plans today (docs/sql.md "What runs"): queries over one table, view, WITH table or
-/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc); INSERT INTO a table whose
+/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc), and UNION ALL of such
+/// queries with the same column types; INSERT INTO a table whose
 /// connector is `filesystem` (format `csv`), `print` or `blackhole`; sources of connector
 /// `filesystem` (format `csv`, a file or a directory of files). Everything else (joins, GROUP
-/// BY, windows, ORDER BY, LIMIT, set operations, other connectors) is refused with an error at
-/// its place in the statement, never planned into something else.
+/// BY, windows, ORDER BY, LIMIT, other set operations, other connectors) is refused with an error
+/// at its place in the statement, never planned into something else.
 ///
 /// Plans are deterministic: the same statement over the same catalog gives the same graph and
 /// operator names on every node. Errors are sql::parse_errors (position + message), rendered
@@ -58,6 +59,7 @@ class planner {
     const sql::query* body;
   };
   sql::result<relation> query(const sql::query& q, int depth);
+  sql::result<relation> body(const sql::set_expr& e, sql::location loc, int depth);
   sql::result<relation> select(const sql::select_core& s, sql::location where, int depth);
   sql::result<relation> factor(const sql::table_factor& f, int depth);
   sql::result<relation> scan(const table_def& t, sql::location where);
