@@ -512,8 +512,7 @@ int main(int argc, char** argv) {
                   "runtime (also --detach, --timeout MS, --job-lib LIB, --secret-file, --tls-*)");
 
   // Handled before CLI11 runs; listed here for --help.
-  app.add_subcommand("sql",
-                     "the SQL client: eddy sql [-f FILE | -e STATEMENT] (see docs/sql.md)")
+  app.add_subcommand("sql", "the SQL client: eddy sql [-f FILE | -e STATEMENT] (see docs/sql.md)")
       ->allow_extras();
   // Handled by parse_shell_invocation before CLI11 runs; listed here for --help.
   app.add_subcommand("shell",

@@ -27,23 +27,6 @@ std::string upper(std::string_view s) {
   return r;
 }
 
-namespace {
-
-int integer_digits(type_id id) {
-  switch (id) {
-    case type_id::tinyint:
-      return 3;
-    case type_id::smallint:
-      return 5;
-    case type_id::int_:
-      return 10;
-    default:
-      return 19;
-  }
-}
-
-}  // namespace
-
 logical_type common_type(const logical_type& a, const logical_type& b) {
   const bool nullable = a.nullable || b.nullable;
   if (a.id == type_id::null_) return b.with_nullable(true);
@@ -135,37 +118,7 @@ std::string type_text(const logical_type& t) {
 }
 
 std::string op_symbol(binary_op op) {
-  switch (op) {
-    case binary_op::or_:
-      return "OR";
-    case binary_op::and_:
-      return "AND";
-    case binary_op::eq:
-      return "=";
-    case binary_op::neq:
-      return "<>";
-    case binary_op::lt:
-      return "<";
-    case binary_op::le:
-      return "<=";
-    case binary_op::gt:
-      return ">";
-    case binary_op::ge:
-      return ">=";
-    case binary_op::concat:
-      return "||";
-    case binary_op::plus:
-      return "+";
-    case binary_op::minus:
-      return "-";
-    case binary_op::multiply:
-      return "*";
-    case binary_op::divide:
-      return "/";
-    case binary_op::modulo:
-      return "%";
-  }
-  return "?";
+  return to_sql(op);
 }
 
 /// The type a CAST names (Flink SQL's defaults: CHAR(1), BINARY(1), VARCHAR and VARBINARY of

@@ -25,6 +25,21 @@
 
 namespace eddy::sql::detail {
 
+/// Decimal digits of an integer type's largest value (DECIMAL(p, 0) it fits in, as Flink's
+/// LogicalTypeMerging counts): TINYINT 3, SMALLINT 5, INT 10, BIGINT 19.
+inline int integer_digits(rows::type_id id) {
+  switch (id) {
+    case rows::type_id::tinyint:
+      return 3;
+    case rows::type_id::smallint:
+      return 5;
+    case rows::type_id::int_:
+      return 10;
+    default:
+      return 19;
+  }
+}
+
 class node : public vector_expr {
  public:
   void eval(const rows::row_batch& in, rows::column_vector& out,

@@ -17,19 +17,6 @@ namespace {
 using rows::logical_type;
 using rows::type_id;
 
-int integer_digits(type_id id) {
-  switch (id) {
-    case type_id::tinyint:
-      return 3;
-    case type_id::smallint:
-      return 5;
-    case type_id::int_:
-      return 10;
-    default:
-      return 19;
-  }
-}
-
 int rank(type_id id) {
   switch (id) {
     case type_id::tinyint:

@@ -77,40 +77,6 @@ void operand(std::string& out, const expr& e, bool parens) {
   if (parens) out += ')';
 }
 
-const char* op_text(binary_op op) {
-  switch (op) {
-    case binary_op::or_:
-      return "OR";
-    case binary_op::and_:
-      return "AND";
-    case binary_op::eq:
-      return "=";
-    case binary_op::neq:
-      return "<>";
-    case binary_op::lt:
-      return "<";
-    case binary_op::le:
-      return "<=";
-    case binary_op::gt:
-      return ">";
-    case binary_op::ge:
-      return ">=";
-    case binary_op::concat:
-      return "||";
-    case binary_op::plus:
-      return "+";
-    case binary_op::minus:
-      return "-";
-    case binary_op::multiply:
-      return "*";
-    case binary_op::divide:
-      return "/";
-    case binary_op::modulo:
-      return "%";
-  }
-  return "?";
-}
-
 // Names that would read as syntax if written bare before '(' (a call of a function so named
 // is backquoted).
 bool special_before_paren(const std::string& name) {
@@ -205,7 +171,7 @@ struct expr_printer {
     const int p = binary_precedence(x.op);
     operand(out, *x.left, precedence_of(*x.left) < p);
     out += ' ';
-    out += op_text(x.op);
+    out += to_sql(x.op);
     out += ' ';
     operand(out, *x.right, precedence_of(*x.right) <= p);
   }
@@ -566,6 +532,40 @@ std::string to_sql(const data_type& t) {
   std::string out;
   detail::print(out, t);
   return out;
+}
+
+const char* to_sql(binary_op op) {
+  switch (op) {
+    case binary_op::or_:
+      return "OR";
+    case binary_op::and_:
+      return "AND";
+    case binary_op::eq:
+      return "=";
+    case binary_op::neq:
+      return "<>";
+    case binary_op::lt:
+      return "<";
+    case binary_op::le:
+      return "<=";
+    case binary_op::gt:
+      return ">";
+    case binary_op::ge:
+      return ">=";
+    case binary_op::concat:
+      return "||";
+    case binary_op::plus:
+      return "+";
+    case binary_op::minus:
+      return "-";
+    case binary_op::multiply:
+      return "*";
+    case binary_op::divide:
+      return "/";
+    case binary_op::modulo:
+      return "%";
+  }
+  return "?";
 }
 
 }  // namespace eddy::sql

@@ -14,6 +14,8 @@ namespace eddy::sql {
 [[nodiscard]] std::string to_sql(const query& q);
 [[nodiscard]] std::string to_sql(const expr& e);
 [[nodiscard]] std::string to_sql(const data_type& t);
+/// A binary operator as SQL writes it: `OR`, `=`, `<>`, `||`, `+`, ...
+[[nodiscard]] const char* to_sql(binary_op op);
 
 /// `name`, or `` `name` `` when it was written so, is a reserved word or is not a plain word
 /// ([A-Za-z_][A-Za-z0-9_$]*).
