@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/eddy_process.hpp"
+#include "support/pty_process.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
@@ -210,30 +211,13 @@ TEST_CASE("eddy shell scripts get help as JSON and can watch a job for a while",
 
 TEST_CASE("eddy shell on a terminal completes commands and keeps a history", "[shell]") {
   temp_dir tmp("eddy-shell-pty");
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::setenv("HOME", tmp.path().c_str(), 1);
-    ::setenv("TERM", "dumb", 1);
-    ::execl(EDDY_BIN, EDDY_BIN, "shell", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::string seen;
+  eddy::testing::pty_process term(EDDY_BIN, "shell", tmp.path().string());
+  REQUIRE(term.ok());
+  auto& seen = term.seen;
   auto read_until = [&](const std::string& what, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (seen.find(what) == std::string::npos && std::chrono::steady_clock::now() < end) {
-      pollfd p{master, POLLIN, 0};
-      if (::poll(&p, 1, 50) > 0) {
-        char buf[4096];
-        const auto n = ::read(master, buf, sizeof buf);
-        if (n <= 0) break;
-        seen.append(buf, static_cast<std::size_t>(n));
-      }
-    }
-    return seen.find(what) != std::string::npos;
+    return term.read_until(what, timeout);
   };
-  auto type = [&](const std::string& s) { REQUIRE(::write(master, s.data(), s.size()) > 0); };
+  auto type = [&](const std::string& s) { REQUIRE(term.type(s)); };
   const bool prompt = read_until("eddy> ", 30s);
   INFO("terminal: " << seen);
   REQUIRE(prompt);
@@ -254,14 +238,7 @@ TEST_CASE("eddy shell on a terminal completes commands and keeps a history", "[s
   type("\n");
   CHECK(read_until("OPERATOR CHAIN", 10s));
   type("quit\n");
-  int st = 0;
-  const bool ended = eventually([&] { return ::waitpid(pid, &st, WNOHANG) == pid; }, 10s);
-  if (!ended) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-  }
-  ::close(master);
-  CHECK(ended);
+  CHECK(term.wait_end(10s));
   const auto history = eddy::testing::read_file(tmp.path() / ".eddy_history");
   CHECK(history.find("workers") != std::string::npos);
   INFO("history: " << history);

@@ -3,8 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/pty_process.hpp"
 #include "support/test_support.hpp"
 
 #ifndef EDDY_BIN
@@ -129,30 +128,13 @@ TEST_CASE("eddy sql on a terminal reads statements over several lines, completes
           "[sql][cli]") {
   using namespace std::chrono_literals;
   temp_dir tmp("eddy-sql-pty");
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::setenv("HOME", tmp.path().c_str(), 1);
-    ::setenv("TERM", "dumb", 1);
-    ::execl(EDDY_BIN, EDDY_BIN, "sql", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::string seen;
+  eddy::testing::pty_process term(EDDY_BIN, "sql", tmp.path().string());
+  REQUIRE(term.ok());
+  auto& seen = term.seen;
   auto read_until = [&](const std::string& what, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (seen.find(what) == std::string::npos && std::chrono::steady_clock::now() < end) {
-      pollfd p{master, POLLIN, 0};
-      if (::poll(&p, 1, 50) > 0) {
-        char buf[4096];
-        const auto n = ::read(master, buf, sizeof buf);
-        if (n <= 0) break;
-        seen.append(buf, static_cast<std::size_t>(n));
-      }
-    }
-    return seen.find(what) != std::string::npos;
+    return term.read_until(what, timeout);
   };
-  auto type = [&](const std::string& s) { REQUIRE(::write(master, s.data(), s.size()) > 0); };
+  auto type = [&](const std::string& s) { REQUIRE(term.type(s)); };
   REQUIRE(read_until("eddy-sql> ", 30s));
   INFO("terminal: " << seen);
   type("CREATE TABLE numbers (n BIGINT)\n");  // no ';' yet: a continuation prompt
@@ -170,18 +152,7 @@ TEST_CASE("eddy sql on a terminal reads statements over several lines, completes
   type(";\n");
   CHECK(read_until("BIGINT", 10s));
   type("quit;\n");
-  int st = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  bool ended = false;
-  while (!(ended = ::waitpid(pid, &st, WNOHANG) == pid) &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  if (!ended) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-  }
-  ::close(master);
-  CHECK(ended);
+  CHECK(term.wait_end(10s));
   const auto history = read_file(tmp.path() / ".eddy_sql_history");
   INFO("history: " << history);
   CHECK(history.find("SHOW") != std::string::npos);
