@@ -9,12 +9,12 @@
 #include "eddy/table/csv_rows.hpp"
 #include "eddy/table/row_operators.hpp"
 #include "eddy/table/row_text.hpp"
+#include "eddy/table/time_operators.hpp"
+#include "planner_internal.hpp"
 
 namespace eddy::table {
 
-namespace {
-
-constexpr int max_depth = 64;  // views and subqueries nested deeper are refused
+namespace planning {
 
 sql::expr column_expr(const std::string& name) {
   sql::expr e;
@@ -24,16 +24,43 @@ sql::expr column_expr(const std::string& name) {
   return e;
 }
 
-std::string item_name(const sql::select_item& item, std::size_t index) {
-  if (item.alias) return item.alias->value;
-  if (const auto* id = item.value->as<sql::identifier>()) return id->parts.back().value;
-  return "EXPR$" + std::to_string(index);
-}
-
 std::string join_names(const sql::scope& s) {
   std::string out;
   for (const auto& c : s) out += (out.empty() ? "" : ", ") + c.name;
   return out;
+}
+
+void indent(std::vector<std::string>& lines) {
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = (i == 0 ? "+- " : "   ") + lines[i];
+}
+
+int column_index(const sql::scope& s, const sql::identifier& id) {
+  if (id.parts.empty() || id.parts.size() > 2) return -1;
+  const auto& name = id.parts.back().value;
+  const std::string* table = id.parts.size() == 2 ? &id.parts.front().value : nullptr;
+  int found = -1;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i].name != name || (table && s[i].table != *table)) continue;
+    if (found >= 0) return -1;
+    found = static_cast<int>(i);
+  }
+  return found;
+}
+
+}  // namespace planning
+
+namespace {
+
+using planning::column_expr;
+using planning::indent;
+using planning::join_names;
+
+constexpr int max_depth = 64;  // views and subqueries nested deeper are refused
+
+std::string item_name(const sql::select_item& item, std::size_t index) {
+  if (item.alias) return item.alias->value;
+  if (const auto* id = item.value->as<sql::identifier>()) return id->parts.back().value;
+  return "EXPR$" + std::to_string(index);
 }
 
 std::string schema_text(const sql::scope& s) {
@@ -48,11 +75,6 @@ std::string schema_text(const rows::schema& s) {
   for (std::size_t i = 0; i < s.size(); ++i)
     out += (i ? ", " : "") + s[i].name + ": " + s[i].type.to_string();
   return out + "]";
-}
-
-/// The plan of an input below its consumer: "+- " before its first line, "   " before the rest.
-void indent(std::vector<std::string>& lines) {
-  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = (i == 0 ? "+- " : "   ") + lines[i];
 }
 
 /// Whether Flink casts `from` to `to` implicitly when inserting (same family: numbers,
@@ -160,6 +182,7 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
       out.columns.push_back(std::move(c));
     }
     out.stream = left->stream->union_with(*right->stream);
+    out.updating = left->updating || right->updating;
     out.explain.push_back("Union(all=[true], union=[" + join_names(out.columns) + "])");
     indent(left->explain);
     indent(right->explain);
@@ -175,12 +198,11 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
   if (s.from.size() > 1 || !s.from.front().joins.empty())
     return error_at(where, "Joins are not supported yet");
   if (s.distinct) return error_at(where, "SELECT DISTINCT is not supported yet");
-  if (!s.group_by.empty() || s.having)
-    return error_at(s.group_by.empty() ? s.having->loc : s.group_by.front().loc,
-                    "GROUP BY and HAVING are not supported yet");
   if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
   auto in = factor(s.from.front().relation, depth + 1);
   if (!in) return in.error();
+  if (!s.group_by.empty() || s.having || planning::has_aggregate_call(s.items))
+    return aggregate(std::move(*in), s, where);
   return calc(std::move(*in), s.where ? &*s.where : nullptr, s.items, where);
 }
 
@@ -225,10 +247,13 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
   } else if (const auto* d = std::get_if<sql::derived_table>(&f.node)) {
     if (d->lateral) return error_at(f.loc, "LATERAL is not supported yet");
     r = query(*d->subquery, depth + 1);
+  } else if (const auto* tf = std::get_if<sql::table_function>(&f.node)) {
+    const auto* call = tf->call.as<sql::function_call>();
+    if (tf->lateral || !call) return error_at(f.loc, "LATERAL TABLE(...) is not supported yet");
+    r = window_tvf(*call, f.loc, depth + 1);
   } else {
     return error_at(f.loc,
-                    "Table functions, UNNEST, MATCH_RECOGNIZE and nested joins in FROM are not "
-                    "supported yet");
+                    "UNNEST, MATCH_RECOGNIZE and nested joins in FROM are not supported yet");
   }
   if (!r) return r;
   if (f.alias) {
@@ -297,6 +322,30 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   r.stream = decoded;
   r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
                       "], path=[" + path + "], format=[csv])");
+  if (t.rowtime && t.watermark) {
+    for (std::size_t i = 0; i < r.columns.size(); ++i)
+      if (r.columns[i].name == *t.rowtime) r.rowtime = static_cast<int>(i);
+    if (r.rowtime < 0)
+      return error_at(t.where, "Table '" + t.name + "': the WATERMARK column '" + *t.rowtime +
+                                   "' is not a column of the table");
+    auto wm = sql::compile_expression(*t.watermark, r.columns, o_.functions);
+    if (!wm) return wm.error();
+    if (!(*wm)->type().is_timestamp())
+      return error_at(t.watermark->loc, "Table '" + t.name +
+                                            "': the WATERMARK expression must be a TIMESTAMP(3) "
+                                            "or TIMESTAMP_LTZ(3), not " +
+                                            (*wm)->type().to_string());
+    std::shared_ptr<const sql::vector_expr> wexpr(std::move(*wm));
+    r.stream = r.stream->add_op<rows::row_batch>(
+        "watermark " + t.name + " #" + std::to_string(next_id_++), [wexpr](operator_base* next) {
+          return std::make_unique<row_watermark_op>(wexpr, detail::as_input<rows::row_batch>(next));
+        });
+    std::vector<std::string> below = std::move(r.explain);
+    indent(below);
+    r.explain = {"WatermarkAssigner(rowtime=[" + *t.rowtime + "], watermark=[" +
+                 wexpr->to_string() + "])"};
+    r.explain.insert(r.explain.end(), below.begin(), below.end());
+  }
   return r;
 }
 
@@ -314,8 +363,17 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
     predicate = std::move(*p);
   }
   relation out;
+  out.updating = in.updating;
   expr_list projections;
   std::string select_text;
+  // Time attributes and window columns survive plain references (`ts`, `t.ts`, `*`).
+  auto keep_roles = [&](int from) {
+    const int to = static_cast<int>(out.columns.size()) - 1;
+    if (from < 0) return;
+    if (from == in.rowtime && out.rowtime < 0) out.rowtime = to;
+    if (from == in.window_start && out.window_start < 0) out.window_start = to;
+    if (from == in.window_end && out.window_end < 0) out.window_end = to;
+  };
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
     if (item.what != sql::select_item::kind::value) {
@@ -332,6 +390,7 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
         auto full = sql::compile_expression(column_expr(c.name), in.columns, o_.functions);
         if (!full) return full.error();
         out.columns.push_back(sql::scope_column{"", c.name, (*full)->type()});
+        keep_roles(static_cast<int>(&c - in.columns.data()));
         select_text += (select_text.empty() ? "" : ", ") + c.name;
         projections.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*full)));
       }
@@ -344,6 +403,8 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
     select_text += (select_text.empty() ? "" : ", ") + (*e)->to_string() +
                    ((*e)->to_string() == name ? "" : " AS " + name);
     out.columns.push_back(sql::scope_column{"", name, (*e)->type()});
+    if (const auto* id = item.value->as<sql::identifier>())
+      keep_roles(planning::column_index(in.columns, *id));
     projections.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
   }
   const int id = next_id_++;
@@ -432,6 +493,11 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
 
   const auto connector = sink->option("connector");
   const auto types = target.types();
+  if (in.updating && connector == "filesystem")
+    return error_at(where, "Table sink '" + *name +
+                               "' doesn't support consuming update changes which is produced by "
+                               "node " +
+                               in.explain.front());
   const int id = next_id_++;
   std::vector<std::string> plan;
   if (connector == "filesystem") {

@@ -3,12 +3,15 @@
 /// (row_operators.hpp), built in a StreamEnvironment the caller then executes.
 ///
 /// What it plans today (docs/sql.md "What runs"): queries over one table, view, WITH table or
-/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc), and UNION ALL of such
-/// queries with the same column types; INSERT INTO a table whose
-/// connector is `filesystem` (format `csv`), `print` or `blackhole`; sources of connector
-/// `filesystem` (format `csv`, a file or a directory of files). Everything else (joins, GROUP
-/// BY, windows, ORDER BY, LIMIT, other set operations, other connectors) is refused with an error
-/// at its place in the statement, never planned into something else.
+/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc); event time from a table's
+/// WATERMARK; the window TVFs TUMBLE, HOP and CUMULATE; GROUP BY / HAVING with COUNT, SUM, AVG,
+/// MIN, MAX (DISTINCT, FILTER) as window aggregates (GROUP BY window_start, window_end, ...:
+/// insert-only) or group aggregates (a changelog); UNION ALL of queries with the same column
+/// types; INSERT INTO a table whose connector is `filesystem` (format `csv`, insert-only input),
+/// `print` or `blackhole`; sources of connector `filesystem` (format `csv`, a file or a
+/// directory of files). Everything else (joins, SESSION windows, ORDER BY, LIMIT, other set
+/// operations, other connectors) is refused with an error at its place in the statement, never
+/// planned into something else.
 ///
 /// Plans are deterministic: the same statement over the same catalog gives the same graph and
 /// operator names on every node. Errors are sql::parse_errors (position + message), rendered
@@ -34,6 +37,15 @@ struct relation {
   sql::scope columns;
   /// The plan as Flink's EXPLAIN prints it (an operator per line, inputs indented below).
   std::vector<std::string> explain;
+  /// The event-time attribute (a column of a table with a WATERMARK, kept through plain
+  /// references, or a window TVF's window_time): its position, -1 if none.
+  int rowtime = -1;
+  /// A window TVF's window_start and window_end columns (kept through plain references), -1
+  /// if none: GROUP BY both makes a window aggregate.
+  int window_start = -1;
+  int window_end = -1;
+  /// Whether the stream carries updates (-U/+U/-D rows): a GroupAggregate's output.
+  bool updating = false;
 };
 
 struct planner_options {
@@ -65,6 +77,11 @@ class planner {
   sql::result<relation> scan(const table_def& t, sql::location where);
   sql::result<relation> calc(relation in, const sql::expr* where,
                              const std::vector<sql::select_item>& items, sql::location at);
+  /// `TABLE(TUMBLE(TABLE t, DESCRIPTOR(col), size [, offset]))`, HOP and CUMULATE
+  /// (planner_window.cpp).
+  sql::result<relation> window_tvf(const sql::function_call& call, sql::location at, int depth);
+  /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
+  sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
 
   const catalog& catalog_;
   StreamEnvironment& env_;

@@ -1,0 +1,116 @@
+#pragma once
+/// The operators of SQL aggregations (GROUP BY), on the DataStream API's keyed process
+/// functions (keyed state, event-time timers, checkpoints and rescaling by key group come from
+/// there):
+///
+/// - the planner first computes, per input row, the group key columns, then the aggregates'
+///   arguments and FILTER conditions (a Calc), and turns each row into an `aggregate_row`
+///   (`explode_for_aggregate`): the key columns serialized as the record's key, and all values;
+/// - `key_by(key)` sends each group's rows to one subtask;
+/// - `window_aggregate_fn` (Flink's WindowAggregate over window TVFs): accumulates per group
+///   (the key includes window_start and window_end) and emits one insert-only row per group when
+///   the watermark passes window_end - 1, then clears the group's state; a row whose window has
+///   fired already is late: dropped, counted and logged (Flink drops them silently);
+/// - `group_aggregate_fn` (Flink's GroupAggregate): emits a changelog: +I for a group's first
+///   row, then -U (the previous result) and +U (the new one) on every later row whose results
+///   changed;
+/// - `rows_to_batch_op` packs the output rows into row batches again.
+///
+/// The functions are copied per subtask and run on its actor; an aggregate's std::overflow_error
+/// fails the job (operator_error naming the operator) like any exception of user code.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eddy/operators/keyed_process.hpp"
+#include "eddy/rows/row_batch.hpp"
+#include "eddy/runtime/operator.hpp"
+#include "eddy/runtime/serializer.hpp"
+#include "eddy/table/aggregates.hpp"
+
+namespace eddy::rows {
+EDDY_FIELDS(value, data)
+}  // namespace eddy::rows
+
+namespace eddy::table {
+
+EDDY_FIELDS(accumulator, count, value, seen)
+
+/// One input row of an aggregation: its group key (the key columns, serialized) and its values
+/// (the key columns first, then the aggregates' arguments and FILTER conditions).
+struct aggregate_row {
+  std::string key;
+  std::vector<rows::value> values;
+};
+EDDY_FIELDS(aggregate_row, key, values)
+
+/// One output row: its changelog kind and its values (the key columns, then one per aggregate).
+struct changelog_row {
+  rows::row_kind kind = rows::row_kind::insert;
+  std::vector<rows::value> values;
+};
+EDDY_FIELDS(changelog_row, kind, values)
+
+struct aggregate_plan {
+  std::size_t key_count = 0;
+  std::vector<aggregate_call> calls;
+  /// Window aggregates: the position of window_end among the key columns; -1 otherwise.
+  int window_end = -1;
+  std::string name;  ///< the operator, in log lines
+};
+
+/// The rows of `b` as aggregate_rows (the first `key_count` columns form the key).
+void explode_for_aggregate(const rows::row_batch& b, std::size_t key_count,
+                           std::vector<aggregate_row>& out);
+
+/// The values of a group's output row: its key columns (decoded from `key`), then the results.
+std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,
+                                          const std::vector<accumulator>& accs);
+
+using aggregate_context = keyed_context<std::string, aggregate_row, changelog_row>;
+
+class window_aggregate_fn {
+ public:
+  explicit window_aggregate_fn(std::shared_ptr<const aggregate_plan> p) : plan_(std::move(p)) {}
+
+  void process_element(const aggregate_row& r, aggregate_context& ctx,
+                       collector<changelog_row>& out);
+  void on_timer(std::int64_t t, aggregate_context& ctx, collector<changelog_row>& out);
+
+ private:
+  std::shared_ptr<const aggregate_plan> plan_;
+  std::uint64_t late_ = 0;
+};
+
+class group_aggregate_fn {
+ public:
+  explicit group_aggregate_fn(std::shared_ptr<const aggregate_plan> p) : plan_(std::move(p)) {}
+
+  void process_element(const aggregate_row& r, aggregate_context& ctx,
+                       collector<changelog_row>& out);
+
+ private:
+  std::shared_ptr<const aggregate_plan> plan_;
+};
+
+/// changelog_rows -> one row batch per input batch (with their row kinds).
+class rows_to_batch_op final : public timed_input_op<changelog_row> {
+ public:
+  rows_to_batch_op(std::vector<rows::logical_type> types, input_op<rows::row_batch>* next)
+      : types_(std::move(types)), next_(next) {
+    this->downstream_ = next;
+  }
+  using timed_input_op<changelog_row>::process;
+  void process(std::vector<changelog_row>& in, std::vector<std::int64_t>& ts) override;
+  void finish() override { next_->finish(); }
+
+ private:
+  std::vector<rows::logical_type> types_;
+  input_op<rows::row_batch>* next_;
+  std::vector<rows::row_batch> out_;
+  std::vector<std::int64_t> no_ts_;
+};
+
+}  // namespace eddy::table

@@ -1,0 +1,117 @@
+#include "eddy/table/aggregate_operators.hpp"
+
+#include <stdexcept>
+
+#include "eddy/runtime/log.hpp"
+
+namespace eddy::table {
+
+namespace {
+
+/// The group's accumulators, one per aggregate call.
+using group_state = std::vector<accumulator>;
+
+void accumulate_row(const aggregate_plan& plan, group_state& accs,
+                    const std::vector<rows::value>& values) {
+  if (accs.size() != plan.calls.size()) accs.resize(plan.calls.size());
+  for (std::size_t i = 0; i < plan.calls.size(); ++i) accumulate(plan.calls[i], accs[i], values);
+}
+
+}  // namespace
+
+void explode_for_aggregate(const rows::row_batch& b, std::size_t key_count,
+                           std::vector<aggregate_row>& out) {
+  const std::size_t width = b.column_count();
+  std::vector<rows::value> key;
+  key.reserve(key_count);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const auto row = b.row(i);
+    aggregate_row r;
+    r.values.reserve(width);
+    for (std::size_t c = 0; c < width; ++c) r.values.push_back(b.column(c).get(row));
+    key.assign(r.values.begin(), r.values.begin() + static_cast<std::ptrdiff_t>(key_count));
+    r.key = serialize(key);
+    out.push_back(std::move(r));
+  }
+}
+
+std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,
+                                          const std::vector<accumulator>& accs) {
+  std::vector<rows::value> values;
+  std::string why;
+  if (!deserialize(key, values, &why))
+    throw std::logic_error("aggregate: a group key does not decode: " + why);
+  for (std::size_t i = 0; i < plan.calls.size(); ++i)
+    values.push_back(i < accs.size() ? aggregate_result(plan.calls[i], accs[i])
+                                     : aggregate_result(plan.calls[i], accumulator{}));
+  return values;
+}
+
+void window_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
+                                          collector<changelog_row>&) {
+  const auto& end = r.values[static_cast<std::size_t>(plan_->window_end)];
+  const std::int64_t fire_at = end.as_int64() - 1;
+  if (fire_at <= ctx.current_watermark()) {
+    // The window has fired: Flink drops the row (its numLateRecordsDropped metric); Eddy logs.
+    ++late_;
+    if ((late_ & (late_ - 1)) == 0)
+      log().warn(
+          "{}: {} late row(s) dropped so far (their window had fired; the last one for the "
+          "window ending at {} ms, watermark {} ms)",
+          plan_->name, late_, end.as_int64(), ctx.current_watermark());
+    return;
+  }
+  auto state = ctx.value_state<group_state>("window-aggregates");
+  accumulate_row(*plan_, state.value_for_update(), r.values);
+  ctx.register_event_time_timer(fire_at);
+}
+
+void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,
+                                   collector<changelog_row>& out) {
+  auto state = ctx.value_state<group_state>("window-aggregates");
+  const auto& accs = state.value();
+  if (!accs) return;
+  changelog_row row;
+  row.values = aggregate_output(*plan_, ctx.current_key(), *accs);
+  out.collect(std::move(row));
+  state.clear();
+}
+
+void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
+                                         collector<changelog_row>& out) {
+  auto state = ctx.value_state<group_state>("group-aggregates");
+  const auto& current = state.value();
+  if (!current) {
+    group_state accs;
+    accumulate_row(*plan_, accs, r.values);
+    changelog_row row;
+    row.values = aggregate_output(*plan_, ctx.current_key(), accs);
+    out.collect(std::move(row));
+    state.update(std::move(accs));
+    return;
+  }
+  auto before = aggregate_output(*plan_, ctx.current_key(), *current);
+  auto& accs = state.value_for_update();  // in place: no copy of DISTINCT sets
+  accumulate_row(*plan_, accs, r.values);
+  auto after = aggregate_output(*plan_, ctx.current_key(), accs);
+  if (before == after) return;  // Flink sends nothing when the results did not change
+  out.collect(changelog_row{rows::row_kind::update_before, std::move(before)});
+  out.collect(changelog_row{rows::row_kind::update_after, std::move(after)});
+}
+
+void rows_to_batch_op::process(std::vector<changelog_row>& in, std::vector<std::int64_t>&) {
+  counters_.records_in += in.size();
+  guarded([&] {
+    rows::row_batch b(types_);
+    for (auto& r : in) b.append_row(r.values, r.kind);
+    if (b.empty()) return;
+    counters_.records_out += b.size();
+    out_.clear();
+    out_.push_back(std::move(b));
+    no_ts_.clear();
+    next_->process(out_, no_ts_);
+    out_.clear();
+  });
+}
+
+}  // namespace eddy::table

@@ -1,0 +1,186 @@
+// The window table functions: planner::window_tvf (see planner.hpp, time_operators.hpp).
+//
+// `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]))`, `HOP(TABLE t, DESCRIPTOR(ts),
+// slide, size [, offset])`, `CUMULATE(TABLE t, DESCRIPTOR(ts), step, size [, offset])`, with
+// Flink's argument order and checks: `ts` must be the table's event-time attribute, the sizes
+// positive constant day-time intervals, HOP's size a multiple of its slide and CUMULATE's size
+// a multiple of its step.
+#include <cctype>
+#include <memory>
+#include <string>
+
+#include "eddy/table/planner.hpp"
+#include "eddy/table/time_operators.hpp"
+#include "planner_internal.hpp"
+
+namespace eddy::table {
+
+namespace {
+
+std::string upper(const std::string& s) {
+  std::string u;
+  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+/// The value in ms of a constant INTERVAL ... (DAY TO SECOND) expression.
+sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::string& what) {
+  auto c = sql::compile_expression(e, sql::scope{});
+  if (!c) return c.error();
+  if ((*c)->type().id != rows::type_id::interval_day_time)
+    return error_at(e.loc, what +
+                               " must be a day-time INTERVAL (such as INTERVAL '10' SECOND), "
+                               "not " +
+                               (*c)->type().to_string());
+  rows::row_batch one;
+  one.append_row(std::span<const rows::value>{});
+  rows::column_vector out;
+  try {
+    (*c)->eval(one, out, sql::eval_context{});
+  } catch (const std::exception& ex) {
+    return error_at(e.loc, what + ": " + ex.what());
+  }
+  if (out.size() != 1 || out.is_null(0)) return error_at(e.loc, what + " must not be NULL");
+  return out.data<std::int64_t>().front();
+}
+
+std::string duration_text(std::int64_t ms) {
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + " d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + " h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + " min";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::location at,
+                                          int depth) {
+  const std::string fn = call.name.size() == 1 ? upper(call.name.front().value) : std::string();
+  window_spec w;
+  if (fn == "TUMBLE") {
+    w.kind = window_kind::tumble;
+  } else if (fn == "HOP") {
+    w.kind = window_kind::hop;
+  } else if (fn == "CUMULATE") {
+    w.kind = window_kind::cumulate;
+  } else if (fn == "SESSION") {
+    return error_at(at, "The SESSION window table function is not supported yet");
+  } else {
+    return error_at(at, "Table function '" +
+                            (call.name.empty() ? std::string() : call.name.back().value) +
+                            "' is not supported (supported: TUMBLE, HOP, CUMULATE)");
+  }
+  const std::string signature =
+      fn + (w.kind == window_kind::tumble
+                ? "(TABLE table_name, DESCRIPTOR(timecol), datetime interval[, datetime interval])"
+                : "(TABLE table_name, DESCRIPTOR(timecol), datetime interval, datetime "
+                  "interval[, datetime interval])");
+  const std::size_t intervals = w.kind == window_kind::tumble ? 1 : 2;
+  if (call.args.size() != 2 + intervals && call.args.size() != 3 + intervals)
+    return error_at(
+        at, "Invalid number of arguments to function '" + fn + "'. Was expecting: " + signature);
+  for (const auto& a : call.args)
+    if (a.name) return error_at(a.name->loc, "Named arguments of " + fn + " are not supported yet");
+  const auto* table = call.args[0].value->as<sql::table_arg>();
+  if (!table)
+    return error_at(call.args[0].value->loc, fn + " expects TABLE name first: " + signature);
+  if (!table->partition_by.empty())
+    return error_at(call.args[0].value->loc, "PARTITION BY is only for SESSION windows");
+  const auto* desc = call.args[1].value->as<sql::descriptor>();
+  if (!desc || desc->columns.size() != 1)
+    return error_at(call.args[1].value->loc,
+                    fn + " expects DESCRIPTOR(timecol) second: " + signature);
+
+  // The input table.
+  sql::table_factor input;
+  input.node = sql::named_table{table->name, {}};
+  input.loc = call.args[0].value->loc;
+  auto in = factor(input, depth + 1);
+  if (!in) return in;
+  if (in->updating)
+    return error_at(at, fn + " over an updating input (a GROUP BY result) is not supported");
+  const auto& col_name = desc->columns.front().value;
+  int time = -1;
+  for (std::size_t i = 0; i < in->columns.size(); ++i)
+    if (in->columns[i].name == col_name) time = static_cast<int>(i);
+  if (time < 0)
+    return error_at(desc->columns.front().loc, "Column '" + col_name + "' not found in table '" +
+                                                   planning::join_names(in->columns) + "'");
+  if (time != in->rowtime)
+    return error_at(desc->columns.front().loc,
+                    "The window function " + signature +
+                        " requires the timecol to be a time attribute type, but is " +
+                        in->columns[time].type.to_string() + " (declare WATERMARK FOR " + col_name +
+                        " AS ... in its table)");
+  w.time_column = time;
+
+  // Sizes.
+  std::int64_t first = 0;
+  std::int64_t second = 0;
+  if (auto v = constant_interval(*call.args[2].value, fn + "'s size"); v)
+    first = *v;
+  else
+    return v.error();
+  if (intervals == 2) {
+    if (auto v = constant_interval(*call.args[3].value, fn + "'s size"); v)
+      second = *v;
+    else
+      return v.error();
+  }
+  if (call.args.size() == 3 + intervals) {
+    if (auto v = constant_interval(*call.args[2 + intervals].value, fn + "'s offset"); v)
+      w.offset = *v;
+    else
+      return v.error();
+  }
+  if (w.kind == window_kind::tumble) {
+    w.size = first;
+  } else {
+    w.step = first;
+    w.size = second;
+  }
+  if (w.size <= 0 || (w.kind != window_kind::tumble && w.step <= 0))
+    return error_at(at, fn + ": window size and slide/step must be positive");
+  if (w.kind == window_kind::hop && w.size % w.step != 0)
+    return error_at(at,
+                    "HOP table function based aggregate requires size must be an integral "
+                    "multiple of slide, but got size " +
+                        std::to_string(w.size) + " ms and slide " + std::to_string(w.step) +
+                        " ms.");
+  if (w.kind == window_kind::cumulate && w.size % w.step != 0)
+    return error_at(at,
+                    "CUMULATE table function based aggregate requires maxSize must be an "
+                    "integral multiple of step, but got maxSize " +
+                        std::to_string(w.size) + " ms and step " + std::to_string(w.step) + " ms.");
+
+  relation out;
+  out.columns = in->columns;
+  const auto stamp = rows::timestamp_type(3).with_nullable(false);
+  const int base = static_cast<int>(out.columns.size());
+  out.columns.push_back(sql::scope_column{"", "window_start", stamp});
+  out.columns.push_back(sql::scope_column{"", "window_end", stamp});
+  out.columns.push_back(sql::scope_column{"", "window_time", stamp});
+  out.window_start = base;
+  out.window_end = base + 1;
+  out.rowtime = base + 2;
+  const int id = next_id_++;
+  const std::string name = fn + " #" + std::to_string(id);
+  out.stream = in->stream->add_op<rows::row_batch>(name, [w, name](operator_base* next) {
+    return std::make_unique<window_tvf_op>(w, name, detail::as_input<rows::row_batch>(next));
+  });
+  std::string window = fn + "(time_col=[" + col_name + "], ";
+  if (w.kind == window_kind::tumble)
+    window += "size=[" + duration_text(w.size) + "]";
+  else if (w.kind == window_kind::hop)
+    window += "size=[" + duration_text(w.size) + "], slide=[" + duration_text(w.step) + "]";
+  else
+    window += "max_size=[" + duration_text(w.size) + "], step=[" + duration_text(w.step) + "]";
+  if (w.offset != 0) window += ", offset=[" + duration_text(w.offset) + "]";
+  out.explain.push_back("WindowTableFunction(window=[" + window + ")])");
+  planning::indent(in->explain);
+  out.explain.insert(out.explain.end(), in->explain.begin(), in->explain.end());
+  return out;
+}
+
+}  // namespace eddy::table
