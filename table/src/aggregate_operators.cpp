@@ -1,5 +1,6 @@
 #include "eddy/table/aggregate_operators.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "eddy/runtime/log.hpp"
@@ -75,6 +76,74 @@ void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,
   row.values = aggregate_output(*plan_, ctx.current_key(), *accs);
   out.collect(std::move(row));
   state.clear();
+}
+
+void session_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
+                                           collector<changelog_row>&) {
+  const auto& time = r.values[static_cast<std::size_t>(plan_->time_value)];
+  if (time.is_null())
+    throw std::runtime_error(plan_->name + ": a row's time attribute is NULL, so it has no window");
+  const std::int64_t ts = time.as_int64();
+  auto state = ctx.value_state<std::vector<session_window>>("session-windows");
+  std::int64_t start = ts;
+  std::int64_t end = ts + plan_->session_gap;
+  if (const auto& open = state.value()) {
+    for (const auto& w : *open) {
+      if (w.start < ts + plan_->session_gap && ts < w.end) {
+        start = std::min(start, w.start);
+        end = std::max(end, w.end);
+      }
+    }
+  }
+  if (end - 1 <= ctx.current_watermark()) {
+    ++late_;
+    if ((late_ & (late_ - 1)) == 0)
+      log().warn(
+          "{}: {} late row(s) dropped so far (their session had fired; the last one at {} "
+          "ms, watermark {} ms)",
+          plan_->name, late_, ts, ctx.current_watermark());
+    return;
+  }
+  auto& windows = state.value_for_update();
+  session_window merged{start, end, {}};
+  merged.accs.resize(plan_->calls.size());
+  std::vector<session_window> kept;
+  for (auto& w : windows) {
+    if (w.start < end && start < w.end) {
+      for (std::size_t i = 0; i < plan_->calls.size(); ++i)
+        merge(plan_->calls[i], merged.accs[i], w.accs[i]);
+    } else {
+      kept.push_back(std::move(w));
+    }
+  }
+  accumulate_row(*plan_, merged.accs, r.values);
+  kept.push_back(std::move(merged));
+  windows = std::move(kept);
+  ctx.register_event_time_timer(end - 1);
+}
+
+void session_aggregate_fn::on_timer(std::int64_t t, aggregate_context& ctx,
+                                    collector<changelog_row>& out) {
+  auto state = ctx.value_state<std::vector<session_window>>("session-windows");
+  if (!state.value()) return;
+  auto& windows = state.value_for_update();
+  std::vector<session_window> kept;
+  for (auto& w : windows) {
+    if (w.end - 1 > t) {
+      kept.push_back(std::move(w));
+      continue;
+    }
+    changelog_row row;
+    row.values = aggregate_output(*plan_, ctx.current_key(), w.accs);
+    row.values.emplace_back(w.start);
+    row.values.emplace_back(w.end);
+    row.values.emplace_back(w.end - 1);
+    out.collect(std::move(row));
+  }
+  if (kept.empty())
+    state.clear();
+  else
+    windows = std::move(kept);
 }
 
 void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,

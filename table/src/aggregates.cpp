@@ -107,22 +107,10 @@ std::optional<rows::logical_type> aggregate_result_type(aggregate_kind kind,
   return std::nullopt;
 }
 
-void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row) {
-  if (call.filter >= 0) {
-    const auto& f = row[static_cast<std::size_t>(call.filter)];
-    if (f.is_null() || !f.as_bool()) return;
-  }
-  if (call.kind == aggregate_kind::count_star) {
-    ++acc.count;
-    return;
-  }
-  const auto& v = row[static_cast<std::size_t>(call.argument)];
-  if (v.is_null()) return;
-  if (call.distinct) {
-    auto it = std::lower_bound(acc.seen.begin(), acc.seen.end(), v, less);
-    if (it != acc.seen.end() && *it == v) return;  // counted already
-    acc.seen.insert(it, v);
-  }
+namespace {
+
+/// Adds one non-NULL value (already known to be new for a DISTINCT call).
+void fold(const aggregate_call& call, accumulator& acc, const rows::value& v) {
   ++acc.count;
   switch (call.kind) {
     case aggregate_kind::count_star:
@@ -138,6 +126,62 @@ void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<
     case aggregate_kind::max:
       if (acc.value.is_null() || less(acc.value, v)) acc.value = v;
       break;
+  }
+}
+
+/// For DISTINCT calls: records `v`, false if it was seen already.
+bool first_sight(accumulator& acc, const rows::value& v) {
+  auto it = std::lower_bound(acc.seen.begin(), acc.seen.end(), v, less);
+  if (it != acc.seen.end() && *it == v) return false;
+  acc.seen.insert(it, v);
+  return true;
+}
+
+}  // namespace
+
+void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row) {
+  if (call.filter >= 0) {
+    const auto& f = row[static_cast<std::size_t>(call.filter)];
+    if (f.is_null() || !f.as_bool()) return;
+  }
+  if (call.kind == aggregate_kind::count_star) {
+    ++acc.count;
+    return;
+  }
+  const auto& v = row[static_cast<std::size_t>(call.argument)];
+  if (v.is_null()) return;
+  if (call.distinct && !first_sight(acc, v)) return;
+  fold(call, acc, v);
+}
+
+void merge(const aggregate_call& call, accumulator& into, const accumulator& from) {
+  if (call.distinct && call.kind != aggregate_kind::count_star) {
+    for (const auto& v : from.seen)
+      if (first_sight(into, v)) fold(call, into, v);
+    return;
+  }
+  switch (call.kind) {
+    case aggregate_kind::count_star:
+    case aggregate_kind::count:
+      into.count += from.count;
+      return;
+    case aggregate_kind::sum:
+    case aggregate_kind::avg:
+      if (from.count == 0) return;
+      if (into.count == 0)
+        into.value = from.value;
+      else
+        add_to_sum(call.argument_type, into.value, from.value);
+      into.count += from.count;
+      return;
+    case aggregate_kind::min:
+    case aggregate_kind::max:
+      if (from.count == 0) return;
+      if (into.count == 0 || (call.kind == aggregate_kind::min ? less(from.value, into.value)
+                                                               : less(into.value, from.value)))
+        into.value = from.value;
+      into.count += from.count;
+      return;
   }
 }
 

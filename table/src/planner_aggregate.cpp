@@ -29,8 +29,10 @@ bool is_aggregate(const sql::function_call& f) {
 /// `$aggN`, group keys `$keyN`; any other column reference is an error (not grouped).
 class aggregate_rewriter {
  public:
-  aggregate_rewriter(const std::vector<sql::expr>& group, const sql::scope& input)
-      : group_(group), input_(input) {}
+  /// `passthrough`: names that stay as they are (a session window's bounds).
+  aggregate_rewriter(const std::vector<sql::expr>& group, const sql::scope& input,
+                     std::vector<std::string> passthrough)
+      : group_(group), input_(input), passthrough_(std::move(passthrough)) {}
 
   sql::result<sql::expr> rewrite(const sql::expr& e) {
     sql::expr out = e;
@@ -47,7 +49,9 @@ class aggregate_rewriter {
         return std::nullopt;
       }
     }
-    if (e.as<sql::identifier>()) {
+    if (const auto* id = e.as<sql::identifier>()) {
+      for (const auto& name : passthrough_)
+        if (id->parts.size() == 1 && id->parts.front().value == name) return std::nullopt;
       return error_at(e.loc, "Expression '" + sql::to_sql(e) + "' is not being grouped");
     }
     if (auto* f = e.as<sql::function_call>(); f && is_aggregate(*f)) {
@@ -61,57 +65,11 @@ class aggregate_rewriter {
     return children(e, in_aggregate);
   }
 
-  std::optional<sql::parse_error> sub(sql::box<sql::expr>& b, bool agg) {
-    if (!b) return std::nullopt;
-    return walk(*b, agg);
-  }
-
   std::optional<sql::parse_error> children(sql::expr& e, bool agg) {
     std::optional<sql::parse_error> err;
-    auto one = [&](sql::box<sql::expr>& b) {
-      if (!err) err = sub(b, agg);
-    };
-    auto many = [&](std::vector<sql::expr>& v) {
-      for (auto& x : v)
-        if (!err) err = walk(x, agg);
-    };
-    std::visit(
-        [&](auto& n) {
-          using N = std::decay_t<decltype(n)>;
-          if constexpr (std::is_same_v<N, sql::unary>) {
-            one(n.operand);
-          } else if constexpr (std::is_same_v<N, sql::binary> ||
-                               std::is_same_v<N, sql::is_distinct_from>) {
-            one(n.left);
-            one(n.right);
-          } else if constexpr (std::is_same_v<N, sql::is_test> || std::is_same_v<N, sql::cast> ||
-                               std::is_same_v<N, sql::extract>) {
-            one(n.operand);
-          } else if constexpr (std::is_same_v<N, sql::in_list>) {
-            one(n.operand);
-            many(n.list);
-          } else if constexpr (std::is_same_v<N, sql::between>) {
-            one(n.operand);
-            one(n.low);
-            one(n.high);
-          } else if constexpr (std::is_same_v<N, sql::like>) {
-            one(n.operand);
-            one(n.pattern);
-            one(n.escape);
-          } else if constexpr (std::is_same_v<N, sql::case_expr>) {
-            one(n.operand);
-            for (auto& w : n.whens) {
-              if (!err) err = walk(w.condition, agg);
-              if (!err) err = walk(w.result, agg);
-            }
-            one(n.else_result);
-          } else if constexpr (std::is_same_v<N, sql::function_call>) {
-            for (auto& a : n.args) one(a.value);
-          } else if constexpr (std::is_same_v<N, sql::row_constructor>) {
-            many(n.fields);
-          }
-        },
-        e.node);
+    planning::for_each_child(e, [&](sql::expr& child) {
+      if (!err) err = walk(child, agg);
+    });
     return err;
   }
 
@@ -132,8 +90,101 @@ class aggregate_rewriter {
 
   const std::vector<sql::expr>& group_;
   const sql::scope& input_;
+  std::vector<std::string> passthrough_;
   std::vector<sql::function_call> calls_;
 };
+
+/// A legacy group window in GROUP BY: `TUMBLE(ts, size)`, `HOP(ts, slide, size)`,
+/// `SESSION(ts, gap)`.
+struct group_window {
+  std::string fn;
+  std::size_t index = 0;  ///< its position in GROUP BY
+  window_spec spec;       ///< TUMBLE / HOP
+  std::int64_t gap = 0;   ///< SESSION
+  std::string time_name;
+  sql::expr time;  ///< the time attribute argument
+};
+
+const std::vector<std::string> window_bounds = {"$window_start", "$window_end", "$window_time"};
+
+sql::result<std::optional<group_window>> find_group_window(const relation& in,
+                                                           const std::vector<sql::expr>& group) {
+  std::optional<group_window> found;
+  for (std::size_t j = 0; j < group.size(); ++j) {
+    const auto* f = group[j].as<sql::function_call>();
+    if (!f || f->name.size() != 1) continue;
+    const auto fn = planning::upper(f->name.front().value);
+    if (fn != "TUMBLE" && fn != "HOP" && fn != "SESSION") continue;
+    if (found) return error_at(group[j].loc, "GROUP BY holds more than one group window");
+    const std::size_t intervals = fn == "HOP" ? 2 : 1;
+    const bool offset = fn != "SESSION" && f->args.size() == 2 + intervals;
+    if (f->args.size() != 1 + intervals && !offset)
+      return error_at(group[j].loc, "Invalid number of arguments to " + fn);
+    for (const auto& a : f->args)
+      if (a.name) return error_at(a.name->loc, "Named arguments of " + fn + " are not supported");
+    group_window g;
+    g.fn = fn;
+    g.index = j;
+    g.time = *f->args[0].value;
+    const auto* id = g.time.as<sql::identifier>();
+    const int col = id ? planning::column_index(in.columns, *id) : -1;
+    if (col < 0 || col != in.rowtime)
+      return error_at(
+          g.time.loc,
+          "Window can only be defined on a time attribute column" +
+              (col >= 0 ? ", but is type of " + in.columns[col].type.to_string() : std::string()) +
+              " (a column with WATERMARK FOR in its table)");
+    g.time_name = in.columns[col].name;
+    g.spec.time_column = col;
+    std::vector<std::int64_t> ms;
+    for (std::size_t a = 1; a < f->args.size(); ++a) {
+      auto v = planning::constant_interval(*f->args[a].value, fn + "'s interval");
+      if (!v) return v.error();
+      if (*v <= 0 && a <= intervals)
+        return error_at(f->args[a].value->loc, fn + ": the interval must be positive");
+      ms.push_back(*v);
+    }
+    if (fn == "TUMBLE") {
+      g.spec.kind = window_kind::tumble;
+      g.spec.size = ms[0];
+    } else if (fn == "HOP") {
+      g.spec.kind = window_kind::hop;
+      g.spec.step = ms[0];
+      g.spec.size = ms[1];
+      if (g.spec.size % g.spec.step != 0)
+        return error_at(group[j].loc, "HOP: the size must be a multiple of the slide");
+    } else {
+      g.gap = ms[0];
+    }
+    if (offset) g.spec.offset = ms.back();
+    found = std::move(g);
+  }
+  return found;
+}
+
+/// Replaces `FN_START(...)`, `FN_END(...)` and `FN_ROWTIME(...)` by the window's bounds.
+std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::string& fn) {
+  if (const auto* f = e.as<sql::function_call>(); f && f->name.size() == 1) {
+    const auto name = planning::upper(f->name.front().value);
+    const char* bound = name == fn + "_START"     ? "$window_start"
+                        : name == fn + "_END"     ? "$window_end"
+                        : name == fn + "_ROWTIME" ? "$window_time"
+                                                  : nullptr;
+    if (name == fn + "_PROCTIME")
+      return error_at(e.loc, name + " is not supported (Eddy's group windows are in event time)");
+    if (bound) {
+      const auto loc = e.loc;
+      e = column_expr(bound);
+      e.loc = loc;
+      return std::nullopt;
+    }
+  }
+  std::optional<sql::parse_error> err;
+  planning::for_each_child(e, [&](sql::expr& child) {
+    if (!err) err = replace_auxiliary(child, fn);
+  });
+  return err;
+}
 
 sql::select_item value_item(sql::expr e, const std::string& alias) {
   sql::select_item item;
@@ -156,46 +207,18 @@ std::string select_item_name(const sql::select_item& item, std::size_t index) {
 namespace planning {
 
 bool has_aggregate_call(const std::vector<sql::select_item>& items) {
-  // Any aggregate call anywhere in the select list: the rewriter finds them all; here a textual
-  // look at the calls is enough (a group key cannot hide an aggregate).
-  struct finder {
-    bool found = false;
-    void walk(const sql::expr& e) {
-      if (found) return;
-      if (const auto* f = e.as<sql::function_call>()) {
-        if (is_aggregate(*f)) {
-          found = true;
-          return;
-        }
-      }
-      // Re-use the printer-independent approach: look at direct children we know.
-      std::visit(
-          [&](const auto& n) {
-            using N = std::decay_t<decltype(n)>;
-            if constexpr (std::is_same_v<N, sql::unary>) {
-              walk(*n.operand);
-            } else if constexpr (std::is_same_v<N, sql::binary>) {
-              walk(*n.left);
-              walk(*n.right);
-            } else if constexpr (std::is_same_v<N, sql::cast>) {
-              walk(*n.operand);
-            } else if constexpr (std::is_same_v<N, sql::case_expr>) {
-              for (const auto& w : n.whens) {
-                walk(w.condition);
-                walk(w.result);
-              }
-              if (n.else_result) walk(*n.else_result);
-            } else if constexpr (std::is_same_v<N, sql::function_call>) {
-              for (const auto& a : n.args)
-                if (a.value) walk(*a.value);
-            }
-          },
-          e.node);
+  bool found = false;
+  auto walk = [&](const sql::expr& e, auto& self) -> void {
+    if (found) return;
+    if (const auto* f = e.as<sql::function_call>(); f && is_aggregate(*f)) {
+      found = true;
+      return;
     }
-  } f;
+    for_each_child(e, [&](const sql::expr& child) { self(child, self); });
+  };
   for (const auto& item : items)
-    if (item.value) f.walk(*item.value);
-  return f.found;
+    if (item.value) walk(*item.value, walk);
+  return found;
 }
 
 }  // namespace planning
@@ -209,30 +232,57 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     if (g.as<sql::grouping_sets>())
       return error_at(g.loc, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
 
+  // 0. A legacy group window (GROUP BY TUMBLE(ts, size), HOP, SESSION): TUMBLE and HOP become
+  // window columns grouped by (as a window TVF), SESSION a session window aggregate.
+  std::vector<sql::expr> group_by = s.group_by;
+  std::vector<sql::select_item> source_items = s.items;
+  std::optional<sql::expr> source_having;
+  if (s.having) source_having = *s.having;
+  auto found = find_group_window(in, group_by);
+  if (!found) return found.error();
+  std::optional<group_window> session;
+  std::vector<std::string> passthrough;
+  if (*found) {
+    auto& g = **found;
+    group_by.erase(group_by.begin() + static_cast<std::ptrdiff_t>(g.index));
+    for (auto& item : source_items)
+      if (item.value)
+        if (auto err = replace_auxiliary(*item.value, g.fn)) return *err;
+    if (source_having)
+      if (auto err = replace_auxiliary(*source_having, g.fn)) return *err;
+    if (g.fn == "SESSION") {
+      session = g;
+      passthrough = window_bounds;
+    } else {
+      in = add_windows(std::move(in), g.spec, g.fn, g.time_name, "$");
+      for (const auto& name : window_bounds) group_by.push_back(column_expr(name));
+    }
+  }
+
   // 1. Rewrite the select list and HAVING over the aggregate's output.
-  aggregate_rewriter rw(s.group_by, in.columns);
+  aggregate_rewriter rw(group_by, in.columns, passthrough);
   std::vector<sql::select_item> items;
-  for (std::size_t i = 0; i < s.items.size(); ++i) {
-    const auto& item = s.items[i];
+  for (std::size_t i = 0; i < source_items.size(); ++i) {
+    const auto& item = source_items[i];
     if (item.what != sql::select_item::kind::value)
       return error_at(at, "'*' in the select list of an aggregation is not supported");
     auto e = rw.rewrite(*item.value);
     if (!e) return e.error();
-    items.push_back(value_item(std::move(*e), select_item_name(item, i)));
+    items.push_back(value_item(std::move(*e), select_item_name(s.items[i], i)));
   }
   std::optional<sql::expr> having;
-  if (s.having) {
-    auto h = rw.rewrite(*s.having);
+  if (source_having) {
+    auto h = rw.rewrite(*source_having);
     if (!h) return h.error();
     having = std::move(*h);
   }
 
   // 2. The Calc before: keys, then per call its argument and FILTER condition.
   std::vector<sql::select_item> pre;
-  for (std::size_t j = 0; j < s.group_by.size(); ++j)
-    pre.push_back(value_item(s.group_by[j], "$k" + std::to_string(j)));
+  for (std::size_t j = 0; j < group_by.size(); ++j)
+    pre.push_back(value_item(group_by[j], "$k" + std::to_string(j)));
   auto plan = std::make_shared<aggregate_plan>();
-  plan->key_count = s.group_by.size();
+  plan->key_count = group_by.size();
   for (const auto& f : rw.calls()) {
     aggregate_call c;
     c.kind = *find_aggregate(f.name.front().value);
@@ -254,16 +304,21 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     }
     plan->calls.push_back(std::move(c));
   }
+  if (session) {
+    plan->session_gap = session->gap;
+    plan->time_value = static_cast<int>(pre.size());
+    pre.push_back(value_item(session->time, "$t"));
+  }
   const auto group_text = [&] {
     std::string t;
-    for (const auto& g : s.group_by) t += (t.empty() ? "" : ", ") + sql::to_sql(g);
+    for (const auto& g : group_by) t += (t.empty() ? "" : ", ") + sql::to_sql(g);
     return t;
   }();
   // Which keys are the window's bounds.
   int key_start = -1;
   int key_end = -1;
-  for (std::size_t j = 0; j < s.group_by.size(); ++j) {
-    const auto* id = s.group_by[j].as<sql::identifier>();
+  for (std::size_t j = 0; j < group_by.size(); ++j) {
+    const auto* id = group_by[j].as<sql::identifier>();
     if (!id) continue;
     const int col = planning::column_index(in.columns, *id);
     if (col >= 0 && col == in.window_start) key_start = static_cast<int>(j);
@@ -292,14 +347,14 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   std::string select_text;
   for (std::size_t j = 0; j < plan->key_count; ++j) {
     std::string table;
-    if (const auto* id = s.group_by[j].as<sql::identifier>()) {
+    if (const auto* id = group_by[j].as<sql::identifier>()) {
       const int col = planning::column_index(input_columns, *id);
       if (col >= 0) table = input_columns[col].table;
     }
     agg.columns.push_back(
         sql::scope_column{table, "$key" + std::to_string(j), before->columns[j].type});
     out_types.push_back(before->columns[j].type);
-    select_text += (select_text.empty() ? "" : ", ") + sql::to_sql(s.group_by[j]);
+    select_text += (select_text.empty() ? "" : ", ") + sql::to_sql(group_by[j]);
   }
   for (std::size_t i = 0; i < plan->calls.size(); ++i) {
     const auto& c = plan->calls[i];
@@ -311,9 +366,21 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     agg.window_start = key_start;
     agg.window_end = key_end;
   }
-  agg.updating = !windowed;
+  if (session) {
+    const auto stamp = rows::timestamp_type(3).with_nullable(false);
+    agg.window_start = static_cast<int>(agg.columns.size());
+    agg.window_end = agg.window_start + 1;
+    for (const auto& name : window_bounds) {
+      agg.columns.push_back(sql::scope_column{"", name, stamp});
+      out_types.push_back(stamp);
+    }
+    select_text += ", start('w$), end('w$), rowtime('w$)";
+  }
+  agg.updating = !windowed && !session;
   const int id = next_id_++;
-  const std::string kind = windowed ? "WindowAggregate" : "GroupAggregate";
+  const std::string kind = windowed  ? "WindowAggregate"
+                           : session ? "GroupWindowAggregate"
+                                     : "GroupAggregate";
   plan->name = kind + " #" + std::to_string(id);
   const std::size_t key_count = plan->key_count;
   auto keyed = before->stream
@@ -326,14 +393,19 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
                    .key_by([](const aggregate_row& r) { return r.key; });
   std::shared_ptr<const aggregate_plan> shared = plan;
   DataStream<changelog_row> results =
-      windowed ? keyed.template process<changelog_row>(window_aggregate_fn(shared), plan->name)
-               : keyed.template process<changelog_row>(group_aggregate_fn(shared), plan->name);
+      windowed  ? keyed.template process<changelog_row>(window_aggregate_fn(shared), plan->name)
+      : session ? keyed.template process<changelog_row>(session_aggregate_fn(shared), plan->name)
+                : keyed.template process<changelog_row>(group_aggregate_fn(shared), plan->name);
   agg.stream = results.add_op<rows::row_batch>(
       "rows " + std::to_string(id), [out_types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(out_types,
                                                   detail::as_input<rows::row_batch>(next));
       });
-  agg.explain.push_back(kind + "(groupBy=[" + group_text + "], select=[" + select_text + "])");
+  agg.explain.push_back(kind + "(groupBy=[" + group_text + "], " +
+                        (session ? "window=[SessionGroupWindow('w$, " + session->time_name + ", " +
+                                       std::to_string(session->gap) + ")], "
+                                 : std::string()) +
+                        "select=[" + select_text + "])");
   agg.explain.push_back("+- Exchange(distribution=[" +
                         (group_text.empty() ? std::string("single") : "hash[" + group_text + "]") +
                         "])");

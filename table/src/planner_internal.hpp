@@ -2,6 +2,8 @@
 // Helpers shared by the planner's files (planner.cpp, planner_aggregate.cpp,
 // planner_window.cpp). Internal to eddy_table.
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "eddy/sql/ast.hpp"
@@ -18,7 +20,60 @@ void indent(std::vector<std::string>& lines);
 /// The position in `s` of the column an identifier names (`c` or `t.c`), or -1 if none or more
 /// than one match.
 int column_index(const sql::scope& s, const sql::identifier& id);
+/// The value in ms of a constant day-time INTERVAL expression (`what` names it in errors).
+sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::string& what);
+/// ASCII upper case.
+std::string upper(const std::string& s);
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
+
+}  // namespace eddy::table::planning
+
+namespace eddy::table::planning {
+
+/// Calls `fn(child)` for each direct sub-expression of `e` (operands, arguments, CASE arms),
+/// as `E&` (sql::expr or const sql::expr). Subqueries, table arguments and descriptors are not
+/// entered.
+template <class E, class Fn>
+void for_each_child(E& e, Fn&& fn) {
+  auto one = [&](auto& b) {
+    if (b) fn(*b);
+  };
+  std::visit(
+      [&](auto& n) {
+        using N = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<N, sql::unary> || std::is_same_v<N, sql::is_test> ||
+                      std::is_same_v<N, sql::cast> || std::is_same_v<N, sql::extract>) {
+          one(n.operand);
+        } else if constexpr (std::is_same_v<N, sql::binary> ||
+                             std::is_same_v<N, sql::is_distinct_from>) {
+          one(n.left);
+          one(n.right);
+        } else if constexpr (std::is_same_v<N, sql::in_list>) {
+          one(n.operand);
+          for (auto& x : n.list) fn(x);
+        } else if constexpr (std::is_same_v<N, sql::between>) {
+          one(n.operand);
+          one(n.low);
+          one(n.high);
+        } else if constexpr (std::is_same_v<N, sql::like>) {
+          one(n.operand);
+          one(n.pattern);
+          one(n.escape);
+        } else if constexpr (std::is_same_v<N, sql::case_expr>) {
+          one(n.operand);
+          for (auto& w : n.whens) {
+            fn(w.condition);
+            fn(w.result);
+          }
+          one(n.else_result);
+        } else if constexpr (std::is_same_v<N, sql::function_call>) {
+          for (auto& a : n.args) one(a.value);
+        } else if constexpr (std::is_same_v<N, sql::row_constructor>) {
+          for (auto& x : n.fields) fn(x);
+        }
+      },
+      e.node);
+}
 
 }  // namespace eddy::table::planning

@@ -17,14 +17,24 @@ namespace eddy::table {
 
 namespace {
 
-std::string upper(const std::string& s) {
+std::string duration_text(std::int64_t ms) {
+  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + " d";
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + " h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + " min";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+std::string planning::upper(const std::string& s) {
   std::string u;
   for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return u;
 }
 
 /// The value in ms of a constant INTERVAL ... (DAY TO SECOND) expression.
-sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::string& what) {
+sql::result<std::int64_t> planning::constant_interval(const sql::expr& e, const std::string& what) {
   auto c = sql::compile_expression(e, sql::scope{});
   if (!c) return c.error();
   if ((*c)->type().id != rows::type_id::interval_day_time)
@@ -44,19 +54,10 @@ sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::strin
   return out.data<std::int64_t>().front();
 }
 
-std::string duration_text(std::int64_t ms) {
-  if (ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + " d";
-  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + " h";
-  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + " min";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
-  return std::to_string(ms) + " ms";
-}
-
-}  // namespace
-
 sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::location at,
                                           int depth) {
-  const std::string fn = call.name.size() == 1 ? upper(call.name.front().value) : std::string();
+  const std::string fn =
+      call.name.size() == 1 ? planning::upper(call.name.front().value) : std::string();
   window_spec w;
   if (fn == "TUMBLE") {
     w.kind = window_kind::tumble;
@@ -118,18 +119,18 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
   // Sizes.
   std::int64_t first = 0;
   std::int64_t second = 0;
-  if (auto v = constant_interval(*call.args[2].value, fn + "'s size"); v)
+  if (auto v = planning::constant_interval(*call.args[2].value, fn + "'s size"); v)
     first = *v;
   else
     return v.error();
   if (intervals == 2) {
-    if (auto v = constant_interval(*call.args[3].value, fn + "'s size"); v)
+    if (auto v = planning::constant_interval(*call.args[3].value, fn + "'s size"); v)
       second = *v;
     else
       return v.error();
   }
   if (call.args.size() == 3 + intervals) {
-    if (auto v = constant_interval(*call.args[2 + intervals].value, fn + "'s offset"); v)
+    if (auto v = planning::constant_interval(*call.args[2 + intervals].value, fn + "'s offset"); v)
       w.offset = *v;
     else
       return v.error();
@@ -154,19 +155,24 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
                     "integral multiple of step, but got maxSize " +
                         std::to_string(w.size) + " ms and step " + std::to_string(w.step) + " ms.");
 
+  return add_windows(std::move(*in), w, fn, col_name, "");
+}
+
+relation planner::add_windows(relation in, const window_spec& w, const std::string& fn,
+                              const std::string& col_name, const std::string& prefix) {
   relation out;
-  out.columns = in->columns;
+  out.columns = in.columns;
   const auto stamp = rows::timestamp_type(3).with_nullable(false);
   const int base = static_cast<int>(out.columns.size());
-  out.columns.push_back(sql::scope_column{"", "window_start", stamp});
-  out.columns.push_back(sql::scope_column{"", "window_end", stamp});
-  out.columns.push_back(sql::scope_column{"", "window_time", stamp});
+  out.columns.push_back(sql::scope_column{"", prefix + "window_start", stamp});
+  out.columns.push_back(sql::scope_column{"", prefix + "window_end", stamp});
+  out.columns.push_back(sql::scope_column{"", prefix + "window_time", stamp});
   out.window_start = base;
   out.window_end = base + 1;
   out.rowtime = base + 2;
   const int id = next_id_++;
   const std::string name = fn + " #" + std::to_string(id);
-  out.stream = in->stream->add_op<rows::row_batch>(name, [w, name](operator_base* next) {
+  out.stream = in.stream->add_op<rows::row_batch>(name, [w, name](operator_base* next) {
     return std::make_unique<window_tvf_op>(w, name, detail::as_input<rows::row_batch>(next));
   });
   std::string window = fn + "(time_col=[" + col_name + "], ";
@@ -178,8 +184,8 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
     window += "max_size=[" + duration_text(w.size) + "], step=[" + duration_text(w.step) + "]";
   if (w.offset != 0) window += ", offset=[" + duration_text(w.offset) + "]";
   out.explain.push_back("WindowTableFunction(window=[" + window + ")])");
-  planning::indent(in->explain);
-  out.explain.insert(out.explain.end(), in->explain.begin(), in->explain.end());
+  planning::indent(in.explain);
+  out.explain.insert(out.explain.end(), in.explain.begin(), in.explain.end());
   return out;
 }
 

@@ -3,6 +3,7 @@
 // computed here from the generated bids; plans and errors.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <map>
 #include <set>
 #include <tuple>
@@ -223,4 +224,207 @@ TEST_CASE("Aggregations explain their plan and refuse what they cannot run, at i
                       "SELECT COUNT(*) FROM TABLE(SESSION(TABLE bid, DESCRIPTOR(`dateTime`), "
                       "INTERVAL '1' SECOND)) GROUP BY window_start, window_end;"),
              Catch::Contains("SESSION window table function is not supported yet"));
+}
+
+namespace {
+
+/// The rows a changelog ends with: +I adds a row, -U must match the row it retracts, +U
+/// replaces it (keyed by the first `key_columns` cells).
+std::map<std::vector<std::string>, std::vector<std::string>> final_rows(
+    const table::statement_result& r, std::size_t key_columns) {
+  std::map<std::vector<std::string>, std::vector<std::string>> state;
+  REQUIRE(r.kinds.size() == r.rows.size());
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    const auto& row = r.rows[i];
+    const std::vector<std::string> key(row.begin(), row.begin() + key_columns);
+    const auto& kind = r.kinds[i];
+    if (kind == "+I") {
+      CHECK(state.count(key) == 0);
+    } else if (kind == "-U") {
+      CHECK(state[key] == row);
+    } else {
+      CHECK(kind == "+U");
+    }
+    if (kind != "-U") state[key] = row;
+  }
+  return state;
+}
+
+}  // namespace
+
+TEST_CASE("Nexmark q15 and q17 as the nexmark repository writes them end in the reference rows",
+          "[table][session][nexmark][aggregate]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(5000, 41);
+  write_bids(tmp.path() / "bid", bids, 2);
+  // q15: one day in the data; q17: per auction and day.
+  std::map<std::vector<std::string>, std::vector<std::string>> want15, want17;
+  {
+    std::int64_t total = 0;
+    std::array<std::int64_t, 3> rank{};
+    std::set<std::int64_t> bidders, auctions;
+    std::array<std::set<std::int64_t>, 3> rank_bidders, rank_auctions;
+    struct per_auction {
+      std::int64_t n = 0, sum = 0, lo = INT64_MAX, hi = INT64_MIN;
+      std::array<std::int64_t, 3> rank{};
+    };
+    std::map<std::int64_t, per_auction> by_auction;
+    for (const auto& b : bids) {
+      const int r = b.price < 10000 ? 0 : b.price < 1000000 ? 1 : 2;
+      ++total;
+      ++rank[r];
+      bidders.insert(b.bidder);
+      auctions.insert(b.auction);
+      rank_bidders[r].insert(b.bidder);
+      rank_auctions[r].insert(b.auction);
+      auto& a = by_auction[b.auction];
+      ++a.n;
+      a.sum += b.price;
+      a.lo = std::min(a.lo, b.price);
+      a.hi = std::max(a.hi, b.price);
+      ++a.rank[r];
+    }
+    const std::string day = "2015-07-15";
+    auto s = [](auto v) { return std::to_string(v); };
+    want15[{day}] = {day,
+                     s(total),
+                     s(rank[0]),
+                     s(rank[1]),
+                     s(rank[2]),
+                     s(bidders.size()),
+                     s(rank_bidders[0].size()),
+                     s(rank_bidders[1].size()),
+                     s(rank_bidders[2].size()),
+                     s(auctions.size()),
+                     s(rank_auctions[0].size()),
+                     s(rank_auctions[1].size()),
+                     s(rank_auctions[2].size())};
+    for (const auto& [auction, a] : by_auction)
+      want17[{s(auction), day}] = {s(auction),   day,     s(a.n),  s(a.rank[0]),   s(a.rank[1]),
+                                   s(a.rank[2]), s(a.lo), s(a.hi), s(a.sum / a.n), s(a.sum)};
+  }
+  for (const int p : {1, 4}) {
+    CAPTURE(p);
+    table::sql_session s;
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                  bid_ddl(tmp.path() / "bid"));
+    const auto q15 =
+        run_ok(s,
+               "SELECT\n"
+               "     DATE_FORMAT(dateTime, 'yyyy-MM-dd') as `day`,\n"
+               "     count(*) AS total_bids,\n"
+               "     count(*) filter (where price < 10000) AS rank1_bids,\n"
+               "     count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,\n"
+               "     count(*) filter (where price >= 1000000) AS rank3_bids,\n"
+               "     count(distinct bidder) AS total_bidders,\n"
+               "     count(distinct bidder) filter (where price < 10000) AS rank1_bidders,\n"
+               "     count(distinct bidder) filter (where price >= 10000 and price < 1000000) AS "
+               "rank2_bidders,\n"
+               "     count(distinct bidder) filter (where price >= 1000000) AS rank3_bidders,\n"
+               "     count(distinct auction) AS total_auctions,\n"
+               "     count(distinct auction) filter (where price < 10000) AS rank1_auctions,\n"
+               "     count(distinct auction) filter (where price >= 10000 and price < 1000000) AS "
+               "rank2_auctions,\n"
+               "     count(distinct auction) filter (where price >= 1000000) AS rank3_auctions\n"
+               "FROM bid\n"
+               "GROUP BY DATE_FORMAT(dateTime, 'yyyy-MM-dd');");
+    CHECK(final_rows(q15, 1) == want15);
+    const auto q17 =
+        run_ok(s,
+               "SELECT\n"
+               "     auction,\n"
+               "     DATE_FORMAT(dateTime, 'yyyy-MM-dd') as `day`,\n"
+               "     count(*) AS total_bids,\n"
+               "     count(*) filter (where price < 10000) AS rank1_bids,\n"
+               "     count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,\n"
+               "     count(*) filter (where price >= 1000000) AS rank3_bids,\n"
+               "     min(price) AS min_price,\n"
+               "     max(price) AS max_price,\n"
+               "     avg(price) AS avg_price,\n"
+               "     sum(price) AS sum_price\n"
+               "FROM bid\n"
+               "GROUP BY auction, DATE_FORMAT(dateTime, 'yyyy-MM-dd');");
+    CHECK(final_rows(q17, 2) == want17);
+  }
+}
+
+TEST_CASE(
+    "Nexmark q11 (session group windows) and legacy TUMBLE/HOP group windows give the "
+    "reference rows at parallelism 1 and 4",
+    "[table][session][window]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(20000, 43);
+  write_bids(tmp.path() / "bid", bids, 3, true);
+  std::vector<std::string> want11, want_tumble, want_hop;
+  {
+    std::map<std::int64_t, std::vector<std::int64_t>> times;
+    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> tumble, hop;
+    for (const auto& b : bids) {
+      times[b.bidder].push_back(b.ts);
+      ++tumble[{b.auction % 5, window_start_of(b.ts, 10'000)}];
+      for (std::int64_t s = window_start_of(b.ts, 5'000); s > b.ts - 15'000; s -= 5'000)
+        ++hop[{b.auction % 5, s}];
+    }
+    const std::int64_t gap = 10'000;
+    for (auto& [bidder, ts] : times) {
+      std::sort(ts.begin(), ts.end());
+      std::int64_t start = ts[0], last = ts[0], n = 0;
+      for (const auto t : ts) {
+        if (t >= last + gap) {
+          want11.push_back(std::to_string(bidder) + "," + std::to_string(n) + "," + stamp(start) +
+                           "," + stamp(last + gap));
+          start = t;
+          n = 0;
+        }
+        last = t;
+        ++n;
+      }
+      want11.push_back(std::to_string(bidder) + "," + std::to_string(n) + "," + stamp(start) + "," +
+                       stamp(last + gap));
+    }
+    for (const auto& [k, n] : tumble)
+      want_tumble.push_back(std::to_string(k.first) + "," + std::to_string(n) + "," +
+                            stamp(k.second) + "," + stamp(k.second + 10'000) + "," +
+                            stamp(k.second + 9'999));
+    for (const auto& [k, n] : hop)
+      want_hop.push_back(std::to_string(k.first) + "," + stamp(k.second + 15'000) + "," +
+                         std::to_string(n));
+  }
+  for (auto* v : {&want11, &want_tumble, &want_hop}) std::sort(v->begin(), v->end());
+
+  for (const int p : {1, 4}) {
+    CAPTURE(p);
+    table::sql_session s;
+    const auto out = tmp.path() / ("out-" + std::to_string(p));
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                  bid_ddl(tmp.path() / "bid") +
+                  sink_ddl(out, "nexmark_q11",
+                           "bidder BIGINT, bid_count BIGINT, starttime TIMESTAMP(3), endtime "
+                           "TIMESTAMP(3)") +
+                  sink_ddl(out, "t",
+                           "k BIGINT, n BIGINT, ws TIMESTAMP(3), we TIMESTAMP(3), wt "
+                           "TIMESTAMP(3)") +
+                  sink_ddl(out, "h", "k BIGINT, we TIMESTAMP(3), n BIGINT"));
+    run_ok(s,
+           "INSERT INTO nexmark_q11\n"
+           "SELECT\n"
+           "    B.bidder,\n"
+           "    count(*) as bid_count,\n"
+           "    SESSION_START(B.dateTime, INTERVAL '10' SECOND) as starttime,\n"
+           "    SESSION_END(B.dateTime, INTERVAL '10' SECOND) as endtime\n"
+           "FROM bid B\n"
+           "GROUP BY B.bidder, SESSION(B.dateTime, INTERVAL '10' SECOND);");
+    run_ok(s,
+           "INSERT INTO t SELECT MOD(auction, 5), COUNT(*), TUMBLE_START(dateTime, INTERVAL '10' "
+           "SECOND), TUMBLE_END(dateTime, INTERVAL '10' SECOND), TUMBLE_ROWTIME(dateTime, "
+           "INTERVAL '10' SECOND) FROM bid GROUP BY TUMBLE(dateTime, INTERVAL '10' SECOND), "
+           "MOD(auction, 5);");
+    run_ok(s,
+           "INSERT INTO h SELECT MOD(auction, 5), HOP_END(dateTime, INTERVAL '5' SECOND, "
+           "INTERVAL '15' SECOND), COUNT(*) FROM bid GROUP BY MOD(auction, 5), HOP(dateTime, "
+           "INTERVAL '5' SECOND, INTERVAL '15' SECOND);");
+    CHECK(difference(read_part_files(out / "nexmark_q11"), want11) == "");
+    CHECK(difference(read_part_files(out / "t"), want_tumble) == "");
+    CHECK(difference(read_part_files(out / "h"), want_hop) == "");
+  }
 }

@@ -11,6 +11,7 @@
 ///   (the key includes window_start and window_end) and emits one insert-only row per group when
 ///   the watermark passes window_end - 1, then clears the group's state; a row whose window has
 ///   fired already is late: dropped, counted and logged (Flink drops them silently);
+/// - `session_aggregate_fn`: session group windows (below);
 /// - `group_aggregate_fn` (Flink's GroupAggregate): emits a changelog: +I for a group's first
 ///   row, then -U (the previous result) and +U (the new one) on every later row whose results
 ///   changed;
@@ -58,6 +59,10 @@ struct aggregate_plan {
   std::vector<aggregate_call> calls;
   /// Window aggregates: the position of window_end among the key columns; -1 otherwise.
   int window_end = -1;
+  /// Session windows (GROUP BY SESSION(ts, gap)): the gap in ms (0: not a session window) and
+  /// the position of the time attribute's value in a row.
+  std::int64_t session_gap = 0;
+  int time_value = -1;
   std::string name;  ///< the operator, in log lines
 };
 
@@ -74,6 +79,31 @@ using aggregate_context = keyed_context<std::string, aggregate_row, changelog_ro
 class window_aggregate_fn {
  public:
   explicit window_aggregate_fn(std::shared_ptr<const aggregate_plan> p) : plan_(std::move(p)) {}
+
+  void process_element(const aggregate_row& r, aggregate_context& ctx,
+                       collector<changelog_row>& out);
+  void on_timer(std::int64_t t, aggregate_context& ctx, collector<changelog_row>& out);
+
+ private:
+  std::shared_ptr<const aggregate_plan> plan_;
+  std::uint64_t late_ = 0;
+};
+
+/// One open session window of a group.
+struct session_window {
+  std::int64_t start = 0;
+  std::int64_t end = 0;  ///< exclusive: the last row's time + the gap
+  std::vector<accumulator> accs;
+};
+EDDY_FIELDS(session_window, start, end, accs)
+
+/// Flink's session group window (GROUP BY key, SESSION(ts, gap)): each row opens the window
+/// [ts, ts + gap), merged with the group's overlapping windows; a window is emitted (keys,
+/// results, window start, end and rowtime = end - 1) when the watermark passes its end - 1.
+/// A row whose merged window has fired already is late (dropped, counted, logged).
+class session_aggregate_fn {
+ public:
+  explicit session_aggregate_fn(std::shared_ptr<const aggregate_plan> p) : plan_(std::move(p)) {}
 
   void process_element(const aggregate_row& r, aggregate_context& ctx,
                        collector<changelog_row>& out);

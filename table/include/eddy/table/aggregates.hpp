@@ -55,6 +55,9 @@ struct accumulator {
 /// Adds `row` (the values at the call's positions) to `acc`.
 void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row);
 
+/// Adds what `from` accumulated to `into` (two session windows becoming one).
+void merge(const aggregate_call& call, accumulator& into, const accumulator& from);
+
 /// The aggregate's value (NULL when nothing was accumulated, except COUNT: 0).
 [[nodiscard]] rows::value aggregate_result(const aggregate_call& call, const accumulator& acc);
 

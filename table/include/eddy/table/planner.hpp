@@ -28,6 +28,7 @@
 #include "eddy/sql/error.hpp"
 #include "eddy/sql/vector_expr.hpp"
 #include "eddy/table/catalog.hpp"
+#include "eddy/table/time_operators.hpp"
 
 namespace eddy::table {
 
@@ -80,6 +81,9 @@ class planner {
   /// `TABLE(TUMBLE(TABLE t, DESCRIPTOR(col), size [, offset]))`, HOP and CUMULATE
   /// (planner_window.cpp).
   sql::result<relation> window_tvf(const sql::function_call& call, sql::location at, int depth);
+  /// `in` with a window_tvf_op appending `prefix`window_start, window_end and window_time.
+  relation add_windows(relation in, const window_spec& w, const std::string& fn,
+                       const std::string& time_column, const std::string& prefix);
   /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
   sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
 
