@@ -197,13 +197,35 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
   if (s.from.empty()) return error_at(where, "SELECT without FROM is not supported yet");
   if (s.from.size() > 1 || !s.from.front().joins.empty())
     return error_at(where, "Joins are not supported yet");
-  if (s.distinct) return error_at(where, "SELECT DISTINCT is not supported yet");
   if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
   auto in = factor(s.from.front().relation, depth + 1);
   if (!in) return in.error();
-  if (!s.group_by.empty() || s.having || planning::has_aggregate_call(s.items))
-    return aggregate(std::move(*in), s, where);
-  return calc(std::move(*in), s.where ? &*s.where : nullptr, s.items, where);
+  const bool grouped = !s.group_by.empty() || s.having || planning::has_aggregate_call(s.items);
+  if (s.distinct && grouped)
+    return error_at(where,
+                    "SELECT DISTINCT with GROUP BY or aggregate functions is not supported "
+                    "yet");
+  if (grouped) return aggregate(std::move(*in), s, where);
+  auto projected = calc(std::move(*in), s.where ? &*s.where : nullptr, s.items, where);
+  if (!projected || !s.distinct) return projected;
+  // SELECT DISTINCT: a group aggregate over every selected column, without aggregate calls (it
+  // emits a row the first time it is seen, nothing later: insert-only, as in Flink).
+  sql::select_core d;
+  for (std::size_t i = 0; i < projected->columns.size(); ++i) {
+    auto& c = projected->columns[i];
+    const std::string name = c.name;
+    c.name = "$d" + std::to_string(i);
+    c.table.clear();
+    d.group_by.push_back(column_expr(c.name));
+    sql::select_item item;
+    item.what = sql::select_item::kind::value;
+    item.value = column_expr(c.name);
+    sql::ident alias;
+    alias.value = name;
+    item.alias = alias;
+    d.items.push_back(std::move(item));
+  }
+  return aggregate(std::move(*projected), d, where);
 }
 
 sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {

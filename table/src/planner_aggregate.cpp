@@ -376,7 +376,9 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     }
     select_text += ", start('w$), end('w$), rowtime('w$)";
   }
-  agg.updating = !windowed && !session;
+  // A group aggregate without aggregate calls (SELECT DISTINCT, GROUP BY without aggregates)
+  // never updates a row it emitted.
+  agg.updating = !windowed && !session && !plan->calls.empty();
   const int id = next_id_++;
   const std::string kind = windowed  ? "WindowAggregate"
                            : session ? "GroupWindowAggregate"

@@ -428,3 +428,28 @@ TEST_CASE(
     CHECK(difference(read_part_files(out / "h"), want_hop) == "");
   }
 }
+
+TEST_CASE("SELECT DISTINCT emits each row once, insert-only, at parallelism 1 and 4",
+          "[table][session][aggregate]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(4000, 47);
+  write_bids(tmp.path() / "bid", bids, 2);
+  std::set<std::string> distinct;
+  for (const auto& b : bids)
+    if (b.price > 1000) distinct.insert(std::to_string(b.auction % 7) + "," + quoted(b.channel));
+  const std::vector<std::string> want(distinct.begin(), distinct.end());
+  for (const int p : {1, 4}) {
+    CAPTURE(p);
+    table::sql_session s;
+    const auto out = tmp.path() / ("out-" + std::to_string(p));
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                  bid_ddl(tmp.path() / "bid") + sink_ddl(out, "d", "k BIGINT, channel VARCHAR"));
+    run_ok(s,
+           "INSERT INTO d SELECT DISTINCT MOD(auction, 7), channel FROM bid WHERE price > 1000;");
+    CHECK(difference(read_part_files(out / "d"), want) == "");
+    const auto r = run_ok(s, "SELECT DISTINCT MOD(auction, 7) AS k FROM bid;");
+    CHECK(r.header == std::vector<std::string>{"k"});
+    CHECK(r.rows.size() == 7);
+    CHECK(std::all_of(r.kinds.begin(), r.kinds.end(), [](const auto& k) { return k == "+I"; }));
+  }
+}
