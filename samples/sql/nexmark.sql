@@ -1,5 +1,6 @@
--- A runnable SQL example (docs/sql.md): Nexmark bids from CSV files, queries q1 and q2 written
--- as in the nexmark repository, results into CSV part files, then read back.
+-- A runnable SQL example (docs/sql.md): Nexmark bids from CSV files, queries q1, q2 and q11
+-- written as in the nexmark repository, results into CSV part files, then read back; a window
+-- aggregate and a group aggregate (its changelog) shown by SELECTs.
 -- Run from the repository root:  build/bin/eddy sql -f samples/sql/nexmark.sql
 
 CREATE TABLE bid (
@@ -38,6 +39,17 @@ CREATE TABLE nexmark_q2 (
   'format' = 'csv'
 );
 
+CREATE TABLE nexmark_q11 (
+  bidder BIGINT,
+  bid_count BIGINT,
+  starttime TIMESTAMP(3),
+  endtime TIMESTAMP(3)
+) WITH (
+  'connector' = 'filesystem',
+  'path' = '/tmp/eddy-sql-sample/q11',
+  'format' = 'csv'
+);
+
 SET 'parallelism.default' = '2';
 
 -- q1: convert each bid value from dollars to euros.
@@ -56,3 +68,22 @@ SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;
 
 -- The q2 results, read back from the part files the INSERT wrote.
 SELECT auction, price FROM nexmark_q2;
+
+-- q11: how many bids a user makes in each session they are active (10 s without a bid ends one).
+INSERT INTO nexmark_q11
+SELECT
+    B.bidder,
+    count(*) as bid_count,
+    SESSION_START(B.dateTime, INTERVAL '10' SECOND) as starttime,
+    SESSION_END(B.dateTime, INTERVAL '10' SECOND) as endtime
+FROM bid B
+GROUP BY B.bidder, SESSION(B.dateTime, INTERVAL '10' SECOND);
+
+-- Bids and the highest price per channel in 10-second tumbling windows (a window aggregate).
+SELECT channel, window_start, window_end, COUNT(*) AS bids, MAX(price) AS top
+FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))
+WHERE channel IN ('Apple', 'Google')
+GROUP BY channel, window_start, window_end;
+
+-- Bids per channel so far (a group aggregate: +I, then -U/+U as the counts change).
+SELECT channel, COUNT(*) AS bids FROM bid WHERE price > 4700000 GROUP BY channel;
