@@ -24,6 +24,21 @@ sql::expr column_expr(const std::string& name) {
   return e;
 }
 
+sql::expr reference(const sql::scope_column& c) {
+  sql::expr e;
+  sql::identifier id;
+  if (!c.table.empty()) {
+    sql::ident t;
+    t.value = c.table;
+    id.parts.push_back(t);
+  }
+  sql::ident n;
+  n.value = c.name;
+  id.parts.push_back(n);
+  e.node = std::move(id);
+  return e;
+}
+
 std::string join_names(const sql::scope& s) {
   std::string out;
   for (const auto& c : s) out += (out.empty() ? "" : ", ") + c.name;
@@ -195,10 +210,8 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
 
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {
   if (s.from.empty()) return error_at(where, "SELECT without FROM is not supported yet");
-  if (s.from.size() > 1 || !s.from.front().joins.empty())
-    return error_at(where, "Joins are not supported yet");
   if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
-  auto in = factor(s.from.front().relation, depth + 1);
+  auto in = from_clause(s.from, s.where ? &*s.where : nullptr, where, depth);
   if (!in) return in.error();
   const bool grouped = !s.group_by.empty() || s.having || planning::has_aggregate_call(s.items);
   if (s.distinct && grouped)
@@ -409,7 +422,7 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
       for (const auto& c : in.columns) {
         if (!qualifier.empty() && c.table != qualifier) continue;
         any = true;
-        auto full = sql::compile_expression(column_expr(c.name), in.columns, o_.functions);
+        auto full = sql::compile_expression(planning::reference(c), in.columns, o_.functions);
         if (!full) return full.error();
         out.columns.push_back(sql::scope_column{"", c.name, (*full)->type()});
         keep_roles(static_cast<int>(&c - in.columns.data()));

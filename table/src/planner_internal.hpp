@@ -13,6 +13,8 @@ namespace eddy::table::planning {
 
 /// An identifier expression naming column `name`.
 sql::expr column_expr(const std::string& name);
+/// A reference to column `c`: `t.c` when it has a table, else `c`.
+sql::expr reference(const sql::scope_column& c);
 /// "a, b, c": the column names of a scope.
 std::string join_names(const sql::scope& s);
 /// The plan of an input below its consumer: "+- " before its first line, "   " before the rest.

@@ -252,7 +252,7 @@ TEST_CASE("SQL errors name the place, the object and what was meant", "[table][s
   CHECK_THAT(error_of(s, "SELECT auction FROM bid ORDER BY auction;"),
              Catch::Contains("ORDER BY, LIMIT and OFFSET are not supported yet"));
   CHECK_THAT(error_of(s, "SELECT * FROM bid, bid AS b2;"),
-             Catch::Contains("Joins are not supported yet"));
+             Catch::Contains("cross join is not supported yet"));
   CHECK_THAT(error_of(s, "INSERT INTO nowhere SELECT auction FROM bid;"),
              Catch::Contains("Table 'nowhere' not found"));
   CHECK_THAT(error_of(s, "WITH c AS (SELECT * FROM c) SELECT * FROM c;"),

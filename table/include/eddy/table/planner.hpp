@@ -52,6 +52,9 @@ struct relation {
 struct planner_options {
   int parallelism = 1;  ///< parallelism.default
   const sql::function_registry* functions = nullptr;
+  /// table.exec.state.ttl: how long group aggregates and joins keep a key's state after its
+  /// last write (none: forever, Flink's default 0).
+  std::optional<state_ttl_config> state_ttl;
 };
 
 class planner {
@@ -75,6 +78,14 @@ class planner {
   sql::result<relation> body(const sql::set_expr& e, sql::location loc, int depth);
   sql::result<relation> select(const sql::select_core& s, sql::location where, int depth);
   sql::result<relation> factor(const sql::table_factor& f, int depth);
+  /// The FROM clause: one item, `a JOIN b ON ...` (several, left-deep) or `a, b` with `where`
+  /// as the join condition (planner_join.cpp).
+  sql::result<relation> from_clause(const std::vector<sql::table_with_joins>& from,
+                                    const sql::expr* where, sql::location at, int depth);
+  /// A regular join of `l` and `r` on `condition`; `residual_here`: the non-key conditions are
+  /// applied after the join (ON), else left to the caller (a comma join's WHERE).
+  sql::result<relation> join(relation l, relation r, sql::join_kind kind,
+                             const sql::expr* condition, bool residual_here, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
   sql::result<relation> calc(relation in, const sql::expr* where,
                              const std::vector<sql::select_item>& items, sql::location at);

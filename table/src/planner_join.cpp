@@ -1,0 +1,246 @@
+// Regular joins: planner::from_clause (see planner.hpp and join_operators.hpp).
+//
+// `a [INNER | LEFT | RIGHT | FULL] JOIN b ON a.k = b.k [AND ...]` and the comma join
+// `FROM a, b WHERE a.k = b.k ...`: the equality conditions between the two sides are the join
+// key (hashed, as Flink's Exchange(hash[...])); the other conditions of an inner join filter the
+// joined rows (a Calc after the join); an outer join takes only equality conditions for now.
+#include <memory>
+#include <utility>
+
+#include "eddy/sql/printer.hpp"
+#include "eddy/table/join_operators.hpp"
+#include "eddy/table/planner.hpp"
+#include "planner_internal.hpp"
+
+namespace eddy::table {
+
+namespace {
+
+void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
+  if (const auto* b = e.as<sql::binary>(); b && b->op == sql::binary_op::and_) {
+    conjuncts(*b->left, out);
+    conjuncts(*b->right, out);
+    return;
+  }
+  out.push_back(&e);
+}
+
+bool compiles(const sql::expr& e, const sql::scope& s, const sql::function_registry* f,
+              rows::logical_type* type = nullptr) {
+  auto c = sql::compile_expression(e, s, f);
+  if (c && type) *type = (*c)->type();
+  return c.ok();
+}
+
+sql::expr cast_to(sql::expr e, const rows::logical_type& t) {
+  sql::cast c;
+  c.operand = sql::box<sql::expr>(std::move(e));
+  c.type = sql::box<sql::data_type>(to_data_type(t));
+  sql::expr out;
+  out.node = std::move(c);
+  return out;
+}
+
+sql::select_item aliased(sql::expr e, const std::string& alias) {
+  sql::select_item item;
+  item.what = sql::select_item::kind::value;
+  item.value = std::move(e);
+  sql::ident a;
+  a.value = alias;
+  item.alias = a;
+  return item;
+}
+
+const char* join_name(join_type t) {
+  switch (t) {
+    case join_type::inner:
+      return "InnerJoin";
+    case join_type::left:
+      return "LeftOuterJoin";
+    case join_type::right:
+      return "RightOuterJoin";
+    case join_type::full:
+      return "FullOuterJoin";
+  }
+  return "?";
+}
+
+}  // namespace
+
+sql::result<relation> planner::from_clause(const std::vector<sql::table_with_joins>& from,
+                                           const sql::expr* where, sql::location at, int depth) {
+  if (from.size() > 2 || (from.size() == 2 && (!from[0].joins.empty() || !from[1].joins.empty())))
+    return error_at(at,
+                    "Joins of more than two comma-separated tables are not supported yet: "
+                    "write JOIN ... ON");
+  auto left = factor(from[0].relation, depth + 1);
+  if (!left) return left;
+  if (from.size() == 2) {
+    if (!where)
+      return error_at(at,
+                      "A join needs an equality condition between its two sides (a cross "
+                      "join is not supported yet)");
+    auto right = factor(from[1].relation, depth + 1);
+    if (!right) return right;
+    return join(std::move(*left), std::move(*right), sql::join_kind::inner, where, false, at);
+  }
+  for (const auto& j : from[0].joins) {
+    if (!j.using_columns.empty()) return error_at(at, "JOIN ... USING is not supported yet");
+    if (j.kind == sql::join_kind::cross || !j.on)
+      return error_at(j.relation.loc,
+                      "A join needs ON with an equality condition between its "
+                      "two sides (a cross join is not supported yet)");
+    auto right = factor(j.relation, depth + 1);
+    if (!right) return right;
+    auto joined = join(std::move(*left), std::move(*right), j.kind, &*j.on, true, j.relation.loc);
+    if (!joined) return joined;
+    left = std::move(joined);
+  }
+  return left;
+}
+
+sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
+                                    const sql::expr* condition, bool residual_here,
+                                    sql::location at) {
+  if (l.updating || r.updating)
+    return error_at(at,
+                    "Joining an updating input (a GROUP BY result or an outer join) is not "
+                    "supported yet");
+  auto plan = std::make_shared<join_plan>();
+  plan->type = kind == sql::join_kind::left    ? join_type::left
+               : kind == sql::join_kind::right ? join_type::right
+               : kind == sql::join_kind::full  ? join_type::full
+                                               : join_type::inner;
+  plan->ttl = o_.state_ttl;
+  // Split the condition: key pairs (left expression = right expression) and the rest.
+  std::vector<const sql::expr*> parts;
+  conjuncts(*condition, parts);
+  std::vector<sql::expr> left_keys, right_keys;
+  std::vector<const sql::expr*> residual;
+  std::string where_text;
+  for (const auto* c : parts) {
+    const auto* eq = c->as<sql::binary>();
+    bool is_key = false;
+    if (eq && eq->op == sql::binary_op::eq) {
+      rows::logical_type lt, rt;
+      for (int swap = 0; swap < 2 && !is_key; ++swap) {
+        const sql::expr& a = swap ? *eq->right : *eq->left;
+        const sql::expr& b = swap ? *eq->left : *eq->right;
+        if (!compiles(a, l.columns, o_.functions, &lt) ||
+            !compiles(b, r.columns, o_.functions, &rt))
+          continue;
+        is_key = true;
+        sql::expr ka = a, kb = b;
+        const bool same = lt.with_nullable(true) == rt.with_nullable(true) ||
+                          (lt.is_character_string() && rt.is_character_string());
+        if (!same) {
+          if (lt.is_integer() && rt.is_integer()) {
+            ka = cast_to(std::move(ka), rows::bigint_type());
+            kb = cast_to(std::move(kb), rows::bigint_type());
+          } else {
+            return error_at(c->loc, "Join keys of types " + lt.to_string() + " and " +
+                                        rt.to_string() +
+                                        " are not supported yet: CAST one side to the other's "
+                                        "type");
+          }
+        }
+        left_keys.push_back(std::move(ka));
+        right_keys.push_back(std::move(kb));
+        where_text += (where_text.empty() ? "" : " AND ") + std::string("=(") + sql::to_sql(a) +
+                      ", " + sql::to_sql(b) + ")";
+      }
+    }
+    if (!is_key) residual.push_back(c);
+  }
+  if (left_keys.empty())
+    return error_at(condition->loc,
+                    "A join needs an equality condition between its two sides "
+                    "(a join without one is not supported yet)");
+  if (!residual.empty() && residual_here && plan->type != join_type::inner)
+    return error_at(residual.front()->loc,
+                    "Conditions other than equalities between the two "
+                    "sides of an outer join are not supported yet");
+  plan->key_count = left_keys.size();
+  plan->left_width = l.columns.size();
+  plan->right_width = r.columns.size();
+
+  // Each side: its keys, then its columns; by key to the join.
+  auto side = [&](relation& in, std::vector<sql::expr>& keys) -> sql::result<relation> {
+    std::vector<sql::select_item> items;
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      items.push_back(aliased(std::move(keys[k]), "$k" + std::to_string(k)));
+    for (std::size_t c = 0; c < in.columns.size(); ++c)
+      items.push_back(aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
+    return calc(std::move(in), nullptr, items, at);
+  };
+  const sql::scope lcols = l.columns, rcols = r.columns;
+  auto lp = side(l, left_keys);
+  if (!lp) return lp;
+  auto rp = side(r, right_keys);
+  if (!rp) return rp;
+  const std::size_t key_count = plan->key_count;
+  auto explode = [key_count](rows::row_batch&& b, collector<aggregate_row>& out) {
+    std::vector<aggregate_row> rows;
+    explode_for_aggregate(b, key_count, rows);
+    for (auto& x : rows) out.collect(std::move(x));
+  };
+  auto key_of = [](const aggregate_row& x) { return x.key; };
+  auto lk = lp->stream->flat_map<aggregate_row>(explode).key_by(key_of);
+  auto rk = rp->stream->flat_map<aggregate_row>(explode).key_by(key_of);
+  const int id = next_id_++;
+  const std::string name = std::string("Join #") + std::to_string(id);
+  std::shared_ptr<const join_plan> shared = plan;
+  auto joined = lk.connect(rk).template process<changelog_row>(regular_join_fn(shared), name);
+
+  relation out;
+  std::vector<rows::logical_type> types;
+  const bool left_nullable = plan->type == join_type::right || plan->type == join_type::full;
+  const bool right_nullable = plan->type == join_type::left || plan->type == join_type::full;
+  for (auto c : lcols) {
+    if (left_nullable) c.type = c.type.with_nullable(true);
+    types.push_back(c.type);
+    out.columns.push_back(std::move(c));
+  }
+  for (auto c : rcols) {
+    if (right_nullable) c.type = c.type.with_nullable(true);
+    types.push_back(c.type);
+    out.columns.push_back(std::move(c));
+  }
+  out.updating = plan->type != join_type::inner;
+  out.stream =
+      joined.add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
+        return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));
+      });
+  out.explain.push_back(std::string("Join(joinType=[") + join_name(plan->type) + "], where=[" +
+                        where_text + "], select=[" + planning::join_names(out.columns) + "])");
+  for (auto* in : {&lp->explain, &rp->explain}) {
+    std::vector<std::string> below = {"Exchange(distribution=[hash])"};
+    planning::indent(*in);
+    below.insert(below.end(), in->begin(), in->end());
+    planning::indent(below);
+    out.explain.insert(out.explain.end(), below.begin(), below.end());
+  }
+  if (residual.empty() || !residual_here) return out;
+
+  // The other conditions of an inner join: a filter over the joined rows.
+  sql::expr filter = *residual.front();
+  for (std::size_t i = 1; i < residual.size(); ++i) {
+    sql::binary b;
+    b.op = sql::binary_op::and_;
+    b.left = sql::box<sql::expr>(std::move(filter));
+    b.right = sql::box<sql::expr>(*residual[i]);
+    filter = sql::expr{};
+    filter.node = std::move(b);
+  }
+  std::vector<sql::select_item> all;
+  sql::select_item star;
+  star.what = sql::select_item::kind::wildcard;
+  all.push_back(star);
+  const sql::scope keep = out.columns;
+  auto filtered = calc(std::move(out), &filter, all, at);
+  if (!filtered) return filtered;
+  filtered->columns = keep;  // the qualifiers stay for the query above
+  return filtered;
+}
+
+}  // namespace eddy::table
