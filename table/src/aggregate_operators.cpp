@@ -148,7 +148,8 @@ void session_aggregate_fn::on_timer(std::int64_t t, aggregate_context& ctx,
 
 void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
                                          collector<changelog_row>& out) {
-  auto state = ctx.value_state<group_state>("group-aggregates");
+  auto state = plan_->ttl ? ctx.value_state<group_state>("group-aggregates", *plan_->ttl)
+                          : ctx.value_state<group_state>("group-aggregates");
   const auto& current = state.value();
   if (!current) {
     group_state accs;

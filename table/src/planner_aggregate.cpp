@@ -283,6 +283,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     pre.push_back(value_item(group_by[j], "$k" + std::to_string(j)));
   auto plan = std::make_shared<aggregate_plan>();
   plan->key_count = group_by.size();
+  plan->ttl = o_.state_ttl;
   for (const auto& f : rw.calls()) {
     aggregate_call c;
     c.kind = *find_aggregate(f.name.front().value);

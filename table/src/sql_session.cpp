@@ -1,5 +1,8 @@
 #include "eddy/table/sql_session.hpp"
 
+#include <cctype>
+#include <chrono>
+
 #include <algorithm>
 #include <mutex>
 #include <utility>
@@ -72,6 +75,48 @@ sql::result<statement_result> sql_session::create_function(const sql::create_fun
   return message(ok_message);
 }
 sql_session::~sql_session() = default;
+
+namespace {
+
+/// Flink's duration text (TimeUtils.parseDuration): a number and an optional unit (d, h, min,
+/// s, ms, with Flink's long forms; none means ms), in ms; nullopt if it does not parse.
+std::optional<std::int64_t> parse_duration(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  const std::size_t digits = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == digits || i - digits > 15) return std::nullopt;
+  const std::int64_t n = std::stoll(text.substr(digits, i - digits));
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::string unit;
+  for (; i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])); ++i)
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  if (i != text.size()) return std::nullopt;
+  static const std::pair<const char*, std::int64_t> units[] = {
+      {"", 1},           {"ms", 1},           {"milli", 1},
+      {"millis", 1},     {"millisecond", 1},  {"milliseconds", 1},
+      {"s", 1000},       {"sec", 1000},       {"secs", 1000},
+      {"second", 1000},  {"seconds", 1000},   {"min", 60'000},
+      {"m", 60'000},     {"minute", 60'000},  {"minutes", 60'000},
+      {"h", 3'600'000},  {"hour", 3'600'000}, {"hours", 3'600'000},
+      {"d", 86'400'000}, {"day", 86'400'000}, {"days", 86'400'000}};
+  for (const auto& [name, ms] : units)
+    if (unit == name) return n * ms;
+  return std::nullopt;
+}
+
+}  // namespace
+
+planner_options sql_session::options() const {
+  planner_options o{parallelism(), &functions_, std::nullopt};
+  if (const auto it = settings_.find("table.exec.state.ttl"); it != settings_.end()) {
+    const auto ms = parse_duration(it->second);  // validated by SET
+    if (ms && *ms > 0)
+      o.state_ttl = state_ttl_config::new_builder(std::chrono::milliseconds(*ms)).build();
+  }
+  return o;
+}
 
 int sql_session::parallelism() const {
   const auto it = settings_.find("parallelism.default");
@@ -166,7 +211,7 @@ sql::result<statement_result> sql_session::describe(const sql::describe& d, sql:
   }
   if (catalog_.find_view(*name)) {
     StreamEnvironment env;
-    planner p(catalog_, env, planner_options{parallelism(), &functions_});
+    planner p(catalog_, env, options());
     sql::query q;
     sql::select_core core;
     sql::select_item star;
@@ -214,13 +259,18 @@ sql::result<statement_result> sql_session::set(const sql::set_option& s, sql::lo
       return error_at(
           where, "'parallelism.default' must be an integer from 1 to 1024, not '" + value + "'");
   }
+  if (key == "table.exec.state.ttl" && !parse_duration(value))
+    return error_at(where,
+                    "'table.exec.state.ttl' must be a duration such as '1 h', '30 min' or "
+                    "'0' (no TTL), not '" +
+                        value + "'");
   settings_[key] = value;
   return message("[INFO] Session property has been set.");
 }
 
 sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::location where) {
   StreamEnvironment env;
-  planner p(catalog_, env, planner_options{parallelism(), &functions_});
+  planner p(catalog_, env, options());
   std::vector<std::string> lines;
   if (const auto* ins = e.target->as<sql::insert>()) {
     auto plan = p.plan_insert(*ins, where);
@@ -241,7 +291,8 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
 sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sql::location where) {
   StreamEnvironment env;
   env.set_parallelism(parallelism());
-  planner p(catalog_, env, planner_options{parallelism(), &functions_});
+  if (clock_) env.config().clock = clock_;
+  planner p(catalog_, env, options());
   auto plan = p.plan_insert(ins, where);
   if (!plan) return plan.error();
   const auto name = ins.table.back().value;
@@ -267,7 +318,8 @@ sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sq
 sql::result<statement_result> sql_session::run_select(const sql::query& q, sql::location where) {
   StreamEnvironment env;
   env.set_parallelism(parallelism());
-  planner p(catalog_, env, planner_options{parallelism(), &functions_});
+  if (clock_) env.config().clock = clock_;
+  planner p(catalog_, env, options());
   auto plan = p.plan_query(q);
   if (!plan) return plan.error();
   (void)where;

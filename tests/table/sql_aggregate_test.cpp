@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <atomic>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -452,4 +454,34 @@ TEST_CASE("SELECT DISTINCT emits each row once, insert-only, at parallelism 1 an
     CHECK(r.rows.size() == 7);
     CHECK(std::all_of(r.kinds.begin(), r.kinds.end(), [](const auto& k) { return k == "+I"; }));
   }
+}
+
+TEST_CASE("table.exec.state.ttl makes a group aggregate forget a group unchanged for that long",
+          "[table][session][aggregate]") {
+  testing::temp_dir tmp;
+  write_bids(tmp.path() / "bid", make_bids(12, 5), 1);
+  table::sql_session s;
+  // A clock that moves 1 s on every reading: each state access is a second after the last.
+  auto ticks = std::make_shared<std::atomic<std::int64_t>>(1'000'000);
+  s.set_clock([ticks] { return ticks->fetch_add(1000); });
+  run_ok(s, bid_ddl(tmp.path() / "bid"));
+  CHECK_THAT(error_of(s, "SET 'table.exec.state.ttl' = 'soon';"),
+             Catch::Contains("must be a duration"));
+  const std::string query =
+      "SELECT MOD(auction, 2) AS k, COUNT(*) AS n FROM bid GROUP BY "
+      "MOD(auction, 2);";
+  const auto kept = run_ok(s, query);
+  run_ok(s, "SET 'table.exec.state.ttl' = '1 min';");
+  const auto minute = run_ok(s, query);
+  run_ok(s, "SET 'table.exec.state.ttl' = '10 ms';");
+  const auto forgotten = run_ok(s, query);
+  // Without TTL (or a TTL longer than the gaps) the counts grow (-U/+U pairs); with 10 ms every
+  // row finds its group expired and starts it anew.
+  CHECK(kept.rows.size() == 2 + 2 * 10);
+  CHECK(minute.rows == kept.rows);
+  CHECK(forgotten.rows.size() == 12);
+  CHECK(std::all_of(forgotten.kinds.begin(), forgotten.kinds.end(),
+                    [](const auto& k) { return k == "+I"; }));
+  CHECK(std::all_of(forgotten.rows.begin(), forgotten.rows.end(),
+                    [](const auto& r) { return r[1] == "1"; }));
 }

@@ -21,6 +21,7 @@
 /// fails the job (operator_error naming the operator) like any exception of user code.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,6 +65,8 @@ struct aggregate_plan {
   std::int64_t session_gap = 0;
   int time_value = -1;
   std::string name;  ///< the operator, in log lines
+  /// Group aggregates: table.exec.state.ttl (a group unchanged that long is forgotten).
+  std::optional<state_ttl_config> ttl;
 };
 
 /// The rows of `b` as aggregate_rows (the first `key_count` columns form the key).

@@ -21,6 +21,7 @@
 /// `sql::parse_error`s: position-less ones (a job failure) have line 0. Not thread-safe: one
 /// thread drives a session. execute() blocks while a job runs.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,6 +36,8 @@
 #include "eddy/table/catalog.hpp"
 
 namespace eddy::table {
+
+struct planner_options;
 
 /// What a statement gave: a message, a table to show, or both.
 struct statement_result {
@@ -79,6 +82,12 @@ class sql_session {
   }
   /// The parallelism jobs run with ('parallelism.default'; default 1).
   [[nodiscard]] int parallelism() const;
+  /// The processing-time clock of the session's jobs (ms since the epoch; null: the system
+  /// clock), as execution_config::clock: called from every subtask's thread. For tests and
+  /// simulations.
+  void set_clock(std::function<std::int64_t()> clock) { clock_ = std::move(clock); }
+  /// The planner options of the session's settings (parallelism, functions, state TTL).
+  [[nodiscard]] planner_options options() const;
 
   /// Makes `overloads` (one or more signatures; their names are replaced by the SQL name) the
   /// implementation CREATE FUNCTION ... AS 'identifier' binds. Replaces an earlier one.
@@ -104,6 +113,7 @@ class sql_session {
   std::map<std::string, std::string> settings_;
   sql::function_registry functions_;
   std::map<std::string, std::vector<sql::scalar_function>> implementations_;
+  std::function<std::int64_t()> clock_;
   struct running;
   std::shared_ptr<running> running_;
 };
