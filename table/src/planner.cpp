@@ -151,8 +151,6 @@ sql::result<relation> planner::query(const sql::query& q, int depth) {
   if (depth > max_depth)
     return error_at(
         q.loc, "Views and subqueries are nested more than " + std::to_string(max_depth) + " deep");
-  if (q.limit || q.offset || !q.order_by.empty())
-    return error_at(q.loc, "ORDER BY, LIMIT and OFFSET are not supported yet");
   const auto ctes_before = ctes_.size();
   for (const auto& c : q.with) {
     if (!c.columns.empty()) {
@@ -162,6 +160,7 @@ sql::result<relation> planner::query(const sql::query& q, int depth) {
     ctes_.push_back(cte{c.name.value, &*c.body});
   }
   auto out = body(q.body, q.loc, depth);
+  if (out && (q.limit || q.offset || !q.order_by.empty())) out = sort_limit(std::move(*out), q);
   ctes_.resize(ctes_before);
   return out;
 }
@@ -211,7 +210,10 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {
   if (s.from.empty()) return error_at(where, "SELECT without FROM is not supported yet");
   if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
-  auto in = from_clause(s.from, s.where ? &*s.where : nullptr, where, depth);
+  auto ranked = top_n(s, depth);
+  if (!ranked) return ranked.error();
+  auto in = *ranked ? sql::result<relation>(std::move(**ranked))
+                    : from_clause(s.from, s.where ? &*s.where : nullptr, where, depth);
   if (!in) return in.error();
   const bool grouped = !s.group_by.empty() || s.having || planning::has_aggregate_call(s.items);
   if (s.distinct && grouped)
@@ -421,6 +423,7 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
       bool any = false;
       for (const auto& c : in.columns) {
         if (!qualifier.empty() && c.table != qualifier) continue;
+        if (!c.name.empty() && c.name[0] == '$') continue;  // the planner's own columns
         any = true;
         auto full = sql::compile_expression(planning::reference(c), in.columns, o_.functions);
         if (!full) return full.error();

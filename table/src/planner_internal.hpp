@@ -24,6 +24,8 @@ void indent(std::vector<std::string>& lines);
 int column_index(const sql::scope& s, const sql::identifier& id);
 /// The value in ms of a constant day-time INTERVAL expression (`what` names it in errors).
 sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::string& what);
+/// The value of a constant integer expression (LIMIT, a rank bound).
+sql::result<std::int64_t> constant_integer(const sql::expr& e, const std::string& what);
 /// ASCII upper case.
 std::string upper(const std::string& s);
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.

@@ -95,6 +95,15 @@ class planner {
   /// `in` with a window_tvf_op appending `prefix`window_start, window_end and window_time.
   relation add_windows(relation in, const window_spec& w, const std::string& fn,
                        const std::string& time_column, const std::string& prefix);
+  /// Top-N over `in`: rows ranked first..last per partition by `order` (planner_rank.cpp).
+  sql::result<relation> rank(relation in, const std::vector<sql::expr>& partition,
+                             const std::vector<sql::order_item>& order, std::int64_t first,
+                             std::int64_t last, bool rank_number, sql::location at);
+  /// `SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (...) AS r FROM ...) WHERE r <= N`, or
+  /// nullopt if `s` is not of that shape.
+  sql::result<std::optional<relation>> top_n(const sql::select_core& s, int depth);
+  /// A query's ORDER BY / LIMIT / OFFSET over its body's relation.
+  sql::result<relation> sort_limit(relation in, const sql::query& q);
   /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
   sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
 

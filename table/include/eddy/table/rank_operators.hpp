@@ -1,0 +1,57 @@
+#pragma once
+/// The operator of SQL's Top-N (Flink's Rank): `ROW_NUMBER() OVER (PARTITION BY ... ORDER BY
+/// ...)` filtered by `rownum <= N` (also `< N`, `= 1`, `BETWEEN a AND b`), and `ORDER BY ...
+/// LIMIT n [OFFSET m]` (one partition), over an insert-only input, on the DataStream API's keyed
+/// process functions (keyed state, checkpoints, rescaling come from there).
+///
+/// Per partition key it keeps the rows ranked 1..last (sorted by the ORDER BY keys; rows with
+/// equal keys in arrival order, as Flink's) and emits the changes of the ranks first..last as a
+/// changelog, as Flink's AppendOnlyTopNFunction does: without the rank number, -D for the row
+/// leaving the range and +I for the row entering it; with the rank number, +I for a new row,
+/// -U/+U for every row whose rank changed, -D for the row leaving.
+///
+/// Rows: the planner's Calc puts the partition keys first, then the output columns, then the
+/// sort keys; `explode_for_aggregate` makes them aggregate_rows keyed by the partition keys.
+/// Copied per subtask, runs on its actor (operator.hpp's contract).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "eddy/table/aggregate_operators.hpp"
+
+namespace eddy::table {
+
+struct sort_key {
+  std::size_t position = 0;  ///< in a row's values
+  bool ascending = true;
+  bool nulls_first = true;  ///< Flink's default: NULLS FIRST for ASC, LAST for DESC
+};
+
+struct rank_plan {
+  std::size_t key_count = 0;  ///< partition keys at the front of a row
+  std::size_t width = 0;      ///< output columns, after the keys
+  std::vector<sort_key> order;
+  std::int64_t first = 1;  ///< the ranks emitted: first..last
+  std::int64_t last = 1;
+  bool rank_number = false;  ///< append the rank (BIGINT) to each output row
+  std::optional<state_ttl_config> ttl;
+};
+
+class rank_fn {
+ public:
+  explicit rank_fn(std::shared_ptr<const rank_plan> p) : plan_(std::move(p)) {}
+
+  void process_element(const aggregate_row& r, aggregate_context& ctx,
+                       collector<changelog_row>& out);
+
+ private:
+  [[nodiscard]] bool before(const std::vector<rows::value>& a,
+                            const std::vector<rows::value>& b) const;
+  void emit(rows::row_kind kind, const std::vector<rows::value>& row, std::int64_t rank,
+            collector<changelog_row>& out) const;
+
+  std::shared_ptr<const rank_plan> plan_;
+};
+
+}  // namespace eddy::table

@@ -1,0 +1,72 @@
+#include "eddy/table/rank_operators.hpp"
+
+#include <algorithm>
+
+namespace eddy::table {
+
+bool rank_fn::before(const std::vector<rows::value>& a, const std::vector<rows::value>& b) const {
+  for (const auto& k : plan_->order) {
+    const auto& x = a[k.position];
+    const auto& y = b[k.position];
+    if (x.is_null() || y.is_null()) {
+      if (x.is_null() == y.is_null()) continue;
+      return x.is_null() == k.nulls_first;
+    }
+    if (x.data == y.data) continue;
+    return k.ascending ? x.data < y.data : y.data < x.data;
+  }
+  return false;
+}
+
+void rank_fn::emit(rows::row_kind kind, const std::vector<rows::value>& row, std::int64_t rank,
+                   collector<changelog_row>& out) const {
+  changelog_row c;
+  c.kind = kind;
+  const auto begin = row.begin() + static_cast<std::ptrdiff_t>(plan_->key_count);
+  c.values.assign(begin, begin + static_cast<std::ptrdiff_t>(plan_->width));
+  if (plan_->rank_number) c.values.emplace_back(rank);
+  out.collect(std::move(c));
+}
+
+void rank_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
+                              collector<changelog_row>& out) {
+  const auto& plan = *plan_;
+  auto state = plan.ttl ? ctx.value_state<std::vector<std::vector<rows::value>>>("top-n", *plan.ttl)
+                        : ctx.value_state<std::vector<std::vector<rows::value>>>("top-n");
+  auto& list = state.value_for_update();
+  // After every row that does not sort after the new one (equal keys: arrival order).
+  const auto at = std::upper_bound(list.begin(), list.end(), r.values,
+                                   [&](const auto& a, const auto& b) { return before(a, b); });
+  const auto pos = static_cast<std::int64_t>(at - list.begin());
+  const std::int64_t first = plan.first - 1;  // 0-based range [first, last]
+  const std::int64_t last = plan.last - 1;
+  if (pos > last) {
+    if (list.empty()) state.clear();
+    return;
+  }
+  const auto old_size = static_cast<std::int64_t>(list.size());
+  list.insert(at, r.values);
+  // Rows at indices >= pos moved one down; the one at `last` (if any) leaves the range.
+  if (!plan.rank_number) {
+    if (old_size > last) emit(rows::row_kind::delete_, list[last + 1], last + 1, out);
+    const std::int64_t entering = std::max(pos, first);
+    if (entering <= last && entering < static_cast<std::int64_t>(list.size()))
+      emit(rows::row_kind::insert, list[entering], entering + 1, out);
+  } else {
+    const auto size = static_cast<std::int64_t>(list.size());
+    for (std::int64_t i = std::max(pos, first); i <= last && i < size; ++i) {
+      if (i == pos) {
+        emit(rows::row_kind::insert, list[i], i + 1, out);
+      } else if (i - 1 >= first) {
+        emit(rows::row_kind::update_before, list[i], i, out);
+        emit(rows::row_kind::update_after, list[i], i + 1, out);
+      } else {
+        emit(rows::row_kind::insert, list[i], i + 1, out);
+      }
+    }
+    if (old_size > last) emit(rows::row_kind::delete_, list[last + 1], last + 1, out);
+  }
+  if (static_cast<std::int64_t>(list.size()) > last + 1) list.resize(last + 1);
+}
+
+}  // namespace eddy::table
