@@ -249,8 +249,8 @@ TEST_CASE("SQL errors name the place, the object and what was meant", "[table][s
                  Catch::Contains("Sink schema:  [a: BIGINT]"));
   CHECK_THAT(error_of(s, "INSERT INTO strs SELECT auction FROM bid;"),
              Catch::Contains("Incompatible types for sink column 'a' at position 0"));
-  CHECK_THAT(error_of(s, "SELECT auction FROM bid ORDER BY auction;"),
-             Catch::Contains("ORDER BY, LIMIT and OFFSET are not supported yet"));
+  CHECK_THAT(error_of(s, "SELECT auction FROM bid INTERSECT SELECT auction FROM bid;"),
+             Catch::Contains("INTERSECT and EXCEPT are not supported yet"));
   CHECK_THAT(error_of(s, "SELECT * FROM bid, bid AS b2;"),
              Catch::Contains("cross join is not supported yet"));
   CHECK_THAT(error_of(s, "INSERT INTO nowhere SELECT auction FROM bid;"),
