@@ -63,8 +63,11 @@ void window_aggregate_fn::process_element(const aggregate_row& r, aggregate_cont
     return;
   }
   auto state = ctx.value_state<group_state>("window-aggregates");
-  accumulate_row(*plan_, state.value_for_update(), r.values);
-  ctx.register_event_time_timer(fire_at);
+  auto& accs = state.value_for_update();
+  // A new group registers its timer; later rows of the group find it registered.
+  const bool fresh = accs.size() != plan_->calls.size() || plan_->calls.empty();
+  accumulate_row(*plan_, accs, r.values);
+  if (fresh) ctx.register_event_time_timer(fire_at);
 }
 
 void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,
@@ -160,11 +163,20 @@ void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_conte
     state.update(std::move(accs));
     return;
   }
-  auto before = aggregate_output(*plan_, ctx.current_key(), *current);
+  std::vector<rows::value> before;
+  for (std::size_t i = 0; i < plan_->calls.size(); ++i)
+    before.push_back(aggregate_result(plan_->calls[i], (*current)[i]));
   auto& accs = state.value_for_update();  // in place: no copy of DISTINCT sets
   accumulate_row(*plan_, accs, r.values);
+  bool changed = false;
+  for (std::size_t i = 0; i < plan_->calls.size() && !changed; ++i)
+    changed = !(aggregate_result(plan_->calls[i], accs[i]) == before[i]);
+  if (!changed) return;  // Flink sends nothing when the results did not change
   auto after = aggregate_output(*plan_, ctx.current_key(), accs);
-  if (before == after) return;  // Flink sends nothing when the results did not change
+  std::vector<rows::value> old_row(after.begin(),
+                                   after.begin() + static_cast<std::ptrdiff_t>(plan_->key_count));
+  old_row.insert(old_row.end(), before.begin(), before.end());
+  before = std::move(old_row);
   out.collect(changelog_row{rows::row_kind::update_before, std::move(before)});
   out.collect(changelog_row{rows::row_kind::update_after, std::move(after)});
 }
