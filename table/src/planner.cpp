@@ -7,6 +7,7 @@
 #include "eddy/connectors/files/file_sink.hpp"
 #include "eddy/connectors/files/file_source.hpp"
 #include "eddy/table/csv_rows.hpp"
+#include "eddy/table/datagen_source.hpp"
 #include "eddy/table/row_operators.hpp"
 #include "eddy/table/row_text.hpp"
 #include "eddy/table/time_operators.hpp"
@@ -310,24 +311,34 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
 
 sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   const auto connector = t.option("connector");
-  if (connector != "filesystem")
+  const bool datagen = connector == "datagen";  // datagen_source.hpp makes the rows
+  datagen_config gen;
+  if (datagen) {
+    if (auto e = parse_datagen_options(t.name, t.columns, t.options, gen); !e.empty())
+      return error_at(t.where, e);
+  } else if (connector != "filesystem") {
     return error_at(where, "Table '" + t.name + "' cannot be read: connector '" + connector +
-                               "' is not supported as a source yet (supported: filesystem)");
-  if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
-    return error_at(t.where, e);
-  const auto format = t.option("format");
-  if (format != "csv")
-    return error_at(t.where, "Table '" + t.name + "': format '" + format +
-                                 "' is not supported yet (supported: csv)");
+                               "' is not supported as a source yet (supported: filesystem, "
+                               "datagen)");
+  }
   const auto path = t.option("path");
-  if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
   csv_row_options csv;
-  if (auto e = parse_csv_options(t.options, csv); !e.empty())
-    return error_at(t.where, "Table '" + t.name + "': " + e);
-  std::error_code ec;
-  const bool dir = std::filesystem::is_directory(path, ec);
-  if (!dir && !std::filesystem::exists(path, ec))
-    return error_at(where, "Table '" + t.name + "': the path '" + path + "' does not exist");
+  bool dir = false;
+  if (!datagen) {
+    if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
+      return error_at(t.where, e);
+    const auto format = t.option("format");
+    if (format != "csv")
+      return error_at(t.where, "Table '" + t.name + "': format '" + format +
+                                   "' is not supported yet (supported: csv)");
+    if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
+    if (auto e = parse_csv_options(t.options, csv); !e.empty())
+      return error_at(t.where, "Table '" + t.name + "': " + e);
+    std::error_code ec;
+    dir = std::filesystem::is_directory(path, ec);
+    if (!dir && !std::filesystem::exists(path, ec))
+      return error_at(where, "Table '" + t.name + "': the path '" + path + "' does not exist");
+  }
 
   relation r;
   for (const auto& f : t.columns) r.columns.push_back(sql::scope_column{t.name, f.name, f.type});
@@ -339,26 +350,32 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     r.columns.push_back(sql::scope_column{t.name, c.name, (*e)->type()});
     computed.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
   }
-  const int id = next_id_++;
-  DataStream<std::string> lines = [&] {
-    if (dir) {
-      files::directory_options o;
-      o.path = path;
-      return env_.from_source(files::directory_lines_source(o), "scan " + t.name);
-    }
-    return env_.from_source(files::text_file_lines_source(path), "scan " + t.name);
-  }();
-  const auto schema = t.columns;
-  const auto name = t.name;
-  auto decoded = lines.add_op<rows::row_batch>("decode " + t.name + " #" + std::to_string(id),
-                                               [name, schema, csv, computed](operator_base* next) {
-                                                 return std::make_unique<decode_op>(
-                                                     name, schema, csv, computed,
-                                                     detail::as_input<rows::row_batch>(next));
-                                               });
-  r.stream = decoded;
-  r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
-                      "], path=[" + path + "], format=[csv])");
+  if (datagen) {
+    r.stream = env_.from_source(datagen_rows_source(gen, computed), "scan " + t.name);
+    r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
+                        "], connector=[datagen])");
+  } else {
+    const int id = next_id_++;
+    DataStream<std::string> lines = [&] {
+      if (dir) {
+        files::directory_options o;
+        o.path = path;
+        return env_.from_source(files::directory_lines_source(o), "scan " + t.name);
+      }
+      return env_.from_source(files::text_file_lines_source(path), "scan " + t.name);
+    }();
+    const auto schema = t.columns;
+    const auto name = t.name;
+    auto decoded = lines.add_op<rows::row_batch>(
+        "decode " + t.name + " #" + std::to_string(id),
+        [name, schema, csv, computed](operator_base* next) {
+          return std::make_unique<decode_op>(name, schema, csv, computed,
+                                             detail::as_input<rows::row_batch>(next));
+        });
+    r.stream = decoded;
+    r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
+                        "], path=[" + path + "], format=[csv])");
+  }
   if (t.rowtime && t.watermark) {
     for (std::size_t i = 0; i < r.columns.size(); ++i)
       if (r.columns[i].name == *t.rowtime) r.rowtime = static_cast<int>(i);
