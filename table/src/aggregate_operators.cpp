@@ -20,8 +20,7 @@ void accumulate_row(const aggregate_plan& plan, group_state& accs,
 
 }  // namespace
 
-void explode_for_aggregate(const rows::row_batch& b, std::size_t key_count,
-                           std::vector<aggregate_row>& out) {
+void explode_rows::operator()(rows::row_batch&& b, collector<aggregate_row>& out) const {
   const std::size_t width = b.column_count();
   std::vector<rows::value> key;
   key.reserve(key_count);
@@ -32,7 +31,7 @@ void explode_for_aggregate(const rows::row_batch& b, std::size_t key_count,
     for (std::size_t c = 0; c < width; ++c) r.values.push_back(b.column(c).get(row));
     key.assign(r.values.begin(), r.values.begin() + static_cast<std::ptrdiff_t>(key_count));
     r.key = serialize(key);
-    out.push_back(std::move(r));
+    out.collect(std::move(r));
   }
 }
 

@@ -186,16 +186,6 @@ std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::strin
   return err;
 }
 
-sql::select_item value_item(sql::expr e, const std::string& alias) {
-  sql::select_item item;
-  item.what = sql::select_item::kind::value;
-  item.value = std::move(e);
-  sql::ident a;
-  a.value = alias;
-  item.alias = a;
-  return item;
-}
-
 std::string select_item_name(const sql::select_item& item, std::size_t index) {
   if (item.alias) return item.alias->value;
   if (const auto* id = item.value->as<sql::identifier>()) return id->parts.back().value;
@@ -268,7 +258,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
       return error_at(at, "'*' in the select list of an aggregation is not supported");
     auto e = rw.rewrite(*item.value);
     if (!e) return e.error();
-    items.push_back(value_item(std::move(*e), select_item_name(s.items[i], i)));
+    items.push_back(planning::aliased(std::move(*e), select_item_name(s.items[i], i)));
   }
   std::optional<sql::expr> having;
   if (source_having) {
@@ -280,7 +270,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   // 2. The Calc before: keys, then per call its argument and FILTER condition.
   std::vector<sql::select_item> pre;
   for (std::size_t j = 0; j < group_by.size(); ++j)
-    pre.push_back(value_item(group_by[j], "$k" + std::to_string(j)));
+    pre.push_back(planning::aliased(group_by[j], "$k" + std::to_string(j)));
   auto plan = std::make_shared<aggregate_plan>();
   plan->key_count = group_by.size();
   plan->ttl = o_.state_ttl;
@@ -297,18 +287,18 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
       if (f.args.size() != 1 || f.args.front().name)
         return error_at(at, c.text + ": aggregate functions take one argument here");
       c.argument = static_cast<int>(pre.size());
-      pre.push_back(value_item(*f.args.front().value, "$a" + std::to_string(pre.size())));
+      pre.push_back(planning::aliased(*f.args.front().value, "$a" + std::to_string(pre.size())));
     }
     if (f.filter) {
       c.filter = static_cast<int>(pre.size());
-      pre.push_back(value_item(*f.filter, "$f" + std::to_string(pre.size())));
+      pre.push_back(planning::aliased(*f.filter, "$f" + std::to_string(pre.size())));
     }
     plan->calls.push_back(std::move(c));
   }
   if (session) {
     plan->session_gap = session->gap;
     plan->time_value = static_cast<int>(pre.size());
-    pre.push_back(value_item(session->time, "$t"));
+    pre.push_back(planning::aliased(session->time, "$t"));
   }
   const auto group_text = [&] {
     std::string t;
@@ -386,14 +376,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
                                      : "GroupAggregate";
   plan->name = kind + " #" + std::to_string(id);
   const std::size_t key_count = plan->key_count;
-  auto keyed = before->stream
-                   ->flat_map<aggregate_row>(
-                       [key_count](rows::row_batch&& b, collector<aggregate_row>& out) {
-                         std::vector<aggregate_row> rows;
-                         explode_for_aggregate(b, key_count, rows);
-                         for (auto& r : rows) out.collect(std::move(r));
-                       })
-                   .key_by([](const aggregate_row& r) { return r.key; });
+  auto keyed = before->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
   std::shared_ptr<const aggregate_plan> shared = plan;
   DataStream<changelog_row> results =
       windowed  ? keyed.template process<changelog_row>(window_aggregate_fn(shared), plan->name)

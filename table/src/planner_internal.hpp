@@ -28,6 +28,19 @@ sql::result<std::int64_t> constant_interval(const sql::expr& e, const std::strin
 sql::result<std::int64_t> constant_integer(const sql::expr& e, const std::string& what);
 /// ASCII upper case.
 std::string upper(const std::string& s);
+/// `e AS alias` as a select item.
+inline sql::select_item aliased(sql::expr e, const std::string& alias) {
+  sql::select_item item;
+  item.what = sql::select_item::kind::value;
+  item.value = std::move(e);
+  sql::ident a;
+  a.value = alias;
+  item.alias = a;
+  return item;
+}
+/// The value of a constant expression (no columns), or an error at it naming `what`.
+sql::result<rows::value> evaluate_constant(const sql::expr& e, const std::string& what,
+                                           rows::logical_type* type = nullptr);
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
 

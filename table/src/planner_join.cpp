@@ -41,16 +41,6 @@ sql::expr cast_to(sql::expr e, const rows::logical_type& t) {
   return out;
 }
 
-sql::select_item aliased(sql::expr e, const std::string& alias) {
-  sql::select_item item;
-  item.what = sql::select_item::kind::value;
-  item.value = std::move(e);
-  sql::ident a;
-  a.value = alias;
-  item.alias = a;
-  return item;
-}
-
 const char* join_name(join_type t) {
   switch (t) {
     case join_type::inner:
@@ -168,9 +158,10 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   auto side = [&](relation& in, std::vector<sql::expr>& keys) -> sql::result<relation> {
     std::vector<sql::select_item> items;
     for (std::size_t k = 0; k < keys.size(); ++k)
-      items.push_back(aliased(std::move(keys[k]), "$k" + std::to_string(k)));
+      items.push_back(planning::aliased(std::move(keys[k]), "$k" + std::to_string(k)));
     for (std::size_t c = 0; c < in.columns.size(); ++c)
-      items.push_back(aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
+      items.push_back(
+          planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
     return calc(std::move(in), nullptr, items, at);
   };
   const sql::scope lcols = l.columns, rcols = r.columns;
@@ -179,14 +170,8 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   auto rp = side(r, right_keys);
   if (!rp) return rp;
   const std::size_t key_count = plan->key_count;
-  auto explode = [key_count](rows::row_batch&& b, collector<aggregate_row>& out) {
-    std::vector<aggregate_row> rows;
-    explode_for_aggregate(b, key_count, rows);
-    for (auto& x : rows) out.collect(std::move(x));
-  };
-  auto key_of = [](const aggregate_row& x) { return x.key; };
-  auto lk = lp->stream->flat_map<aggregate_row>(explode).key_by(key_of);
-  auto rk = rp->stream->flat_map<aggregate_row>(explode).key_by(key_of);
+  auto lk = lp->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
+  auto rk = rp->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
   const int id = next_id_++;
   const std::string name = std::string("Join #") + std::to_string(id);
   std::shared_ptr<const join_plan> shared = plan;

@@ -18,16 +18,6 @@ namespace eddy::table {
 
 namespace {
 
-sql::select_item aliased(sql::expr e, const std::string& alias) {
-  sql::select_item item;
-  item.what = sql::select_item::kind::value;
-  item.value = std::move(e);
-  sql::ident a;
-  a.value = alias;
-  item.alias = a;
-  return item;
-}
-
 bool is_row_number(const sql::expr& e) {
   const auto* f = e.as<sql::function_call>();
   return f && f->over && f->name.size() == 1 &&
@@ -58,20 +48,11 @@ void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
 }  // namespace
 
 sql::result<std::int64_t> planning::constant_integer(const sql::expr& e, const std::string& what) {
-  auto c = sql::compile_expression(e, sql::scope{});
-  if (!c || !(*c)->type().is_integer())
-    return error_at(e.loc, what + " must be a constant integer");
-  rows::row_batch one;
-  one.append_row(std::span<const rows::value>{});
-  rows::column_vector out;
-  try {
-    (*c)->eval(one, out, sql::eval_context{});
-  } catch (const std::exception& ex) {
-    return error_at(e.loc, what + ": " + ex.what());
-  }
-  if (out.size() != 1 || out.is_null(0)) return error_at(e.loc, what + " must not be NULL");
-  const auto v = out.get(0);
-  return std::holds_alternative<std::int32_t>(v.data) ? v.as_int32() : v.as_int64();
+  rows::logical_type t;
+  auto v = evaluate_constant(e, what, &t);
+  if (!v) return v.error();
+  if (!t.is_integer()) return error_at(e.loc, what + " must be a constant integer");
+  return std::holds_alternative<std::int32_t>(v->data) ? v->as_int32() : v->as_int64();
 }
 
 sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& partition,
@@ -91,11 +72,12 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
   std::vector<sql::select_item> items;
   std::string partition_text, order_text;
   for (std::size_t k = 0; k < partition.size(); ++k) {
-    items.push_back(aliased(partition[k], "$p" + std::to_string(k)));
+    items.push_back(planning::aliased(partition[k], "$p" + std::to_string(k)));
     partition_text += (k ? ", " : "") + sql::to_sql(partition[k]);
   }
   for (std::size_t c = 0; c < in.columns.size(); ++c)
-    items.push_back(aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
+    items.push_back(
+        planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
   for (std::size_t o = 0; o < order.size(); ++o) {
     const auto& item = order[o];
     sort_key k;
@@ -103,21 +85,14 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
     k.ascending = item.ascending.value_or(true);
     k.nulls_first = item.nulls_first.value_or(k.ascending);
     plan->order.push_back(k);
-    items.push_back(aliased(*item.value, "$o" + std::to_string(o)));
+    items.push_back(planning::aliased(*item.value, "$o" + std::to_string(o)));
     order_text += (o ? ", " : "") + sql::to_sql(*item.value) + (k.ascending ? " ASC" : " DESC");
   }
   const sql::scope columns = in.columns;
   auto pre = calc(std::move(in), nullptr, items, at);
   if (!pre) return pre;
   const std::size_t key_count = plan->key_count;
-  auto keyed = pre->stream
-                   ->flat_map<aggregate_row>(
-                       [key_count](rows::row_batch&& b, collector<aggregate_row>& out) {
-                         std::vector<aggregate_row> rows;
-                         explode_for_aggregate(b, key_count, rows);
-                         for (auto& x : rows) out.collect(std::move(x));
-                       })
-                   .key_by([](const aggregate_row& x) { return x.key; });
+  auto keyed = pre->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
   const int id = next_id_++;
   const std::string name = "Rank #" + std::to_string(id);
   std::shared_ptr<const rank_plan> shared = plan;
@@ -223,7 +198,7 @@ sql::result<std::optional<relation>> planner::top_n(const sql::select_core& s, i
   if (!ranked) return ranked.error();
   // The subquery's select list, ROW_NUMBER() being the rank column.
   std::vector<sql::select_item> items = inner->items;
-  items[row_number] = aliased(planning::column_expr("$rank"), rank_name);
+  items[row_number] = planning::aliased(planning::column_expr("$rank"), rank_name);
   auto selected = calc(std::move(*ranked), nullptr, items, f.loc);
   if (!selected) return selected.error();
   const std::string qualifier = f.alias ? f.alias->name.value : std::string();

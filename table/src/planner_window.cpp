@@ -33,15 +33,11 @@ std::string planning::upper(const std::string& s) {
   return u;
 }
 
-/// The value in ms of a constant INTERVAL ... (DAY TO SECOND) expression.
-sql::result<std::int64_t> planning::constant_interval(const sql::expr& e, const std::string& what) {
+sql::result<rows::value> planning::evaluate_constant(const sql::expr& e, const std::string& what,
+                                                     rows::logical_type* type) {
   auto c = sql::compile_expression(e, sql::scope{});
   if (!c) return c.error();
-  if ((*c)->type().id != rows::type_id::interval_day_time)
-    return error_at(e.loc, what +
-                               " must be a day-time INTERVAL (such as INTERVAL '10' SECOND), "
-                               "not " +
-                               (*c)->type().to_string());
+  if (type) *type = (*c)->type();
   rows::row_batch one;
   one.append_row(std::span<const rows::value>{});
   rows::column_vector out;
@@ -51,7 +47,20 @@ sql::result<std::int64_t> planning::constant_interval(const sql::expr& e, const 
     return error_at(e.loc, what + ": " + ex.what());
   }
   if (out.size() != 1 || out.is_null(0)) return error_at(e.loc, what + " must not be NULL");
-  return out.data<std::int64_t>().front();
+  return out.get(0);
+}
+
+/// The value in ms of a constant INTERVAL ... (DAY TO SECOND) expression.
+sql::result<std::int64_t> planning::constant_interval(const sql::expr& e, const std::string& what) {
+  rows::logical_type t;
+  auto v = evaluate_constant(e, what, &t);
+  if (!v) return v.error();
+  if (t.id != rows::type_id::interval_day_time)
+    return error_at(e.loc, what +
+                               " must be a day-time INTERVAL (such as INTERVAL '10' SECOND), "
+                               "not " +
+                               t.to_string());
+  return v->as_int64();
 }
 
 sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::location at,

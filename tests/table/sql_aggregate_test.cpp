@@ -24,28 +24,6 @@ std::int64_t window_start_of(std::int64_t ts, std::int64_t size) {
   return r < 0 ? ts - (r + size) : ts - r;
 }
 
-std::string sink_ddl(const fs::path& out, const std::string& name, const std::string& cols) {
-  return "CREATE TABLE " + name + " (" + cols + ") WITH ('connector' = 'filesystem', 'path' = '" +
-         (out / name).string() + "', 'format' = 'csv');\n";
-}
-
-/// "" if equal, else the first line only one of them has (and how many lines each has).
-std::string difference(const std::vector<std::string>& got, const std::vector<std::string>& want) {
-  if (got == want) return {};
-  std::vector<std::string> only_got, only_want;
-  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-                      std::back_inserter(only_got));
-  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
-                      std::back_inserter(only_want));
-  return std::to_string(got.size()) + " rows, want " + std::to_string(want.size()) +
-         "; first unexpected: " + (only_got.empty() ? "-" : only_got.front()) +
-         "; first missing: " + (only_want.empty() ? "-" : only_want.front());
-}
-
-std::string stamp(std::int64_t ms) {
-  return rows::format_timestamp(ms);
-}
-
 }  // namespace
 
 TEST_CASE(

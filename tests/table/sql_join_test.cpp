@@ -63,8 +63,20 @@ void write_lines(const fs::path& file, const std::vector<std::string>& lines) {
   for (const auto& l : lines) out << l << '\n';
 }
 
-std::string stamp(std::int64_t ms) {
-  return rows::format_timestamp(ms);
+/// The people and auctions as CSV files under `dir`/person and `dir`/auction.
+void write_people_and_auctions(const fs::path& dir, const std::vector<person>& people,
+                               const std::vector<auction>& auctions) {
+  std::vector<std::string> p, a;
+  for (const auto& x : people)
+    p.push_back(std::to_string(x.id) + "," + x.name + "," + x.email + "," + x.card + "," + x.city +
+                "," + x.state + "," + stamp(x.ts) + ",");
+  for (const auto& x : auctions)
+    a.push_back(std::to_string(x.id) + "," + x.item + "," + x.description + "," +
+                std::to_string(x.initial) + "," + std::to_string(x.reserve) + "," + stamp(x.ts) +
+                "," + stamp(x.expires) + "," + std::to_string(x.seller) + "," +
+                std::to_string(x.category) + ",");
+  write_lines(dir / "person" / "p.csv", p);
+  write_lines(dir / "auction" / "a.csv", a);
 }
 
 std::string ddl(const fs::path& tmp) {
@@ -84,23 +96,6 @@ std::string ddl(const fs::path& tmp) {
          with("auction");
 }
 
-std::string sink(const fs::path& out, const std::string& name, const std::string& cols) {
-  return "CREATE TABLE " + name + " (" + cols + ") WITH ('connector' = 'filesystem', 'path' = '" +
-         (out / name).string() + "', 'format' = 'csv');\n";
-}
-
-std::string difference(const std::vector<std::string>& got, const std::vector<std::string>& want) {
-  if (got == want) return {};
-  std::vector<std::string> only_got, only_want;
-  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-                      std::back_inserter(only_got));
-  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
-                      std::back_inserter(only_want));
-  return std::to_string(got.size()) + " rows, want " + std::to_string(want.size()) +
-         "; first unexpected: " + (only_got.empty() ? "-" : only_got.front()) +
-         "; first missing: " + (only_want.empty() ? "-" : only_want.front());
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -112,19 +107,7 @@ TEST_CASE(
   const auto people = make_people(400, 59);
   const auto auctions = make_auctions(1000, people.size(), 61);
   write_bids(tmp.path() / "bid", bids, 2, true);
-  {
-    std::vector<std::string> p, a;
-    for (const auto& x : people)
-      p.push_back(std::to_string(x.id) + "," + x.name + "," + x.email + "," + x.card + "," +
-                  x.city + "," + x.state + "," + stamp(x.ts) + ",");
-    for (const auto& x : auctions)
-      a.push_back(std::to_string(x.id) + "," + x.item + "," + x.description + "," +
-                  std::to_string(x.initial) + "," + std::to_string(x.reserve) + "," + stamp(x.ts) +
-                  "," + stamp(x.expires) + "," + std::to_string(x.seller) + "," +
-                  std::to_string(x.category) + ",");
-    write_lines(tmp.path() / "person" / "p.csv", p);
-    write_lines(tmp.path() / "auction" / "a.csv", a);
-  }
+  write_people_and_auctions(tmp.path(), people, auctions);
   std::vector<std::string> want3, want7, want8, want20;
   {
     std::map<std::int64_t, const person*> by_id;
@@ -178,18 +161,19 @@ TEST_CASE(
     CAPTURE(p);
     table::sql_session s;
     const auto out = tmp.path() / ("out-" + std::to_string(p));
-    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" + ddl(tmp.path()) +
-                  sink(out, "nexmark_q3", "name VARCHAR, city VARCHAR, state VARCHAR, id BIGINT") +
-                  sink(out, "nexmark_q7",
-                       "auction BIGINT, price BIGINT, bidder BIGINT, `dateTime` TIMESTAMP(3), "
-                       "extra VARCHAR") +
-                  sink(out, "nexmark_q8", "id BIGINT, name VARCHAR, stime TIMESTAMP(3)") +
-                  sink(out, "nexmark_q20",
-                       "auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url "
-                       "VARCHAR, bid_dateTime TIMESTAMP(3), bid_extra VARCHAR, itemName "
-                       "VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT, "
-                       "auction_dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, "
-                       "category BIGINT, auction_extra VARCHAR"));
+    run_ok(s,
+           "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" + ddl(tmp.path()) +
+               sink_ddl(out, "nexmark_q3", "name VARCHAR, city VARCHAR, state VARCHAR, id BIGINT") +
+               sink_ddl(out, "nexmark_q7",
+                        "auction BIGINT, price BIGINT, bidder BIGINT, `dateTime` TIMESTAMP(3), "
+                        "extra VARCHAR") +
+               sink_ddl(out, "nexmark_q8", "id BIGINT, name VARCHAR, stime TIMESTAMP(3)") +
+               sink_ddl(out, "nexmark_q20",
+                        "auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url "
+                        "VARCHAR, bid_dateTime TIMESTAMP(3), bid_extra VARCHAR, itemName "
+                        "VARCHAR, description VARCHAR, initialBid BIGINT, reserve BIGINT, "
+                        "auction_dateTime TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, "
+                        "category BIGINT, auction_extra VARCHAR"));
     run_ok(s,
            "INSERT INTO nexmark_q3\n"
            "SELECT\n"
@@ -253,20 +237,8 @@ TEST_CASE(
   testing::temp_dir tmp;
   const auto people = make_people(300, 67);
   const auto auctions = make_auctions(500, 400, 71);  // sellers beyond the people: no partner
-  {
-    std::vector<std::string> p, a;
-    for (const auto& x : people)
-      p.push_back(std::to_string(x.id) + "," + x.name + "," + x.email + "," + x.card + "," +
-                  x.city + "," + x.state + "," + stamp(x.ts) + ",");
-    for (const auto& x : auctions)
-      a.push_back(std::to_string(x.id) + "," + x.item + "," + x.description + "," +
-                  std::to_string(x.initial) + "," + std::to_string(x.reserve) + "," + stamp(x.ts) +
-                  "," + stamp(x.expires) + "," + std::to_string(x.seller) + "," +
-                  std::to_string(x.category) + ",");
-    write_lines(tmp.path() / "person" / "p.csv", p);
-    write_lines(tmp.path() / "auction" / "a.csv", a);
-    write_lines(tmp.path() / "bid" / "none.csv", {});
-  }
+  write_people_and_auctions(tmp.path(), people, auctions);
+  write_lines(tmp.path() / "bid" / "none.csv", {});
   // Reference: person id, auction id (or "null") per joined row, for each join type.
   std::map<std::string, std::multiset<std::string>> want;
   {
@@ -321,7 +293,7 @@ TEST_CASE("Joins refuse what they cannot run, at its place", "[table][session][j
   write_lines(tmp.path() / "auction" / "a.csv", {});
   write_lines(tmp.path() / "bid" / "b.csv", {});
   table::sql_session s;
-  run_ok(s, ddl(tmp.path()) + sink(tmp.path(), "out", "a BIGINT, b BIGINT"));
+  run_ok(s, ddl(tmp.path()) + sink_ddl(tmp.path(), "out", "a BIGINT, b BIGINT"));
   CHECK_THAT(error_of(s, "SELECT * FROM person P JOIN auction A ON P.id < A.seller;"),
              Catch::Contains("needs an equality condition"));
   CHECK_THAT(error_of(s,

@@ -42,23 +42,6 @@ std::string result(const std::string& kind, const std::vector<std::int64_t>& val
   return std::to_string(*std::max_element(values.begin(), values.end()));
 }
 
-std::multiset<std::string> replay(const table::statement_result& r) {
-  std::multiset<std::string> rows;
-  for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    std::string row;
-    for (const auto& cell : r.rows[i]) row += (row.empty() ? "" : ",") + cell;
-    if (r.kinds[i] == "+I" || r.kinds[i] == "+U") {
-      rows.insert(row);
-    } else {
-      const auto it = rows.find(row);
-      INFO("retracted row not present: " << r.kinds[i] << " " << row);
-      REQUIRE(it != rows.end());
-      rows.erase(it);
-    }
-  }
-  return rows;
-}
-
 }  // namespace
 
 TEST_CASE("Random GROUP BY and TUMBLE aggregations equal a brute-force evaluation",

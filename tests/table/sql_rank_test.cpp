@@ -13,34 +13,6 @@ namespace fs = std::filesystem;
 using namespace eddy;
 using namespace eddy::testing::sql_data;
 
-namespace {
-
-/// The rows a changelog ends with (+I/+U add a row, -U/-D remove an equal one), as text; with
-/// `columns`, only those cells of each row.
-std::multiset<std::string> replay(const table::statement_result& r,
-                                  const std::vector<std::size_t>& columns = {}) {
-  std::multiset<std::string> rows;
-  REQUIRE(r.kinds.size() == r.rows.size());
-  for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    std::string full, row;
-    for (const auto& cell : r.rows[i]) full += (full.empty() ? "" : ",") + cell;
-    for (std::size_t c = 0; c < r.rows[i].size(); ++c)
-      if (columns.empty() || std::count(columns.begin(), columns.end(), c))
-        row += (row.empty() ? "" : ",") + r.rows[i][c];
-    if (r.kinds[i] == "+I" || r.kinds[i] == "+U") {
-      rows.insert(row);
-    } else {
-      const auto it = rows.find(row);
-      INFO("retracted row not present: " << r.kinds[i] << " " << row);
-      REQUIRE(it != rows.end());
-      rows.erase(it);
-    }
-  }
-  return rows;
-}
-
-}  // namespace
-
 TEST_CASE(
     "Nexmark q19, ROW_NUMBER ranges and ORDER BY LIMIT end in the reference rows at "
     "parallelism 1 and 4",

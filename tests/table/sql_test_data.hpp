@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +108,54 @@ inline std::string error_of(table::sql_session& s, const std::string& text) {
   auto r = s.execute_script(text, [](const table::statement_result&) {});
   REQUIRE_FALSE(r.ok());
   return r.error().where.line == 0 ? r.error().message : sql::render_error(text, r.error());
+}
+
+/// A timestamp in the CSV form (`2015-07-15 00:00:01.5`).
+inline std::string stamp(std::int64_t ms) {
+  return rows::format_timestamp(ms);
+}
+
+/// CREATE TABLE `name` (`cols`) as a CSV directory `out`/`name`.
+inline std::string sink_ddl(const fs::path& out, const std::string& name, const std::string& cols) {
+  return "CREATE TABLE " + name + " (" + cols + ") WITH ('connector' = 'filesystem', 'path' = '" +
+         (out / name).string() + "', 'format' = 'csv');\n";
+}
+
+/// "" if equal, else the sizes and the first line only one of them has.
+inline std::string difference(const std::vector<std::string>& got,
+                              const std::vector<std::string>& want) {
+  if (got == want) return {};
+  std::vector<std::string> only_got, only_want;
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+                      std::back_inserter(only_got));
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+                      std::back_inserter(only_want));
+  return std::to_string(got.size()) + " rows, want " + std::to_string(want.size()) +
+         "; first unexpected: " + (only_got.empty() ? "-" : only_got.front()) +
+         "; first missing: " + (only_want.empty() ? "-" : only_want.front());
+}
+
+/// The rows a changelog ends with (+I/+U add a row, -U/-D remove an equal one), as text; with
+/// `columns`, only those cells of each row.
+inline std::multiset<std::string> replay(const table::statement_result& r,
+                                         const std::vector<std::size_t>& columns = {}) {
+  std::multiset<std::string> rows;
+  REQUIRE(r.kinds.size() == r.rows.size());
+  for (std::size_t i = 0; i < r.rows.size(); ++i) {
+    std::string row;
+    for (std::size_t c = 0; c < r.rows[i].size(); ++c)
+      if (columns.empty() || std::count(columns.begin(), columns.end(), c))
+        row += (row.empty() ? "" : ",") + r.rows[i][c];
+    if (r.kinds[i] == "+I" || r.kinds[i] == "+U") {
+      rows.insert(row);
+    } else {
+      const auto it = rows.find(row);
+      INFO("retracted row not present: " << r.kinds[i] << " " << row);
+      REQUIRE(it != rows.end());
+      rows.erase(it);
+    }
+  }
+  return rows;
 }
 
 }  // namespace eddy::testing::sql_data

@@ -5,7 +5,7 @@
 ///
 /// - the planner first computes, per input row, the group key columns, then the aggregates'
 ///   arguments and FILTER conditions (a Calc), and turns each row into an `aggregate_row`
-///   (`explode_for_aggregate`): the key columns serialized as the record's key, and all values;
+///   (`explode_rows`): the key columns serialized as the record's key, and all values;
 /// - `key_by(key)` sends each group's rows to one subtask;
 /// - `window_aggregate_fn` (Flink's WindowAggregate over window TVFs): accumulates per group
 ///   (the key includes window_start and window_end) and emits one insert-only row per group when
@@ -69,9 +69,17 @@ struct aggregate_plan {
   std::optional<state_ttl_config> ttl;
 };
 
-/// The rows of `b` as aggregate_rows (the first `key_count` columns form the key).
-void explode_for_aggregate(const rows::row_batch& b, std::size_t key_count,
-                           std::vector<aggregate_row>& out);
+/// The flat_map from a row batch to its rows as aggregate_rows (the first `key_count` columns
+/// form the key), before a key_by(row_key{}).
+struct explode_rows {
+  std::size_t key_count = 0;
+  void operator()(rows::row_batch&& b, collector<aggregate_row>& out) const;
+};
+
+/// The key_by of aggregate_rows: their serialized key.
+struct row_key {
+  std::string operator()(const aggregate_row& r) const { return r.key; }
+};
 
 /// The values of a group's output row: its key columns (decoded from `key`), then the results.
 std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,
