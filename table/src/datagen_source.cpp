@@ -10,6 +10,9 @@
 #include <optional>
 #include <utility>
 
+#include "duration_text.hpp"
+#include "eddy/connectors/rate_limiter.hpp"
+
 namespace eddy::table {
 
 namespace {
@@ -57,34 +60,6 @@ std::optional<double> parse_double(const std::string& s) {
   return v;
 }
 
-/// Flink's duration text (TimeUtils.parseDuration): a number and an optional unit (d, h, min,
-/// s, ms and their long forms; none means ms), in ms.
-std::optional<std::int64_t> parse_duration(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  const std::size_t digits = i;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == digits || i - digits > 15) return std::nullopt;
-  const std::int64_t n = std::stoll(text.substr(digits, i - digits));
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  std::string unit;
-  for (; i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])); ++i)
-    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  if (i != text.size()) return std::nullopt;
-  static const std::pair<const char*, std::int64_t> units[] = {
-      {"", 1},           {"ms", 1},           {"milli", 1},
-      {"millis", 1},     {"millisecond", 1},  {"milliseconds", 1},
-      {"s", 1000},       {"sec", 1000},       {"secs", 1000},
-      {"second", 1000},  {"seconds", 1000},   {"min", 60'000},
-      {"m", 60'000},     {"minute", 60'000},  {"minutes", 60'000},
-      {"h", 3'600'000},  {"hour", 3'600'000}, {"hours", 3'600'000},
-      {"d", 86'400'000}, {"day", 86'400'000}, {"days", 86'400'000}};
-  for (const auto& [name, ms] : units)
-    if (unit == name) return n * ms;
-  return std::nullopt;
-}
-
 std::int64_t pow10(int n) {
   std::int64_t p = 1;
   for (int i = 0; i < n; ++i) p *= 10;
@@ -130,20 +105,17 @@ class datagen_reader final : public source_op<rows::row_batch> {
   void open(const subtask_info& info) override {
     source_op<rows::row_batch>::open(info);
     splits_.open(info, c_.rows);
-    if (c_.rows_per_second > 0) rate_ = c_.rows_per_second / info.parallelism;
+    if (c_.rows_per_second > 0) limiter_.set_rate(c_.rows_per_second / info.parallelism);
   }
 
   source_status produce(std::size_t max_records) override {
-    if (rate_ > 0) {
-      refill();
-      if (tokens_ < 1) return source_status::idle;
-      max_records = std::min(max_records, static_cast<std::size_t>(tokens_));
-    }
+    max_records = limiter_.allowance(max_records);
+    if (max_records == 0) return source_status::idle;
     max_records = std::max<std::size_t>(1, std::min(max_records, info_.batch_size));
     std::uint64_t base = 0, step = 1;
     std::size_t n = 0;
     if (!splits_.take(max_records, base, step, n)) return source_status::end;
-    tokens_ -= static_cast<double>(n);
+    limiter_.spend(n);
     if (n > 0) {
       guarded([&] {
         const std::int64_t now = current_processing_time();
@@ -250,24 +222,10 @@ class datagen_reader final : public source_op<rows::row_batch> {
     }
   }
 
-  void refill() {
-    const auto now = std::chrono::steady_clock::now();
-    if (last_ != std::chrono::steady_clock::time_point{}) {
-      const double burst = std::max(1.0, rate_ / 100.0);  // at most 10 ms worth at once
-      tokens_ =
-          std::min(burst, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
-    } else {
-      tokens_ = 1;
-    }
-    last_ = now;
-  }
-
   datagen_config c_;
   expr_list computed_;
   eddy::detail::generator_splits splits_;
-  double rate_ = 0;  // this subtask's rows per second
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point last_{};
+  eddy::detail::rate_limiter limiter_;
 };
 
 const char* const field_keys[] = {"kind",   "min",   "max", "max-past",

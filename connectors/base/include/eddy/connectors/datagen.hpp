@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "eddy/connectors/rate_limiter.hpp"
 #include "eddy/operators/connector.hpp"
 #include "eddy/operators/sources.hpp"
 
@@ -62,18 +63,15 @@ class reader final : public source_op<T> {
   void open(const subtask_info& info) override {
     source_op<T>::open(info);
     splits_.open(info, o_.count);
-    if (o_.rows_per_second > 0) rate_ = o_.rows_per_second / info.parallelism;
+    if (o_.rows_per_second > 0) limiter_.set_rate(o_.rows_per_second / info.parallelism);
   }
   source_status produce(std::size_t max_records) override {
-    if (rate_ > 0) {
-      refill();
-      if (tokens_ < 1) return source_status::idle;
-      max_records = std::min(max_records, static_cast<std::size_t>(tokens_));
-    }
+    max_records = limiter_.allowance(max_records);
+    if (max_records == 0) return source_status::idle;
     std::uint64_t base = 0, step = 1;
     std::size_t n = 0;
     if (!splits_.take(max_records, base, step, n)) return source_status::end;
-    tokens_ -= static_cast<double>(n);
+    limiter_.spend(n);
     this->guarded([&] {
       for (std::size_t k = 0; k < n; ++k) {
         const std::uint64_t i = base + k * step;
@@ -92,23 +90,10 @@ class reader final : public source_op<T> {
   }
 
  private:
-  void refill() {
-    const auto now = std::chrono::steady_clock::now();
-    if (last_ != std::chrono::steady_clock::time_point{}) {
-      const double burst = std::max(1.0, rate_ / 100.0);  // at most 10 ms worth at once
-      tokens_ =
-          std::min(burst, tokens_ + std::chrono::duration<double>(now - last_).count() * rate_);
-    } else {
-      tokens_ = 1;
-    }
-    last_ = now;
-  }
   options o_;
   Fn fn_;
   eddy::detail::generator_splits splits_;
-  double rate_ = 0;  // this subtask's records per second
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point last_{};
+  eddy::detail::rate_limiter limiter_;
 };
 
 }  // namespace detail
