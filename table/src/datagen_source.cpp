@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "duration_text.hpp"
+#include "eddy/connectors/datagen.hpp"
 #include "eddy/connectors/rate_limiter.hpp"
 
 namespace eddy::table {
@@ -19,28 +20,7 @@ namespace {
 
 using rows::type_id;
 
-/// splitmix64, seeded per value (as eddy::datagen::random of the DataStream datagen source).
-class random {
- public:
-  explicit random(std::uint64_t seed) : s_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (s_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [lo, hi] (hi >= lo).
-  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
-    const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
-    return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) +
-                                     (span == 0 ? next() : next() % span));
-  }
-  /// Uniform in [0, 1).
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t s_;
-};
+using random = eddy::datagen::random;  // splitmix64, seeded per value
 
 std::optional<std::int64_t> parse_int(const std::string& s) {
   if (s.empty()) return std::nullopt;

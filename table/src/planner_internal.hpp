@@ -41,6 +41,15 @@ inline sql::select_item aliased(sql::expr e, const std::string& alias) {
 /// The value of a constant expression (no columns), or an error at it naming `what`.
 sql::result<rows::value> evaluate_constant(const sql::expr& e, const std::string& what,
                                            rows::logical_type* type = nullptr);
+/// The operands of a chain of ANDs (`a AND b AND c` -> a, b, c; anything else -> itself).
+inline void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
+  if (const auto* b = e.as<sql::binary>(); b && b->op == sql::binary_op::and_) {
+    conjuncts(*b->left, out);
+    conjuncts(*b->right, out);
+    return;
+  }
+  out.push_back(&e);
+}
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
 

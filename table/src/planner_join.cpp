@@ -16,15 +16,6 @@ namespace eddy::table {
 
 namespace {
 
-void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
-  if (const auto* b = e.as<sql::binary>(); b && b->op == sql::binary_op::and_) {
-    conjuncts(*b->left, out);
-    conjuncts(*b->right, out);
-    return;
-  }
-  out.push_back(&e);
-}
-
 bool compiles(const sql::expr& e, const sql::scope& s, const sql::function_registry* f,
               rows::logical_type* type = nullptr) {
   auto c = sql::compile_expression(e, s, f);
@@ -104,7 +95,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   plan->ttl = o_.state_ttl;
   // Split the condition: key pairs (left expression = right expression) and the rest.
   std::vector<const sql::expr*> parts;
-  conjuncts(*condition, parts);
+  planning::conjuncts(*condition, parts);
   std::vector<sql::expr> left_keys, right_keys;
   std::vector<const sql::expr*> residual;
   std::string where_text;

@@ -36,15 +36,6 @@ bool names(const sql::expr& e, const std::string& name) {
   return id && !id->parts.empty() && id->parts.back().value == name;
 }
 
-void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
-  if (const auto* b = e.as<sql::binary>(); b && b->op == sql::binary_op::and_) {
-    conjuncts(*b->left, out);
-    conjuncts(*b->right, out);
-    return;
-  }
-  out.push_back(&e);
-}
-
 }  // namespace
 
 sql::result<std::int64_t> planning::constant_integer(const sql::expr& e, const std::string& what) {
@@ -154,7 +145,7 @@ sql::result<std::optional<relation>> planner::top_n(const sql::select_core& s, i
   std::optional<std::int64_t> last;
   if (s.where) {
     std::vector<const sql::expr*> parts;
-    conjuncts(*s.where, parts);
+    planning::conjuncts(*s.where, parts);
     for (const auto* c : parts) {
       if (const auto* b = c->as<sql::binary>(); b && names(*b->left, rank_name)) {
         auto n = planning::constant_integer(*b->right, "The bound of " + rank_name);

@@ -44,8 +44,10 @@ class random {
   }
   /// Uniform in [lo, hi] (hi >= lo).
   std::int64_t uniform(std::int64_t lo, std::int64_t hi) {
-    const auto span = static_cast<std::uint64_t>(hi - lo) + 1;
-    return lo + static_cast<std::int64_t>(span == 0 ? next() : next() % span);
+    // In unsigned arithmetic: the whole int64 range (span 2^64 = 0) without overflow.
+    const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) +
+                                     (span == 0 ? next() : next() % span));
   }
   /// Uniform in [0, 1).
   double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
