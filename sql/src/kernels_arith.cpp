@@ -402,8 +402,11 @@ logical_type arith_result_type(binary_op op, const logical_type& a, const logica
 
 node_ptr make_arith(binary_op op, node_ptr a, node_ptr b, logical_type result, std::string text) {
   if (result.id == type_id::double_ || result.id == type_id::float_) {
-    a = coerce(std::move(a), rows::double_type().with_nullable(a->type().nullable));
-    b = coerce(std::move(b), rows::double_type().with_nullable(b->type().nullable));
+    // The target types are computed before the moves: argument evaluation order is unspecified.
+    const logical_type a_type = rows::double_type().with_nullable(a->type().nullable);
+    const logical_type b_type = rows::double_type().with_nullable(b->type().nullable);
+    a = coerce(std::move(a), a_type);
+    b = coerce(std::move(b), b_type);
   }
   return std::make_unique<arith>(op, std::move(a), std::move(b), std::move(result),
                                  std::move(text));
