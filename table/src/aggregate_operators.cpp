@@ -18,6 +18,23 @@ void accumulate_row(const aggregate_plan& plan, group_state& accs,
   for (std::size_t i = 0; i < plan.calls.size(); ++i) accumulate(plan.calls[i], accs[i], values);
 }
 
+bool is_retraction(rows::row_kind k) {
+  return k == rows::row_kind::update_before || k == rows::row_kind::delete_;
+}
+
+/// A retracting group's state: one accumulator per call, then the group's row count.
+void apply_retracting(const aggregate_plan& plan, group_state& accs, const aggregate_row& r) {
+  if (accs.size() != plan.calls.size() + 1) accs.resize(plan.calls.size() + 1);
+  const bool retraction = is_retraction(r.kind);
+  for (std::size_t i = 0; i < plan.calls.size(); ++i) {
+    if (retraction)
+      retract(plan.calls[i], accs[i], r.values);
+    else
+      accumulate(plan.calls[i], accs[i], r.values, true);
+  }
+  accs.back().count += retraction ? -1 : 1;
+}
+
 }  // namespace
 
 void explode_rows::operator()(rows::row_batch&& b, collector<aggregate_row>& out) const {
@@ -31,6 +48,7 @@ void explode_rows::operator()(rows::row_batch&& b, collector<aggregate_row>& out
     for (std::size_t c = 0; c < width; ++c) r.values.push_back(b.column(c).get(row));
     key.assign(r.values.begin(), r.values.begin() + static_cast<std::ptrdiff_t>(key_count));
     r.key = serialize(key);
+    r.kind = b.kind(i);
     out.collect(std::move(r));
   }
 }
@@ -152,6 +170,10 @@ void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_conte
                                          collector<changelog_row>& out) {
   auto state = plan_->ttl ? ctx.value_state<group_state>("group-aggregates", *plan_->ttl)
                           : ctx.value_state<group_state>("group-aggregates");
+  if (plan_->retracting) {
+    process_retracting(r, state, ctx.current_key(), out);
+    return;
+  }
   const auto& current = state.value();
   if (!current) {
     group_state accs;
@@ -176,6 +198,34 @@ void group_aggregate_fn::process_element(const aggregate_row& r, aggregate_conte
                                    after.begin() + static_cast<std::ptrdiff_t>(plan_->key_count));
   old_row.insert(old_row.end(), before.begin(), before.end());
   before = std::move(old_row);
+  out.collect(changelog_row{rows::row_kind::update_before, std::move(before)});
+  out.collect(changelog_row{rows::row_kind::update_after, std::move(after)});
+}
+
+void group_aggregate_fn::process_retracting(const aggregate_row& r, value_state<group_state>& state,
+                                            const std::string& key, collector<changelog_row>& out) {
+  const auto& plan = *plan_;
+  const auto& current = state.value();
+  if (!current) {
+    // A retraction for a group without state (never seen, or expired by the TTL): Flink's
+    // GroupAggFunction has nothing to retract from either.
+    if (is_retraction(r.kind)) return;
+    group_state accs;
+    apply_retracting(plan, accs, r);
+    out.collect(changelog_row{rows::row_kind::insert, aggregate_output(plan, key, accs)});
+    state.update(std::move(accs));
+    return;
+  }
+  auto before = aggregate_output(plan, key, *current);
+  auto& accs = state.value_for_update();
+  apply_retracting(plan, accs, r);
+  if (accs.back().count <= 0) {  // the group's last row was retracted
+    out.collect(changelog_row{rows::row_kind::delete_, std::move(before)});
+    state.clear();
+    return;
+  }
+  auto after = aggregate_output(plan, key, accs);
+  if (after == before) return;
   out.collect(changelog_row{rows::row_kind::update_before, std::move(before)});
   out.collect(changelog_row{rows::row_kind::update_after, std::move(after)});
 }

@@ -137,21 +137,104 @@ bool first_sight(accumulator& acc, const rows::value& v) {
   return true;
 }
 
+/// Retractable accumulators: counts `v` in `seen` / `seen_counts`; true if it is new there.
+bool count_in(accumulator& acc, const rows::value& v) {
+  auto it = std::lower_bound(acc.seen.begin(), acc.seen.end(), v, less);
+  const auto at = it - acc.seen.begin();
+  if (it != acc.seen.end() && *it == v) {
+    ++acc.seen_counts[static_cast<std::size_t>(at)];
+    return false;
+  }
+  acc.seen.insert(it, v);
+  acc.seen_counts.insert(acc.seen_counts.begin() + at, 1);
+  return true;
+}
+
+/// Retractable accumulators: uncounts `v`; true if its count reached 0 (it left `seen`); false
+/// also when it was not there.
+bool uncount(accumulator& acc, const rows::value& v, bool& found) {
+  auto it = std::lower_bound(acc.seen.begin(), acc.seen.end(), v, less);
+  found = it != acc.seen.end() && *it == v;
+  if (!found) return false;
+  const auto at = static_cast<std::size_t>(it - acc.seen.begin());
+  if (--acc.seen_counts[at] > 0) return false;
+  acc.seen.erase(it);
+  acc.seen_counts.erase(acc.seen_counts.begin() + static_cast<std::ptrdiff_t>(at));
+  return true;
+}
+
+/// MIN / MAX of a retractable accumulator: the extreme of what `seen` holds.
+void extreme_from_seen(const aggregate_call& call, accumulator& acc) {
+  if (acc.seen.empty())
+    acc.value = rows::value{};
+  else
+    acc.value = call.kind == aggregate_kind::min ? acc.seen.front() : acc.seen.back();
+}
+
+void subtract_from_sum(const rows::logical_type& arg, rows::value& sum, const rows::value& v) {
+  if (arg.is_integer()) {
+    sum = rows::value(static_cast<std::int64_t>(static_cast<std::uint64_t>(sum.as_int64()) -
+                                                static_cast<std::uint64_t>(as_integer(v))));
+  } else if (arg.id == type_id::decimal) {
+    sum = rows::value(checked_decimal(static_cast<__int128>(sum.as_int64()) - v.as_int64(), "SUM"));
+  } else {
+    sum = rows::value(sum.as_double() - v.as_double());
+  }
+}
+
+bool filtered_out(const aggregate_call& call, const std::vector<rows::value>& row) {
+  if (call.filter < 0) return false;
+  const auto& f = row[static_cast<std::size_t>(call.filter)];
+  return f.is_null() || !f.as_bool();
+}
+
 }  // namespace
 
-void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row) {
-  if (call.filter >= 0) {
-    const auto& f = row[static_cast<std::size_t>(call.filter)];
-    if (f.is_null() || !f.as_bool()) return;
-  }
+void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row,
+                bool retractable) {
+  if (filtered_out(call, row)) return;
   if (call.kind == aggregate_kind::count_star) {
     ++acc.count;
     return;
   }
   const auto& v = row[static_cast<std::size_t>(call.argument)];
   if (v.is_null()) return;
-  if (call.distinct && !first_sight(acc, v)) return;
+  if (!retractable) {
+    if (call.distinct && !first_sight(acc, v)) return;
+    fold(call, acc, v);
+    return;
+  }
+  const bool extreme = call.kind == aggregate_kind::min || call.kind == aggregate_kind::max;
+  if (call.distinct || extreme) {
+    const bool fresh = count_in(acc, v);
+    if (call.distinct && !fresh) return;
+  }
   fold(call, acc, v);
+}
+
+void retract(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row) {
+  if (filtered_out(call, row)) return;
+  if (call.kind == aggregate_kind::count_star) {
+    --acc.count;
+    return;
+  }
+  const auto& v = row[static_cast<std::size_t>(call.argument)];
+  if (v.is_null()) return;
+  const bool extreme = call.kind == aggregate_kind::min || call.kind == aggregate_kind::max;
+  if (call.distinct || extreme) {
+    bool found = false;
+    const bool gone = uncount(acc, v, found);
+    if (!found || (call.distinct && !gone)) return;
+  }
+  --acc.count;
+  if (extreme) {
+    extreme_from_seen(call, acc);
+  } else if (call.kind == aggregate_kind::sum || call.kind == aggregate_kind::avg) {
+    if (acc.count == 0)
+      acc.value = rows::value{};
+    else
+      subtract_from_sum(call.argument_type, acc.value, v);
+  }
 }
 
 void merge(const aggregate_call& call, accumulator& into, const accumulator& from) {

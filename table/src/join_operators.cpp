@@ -1,5 +1,7 @@
 #include "eddy/table/join_operators.hpp"
 
+#include <algorithm>
+
 namespace eddy::table {
 
 namespace {
@@ -53,13 +55,20 @@ void regular_join_fn::process(bool left, const aggregate_row& r, join_context& c
                   const std::vector<rows::value>* other) {
     out.collect(left ? joined(kind, mine, other, plan) : joined(kind, other, mine, plan));
   };
+  const bool retraction =
+      r.kind == rows::row_kind::update_before || r.kind == rows::row_kind::delete_;
   bool null_key = false;
   for (std::size_t k = 0; k < plan.key_count; ++k) null_key = null_key || r.values[k].is_null();
   if (null_key) {
-    if (mine_outer) emit(rows::row_kind::insert, &row, nullptr);
+    if (mine_outer)
+      emit(retraction ? rows::row_kind::delete_ : rows::row_kind::insert, &row, nullptr);
     return;
   }
   auto mine = rows_of(ctx, left ? "left-rows" : "right-rows", plan);
+  if (retraction) {
+    retract(left, row, mine, ctx, out);
+    return;
+  }
   const bool first_of_mine = mine.get().empty();
   auto others = rows_of(ctx, left ? "right-rows" : "left-rows", plan);
   const side_rows& partners = others.get();
@@ -72,6 +81,38 @@ void regular_join_fn::process(bool left, const aggregate_row& r, join_context& c
     for (const auto& p : partners) emit(rows::row_kind::insert, &row, &p);
   }
   mine.add(row);
+}
+
+void regular_join_fn::retract(bool left, const std::vector<rows::value>& row,
+                              list_state<std::vector<rows::value>>& mine, join_context& ctx,
+                              collector<changelog_row>& out) {
+  const auto& plan = *plan_;
+  const bool mine_outer = left ? (plan.type == join_type::left || plan.type == join_type::full)
+                               : (plan.type == join_type::right || plan.type == join_type::full);
+  const bool other_outer = left ? (plan.type == join_type::right || plan.type == join_type::full)
+                                : (plan.type == join_type::left || plan.type == join_type::full);
+  auto emit = [&](rows::row_kind kind, const std::vector<rows::value>* m,
+                  const std::vector<rows::value>* other) {
+    out.collect(left ? joined(kind, m, other, plan) : joined(kind, other, m, plan));
+  };
+  // Forget one row equal to the retracted one (a row never stored, or expired by the TTL, has
+  // nothing to retract, as in Flink).
+  side_rows kept = mine.get();
+  const auto it = std::find(kept.begin(), kept.end(), row);
+  if (it == kept.end()) return;
+  kept.erase(it);
+  const bool last_of_mine = kept.empty();
+  mine.update(std::move(kept));
+  auto others = rows_of(ctx, left ? "right-rows" : "left-rows", plan);
+  const side_rows& partners = others.get();
+  if (partners.empty()) {
+    if (mine_outer) emit(rows::row_kind::delete_, &row, nullptr);
+    return;
+  }
+  for (const auto& p : partners) emit(rows::row_kind::delete_, &row, &p);
+  // The other side's rows lost their last partner: padded with NULLs again.
+  if (other_outer && last_of_mine)
+    for (const auto& p : partners) emit(rows::row_kind::insert, nullptr, &p);
 }
 
 }  // namespace eddy::table

@@ -424,7 +424,12 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
   auto keep_roles = [&](int from) {
     const int to = static_cast<int>(out.columns.size()) - 1;
     if (from < 0) return;
-    if (from == in.rowtime && out.rowtime < 0) out.rowtime = to;
+    if (in.is_rowtime(from)) {
+      if (out.rowtime < 0)
+        out.rowtime = to;
+      else
+        out.rowtime_copies.push_back(to);
+    }
     if (from == in.window_start && out.window_start < 0) out.window_start = to;
     if (from == in.window_end && out.window_end < 0) out.window_end = to;
   };

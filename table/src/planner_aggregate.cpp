@@ -128,7 +128,7 @@ sql::result<std::optional<group_window>> find_group_window(const relation& in,
     g.time = *f->args[0].value;
     const auto* id = g.time.as<sql::identifier>();
     const int col = id ? planning::column_index(in.columns, *id) : -1;
-    if (col < 0 || col != in.rowtime)
+    if (!in.is_rowtime(col))
       return error_at(
           g.time.loc,
           "Window can only be defined on a time attribute column" +
@@ -214,10 +214,7 @@ bool has_aggregate_call(const std::vector<sql::select_item>& items) {
 }  // namespace planning
 
 sql::result<relation> planner::aggregate(relation in, const sql::select_core& s, sql::location at) {
-  if (in.updating)
-    return error_at(at,
-                    "Aggregating an updating input (the result of another GROUP BY) is not "
-                    "supported yet");
+  const bool updating_input = in.updating;
   for (const auto& g : s.group_by)
     if (g.as<sql::grouping_sets>())
       return error_at(g.loc, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
@@ -316,6 +313,11 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     if (col >= 0 && col == in.window_end) key_end = static_cast<int>(j);
   }
   const bool windowed = key_start >= 0 && key_end >= 0;
+  if (updating_input && (windowed || session))
+    return error_at(at,
+                    "A window aggregate over an updating input (a GROUP BY result or an outer "
+                    "join) is not supported: Flink's windows need an insert-only input");
+  plan->retracting = updating_input;
   plan->window_end = windowed ? key_end : -1;
 
   const sql::scope input_columns = in.columns;  // for the output's names and qualifiers
@@ -368,8 +370,8 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     select_text += ", start('w$), end('w$), rowtime('w$)";
   }
   // A group aggregate without aggregate calls (SELECT DISTINCT, GROUP BY without aggregates)
-  // never updates a row it emitted.
-  agg.updating = !windowed && !session && !plan->calls.empty();
+  // never updates a row it emitted, unless its input retracts rows.
+  agg.updating = !windowed && !session && (!plan->calls.empty() || updating_input);
   const int id = next_id_++;
   const std::string kind = windowed  ? "WindowAggregate"
                            : session ? "GroupWindowAggregate"

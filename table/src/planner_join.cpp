@@ -83,10 +83,7 @@ sql::result<relation> planner::from_clause(const std::vector<sql::table_with_joi
 sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
                                     const sql::expr* condition, bool residual_here,
                                     sql::location at) {
-  if (l.updating || r.updating)
-    return error_at(at,
-                    "Joining an updating input (a GROUP BY result or an outer join) is not "
-                    "supported yet");
+  const bool updating_input = l.updating || r.updating;
   auto plan = std::make_shared<join_plan>();
   plan->type = kind == sql::join_kind::left    ? join_type::left
                : kind == sql::join_kind::right ? join_type::right
@@ -182,7 +179,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
     types.push_back(c.type);
     out.columns.push_back(std::move(c));
   }
-  out.updating = plan->type != join_type::inner;
+  out.updating = plan->type != join_type::inner || updating_input;
   out.stream =
       joined.add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));

@@ -49,11 +49,9 @@ sql::result<std::int64_t> planning::constant_integer(const sql::expr& e, const s
 sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& partition,
                                     const std::vector<sql::order_item>& order, std::int64_t first,
                                     std::int64_t last, bool rank_number, sql::location at) {
-  if (in.updating)
-    return error_at(at,
-                    "Top-N over an updating input (a GROUP BY result or an outer join) is not "
-                    "supported yet");
   auto plan = std::make_shared<rank_plan>();
+  plan->retracting = in.updating;
+  const bool updating_input = in.updating;
   plan->key_count = partition.size();
   plan->width = in.columns.size();
   plan->first = first;
@@ -79,6 +77,9 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
     items.push_back(planning::aliased(*item.value, "$o" + std::to_string(o)));
     order_text += (o ? ", " : "") + sql::to_sql(*item.value) + (k.ascending ? " ASC" : " DESC");
   }
+  if (first == 1 && last == 1 && order.size() == 1 && !plan->order.front().ascending)
+    if (const auto* id = order.front().value->as<sql::identifier>())
+      plan->keep_last = in.is_rowtime(planning::column_index(in.columns, *id));
   const sql::scope columns = in.columns;
   auto pre = calc(std::move(in), nullptr, items, at);
   if (!pre) return pre;
@@ -96,7 +97,7 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
     out.columns.push_back(sql::scope_column{"", "$rank", rows::bigint_type().with_nullable(false)});
     types.push_back(rows::bigint_type().with_nullable(false));
   }
-  out.updating = !order.empty();
+  out.updating = !order.empty() || updating_input;
   out.stream =
       ranked.add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));

@@ -117,7 +117,7 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
   if (time < 0)
     return error_at(desc->columns.front().loc, "Column '" + col_name + "' not found in table '" +
                                                    planning::join_names(in->columns) + "'");
-  if (time != in->rowtime)
+  if (!in->is_rowtime(time))
     return error_at(desc->columns.front().loc,
                     "The window function " + signature +
                         " requires the timecol to be a time attribute type, but is " +

@@ -34,9 +34,18 @@ void rank_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
   auto state = plan.ttl ? ctx.value_state<std::vector<std::vector<rows::value>>>("top-n", *plan.ttl)
                         : ctx.value_state<std::vector<std::vector<rows::value>>>("top-n");
   auto& list = state.value_for_update();
-  // After every row that does not sort after the new one (equal keys: arrival order).
-  const auto at = std::upper_bound(list.begin(), list.end(), r.values,
-                                   [&](const auto& a, const auto& b) { return before(a, b); });
+  if (r.kind == rows::row_kind::update_before || r.kind == rows::row_kind::delete_) {
+    retract(list, r.values, out);
+    if (list.empty()) state.clear();
+    return;
+  }
+  // After every row that does not sort after the new one (equal keys: arrival order), or
+  // (keep_last) before every row that does not sort before it.
+  const auto at =
+      plan.keep_last ? std::lower_bound(list.begin(), list.end(), r.values,
+                                        [&](const auto& a, const auto& b) { return before(a, b); })
+                     : std::upper_bound(list.begin(), list.end(), r.values,
+                                        [&](const auto& a, const auto& b) { return before(a, b); });
   const auto pos = static_cast<std::int64_t>(at - list.begin());
   const std::int64_t first = plan.first - 1;  // 0-based range [first, last]
   const std::int64_t last = plan.last - 1;
@@ -66,7 +75,44 @@ void rank_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
     }
     if (old_size > last) emit(rows::row_kind::delete_, list[last + 1], last + 1, out);
   }
-  if (static_cast<std::int64_t>(list.size()) > last + 1) list.resize(last + 1);
+  // Over an updating input every row is kept: a retraction lets a lower one move up.
+  if (!plan.retracting && static_cast<std::int64_t>(list.size()) > last + 1) list.resize(last + 1);
+}
+
+void rank_fn::retract(std::vector<std::vector<rows::value>>& list,
+                      const std::vector<rows::value>& row, collector<changelog_row>& out) const {
+  const auto& plan = *plan_;
+  // The first equal row among those with equal sort keys (a row never stored, or expired by
+  // the TTL, has nothing to retract).
+  auto it = std::lower_bound(list.begin(), list.end(), row,
+                             [&](const auto& a, const auto& b) { return before(a, b); });
+  while (it != list.end() && !before(row, *it) && *it != row) ++it;
+  if (it == list.end() || *it != row) return;
+  const auto pos = static_cast<std::int64_t>(it - list.begin());
+  const std::int64_t first = plan.first - 1;  // 0-based range [first, last]
+  const std::int64_t last = plan.last - 1;
+  if (pos > last) {
+    list.erase(it);
+    return;
+  }
+  const auto old = list;  // the ranks before, to emit what changed
+  list.erase(it);
+  const auto size = static_cast<std::int64_t>(list.size());
+  if (!plan.rank_number) {
+    const auto leaving = std::max(pos, first);
+    if (leaving >= static_cast<std::int64_t>(old.size())) return;  // the range was empty
+    emit(rows::row_kind::delete_, old[leaving], 0, out);
+    if (size > last) emit(rows::row_kind::insert, list[last], 0, out);
+    return;
+  }
+  for (std::int64_t i = std::max(pos, first); i <= last && i < size + 1; ++i) {
+    if (i < size) {
+      emit(rows::row_kind::update_before, old[i], i + 1, out);
+      emit(rows::row_kind::update_after, list[i], i + 1, out);
+    } else {
+      emit(rows::row_kind::delete_, old[i], i + 1, out);
+    }
+  }
 }
 
 }  // namespace eddy::table

@@ -14,7 +14,8 @@
 /// - `session_aggregate_fn`: session group windows (below);
 /// - `group_aggregate_fn` (Flink's GroupAggregate): emits a changelog: +I for a group's first
 ///   row, then -U (the previous result) and +U (the new one) on every later row whose results
-///   changed;
+///   changed; over an updating input it retracts -U / -D rows (Flink's *WithRetract
+///   accumulators) and deletes (-D) a group whose last row was retracted;
 /// - `rows_to_batch_op` packs the output rows into row batches again.
 ///
 /// The functions are copied per subtask and run on its actor; an aggregate's std::overflow_error
@@ -38,15 +39,17 @@ EDDY_FIELDS(value, data)
 
 namespace eddy::table {
 
-EDDY_FIELDS(accumulator, count, value, seen)
+EDDY_FIELDS(accumulator, count, value, seen, seen_counts)
 
-/// One input row of an aggregation: its group key (the key columns, serialized) and its values
-/// (the key columns first, then the aggregates' arguments and FILTER conditions).
+/// One input row of an aggregation: its group key (the key columns, serialized), its values
+/// (the key columns first, then the aggregates' arguments and FILTER conditions) and its
+/// changelog kind (an updating input's -U / -D rows are retracted).
 struct aggregate_row {
   std::string key;
   std::vector<rows::value> values;
+  rows::row_kind kind = rows::row_kind::insert;
 };
-EDDY_FIELDS(aggregate_row, key, values)
+EDDY_FIELDS(aggregate_row, key, values, kind)
 
 /// One output row: its changelog kind and its values (the key columns, then one per aggregate).
 struct changelog_row {
@@ -67,6 +70,9 @@ struct aggregate_plan {
   std::string name;  ///< the operator, in log lines
   /// Group aggregates: table.exec.state.ttl (a group unchanged that long is forgotten).
   std::optional<state_ttl_config> ttl;
+  /// Group aggregates over an updating input: accumulators are retractable and the group
+  /// counts its rows (it is deleted, -D, when the count falls to 0).
+  bool retracting = false;
 };
 
 /// The flat_map from a row batch to its rows as aggregate_rows (the first `key_count` columns
@@ -133,6 +139,9 @@ class group_aggregate_fn {
                        collector<changelog_row>& out);
 
  private:
+  void process_retracting(const aggregate_row& r, value_state<std::vector<accumulator>>& state,
+                          const std::string& key, collector<changelog_row>& out);
+
   std::shared_ptr<const aggregate_plan> plan_;
 };
 

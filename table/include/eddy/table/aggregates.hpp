@@ -50,10 +50,20 @@ struct accumulator {
   std::int64_t count = 0;         ///< values accumulated (non-NULL, filtered in, new if DISTINCT)
   rows::value value;              ///< SUM / AVG: the running sum; MIN / MAX: the current extreme
   std::vector<rows::value> seen;  ///< DISTINCT calls: the values accumulated, sorted
+  /// Retractable accumulators only (Flink's MapView of the *WithRetract functions): how often
+  /// each value of `seen` was accumulated; MIN / MAX then keep every value in `seen`.
+  std::vector<std::int64_t> seen_counts;
 };
 
-/// Adds `row` (the values at the call's positions) to `acc`.
-void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row);
+/// Adds `row` (the values at the call's positions) to `acc`. `retractable`: keeps what
+/// `retract` needs (every value of MIN / MAX, a count per DISTINCT value); all calls on one
+/// accumulator pass the same flag.
+void accumulate(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row,
+                bool retractable = false);
+
+/// Removes `row`, accumulated before with `retractable`, from `acc` (an update-before or delete
+/// row of an updating input). A value never accumulated is ignored.
+void retract(const aggregate_call& call, accumulator& acc, const std::vector<rows::value>& row);
 
 /// Adds what `from` accumulated to `into` (two session windows becoming one).
 void merge(const aggregate_call& call, accumulator& into, const accumulator& from);

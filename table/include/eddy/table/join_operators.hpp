@@ -1,6 +1,6 @@
 #pragma once
 /// The operator of SQL's regular joins (Flink's Join: `a [INNER | LEFT | RIGHT | FULL] JOIN b ON
-/// a.k = b.k [AND ...]`) over two insert-only inputs, on the DataStream API's keyed co-process
+/// a.k = b.k [AND ...]`), on the DataStream API's keyed co-process
 /// functions (keyed state, checkpoints and rescaling by key group come from there):
 ///
 /// - the planner computes per side the join key columns and the side's columns (a Calc) and turns
@@ -12,6 +12,9 @@
 ///   its first partner arrives, the padded row is retracted (-D) before the joined rows (+I), as
 ///   Flink's join does. A row whose key holds a NULL never matches (SQL's `=`): an outer side
 ///   emits it padded, an inner side drops it (it cannot be in the result).
+/// - An updating input's -U / -D row removes one equal row of its side and retracts (-D) the
+///   joined rows it made; when it was its key's last row, the outer other side's rows are
+///   emitted padded again (+I), as Flink's StreamingJoinOperator does.
 ///
 /// Copied per subtask, runs on its actor (operator.hpp's contract).
 #include <cstddef>
@@ -46,6 +49,9 @@ class regular_join_fn {
 
  private:
   void process(bool left, const aggregate_row& r, join_context& ctx, collector<changelog_row>& out);
+  void retract(bool left, const std::vector<rows::value>& row,
+               list_state<std::vector<rows::value>>& mine, join_context& ctx,
+               collector<changelog_row>& out);
 
   std::shared_ptr<const join_plan> plan_;
 };

@@ -16,6 +16,7 @@
 /// Plans are deterministic: the same statement over the same catalog gives the same graph and
 /// operator names on every node. Errors are sql::parse_errors (position + message), rendered
 /// with sql::render_error. Not thread-safe; plans on the caller's thread; does not block.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,10 +42,18 @@ struct relation {
   /// The event-time attribute (a column of a table with a WATERMARK, kept through plain
   /// references, or a window TVF's window_time): its position, -1 if none.
   int rowtime = -1;
+  /// Further references to the event-time attribute under other names (`SELECT *, ts AS t`):
+  /// time attributes too, as in Flink, with the same values.
+  std::vector<int> rowtime_copies;
   /// A window TVF's window_start and window_end columns (kept through plain references), -1
   /// if none: GROUP BY both makes a window aggregate.
   int window_start = -1;
   int window_end = -1;
+  /// Whether column `c` is the event-time attribute or a copy of it.
+  bool is_rowtime(int c) const {
+    return c >= 0 && (c == rowtime || std::find(rowtime_copies.begin(), rowtime_copies.end(), c) !=
+                                          rowtime_copies.end());
+  }
   /// Whether the stream carries updates (-U/+U/-D rows): a GroupAggregate's output.
   bool updating = false;
 };

@@ -1,11 +1,12 @@
 #pragma once
 /// The operator of SQL's Top-N (Flink's Rank): `ROW_NUMBER() OVER (PARTITION BY ... ORDER BY
 /// ...)` filtered by `rownum <= N` (also `< N`, `= 1`, `BETWEEN a AND b`), and `ORDER BY ...
-/// LIMIT n [OFFSET m]` (one partition), over an insert-only input, on the DataStream API's keyed
+/// LIMIT n [OFFSET m]` (one partition), on the DataStream API's keyed
 /// process functions (keyed state, checkpoints, rescaling come from there).
 ///
 /// Per partition key it keeps the rows ranked 1..last (sorted by the ORDER BY keys; rows with
-/// equal keys in arrival order, as Flink's) and emits the changes of the ranks first..last as a
+/// equal keys in arrival order, as Flink's, except for a deduplication keeping the last row) and
+/// emits the changes of the ranks first..last as a
 /// changelog, as Flink's AppendOnlyTopNFunction does: without the rank number, -D for the row
 /// leaving the range and +I for the row entering it; with the rank number, +I for a new row,
 /// -U/+U for every row whose rank changed, -D for the row leaving.
@@ -35,6 +36,12 @@ struct rank_plan {
   std::int64_t first = 1;  ///< the ranks emitted: first..last
   std::int64_t last = 1;
   bool rank_number = false;  ///< append the rank (BIGINT) to each output row
+  /// Flink's Deduplicate keeping the last row (rank 1 of ORDER BY a time attribute DESC): a
+  /// new row ranks before rows with equal keys, so the latest of equal times wins.
+  bool keep_last = false;
+  /// Over an updating input (Flink's RetractableTopNFunction): every row is kept, a -U / -D row
+  /// removes an equal one and the rows below move up.
+  bool retracting = false;
   std::optional<state_ttl_config> ttl;
 };
 
@@ -50,6 +57,8 @@ class rank_fn {
                             const std::vector<rows::value>& b) const;
   void emit(rows::row_kind kind, const std::vector<rows::value>& row, std::int64_t rank,
             collector<changelog_row>& out) const;
+  void retract(std::vector<std::vector<rows::value>>& list, const std::vector<rows::value>& row,
+               collector<changelog_row>& out) const;
 
   std::shared_ptr<const rank_plan> plan_;
 };
