@@ -205,12 +205,18 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
     out.explain.insert(out.explain.end(), right->explain.begin(), right->explain.end());
     return out;
   }
-  return error_at(loc, "VALUES is not supported yet");
+  return values(std::get<sql::values>(e.node), loc);
 }
 
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {
-  if (s.from.empty()) return error_at(where, "SELECT without FROM is not supported yet");
   if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
+  if (s.from.empty()) {  // one row of constants (Flink's Values with one tuple)
+    if (!s.group_by.empty() || s.having || planning::has_aggregate_call(s.items) || s.distinct)
+      return error_at(where,
+                      "SELECT without FROM with GROUP BY, aggregates or DISTINCT is not "
+                      "supported yet");
+    return calc(constant_rows(1), s.where ? &*s.where : nullptr, s.items, where);
+  }
   auto ranked = top_n(s, depth);
   if (!ranked) return ranked.error();
   auto in = *ranked ? sql::result<relation>(std::move(**ranked))

@@ -145,8 +145,7 @@ sql::result<statement_result> sql_session::execute(const sql::statement& s) {
   if (const auto* ins = s.as<sql::insert>()) return run_insert(*ins, where);
   if (const auto* q = s.as<sql::query>()) return run_select(*q, where);
   if (const auto* e = s.as<sql::explain>()) return explain(*e, where);
-  if (s.as<sql::statement_set>())
-    return error_at(where, "EXECUTE STATEMENT SET is not supported yet");
+  if (const auto* set = s.as<sql::statement_set>()) return run_statement_set(*set, where);
   if (const auto* f = s.as<sql::create_function>()) return create_function(*f, where);
   return error_at(where, "USE is not supported: Eddy has one catalog and one database");
 }
@@ -265,8 +264,30 @@ sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sq
   planner p(catalog_, env, options());
   auto plan = p.plan_insert(ins, where);
   if (!plan) return plan.error();
-  const auto name = ins.table.back().value;
-  auto handle = env.execute_async("insert-into_" + name);
+  return run_job(env, "insert-into_" + ins.table.back().value);
+}
+
+sql::result<statement_result> sql_session::run_statement_set(const sql::statement_set& set,
+                                                             sql::location where) {
+  if (set.inserts.empty()) return message(ok_message);
+  StreamEnvironment env;
+  env.set_parallelism(parallelism());
+  if (clock_) env.config().clock = clock_;
+  planner p(catalog_, env, options());
+  std::string names;
+  for (const auto& ins : set.inserts) {
+    auto plan = p.plan_insert(ins, ins.source.loc.line ? ins.source.loc : where);
+    if (!plan) return plan.error();
+    const auto& sink = ins.table.back().value;
+    if (("," + names + ",").find("," + sink + ",") == std::string::npos)
+      names += (names.empty() ? "" : ",") + sink;
+  }
+  return run_job(env, "insert-into_" + names);
+}
+
+sql::result<statement_result> sql_session::run_job(StreamEnvironment& env,
+                                                   const std::string& name) {
+  auto handle = env.execute_async(name);
   if (!handle) return error_at(sql::location{0, 0, 0}, handle.error().message);
   {
     std::lock_guard<std::mutex> g(running_->mtx);
@@ -280,9 +301,8 @@ sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sq
     running_->cancel_requested = false;
   }
   if (!result.ok())
-    return error_at(sql::location{0, 0, 0},
-                    "Job 'insert-into_" + name + "' failed: " + job_failure(result));
-  return message("[INFO] Job 'insert-into_" + name + "' finished.");
+    return error_at(sql::location{0, 0, 0}, "Job '" + name + "' failed: " + job_failure(result));
+  return message("[INFO] Job '" + name + "' finished.");
 }
 
 sql::result<statement_result> sql_session::run_select(const sql::query& q, sql::location where) {

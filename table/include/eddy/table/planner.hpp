@@ -96,6 +96,11 @@ class planner {
   sql::result<relation> join(relation l, relation r, sql::join_kind kind,
                              const sql::expr* condition, bool residual_here, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
+  /// `n` rows of one hidden column `$row` (0..n-1): what VALUES and SELECT without FROM read
+  /// (planner_values.cpp).
+  relation constant_rows(std::size_t n);
+  /// `VALUES (a, b), (c, d)`: columns EXPR$0, EXPR$1, ... of the cells' common types.
+  sql::result<relation> values(const sql::values& v, sql::location at);
   sql::result<relation> calc(relation in, const sql::expr* where,
                              const std::vector<sql::select_item>& items, sql::location at);
   /// `TABLE(TUMBLE(TABLE t, DESCRIPTOR(col), size [, offset]))`, HOP and CUMULATE

@@ -35,6 +35,10 @@
 #include "eddy/sql/parser.hpp"
 #include "eddy/table/catalog.hpp"
 
+namespace eddy {
+class StreamEnvironment;
+}  // namespace eddy
+
 namespace eddy::table {
 
 struct planner_options;
@@ -103,6 +107,11 @@ class sql_session {
 
  private:
   sql::result<statement_result> run_insert(const sql::insert& ins, sql::location where);
+  /// EXECUTE STATEMENT SET: every INSERT planned into one job (sources read once per INSERT).
+  sql::result<statement_result> run_statement_set(const sql::statement_set& set,
+                                                  sql::location where);
+  /// Runs the job built in `env` to its end (cancellable by `cancel_running`).
+  sql::result<statement_result> run_job(StreamEnvironment& env, const std::string& name);
   sql::result<statement_result> run_select(const sql::query& q, sql::location where);
   sql::result<statement_result> describe(const sql::describe& d, sql::location where);
   sql::result<statement_result> set(const sql::set_option& s, sql::location where);
