@@ -106,7 +106,7 @@ bool insert_castable(const rows::logical_type& from, const rows::logical_type& t
 
 std::string file_option_error(const table_def& t, const std::vector<std::string>& allowed) {
   for (const auto& [k, v] : t.options) {
-    if (k.rfind("csv.", 0) == 0) continue;
+    if (k.rfind("csv.", 0) == 0 || k.rfind("json.", 0) == 0) continue;
     bool ok = false;
     for (const auto& a : allowed) ok = ok || a == k;
     if (!ok) {
@@ -328,18 +328,14 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
                                "datagen)");
   }
   const auto path = t.option("path");
-  csv_row_options csv;
+  row_format format;
   bool dir = false;
   if (!datagen) {
     if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
       return error_at(t.where, e);
-    const auto format = t.option("format");
-    if (format != "csv")
-      return error_at(t.where, "Table '" + t.name + "': format '" + format +
-                                   "' is not supported yet (supported: csv)");
-    if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
-    if (auto e = parse_csv_options(t.options, csv); !e.empty())
+    if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
       return error_at(t.where, "Table '" + t.name + "': " + e);
+    if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
     std::error_code ec;
     dir = std::filesystem::is_directory(path, ec);
     if (!dir && !std::filesystem::exists(path, ec))
@@ -374,13 +370,13 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     const auto name = t.name;
     auto decoded = lines.add_op<rows::row_batch>(
         "decode " + t.name + " #" + std::to_string(id),
-        [name, schema, csv, computed](operator_base* next) {
-          return std::make_unique<decode_op>(name, schema, csv, computed,
+        [name, schema, format, computed](operator_base* next) {
+          return std::make_unique<decode_op>(name, schema, format, computed,
                                              detail::as_input<rows::row_batch>(next));
         });
     r.stream = decoded;
     r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
-                        "], path=[" + path + "], format=[csv])");
+                        "], path=[" + path + "], format=[" + format.name() + "])");
   }
   if (t.rowtime && t.watermark) {
     for (std::size_t i = 0; i < r.columns.size(); ++i)
@@ -569,15 +565,14 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
   if (connector == "filesystem") {
     if (auto e = file_option_error(*sink, {"connector", "path", "format"}); !e.empty())
       return error_at(sink->where, e);
-    if (sink->option("format") != "csv")
-      return error_at(sink->where, "Table '" + *name + "': format '" + sink->option("format") +
-                                       "' is not supported yet (supported: csv)");
-    csv_row_options csv;
-    if (auto e = parse_csv_options(sink->options, csv); !e.empty())
+    row_format format;
+    if (auto e = parse_row_format(sink->option("format"), sink->options, format); !e.empty())
       return error_at(sink->where, "Table '" + *name + "': " + e);
     if (sink->option("path").empty())
       return error_at(sink->where, "Table '" + *name + "' has no 'path' option");
-    auto encoder = std::make_shared<const csv_row_encoder>(types, csv);
+    std::vector<std::string> names;
+    for (const auto& f : target) names.push_back(f.name);
+    auto encoder = std::make_shared<const line_row_encoder>(names, types, format);
     files::file_sink_options o;
     o.path = sink->option("path");
     in.stream
@@ -586,7 +581,7 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
         })
         .sink_to(files::file_sink<std::string>(o), "sink " + *name + " #" + std::to_string(id));
     plan.push_back("Sink(table=[" + *name + "], fields=[" + join_names(in.columns) + "], path=[" +
-                   o.path + "], format=[csv])");
+                   o.path + "], format=[" + format.name() + "])");
   } else if (connector == "print") {
     if (auto e = file_option_error(*sink, {"connector"}); !e.empty())
       return error_at(sink->where, e);

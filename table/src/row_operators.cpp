@@ -23,11 +23,11 @@ void append_columns(rows::row_batch& b, const expr_list& exprs, const sql::eval_
 
 }  // namespace
 
-decode_op::decode_op(std::string table, rows::schema physical, csv_row_options o,
+decode_op::decode_op(std::string table, rows::schema physical, const row_format& f,
                      expr_list computed, input_op<rows::row_batch>* next)
     : table_(std::move(table)),
       physical_(physical),
-      decoder_(std::move(physical), std::move(o)),
+      decoder_(std::move(physical), f),
       computed_(std::move(computed)),
       next_(next) {
   this->downstream_ = next;

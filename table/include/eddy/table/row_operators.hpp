@@ -6,7 +6,7 @@
 /// - `decode_op`: text lines -> row batches of a table's physical columns (one output batch per
 ///   input batch), then the table's computed columns appended. A line that does not decode fails
 ///   the job with the table, the reason and the line (Flink fails on a CSV parse error unless
-///   'csv.ignore-parse-errors' is set).
+///   'csv.ignore-parse-errors' / 'json.ignore-parse-errors' is set). Formats: row_format.hpp.
 /// - `calc_op`: Flink's Calc: a WHERE predicate (a selection vector, no copy) and the SELECT
 ///   expressions (one column each); empty results are not passed on.
 ///
@@ -21,7 +21,7 @@
 #include "eddy/rows/row_batch.hpp"
 #include "eddy/runtime/operator.hpp"
 #include "eddy/sql/vector_expr.hpp"
-#include "eddy/table/csv_rows.hpp"
+#include "eddy/table/row_format.hpp"
 
 namespace eddy::table {
 
@@ -30,7 +30,7 @@ using expr_list = std::vector<std::shared_ptr<const sql::vector_expr>>;
 class decode_op final : public timed_input_op<std::string> {
  public:
   /// `computed`: expressions over the physical columns, appended as columns in this order.
-  decode_op(std::string table, rows::schema physical, csv_row_options o, expr_list computed,
+  decode_op(std::string table, rows::schema physical, const row_format& f, expr_list computed,
             input_op<rows::row_batch>* next);
   using timed_input_op<std::string>::process;
   void process(std::vector<std::string>& lines, std::vector<std::int64_t>& ts) override;
@@ -39,7 +39,7 @@ class decode_op final : public timed_input_op<std::string> {
  private:
   std::string table_;
   rows::schema physical_;
-  csv_row_decoder decoder_;
+  line_row_decoder decoder_;
   expr_list computed_;
   input_op<rows::row_batch>* next_;
   std::vector<rows::row_batch> out_;
