@@ -23,6 +23,9 @@ void write_stdout(const std::string& text) {
   static std::mutex mtx;
   std::lock_guard<std::mutex> g(mtx);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  // Once per batch: a redirected stdout (a worker's log) shows each batch when it is written,
+  // not when a buffer fills or the process ends.
+  std::fflush(stdout);
 }
 
 namespace {

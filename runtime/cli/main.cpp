@@ -20,6 +20,7 @@
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/local_runtime.hpp"
 #include "eddy/runtime/log.hpp"
+#include "eddy/table/sql_job.hpp"
 #include "flag_checks.hpp"
 #include "job_runner.hpp"
 #include "sample_job.hpp"
@@ -438,6 +439,9 @@ std::string check_run_words(int argc, char** argv, const CLI::App& run) {
 
 int main(int argc, char** argv) {
   eddy::samples::register_sample_programs(eddy::job_registry::global());
+  eddy::job_registry::global().add(eddy::table::sql_program_name,
+                                   "an INSERT of `eddy sql --cluster` (its SQL script)",
+                                   eddy::table::sql_job_program);
   {
     std::string log_level;
     const int first = skip_log_level(argc, argv, log_level);
@@ -512,7 +516,9 @@ int main(int argc, char** argv) {
                   "runtime (also --detach, --timeout MS, --job-lib LIB, --secret-file, --tls-*)");
 
   // Handled before CLI11 runs; listed here for --help.
-  app.add_subcommand("sql", "the SQL client: eddy sql [-f FILE | -e STATEMENT] (see docs/sql.md)")
+  app.add_subcommand("sql",
+                     "the SQL client: eddy sql [-f FILE | -e STATEMENT] [--cluster HOST:PORT] (see "
+                     "docs/sql.md)")
       ->allow_extras();
   // Handled by parse_shell_invocation before CLI11 runs; listed here for --help.
   app.add_subcommand("shell",

@@ -16,7 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include "eddy/runtime/cluster.hpp"
 #include "eddy/sql/keywords.hpp"
+#include "eddy/table/sql_job.hpp"
 #include "eddy/table/sql_session.hpp"
 
 namespace eddy::cli {
@@ -148,6 +150,56 @@ int interactive(table::sql_session& s) {
   return 0;
 }
 
+/// Connects to the cluster of `o` and makes `session` run its INSERTs there. The client lives
+/// as long as the session uses it. Returns an error message, or "".
+std::string use_cluster(const sql_client_options& o, table::sql_session& session,
+                        std::unique_ptr<cluster_client>& client) {
+  auto hp = parse_host_port(o.cluster);
+  if (!hp) return "eddy sql: --cluster: " + hp.error().message;
+  cluster_security sec;
+  if (!o.secret_file.empty()) {
+    auto secret = read_secret_file(o.secret_file);
+    if (!secret) return "eddy sql: " + secret.error().message;
+    sec.secret = *secret;
+  }
+  auto c =
+      cluster_client::connect(hp->first, hp->second, sec, std::chrono::milliseconds(o.timeout_ms));
+  if (!c) return "eddy sql: " + c.error().message;
+  client = std::move(*c);
+  client->on_notice(
+      [](const std::string& text) { std::fprintf(stderr, "eddy sql: %s\n", text.c_str()); });
+  session.set_dml_runner([&session, c = client.get(), address = o.cluster](
+                             const std::string& script,
+                             const std::string& name) -> sql::result<table::statement_result> {
+    auto fail = [](const std::string& m) {
+      sql::parse_error e;
+      e.message = m;
+      return e;
+    };
+    auto id = c->submit(table::sql_program_name, {script});
+    if (!id)
+      return fail("Submitting '" + name + "' to " + address + " failed: " + id.error().message);
+    table::statement_result r;
+    const auto sync = session.settings().find("table.dml-sync");
+    if (sync != session.settings().end() && sync->second == "false") {
+      r.message =
+          "[INFO] Submitting SQL update statement to the cluster...\n"
+          "[INFO] SQL update statement has been successfully submitted to the cluster:\n"
+          "Job ID: " +
+          *id;
+      return r;
+    }
+    auto res = c->wait(*id);
+    if (!res) return fail("Job '" + name + "' (" + *id + "): " + res.error().message);
+    if (!res->ok())
+      return fail("Job '" + name + "' (" + *id +
+                  ") failed: " + (res->failure ? res->failure->message : std::string("?")));
+    r.message = "[INFO] Job '" + name + "' (" + *id + ") finished on " + address + ".";
+    return r;
+  });
+  return {};
+}
+
 }  // namespace
 
 bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options& out, bool& help,
@@ -170,8 +222,24 @@ bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options&
       if (!value(out.statement)) return false;
     } else if (a == "--log-level") {
       if (!value(out.log_level)) return false;
+    } else if (a == "--cluster") {
+      if (!value(out.cluster)) return false;
+    } else if (a == "--secret-file") {
+      if (!value(out.secret_file)) return false;
+    } else if (a == "--timeout") {
+      std::string t;
+      if (!value(t)) return false;
+      char* end = nullptr;
+      const long ms = std::strtol(t.c_str(), &end, 10);
+      if (t.empty() || *end != 0 || ms <= 0 || ms > 3'600'000) {
+        err = "eddy sql: --timeout needs milliseconds from 1 to 3600000, not '" + t + "'";
+        return false;
+      }
+      out.timeout_ms = static_cast<int>(ms);
     } else {
-      err = "eddy sql: unexpected '" + a + "' (flags: -f FILE, -e STATEMENT)";
+      err = "eddy sql: unexpected '" + a +
+            "' (flags: -f FILE, -e STATEMENT, --cluster HOST:PORT, --timeout MS, --secret-file "
+            "FILE)";
       return false;
     }
   }
@@ -183,10 +251,14 @@ bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options&
 }
 
 std::string sql_client_help() {
-  return "Usage: eddy sql [-f FILE | -e STATEMENT] [--log-level LEVEL]\n"
-         "Runs Flink SQL statements on the embedded runtime (see docs/sql.md).\n"
+  return "Usage: eddy sql [-f FILE | -e STATEMENT] [--cluster HOST:PORT] [--log-level LEVEL]\n"
+         "Runs Flink SQL statements on the embedded runtime or a cluster (see docs/sql.md).\n"
          "  -f, --file FILE         run the statements of FILE, stop at the first error\n"
          "  -e, --execute STATEMENT run STATEMENT(s) given on the command line\n"
+         "  --cluster HOST:PORT     run INSERTs as jobs of this coordinator's cluster (SELECT\n"
+         "                          needs the embedded runtime)\n"
+         "  --timeout MS            how long to try reaching the cluster (default 10000)\n"
+         "  --secret-file FILE      the cluster's secret\n"
          "Without -f or -e: interactive on a terminal, else statements from stdin.\n"
          "Exit code: 0 when every statement succeeded, 1 after an error, 2 for bad flags,\n"
          "130/143 when interrupted by SIGINT/SIGTERM (the running job is canceled).\n";
@@ -194,6 +266,14 @@ std::string sql_client_help() {
 
 int run_sql_client(const sql_client_options& o) {
   table::sql_session session;
+  std::unique_ptr<cluster_client> client;
+  if (!o.cluster.empty()) {
+    const auto err = use_cluster(o, session, client);
+    if (!err.empty()) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+  }
   struct sigaction sa {};
   sa.sa_handler = on_sql_stop_signal;
   sigemptyset(&sa.sa_mask);

@@ -6,6 +6,9 @@
 //   eddy sql                    interactive on a terminal (libedit line editing, history in
 //                               ~/.eddy_sql_history, statements end with ';', Tab completes
 //                               keywords and table names); a script from stdin otherwise
+//   --cluster HOST:PORT         INSERTs run as jobs of that cluster (eddy/table/sql_job.hpp):
+//                               the client waits for each (SET 'table.dml-sync' = 'false':
+//                               it only submits and prints the job id, as Flink's client)
 // Results are printed to stdout (tables as Flink's tableau mode), errors to stderr with the line
 // and a caret. SIGINT/SIGTERM cancel the running job and end the client (exit 130 / 143).
 #include <string>
@@ -13,9 +16,12 @@
 namespace eddy::cli {
 
 struct sql_client_options {
-  std::string file;       ///< -f
-  std::string statement;  ///< -e
-  std::string log_level;  ///< --log-level (also accepted before `sql`)
+  std::string file;         ///< -f
+  std::string statement;    ///< -e
+  std::string log_level;    ///< --log-level (also accepted before `sql`)
+  std::string cluster;      ///< --cluster HOST:PORT (empty: the embedded runtime)
+  int timeout_ms = 10000;   ///< --timeout: how long to try reaching the cluster
+  std::string secret_file;  ///< --secret-file: the cluster's secret
 };
 
 /// Parses `eddy sql ...` (argv[first] is "sql"). Returns false and sets `err` on bad flags;

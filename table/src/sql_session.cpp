@@ -101,6 +101,14 @@ void sql_session::cancel_running_job() {
 }
 
 sql::result<statement_result> sql_session::execute(const sql::statement& s) {
+  auto r = execute_one(s);
+  if (r && (s.as<sql::create_table>() || s.as<sql::create_view>() || s.as<sql::drop>() ||
+            s.as<sql::set_option>() || s.as<sql::reset_option>() || s.as<sql::create_function>()))
+    replay_ += sql::to_sql(s) + ";\n";
+  return r;
+}
+
+sql::result<statement_result> sql_session::execute_one(const sql::statement& s) {
   const auto where = s.loc;
   if (const auto* t = s.as<sql::create_table>()) {
     auto r = catalog_.create_table(*t, where);
@@ -142,10 +150,9 @@ sql::result<statement_result> sql_session::execute(const sql::statement& s) {
       settings_.clear();
     return message("[INFO] Session property has been reset.");
   }
-  if (const auto* ins = s.as<sql::insert>()) return run_insert(*ins, where);
+  if (s.as<sql::insert>() || s.as<sql::statement_set>()) return run_dml(s);
   if (const auto* q = s.as<sql::query>()) return run_select(*q, where);
   if (const auto* e = s.as<sql::explain>()) return explain(*e, where);
-  if (const auto* set = s.as<sql::statement_set>()) return run_statement_set(*set, where);
   if (const auto* f = s.as<sql::create_function>()) return create_function(*f, where);
   return error_at(where, "USE is not supported: Eddy has one catalog and one database");
 }
@@ -257,32 +264,35 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
   return message(text);
 }
 
-sql::result<statement_result> sql_session::run_insert(const sql::insert& ins, sql::location where) {
-  StreamEnvironment env;
+sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEnvironment& env) {
   env.set_parallelism(parallelism());
   if (clock_) env.config().clock = clock_;
   planner p(catalog_, env, options());
-  auto plan = p.plan_insert(ins, where);
-  if (!plan) return plan.error();
-  return run_job(env, "insert-into_" + ins.table.back().value);
-}
-
-sql::result<statement_result> sql_session::run_statement_set(const sql::statement_set& set,
-                                                             sql::location where) {
-  if (set.inserts.empty()) return message(ok_message);
-  StreamEnvironment env;
-  env.set_parallelism(parallelism());
-  if (clock_) env.config().clock = clock_;
-  planner p(catalog_, env, options());
+  if (const auto* ins = s.as<sql::insert>()) {
+    auto plan = p.plan_insert(*ins, s.loc);
+    if (!plan) return plan.error();
+    return "insert-into_" + ins->table.back().value;
+  }
+  const auto* set = s.as<sql::statement_set>();
+  if (!set) return error_at(s.loc, "Expected an INSERT or EXECUTE STATEMENT SET");
+  if (set->inserts.empty()) return error_at(s.loc, "The statement set holds no INSERT");
   std::string names;
-  for (const auto& ins : set.inserts) {
-    auto plan = p.plan_insert(ins, ins.source.loc.line ? ins.source.loc : where);
+  for (const auto& ins : set->inserts) {
+    auto plan = p.plan_insert(ins, ins.source.loc.line ? ins.source.loc : s.loc);
     if (!plan) return plan.error();
     const auto& sink = ins.table.back().value;
     if (("," + names + ",").find("," + sink + ",") == std::string::npos)
       names += (names.empty() ? "" : ",") + sink;
   }
-  return run_job(env, "insert-into_" + names);
+  return "insert-into_" + names;
+}
+
+sql::result<statement_result> sql_session::run_dml(const sql::statement& s) {
+  StreamEnvironment env;
+  auto name = plan_dml(s, env);
+  if (!name) return name.error();
+  if (runner_) return runner_(replay_ + sql::to_sql(s) + ";\n", *name);
+  return run_job(env, *name);
 }
 
 sql::result<statement_result> sql_session::run_job(StreamEnvironment& env,
@@ -306,6 +316,10 @@ sql::result<statement_result> sql_session::run_job(StreamEnvironment& env,
 }
 
 sql::result<statement_result> sql_session::run_select(const sql::query& q, sql::location where) {
+  if (runner_)
+    return error_at(where,
+                    "SELECT shows its rows on the embedded runtime only: with --cluster, INSERT "
+                    "the query INTO a table (connector 'print', 'filesystem', ...)");
   StreamEnvironment env;
   env.set_parallelism(parallelism());
   if (clock_) env.config().clock = clock_;

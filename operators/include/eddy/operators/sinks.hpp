@@ -79,7 +79,7 @@ struct rolling_policy {
 };
 
 namespace detail {
-/// Writes text to stdout atomically per call (one lock per batch).
+/// Writes `text` to stdout and flushes it (one lock: lines of concurrent subtasks never mix).
 void write_stdout(const std::string& text);
 
 /// The part files of one file sink subtask, committed in two phases (Flink's FileSink):

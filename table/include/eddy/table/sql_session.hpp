@@ -105,11 +105,23 @@ class sql_session {
   /// not call it: set a flag and call it from a thread).
   void cancel_running_job();
 
+  /// Runs INSERT jobs elsewhere (`eddy sql --cluster`): an INSERT or statement set is planned
+  /// here (its errors are reported here, with their place), then `runner` gets a script that
+  /// rebuilds it anywhere (the session's DDL, SET and CREATE FUNCTION statements so far, then
+  /// the INSERT; see sql_job.hpp) and the job's name, and returns the statement's result. SELECT
+  /// is refused while a runner is set (its rows would stay on the cluster).
+  using dml_runner = std::function<sql::result<statement_result>(const std::string& script,
+                                                                 const std::string& job_name)>;
+  void set_dml_runner(dml_runner runner) { runner_ = std::move(runner); }
+  /// Plans `dml` (an INSERT or a statement set) into `env`, with the session's parallelism and
+  /// clock; returns the job's name (`insert-into_t`). For sql_job.hpp.
+  sql::result<std::string> plan_dml(const sql::statement& dml, StreamEnvironment& env);
+
  private:
-  sql::result<statement_result> run_insert(const sql::insert& ins, sql::location where);
-  /// EXECUTE STATEMENT SET: every INSERT planned into one job (sources read once per INSERT).
-  sql::result<statement_result> run_statement_set(const sql::statement_set& set,
-                                                  sql::location where);
+  /// INSERT and EXECUTE STATEMENT SET (every INSERT planned into one job): embedded, or
+  /// through runner_.
+  sql::result<statement_result> run_dml(const sql::statement& s);
+  sql::result<statement_result> execute_one(const sql::statement& s);
   /// Runs the job built in `env` to its end (cancellable by `cancel_running`).
   sql::result<statement_result> run_job(StreamEnvironment& env, const std::string& name);
   sql::result<statement_result> run_select(const sql::query& q, sql::location where);
@@ -123,6 +135,9 @@ class sql_session {
   sql::function_registry functions_;
   std::map<std::string, std::vector<sql::scalar_function>> implementations_;
   std::function<std::int64_t()> clock_;
+  dml_runner runner_;
+  /// The statements that rebuild the session's catalog and settings (for runner_).
+  std::string replay_;
   struct running;
   std::shared_ptr<running> running_;
 };

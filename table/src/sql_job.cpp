@@ -1,0 +1,37 @@
+#include "eddy/table/sql_job.hpp"
+
+#include <stdexcept>
+
+#include "eddy/operators/stream_environment.hpp"
+#include "eddy/sql/parser.hpp"
+#include "eddy/table/sql_session.hpp"
+
+namespace eddy::table {
+
+built_job sql_job_program(const std::vector<std::string>& args, const job_build_context&) {
+  if (args.size() != 1)
+    throw std::invalid_argument("the sql program takes one argument: the SQL script");
+  const std::string& script = args.front();
+  auto fail = [&](const sql::parse_error& e) {
+    throw std::invalid_argument(e.where.line == 0 ? e.message : sql::render_error(script, e));
+  };
+  auto statements = sql::parse_statements(script);
+  if (!statements) fail(statements.error());
+  if (statements->empty() ||
+      !((*statements).back().as<sql::insert>() || (*statements).back().as<sql::statement_set>()))
+    throw std::invalid_argument("an SQL job's script ends with an INSERT or a statement set");
+  sql_session session;
+  for (std::size_t i = 0; i + 1 < statements->size(); ++i) {
+    const auto& s = (*statements)[i];
+    if (s.as<sql::insert>() || s.as<sql::statement_set>() || s.as<sql::query>())
+      throw std::invalid_argument("an SQL job's script runs one INSERT or statement set, last");
+    auto r = session.execute(s);
+    if (!r) fail(r.error());
+  }
+  StreamEnvironment env;
+  auto name = session.plan_dml(statements->back(), env);
+  if (!name) fail(name.error());
+  return env.take_job(*name);
+}
+
+}  // namespace eddy::table
