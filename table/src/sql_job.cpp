@@ -8,7 +8,7 @@
 
 namespace eddy::table {
 
-built_job sql_job_program(const std::vector<std::string>& args, const job_build_context&) {
+built_job sql_job_program(const std::vector<std::string>& args, const job_build_context& ctx) {
   if (args.size() != 1)
     throw std::invalid_argument("the sql program takes one argument: the SQL script");
   const std::string& script = args.front();
@@ -29,7 +29,10 @@ built_job sql_job_program(const std::vector<std::string>& args, const job_build_
     if (!r) fail(r.error());
   }
   StreamEnvironment env;
-  auto name = session.plan_dml(statements->back(), env);
+  // Checkpoints go to the coordinator's store (workers only build the graph).
+  auto name = session.plan_dml(statements->back(), env,
+                               ctx.checkpoint_dir.empty() ? std::string("-") : ctx.checkpoint_dir);
+  if (env.config().checkpoints.directory == "-") env.config().checkpoints.directory.clear();
   if (!name) fail(name.error());
   return env.take_job(*name);
 }

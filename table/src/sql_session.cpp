@@ -1,9 +1,13 @@
 #include "eddy/table/sql_session.hpp"
 
 #include "duration_text.hpp"
+#include "execution_settings.hpp"
 
+#include <unistd.h>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 
 #include <algorithm>
 #include <mutex>
@@ -240,6 +244,7 @@ sql::result<statement_result> sql_session::set(const sql::set_option& s, sql::lo
                     "'table.exec.state.ttl' must be a duration such as '1 h', '30 min' or "
                     "'0' (no TTL), not '" +
                         value + "'");
+  if (auto e = check_execution_setting(key, value); !e.empty()) return error_at(where, e);
   settings_[key] = value;
   return message("[INFO] Session property has been set.");
 }
@@ -264,9 +269,24 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
   return message(text);
 }
 
-sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEnvironment& env) {
+sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEnvironment& env,
+                                               const std::string& checkpoint_dir) {
   env.set_parallelism(parallelism());
   if (clock_) env.config().clock = clock_;
+  bool needs_directory = false;
+  if (auto e = apply_execution_settings(settings_, checkpoint_dir, env.config(), needs_directory);
+      !e.empty())
+    return error_at(s.loc, e);
+  if (needs_directory) {
+    // Flink keeps checkpoints in the JobManager's memory by default; Eddy's store is LMDB: a
+    // directory of this job's own, removed when the job has ended (run_dml).
+    static std::atomic<int> n{0};
+    const auto dir =
+        std::filesystem::temp_directory_path() /
+        ("eddy-sql-checkpoints-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+    env.config().checkpoints.directory = dir.string();
+    temporary_checkpoints_ = dir.string();
+  }
   planner p(catalog_, env, options());
   if (const auto* ins = s.as<sql::insert>()) {
     auto plan = p.plan_insert(*ins, s.loc);
@@ -291,8 +311,21 @@ sql::result<statement_result> sql_session::run_dml(const sql::statement& s) {
   StreamEnvironment env;
   auto name = plan_dml(s, env);
   if (!name) return name.error();
-  if (runner_) return runner_(replay_ + sql::to_sql(s) + ";\n", *name);
-  return run_job(env, *name);
+  if (runner_) {
+    if (!temporary_checkpoints_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(temporary_checkpoints_, ec);
+      temporary_checkpoints_.clear();
+    }
+    return runner_(replay_ + sql::to_sql(s) + ";\n", *name);
+  }
+  auto result = run_job(env, *name);
+  if (!temporary_checkpoints_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(temporary_checkpoints_, ec);
+    temporary_checkpoints_.clear();
+  }
+  return result;
 }
 
 sql::result<statement_result> sql_session::run_job(StreamEnvironment& env,

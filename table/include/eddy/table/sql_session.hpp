@@ -113,9 +113,12 @@ class sql_session {
   using dml_runner = std::function<sql::result<statement_result>(const std::string& script,
                                                                  const std::string& job_name)>;
   void set_dml_runner(dml_runner runner) { runner_ = std::move(runner); }
-  /// Plans `dml` (an INSERT or a statement set) into `env`, with the session's parallelism and
-  /// clock; returns the job's name (`insert-into_t`). For sql_job.hpp.
-  sql::result<std::string> plan_dml(const sql::statement& dml, StreamEnvironment& env);
+  /// Plans `dml` (an INSERT or a statement set) into `env`, with the session's parallelism,
+  /// clock, checkpoint and restart settings; returns the job's name (`insert-into_t`).
+  /// `checkpoint_dir`: where checkpoints go (a cluster coordinator's store; empty: the
+  /// settings' directory, else a temporary one). For sql_job.hpp.
+  sql::result<std::string> plan_dml(const sql::statement& dml, StreamEnvironment& env,
+                                    const std::string& checkpoint_dir = {});
 
  private:
   /// INSERT and EXECUTE STATEMENT SET (every INSERT planned into one job): embedded, or
@@ -138,6 +141,8 @@ class sql_session {
   dml_runner runner_;
   /// The statements that rebuild the session's catalog and settings (for runner_).
   std::string replay_;
+  /// The checkpoint directory plan_dml made for the job being run (removed after it).
+  std::string temporary_checkpoints_;
   struct running;
   std::shared_ptr<running> running_;
 };
