@@ -64,19 +64,20 @@ std::string part_files::file_number(std::uint64_t n, std::uint64_t k) {
   return k == 0 ? std::to_string(n) : std::to_string(n) + "-" + std::to_string(k);
 }
 std::string part_files::tmp_path(int subtask, const std::string& number) const {
-  return (std::filesystem::path(dir_) / (".part-" + std::to_string(node_) + "-" +
+  return (std::filesystem::path(dir_) / (".part-" + prefix_ + std::to_string(node_) + "-" +
                                          std::to_string(subtask) + "-" + number + ".inprogress"))
       .string();
 }
 std::string part_files::final_path(int subtask, const std::string& number) const {
-  return (std::filesystem::path(dir_) /
-          ("part-" + std::to_string(node_) + "-" + std::to_string(subtask) + "-" + number))
+  return (std::filesystem::path(dir_) / ("part-" + prefix_ + std::to_string(node_) + "-" +
+                                         std::to_string(subtask) + "-" + number))
       .string();
 }
 
 void part_files::open(const std::string& dir, int node_id, int subtask, int parallelism,
-                      rolling_policy policy) {
+                      rolling_policy policy, std::string name_prefix) {
   dir_ = dir;
+  prefix_ = std::move(name_prefix);
   node_ = node_id;
   subtask_ = subtask;
   parallelism_ = parallelism;
@@ -89,7 +90,8 @@ void part_files::open(const std::string& dir, int node_id, int subtask, int para
 void part_files::remove_matching(bool committed, std::uint64_t from) {
   // This subtask's files, and subtask 0 also those of subtasks beyond the parallelism (a rescale
   // to fewer subtasks). A rolled file's "<n>-<k>" counts as n.
-  const std::string prefix = (committed ? "part-" : ".part-") + std::to_string(node_) + "-";
+  const std::string prefix =
+      (committed ? "part-" : ".part-") + prefix_ + std::to_string(node_) + "-";
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
     const auto name = e.path().filename().string();

@@ -418,6 +418,10 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
     where_text = (*p)->to_string();
     predicate = std::move(*p);
   }
+  if (in.session)
+    return error_at(at,
+                    "A SESSION window TVF needs its window aggregation (GROUP BY window_start, "
+                    "window_end and its PARTITION BY columns) right over it, as in Flink");
   relation out;
   out.updating = in.updating;
   expr_list projections;
@@ -482,6 +486,53 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
   return out;
 }
 
+sql::result<relation> planner::target_columns(const table_def& sink, const sql::insert& ins,
+                                              relation q) {
+  const auto& target = sink.columns;
+  std::vector<int> from(target.size(), -1);  // per sink column: its position in the list
+  for (std::size_t p = 0; p < ins.columns.size(); ++p) {
+    const auto& c = ins.columns[p];
+    int t = -1;
+    for (std::size_t i = 0; i < target.size(); ++i)
+      if (target[i].name == c.value) t = static_cast<int>(i);
+    if (t < 0) return error_at(c.loc, "Unknown target column '" + c.value + "'");
+    if (from[t] >= 0)
+      return error_at(c.loc, "Target column '" + c.value + "' is assigned more than once");
+    from[t] = static_cast<int>(p);
+  }
+  if (q.columns.size() != ins.columns.size())
+    return error_at(ins.source.loc, "Number of INSERT target columns (" +
+                                        std::to_string(ins.columns.size()) +
+                                        ") does not equal number of source items (" +
+                                        std::to_string(q.columns.size()) + ")");
+  std::vector<sql::select_item> items;
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (from[i] >= 0) {
+      items.push_back(
+          planning::aliased(column_expr("$" + std::to_string(from[i])), target[i].name));
+      continue;
+    }
+    if (!target[i].type.nullable)
+      return error_at(ins.table.front().loc, "Column '" + target[i].name +
+                                                 "' has no default value and does not allow "
+                                                 "NULLs");
+    sql::literal null;
+    sql::expr null_expr;
+    null_expr.node = null;
+    sql::cast c;
+    c.operand = sql::box<sql::expr>(std::move(null_expr));
+    c.type = sql::box<sql::data_type>(to_data_type(target[i].type));
+    sql::expr e;
+    e.node = std::move(c);
+    items.push_back(planning::aliased(std::move(e), target[i].name));
+  }
+  for (std::size_t p = 0; p < q.columns.size(); ++p) {
+    q.columns[p].name = "$" + std::to_string(p);
+    q.columns[p].table.clear();
+  }
+  return calc(std::move(q), nullptr, items, ins.source.loc);
+}
+
 sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& ins,
                                                            sql::location where) {
   if (ins.overwrite) return error_at(where, "INSERT OVERWRITE is not supported yet");
@@ -496,14 +547,13 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
   }
   if (!sink->computed.empty())
     return error_at(where, "INSERT into a table with computed columns is not supported yet");
-  if (!ins.columns.empty()) {
-    bool all = ins.columns.size() == sink->columns.size();
-    for (std::size_t i = 0; all && i < ins.columns.size(); ++i)
-      all = ins.columns[i].value == sink->columns[i].name;
-    if (!all) return error_at(where, "INSERT with a column list is not supported yet");
-  }
   auto q = plan_query(ins.source);
   if (!q) return q.error();
+  if (!ins.columns.empty()) {
+    auto listed = target_columns(*sink, ins, std::move(*q));
+    if (!listed) return listed.error();
+    q = std::move(listed);
+  }
   const sql::scope cols = q->columns;  // a copy: the relation is moved below
   const auto& target = sink->columns;
   const std::string mismatch =
@@ -575,6 +625,7 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
     auto encoder = std::make_shared<const line_row_encoder>(names, types, format);
     files::file_sink_options o;
     o.path = sink->option("path");
+    if (!o_.job_tag.empty()) o.part_prefix = o_.job_tag + "-";
     in.stream
         ->flat_map<std::string>([encoder](rows::row_batch&& b, collector<std::string>& out) {
           for (std::size_t i = 0; i < b.size(); ++i) out.collect(encoder->encode(b, i));

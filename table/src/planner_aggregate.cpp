@@ -5,6 +5,7 @@
 // conditions (and applies WHERE); the rows go by key to a WindowAggregate (GROUP BY
 // window_start, window_end of a window TVF, ...) or a GroupAggregate; a Calc after it computes
 // HAVING and the select list over the keys and the aggregates' results.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -186,6 +187,67 @@ std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::strin
   return err;
 }
 
+/// Replaces the identifiers window_start, window_end and window_time by the session window's
+/// bounds.
+void replace_window_columns(sql::expr& e) {
+  if (const auto* id = e.as<sql::identifier>(); id && id->parts.size() == 1) {
+    const auto& n = id->parts.front().value;
+    if (n == "window_start" || n == "window_end" || n == "window_time") {
+      const auto loc = e.loc;
+      e = column_expr("$" + n);
+      e.loc = loc;
+      return;
+    }
+  }
+  planning::for_each_child(e, [](sql::expr& child) { replace_window_columns(child); });
+}
+
+/// The window aggregate of a SESSION window TVF: GROUP BY must hold window_start, window_end and
+/// exactly the TVF's PARTITION BY columns (the sessions are per group). Removes the window
+/// columns from `group_by` and points the select list and HAVING at the session's bounds.
+sql::result<group_window> session_tvf_window(const relation& in, std::vector<sql::expr>& group_by,
+                                             std::vector<sql::select_item>& items,
+                                             std::optional<sql::expr>& having, sql::location at) {
+  const auto& sw = *in.session;
+  bool start = false, end = false;
+  std::vector<sql::expr> keys;
+  std::vector<std::string> names;
+  for (const auto& g : group_by) {
+    const auto* id = g.as<sql::identifier>();
+    const int col = id ? planning::column_index(in.columns, *id) : -1;
+    const std::string name = col >= 0 ? in.columns[col].name : std::string();
+    if (name == "window_start") {
+      start = true;
+    } else if (name == "window_end") {
+      end = true;
+    } else {
+      keys.push_back(g);
+      names.push_back(name);
+    }
+  }
+  std::vector<std::string> partition = sw.partition;
+  std::sort(names.begin(), names.end());
+  std::sort(partition.begin(), partition.end());
+  if (!start || !end || names != partition) {
+    std::string list;
+    for (const auto& p : sw.partition) list += ", " + p;
+    return error_at(at, "A SESSION window TVF is aggregated by GROUP BY window_start, window_end" +
+                            list +
+                            " (its PARTITION BY columns): other groupings are not supported");
+  }
+  group_by = std::move(keys);
+  for (auto& item : items)
+    if (item.value) replace_window_columns(*item.value);
+  if (having) replace_window_columns(*having);
+  group_window g;
+  g.fn = "SESSION";
+  g.gap = sw.gap;
+  g.time_name = in.columns[static_cast<std::size_t>(sw.time_column)].name;
+  g.time = planning::reference(in.columns[static_cast<std::size_t>(sw.time_column)]);
+  g.spec.time_column = sw.time_column;
+  return g;
+}
+
 std::string select_item_name(const sql::select_item& item, std::size_t index) {
   if (item.alias) return item.alias->value;
   if (const auto* id = item.value->as<sql::identifier>()) return id->parts.back().value;
@@ -225,10 +287,17 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   std::vector<sql::select_item> source_items = s.items;
   std::optional<sql::expr> source_having;
   if (s.having) source_having = *s.having;
-  auto found = find_group_window(in, group_by);
-  if (!found) return found.error();
   std::optional<group_window> session;
   std::vector<std::string> passthrough;
+  if (in.session) {  // a SESSION window TVF: its window aggregate
+    auto g = session_tvf_window(in, group_by, source_items, source_having, at);
+    if (!g) return g.error();
+    session = std::move(*g);
+    passthrough = window_bounds;
+    in.session.reset();
+  }
+  auto found = find_group_window(in, group_by);
+  if (!found) return found.error();
   if (*found) {
     auto& g = **found;
     group_by.erase(group_by.begin() + static_cast<std::ptrdiff_t>(g.index));

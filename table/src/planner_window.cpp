@@ -75,7 +75,7 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
   } else if (fn == "CUMULATE") {
     w.kind = window_kind::cumulate;
   } else if (fn == "SESSION") {
-    return error_at(at, "The SESSION window table function is not supported yet");
+    return session_tvf(call, at, depth);
   } else {
     return error_at(at, "Table function '" +
                             (call.name.empty() ? std::string() : call.name.back().value) +
@@ -165,6 +165,70 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
                         std::to_string(w.size) + " ms and step " + std::to_string(w.step) + " ms.");
 
   return add_windows(std::move(*in), w, fn, col_name, "");
+}
+
+sql::result<relation> planner::session_tvf(const sql::function_call& call, sql::location at,
+                                           int depth) {
+  const std::string signature =
+      "SESSION(TABLE table_name [PARTITION BY col, ...], DESCRIPTOR(timecol), datetime interval)";
+  if (call.args.size() != 3)
+    return error_at(
+        at, "Invalid number of arguments to function 'SESSION'. Was expecting: " + signature);
+  for (const auto& a : call.args)
+    if (a.name) return error_at(a.name->loc, "Named arguments of SESSION are not supported yet");
+  const auto* table = call.args[0].value->as<sql::table_arg>();
+  if (!table)
+    return error_at(call.args[0].value->loc, "SESSION expects TABLE name first: " + signature);
+  const auto* desc = call.args[1].value->as<sql::descriptor>();
+  if (!desc || desc->columns.size() != 1)
+    return error_at(call.args[1].value->loc,
+                    "SESSION expects DESCRIPTOR(timecol) second: " + signature);
+  sql::table_factor input;
+  input.node = sql::named_table{table->name, {}};
+  input.loc = call.args[0].value->loc;
+  auto in = factor(input, depth + 1);
+  if (!in) return in;
+  if (in->updating)
+    return error_at(at, "SESSION over an updating input (a GROUP BY result) is not supported");
+  relation::session_windows sw;
+  for (const auto& p : table->partition_by) {
+    const auto* id = p.as<sql::identifier>();
+    const int col = id ? planning::column_index(in->columns, *id) : -1;
+    if (col < 0)
+      return error_at(p.loc, "PARTITION BY of SESSION takes columns of '" +
+                                 planning::join_names(in->columns) + "'");
+    sw.partition.push_back(in->columns[col].name);
+  }
+  const auto& col_name = desc->columns.front().value;
+  int time = -1;
+  for (std::size_t i = 0; i < in->columns.size(); ++i)
+    if (in->columns[i].name == col_name) time = static_cast<int>(i);
+  if (time < 0)
+    return error_at(desc->columns.front().loc, "Column '" + col_name + "' not found in table '" +
+                                                   planning::join_names(in->columns) + "'");
+  if (!in->is_rowtime(time))
+    return error_at(desc->columns.front().loc,
+                    "The window function " + signature +
+                        " requires the timecol to be a time attribute type, but is " +
+                        in->columns[time].type.to_string() + " (declare WATERMARK FOR " + col_name +
+                        " AS ... in its table)");
+  auto gap = planning::constant_interval(*call.args[2].value, "SESSION's gap");
+  if (!gap) return gap.error();
+  if (*gap <= 0) return error_at(call.args[2].value->loc, "SESSION: the gap must be positive");
+  sw.gap = *gap;
+  // The window columns hold the row's time until the window aggregate replaces them.
+  std::vector<sql::select_item> items(1);
+  items[0].what = sql::select_item::kind::wildcard;
+  for (const char* c : {"window_start", "window_end", "window_time"})
+    items.push_back(planning::aliased(planning::reference(in->columns[time]), c));
+  const auto time_name = in->columns[time].name;
+  auto out = calc(std::move(*in), nullptr, items, at);
+  if (!out) return out;
+  for (std::size_t i = 0; i < out->columns.size() && sw.time_column < 0; ++i)
+    if (out->columns[i].name == time_name) sw.time_column = static_cast<int>(i);
+  out->session = sw;
+  out->window_start = out->window_end = -1;
+  return out;
 }
 
 relation planner::add_windows(relation in, const window_spec& w, const std::string& fn,

@@ -287,7 +287,20 @@ sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEn
     env.config().checkpoints.directory = dir.string();
     temporary_checkpoints_ = dir.string();
   }
-  planner p(catalog_, env, options());
+  // A tag unique to this job (the same on every node of a cluster: it travels in the script).
+  auto tag = settings_.find(job_tag_key);
+  if (tag != settings_.end()) {
+    job_tag_ = tag->second;
+  } else {
+    static std::atomic<unsigned> n{0};
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    job_tag_ = std::to_string(now) + "-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+  }
+  auto o = options();
+  o.job_tag = job_tag_;
+  planner p(catalog_, env, o);
   if (const auto* ins = s.as<sql::insert>()) {
     auto plan = p.plan_insert(*ins, s.loc);
     if (!plan) return plan.error();
@@ -317,7 +330,9 @@ sql::result<statement_result> sql_session::run_dml(const sql::statement& s) {
       std::filesystem::remove_all(temporary_checkpoints_, ec);
       temporary_checkpoints_.clear();
     }
-    return runner_(replay_ + sql::to_sql(s) + ";\n", *name);
+    return runner_(
+        replay_ + "SET '" + job_tag_key + "' = '" + job_tag_ + "';\n" + sql::to_sql(s) + ";\n",
+        *name);
   }
   auto result = run_job(env, *name);
   if (!temporary_checkpoints_.empty()) {

@@ -201,9 +201,14 @@ TEST_CASE("Aggregations explain their plan and refuse what they cannot run, at i
   CHECK_THAT(error_of(s, "SELECT SUM(channel) FROM bid;"),
              Catch::Contains("SUM needs a numeric argument"));
   CHECK_THAT(error_of(s,
-                      "SELECT COUNT(*) FROM TABLE(SESSION(TABLE bid, DESCRIPTOR(`dateTime`), "
-                      "INTERVAL '1' SECOND)) GROUP BY window_start, window_end;"),
-             Catch::Contains("SESSION window table function is not supported yet"));
+                      "SELECT * FROM TABLE(SESSION(TABLE bid, DESCRIPTOR(`dateTime`), "
+                      "INTERVAL '1' SECOND));"),
+             Catch::Contains("A SESSION window TVF needs its window aggregation"));
+  CHECK_THAT(error_of(s,
+                      "SELECT auction, COUNT(*) FROM TABLE(SESSION(TABLE bid PARTITION BY "
+                      "bidder, DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, "
+                      "window_start, window_end;"),
+             Catch::Contains("GROUP BY window_start, window_end, bidder (its PARTITION BY"));
 }
 
 namespace {
@@ -329,7 +334,8 @@ TEST_CASE("Nexmark q15 and q17 as the nexmark repository writes them end in the 
 }
 
 TEST_CASE(
-    "Nexmark q11 (session group windows) and legacy TUMBLE/HOP group windows give the "
+    "Nexmark q11 (session group windows and the SESSION TVF) and legacy TUMBLE/HOP group windows "
+    "give the "
     "reference rows at parallelism 1 and 4",
     "[table][session][window]") {
   testing::temp_dir tmp;
@@ -384,7 +390,10 @@ TEST_CASE(
                   sink_ddl(out, "t",
                            "k BIGINT, n BIGINT, ws TIMESTAMP(3), we TIMESTAMP(3), wt "
                            "TIMESTAMP(3)") +
-                  sink_ddl(out, "h", "k BIGINT, we TIMESTAMP(3), n BIGINT"));
+                  sink_ddl(out, "h", "k BIGINT, we TIMESTAMP(3), n BIGINT") +
+                  sink_ddl(out, "session_tvf",
+                           "bidder BIGINT, bid_count BIGINT, starttime TIMESTAMP(3), endtime "
+                           "TIMESTAMP(3)"));
     run_ok(s,
            "INSERT INTO nexmark_q11\n"
            "SELECT\n"
@@ -403,7 +412,13 @@ TEST_CASE(
            "INSERT INTO h SELECT MOD(auction, 5), HOP_END(dateTime, INTERVAL '5' SECOND, "
            "INTERVAL '15' SECOND), COUNT(*) FROM bid GROUP BY MOD(auction, 5), HOP(dateTime, "
            "INTERVAL '5' SECOND, INTERVAL '15' SECOND);");
+    // q11 with Flink's SESSION window TVF (its sessions per PARTITION BY key).
+    run_ok(s,
+           "INSERT INTO session_tvf SELECT bidder, COUNT(*), window_start, window_end FROM "
+           "TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(dateTime), INTERVAL '10' "
+           "SECOND)) GROUP BY bidder, window_start, window_end;");
     CHECK(difference(read_part_files(out / "nexmark_q11"), want11) == "");
+    CHECK(difference(read_part_files(out / "session_tvf"), want11) == "");
     CHECK(difference(read_part_files(out / "t"), want_tumble) == "");
     CHECK(difference(read_part_files(out / "h"), want_hop) == "");
   }

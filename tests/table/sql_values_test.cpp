@@ -1,6 +1,6 @@
-// VALUES, SELECT without FROM and EXECUTE STATEMENT SET run by a session: constant rows with
-// their common column types and Flink's EXPR$n names, INSERT ... VALUES into a CSV table, several
-// INSERTs as one job (both forms of a statement set), and the errors.
+// VALUES, SELECT without FROM, INSERT column lists and EXECUTE STATEMENT SET run by a session:
+// constant rows with their common column types and Flink's EXPR$n names, INSERT ... VALUES into a
+// CSV table, several INSERTs as one job (both forms of a statement set), and the errors.
 #include <catch2/catch.hpp>
 
 #include "sql_test_data.hpp"
@@ -59,6 +59,16 @@ TEST_CASE("INSERT ... VALUES and EXECUTE STATEMENT SET write CSV tables in one j
     CHECK(run_ok(s, "INSERT INTO v VALUES (1, 'one'), (2, NULL);").message ==
           "[INFO] Job 'insert-into_v' finished.");
     CHECK(read_part_files(out / "v") == std::vector<std::string>{"1,one", "2,"});
+    // A column list: the others are NULL.
+    run_ok(s, "INSERT INTO v (b, a) VALUES ('x', 5);\nINSERT INTO v (a) SELECT 6;");
+    CHECK(read_part_files(out / "v") == std::vector<std::string>{"1,one", "2,", "5,x", "6,"});
+    CHECK_THAT(error_of(s, "INSERT INTO v (c) VALUES (1);"),
+               Catch::Contains("Unknown target column 'c'"));
+    CHECK_THAT(error_of(s, "INSERT INTO v (a, a) VALUES (1, 2);"),
+               Catch::Contains("Target column 'a' is assigned more than once"));
+    CHECK_THAT(error_of(s, "INSERT INTO v (a) VALUES (1, 'x');"),
+               Catch::Contains("Number of INSERT target columns (1) does not equal number of "
+                               "source items (2)"));
     const auto set = run_ok(s,
                             "EXECUTE STATEMENT SET BEGIN\n"
                             "INSERT INTO all_bids SELECT auction FROM bid;\n"

@@ -102,8 +102,10 @@ class part_files {
   part_files(const part_files&) = delete;
   part_files& operator=(const part_files&) = delete;
   /// Creates the directory if missing.
+  /// `name_prefix`: put after "part-" in every name (several jobs writing one directory each
+  /// give their own, so that their files never share a name).
   void open(const std::string& dir, int node_id, int subtask, int parallelism,
-            rolling_policy policy = {});
+            rolling_policy policy = {}, std::string name_prefix = {});
   void write(const std::string& data);
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void commit_up_to(std::uint64_t checkpoint_id);
@@ -135,6 +137,7 @@ class part_files {
   void remove_stray_in_progress();  // once, before this subtask writes
   bool cleaned_ = false;
   std::string dir_;
+  std::string prefix_;  // name_prefix
   int node_ = 0, subtask_ = 0, parallelism_ = 1;
   rolling_policy policy_;
   std::FILE* file_ = nullptr;
@@ -179,11 +182,17 @@ class print_sink_op final : public input_op<T> {
 template <class T, class Fmt>
 class text_file_sink_op final : public input_op<T> {
  public:
-  text_file_sink_op(std::string dir, int node_id, Fmt fmt, rolling_policy policy = {})
-      : dir_(std::move(dir)), node_id_(node_id), fmt_(std::move(fmt)), policy_(policy) {}
+  text_file_sink_op(std::string dir, int node_id, Fmt fmt, rolling_policy policy = {},
+                    std::string name_prefix = {})
+      : dir_(std::move(dir)),
+        node_id_(node_id),
+        fmt_(std::move(fmt)),
+        policy_(policy),
+        name_prefix_(std::move(name_prefix)) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
-    this->guarded([&] { writer_.open(dir_, node_id_, info.index, info.parallelism, policy_); });
+    this->guarded(
+        [&] { writer_.open(dir_, node_id_, info.index, info.parallelism, policy_, name_prefix_); });
   }
   void snapshot_state(std::uint64_t id, std::vector<state_entry>& out) override {
     writer_.snapshot(id, out);
@@ -213,6 +222,7 @@ class text_file_sink_op final : public input_op<T> {
   int node_id_;
   Fmt fmt_;
   rolling_policy policy_;
+  std::string name_prefix_;
   std::string text_;
   detail::part_files writer_;
   std::function<void(bool)> action_;

@@ -56,6 +56,15 @@ struct relation {
   }
   /// Whether the stream carries updates (-U/+U/-D rows): a GroupAggregate's output.
   bool updating = false;
+  /// A SESSION window TVF's result: its window_start / window_end / window_time columns are
+  /// placeholders until the window aggregate over it (GROUP BY window_start, window_end, the
+  /// PARTITION BY columns) computes the sessions.
+  struct session_windows {
+    std::int64_t gap = 0;
+    int time_column = -1;
+    std::vector<std::string> partition;  ///< PARTITION BY column names
+  };
+  std::optional<session_windows> session;
 };
 
 struct planner_options {
@@ -64,6 +73,9 @@ struct planner_options {
   /// table.exec.state.ttl: how long group aggregates and joins keep a key's state after its
   /// last write (none: forever, Flink's default 0).
   std::optional<state_ttl_config> state_ttl;
+  /// Put in the names of the part files a filesystem sink writes (unique per job: INSERTs into
+  /// one table never replace each other's files).
+  std::string job_tag;
 };
 
 class planner {
@@ -96,6 +108,8 @@ class planner {
   sql::result<relation> join(relation l, relation r, sql::join_kind kind,
                              const sql::expr* condition, bool residual_here, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
+  /// INSERT INTO t (c, ...): the query's columns put at their sink positions, NULL elsewhere.
+  sql::result<relation> target_columns(const table_def& sink, const sql::insert& ins, relation q);
   /// `n` rows of one hidden column `$row` (0..n-1): what VALUES and SELECT without FROM read
   /// (planner_values.cpp).
   relation constant_rows(std::size_t n);
@@ -109,6 +123,8 @@ class planner {
   /// `in` with a window_tvf_op appending `prefix`window_start, window_end and window_time.
   relation add_windows(relation in, const window_spec& w, const std::string& fn,
                        const std::string& time_column, const std::string& prefix);
+  /// `TABLE(SESSION(TABLE t [PARTITION BY k, ...], DESCRIPTOR(ts), gap))` (planner_window.cpp).
+  sql::result<relation> session_tvf(const sql::function_call& call, sql::location at, int depth);
   /// Top-N over `in`: rows ranked first..last per partition by `order` (planner_rank.cpp).
   sql::result<relation> rank(relation in, const std::vector<sql::expr>& partition,
                              const std::vector<sql::order_item>& order, std::int64_t first,

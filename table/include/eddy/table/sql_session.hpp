@@ -141,6 +141,10 @@ class sql_session {
   dml_runner runner_;
   /// The statements that rebuild the session's catalog and settings (for runner_).
   std::string replay_;
+  /// The tag plan_dml gave the job (in its part files' names), and the setting that carries it
+  /// to a cluster's nodes.
+  std::string job_tag_;
+  static constexpr const char* job_tag_key = "eddy.internal.job-tag";
   /// The checkpoint directory plan_dml made for the job being run (removed after it).
   std::string temporary_checkpoints_;
   struct running;

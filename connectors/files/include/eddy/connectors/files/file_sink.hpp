@@ -25,6 +25,9 @@ namespace eddy::files {
 struct file_sink_options {
   std::string path;        ///< the directory (created if missing)
   rolling_policy rolling;  ///< "rolling.size" (e.g. 64MB), "rolling.interval" (e.g. 10min; 0: off)
+  /// Put after "part-" in the file names: jobs writing one directory one after another (SQL
+  /// INSERTs into a table) each give their own, so that no file of one replaces another's.
+  std::string part_prefix;
 };
 
 /// The options of `file:///DIR[?rolling.size=SIZE&rolling.interval=DURATION]`; errors name the
@@ -37,8 +40,8 @@ Sink<T> file_sink(file_sink_options o, Fmt fmt) {
   using format = eddy::detail::string_format<Fmt>;
   return Sink<T>{"file sink", delivery_guarantee::exactly_once,
                  [o, fmt](const sink_context& c) -> std::unique_ptr<input_op<T>> {
-                   return std::make_unique<text_file_sink_op<T, format>>(o.path, c.node_id,
-                                                                         format{fmt}, o.rolling);
+                   return std::make_unique<text_file_sink_op<T, format>>(
+                       o.path, c.node_id, format{fmt}, o.rolling, o.part_prefix);
                  }};
 }
 
@@ -48,8 +51,8 @@ Sink<T> file_sink(file_sink_options o) {
   using format = eddy::detail::default_text_format;
   return Sink<T>{"file sink", delivery_guarantee::exactly_once,
                  [o](const sink_context& c) -> std::unique_ptr<input_op<T>> {
-                   return std::make_unique<text_file_sink_op<T, format>>(o.path, c.node_id,
-                                                                         format{}, o.rolling);
+                   return std::make_unique<text_file_sink_op<T, format>>(
+                       o.path, c.node_id, format{}, o.rolling, o.part_prefix);
                  }};
 }
 
