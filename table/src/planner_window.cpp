@@ -25,6 +25,23 @@ std::string duration_text(std::int64_t ms) {
   return std::to_string(ms) + " ms";
 }
 
+/// The position of a window TVF's DESCRIPTOR column in `in`, which must be its time attribute.
+sql::result<int> time_attribute(const relation& in, const sql::ident& col,
+                                const std::string& signature) {
+  int time = -1;
+  for (std::size_t i = 0; i < in.columns.size(); ++i)
+    if (in.columns[i].name == col.value) time = static_cast<int>(i);
+  if (time < 0)
+    return error_at(col.loc, "Column '" + col.value + "' not found in table '" +
+                                 planning::join_names(in.columns) + "'");
+  if (!in.is_rowtime(time))
+    return error_at(col.loc, "The window function " + signature +
+                                 " requires the timecol to be a time attribute type, but is " +
+                                 in.columns[time].type.to_string() + " (declare WATERMARK FOR " +
+                                 col.value + " AS ... in its table)");
+  return time;
+}
+
 }  // namespace
 
 std::string planning::upper(const std::string& s) {
@@ -111,18 +128,9 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
   if (in->updating)
     return error_at(at, fn + " over an updating input (a GROUP BY result) is not supported");
   const auto& col_name = desc->columns.front().value;
-  int time = -1;
-  for (std::size_t i = 0; i < in->columns.size(); ++i)
-    if (in->columns[i].name == col_name) time = static_cast<int>(i);
-  if (time < 0)
-    return error_at(desc->columns.front().loc, "Column '" + col_name + "' not found in table '" +
-                                                   planning::join_names(in->columns) + "'");
-  if (!in->is_rowtime(time))
-    return error_at(desc->columns.front().loc,
-                    "The window function " + signature +
-                        " requires the timecol to be a time attribute type, but is " +
-                        in->columns[time].type.to_string() + " (declare WATERMARK FOR " + col_name +
-                        " AS ... in its table)");
+  auto time_col = time_attribute(*in, desc->columns.front(), signature);
+  if (!time_col) return time_col.error();
+  const int time = *time_col;
   w.time_column = time;
 
   // Sizes.
@@ -199,19 +207,9 @@ sql::result<relation> planner::session_tvf(const sql::function_call& call, sql::
                                  planning::join_names(in->columns) + "'");
     sw.partition.push_back(in->columns[col].name);
   }
-  const auto& col_name = desc->columns.front().value;
-  int time = -1;
-  for (std::size_t i = 0; i < in->columns.size(); ++i)
-    if (in->columns[i].name == col_name) time = static_cast<int>(i);
-  if (time < 0)
-    return error_at(desc->columns.front().loc, "Column '" + col_name + "' not found in table '" +
-                                                   planning::join_names(in->columns) + "'");
-  if (!in->is_rowtime(time))
-    return error_at(desc->columns.front().loc,
-                    "The window function " + signature +
-                        " requires the timecol to be a time attribute type, but is " +
-                        in->columns[time].type.to_string() + " (declare WATERMARK FOR " + col_name +
-                        " AS ... in its table)");
+  auto time_col = time_attribute(*in, desc->columns.front(), signature);
+  if (!time_col) return time_col.error();
+  const int time = *time_col;
   auto gap = planning::constant_interval(*call.args[2].value, "SESSION's gap");
   if (!gap) return gap.error();
   if (*gap <= 0) return error_at(call.args[2].value->loc, "SESSION: the gap must be positive");
