@@ -234,6 +234,10 @@ TEST_CASE("pattern text: errors name what is wrong and where") {
         "pattern text, column 17: unknown stage 'x' (stages: a, b)");
   CHECK(error_of("a followed_by b(sum(zz.id) > 1)") ==
         "pattern text, column 21: unknown stage 'zz' (stages: a, b)");
+  CHECK(error_of("a{9,39999992}") ==
+        "pattern text, column 5: a repetition counts at most 10000 events (each is a state of the "
+        "compiled pattern), not 39999992");
+  CHECK(error_of("a{10000}").empty());
   CHECK(error_of("skip to_first zz a") ==
         "pattern text, column 15: unknown stage 'zz' (stages: a)");
   CHECK(error_of("s(list = 1)") ==

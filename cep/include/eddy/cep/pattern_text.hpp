@@ -32,6 +32,7 @@
 ///   DURATION   := INT ( 'ms' | 's' | 'm' | 'min' | 'h' )      e.g. 60s, 500ms, 5min
 ///   INT 12, DECIMAL 1.00 (exact), FLOAT 1e3 or 1.5e-2 (double), STRING 'it''s' ('' is a quote)
 ///
+/// Repetition counts are at most 10000 (each counted event is a state of the automaton).
 /// Options apply in the order written, each as the builder call of the same name: `{n}` times(n),
 /// `{n,m}` times(n, m) (so `{0,m}` is optional + times(1, m)), `{n,}` times_or_more(n), `+`
 /// one_or_more(), `*` and `{0,}` one_or_more() + optional(), `?` optional(), `combinations`
@@ -286,12 +287,20 @@ class parser {
     return {std::string(t.text), t.pos};
   }
   /// A non-negative integer that fits an int.
+  /// The most events a repetition `{n}` / `{n,m}` / `{n,}` may count: each one is a state of the
+  /// compiled automaton, and the text comes from untrusted streams.
+  static constexpr int max_repetitions = 10'000;
+
   int expect_int() {
     const token& t = peek();
     int v = 0;
     if (t.kind != tok::integer) fail(t.pos, "expected a number of events, found " + describe(t));
     if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), v).ec != std::errc{})
       fail(t.pos, "number out of range");
+    if (v > max_repetitions)
+      fail(t.pos, "a repetition counts at most " + std::to_string(max_repetitions) +
+                      " events (each is a state of the compiled pattern), not " +
+                      std::string(t.text));
     take();
     return v;
   }
