@@ -30,9 +30,7 @@ built_job sql_job_program(const std::vector<std::string>& args, const job_build_
   }
   StreamEnvironment env;
   // Checkpoints go to the coordinator's store (workers only build the graph).
-  auto name = session.plan_dml(statements->back(), env,
-                               ctx.checkpoint_dir.empty() ? std::string("-") : ctx.checkpoint_dir);
-  if (env.config().checkpoints.directory == "-") env.config().checkpoints.directory.clear();
+  auto name = session.plan_dml(statements->back(), env, &ctx.checkpoint_dir);
   if (!name) fail(name.error());
   return env.take_job(*name);
 }

@@ -270,14 +270,15 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
 }
 
 sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEnvironment& env,
-                                               const std::string& checkpoint_dir) {
+                                               const std::string* cluster_store) {
   env.set_parallelism(parallelism());
   if (clock_) env.config().clock = clock_;
   bool needs_directory = false;
-  if (auto e = apply_execution_settings(settings_, checkpoint_dir, env.config(), needs_directory);
+  if (auto e = apply_execution_settings(settings_, cluster_store ? *cluster_store : std::string(),
+                                        env.config(), needs_directory);
       !e.empty())
     return error_at(s.loc, e);
-  if (needs_directory) {
+  if (needs_directory && !cluster_store) {
     // Flink keeps checkpoints in the JobManager's memory by default; Eddy's store is LMDB: a
     // directory of this job's own, removed when the job has ended (run_dml).
     static std::atomic<int> n{0};
@@ -324,18 +325,11 @@ sql::result<statement_result> sql_session::run_dml(const sql::statement& s) {
   StreamEnvironment env;
   auto name = plan_dml(s, env);
   if (!name) return name.error();
-  if (runner_) {
-    if (!temporary_checkpoints_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(temporary_checkpoints_, ec);
-      temporary_checkpoints_.clear();
-    }
-    return runner_(
-        replay_ + "SET '" + job_tag_key + "' = '" + job_tag_ + "';\n" + sql::to_sql(s) + ";\n",
-        *name);
-  }
-  auto result = run_job(env, *name);
-  if (!temporary_checkpoints_.empty()) {
+  auto result = runner_ ? runner_(replay_ + "SET '" + job_tag_key + "' = '" + job_tag_ + "';\n" +
+                                      sql::to_sql(s) + ";\n",
+                                  *name)
+                        : run_job(env, *name);
+  if (!temporary_checkpoints_.empty()) {  // made by plan_dml for this job
     std::error_code ec;
     std::filesystem::remove_all(temporary_checkpoints_, ec);
     temporary_checkpoints_.clear();

@@ -115,10 +115,11 @@ class sql_session {
   void set_dml_runner(dml_runner runner) { runner_ = std::move(runner); }
   /// Plans `dml` (an INSERT or a statement set) into `env`, with the session's parallelism,
   /// clock, checkpoint and restart settings; returns the job's name (`insert-into_t`).
-  /// `checkpoint_dir`: where checkpoints go (a cluster coordinator's store; empty: the
-  /// settings' directory, else a temporary one). For sql_job.hpp.
+  /// `cluster_store`: set for a cluster job, where its checkpoints go (the coordinator's store;
+  /// empty on workers, which only build the graph); null: the settings' directory, else a
+  /// temporary one of the session. For sql_job.hpp.
   sql::result<std::string> plan_dml(const sql::statement& dml, StreamEnvironment& env,
-                                    const std::string& checkpoint_dir = {});
+                                    const std::string* cluster_store = nullptr);
 
  private:
   /// INSERT and EXECUTE STATEMENT SET (every INSERT planned into one job): embedded, or
