@@ -95,24 +95,25 @@ void rank_fn::retract(std::vector<std::vector<rows::value>>& list,
     list.erase(it);
     return;
   }
-  const auto old = list;  // the ranks before, to emit what changed
-  list.erase(it);
-  const auto size = static_cast<std::int64_t>(list.size());
+  // What changes, emitted from the list before the row leaves it (rows below `pos` move up one).
+  const auto size = static_cast<std::int64_t>(list.size());  // before the erase
   if (!plan.rank_number) {
     const auto leaving = std::max(pos, first);
-    if (leaving >= static_cast<std::int64_t>(old.size())) return;  // the range was empty
-    emit(rows::row_kind::delete_, old[leaving], 0, out);
-    if (size > last) emit(rows::row_kind::insert, list[last], 0, out);
-    return;
-  }
-  for (std::int64_t i = std::max(pos, first); i <= last && i < size + 1; ++i) {
-    if (i < size) {
-      emit(rows::row_kind::update_before, old[i], i + 1, out);
-      emit(rows::row_kind::update_after, list[i], i + 1, out);
-    } else {
-      emit(rows::row_kind::delete_, old[i], i + 1, out);
+    if (leaving < size) {
+      emit(rows::row_kind::delete_, list[leaving], 0, out);
+      if (size > last + 1) emit(rows::row_kind::insert, list[last + 1], 0, out);
+    }
+  } else {
+    for (std::int64_t i = std::max(pos, first); i <= last && i < size; ++i) {
+      if (i + 1 < size) {
+        emit(rows::row_kind::update_before, list[i], i + 1, out);
+        emit(rows::row_kind::update_after, list[i + 1], i + 1, out);
+      } else {
+        emit(rows::row_kind::delete_, list[i], i + 1, out);
+      }
     }
   }
+  list.erase(it);
 }
 
 }  // namespace eddy::table
