@@ -83,7 +83,9 @@ sql::result<statement_result> sql_session::create_function(const sql::create_fun
 sql_session::~sql_session() = default;
 
 planner_options sql_session::options() const {
-  planner_options o{parallelism(), &functions_, std::nullopt};
+  planner_options o;
+  o.parallelism = parallelism();
+  o.functions = &functions_;
   if (const auto it = settings_.find("table.exec.state.ttl"); it != settings_.end()) {
     const auto ms = parse_duration(it->second);  // validated by SET
     if (ms && *ms > 0)
