@@ -104,3 +104,17 @@ TEST_CASE("the events of a repeated group are listed per member stage") {
   CHECK_THROWS_WITH(P::begin(a_then_b()).one_or_more().greedy(),
                     Catch::Contains("not applicable to group pattern"));
 }
+
+TEST_CASE("a group that can match no event cannot repeat without bound") {
+  const auto maybe_a = P::begin("m").where(is('a')).one_or_more().optional();
+  auto p = P::begin("start").where(is('c'));
+  p.followed_by(maybe_a);
+  CHECK_THROWS_WITH(p.one_or_more(),
+                    "the group (m) can match no event, all its stages being optional: it cannot "
+                    "repeat without bound");
+  auto bounded = P::begin("start").where(is('c'));
+  CHECK_NOTHROW(bounded.followed_by(maybe_a).times(1, 3));
+  auto with_b = P::begin("start").where(is('c'));
+  CHECK_NOTHROW(with_b.followed_by(P::begin("m").where(is('a')).optional().next("n").where(is('b')))
+                    .one_or_more());
+}

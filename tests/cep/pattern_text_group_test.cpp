@@ -143,6 +143,18 @@ TEST_CASE("pattern text: group errors name what is wrong and where") {
         "pattern text, column 18: GroupPattern does not support where clause.");
   CHECK(error_of("a next (b next c)+ greedy") ==
         "pattern text, column 20: Option not applicable to group pattern");
+  // a group that can match no event cannot repeat without bound (it would loop on no event)
+  CHECK(error_of("a followed_by (m*)*") ==
+        "pattern text, column 19: the group (m) can match no event, all its stages being "
+        "optional: it cannot repeat without bound");
+  CHECK(error_of("a followed_by (m? next n{0,2})+") ==
+        "pattern text, column 31: the group (m, n) can match no event, all its stages being "
+        "optional: it cannot repeat without bound");
+  CHECK(error_of("a followed_by ((m?)?){2,}") ==
+        "pattern text, column 22: the group (GroupPattern) can match no event, all its stages "
+        "being optional: it cannot repeat without bound");
+  CHECK(error_of("a followed_by (m*){64}").empty());
+  CHECK(error_of("a followed_by (m* next n)+").empty());
   CHECK(error_of("a next (b next a)") == "pattern text, column 16: Duplicate pattern name: a.");
   CHECK(error_of("a next ()") == "pattern text, column 9: expected a stage name, found ')'");
   CHECK(error_of("a next (b next c) d") ==

@@ -260,6 +260,15 @@ class pattern {
     check_not_negated("times_or_more");
     check_single();
     if (n < 1) throw malformed_pattern("times_or_more: the number of events must be positive");
+    // A group that can match no event, repeated without bound, would loop on no event at all
+    // (Flink's compiler loops there too): refused.
+    if (s.group && nullable(*s.group)) {
+      std::string names;
+      for (const auto& st : *s.group) names += (names.empty() ? "" : ", ") + st.name;
+      throw malformed_pattern("the group (" + names +
+                              ") can match no event, all its stages being optional: it cannot "
+                              "repeat without bound");
+    }
     s.q.k = quantifier::kind::looping;
     s.q.from = n;
     s.q.to = n;
@@ -342,6 +351,16 @@ class pattern {
   void check_not_negated(const char* what) {
     if (is_negated(last().q.outer))
       throw malformed_pattern(std::string(what) + ": option not applicable to NOT pattern");
+  }
+  /// True when `stages` can complete without taking an event (optional, negated or nullable
+  /// groups only).
+  static bool nullable(const std::vector<stage<T>>& stages) {
+    for (const auto& st : stages) {
+      const bool negated = st.q.outer == consuming_strategy::not_next ||
+                           st.q.outer == consuming_strategy::not_follow;
+      if (!st.q.optional && !negated && !(st.group && nullable(*st.group))) return false;
+    }
+    return true;
   }
   void check_single() {
     if (last().q.k != quantifier::kind::single)
