@@ -20,6 +20,7 @@
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/local_runtime.hpp"
 #include "eddy/runtime/log.hpp"
+#include "eddy/table/connector_tables.hpp"
 #include "eddy/table/sql_job.hpp"
 #include "flag_checks.hpp"
 #include "job_runner.hpp"
@@ -442,6 +443,7 @@ int main(int argc, char** argv) {
   eddy::job_registry::global().add(eddy::table::sql_program_name,
                                    "an INSERT of `eddy sql --cluster` (its SQL script)",
                                    eddy::table::sql_job_program);
+  eddy::table::register_connector_tables();  // kafka, mqtt, jdbc tables in `eddy sql`
   {
     std::string log_level;
     const int first = skip_log_level(argc, argv, log_level);

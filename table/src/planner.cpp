@@ -10,6 +10,7 @@
 #include "eddy/table/datagen_source.hpp"
 #include "eddy/table/row_operators.hpp"
 #include "eddy/table/row_text.hpp"
+#include "eddy/table/table_connector.hpp"
 #include "eddy/table/time_operators.hpp"
 #include "planner_internal.hpp"
 
@@ -117,6 +118,20 @@ std::string file_option_error(const table_def& t, const std::vector<std::string>
     }
   }
   return {};
+}
+
+/// "Table 't' cannot be read: connector 'x' is not supported (supported: ...)", with the
+/// registered connectors and a hint for the ones this build left out.
+std::string unknown_connector(const table_def& t, const std::string& connector, const char* verb) {
+  std::string list =
+      std::string("filesystem, ") + (verb[0] == 'r' ? "datagen" : "print, blackhole");
+  for (const auto& n : table_connector_names()) list += ", " + n;
+  std::string msg = "Table '" + t.name + "' cannot be " + verb + ": connector '" + connector +
+                    "' is not supported (supported: " + list + ")";
+  if (connector == "kafka" || connector == "mqtt" || connector == "jdbc" ||
+      connector == "postgresql")
+    msg += "; this program was built without it or did not register the connector tables";
+  return msg;
 }
 
 }  // namespace
@@ -318,19 +333,19 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
 sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   const auto connector = t.option("connector");
   const bool datagen = connector == "datagen";  // datagen_source.hpp makes the rows
+  const table_connector* registered = nullptr;  // kafka, mqtt, jdbc: table_connector.hpp
   datagen_config gen;
   if (datagen) {
     if (auto e = parse_datagen_options(t.name, t.columns, t.options, gen); !e.empty())
       return error_at(t.where, e);
   } else if (connector != "filesystem") {
-    return error_at(where, "Table '" + t.name + "' cannot be read: connector '" + connector +
-                               "' is not supported as a source yet (supported: filesystem, "
-                               "datagen)");
+    registered = find_table_connector(connector);
+    if (!registered) return error_at(where, unknown_connector(t, connector, "read"));
   }
   const auto path = t.option("path");
   row_format format;
   bool dir = false;
-  if (!datagen) {
+  if (!datagen && !registered) {
     if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
       return error_at(t.where, e);
     if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
@@ -352,7 +367,11 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     r.columns.push_back(sql::scope_column{t.name, c.name, (*e)->type()});
     computed.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
   }
-  if (datagen) {
+  if (registered) {
+    auto s = connector_scan(t, *registered, computed, where, r.explain);
+    if (!s) return s.error();
+    r.stream = std::move(*s);
+  } else if (datagen) {
     r.stream = env_.from_source(datagen_rows_source(gen, computed), "scan " + t.name);
     r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
                         "], connector=[datagen])");
@@ -649,10 +668,12 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
     in.stream->add_sink([](const rows::row_batch&) {}, "sink " + *name + " #" + std::to_string(id));
     plan.push_back("Sink(table=[" + *name + "], fields=[" + join_names(in.columns) +
                    "], connector=[blackhole])");
+  } else if (const auto* c = find_table_connector(connector)) {
+    auto lines = connector_sink(in, *sink, *c, where, id);
+    if (!lines) return lines.error();
+    plan = std::move(*lines);
   } else {
-    return error_at(where, "Table '" + *name + "' cannot be written: connector '" + connector +
-                               "' is not supported as a sink yet (supported: filesystem, print, "
-                               "blackhole)");
+    return error_at(where, unknown_connector(*sink, connector, "written"));
   }
   indent(in.explain);
   plan.insert(plan.end(), in.explain.begin(), in.explain.end());

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "eddy/rows/value_text.hpp"
+
 namespace eddy::table {
 
 namespace {
@@ -43,6 +45,51 @@ void decode_op::process(std::vector<std::string>& lines, std::vector<std::int64_
         std::string shown = line.substr(0, 200);
         throw std::runtime_error("table '" + table_ + "': " + why + " in the line '" + shown + "'");
       }
+    }
+    if (b.empty()) return;
+    append_columns(b, computed_, context_now(*this));
+    counters_.records_out += b.size();
+    out_.clear();
+    out_.push_back(std::move(b));
+    no_ts_.clear();
+    next_->process(out_, no_ts_);
+    out_.clear();
+  });
+}
+
+text_row_decode_op::text_row_decode_op(std::string table, rows::schema physical, expr_list computed,
+                                       input_op<rows::row_batch>* next)
+    : table_(std::move(table)),
+      physical_(std::move(physical)),
+      computed_(std::move(computed)),
+      next_(next) {
+  this->downstream_ = next;
+}
+
+void text_row_decode_op::process(std::vector<text_row>& in, std::vector<std::int64_t>&) {
+  counters_.records_in += in.size();
+  guarded([&] {
+    rows::row_batch b(physical_);
+    std::string why;
+    for (const auto& r : in) {
+      if (r.size() != physical_.size())
+        throw std::runtime_error("table '" + table_ + "': a row of " + std::to_string(r.size()) +
+                                 " values, the table has " + std::to_string(physical_.size()) +
+                                 " columns");
+      row_.assign(r.size(), rows::value());
+      for (std::size_t c = 0; c < r.size(); ++c) {
+        if (!r[c]) continue;
+        const auto& t = physical_[c].type;
+        std::string_view text = *r[c];
+        if (t.id == rows::type_id::boolean && (text == "t" || text == "f")) {
+          row_[c] = rows::value(text == "t");
+          continue;
+        }
+        if (!rows::parse_value(text, t, row_[c], &why))
+          throw std::runtime_error("table '" + table_ + "', column " + physical_[c].name + ": " +
+                                   why);
+      }
+      b.append_row(row_);
     }
     if (b.empty()) return;
     append_columns(b, computed_, context_now(*this));

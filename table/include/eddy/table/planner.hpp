@@ -33,6 +33,8 @@
 
 namespace eddy::table {
 
+struct table_connector;
+
 /// A planned query: its stream of row batches and its columns.
 struct relation {
   std::optional<DataStream<rows::row_batch>> stream;
@@ -108,6 +110,16 @@ class planner {
   sql::result<relation> join(relation l, relation r, sql::join_kind kind,
                              const sql::expr* condition, bool residual_here, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
+  /// The rows of a table of a registered connector (`c`), its computed columns appended;
+  /// adds its plan line to `explain` (planner_connector.cpp).
+  sql::result<DataStream<rows::row_batch>> connector_scan(
+      const table_def& t, const table_connector& c,
+      const std::vector<std::shared_ptr<const sql::vector_expr>>& computed, sql::location where,
+      std::vector<std::string>& explain);
+  /// Writes `in` into `sink`, a table of a registered connector; its plan line.
+  sql::result<std::vector<std::string>> connector_sink(relation& in, const table_def& sink,
+                                                       const table_connector& c,
+                                                       sql::location where, int id);
   /// INSERT INTO t (c, ...): the query's columns put at their sink positions, NULL elsewhere.
   sql::result<relation> target_columns(const table_def& sink, const sql::insert& ins, relation q);
   /// `n` rows of one hidden column `$row` (0..n-1): what VALUES and SELECT without FROM read

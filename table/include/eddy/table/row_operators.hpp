@@ -7,13 +7,18 @@
 ///   input batch), then the table's computed columns appended. A line that does not decode fails
 ///   the job with the table, the reason and the line (Flink fails on a CSV parse error unless
 ///   'csv.ignore-parse-errors' / 'json.ignore-parse-errors' is set). Formats: row_format.hpp.
+/// - `text_row_decode_op`: the same for rows of values as text (a database's rows,
+///   table_connector.hpp's text_row): each value is parsed as its column's type
+///   (rows/value_text.hpp; PostgreSQL's `t` / `f` are booleans too); nullopt is NULL.
 /// - `calc_op`: Flink's Calc: a WHERE predicate (a selection vector, no copy) and the SELECT
 ///   expressions (one column each); empty results are not passed on.
 ///
 /// Both run on their subtask's actor (operator.hpp's contract); an expression's eval_error
 /// becomes an operator_error naming the operator. Expressions are compiled once by the planner
 /// and shared read-only by the subtasks (vector_expr::eval is const).
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +47,25 @@ class decode_op final : public timed_input_op<std::string> {
   line_row_decoder decoder_;
   expr_list computed_;
   input_op<rows::row_batch>* next_;
+  std::vector<rows::row_batch> out_;
+  std::vector<std::int64_t> no_ts_;
+};
+
+class text_row_decode_op final : public timed_input_op<std::vector<std::optional<std::string>>> {
+ public:
+  using text_row = std::vector<std::optional<std::string>>;
+  text_row_decode_op(std::string table, rows::schema physical, expr_list computed,
+                     input_op<rows::row_batch>* next);
+  using timed_input_op<text_row>::process;
+  void process(std::vector<text_row>& in, std::vector<std::int64_t>& ts) override;
+  void finish() override { next_->finish(); }
+
+ private:
+  std::string table_;
+  rows::schema physical_;
+  expr_list computed_;
+  input_op<rows::row_batch>* next_;
+  std::vector<rows::value> row_;
   std::vector<rows::row_batch> out_;
   std::vector<std::int64_t> no_ts_;
 };

@@ -1,0 +1,75 @@
+#pragma once
+/// Connectors a SQL table may name in `WITH ('connector' = ...)` besides the table module's own
+/// (filesystem, datagen, print, blackhole): kafka, mqtt, jdbc / postgresql. They live in
+/// connector modules the table module does not depend on (each is a build option), so they are
+/// registered here by name: `eddy` registers every one it was built with
+/// (table/connectors: `register_connector_tables()`), and so do the tests.
+///
+/// A binding turns a table's WITH options into a connector's source or sink. What it gets:
+/// `options`, the table's WITH options without 'connector', 'format' and the format's own keys
+/// ('csv.*', 'json.*'): the binding reports any key it does not know (with a "did you mean").
+/// What it gives: records in one of two shapes, which the planner converts to and from rows:
+/// - lines: one message payload per row, in the table's 'format' (csv or json, decoded and
+///   encoded by row_format.hpp); append-only.
+/// - text rows: one value per physical column as text (rows/value_text.hpp; nullopt is NULL),
+///   the shape of a database row. A text-row sink takes an updating query's changelog as
+///   upserts: the planner sends +I and +U rows and leaves out -U; a -D fails the job (deleting
+///   is not there yet).
+///
+/// Threads: register at start-up, before any planning (registration is not synchronised);
+/// lookups and the bindings themselves are thread-safe (they only build values).
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "eddy/operators/connector.hpp"
+#include "eddy/rows/row_batch.hpp"
+#include "eddy/runtime/error.hpp"
+#include "eddy/table/catalog.hpp"
+
+namespace eddy::table {
+
+/// A table's connector options (WITH minus 'connector', 'format', 'csv.*', 'json.*'), in key
+/// order.
+using table_options = std::vector<std::pair<std::string, std::string>>;
+
+/// One value per column as text; nullopt is NULL (the shape of postgres::pg_row).
+using text_row = std::vector<std::optional<std::string>>;
+
+/// A source as a binding builds it: exactly one of the two is set.
+struct table_source {
+  std::optional<Source<std::string>> lines;  ///< payloads in the table's format
+  std::optional<Source<text_row>> rows;      ///< values of the physical columns
+  std::string description;                   ///< for EXPLAIN: "topic=[bids]"
+};
+
+/// A sink as a binding builds it: exactly one of the two is set.
+struct table_sink {
+  std::optional<Sink<std::string>> lines;  ///< one encoded line per row; append-only
+  std::optional<Sink<text_row>> rows;      ///< upserts (see above)
+  std::string description;                 ///< for EXPLAIN
+};
+
+struct table_connector {
+  /// The format a table of this connector has when it names none ("" : 'format' is required;
+  /// text-row connectors take no 'format').
+  std::string default_format;
+  /// Whether the connector reads / writes text rows (then 'format' is refused).
+  bool text_rows = false;
+  /// Empty: the connector cannot be read. Errors: a message naming the option.
+  std::function<expected<table_source>(const table_def&, const table_options&)> source;
+  /// Empty: the connector cannot be written. `updating`: the query's result is a changelog.
+  std::function<expected<table_sink>(const table_def&, const table_options&, bool updating)> sink;
+};
+
+/// Registers (or replaces) the connector `name` ("kafka").
+void register_table_connector(std::string name, table_connector c);
+/// The connector `name`, or nullptr.
+[[nodiscard]] const table_connector* find_table_connector(std::string_view name);
+/// The registered names, sorted.
+[[nodiscard]] std::vector<std::string> table_connector_names();
+
+}  // namespace eddy::table
