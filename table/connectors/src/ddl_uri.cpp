@@ -87,6 +87,12 @@ expected<void> check_keys(const table_def& t, const table_options& o,
   return {};
 }
 
+void drop_keys(table_options& o, const std::vector<std::string>& other_side) {
+  std::erase_if(o, [&](const auto& kv) {
+    return std::find(other_side.begin(), other_side.end(), kv.first) != other_side.end();
+  });
+}
+
 std::vector<std::string> split_list(std::string_view s) {
   std::vector<std::string> out;
   std::size_t start = 0;

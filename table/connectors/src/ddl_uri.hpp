@@ -30,6 +30,9 @@ expected<std::vector<std::string>> hosts(const table_def& t, std::string_view ke
 /// starting "p."), with the nearest known key and the list; success if there is none.
 expected<void> check_keys(const table_def& t, const table_options& o,
                           const std::vector<std::string>& known);
+/// Removes the keys of `o` that are in `other_side` (a table read and written takes the
+/// options of both; each side ignores the other's, as Flink does). "p.*" entries are ignored.
+void drop_keys(table_options& o, const std::vector<std::string>& other_side);
 /// "a,b" -> {"a", "b"} (blanks around items removed, empty items left out).
 std::vector<std::string> split_list(std::string_view s);
 

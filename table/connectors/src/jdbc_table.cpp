@@ -43,8 +43,10 @@ expected<connectors::connector_uri> jdbc_uri(const table_def& t, table_options o
                                               "batch-size",
                                               "guarantee",
                                               "transaction-prefix"};
-  for (const auto& k : source ? source_keys : sink_keys) known.push_back(k);
+  known.insert(known.end(), source_keys.begin(), source_keys.end());
+  known.insert(known.end(), sink_keys.begin(), sink_keys.end());
   if (auto ok = ddl::check_keys(t, o, known); !ok) return ok.error();
+  ddl::drop_keys(o, source ? sink_keys : source_keys);
   auto url = ddl::take(o, "url");
   if (!url) return ddl::table_error(t, "'url' (jdbc:postgresql://HOST:PORT/DB) is required");
   std::string_view rest = *url;

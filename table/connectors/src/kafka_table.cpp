@@ -13,9 +13,7 @@ namespace {
 /// The kafka:// URI of a table: hosts from 'properties.bootstrap.servers', the path from
 /// 'topic', Flink's scan.* / sink.* keys as the URI's.
 expected<connectors::connector_uri> kafka_uri(const table_def& t, table_options o, bool source) {
-  const std::vector<std::string> source_keys = {"topic",
-                                                "topic-pattern",
-                                                "properties.bootstrap.servers",
+  const std::vector<std::string> source_keys = {"topic-pattern",
                                                 "properties.group.id",
                                                 "scan.startup.mode",
                                                 "scan.startup.timestamp-millis",
@@ -25,17 +23,16 @@ expected<connectors::connector_uri> kafka_uri(const table_def& t, table_options 
                                                 "bounded",
                                                 "group",
                                                 "pattern",
-                                                "discovery",
-                                                "properties.*"};
-  const std::vector<std::string> sink_keys = {"topic",
-                                              "properties.bootstrap.servers",
-                                              "sink.delivery-guarantee",
-                                              "sink.transactional-id-prefix",
-                                              "guarantee",
-                                              "transactional-id-prefix",
-                                              "flush-timeout",
-                                              "properties.*"};
-  if (auto ok = ddl::check_keys(t, o, source ? source_keys : sink_keys); !ok) return ok.error();
+                                                "discovery"};
+  const std::vector<std::string> sink_keys = {"sink.delivery-guarantee",
+                                              "sink.transactional-id-prefix", "guarantee",
+                                              "transactional-id-prefix", "flush-timeout"};
+  std::vector<std::string> known = {"topic", "properties.bootstrap.servers"};
+  known.insert(known.end(), source_keys.begin(), source_keys.end());
+  known.insert(known.end(), sink_keys.begin(), sink_keys.end());
+  known.push_back("properties.*");
+  if (auto ok = ddl::check_keys(t, o, known); !ok) return ok.error();
+  ddl::drop_keys(o, source ? sink_keys : source_keys);
   const auto servers = ddl::take(o, "properties.bootstrap.servers");
   if (!servers) return ddl::table_error(t, "'properties.bootstrap.servers' is required");
   auto hosts = ddl::hosts(t, "properties.bootstrap.servers", *servers, 0);

@@ -16,12 +16,14 @@ expected<connectors::connector_uri> mqtt_uri(const table_def& t, table_options o
   const std::vector<std::string> common = {
       "broker",      "topic",         "qos",          "client-id",    "username",  "password-file",
       "tls-ca-file", "tls-cert-file", "tls-key-file", "tls-insecure", "keepalive", "reconnect-max"};
+  const std::vector<std::string> source_keys = {"wal-dir", "wal-sync"};
+  const std::vector<std::string> sink_keys = {"retain", "flush-timeout", "guarantee",
+                                              "commit-topic"};
   auto known = common;
-  for (const char* k :
-       source ? std::vector<const char*>{"wal-dir", "wal-sync"}
-              : std::vector<const char*>{"retain", "flush-timeout", "guarantee", "commit-topic"})
-    known.emplace_back(k);
+  known.insert(known.end(), source_keys.begin(), source_keys.end());
+  known.insert(known.end(), sink_keys.begin(), sink_keys.end());
   if (auto ok = ddl::check_keys(t, o, known); !ok) return ok.error();
+  ddl::drop_keys(o, source ? sink_keys : source_keys);
   const auto broker = ddl::take(o, "broker");
   if (!broker) return ddl::table_error(t, "'broker' (HOST:PORT) is required");
   auto hosts = ddl::hosts(t, "broker", *broker, 1883);

@@ -1,0 +1,138 @@
+// `eddy sql` with jdbc / postgresql tables (the real binary, EDDY_BIN) against a throwaway
+// PostgreSQL server: a table read by its declared columns, an updating GROUP BY upserted into a
+// table by its primary key (create-table), an insert-only query appended, and the errors. The
+// references are computed by PostgreSQL itself over the same rows.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "support/eddy_process.hpp"
+#include "support/postgres_server.hpp"
+#include "support/test_data.hpp"
+#include "support/test_support.hpp"
+
+using Catch::Matchers::Contains;
+using eddy::testing::run_eddy;
+using eddy::testing::temp_dir;
+
+namespace {
+
+eddy::testing::run_result run_sql(const temp_dir& tmp, const std::string& script) {
+  static int n = 0;
+  const auto path = tmp.path() / ("script" + std::to_string(n++) + ".sql");
+  eddy::testing::write_file(path, script);
+  return run_eddy(tmp.path(), {"sql", "-f", path.string()});
+}
+
+/// The WITH options of a jdbc table `table` in database `db`.
+std::string jdbc(const eddy::testing::postgres_server& pg, const std::string& db,
+                 const std::string& table, const std::string& more = "") {
+  return "'connector' = 'jdbc', 'url' = 'jdbc:postgresql://127.0.0.1:" + std::to_string(pg.port()) +
+         "/" + db + "', 'username' = 'eddy', 'table-name' = '" + table + "'" + more;
+}
+
+/// Rows of orders: ids 1..n, four items, prices with cents, every 7th unpaid, every 11th item
+/// NULL; the columns in another order than the DDL's (read by name).
+void create_orders(eddy::testing::postgres_server& pg, int n) {
+  pg.create_database("shop");
+  pg.psql(
+      "CREATE TABLE orders (paid BOOLEAN, id INTEGER PRIMARY KEY, price NUMERIC(10, 2), item "
+      "TEXT);"
+      "INSERT INTO orders SELECT i % 7 <> 0, i, (i * 37 % 10000) / 100.0, "
+      "CASE WHEN i % 11 = 0 THEN NULL ELSE (ARRAY['apple','pear','plum','fig'])[i % 4 + 1] END "
+      "FROM generate_series(1, " +
+          std::to_string(n) + ") AS i;",
+      "shop");
+}
+
+}  // namespace
+
+TEST_CASE("eddy sql upserts an updating GROUP BY into a jdbc table by its primary key",
+          "[sql][postgres]") {
+  temp_dir tmp("eddy-pg-sql");
+  eddy::testing::postgres_server pg;
+  create_orders(pg, 3000);
+  for (int p : {1, 3}) {
+    INFO("parallelism " << p);
+    const std::string totals = "totals" + std::to_string(p);
+    const auto r = run_sql(
+        tmp, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                 "CREATE TABLE orders (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+                 "WITH (" +
+                 jdbc(pg, "shop", "orders",
+                      ", 'scan.partition.column' = 'id', 'scan.partition.num' = '3'") +
+                 ");\n"
+                 "CREATE TABLE totals (item STRING, n BIGINT, total DECIMAL(38, 2), "
+                 "PRIMARY KEY (item) NOT ENFORCED) WITH (" +
+                 jdbc(pg, "shop", totals, ", 'create-table' = 'true'") +
+                 ");\n"
+                 "INSERT INTO totals SELECT COALESCE(item, '?'), COUNT(*), SUM(price) "
+                 "FROM orders WHERE paid GROUP BY COALESCE(item, '?');\n");
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(pg.psql("SELECT item, n, total FROM " + totals + " ORDER BY item", "shop") ==
+          pg.psql("SELECT COALESCE(item, '?') AS i, COUNT(*), SUM(price) FROM orders "
+                  "WHERE paid GROUP BY i ORDER BY i",
+                  "shop"));
+  }
+}
+
+TEST_CASE("eddy sql appends an insert-only query to a jdbc table without a primary key",
+          "[sql][postgres]") {
+  temp_dir tmp("eddy-pg-sql-append");
+  eddy::testing::postgres_server pg;
+  create_orders(pg, 2000);
+  pg.psql("CREATE TABLE cheap (id INTEGER, item TEXT, price NUMERIC(10, 2), paid BOOLEAN)", "shop");
+  const auto r = run_sql(
+      tmp,
+      "SET 'parallelism.default' = '2';\n"
+      "CREATE TABLE orders (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) WITH (" +
+          jdbc(pg, "shop", "orders") +
+          ");\n"
+          "CREATE TABLE cheap (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+          "WITH (" +
+          jdbc(pg, "shop", "cheap") +
+          ");\n"
+          "INSERT INTO cheap SELECT id, UPPER(item), price, NOT paid FROM orders "
+          "WHERE price < 20;\n");
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(pg.psql("SELECT id, item, price, paid FROM cheap ORDER BY id", "shop") ==
+        pg.psql("SELECT id, UPPER(item), price, NOT paid FROM orders WHERE price < 20 ORDER BY id",
+                "shop"));
+  CHECK(pg.psql("SELECT count(*) FROM cheap WHERE item IS NULL", "shop") != "0");
+}
+
+TEST_CASE("eddy sql: jdbc table errors name the table and the option", "[sql][postgres]") {
+  temp_dir tmp("eddy-pg-sql-errors");
+  eddy::testing::postgres_server pg;
+  create_orders(pg, 10);
+  auto error_of = [&](const std::string& with, const std::string& insert) {
+    const auto r =
+        run_sql(tmp,
+                "CREATE TABLE t (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+                "WITH (" +
+                    with +
+                    ");\n"
+                    "CREATE TABLE s (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+                    "WITH ('connector' = 'blackhole');\n" +
+                    insert + "\n");
+    CHECK(r.code != 0);
+    return r.out + r.err;
+  };
+  CHECK_THAT(error_of(jdbc(pg, "shop", "orders", ", 'password' = 'secret'"),
+                      "INSERT INTO s SELECT * FROM t;"),
+             Contains("Table 't' (connector 'jdbc'): 'password' would keep the password in the "
+                      "statement: give 'password-file'"));
+  CHECK_THAT(error_of(jdbc(pg, "shop", "orders", ", 'scan.fetch-siz' = '10'"),
+                      "INSERT INTO s SELECT * FROM t;"),
+             Contains("unknown option 'scan.fetch-siz' (did you mean 'scan.fetch-size'?)"));
+  CHECK_THAT(
+      error_of(jdbc(pg, "shop", "orders", ", 'format' = 'csv'"), "INSERT INTO s SELECT * FROM t;"),
+      Contains("connector 'jdbc' reads and writes database rows and takes no 'format'"));
+  // An updating query into a table without a primary key: Flink's error.
+  CHECK_THAT(error_of(jdbc(pg, "shop", "orders"),
+                      "CREATE TABLE u (item STRING, n BIGINT) WITH (" + jdbc(pg, "shop", "u") +
+                          ");\nINSERT INTO u SELECT item, COUNT(*) FROM t GROUP BY item;"),
+             Contains("please declare a primary key for the sink table"));
+}
