@@ -1,8 +1,8 @@
 // Built-in temporal functions (Flink's "Temporal Functions"): EXTRACT and YEAR, QUARTER, MONTH,
 // WEEK, DAYOFYEAR, DAYOFMONTH, DAYOFWEEK, HOUR, MINUTE, SECOND; DATE_FORMAT, TO_TIMESTAMP,
-// TO_DATE, UNIX_TIMESTAMP, FROM_UNIXTIME; CURRENT_TIMESTAMP, NOW, LOCALTIMESTAMP, CURRENT_DATE,
-// CURRENT_TIME, LOCALTIME and PROCTIME (from eval_context::now_ms). The session time zone is
-// UTC. Format patterns are Java SimpleDateFormat's letters y M d H h m s S a E D and quoted
+// TO_TIMESTAMP_LTZ, TO_DATE, UNIX_TIMESTAMP, FROM_UNIXTIME; CURRENT_TIMESTAMP, NOW, LOCALTIMESTAMP,
+// CURRENT_DATE, CURRENT_TIME, LOCALTIME and PROCTIME (from eval_context::now_ms). The session time
+// zone is UTC. Format patterns are Java SimpleDateFormat's letters y M d H h m s S a E D and quoted
 // text.
 #include <algorithm>
 #include <array>
@@ -474,6 +474,30 @@ builtin_result bind_from_unixtime(bound_call& call) {
                     });
 }
 
+/// TO_TIMESTAMP_LTZ(epoch [, precision]): epoch seconds (precision 0) or milliseconds (3, the
+/// default) as a TIMESTAMP_LTZ(3), as Flink's.
+builtin_result bind_to_timestamp_ltz(bound_call& call) {
+  std::int64_t unit = 1;
+  if (call.args.size() > 1) {
+    const auto* p = constant_arg(call, 1);
+    const auto* t = p ? &call.args[1]->type() : nullptr;
+    const std::int64_t v = !p || p->is_null() || !t->is_integer() ? -1
+                           : t->id == rows::type_id::bigint       ? p->as_int64()
+                                                                  : p->as_int32();
+    if (v != 0 && v != 3)
+      return error(
+          "Function TO_TIMESTAMP_LTZ: the precision must be the literal 0 (epoch "
+          "seconds) or 3 (epoch milliseconds)");
+    if (v == 0) unit = 1000;
+  }
+  if (!integer_arg(call, 0))
+    return wrong_arg(call, 0, "an integer (epoch seconds or milliseconds)");
+  return strict_row(call, rows::timestamp_ltz_type(3),
+                    [unit](std::span<const value> a, const eval_context&) -> value {
+                      return value(a[0].as_int64() * unit);
+                    });
+}
+
 builtin_result bind_now(bound_call& call) {
   logical_type t;
   const auto& n = call.name;
@@ -516,6 +540,7 @@ constexpr builtin_def temporal_table[] = {
     {"TO_DATE", 1, 2, bind_to_timestamp},
     {"UNIX_TIMESTAMP", 0, 2, bind_unix_timestamp},
     {"FROM_UNIXTIME", 1, 2, bind_from_unixtime},
+    {"TO_TIMESTAMP_LTZ", 1, 2, bind_to_timestamp_ltz},
     {"CURRENT_TIMESTAMP", 0, 0, bind_now},
     {"NOW", 0, 0, bind_now},
     {"PROCTIME", 0, 0, bind_now},

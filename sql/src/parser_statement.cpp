@@ -141,6 +141,15 @@ statement parser::parse_statement() {
     s.node = std::move(r);
     return s;
   }
+  if (accept_keywords({"STOP", "JOB"})) {
+    stop_job j;
+    j.id = expect_string();
+    // Flink's order: WITH SAVEPOINT before WITH DRAIN.
+    if (accept_keywords({"WITH", "SAVEPOINT"})) j.with_savepoint = true;
+    if (accept_keywords({"WITH", "DRAIN"})) j.with_drain = true;
+    s.node = std::move(j);
+    return s;
+  }
   if (accept_keyword("USE")) {
     use u;
     u.catalog = accept_keyword("CATALOG");

@@ -457,6 +457,11 @@ struct statement_printer {
     out += u.catalog ? "USE CATALOG " : "USE ";
     print(out, u.name);
   }
+  void operator()(const stop_job& j) {
+    out += "STOP JOB " + quote_string(j.id);
+    if (j.with_savepoint) out += " WITH SAVEPOINT";
+    if (j.with_drain) out += " WITH DRAIN";
+  }
   void operator()(const explain& e) {
     out += "EXPLAIN ";
     for (std::size_t i = 0; i < e.details.size(); ++i) {

@@ -132,6 +132,15 @@ TEST_CASE("expr: temporal functions", "[sql][expr]") {
   CHECK(eval_text("TO_DATE('2021-03-07')") == "2021-03-07");
   CHECK(eval_text("UNIX_TIMESTAMP('1970-01-01 00:01:40')") == "100");
   CHECK(eval_text("FROM_UNIXTIME(100)") == "1970-01-01 00:01:40");
+  CHECK(eval_text("TO_TIMESTAMP_LTZ(1615125909042, 3)") == "2021-03-07 14:05:09.042Z");
+  CHECK(eval_text("TO_TIMESTAMP_LTZ(1615125909042)") == "2021-03-07 14:05:09.042Z");
+  CHECK(eval_text("TO_TIMESTAMP_LTZ(1615125909, 0)") == "2021-03-07 14:05:09Z");
+  CHECK(eval_text("TO_TIMESTAMP_LTZ(CAST(NULL AS BIGINT), 3)") == "NULL");
+  CHECK(
+      compile_error("TO_TIMESTAMP_LTZ(1, 6)", {})
+          .find(
+              "Function TO_TIMESTAMP_LTZ: the precision must be the literal 0 (epoch seconds) or 3 "
+              "(epoch milliseconds) at line 1, column 1.") == 0);
   const std::int64_t now = 1'615'125'909'042;  // 2021-03-07 14:05:09.042 UTC
   CHECK(eval_text("CURRENT_TIMESTAMP", now) == "2021-03-07 14:05:09.042Z");
   CHECK(eval_text("NOW()", now) == "2021-03-07 14:05:09.042Z");

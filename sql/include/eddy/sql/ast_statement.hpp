@@ -148,6 +148,14 @@ struct use {
   bool operator==(const use&) const = default;
 };
 
+/// STOP JOB 'id' [WITH SAVEPOINT] [WITH DRAIN] (Flink's SQL client).
+struct stop_job {
+  std::string id;
+  bool with_savepoint = false;
+  bool with_drain = false;
+  bool operator==(const stop_job&) const = default;
+};
+
 /// EXPLAIN [PLAN FOR] [detail, ...] statement; details upper case (ESTIMATED_COST,
 /// CHANGELOG_MODE, JSON_EXECUTION_PLAN, PLAN_ADVICE).
 struct explain {
@@ -158,7 +166,7 @@ struct explain {
 
 using statement_node =
     std::variant<query, insert, statement_set, create_table, create_view, create_function, drop,
-                 show, describe, set_option, reset_option, use, explain>;
+                 show, describe, set_option, reset_option, use, stop_job, explain>;
 
 /// One statement and where it starts.
 struct statement {
