@@ -187,6 +187,7 @@ void part_files::snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>&
                        p.final.substr(final_prefix.size()));
   out.push_back(state_entry{files_state, -1, "part_files", serialize(state)});
   out.push_back(state_entry{"__union:next_part", -1, "next_part", serialize(n_)});
+  out.push_back(state_entry{"__union:part_prefix", -1, "part_prefix", serialize(prefix_)});
 }
 
 void part_files::commit_up_to(std::uint64_t checkpoint_id) {
@@ -199,6 +200,12 @@ void part_files::commit_up_to(std::uint64_t checkpoint_id) {
 }
 
 void part_files::restore(const std::vector<state_entry>& entries) {
+  // The restored run's name prefix names its pending files; this run goes on with it (a SQL
+  // job's prefix is a tag made per submission, and its resumption is the same job).
+  for (const auto& e : entries) {
+    std::string restored;
+    if (e.name == "__union:part_prefix" && deserialize(e.data, restored)) prefix_ = restored;
+  }
   // Files the restored checkpoint had pending are committed now: the checkpoint completed.
   std::uint64_t highest = 0;
   auto commit = [&](std::uint32_t subtask, std::uint64_t chk, const std::string& number) {

@@ -16,6 +16,9 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "eddy/rows/temporal.hpp"
 #include "eddy/runtime/cluster.hpp"
 #include "eddy/sql/keywords.hpp"
 #include "eddy/table/sql_job.hpp"
@@ -150,6 +153,52 @@ int interactive(table::sql_session& s) {
   return 0;
 }
 
+sql::parse_error plain_error(const std::string& m) {
+  sql::parse_error e;
+  e.message = m;
+  return e;
+}
+
+/// SHOW JOBS and STOP JOB on the cluster, as Flink's SQL client shows them.
+table::sql_session::job_control cluster_job_control(const table::sql_session& session,
+                                                    cluster_client& c) {
+  table::sql_session::job_control jc;
+  jc.show_jobs = [&c]() -> sql::result<table::statement_result> {
+    auto list = c.list_jobs();
+    if (!list) return plain_error("SHOW JOBS: " + list.error().message);
+    table::statement_result r;
+    r.header = {"job id", "job name", "status", "start time"};
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const auto& j : nlohmann::json::parse(*list)) {
+      const auto uptime = j.value("uptime_ms", std::int64_t{0});
+      r.rows.push_back({j.value("id", ""), j.value("name", ""), j.value("state", ""),
+                        rows::format_timestamp(now - uptime, true)});
+    }
+    return r;
+  };
+  jc.stop_job = [&c, &session](const sql::stop_job& j) -> sql::result<table::statement_result> {
+    table::statement_result r;
+    if (!j.with_savepoint) {  // Flink: without a savepoint, STOP JOB cancels the job
+      auto ok = c.cancel(j.id);
+      if (!ok) return plain_error("STOP JOB '" + j.id + "': " + ok.error().message);
+      r.message = "[INFO] Execute statement succeeded.";
+      return r;
+    }
+    std::string dir;
+    const auto it = session.settings().find("state.savepoints.dir");
+    if (it != session.settings().end())
+      dir = it->second.rfind("file://", 0) == 0 ? it->second.substr(7) : it->second;
+    auto path = c.savepoint(j.id, dir, true, j.with_drain);
+    if (!path) return plain_error("STOP JOB '" + j.id + "': " + path.error().message);
+    r.header = {"savepoint path"};
+    r.rows.push_back({*path});
+    return r;
+  };
+  return jc;
+}
+
 /// Connects to the cluster of `o` and makes `session` run its INSERTs there. The client lives
 /// as long as the session uses it. Returns an error message, or "".
 std::string use_cluster(const sql_client_options& o, table::sql_session& session,
@@ -176,7 +225,8 @@ std::string use_cluster(const sql_client_options& o, table::sql_session& session
       e.message = m;
       return e;
     };
-    auto id = c->submit(table::sql_program_name, {script});
+    // SET 'execution.savepoint.path': the coordinator restores the job from it.
+    auto id = c->submit(table::sql_program_name, {script}, {}, session.savepoint_path());
     if (!id)
       return fail("Submitting '" + name + "' to " + address + " failed: " + id.error().message);
     table::statement_result r;
@@ -197,6 +247,7 @@ std::string use_cluster(const sql_client_options& o, table::sql_session& session
     r.message = "[INFO] Job '" + name + "' (" + *id + ") finished on " + address + ".";
     return r;
   });
+  session.set_job_control(cluster_job_control(session, *client));
   return {};
 }
 

@@ -42,6 +42,9 @@ struct supervisor_state {
   std::set<caf::actor_addr> live;  // subtask actors of the current deployment not yet ended
   bool deploying = false;          // a cluster deployment is waiting for task managers
   bool restart_scheduled = false;
+  /// The first checkpoint id of this run: a restart restores from this run's checkpoints only,
+  /// else from the job's initial restore (a savepoint), else from the beginning.
+  std::uint64_t first_own_checkpoint = 1;
   std::uint32_t attempt = 0;                   // deployments so far
   std::vector<caf::actor> attempt_tms;         // task managers of the current deployment
   std::vector<std::string> attempt_addresses;  // their data addresses
@@ -314,7 +317,7 @@ void restart(supervisor_actor* self) {
   std::shared_ptr<const restore_set> restore;
   if (st.job->store) {
     auto rs = load_restore_set(*st.job->store, st.job->name, *st.job->graph,
-                               st.job->config.max_parallelism);
+                               st.job->config.max_parallelism, st.first_own_checkpoint);
     if (!rs) {
       st.failure = error{rs.error().code,
                          "cannot restart after '" + st.last_error + "': " + rs.error().message};
@@ -325,6 +328,7 @@ void restart(supervisor_actor* self) {
     if (auto r = st.job->store->remove_pending(st.job->name); !r)
       log().warn("job '{}': {}", st.job->name, r.error().message);
   }
+  if (!restore) restore = st.job->initial_restore;  // no checkpoint of this run completed yet
   st.restarting = false;
   st.job->control->restarts.fetch_add(1);
   if (restore) st.job->control->restored_checkpoint.store(restore->checkpoint_id);
@@ -563,6 +567,7 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
       if (auto done = job->store->completed(job->name); done && !done->empty())
         newest = std::max(newest, done->back().id);
     st0.coordinator = spawn_checkpoint_coordinator(self->system(), job, job->store, newest);
+    st0.first_own_checkpoint = newest + 1;
   }
   if (job->initial_restore)
     job->control->restored_checkpoint.store(job->initial_restore->checkpoint_id);

@@ -11,9 +11,11 @@ namespace eddy::detail {
 expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& store,
                                                               const std::string& job,
                                                               const job_graph& graph,
-                                                              int max_parallelism) {
+                                                              int max_parallelism,
+                                                              std::uint64_t min_id) {
   auto done = store.completed(job);
   if (!done) return done.error();
+  std::erase_if(*done, [&](const auto& m) { return m.id < min_id; });
   std::set<std::string> uids;
   for (const auto& n : graph.nodes()) uids.insert(n.state_uid());
   for (auto it = done->rbegin(); it != done->rend(); ++it) {

@@ -33,11 +33,12 @@ struct restore_set {
 /// Loads the newest completed checkpoint of `job` in `store` whose blobs all decode; a corrupt
 /// one is reported (log, with its id and location) and the previous one tried. Checks that every
 /// operator in the checkpoint exists in `graph` (by state uid) and that max parallelism matches.
-/// No completed checkpoint: nullptr.
-[[nodiscard]] expected<std::shared_ptr<const restore_set>> load_restore_set(checkpoint_store& store,
-                                                                            const std::string& job,
-                                                                            const job_graph& graph,
-                                                                            int max_parallelism);
+/// No completed checkpoint: nullptr. `min_id`: checkpoints with a smaller id are not
+/// considered (a restart takes only its own run's checkpoints: older ones of the same job name
+/// in the store are of an earlier run).
+[[nodiscard]] expected<std::shared_ptr<const restore_set>> load_restore_set(
+    checkpoint_store& store, const std::string& job, const job_graph& graph, int max_parallelism,
+    std::uint64_t min_id = 0);
 
 /// The state entries of operator `uid` for subtask `index` of `parallelism` (see
 /// operator_base::restore_state), and its counters. Throws std::runtime_error naming the

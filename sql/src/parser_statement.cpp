@@ -144,9 +144,15 @@ statement parser::parse_statement() {
   if (accept_keywords({"STOP", "JOB"})) {
     stop_job j;
     j.id = expect_string();
-    // Flink's order: WITH SAVEPOINT before WITH DRAIN.
-    if (accept_keywords({"WITH", "SAVEPOINT"})) j.with_savepoint = true;
-    if (accept_keywords({"WITH", "DRAIN"})) j.with_drain = true;
+    // Flink writes WITH SAVEPOINT before WITH DRAIN.
+    while (!j.with_drain && accept_keyword("WITH")) {
+      if (!j.with_savepoint && accept_keyword("SAVEPOINT")) {
+        j.with_savepoint = true;
+      } else {
+        expect_keyword("DRAIN");
+        j.with_drain = true;
+      }
+    }
     s.node = std::move(j);
     return s;
   }

@@ -142,10 +142,23 @@ sql::result<statement_result> sql_session::execute_one(const sql::statement& s) 
     } else if (sh->what == "VIEWS") {
       r.header = {"view name"};
       for (auto& n : catalog_.view_names()) r.rows.push_back({n});
+    } else if (sh->what == "JOBS") {
+      if (!job_control_.show_jobs)
+        return error_at(where,
+                        "SHOW JOBS needs a cluster (eddy sql --cluster HOST:PORT): here "
+                        "an INSERT runs to its end before the next statement");
+      return job_control_.show_jobs();
     } else {
       return error_at(where, "SHOW " + sh->what + " is not supported yet");
     }
     return r;
+  }
+  if (const auto* j = s.as<sql::stop_job>()) {
+    if (!job_control_.stop_job)
+      return error_at(where,
+                      "STOP JOB needs a cluster (eddy sql --cluster HOST:PORT): here an "
+                      "INSERT runs to its end before the next statement");
+    return job_control_.stop_job(*j);
   }
   if (const auto* d = s.as<sql::describe>()) return describe(*d, where);
   if (const auto* set_stmt = s.as<sql::set_option>()) return set(*set_stmt, where);
@@ -271,6 +284,12 @@ sql::result<statement_result> sql_session::explain(const sql::explain& e, sql::l
   return message(text);
 }
 
+std::string sql_session::savepoint_path() const {
+  const auto it = settings_.find("execution.savepoint.path");
+  if (it == settings_.end()) return {};
+  return it->second.rfind("file://", 0) == 0 ? it->second.substr(7) : it->second;
+}
+
 sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEnvironment& env,
                                                const std::string* cluster_store) {
   env.set_parallelism(parallelism());
@@ -289,6 +308,15 @@ sql::result<std::string> sql_session::plan_dml(const sql::statement& s, StreamEn
         ("eddy-sql-checkpoints-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
     env.config().checkpoints.directory = dir.string();
     temporary_checkpoints_ = dir.string();
+  }
+  // Flink's 'execution.savepoint.path': the job restores from that savepoint (or checkpoint
+  // store). On a cluster the coordinator restores (the client submits with the path).
+  if (const auto sp = savepoint_path(); !sp.empty() && !cluster_store) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(sp, ec))
+      return error_at(s.loc, "'execution.savepoint.path' = '" + sp +
+                                 "': no such directory (a savepoint, or a checkpoint directory)");
+    env.config().restore_from = sp;
   }
   // A tag unique to this job (the same on every node of a cluster: it travels in the script).
   auto tag = settings_.find(job_tag_key);

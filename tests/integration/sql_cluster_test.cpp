@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "eddy/rows/temporal.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_support.hpp"
 
@@ -17,6 +20,7 @@ using eddy::testing::read_file;
 using eddy::testing::run_eddy;
 using eddy::testing::temp_dir;
 using eddy::testing::test_cluster;
+namespace rows = eddy::rows;
 
 namespace {
 
@@ -111,4 +115,111 @@ TEST_CASE("eddy sql --cluster runs INSERTs on the cluster's workers", "[cluster]
                {"sql", "--cluster", "127.0.0.1:1", "--timeout", "500", "-e", "SELECT 1;"});
   CHECK(r.code == 1);
   CHECK_THAT(r.err, Catch::Contains("cannot reach the coordinator at 127.0.0.1:1"));
+}
+
+namespace {
+
+/// The value after `label` on its line of `text` ("Job ID: X" -> X), or "".
+std::string value_after(const std::string& text, const std::string& label) {
+  const auto at = text.find(label);
+  if (at == std::string::npos) return {};
+  const auto start = at + label.size();
+  return text.substr(start, text.find('\n', start) - start);
+}
+
+/// The one cell of a one-row tableau ("| /path |").
+std::string single_cell(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> cells;
+  for (std::string l; std::getline(in, l);)
+    if (l.size() > 2 && l[0] == '|') {
+      auto v = l.substr(1, l.rfind('|') - 1);
+      v.erase(0, v.find_first_not_of(' '));
+      v.erase(v.find_last_not_of(' ') + 1);
+      cells.push_back(v);
+    }
+  return cells.size() == 2 ? cells[1] : std::string();  // header, then the row
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an SQL job stopped WITH SAVEPOINT resumes at another parallelism from "
+    "'execution.savepoint.path', exactly once",
+    "[cluster][sql]") {
+  temp_dir tmp("eddy-sql-cluster-savepoint");
+  const int n = 12000;  // ids 0..n-1 at 1500 rows/s: about 8 s in all
+  // Each id once into `ids`; per 1 s of event time (100 ids) and id % 3 a count and a sum.
+  std::vector<std::string> want_ids, want_windows;
+  for (int i = 0; i < n; ++i) want_ids.push_back(std::to_string(i));
+  std::sort(want_ids.begin(), want_ids.end());
+  for (int w = 0; w < n / 100; ++w)
+    for (int k = 0; k < 3; ++k) {
+      long count = 0, sum = 0;
+      for (int i = w * 100; i < (w + 1) * 100; ++i)
+        if (i % 3 == k) ++count, sum += i;
+      want_windows.push_back(rows::format_timestamp(w * 1000L) + "," + std::to_string(k) + "," +
+                             std::to_string(count) + "," + std::to_string(sum));
+    }
+  std::sort(want_windows.begin(), want_windows.end());
+  const auto ddl =
+      // A rescale hands a subtask the rest of other subtasks' sequence ranges, so its ids (and
+      // times) go back: the watermark waits for the end (the windows are in the savepoint).
+      "CREATE TABLE gen (id BIGINT, ts AS TO_TIMESTAMP_LTZ(id * 10, 3), "
+      "WATERMARK FOR ts AS ts - INTERVAL '1000' SECOND) "
+      "WITH ('connector' = 'datagen', 'rows-per-second' = '1500', 'fields.id.kind' = "
+      "'sequence', 'fields.id.start' = '0', 'fields.id.end' = '" +
+      std::to_string(n - 1) +
+      "');\n"
+      "CREATE TABLE ids (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
+      (tmp.path() / "ids").string() +
+      "', 'format' = 'csv');\n"
+      "CREATE TABLE windows (window_start TIMESTAMP(3), k BIGINT, n BIGINT, s BIGINT) WITH "
+      "('connector' = 'filesystem', 'path' = '" +
+      (tmp.path() / "windows").string() +
+      "', 'format' = 'csv');\n"
+      "SET 'execution.checkpointing.interval' = '300 ms';\n";
+  const std::string job =
+      "EXECUTE STATEMENT SET BEGIN\n"
+      "INSERT INTO ids SELECT id FROM gen;\n"
+      "INSERT INTO windows SELECT CAST(window_start AS TIMESTAMP(3)), MOD(id, 3), COUNT(*), "
+      "SUM(id) FROM TABLE(TUMBLE(TABLE gen, DESCRIPTOR(ts), INTERVAL '1' SECOND)) "
+      "GROUP BY window_start, window_end, MOD(id, 3);\n"
+      "END;\n";
+  test_cluster cluster(tmp.path(), 2, 3);
+  auto r = run_eddy(tmp.path(), {"sql", "--cluster", cluster.address(), "-e",
+                                 ddl +
+                                     "SET 'parallelism.default' = '2';\n"
+                                     "SET 'table.dml-sync' = 'false';\n" +
+                                     job});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto id = value_after(r.out, "Job ID: ");
+  REQUIRE(!id.empty());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  r = run_eddy(tmp.path(), {"sql", "--cluster", cluster.address(), "-e", "SHOW JOBS;"});
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains(id) && Catch::Contains("RUNNING"));
+  r = run_eddy(tmp.path(), {"sql", "--cluster", cluster.address(), "-e",
+                            "STOP JOB '" + id + "' WITH SAVEPOINT;"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto savepoint = single_cell(r.out);
+  REQUIRE(fs::is_directory(savepoint));
+  const auto partial = lines_of(tmp.path() / "ids");
+  CHECK(partial.size() < static_cast<std::size_t>(n));  // stopped midway
+  // The same statement set at parallelism 3 from the savepoint: it runs to the sequence's end.
+  r = run_eddy(tmp.path(), {"sql", "--cluster", cluster.address(), "-e",
+                            ddl +
+                                "SET 'parallelism.default' = '3';\n"
+                                "SET 'execution.savepoint.path' = '" +
+                                savepoint + "';\n" + job});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(lines_of(tmp.path() / "ids") == want_ids);
+  CHECK(lines_of(tmp.path() / "windows") == want_windows);
+  // Without a cluster the job statements are refused.
+  r = run_eddy(tmp.path(), {"sql", "-e", "SHOW JOBS;"});
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("SHOW JOBS needs a cluster (eddy sql --cluster HOST:PORT)"));
 }

@@ -148,6 +148,20 @@ TEST_CASE("SHOW, DESCRIBE, SET, RESET, USE") {
   CHECK(s[12].as<use>()->catalog);
 }
 
+TEST_CASE("STOP JOB with and without SAVEPOINT and DRAIN") {
+  const auto s = parse_and_round_trip(R"(
+    STOP JOB 'insert-into_t-1'; STOP JOB 'j' WITH SAVEPOINT; STOP JOB 'j' WITH DRAIN;
+    stop job 'j' with savepoint with drain;
+  )");
+  REQUIRE(s.size() == 4);
+  CHECK(*s[0].as<stop_job>() == stop_job{"insert-into_t-1", false, false});
+  CHECK(*s[1].as<stop_job>() == stop_job{"j", true, false});
+  CHECK(*s[2].as<stop_job>() == stop_job{"j", false, true});
+  CHECK(*s[3].as<stop_job>() == stop_job{"j", true, true});
+  CHECK(to_sql(s[3]) == "STOP JOB 'j' WITH SAVEPOINT WITH DRAIN");
+  CHECK_FALSE(parse_statements("STOP JOB j;").ok());  // the id is a string literal
+}
+
 TEST_CASE("data types parse on their own and print canonically") {
   CHECK(to_sql(parse_data_type("integer").value()) == "INT");
   CHECK(to_sql(parse_data_type("numeric(10,2)").value()) == "DECIMAL(10, 2)");

@@ -93,7 +93,8 @@ void write_stdout(const std::string& text);
 /// nor loses a line: on restore, the files the checkpoint had pending are committed, committed
 /// files numbered from the checkpoint on (output after it, committed when an earlier run
 /// finished) are deleted, and before the first write stray in-progress files of this subtask
-/// (written after the checkpoint) are deleted. Used only on the subtask's actor; errors throw
+/// (written after the checkpoint) are deleted. The name prefix is part of the state: a restored
+/// sink takes the prefix of the run it restores. Used only on the subtask's actor; errors throw
 /// std::runtime_error naming the path.
 class part_files {
  public:

@@ -19,7 +19,8 @@ namespace eddy::table {
 /// The program's name in the job registry.
 inline constexpr const char* sql_program_name = "sql";
 
-/// The program: args = {script}.
+/// The program: args = {script} or {script, "-p", N} (N overrides 'parallelism.default': how
+/// `eddy shell`'s rescale and cluster_client::rescale resume a job at another parallelism).
 built_job sql_job_program(const std::vector<std::string>& args, const job_build_context& ctx);
 
 }  // namespace eddy::table

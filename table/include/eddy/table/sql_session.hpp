@@ -113,6 +113,17 @@ class sql_session {
   using dml_runner = std::function<sql::result<statement_result>(const std::string& script,
                                                                  const std::string& job_name)>;
   void set_dml_runner(dml_runner runner) { runner_ = std::move(runner); }
+  /// `SHOW JOBS` and `STOP JOB 'id' [WITH SAVEPOINT] [WITH DRAIN]` (Flink's SQL client): they
+  /// need a cluster (`eddy sql --cluster`), whose client sets these; without them the
+  /// statements are refused (an embedded INSERT runs to its end before the next statement).
+  struct job_control {
+    std::function<sql::result<statement_result>()> show_jobs;
+    std::function<sql::result<statement_result>(const sql::stop_job&)> stop_job;
+  };
+  void set_job_control(job_control c) { job_control_ = std::move(c); }
+  /// The 'execution.savepoint.path' setting (a `file://` prefix dropped), or "": the savepoint
+  /// or checkpoint directory the next INSERT restores from.
+  [[nodiscard]] std::string savepoint_path() const;
   /// Plans `dml` (an INSERT or a statement set) into `env`, with the session's parallelism,
   /// clock, checkpoint and restart settings; returns the job's name (`insert-into_t`).
   /// `cluster_store`: set for a cluster job, where its checkpoints go (the coordinator's store;
@@ -140,6 +151,7 @@ class sql_session {
   std::map<std::string, std::vector<sql::scalar_function>> implementations_;
   std::function<std::int64_t()> clock_;
   dml_runner runner_;
+  job_control job_control_;
   /// The statements that rebuild the session's catalog and settings (for runner_).
   std::string replay_;
   /// The tag plan_dml gave the job (in its part files' names), and the setting that carries it
