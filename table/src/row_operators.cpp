@@ -23,6 +23,18 @@ void append_columns(rows::row_batch& b, const expr_list& exprs, const sql::eval_
   }
 }
 
+/// Appends the computed columns to a decoded batch and hands it to `next` (through `out`).
+void pass_on(rows::row_batch& b, const expr_list& computed, const sql::eval_context& ctx,
+             input_op<rows::row_batch>* next, std::vector<rows::row_batch>& out,
+             std::vector<std::int64_t>& no_ts) {
+  append_columns(b, computed, ctx);
+  out.clear();
+  out.push_back(std::move(b));
+  no_ts.clear();
+  next->process(out, no_ts);
+  out.clear();
+}
+
 }  // namespace
 
 decode_op::decode_op(std::string table, rows::schema physical, const row_format& f,
@@ -47,13 +59,8 @@ void decode_op::process(std::vector<std::string>& lines, std::vector<std::int64_
       }
     }
     if (b.empty()) return;
-    append_columns(b, computed_, context_now(*this));
     counters_.records_out += b.size();
-    out_.clear();
-    out_.push_back(std::move(b));
-    no_ts_.clear();
-    next_->process(out_, no_ts_);
-    out_.clear();
+    pass_on(b, computed_, context_now(*this), next_, out_, no_ts_);
   });
 }
 
@@ -92,13 +99,8 @@ void text_row_decode_op::process(std::vector<text_row>& in, std::vector<std::int
       b.append_row(row_);
     }
     if (b.empty()) return;
-    append_columns(b, computed_, context_now(*this));
     counters_.records_out += b.size();
-    out_.clear();
-    out_.push_back(std::move(b));
-    no_ts_.clear();
-    next_->process(out_, no_ts_);
-    out_.clear();
+    pass_on(b, computed_, context_now(*this), next_, out_, no_ts_);
   });
 }
 
