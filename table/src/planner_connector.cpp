@@ -126,23 +126,20 @@ sql::result<std::vector<std::string>> planner::connector_sink(relation& in, cons
         })
         .sink_to(*s->lines, name);
   } else if (s->rows) {
-    const auto table = sink.name;
     in.stream
-        ->flat_map<text_row>([types, table](rows::row_batch&& b, collector<text_row>& out) {
+        ->flat_map<text_change>([types](rows::row_batch&& b, collector<text_change>& out) {
           for (std::size_t i = 0; i < b.size(); ++i) {
             const auto kind = b.kind(i);
             if (kind == rows::row_kind::update_before) continue;  // the +U that follows upserts
-            if (kind == rows::row_kind::delete_)
-              throw std::runtime_error("table '" + table +
-                                       "': the query deleted a row, and deleting rows from the "
-                                       "sink table is not supported yet");
-            text_row r(types.size());
+            text_change c;
+            c.remove = kind == rows::row_kind::delete_;
+            c.row.resize(types.size());
             const auto row = b.row(i);
             for (std::size_t col = 0; col < types.size(); ++col) {
               const auto v = b.column(col).get(row);
-              if (!v.is_null()) r[col] = rows::format_value(v, types[col]);
+              if (!v.is_null()) c.row[col] = rows::format_value(v, types[col]);
             }
-            out.collect(std::move(r));
+            out.collect(std::move(c));
           }
         })
         .sink_to(*s->rows, name);

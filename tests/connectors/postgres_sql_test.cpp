@@ -77,6 +77,37 @@ TEST_CASE("eddy sql upserts an updating GROUP BY into a jdbc table by its primar
   }
 }
 
+TEST_CASE("eddy sql applies a changelog with deletes to a jdbc table by its primary key",
+          "[sql][postgres]") {
+  temp_dir tmp("eddy-pg-sql-deletes");
+  eddy::testing::postgres_server pg;
+  create_orders(pg, 3000);
+  // How many items have n paid orders: as an item's count grows, its old n loses it, and an n
+  // that no item has any more is deleted (-D).
+  for (int p : {1, 2}) {
+    INFO("parallelism " << p);
+    const std::string hist = "hist" + std::to_string(p);
+    const auto r = run_sql(
+        tmp, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                 "CREATE TABLE orders (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+                 "WITH (" +
+                 jdbc(pg, "shop", "orders") +
+                 ");\n"
+                 "CREATE TABLE hist (n BIGINT, items BIGINT, PRIMARY KEY (n) NOT ENFORCED) WITH (" +
+                 jdbc(pg, "shop", hist,
+                      ", 'create-table' = 'true', 'sink.buffer-flush.max-rows' = '7'") +
+                 ");\n"
+                 "INSERT INTO hist SELECT n, COUNT(*) FROM (SELECT id % 40 AS k, COUNT(*) AS n "
+                 "FROM orders WHERE paid GROUP BY id % 40) GROUP BY n;\n");
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(pg.psql("SELECT n, items FROM " + hist + " ORDER BY n", "shop") ==
+          pg.psql("SELECT n, COUNT(*) FROM (SELECT id % 40 AS k, COUNT(*) AS n FROM orders "
+                  "WHERE paid GROUP BY id % 40) AS g GROUP BY n ORDER BY n",
+                  "shop"));
+  }
+}
+
 TEST_CASE("eddy sql appends an insert-only query to a jdbc table without a primary key",
           "[sql][postgres]") {
   temp_dir tmp("eddy-pg-sql-append");

@@ -1,6 +1,6 @@
 // Registered table connectors (table_connector.hpp) planned by a session: a connector of text
-// rows (a database's shape: values as text, t/f booleans, NULLs; a changelog upserted, a delete
-// failing the job) and one of lines in the table's format; the errors of an unknown connector.
+// rows (a database's shape: values as text, t/f booleans, NULLs; a changelog as upserts and
+// deletes) and one of lines in the table's format; the errors of an unknown connector.
 // The connectors here are the test's own, over collections; the real ones (kafka, mqtt, jdbc)
 // are tested against their servers in tests/connectors/*_sql_test.cpp.
 #include <catch2/catch.hpp>
@@ -16,6 +16,7 @@
 
 using namespace eddy;
 using namespace eddy::testing::sql_data;
+using table::text_change;
 using table::text_row;
 
 namespace {
@@ -23,7 +24,7 @@ namespace {
 /// What the test sinks received, by table name (sink subtasks write concurrently).
 struct received {
   std::mutex m;
-  std::map<std::string, std::vector<text_row>> rows;
+  std::map<std::string, std::vector<text_change>> rows;
   std::map<std::string, std::vector<std::string>> lines;
 };
 received& sink_data() {
@@ -77,9 +78,9 @@ void register_test_connectors() {
                  bool) -> expected<table::table_sink> {
     auto* out = &sink_data().rows[t.name];
     table::table_sink s;
-    s.rows = Sink<text_row>{
+    s.rows = Sink<text_change>{
         "test rows", delivery_guarantee::at_least_once,
-        [out](const sink_context&) { return std::make_unique<collecting_sink<text_row>>(out); }};
+        [out](const sink_context&) { return std::make_unique<collecting_sink<text_change>>(out); }};
     return s;
   };
   table::register_table_connector("test-rows", rows);
@@ -104,9 +105,10 @@ void register_test_connectors() {
   table::register_table_connector("test-lines", lines);
 }
 
-std::vector<std::string> flat(const std::vector<text_row>& rows) {
+std::vector<std::string> flat(const std::vector<text_change>& changes) {
   std::vector<std::string> out;
-  for (const auto& r : rows) {
+  for (const auto& c : changes) {
+    const auto& r = c.row;
     std::string s;
     for (std::size_t i = 0; i < r.size(); ++i) s += (i ? "|" : "") + r[i].value_or("NULL");
     out.push_back(s);
@@ -153,7 +155,7 @@ TEST_CASE("a text-row connector: values parsed by column type, written back as t
                              "'format' option"));
 }
 
-TEST_CASE("a text-row sink takes an updating query as upserts, and a delete fails the job",
+TEST_CASE("a text-row sink takes an updating query as upserts and deletes",
           "[table][session][connector]") {
   register_test_connectors();
   source_rows()["words"] = {{"a"}, {"b"}, {"a"}, {"c"}, {"a"}, {"b"}};
@@ -165,7 +167,10 @@ TEST_CASE("a text-row sink takes an updating query as upserts, and a delete fail
          "WITH ('connector' = 'test-rows');\n"
          "INSERT INTO counts SELECT w, COUNT(*) FROM words GROUP BY w;");
   std::map<std::string, std::string> last;  // upserts applied in order
-  for (const auto& r : sink_data().rows["counts"]) last[*r[0]] = *r[1];
+  for (const auto& c : sink_data().rows["counts"]) {
+    CHECK_FALSE(c.remove);
+    last[*c.row[0]] = *c.row[1];
+  }
   CHECK(last == std::map<std::string, std::string>{{"a", "3"}, {"b", "2"}, {"c", "1"}});
   CHECK(sink_data().rows["counts"].size() == 6);  // +I / +U per word, no -U
   CHECK_THAT(error_of(s,
@@ -173,14 +178,24 @@ TEST_CASE("a text-row sink takes an updating query as upserts, and a delete fail
                       "'test-rows');\nINSERT INTO nokey SELECT w, COUNT(*) FROM words GROUP "
                       "BY w;"),
              Catch::Contains("please declare a primary key for the sink table"));
-  // How many words occur n times: a count moving from 1 to 2 deletes the group n = 1.
-  CHECK_THAT(error_of(s,
-                      "CREATE TABLE hist (n BIGINT, k BIGINT, PRIMARY KEY (n) NOT ENFORCED) "
-                      "WITH ('connector' = 'test-rows');\n"
-                      "INSERT INTO hist SELECT n, COUNT(*) FROM (SELECT w, COUNT(*) AS n FROM "
-                      "words GROUP BY w) GROUP BY n;"),
-             Catch::Contains("table 'hist': the query deleted a row, and deleting rows from the "
-                             "sink table is not supported yet"));
+  // How many words occur n times: a count moving from 1 to 2 deletes the group n = 1 (-D).
+  run_ok(s,
+         "CREATE TABLE hist (n BIGINT, k BIGINT, PRIMARY KEY (n) NOT ENFORCED) "
+         "WITH ('connector' = 'test-rows');\n"
+         "INSERT INTO hist SELECT n, COUNT(*) FROM (SELECT w, COUNT(*) AS n FROM words GROUP "
+         "BY w) GROUP BY n;");
+  std::map<std::string, std::string> table;  // the changelog applied as upserts and deletes
+  bool deleted = false;
+  for (const auto& c : sink_data().rows["hist"]) {
+    if (c.remove) {
+      deleted = true;
+      CHECK(table.erase(*c.row[0]) == 1);
+    } else {
+      table[*c.row[0]] = *c.row[1];
+    }
+  }
+  CHECK(deleted);
+  CHECK(table == std::map<std::string, std::string>{{"1", "1"}, {"2", "1"}, {"3", "1"}});
 }
 
 TEST_CASE("a line connector: rows decoded and encoded in the table's format",

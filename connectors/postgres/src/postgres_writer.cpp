@@ -47,7 +47,10 @@ struct table_writer::impl {
   std::vector<std::string> quoted_columns;  // the columns as identifiers
   std::string stage = "eddy_stage";         // upsert: the session's staging table (temporary)
   std::string upsert_from_stage;            // INSERT ... SELECT ... FROM stage ON CONFLICT ...
+  std::string delete_from_stage;            // DELETE ... USING (the last row of each key) ...
   std::vector<pg_row> rows;                 // buffered
+  std::vector<bool> removes;                // upsert: per buffered row, whether it deletes its key
+  bool any_remove = false;                  // among `rows`
   std::vector<pg_row> txn_rows;  // exactly-once append: the open transaction's rows so far
   bool transactional = false;
   bool in_txn = false;  // BEGIN was sent for the open transaction
@@ -130,15 +133,26 @@ struct table_writer::impl {
         if (std::find(key.begin(), key.end(), i) != key.end()) continue;
         set += (set.empty() ? "" : ", ") + quoted_columns[i] + " = EXCLUDED." + quoted_columns[i];
       }
-      // The last row of each key in the batch wins (a statement may not update a row twice).
-      upsert_from_stage = "INSERT INTO " + conn->identifier(o.table) + " (" + list +
-                          ") SELECT DISTINCT ON (" + keys + ") " + list + " FROM " + stage +
-                          " ORDER BY " + keys + ", eddy_seq DESC ON CONFLICT (" + keys + ") " +
+      // The last row of each key in the batch wins (a statement may not update a row twice):
+      // an upsert, or a delete when that row is one (eddy_delete).
+      const std::string last_of_each_key = "(SELECT DISTINCT ON (" + keys + ") " + list +
+                                           ", eddy_delete FROM " + stage + " ORDER BY " + keys +
+                                           ", eddy_seq DESC) AS eddy_last";
+      upsert_from_stage = "INSERT INTO " + conn->identifier(o.table) + " (" + list + ") SELECT " +
+                          list + " FROM " + last_of_each_key +
+                          " WHERE NOT eddy_last.eddy_delete ON CONFLICT (" + keys + ") " +
                           (set.empty() ? "DO NOTHING" : "DO UPDATE SET " + set);
+      std::string match;
+      for (auto k : key)
+        match += " AND eddy_target." + quoted_columns[k] + " = eddy_last." + quoted_columns[k];
+      delete_from_stage = "DELETE FROM " + conn->identifier(o.table) + " AS eddy_target USING " +
+                          last_of_each_key + " WHERE eddy_last.eddy_delete" + match;
       // Temporary: one per session, emptied by every commit.
       conn->exec("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " +
                  conn->identifier(o.table) + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
       conn->exec("ALTER TABLE " + stage + " ADD COLUMN IF NOT EXISTS eddy_seq BIGSERIAL");
+      conn->exec("ALTER TABLE " + stage +
+                 " ADD COLUMN IF NOT EXISTS eddy_delete BOOLEAN NOT NULL DEFAULT false");
     }
   }
 
@@ -178,17 +192,22 @@ struct table_writer::impl {
     }
   }
 
-  /// COPY of the buffered rows into `table` (an identifier, quoted).
-  void copy_rows(const std::string& table, const std::vector<pg_row>& data) {
+  /// COPY of the buffered rows into `table` (an identifier, quoted); `flags`: also the staging
+  /// table's eddy_delete column, one per row.
+  void copy_rows(const std::string& table, const std::vector<pg_row>& data,
+                 const std::vector<bool>* flags = nullptr) {
     pqxx::nontransaction tx(conn->get());
+    auto names = quoted_columns;
+    if (flags) names.emplace_back("eddy_delete");
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     // libpqxx 6.4's stream_to takes tuples only; tablewriter writes the lines we make.
-    pqxx::tablewriter w(tx, table, quoted_columns.begin(), quoted_columns.end());
+    pqxx::tablewriter w(tx, table, names.begin(), names.end());
 #pragma GCC diagnostic pop
     std::string line;
-    for (const auto& row : data) {
-      copy_line(row, line);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      copy_line(data[i], line);
+      if (flags) line += (*flags)[i] ? "\tt" : "\tf";
       w.write_raw_line(line);
     }
     w.complete();
@@ -213,7 +232,8 @@ struct table_writer::impl {
       if (o.mode == write_mode::append) {
         copy_rows(conn->identifier(o.table), rows);
       } else {
-        copy_rows(stage, rows);
+        copy_rows(stage, rows, &removes);
+        if (any_remove) conn->exec(delete_from_stage);
         conn->exec(upsert_from_stage);
       }
       conn->exec("COMMIT");
@@ -258,6 +278,8 @@ struct table_writer::impl {
       txn_rows.insert(txn_rows.end(), std::make_move_iterator(rows.begin()),
                       std::make_move_iterator(rows.end()));
     rows.clear();
+    removes.clear();
+    any_remove = false;
   }
 
   /// Whether the server ended the session (a shutdown, a terminated backend, a lost link).
@@ -352,8 +374,11 @@ void table_writer::open(const subtask_info& info, bool transactional) {
   }
 }
 
-void table_writer::add(pg_row row) {
+void table_writer::add(pg_row row, bool remove) {
   auto& d = *impl_;
+  if (remove && d.o.mode != write_mode::upsert)
+    throw std::runtime_error(d.what() + ": the row " + show_row(row) +
+                             " is a delete, and deleting needs the upsert mode (a key)");
   if (row.size() != d.columns.size()) {
     std::string cols;
     for (const auto& c : d.columns) cols += (cols.empty() ? "" : ", ") + c;
@@ -362,6 +387,8 @@ void table_writer::add(pg_row row) {
                              std::to_string(d.columns.size()) + " columns (" + cols + ")");
   }
   d.rows.push_back(std::move(row));
+  d.removes.push_back(remove);
+  d.any_remove = d.any_remove || remove;
   if (d.rows.size() >= d.o.batch_size) d.write_rows();
 }
 
@@ -429,6 +456,8 @@ void table_writer::abort(const pg_txn& txn) {
       if (d.in_txn && d.conn && d.conn->connected()) d.conn->exec("ROLLBACK");
       d.in_txn = false;
       d.rows.clear();
+      d.removes.clear();
+      d.any_remove = false;
       d.txn_rows.clear();
       return;
     }

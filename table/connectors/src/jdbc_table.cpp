@@ -156,7 +156,7 @@ void register_jdbc_table() {
     s.rows = postgres::postgres_source_rows(std::move(*opts));
     return s;
   };
-  c.sink = [](const table_def& t, const table_options& o, bool) -> expected<table_sink> {
+  c.sink = [](const table_def& t, const table_options& o, bool updating) -> expected<table_sink> {
     auto u = jdbc_uri(t, o, false);
     if (!u) return u.error();
     // Flink's JDBC sink: upserts by the declared primary key, appends without one.
@@ -167,13 +167,18 @@ void register_jdbc_table() {
     }
     auto opts = postgres::parse_sink_uri(*u);
     if (!opts) return opts.error();
+    if (updating && opts->mode != postgres::write_mode::upsert)
+      return ddl::table_error(t,
+                              "the query's result is updating, which needs the upsert mode "
+                              "(a PRIMARY KEY), not 'mode' = 'append'");
     postgres::table_schema schema;
     for (const auto& f : t.columns) schema.columns.push_back({f.name, pg_type(f.type)});
     schema.primary_key = t.primary_key;
     table_sink s;
     s.description = "url=[" + opts->connection.describe() + "], table-name=[" + opts->table + "]";
-    s.rows = postgres::postgres_sink<text_row>(
-        std::move(*opts), [](const text_row& r) { return r; }, std::move(schema));
+    s.rows = postgres::postgres_sink<text_change>(
+        std::move(*opts), [](const text_change& c) { return c.row; }, std::move(schema),
+        [](const text_change& c) { return c.remove; });
     return s;
   };
   register_table_connector("postgresql", c);

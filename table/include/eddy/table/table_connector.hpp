@@ -13,8 +13,8 @@
 ///   encoded by row_format.hpp); append-only.
 /// - text rows: one value per physical column as text (rows/value_text.hpp; nullopt is NULL),
 ///   the shape of a database row. A text-row sink takes an updating query's changelog as
-///   upserts: the planner sends +I and +U rows and leaves out -U; a -D fails the job (deleting
-///   is not there yet).
+///   upserts by the table's key (text_change): the planner sends +I and +U rows as upserts, -D
+///   rows as deletes, and leaves out -U (the +U after it replaces the row).
 ///
 /// Threads: register at start-up, before any planning (registration is not synchronised);
 /// lookups and the bindings themselves are thread-safe (they only build values).
@@ -28,6 +28,7 @@
 #include "eddy/operators/connector.hpp"
 #include "eddy/rows/row_batch.hpp"
 #include "eddy/runtime/error.hpp"
+#include "eddy/runtime/serializer.hpp"
 #include "eddy/table/catalog.hpp"
 
 namespace eddy::table {
@@ -39,6 +40,15 @@ using table_options = std::vector<std::pair<std::string, std::string>>;
 /// One value per column as text; nullopt is NULL (the shape of postgres::pg_row).
 using text_row = std::vector<std::optional<std::string>>;
 
+/// One row of a changelog for a text-row sink: an upsert (+I, +U), or with `remove` a delete
+/// of the row with its key (-D).
+struct text_change {
+  text_row row;
+  bool remove = false;
+  bool operator==(const text_change&) const = default;
+};
+EDDY_FIELDS(text_change, row, remove)
+
 /// A source as a binding builds it: exactly one of the two is set.
 struct table_source {
   std::optional<Source<std::string>> lines;  ///< payloads in the table's format
@@ -49,7 +59,7 @@ struct table_source {
 /// A sink as a binding builds it: exactly one of the two is set.
 struct table_sink {
   std::optional<Sink<std::string>> lines;  ///< one encoded line per row; append-only
-  std::optional<Sink<text_row>> rows;      ///< upserts (see above)
+  std::optional<Sink<text_change>> rows;   ///< upserts and deletes (see above)
   std::string description;                 ///< for EXPLAIN
 };
 

@@ -80,8 +80,9 @@ class table_writer {
   /// Connects, creates the table if asked, looks up its columns and key. `transactional`: the
   /// exactly-once append mode (checks that the server can prepare transactions).
   void open(const subtask_info& info, bool transactional);
-  /// Buffers a row; writes the buffer (one COPY) when batch_size rows are buffered.
-  void add(pg_row row);
+  /// Buffers a row; writes the buffer (one COPY) when batch_size rows are buffered. `remove`
+  /// (upsert mode only): the row deletes the table's row with its key.
+  void add(pg_row row, bool remove = false);
   /// Writes the buffered rows (in the open transaction, if there is one).
   void flush();
 
@@ -104,8 +105,9 @@ template <class T>
 class writer final : public input_op<T> {
  public:
   using row_fn = std::function<pg_row(const T&)>;
-  writer(sink_options o, std::optional<table_schema> s, row_fn f)
-      : options_(std::move(o)), schema_(std::move(s)), row_(std::move(f)) {}
+  using remove_fn = std::function<bool(const T&)>;
+  writer(sink_options o, std::optional<table_schema> s, row_fn f, remove_fn r = {})
+      : options_(std::move(o)), schema_(std::move(s)), row_(std::move(f)), remove_(std::move(r)) {}
   void open(const subtask_info& info) override {
     input_op<T>::open(info);
     this->guarded([&] {
@@ -116,7 +118,7 @@ class writer final : public input_op<T> {
   void process(std::vector<T>& records) override {
     this->counters_.records_in += records.size();
     this->guarded([&] {
-      for (const auto& r : records) core_->add(row_(r));
+      for (const auto& r : records) core_->add(row_(r), remove_ && remove_(r));
       core_->flush();
     });
   }
@@ -128,6 +130,7 @@ class writer final : public input_op<T> {
   sink_options options_;
   std::optional<table_schema> schema_;
   row_fn row_;
+  remove_fn remove_;
   std::unique_ptr<table_writer> core_;
 };
 
@@ -158,10 +161,13 @@ class txn_writer final : public two_phase_commit_sink<T, pg_txn> {
 
 /// A PostgreSQL sink of records of type T: `row(record)` is the record's row (values in the
 /// table's column order). `schema`: the table as the job knows it (for create_table, and its
-/// primary key as the default upsert key).
+/// primary key as the default upsert key). `remove` (upsert mode; a changelog's deletes):
+/// whether a record deletes the row with its key instead of upserting it; in one batch the last
+/// record of a key decides (deletes run before the batch's upserts, in its transaction).
 template <class T>
 Sink<T> postgres_sink(sink_options options, std::function<pg_row(const T&)> row,
-                      std::optional<table_schema> schema = std::nullopt) {
+                      std::optional<table_schema> schema = std::nullopt,
+                      std::function<bool(const T&)> remove = {}) {
   if (options.create_table && !schema)
     throw std::invalid_argument("postgresql sink (table " + options.table +
                                 "): create-table needs the table's columns from the job");
@@ -180,8 +186,8 @@ Sink<T> postgres_sink(sink_options options, std::function<pg_row(const T&)> row,
   return Sink<T>{
       "postgresql sink",
       options.mode == write_mode::append ? options.guarantee : delivery_guarantee::exactly_once,
-      [options, row, schema](const sink_context&) {
-        return std::make_unique<detail::writer<T>>(options, schema, row);
+      [options, row, schema, remove](const sink_context&) {
+        return std::make_unique<detail::writer<T>>(options, schema, row, remove);
       }};
 }
 
