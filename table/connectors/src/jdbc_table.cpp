@@ -137,17 +137,12 @@ void register_jdbc_table() {
     auto u = jdbc_uri(t, o, true);
     if (!u) return u.error();
     // Flink reads the declared columns by name: SELECT "a", "b" FROM table.
-    if (has(u->options, "table") && !has(u->options, "query")) {
-      std::string table;
-      for (auto it = u->options.begin(); it != u->options.end(); ++it)
-        if (it->first == "table") {
-          table = it->second;
-          u->options.erase(it);
-          break;
-        }
+    if (!has(u->options, "query")) {
+      const auto table = ddl::take(u->options, "table");
+      if (!table) return ddl::table_error(t, "'table-name' is required");
       std::string cols;
       for (const auto& f : t.columns) cols += (cols.empty() ? "" : ", ") + quote_identifier(f.name);
-      u->options.emplace_back("query", "SELECT " + cols + " FROM " + table);
+      u->options.emplace_back("query", "SELECT " + cols + " FROM " + *table);
     }
     auto opts = postgres::parse_source_uri(*u);
     if (!opts) return opts.error();
