@@ -5,7 +5,8 @@ set -euo pipefail
 packages=(g++ cmake ninja-build ccache pkg-config libcaf-dev libspdlog-dev libabsl-dev
           libcli11-dev catch2 capnproto libcapnp-dev liblmdb-dev zlib1g-dev libssl-dev openssl
           nlohmann-json3-dev libedit-dev clang libclang-rt-14-dev librdkafka-dev libsimdjson-dev
-          libpqxx-dev postgresql libmosquitto-dev mosquitto mosquitto-clients)
+          libpqxx-dev postgresql libmosquitto-dev mosquitto mosquitto-clients
+          libcpp-httplib-dev prometheus-cpp-dev chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -24,6 +24,7 @@
 #include "eddy/table/sql_job.hpp"
 #include "flag_checks.hpp"
 #include "job_runner.hpp"
+#include "rest_cli.hpp"
 #include "sample_job.hpp"
 #include "shell.hpp"
 #include "sql_client.hpp"
@@ -416,7 +417,7 @@ std::string check_run_words(int argc, char** argv, const CLI::App& run) {
   if (i >= argc || std::string(argv[i]) != "run") return {};
   for (++i; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--log-level") {
+    if (a == "--log-level" || a == "--rest-port" || a == "--rest-host") {
       ++i;
       continue;
     }
@@ -432,7 +433,8 @@ std::string check_run_words(int argc, char** argv, const CLI::App& run) {
     return unknown_job_message(job);
   }
   std::vector<std::string> rest(argv + i + 1, argv + argc);
-  auto bad = eddy::samples::first_unknown_flag(*cmd, rest, {"--log-level"});
+  auto bad =
+      eddy::samples::first_unknown_flag(*cmd, rest, {"--log-level", "--rest-port", "--rest-host"});
   return bad.empty() ? std::string() : job + ": " + eddy::samples::unknown_flag_message(*cmd, bad);
 }
 
@@ -512,6 +514,13 @@ int main(int argc, char** argv) {
     cmd->callback([&job, fn] { job = fn; });
   }
   // Documented here for --help; parse_cluster_run handles them before CLI11 runs.
+  eddy::cli::rest_flags run_rest;
+  run->add_option("--rest-port", run_rest.port,
+                  "serve the REST API, /metrics and the dashboard on this port while the job runs "
+                  "(0: any free port; see docs/rest-api.md)")
+      ->check(CLI::Range(0, 65535));
+  run->add_option("--rest-host", run_rest.host, "address of the REST server (loopback only)")
+      ->capture_default_str();
   std::string cluster_address;
   run->add_option("--cluster", cluster_address,
                   "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
@@ -554,7 +563,23 @@ int main(int argc, char** argv) {
                    "seconds a job waits for enough free slots before it fails")
       ->check(eddy::samples::positive_integer("seconds", 7 * 24 * 3600))
       ->capture_default_str();
+  eddy::cli::rest_flags coord_rest;
+  coord
+      ->add_option("--rest-port", coord_rest.port,
+                   "serve the REST API, /metrics and the web dashboard on this port (0: any free "
+                   "port; see docs/rest-api.md)")
+      ->check(CLI::Range(0, 65535));
+  coord
+      ->add_option("--rest-host", coord_rest.host,
+                   "address of the REST server (not loopback: needs --secret-file or --insecure)")
+      ->capture_default_str();
   coord_sec.add(*coord, true);
+
+  auto* token_cmd = app.add_subcommand(
+      "rest-token", "print the REST API's bearer token for a cluster secret (docs/rest-api.md)");
+  std::string token_secret_file;
+  token_cmd->add_option("--secret-file", token_secret_file, "file holding the cluster secret")
+      ->required();
 
   auto* work = app.add_subcommand("worker", "start a cluster worker");
   std::string coordinator_address = "127.0.0.1:6123";
@@ -611,13 +636,28 @@ int main(int argc, char** argv) {
     co.heartbeat_interval = std::chrono::milliseconds(hb_ms);
     co.heartbeat_timeout = std::chrono::milliseconds(hb_timeout_ms);
     co.slot_timeout = std::chrono::seconds(slot_timeout_s);
+    if (auto ok = eddy::cli::check_rest_flags(coord_rest, co.security); !ok)
+      return fail(ok.error().message, 2);
     install_stop_handlers();
+    std::unique_ptr<eddy::cli::rest_service> rest;
+    std::string rest_error;
     auto r = eddy::run_coordinator(
-        co, [] { return stop_signal != 0; },
+        co, [&] { return stop_signal != 0 || !rest_error.empty(); },
         [&](std::uint16_t port) {
           std::printf("eddy coordinator listening on %s:%u\n", co.host.c_str(), port);
+          if (coord_rest.wanted()) {
+            auto served = eddy::cli::start_coordinator_rest(coord_rest, co.host, port, co.security);
+            if (served) {
+              rest = std::move(*served);
+              std::printf("REST API on http://%s:%u/\n", coord_rest.host.c_str(), rest->port());
+            } else {
+              rest_error = served.error().message;
+            }
+          }
           std::fflush(stdout);
         });
+    rest.reset();
+    if (!rest_error.empty()) exit_now(fail(rest_error));
     if (!r) exit_now(fail(r.error().message));
     exit_now(0);
   }
@@ -636,6 +676,12 @@ int main(int argc, char** argv) {
     exit_now(0);
   }
 
+  if (token_cmd->parsed()) {
+    auto secret = eddy::read_secret_file(token_secret_file);
+    if (!secret) return fail("--secret-file: " + secret.error().message, 2);
+    std::printf("%s\n", eddy::rest_api_token(*secret).c_str());
+    return 0;
+  }
   if (run->parsed()) {
     if (list) {
       for (const auto& s : eddy::samples::sample_jobs())
@@ -643,7 +689,20 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!job) return fail("name a job to run (eddy run --list shows the jobs)", 2);
-    return report_run(job);
+    std::unique_ptr<eddy::cli::rest_service> rest;
+    if (run_rest.wanted()) {
+      if (auto ok = eddy::cli::check_rest_flags(run_rest, {}); !ok)
+        return fail(ok.error().message, 2);
+      const auto name = run->get_subcommands().front()->get_name();
+      auto served = eddy::cli::start_embedded_rest(
+          run_rest, name, eddy::cli::program_args_of_run(argc, argv, name), "eddy-savepoints");
+      if (!served) return fail(served.error().message);
+      rest = std::move(*served);
+      std::fprintf(stderr, "REST API on http://%s:%u/\n", run_rest.host.c_str(), rest->port());
+    }
+    const int rc = report_run(job);
+    rest.reset();
+    return rc;
   }
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "cluster_security.hpp"
 
+#include "eddy/runtime/cluster.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -52,3 +54,11 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 }
 
 }  // namespace eddy::detail
+
+namespace eddy {
+
+std::string rest_api_token(const std::string& secret) {
+  return detail::hmac_hex(secret, "eddy rest api");
+}
+
+}  // namespace eddy

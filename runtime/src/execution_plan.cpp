@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 namespace eddy {
 
 namespace {
@@ -193,6 +195,30 @@ std::string execution_plan::describe(const job_graph& g) const {
     }
   }
   return os.str();
+}
+
+std::string execution_plan::to_json(const job_graph& g) const {
+  auto nodes = nlohmann::json::array();
+  for (const auto& c : chains_) {
+    auto ops = nlohmann::json::array();
+    for (std::size_t i = 0; i < c.nodes.size(); ++i)
+      ops.push_back({{"id", c.nodes[i]},
+                     {"name", g.nodes()[c.nodes[i]].name},
+                     {"fused", i < c.fused.size() ? c.fused[i] : 1}});
+    auto inputs = nlohmann::json::array();
+    for (int e : c.in_edges) {
+      const auto& edge = g.edges()[e];
+      inputs.push_back({{"id", node_chain_[edge.from]},
+                        {"ship_strategy", to_string(edge_kind_[e])},
+                        {"side_output", edge.side_tag}});
+    }
+    nodes.push_back({{"id", c.id},
+                     {"name", c.name},
+                     {"parallelism", c.parallelism},
+                     {"operators", std::move(ops)},
+                     {"inputs", std::move(inputs)}});
+  }
+  return nlohmann::json{{"nodes", std::move(nodes)}}.dump();
 }
 
 }  // namespace eddy

@@ -143,12 +143,24 @@ std::optional<job_result> job_control::wait_for(std::chrono::milliseconds timeou
   return *result_;
 }
 
+void job_control::record_exception(std::string message) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::lock_guard g(mtx_);
+  if (exceptions_.size() >= 32) exceptions_.erase(exceptions_.begin());
+  exceptions_.push_back({now, std::move(message), restarts.load()});
+}
+
 }  // namespace eddy::detail
 
 namespace eddy {
 
 std::vector<checkpoint_stats> job_handle::checkpoints() const {
   return ctl_->checkpoints();
+}
+std::vector<job_exception> job_handle::exceptions() const {
+  return ctl_->exceptions();
 }
 int job_handle::restarts() const {
   return ctl_->restarts.load();
@@ -218,6 +230,26 @@ void job_handle::cancel() const {
 
 job_state job_handle::state() const {
   return ctl_->state.load();
+}
+
+const std::string& job_handle::name() const {
+  return ctl_->name;
+}
+
+const std::string& job_handle::plan_json() const {
+  return ctl_->plan_json;
+}
+
+std::chrono::steady_clock::time_point job_handle::started() const {
+  return ctl_->started;
+}
+
+std::uint64_t job_handle::aborted_checkpoints() const {
+  return ctl_->aborted_checkpoints();
+}
+
+std::optional<job_result> job_handle::result() const {
+  return ctl_->wait_for(std::chrono::milliseconds(0));
 }
 
 std::vector<subtask_metrics> job_handle::metrics() const {

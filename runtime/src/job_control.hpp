@@ -116,6 +116,16 @@ class job_control {
   }
   std::atomic<int> restarts{0};
   std::atomic<std::uint64_t> restored_checkpoint{0};
+  /// Records a failure of an attempt (Flink's exception history; called by the supervisor); the
+  /// newest 32 are kept.
+  void record_exception(std::string message);
+  [[nodiscard]] std::vector<job_exception> exceptions() const {
+    std::lock_guard g(mtx_);
+    return exceptions_;
+  }
+  /// execution_plan::to_json of the job; set by make_job_context before any other thread sees
+  /// the job, read-only afterwards.
+  std::string plan_json;
 
   /// The messages of the job's control channels (control_log.hpp), for the job's lifetime.
   const std::shared_ptr<control_log> channels = std::make_shared<control_log>();
@@ -133,6 +143,7 @@ class job_control {
  private:
   mutable std::mutex mtx_;
   std::vector<checkpoint_stats> checkpoints_;
+  std::vector<job_exception> exceptions_;
   std::atomic<std::uint64_t> aborted_checkpoints_{0};
   std::condition_variable cv_;
   std::optional<job_result> result_;

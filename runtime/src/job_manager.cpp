@@ -274,7 +274,6 @@ std::string jobs_json(const jm_state& st);
 std::string job_status_json(const jm_state& st, const job_entry& j);
 std::string waiting_reason(const jm_state& st, const alloc_request& r);
 std::string workers_json(const jm_state& st);
-void set_parallelism_arg(std::vector<std::string>& args, int p);
 
 caf::behavior job_manager(jm_actor* self, job_manager_options opts) {
   self->state.opts = std::move(opts);
@@ -558,6 +557,12 @@ std::string job_status_json(const jm_state& st, const job_entry& j) {
   o["args"] = j.spec.args;
   o["job_library"] = j.spec.lib_name;
   o["restored_from"] = j.spec.restore_from;
+  if (!j.control->plan_json.empty()) o["plan"] = nlohmann::json::parse(j.control->plan_json);
+  auto exceptions = nlohmann::json::array();
+  for (const auto& e : j.control->exceptions())
+    exceptions.push_back(
+        {{"timestamp_ms", e.timestamp_ms}, {"message", e.message}, {"attempt", e.attempt}});
+  o["exceptions"] = std::move(exceptions);
   auto subtasks = nlohmann::json::array();
   for (const auto& s : j.control->subtasks) {
     const auto m = s->snapshot();
@@ -565,7 +570,10 @@ std::string job_status_json(const jm_state& st, const job_entry& j) {
                         {"index", m.index},
                         {"records_in", m.records_in},
                         {"records_out", m.records_out},
+                        {"batches_in", m.batches_in},
+                        {"batches_out", m.batches_out},
                         {"backpressure_ns", m.backpressure_ns},
+                        {"backpressure_events", m.backpressure_events},
                         {"watermark", m.watermark},
                         {"state", to_string(m.state)}});
   }
@@ -604,23 +612,6 @@ std::string workers_json(const jm_state& st) {
           std::chrono::duration_cast<std::chrono::milliseconds>(now - w.last_beat).count()}});
   }
   return out.dump();
-}
-
-/// Sets "-p N" in a program's arguments (replacing -p / --parallelism), the convention the
-/// sample jobs and `eddy shell`'s rescale follow.
-void set_parallelism_arg(std::vector<std::string>& args, int p) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if ((args[i] == "-p" || args[i] == "--parallelism") && i + 1 < args.size()) {
-      args[i + 1] = std::to_string(p);
-      return;
-    }
-    if (args[i].rfind("--parallelism=", 0) == 0) {
-      args[i] = "--parallelism=" + std::to_string(p);
-      return;
-    }
-  }
-  args.push_back("-p");
-  args.push_back(std::to_string(p));
 }
 
 // ---- gate -------------------------------------------------------------------------------------

@@ -66,4 +66,19 @@ expected<std::shared_ptr<job_registry>> load_job_library(const std::string& path
   return reg;
 }
 
+void set_parallelism_arg(std::vector<std::string>& args, int p) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-p" || args[i] == "--parallelism") && i + 1 < args.size()) {
+      args[i + 1] = std::to_string(p);
+      return;
+    }
+    if (args[i].rfind("--parallelism=", 0) == 0) {
+      args[i] = "--parallelism=" + std::to_string(p);
+      return;
+    }
+  }
+  args.push_back("-p");
+  args.push_back(std::to_string(p));
+}
+
 }  // namespace eddy

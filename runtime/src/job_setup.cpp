@@ -24,6 +24,7 @@ expected<std::shared_ptr<job_context>> make_job_context(std::shared_ptr<const jo
     m.index = st.index;
     m.credits_per_channel = cfg.channel_credits;
   }
+  job->control->plan_json = job->plan.to_json(*job->graph);
   const auto& cc = cfg.checkpoints;
   if (cc.interval.count() > 0) {
     if (cc.directory.empty())

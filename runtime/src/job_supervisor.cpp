@@ -288,6 +288,7 @@ bool may_restart(supervisor_actor* self, const restart_strategy& rs) {
 void on_failure(supervisor_actor* self, const std::string& msg, bool fatal = false) {
   auto& st = self->state;
   if (st.failure || st.canceled || st.restarting || st.stopped) return;
+  st.job->control->record_exception(msg);
   const auto rs = strategy_of(*st.job);
   if (!fatal && may_restart(self, rs)) {
     log().warn("job '{}' restarting after a failure: {}", st.job->name, msg);

@@ -2,6 +2,7 @@
 
 #include "eddy/runtime/log.hpp"
 
+#include <mutex>
 #include <thread>
 
 #include "job_control.hpp"
@@ -10,6 +11,17 @@
 #include "restore.hpp"
 
 namespace eddy {
+
+namespace {
+std::mutex& listener_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::function<void(const job_handle&)>& submitted_listener() {
+  static std::function<void(const job_handle&)> fn;
+  return fn;
+}
+}  // namespace
 
 struct local_runtime::impl {
   caf::actor_system_config cfg;
@@ -45,7 +57,19 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   auto ctl = job->control;
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
   detail::connect_control(*ctl, sup);
-  return job_handle{std::move(ctl)};
+  job_handle handle{std::move(ctl)};
+  std::function<void(const job_handle&)> listener;
+  {
+    std::lock_guard g(listener_mutex());
+    listener = submitted_listener();
+  }
+  if (listener) listener(handle);
+  return handle;
+}
+
+void set_job_submitted_listener(std::function<void(const job_handle&)> fn) {
+  std::lock_guard g(listener_mutex());
+  submitted_listener() = std::move(fn);
 }
 
 std::size_t local_runtime::running_actors() const {

@@ -44,6 +44,11 @@ struct cluster_security {
 /// Reads a secret file (surrounding whitespace removed). Errors: unreadable or empty file.
 [[nodiscard]] expected<std::string> read_secret_file(const std::string& path);
 
+/// The bearer token of the REST API for a cluster secret: lower-case hex of
+/// HMAC-SHA256(secret, "eddy rest api"). Requests to a REST server started with a secret carry
+/// "Authorization: Bearer TOKEN" (`eddy rest-token --secret-file F` prints it).
+[[nodiscard]] std::string rest_api_token(const std::string& secret);
+
 /// Splits "HOST:PORT". Errors name the bad part.
 [[nodiscard]] expected<std::pair<std::string, std::uint16_t>> parse_host_port(const std::string& s);
 

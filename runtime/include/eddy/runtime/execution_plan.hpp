@@ -70,6 +70,12 @@ class execution_plan {
   [[nodiscard]] int chain_of(int node) const { return node_chain_.at(node); }
   /// Human-readable description (one line per chain and edge), for logs and `eddy run --plan`.
   [[nodiscard]] std::string describe(const job_graph& g) const;
+  /// The plan as JSON, for the REST API and the web dashboard (shaped like Flink's
+  /// `/jobs/:id/plan`): {"nodes": [{"id" (chain id), "name", "parallelism", "operators":
+  /// [{"id" (node id), "name", "fused" (as plan_chain::fused)}], "inputs": [{"id" (the sending
+  /// chain), "ship_strategy" (FORWARD, REBALANCE, HASH, BROADCAST), "side_output" (tag or
+  /// "")}]}]}.
+  [[nodiscard]] std::string to_json(const job_graph& g) const;
 
  private:
   std::vector<plan_chain> chains_;

@@ -28,10 +28,22 @@ class job_handle {
   /// Asks the job to cancel (asynchronous; wait() returns state canceled). No-op once ended.
   void cancel() const;
   [[nodiscard]] job_state state() const;
+  /// The job's name (as submitted).
+  [[nodiscard]] const std::string& name() const;
+  /// Its execution plan as JSON (execution_plan::to_json: chains, operators, edges).
+  [[nodiscard]] const std::string& plan_json() const;
+  /// When it was submitted (steady clock).
+  [[nodiscard]] std::chrono::steady_clock::time_point started() const;
+  /// Checkpoints aborted (failed or timed out) so far.
+  [[nodiscard]] std::uint64_t aborted_checkpoints() const;
+  /// The result once the job ended (as wait() would return it), else nullopt. Never blocks.
+  [[nodiscard]] std::optional<job_result> result() const;
   /// Live per-subtask counters.
   [[nodiscard]] std::vector<subtask_metrics> metrics() const;
   /// Checkpoints completed so far, oldest first.
   [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const;
+  /// The failures of its attempts so far, oldest first (the newest 32).
+  [[nodiscard]] std::vector<job_exception> exceptions() const;
   /// Restarts so far (after failures).
   [[nodiscard]] int restarts() const;
   /// Failure injection (tests, chaos drills): kills the actor of subtask `index` of the operator

@@ -74,6 +74,10 @@ class job_registry {
   static std::unique_ptr<job_registry> make();
 };
 
+/// Sets "-p P" in a program's arguments, replacing a -p / --parallelism / --parallelism=N
+/// there (the convention the sample jobs follow; rescaling uses it).
+void set_parallelism_arg(std::vector<std::string>& args, int p);
+
 /// Loads the job library at `path` (dlopen; the library stays loaded for the process's life)
 /// and returns a new registry holding the programs its eddy_register_jobs added. Errors
 /// (invalid_argument): the file cannot be loaded, defines no eddy_register_jobs, or that

@@ -76,6 +76,14 @@ struct checkpoint_stats {
   std::string savepoint_path;             ///< a savepoint: where it was written (else empty)
 };
 
+/// A failure of one attempt of a job (Flink's exception history): the attempt then restarted
+/// or the job failed.
+struct job_exception {
+  std::int64_t timestamp_ms = 0;  ///< wall clock, epoch ms
+  std::string message;
+  int attempt = 0;  ///< restarts before this failure (0: the first attempt)
+};
+
 /// Counters of one operator, summed over its subtasks.
 struct operator_metrics {
   std::string name;

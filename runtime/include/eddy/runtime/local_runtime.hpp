@@ -5,6 +5,7 @@
 /// job's actors to end, so cancel or wait for jobs first. Thread-safe: jobs may be submitted from
 /// any thread. CAF stays behind this header (pimpl) so users do not compile it.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,5 +39,11 @@ class local_runtime {
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+/// Process-wide (Flink's JobListener::onJobSubmitted): `fn` is called by every
+/// local_runtime::submit, on the submitting thread, right after a job started; `eddy run
+/// --rest-port` uses it to serve the jobs a program starts. Replaces the previous listener; an
+/// empty function removes it. Thread-safe; `fn` must not block.
+void set_job_submitted_listener(std::function<void(const job_handle&)> fn);
 
 }  // namespace eddy

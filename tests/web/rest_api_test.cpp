@@ -1,0 +1,240 @@
+// The REST API over an embedded runtime (local_jobs): reads, actions, errors, the token, driven
+// with a real HTTP client.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "eddy/web/local_jobs.hpp"
+#include "eddy/web/rest_server.hpp"
+#include "support/eddy_process.hpp"
+#include "support/http_client.hpp"
+#include "support/test_support.hpp"
+#include "web/rest_test_jobs.hpp"
+
+using namespace std::chrono_literals;
+using eddy::testing::eventually;
+using eddy::testing::http_client;
+using nlohmann::json;
+
+namespace {
+
+struct served_jobs {
+  explicit served_jobs(std::string token = {}, std::string savepoints = {})
+      : jobs(eddy::web::local_jobs_options{std::move(savepoints)}) {
+    eddy::testing::register_rest_test_programs();
+    eddy::web::rest_options o;
+    o.port = 0;
+    o.token = std::move(token);
+    o.sample_interval = 100ms;
+    auto s = eddy::web::rest_server::start(jobs, o);
+    REQUIRE(s);
+    server = std::move(*s);
+  }
+  eddy::web::local_jobs jobs;
+  std::unique_ptr<eddy::web::rest_server> server;
+};
+
+std::string state_of(http_client& c, const std::string& id) {
+  return c.get("/jobs/" + id).json().value("state", "");
+}
+
+const json* vertex_named(const json& job, const std::string& op) {
+  for (const auto& v : job["vertices"])
+    for (const auto& o : v["operators"])
+      if (o["name"] == op) return &v;
+  return nullptr;
+}
+
+/// The sum of a metric's samples whose labels contain `label` (-1 if none).
+double metric_sum(const std::string& text, const std::string& name, const std::string& label) {
+  double sum = -1;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name + "{", 0) != 0 || line.find(label) == std::string::npos) continue;
+    sum = std::max(sum, 0.0) + std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("the REST API shows an embedded job, its metrics move, and it cancels it",
+          "[web][rest]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  const auto submitted = c.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2"]})");
+  REQUIRE(submitted.status == 200);
+  const auto id = submitted.json()["jobid"].get<std::string>();
+  REQUIRE(eventually([&] { return state_of(c, id) == "RUNNING"; }, 20s));
+
+  // The job: its plan drawn as vertices, their counters and rates.
+  json job;
+  REQUIRE(eventually(
+      [&] {
+        job = c.get("/jobs/" + id).json();
+        const auto* d = vertex_named(job, "double");
+        return d && (*d)["records_in_per_second"].get<double>() > 0;
+      },
+      20s));
+  const auto* source = vertex_named(job, "ticks");
+  const auto* doubled = vertex_named(job, "double");
+  REQUIRE(source);
+  REQUIRE(doubled);
+  CHECK((*source)["parallelism"] == 1);
+  CHECK((*doubled)["parallelism"] == 2);
+  CHECK((*doubled)["subtasks"].size() == 2);
+  CHECK((*doubled)["inputs"][0]["ship_strategy"] == "REBALANCE");
+  CHECK((*doubled)["inputs"][0]["id"] == (*source)["id"]);
+  CHECK(c.get("/jobs/" + id + "/plan").json()["plan"]["nodes"].size() == job["vertices"].size());
+  const auto vid = std::to_string((*doubled)["id"].get<int>());
+  CHECK(c.get("/jobs/" + id + "/vertices/" + vid).json()["name"] == (*doubled)["name"]);
+
+  // Prometheus: the counters grow between two scrapes.
+  const auto m1 = c.get("/metrics");
+  REQUIRE(m1.status == 200);
+  const auto out1 = metric_sum(m1.body, "eddy_task_records_out_total", "task=\"Source: ticks\"");
+  REQUIRE(out1 >= 0);
+  REQUIRE(eventually(
+      [&] {
+        return metric_sum(c.get("/metrics").body, "eddy_task_records_out_total",
+                          "task=\"Source: ticks\"") > out1;
+      },
+      20s));
+  CHECK(m1.body.find("eddy_jobs{state=\"RUNNING\"} 1") != std::string::npos);
+  CHECK(m1.body.find("# TYPE eddy_task_records_in_total counter") != std::string::npos);
+  CHECK(metric_sum(m1.body, "eddy_task_records_in_per_second", "job_id=\"" + id + "\"") >= 0);
+
+  const auto overview = c.get("/overview").json();
+  CHECK(overview["jobs-running"] == 1);
+  CHECK(overview["mode"] == "embedded");
+  CHECK(c.get("/taskmanagers").json()["taskmanagers"].size() == 1);
+
+  const auto canceled = c.patch("/jobs/" + id + "?mode=cancel");
+  CHECK(canceled.status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  CHECK(c.get("/overview").json()["jobs-cancelled"] == 1);
+  CHECK(c.get("/jobs").json()["jobs"][0]["status"] == "CANCELED");
+}
+
+TEST_CASE("the REST API takes a savepoint and rescales a job from it", "[web][rest]") {
+  eddy::testing::temp_dir tmp{"eddy-rest-sp"};
+  served_jobs s({}, (tmp.path() / "default").string());
+  http_client c(s.server->port());
+  const auto id = c.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "1"]})")
+                      .json()["jobid"]
+                      .get<std::string>();
+  REQUIRE(eventually([&] { return state_of(c, id) == "RUNNING"; }, 20s));
+
+  const auto dir = (tmp.path() / "mine").string();
+  const auto sp = c.post("/jobs/" + id + "/savepoints", json{{"target-directory", dir}}.dump());
+  INFO(sp.body);
+  REQUIRE(sp.status == 200);
+  CHECK(sp.json()["status"]["id"] == "COMPLETED");
+  const auto location = sp.json()["operation"]["location"].get<std::string>();
+  CHECK(location.rfind(dir, 0) == 0);
+  CHECK(std::filesystem::exists(location));
+  CHECK(state_of(c, id) == "RUNNING");  // a savepoint alone leaves the job running
+  const auto cps = c.get("/jobs/" + id + "/checkpoints").json();
+  CHECK(cps["counts"]["completed"] == 1);
+  CHECK(cps["latest"]["savepoint_path"] == location);
+
+  const auto rescaled = c.patch("/jobs/" + id + "/rescaling?parallelism=3");
+  INFO(rescaled.body);
+  REQUIRE(rescaled.status == 200);
+  const auto id2 = rescaled.json()["jobid"].get<std::string>();
+  CHECK(id2 != id);
+  CHECK(state_of(c, id) == "FINISHED");  // stopped with a savepoint
+  REQUIRE(eventually([&] { return state_of(c, id2) == "RUNNING"; }, 20s));
+  const auto job2 = c.get("/jobs/" + id2).json();
+  CHECK((*vertex_named(job2, "double"))["parallelism"] == 3);
+  CHECK(job2["restored_from"].get<std::string>().rfind(tmp.path().string(), 0) == 0);
+  CHECK(job2["args"] == json::array({"-p", "3"}));
+
+  const auto stopped = c.post("/jobs/" + id2 + "/stop", R"({"drain": true})");
+  INFO(stopped.body);
+  REQUIRE(stopped.status == 200);
+  CHECK(state_of(c, id2) == "FINISHED");
+  CHECK(c.get("/jobs/" + id2).json()["savepoint_path"] == stopped.json()["operation"]["location"]);
+}
+
+TEST_CASE("the REST API lists the exceptions of failed attempts", "[web][rest]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  eddy::testing::ticking_source::failed() = false;
+  const auto id =
+      c.post("/jobs", R"({"program": "rest-test-fail-once"})").json()["jobid"].get<std::string>();
+  REQUIRE(eventually([&] { return c.get("/jobs/" + id).json().value("restarts", 0) == 1; }, 20s));
+  const auto ex = c.get("/jobs/" + id + "/exceptions").json();
+  REQUIRE(ex["entries"].size() == 1);
+  CHECK(ex["entries"][0]["message"].get<std::string>().find("fails on purpose") !=
+        std::string::npos);
+  CHECK(ex["entries"][0]["attempt"] == 0);
+  CHECK(ex["root-exception"] == ex["entries"][0]["message"]);
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+}
+
+TEST_CASE("bad REST requests get a 4xx naming what is wrong", "[web][rest]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  auto r = c.get("/jobs/no-such-job");
+  CHECK(r.status == 404);
+  CHECK(r.error() == "no job with id 'no-such-job'");
+  CHECK(c.patch("/jobs/no-such-job?mode=cancel").status == 404);
+  r = c.get("/nowhere");
+  CHECK(r.status == 404);
+  CHECK(r.error() == "no such resource: GET /nowhere");
+  r = c.post("/jobs", "{not json");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "the request body is not a JSON object");
+  r = c.post("/jobs", R"({"program": "no-such-program"})");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "unknown program 'no-such-program'");
+  r = c.post("/jobs", R"({"program": "rest-test-ticks", "args": [1, 2]})");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "'args' must be an array of strings");
+  r = c.post("/jobs", R"({"args": []})");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "'program' is missing (a job program)");
+
+  const auto id =
+      c.post("/jobs", R"({"program": "rest-test-ticks"})").json()["jobid"].get<std::string>();
+  r = c.patch("/jobs/" + id + "/rescaling?parallelism=two");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "parallelism=N is missing or not an integer from 1 to 1024");
+  r = c.patch("/jobs/" + id + "?mode=stop");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "unknown mode 'stop' (only mode=cancel is supported)");
+  r = c.post("/jobs/" + id + "/savepoints", R"({"cancel-job": "yes"})");
+  CHECK(r.status == 400);
+  CHECK(r.error() == "'cancel-job' must be true or false");
+  r = c.post("/jobs/" + id + "/savepoints", "{}");  // no directory anywhere
+  CHECK(r.status == 400);
+  CHECK(r.error().find("no savepoint directory") == 0);
+  CHECK(state_of(c, id) == "RUNNING");  // none of it hurt the job
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+}
+
+TEST_CASE("with a token every REST request but the dashboard's files needs it", "[web][rest]") {
+  served_jobs s("sesame");
+  http_client c(s.server->port());
+  auto r = c.get("/jobs");
+  CHECK(r.status == 401);
+  CHECK(r.error().find("this server needs 'Authorization: Bearer TOKEN'") == 0);
+  CHECK(c.get("/metrics").status == 401);
+  CHECK(c.post("/jobs", R"({"program": "rest-test-ticks"})").status == 401);
+  c.set_token("wrong");
+  r = c.get("/jobs");
+  CHECK(r.status == 401);
+  CHECK(r.error() == "wrong bearer token (it is derived from the cluster secret)");
+  c.set_token("sesame");
+  CHECK(c.get("/jobs").status == 200);
+  CHECK(c.get("/metrics").status == 200);
+  http_client anonymous(s.server->port());
+  r = anonymous.get("/");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("<title>Eddy</title>") != std::string::npos);
+  CHECK(anonymous.get("/app.js").status == 200);
+  CHECK(anonymous.get("/style.css").status == 200);
+}

@@ -1,0 +1,148 @@
+// `eddy coordinator --rest-port`: the REST API over a real cluster (a coordinator and a worker
+// process), with and without a cluster secret.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+
+#include "eddy/runtime/cluster.hpp"
+#include "support/http_client.hpp"
+#include "support/test_cluster.hpp"
+#include "support/test_support.hpp"
+
+using namespace std::chrono_literals;
+using eddy::testing::eventually;
+using eddy::testing::http_client;
+using nlohmann::json;
+
+namespace {
+
+std::uint16_t rest_port_of(eddy::testing::test_cluster& cluster) {
+  std::smatch m;
+  const std::regex re("REST API on http://127\\.0\\.0\\.1:([0-9]+)/");
+  std::string out;
+  REQUIRE(eventually(
+      [&] {
+        out = cluster.coordinator().out();
+        return std::regex_search(out, m, re);
+      },
+      20s));
+  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+}
+
+std::string sensor_lines(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += std::to_string(i % 5) + "," + std::to_string(1700000000000LL + i * 100) + "," +
+         std::to_string(20 + i % 50) + ".5\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a coordinator's REST API submits, shows and cancels a cluster job", "[web][cluster]") {
+  eddy::testing::temp_dir tmp{"eddy-rest-cluster"};
+  eddy::testing::test_cluster cluster(tmp.path(), 1, 2, {}, {"--rest-port", "0"});
+  http_client c(rest_port_of(cluster));
+  REQUIRE(
+      eventually([&] { return c.get("/taskmanagers").json()["taskmanagers"].size() == 1; }, 20s));
+  const auto tm = c.get("/taskmanagers").json()["taskmanagers"][0];
+  CHECK(tm["name"] == "w0");
+  CHECK(tm["slots"] == 2);
+  CHECK(c.get("/overview").json()["mode"] == "cluster");
+
+  const auto input = tmp.path() / "readings.csv";
+  std::ofstream(input) << sensor_lines(50000);
+  const json submit = {{"program", "sensors"},
+                       {"args",
+                        {"--input", input.string(), "--output", (tmp.path() / "out").string(), "-p",
+                         "2", "--source-rate", "2000"}}};
+  const auto r = c.post("/jobs", submit.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto id = r.json()["jobid"].get<std::string>();
+  REQUIRE(eventually([&] { return c.get("/jobs/" + id).json()["state"] == "RUNNING"; }, 30s));
+
+  // The plan, the subtasks' counters and rates, /metrics moving.
+  json job;
+  REQUIRE(eventually(
+      [&] {
+        job = c.get("/jobs/" + id).json();
+        for (const auto& v : job["vertices"])
+          if (v["records_out_per_second"].get<double>() > 0) return true;
+        return false;
+      },
+      30s));
+  CHECK(job["vertices"].size() == job["plan"]["nodes"].size());
+  CHECK(job["program"] == "sensors");
+  const auto scrape = [&] {
+    const auto text = c.get("/metrics").body;
+    static const std::regex re(
+        "eddy_task_records_out_total\\{[^}]*task=\"Source: read_text_file[^}]*\\} ([0-9.e+]+)");
+    std::smatch m;
+    return std::regex_search(text, m, re) ? std::stod(m[1].str()) : -1.0;
+  };
+  const auto first = scrape();
+  REQUIRE(first >= 0);
+  REQUIRE(eventually([&] { return scrape() > first; }, 30s));
+  CHECK(c.get("/metrics").body.find("eddy_worker_slots{address=") != std::string::npos);
+
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return c.get("/jobs/" + id).json()["state"] == "CANCELED"; }, 30s));
+  CHECK(c.get("/jobs/" + id + "/exceptions").status == 200);
+  CHECK(c.get("/jobs/nope").status == 404);
+}
+
+TEST_CASE("a coordinator with a secret wants its token on REST requests", "[web][cluster]") {
+  eddy::testing::temp_dir tmp{"eddy-rest-secret"};
+  const auto secret_file = tmp.path() / "secret";
+  std::ofstream(secret_file) << "correct horse battery staple\n";
+  eddy::testing::test_cluster cluster(tmp.path(), 1, 1, {"--secret-file", secret_file.string()},
+                                      {"--rest-port", "0"});
+  http_client c(rest_port_of(cluster));
+  auto r = c.get("/overview");
+  CHECK(r.status == 401);
+  const auto token =
+      eddy::testing::run_eddy(tmp.path(), {"rest-token", "--secret-file", secret_file.string()});
+  REQUIRE(token.code == 0);
+  CHECK(token.out == eddy::rest_api_token("correct horse battery staple") + "\n");
+  c.set_token(token.out.substr(0, token.out.size() - 1));
+  r = c.get("/overview");
+  CHECK(r.status == 200);
+  CHECK(r.json()["taskmanagers"] == 1);
+  CHECK(http_client(rest_port_of(cluster)).get("/").status == 200);  // the page itself is open
+}
+
+TEST_CASE("eddy coordinator refuses a REST port it cannot use and a public REST host",
+          "[web][cluster]") {
+  eddy::testing::temp_dir tmp{"eddy-rest-flags"};
+  auto r = eddy::testing::run_eddy(
+      tmp.path(), {"coordinator", "--listen", "127.0.0.1:0", "--state-dir",
+                   (tmp.path() / "s").string(), "--rest-port", "0", "--rest-host", "0.0.0.0"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--rest-host 0.0.0.0 is not a loopback address: give --secret-file") !=
+        std::string::npos);
+  // A port in use: the coordinator says so and ends.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 1) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const auto busy = std::to_string(ntohs(a.sin_port));
+  r = eddy::testing::run_eddy(tmp.path(), {"coordinator", "--listen", "127.0.0.1:0", "--state-dir",
+                                           (tmp.path() / "s").string(), "--rest-port", busy});
+  ::close(fd);
+  CHECK(r.code == 1);
+  CHECK(r.err.find("cannot listen on 127.0.0.1:" + busy + " for the REST API") !=
+        std::string::npos);
+  r = eddy::testing::run_eddy(tmp.path(), {"coordinator", "--rest-port", "70000"});
+  CHECK(r.code != 0);
+  CHECK(r.err.find("--rest-port") != std::string::npos);
+}

@@ -1,0 +1,132 @@
+#include "job_views.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace eddy::web {
+
+using nlohmann::json;
+
+json overview_view(const json& jobs, const json& workers, const std::string& mode) {
+  int running = 0, finished = 0, canceled = 0, failed = 0;
+  for (const auto& j : jobs) {
+    const auto s = j.value("state", "");
+    if (s == "FINISHED")
+      ++finished;
+    else if (s == "CANCELED")
+      ++canceled;
+    else if (s == "FAILED")
+      ++failed;
+    else
+      ++running;  // created, running, restarting, failing, canceling: not ended
+  }
+  int slots = 0, free = 0;
+  for (const auto& w : workers) {
+    slots += w.value("slots", 0);
+    free += w.value("free", 0);
+  }
+  return {{"mode", mode},
+          {"eddy-version", "0.1.0"},
+          {"taskmanagers", workers.size()},
+          {"slots-total", slots},
+          {"slots-available", free},
+          {"jobs-running", running},
+          {"jobs-finished", finished},
+          {"jobs-cancelled", canceled},
+          {"jobs-failed", failed}};
+}
+
+namespace {
+/// A vertex's state from its subtasks': the least advanced one that has not ended, else the
+/// "worst" ended one.
+std::string vertex_state(const json& subtasks) {
+  bool any_running = false, any_created = false, any_failed = false, any_canceled = false;
+  for (const auto& s : subtasks) {
+    const auto st = s.value("state", "");
+    any_running |= st == "RUNNING";
+    any_created |= st == "CREATED";
+    any_failed |= st == "FAILED";
+    any_canceled |= st == "CANCELED";
+  }
+  if (any_created) return "CREATED";
+  if (any_running) return "RUNNING";
+  if (any_failed) return "FAILED";
+  if (any_canceled) return "CANCELED";
+  return subtasks.empty() ? "CREATED" : "FINISHED";
+}
+}  // namespace
+
+json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
+  if (!job.contains("subtasks")) job["subtasks"] = json::array();
+  for (auto& s : job["subtasks"]) {
+    auto it = rates.find(subtask_key(s.value("task", ""), s.value("index", 0)));
+    const subtask_rate r = it == rates.end() ? subtask_rate{} : it->second;
+    s["records_in_per_second"] = r.records_in_per_second;
+    s["records_out_per_second"] = r.records_out_per_second;
+    s["backpressure_ratio"] = r.backpressure_ratio;
+  }
+  auto vertices = json::array();
+  if (job.contains("plan") && job["plan"].is_object() && job["plan"].contains("nodes")) {
+    for (const auto& node : job["plan"]["nodes"]) {
+      json v = node;
+      const auto name = node.value("name", "");
+      auto subs = json::array();
+      double in_rate = 0, out_rate = 0, bp = 0;
+      std::uint64_t in = 0, out = 0;
+      std::int64_t wm = INT64_MAX;
+      for (const auto& s : job["subtasks"]) {
+        if (s.value("task", "") != name) continue;
+        subs.push_back(s);
+        in_rate += s.value("records_in_per_second", 0.0);
+        out_rate += s.value("records_out_per_second", 0.0);
+        bp = std::max(bp, s.value("backpressure_ratio", 0.0));
+        in += s.value("records_in", std::uint64_t{0});
+        out += s.value("records_out", std::uint64_t{0});
+        wm = std::min(wm, s.value("watermark", INT64_MIN));
+      }
+      v["records_in"] = in;
+      v["records_out"] = out;
+      v["records_in_per_second"] = in_rate;
+      v["records_out_per_second"] = out_rate;
+      v["backpressure_ratio"] = bp;
+      v["watermark"] = (subs.empty() || wm == INT64_MIN) ? json(nullptr) : json(wm);
+      v["state"] = vertex_state(subs);
+      v["subtasks"] = std::move(subs);
+      vertices.push_back(std::move(v));
+    }
+  }
+  job["vertices"] = std::move(vertices);
+  return job;
+}
+
+json checkpoints_view(const json& job) {
+  auto history = json::array();
+  if (job.contains("checkpoints"))
+    for (auto it = job["checkpoints"].rbegin(); it != job["checkpoints"].rend(); ++it)
+      history.push_back(*it);
+  return {{"counts",
+           {{"completed", history.size()},
+            {"failed", job.value("aborted_checkpoints", std::uint64_t{0})}}},
+          {"latest", history.empty() ? json(nullptr) : history.front()},
+          {"history", history}};
+}
+
+json exceptions_view(const json& job) {
+  auto entries = json::array();
+  if (job.contains("exceptions"))
+    for (auto it = job["exceptions"].rbegin(); it != job["exceptions"].rend(); ++it)
+      entries.push_back(*it);
+  json root = nullptr;
+  json when = nullptr;
+  if (job.contains("failure")) {
+    root = job["failure"];
+  } else if (!entries.empty()) {
+    root = entries.front()["message"];
+    when = entries.front()["timestamp_ms"];
+  }
+  if (root.is_string() && when.is_null() && !entries.empty())
+    when = entries.front()["timestamp_ms"];
+  return {{"root-exception", root}, {"timestamp", when}, {"entries", entries}};
+}
+
+}  // namespace eddy::web
