@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -58,6 +59,7 @@ void text_file_source::open(const subtask_info& info) {
   auto [b, e] =
       detail::split_range(static_cast<std::uint64_t>(st.st_size), info.index, info.parallelism);
   splits_ = {detail::source_split{b, e, 1, b == 0}};
+  ranges_bytes_ = e - b;
   start_split();
 }
 
@@ -282,8 +284,23 @@ void text_file_source::restore_state(const std::vector<state_entry>& entries) {
   }
   if (auto s = detail::get_splits(entries, info_)) {
     splits_ = std::move(*s);
+    ranges_bytes_ = 0;
+    for (const auto& sp : splits_) ranges_bytes_ += sp.end > sp.begin ? sp.end - sp.begin : 0;
     start_split();
   }
+}
+
+std::optional<input_progress> text_file_source::progress() const {
+  if (stream_) return std::nullopt;
+  std::uint64_t left = 0;
+  if (!done_)
+    for (std::size_t i = 0; i < splits_.size(); ++i) {
+      const auto& sp = splits_[i];
+      // The current range: from the reader's position (the first may start a byte early).
+      const auto from = i == 0 ? std::max(sp.begin, pos_ + off_) : sp.begin;
+      left += sp.end > from ? sp.end - from : 0;
+    }
+  return input_progress{ranges_bytes_ - std::min(left, ranges_bytes_), ranges_bytes_};
 }
 
 }  // namespace eddy

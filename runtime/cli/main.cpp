@@ -24,6 +24,7 @@
 #include "eddy/table/sql_job.hpp"
 #include "flag_checks.hpp"
 #include "job_runner.hpp"
+#include "progress_line.hpp"
 #include "rest_cli.hpp"
 #include "sample_job.hpp"
 #include "shell.hpp"
@@ -262,9 +263,17 @@ std::optional<shell_invocation> parse_shell_invocation(int argc, char** argv, st
     if (take("--cluster", r.opts.cluster) || take("--timeout", timeout) || r.security.take(take) ||
         take("--log-level", r.log_level))
       continue;
+    if (std::string port; r.shell && take("--rest-port", port)) {
+      char* end = nullptr;
+      const long p = std::strtol(port.c_str(), &end, 10);
+      if (port.empty() || *end != 0 || p < 0 || p > 65535)
+        err = "eddy shell: --rest-port needs a port from 0 to 65535, not '" + port + "'";
+      r.opts.rest_port = static_cast<int>(p);
+      continue;
+    }
     if (r.shell) {
       err = "eddy shell: unexpected '" + a +
-            "' (flags: --cluster, --json, --timeout, --secret-file, --tls-*)";
+            "' (flags: --cluster, --json, --timeout, --secret-file, --tls-*, --rest-port)";
       return r;
     }
     r.words.push_back(a);
@@ -285,8 +294,12 @@ void print_shell_help(const shell_invocation& si) {
   if (si.shell) {
     std::printf(
         "Usage: eddy shell [--cluster HOST:PORT] [--json] [--timeout MS] [security flags]\n"
+        "                  [--rest-port N]\n"
         "Interactive job control on a terminal; one command per line from a pipe or file (script\n"
-        "mode). Flags:\n%sCommands (type help in the shell):\n%s",
+        "mode). Flags:\n%s"
+        "  --rest-port N         serve the cluster's REST API and dashboard on 127.0.0.1:N while\n"
+        "                        the shell runs (docs/rest-api.md)\n"
+        "Commands (type help in the shell):\n%s",
         flags.c_str(), eddy::cli::command_help({}).c_str());
     return;
   }
@@ -321,9 +334,16 @@ std::optional<int> check_sample_job_args(const cluster_run& r) {
 
 /// Runs an embedded job to its end and prints its summary; returns the exit code (the job's
 /// failure, a signal that canceled it, or bad input, each said in one `eddy: ` line).
-int report_run(const std::function<eddy::job_result()>& run) {
+/// `progress`: show the progress line on a terminal meanwhile.
+int report_run(const std::function<eddy::job_result()>& run, bool progress = false) {
   try {
-    print_summary(run());
+    std::optional<eddy::job_result> r;
+    {
+      std::optional<eddy::cli::progress_line> line;
+      if (progress) line.emplace();
+      r = run();
+    }  // the line is erased before the summary
+    print_summary(*r);
     return 0;
   } catch (const eddy::samples::job_interrupted& e) {
     fail(e.what());
@@ -433,8 +453,8 @@ std::string check_run_words(int argc, char** argv, const CLI::App& run) {
     return unknown_job_message(job);
   }
   std::vector<std::string> rest(argv + i + 1, argv + argc);
-  auto bad =
-      eddy::samples::first_unknown_flag(*cmd, rest, {"--log-level", "--rest-port", "--rest-host"});
+  auto bad = eddy::samples::first_unknown_flag(
+      *cmd, rest, {"--log-level", "--rest-port", "--rest-host", "--quiet"});
   return bad.empty() ? std::string() : job + ": " + eddy::samples::unknown_flag_message(*cmd, bad);
 }
 
@@ -521,6 +541,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   run->add_option("--rest-host", run_rest.host, "address of the REST server (loopback only)")
       ->capture_default_str();
+  bool quiet = false;
+  run->add_flag("--quiet", quiet,
+                "no progress line on the terminal while the job runs (there is none when stderr "
+                "is not a terminal)");
   std::string cluster_address;
   run->add_option("--cluster", cluster_address,
                   "HOST:PORT of a coordinator: run the job on that cluster instead of the embedded "
@@ -574,6 +598,9 @@ int main(int argc, char** argv) {
                    "address of the REST server (not loopback: needs --secret-file or --insecure)")
       ->capture_default_str();
   coord_sec.add(*coord, true);
+  std::string coord_log_file;
+  coord->add_option("--log-file", coord_log_file,
+                    "write the log to this file (appended to) instead of stderr");
 
   auto* token_cmd = app.add_subcommand(
       "rest-token", "print the REST API's bearer token for a cluster secret (docs/rest-api.md)");
@@ -603,6 +630,9 @@ int main(int argc, char** argv) {
                    "scheduler threads running the subtasks (default: the number of cores)")
       ->check(eddy::samples::positive_integer("threads", 1024));
   work_sec.add(*work, true);
+  std::string work_log_file;
+  work->add_option("--log-file", work_log_file,
+                   "write the log to this file (appended to) instead of stderr");
 
   if (auto bad = check_run_words(argc, argv, *run); !bad.empty()) return fail(bad, 2);
   try {
@@ -636,6 +666,8 @@ int main(int argc, char** argv) {
     co.heartbeat_interval = std::chrono::milliseconds(hb_ms);
     co.heartbeat_timeout = std::chrono::milliseconds(hb_timeout_ms);
     co.slot_timeout = std::chrono::seconds(slot_timeout_s);
+    if (!coord_log_file.empty())
+      if (auto ok = eddy::log_to_file(coord_log_file); !ok) return fail(ok.error().message, 2);
     if (auto ok = eddy::cli::check_rest_flags(coord_rest, co.security); !ok)
       return fail(ok.error().message, 2);
     install_stop_handlers();
@@ -670,6 +702,8 @@ int main(int argc, char** argv) {
     wo.coordinator_port = hp->second;
     wo.security = *sec;
     wo.heartbeat_interval = std::chrono::milliseconds(worker_hb_ms);
+    if (!work_log_file.empty())
+      if (auto ok = eddy::log_to_file(work_log_file); !ok) return fail(ok.error().message, 2);
     install_stop_handlers();
     auto r = eddy::run_worker(wo, [] { return stop_signal != 0; });
     if (!r) exit_now(fail(r.error().message));
@@ -700,7 +734,7 @@ int main(int argc, char** argv) {
       rest = std::move(*served);
       std::fprintf(stderr, "REST API on http://%s:%u/\n", run_rest.host.c_str(), rest->port());
     }
-    const int rc = report_run(job);
+    const int rc = report_run(job, !quiet);
     rest.reset();
     return rc;
   }

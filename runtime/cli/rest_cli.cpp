@@ -77,6 +77,7 @@ std::vector<std::string> program_args_of_run(int argc, char** argv, const std::s
       ++i;
       continue;
     }
+    if (a == "--quiet") continue;
     if (a.rfind("--rest-port=", 0) == 0 || a.rfind("--rest-host=", 0) == 0 ||
         a.rfind("--log-level=", 0) == 0)
       continue;

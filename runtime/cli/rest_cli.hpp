@@ -42,7 +42,7 @@ class rest_service {
     const std::string& savepoint_dir);
 
 /// The arguments of `eddy run JOB ARGS` after the job's name, without the flags `eddy run`
-/// itself takes (--rest-port, --rest-host, --log-level and their values).
+/// itself takes (--rest-port, --rest-host, --log-level and their values, --quiet).
 [[nodiscard]] std::vector<std::string> program_args_of_run(int argc, char** argv,
                                                            const std::string& job);
 

@@ -33,6 +33,7 @@
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/log.hpp"
 #include "flag_checks.hpp"
+#include "rest_cli.hpp"
 #include "sample_job.hpp"
 #include "shell_text.hpp"
 
@@ -671,6 +672,16 @@ expected<std::unique_ptr<cluster_client>> connect(const shell_options& opts) {
         end - std::chrono::steady_clock::now());
     auto c = cluster_client::connect(host, port, opts.security,
                                      std::max(left, std::chrono::milliseconds(1)));
+    if (c && opts.rest_port >= 0) {
+      // Served for the rest of the process (the shell ends with it).
+      static std::unique_ptr<rest_service> rest;
+      rest_flags f;
+      f.port = opts.rest_port;
+      auto served = start_coordinator_rest(f, host, port, opts.security);
+      if (!served) return served.error();
+      rest = std::move(*served);
+      std::fprintf(stderr, "REST API on http://127.0.0.1:%u/\n", rest->port());
+    }
     if (c) return c;
     // invalid_argument: refused, or not an Eddy coordinator there; trying again cannot help.
     const bool final = c.error().code == errc::invalid_argument;

@@ -14,6 +14,7 @@ struct shell_options {
   cluster_security security;
   bool json = false;                         ///< every command prints JSON
   std::chrono::milliseconds timeout{10000};  ///< for reaching the cluster
+  int rest_port = -1;  ///< serve the REST API of the cluster (-1: no; 0: any free port)
 };
 
 /// The names of the commands (also the one-shot ones: every one but `help` and `quit`).

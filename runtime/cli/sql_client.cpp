@@ -23,6 +23,7 @@
 #include "eddy/sql/keywords.hpp"
 #include "eddy/table/sql_job.hpp"
 #include "eddy/table/sql_session.hpp"
+#include "rest_cli.hpp"
 
 namespace eddy::cli {
 
@@ -277,6 +278,16 @@ bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options&
       if (!value(out.cluster)) return false;
     } else if (a == "--secret-file") {
       if (!value(out.secret_file)) return false;
+    } else if (a == "--rest-port") {
+      std::string t;
+      if (!value(t)) return false;
+      char* end = nullptr;
+      const long port = std::strtol(t.c_str(), &end, 10);
+      if (t.empty() || *end != 0 || port < 0 || port > 65535) {
+        err = "eddy sql: --rest-port needs a port from 0 to 65535, not '" + t + "'";
+        return false;
+      }
+      out.rest_port = static_cast<int>(port);
     } else if (a == "--timeout") {
       std::string t;
       if (!value(t)) return false;
@@ -290,7 +301,7 @@ bool parse_sql_client_args(int argc, char** argv, int first, sql_client_options&
     } else {
       err = "eddy sql: unexpected '" + a +
             "' (flags: -f FILE, -e STATEMENT, --cluster HOST:PORT, --timeout MS, --secret-file "
-            "FILE)";
+            "FILE, --rest-port N)";
       return false;
     }
   }
@@ -310,10 +321,32 @@ std::string sql_client_help() {
          "                          needs the embedded runtime)\n"
          "  --timeout MS            how long to try reaching the cluster (default 10000)\n"
          "  --secret-file FILE      the cluster's secret\n"
+         "  --rest-port N           serve the REST API and dashboard meanwhile (docs/rest-api.md)\n"
          "Without -f or -e: interactive on a terminal, else statements from stdin.\n"
          "Exit code: 0 when every statement succeeded, 1 after an error, 2 for bad flags,\n"
          "130/143 when interrupted by SIGINT/SIGTERM (the running job is canceled).\n";
 }
+
+namespace {
+
+/// The REST server of `eddy sql --rest-port`: over the cluster with --cluster, else over the
+/// jobs this process runs.
+expected<std::unique_ptr<rest_service>> start_sql_rest(const sql_client_options& o) {
+  rest_flags f;
+  f.port = o.rest_port;
+  if (o.cluster.empty()) return start_embedded_rest(f, {}, {}, "eddy-savepoints");
+  auto hp = parse_host_port(o.cluster);
+  if (!hp) return hp.error();
+  cluster_security sec;
+  if (!o.secret_file.empty()) {
+    auto secret = read_secret_file(o.secret_file);
+    if (!secret) return secret.error();
+    sec.secret = *secret;
+  }
+  return start_coordinator_rest(f, hp->first, hp->second, sec);
+}
+
+}  // namespace
 
 int run_sql_client(const sql_client_options& o) {
   table::sql_session session;
@@ -324,6 +357,16 @@ int run_sql_client(const sql_client_options& o) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;
     }
+  }
+  std::unique_ptr<rest_service> rest;
+  if (o.rest_port >= 0) {
+    auto served = start_sql_rest(o);
+    if (!served) {
+      std::fprintf(stderr, "eddy sql: %s\n", served.error().message.c_str());
+      return 1;
+    }
+    rest = std::move(*served);
+    std::fprintf(stderr, "REST API on http://127.0.0.1:%u/\n", rest->port());
   }
   struct sigaction sa {};
   sa.sa_handler = on_sql_stop_signal;

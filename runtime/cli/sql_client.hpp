@@ -22,6 +22,7 @@ struct sql_client_options {
   std::string cluster;      ///< --cluster HOST:PORT (empty: the embedded runtime)
   int timeout_ms = 10000;   ///< --timeout: how long to try reaching the cluster
   std::string secret_file;  ///< --secret-file: the cluster's secret
+  int rest_port = -1;       ///< --rest-port: serve the REST API meanwhile (-1: no; 0: any port)
 };
 
 /// Parses `eddy sql ...` (argv[first] is "sql"). Returns false and sets `err` on bad flags;

@@ -1,5 +1,7 @@
 #include "job_control.hpp"
 
+#include <iterator>
+
 #include "eddy/runtime/job_handle.hpp"
 
 namespace eddy::detail {
@@ -20,16 +22,32 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.remote_bytes_out = remote_bytes_out.load(std::memory_order_relaxed);
   m.watermark = watermark.load(std::memory_order_relaxed);
   m.state = static_cast<job_state>(state.load(std::memory_order_relaxed));
+  m.input_read = input_read.load(std::memory_order_relaxed);
+  m.input_size = input_size.load(std::memory_order_relaxed);
+  m.source_records = source_records.load(std::memory_order_relaxed);
+  m.tail_records_in = tail_records_in.load(std::memory_order_relaxed);
   return m;
 }
 
 void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
   const auto m = snapshot();
-  out.insert(
-      out.end(),
-      {m.records_in, m.records_out, m.batches_in, m.batches_out, m.backpressure_ns,
-       m.backpressure_events, m.max_queued_batches, m.max_in_flight_batches, m.remote_bytes_out,
-       static_cast<std::uint64_t>(m.watermark), static_cast<std::uint64_t>(m.state)});
+  const std::uint64_t packed[] = {m.records_in,
+                                  m.records_out,
+                                  m.batches_in,
+                                  m.batches_out,
+                                  m.backpressure_ns,
+                                  m.backpressure_events,
+                                  m.max_queued_batches,
+                                  m.max_in_flight_batches,
+                                  m.remote_bytes_out,
+                                  static_cast<std::uint64_t>(m.watermark),
+                                  static_cast<std::uint64_t>(m.state),
+                                  m.input_read,
+                                  m.input_size,
+                                  m.source_records,
+                                  m.tail_records_in};
+  static_assert(std::size(packed) == packed_size, "pack and unpack must agree with packed_size");
+  out.insert(out.end(), std::begin(packed), std::end(packed));
 }
 
 void live_subtask_metrics::unpack(const std::uint64_t* in) {
@@ -45,6 +63,10 @@ void live_subtask_metrics::unpack(const std::uint64_t* in) {
   remote_bytes_out.store(in[8], r);
   watermark.store(static_cast<std::int64_t>(in[9]), r);
   state.store(static_cast<int>(in[10]), r);
+  input_read.store(in[11], r);
+  input_size.store(in[12], r);
+  source_records.store(in[13], r);
+  tail_records_in.store(in[14], r);
 }
 
 job_control::job_control(std::string n, std::size_t count, std::size_t channels)

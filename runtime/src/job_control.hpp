@@ -69,6 +69,10 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> max_in_flight_batches{0};
   std::atomic<std::uint64_t> remote_bytes_out{0};
   std::atomic<std::int64_t> watermark{INT64_MIN};
+  std::atomic<std::uint64_t> input_read{0};
+  std::atomic<std::uint64_t> input_size{0};
+  std::atomic<std::uint64_t> source_records{0};
+  std::atomic<std::uint64_t> tail_records_in{0};
   std::atomic<int> state{static_cast<int>(job_state::created)};  ///< a job_state
 
   [[nodiscard]] subtask_metrics snapshot() const;
@@ -76,7 +80,7 @@ struct live_subtask_metrics {
   void pack(std::vector<std::uint64_t>& out) const;
   /// Sets the counters from `packed_size` numbers written by pack.
   void unpack(const std::uint64_t* in);
-  static constexpr std::size_t packed_size = 11;
+  static constexpr std::size_t packed_size = 15;
 };
 
 class job_control {

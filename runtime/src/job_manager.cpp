@@ -13,6 +13,7 @@
 #include "cluster_job.hpp"
 #include "cluster_messages.hpp"
 #include "cluster_security.hpp"
+#include "eddy/runtime/job_json.hpp"
 #include "eddy/runtime/log.hpp"
 #include "job_control.hpp"
 #include "job_spec.hpp"
@@ -558,34 +559,11 @@ std::string job_status_json(const jm_state& st, const job_entry& j) {
   o["job_library"] = j.spec.lib_name;
   o["restored_from"] = j.spec.restore_from;
   if (!j.control->plan_json.empty()) o["plan"] = nlohmann::json::parse(j.control->plan_json);
-  auto exceptions = nlohmann::json::array();
-  for (const auto& e : j.control->exceptions())
-    exceptions.push_back(
-        {{"timestamp_ms", e.timestamp_ms}, {"message", e.message}, {"attempt", e.attempt}});
-  o["exceptions"] = std::move(exceptions);
-  auto subtasks = nlohmann::json::array();
-  for (const auto& s : j.control->subtasks) {
-    const auto m = s->snapshot();
-    subtasks.push_back({{"task", m.task},
-                        {"index", m.index},
-                        {"records_in", m.records_in},
-                        {"records_out", m.records_out},
-                        {"batches_in", m.batches_in},
-                        {"batches_out", m.batches_out},
-                        {"backpressure_ns", m.backpressure_ns},
-                        {"backpressure_events", m.backpressure_events},
-                        {"watermark", m.watermark},
-                        {"state", to_string(m.state)}});
-  }
-  o["subtasks"] = std::move(subtasks);
-  auto checkpoints = nlohmann::json::array();
-  for (const auto& c : j.control->checkpoints())
-    checkpoints.push_back({{"id", c.id},
-                           {"timestamp_ms", c.timestamp_ms},
-                           {"duration_ms", c.duration.count()},
-                           {"bytes", c.bytes},
-                           {"savepoint_path", c.savepoint_path}});
-  o["checkpoints"] = std::move(checkpoints);
+  o["exceptions"] = nlohmann::json::parse(exceptions_json(j.control->exceptions()));
+  std::vector<subtask_metrics> subtasks;
+  for (const auto& s : j.control->subtasks) subtasks.push_back(s->snapshot());
+  o["subtasks"] = nlohmann::json::parse(subtasks_json(subtasks));
+  o["checkpoints"] = nlohmann::json::parse(checkpoints_json(j.control->checkpoints()));
   o["aborted_checkpoints"] = j.control->aborted_checkpoints();
   if (j.result_json) {
     auto r = job_result_from_json(*j.result_json);

@@ -2,6 +2,7 @@
 
 #include "eddy/runtime/log.hpp"
 
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -17,9 +18,13 @@ std::mutex& listener_mutex() {
   static std::mutex m;
   return m;
 }
-std::function<void(const job_handle&)>& submitted_listener() {
-  static std::function<void(const job_handle&)> fn;
-  return fn;
+struct listeners {
+  std::uint64_t next = 1;
+  std::map<std::uint64_t, std::function<void(const job_handle&)>> fns;
+};
+listeners& submitted_listeners() {
+  static listeners l;
+  return l;
 }
 }  // namespace
 
@@ -58,18 +63,25 @@ expected<job_handle> local_runtime::submit(std::shared_ptr<const job_graph> grap
   auto sup = detail::spawn_job_supervisor(*impl_->sys, std::move(job));
   detail::connect_control(*ctl, sup);
   job_handle handle{std::move(ctl)};
-  std::function<void(const job_handle&)> listener;
+  std::vector<std::function<void(const job_handle&)>> fns;
   {
     std::lock_guard g(listener_mutex());
-    listener = submitted_listener();
+    for (const auto& [id, fn] : submitted_listeners().fns) fns.push_back(fn);
   }
-  if (listener) listener(handle);
+  for (const auto& fn : fns) fn(handle);
   return handle;
 }
 
-void set_job_submitted_listener(std::function<void(const job_handle&)> fn) {
+std::uint64_t add_job_submitted_listener(std::function<void(const job_handle&)> fn) {
   std::lock_guard g(listener_mutex());
-  submitted_listener() = std::move(fn);
+  auto& l = submitted_listeners();
+  l.fns.emplace(l.next, std::move(fn));
+  return l.next++;
+}
+
+void remove_job_submitted_listener(std::uint64_t id) {
+  std::lock_guard g(listener_mutex());
+  submitted_listeners().fns.erase(id);
 }
 
 std::size_t local_runtime::running_actors() const {

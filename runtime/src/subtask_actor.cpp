@@ -489,6 +489,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   }
 
   void after_processing() {
+    publish_live_counts(*chain_, metrics_);
     if (!flush_scheduled_ && !chain_->writers.empty() && !finishing_ && chain_->has_partial()) {
       flush_scheduled_ = true;
       delayed_send(this, job_->config.flush_interval, flush_atom::value);
@@ -835,6 +836,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
     finishing_ = true;
     chain_->finish();
+    publish_live_counts(*chain_, metrics_);
     for (auto& ch : outs_) {
       ch.eos_queued = true;
       if (ch.pending.empty()) send_eos(ch);

@@ -144,4 +144,16 @@ bool task_chain::has_partial() const {
   return false;
 }
 
+void publish_live_counts(const task_chain& chain, live_subtask_metrics& m) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  if (chain.source) {
+    m.source_records.store(chain.source->counters().records_out, relaxed);
+    if (auto p = chain.source->progress()) {
+      m.input_read.store(p->read, relaxed);
+      m.input_size.store(p->size, relaxed);
+    }
+  }
+  if (!chain.ops.empty()) m.tail_records_in.store(chain.ops.back()->counters().records_in, relaxed);
+}
+
 }  // namespace eddy::detail

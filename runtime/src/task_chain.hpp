@@ -37,4 +37,9 @@ struct task_chain {
   [[nodiscard]] bool has_partial() const;
 };
 
+/// Stores the chain's live counts in `m` (relaxed): what its source emitted and how far it read
+/// its input, and what its last operator received; for `eddy run`'s progress line and the REST
+/// API. Called on the subtask's actor after processing.
+void publish_live_counts(const task_chain& chain, live_subtask_metrics& m);
+
 }  // namespace eddy::detail

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "cep_bench.hpp"
+#include "metrics_bench.hpp"
 #include "operator_bench.hpp"
 #include "sql_bench.hpp"
 #ifdef EDDY_BENCH_CONNECTORS
@@ -780,6 +781,10 @@ int main(int argc, char** argv) {
                  "run W2 on a coordinator and this many worker processes on 127.0.0.1 (and "
                  "embedded, to compare)")
       ->check(CLI::Range(1, 64));
+  bool w2_with_metrics = false;
+  w2->add_flag("--metrics", w2_with_metrics,
+               "also run W2 while this process serves the REST API and /metrics is scraped once "
+               "a second, and compare");
   w2->add_option("--checkpoint-interval", checkpoint_interval_ms,
                  "also run W2 with exactly-once checkpoints at this interval (ms) and compare")
       ->check(CLI::Range(1, 3'600'000));
@@ -935,6 +940,11 @@ int main(int argc, char** argv) {
   if (w2->parsed()) {
     if (cluster_workers > 0) {
       if (!w2_cluster(events, parallelism, batch, cluster_workers, repeat, remote_credits))
+        return 1;
+    } else if (w2_with_metrics) {
+      if (!eddy::bench::w2_metrics_bench(parallelism, events, repeat, [&](double& s) {
+            return w2_eddy(events, parallelism, batch, s);
+          }))
         return 1;
     } else if (checkpoint_interval_ms > 0) {
       if (!w2_checkpoints(events, parallelism, batch, repeat,

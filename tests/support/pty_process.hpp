@@ -14,18 +14,25 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace eddy::testing {
 
 class pty_process {
  public:
   /// Starts `bin arg` on a new terminal. `ok()` is false if forkpty failed.
-  pty_process(const char* bin, const char* arg, const std::string& home) {
+  pty_process(const char* bin, const char* arg, const std::string& home)
+      : pty_process(bin, std::vector<std::string>{arg}, home) {}
+  /// Starts `bin args...` on a new terminal.
+  pty_process(const char* bin, const std::vector<std::string>& args, const std::string& home) {
     pid_ = ::forkpty(&master_, nullptr, nullptr, nullptr);
     if (pid_ == 0) {
       ::setenv("HOME", home.c_str(), 1);
       ::setenv("TERM", "dumb", 1);
-      ::execl(bin, bin, arg, static_cast<char*>(nullptr));
+      std::vector<char*> argv{const_cast<char*>(bin)};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(bin, argv.data());
       ::_exit(127);
     }
   }

@@ -13,6 +13,7 @@
 #include "support/http_client.hpp"
 #include "support/test_cluster.hpp"
 #include "support/test_support.hpp"
+#include "web/rest_test_support.hpp"
 
 using namespace std::chrono_literals;
 using eddy::testing::eventually;
@@ -20,19 +21,6 @@ using eddy::testing::http_client;
 using nlohmann::json;
 
 namespace {
-
-std::uint16_t rest_port_of(eddy::testing::test_cluster& cluster) {
-  std::smatch m;
-  const std::regex re("REST API on http://127\\.0\\.0\\.1:([0-9]+)/");
-  std::string out;
-  REQUIRE(eventually(
-      [&] {
-        out = cluster.coordinator().out();
-        return std::regex_search(out, m, re);
-      },
-      20s));
-  return static_cast<std::uint16_t>(std::stoi(m[1].str()));
-}
 
 std::string sensor_lines(int n) {
   std::string s;
@@ -47,7 +35,7 @@ std::string sensor_lines(int n) {
 TEST_CASE("a coordinator's REST API submits, shows and cancels a cluster job", "[web][cluster]") {
   eddy::testing::temp_dir tmp{"eddy-rest-cluster"};
   eddy::testing::test_cluster cluster(tmp.path(), 1, 2, {}, {"--rest-port", "0"});
-  http_client c(rest_port_of(cluster));
+  http_client c(eddy::testing::rest_port_in([&] { return cluster.coordinator().out(); }));
   REQUIRE(
       eventually([&] { return c.get("/taskmanagers").json()["taskmanagers"].size() == 1; }, 20s));
   const auto tm = c.get("/taskmanagers").json()["taskmanagers"][0];
@@ -103,7 +91,8 @@ TEST_CASE("a coordinator with a secret wants its token on REST requests", "[web]
   std::ofstream(secret_file) << "correct horse battery staple\n";
   eddy::testing::test_cluster cluster(tmp.path(), 1, 1, {"--secret-file", secret_file.string()},
                                       {"--rest-port", "0"});
-  http_client c(rest_port_of(cluster));
+  const auto port = eddy::testing::rest_port_in([&] { return cluster.coordinator().out(); });
+  http_client c(port);
   auto r = c.get("/overview");
   CHECK(r.status == 401);
   const auto token =
@@ -114,7 +103,7 @@ TEST_CASE("a coordinator with a secret wants its token on REST requests", "[web]
   r = c.get("/overview");
   CHECK(r.status == 200);
   CHECK(r.json()["taskmanagers"] == 1);
-  CHECK(http_client(rest_port_of(cluster)).get("/").status == 200);  // the page itself is open
+  CHECK(http_client(port).get("/").status == 200);  // the page itself is open
 }
 
 TEST_CASE("eddy coordinator refuses a REST port it cannot use and a public REST host",

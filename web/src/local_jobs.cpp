@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eddy/runtime/job_json.hpp"
 #include "eddy/runtime/job_program.hpp"
 #include "eddy/runtime/local_runtime.hpp"
 
@@ -54,7 +55,7 @@ json summary(const std::string& id, const job_handle& h, const std::optional<job
 local_jobs::local_jobs(local_jobs_options opts) : opts_(std::move(opts)) {}
 
 local_jobs::~local_jobs() {
-  if (listening_) set_job_submitted_listener({});
+  if (listener_ != 0) remove_job_submitted_listener(listener_);
   std::vector<job_handle> owned;
   {
     std::lock_guard g(mtx_);
@@ -85,12 +86,12 @@ void local_jobs::listen_to_local_runtimes(const std::string& program,
                                           const std::vector<std::string>& args) {
   {
     std::lock_guard g(mtx_);
-    listening_ = true;
     first_named_ = !program.empty();
     first_program_ = program;
     first_args_ = args;
   }
-  set_job_submitted_listener([this](const job_handle& h) { add(h); });
+  if (listener_ == 0)
+    listener_ = add_job_submitted_listener([this](const job_handle& h) { add(h); });
 }
 
 expected<local_jobs::entry> local_jobs::find(const std::string& id) const {
@@ -122,32 +123,9 @@ expected<std::string> local_jobs::job(const std::string& id) {
   o["job_library"] = "";
   o["restored_from"] = e->restored_from;
   o["plan"] = json::parse(h.plan_json(), nullptr, false);
-  auto exceptions = json::array();
-  for (const auto& x : h.exceptions())
-    exceptions.push_back(
-        {{"timestamp_ms", x.timestamp_ms}, {"message", x.message}, {"attempt", x.attempt}});
-  o["exceptions"] = std::move(exceptions);
-  auto subtasks = json::array();
-  for (const auto& m : h.metrics())
-    subtasks.push_back({{"task", m.task},
-                        {"index", m.index},
-                        {"records_in", m.records_in},
-                        {"records_out", m.records_out},
-                        {"batches_in", m.batches_in},
-                        {"batches_out", m.batches_out},
-                        {"backpressure_ns", m.backpressure_ns},
-                        {"backpressure_events", m.backpressure_events},
-                        {"watermark", m.watermark},
-                        {"state", to_string(m.state)}});
-  o["subtasks"] = std::move(subtasks);
-  auto checkpoints = json::array();
-  for (const auto& c : h.checkpoints())
-    checkpoints.push_back({{"id", c.id},
-                           {"timestamp_ms", c.timestamp_ms},
-                           {"duration_ms", c.duration.count()},
-                           {"bytes", c.bytes},
-                           {"savepoint_path", c.savepoint_path}});
-  o["checkpoints"] = std::move(checkpoints);
+  o["exceptions"] = json::parse(exceptions_json(h.exceptions()));
+  o["subtasks"] = json::parse(subtasks_json(h.metrics()));
+  o["checkpoints"] = json::parse(checkpoints_json(h.checkpoints()));
   o["aborted_checkpoints"] = h.aborted_checkpoints();
   if (r && r->failure) o["failure"] = r->failure->message;
   if (r && !r->savepoint_path.empty()) o["savepoint_path"] = r->savepoint_path;

@@ -255,6 +255,9 @@ class text_file_source final : public source_op<std::string> {
   /// restore at another parallelism, see source_splits.hpp); for a stream, how far it was read.
   void snapshot_state(std::uint64_t checkpoint_id, std::vector<state_entry>& out) override;
   void restore_state(const std::vector<state_entry>& entries) override;
+  /// A regular file: bytes of this subtask's ranges read and in all (since it opened or
+  /// restored them); a stream: nullopt (its size is unknown).
+  [[nodiscard]] std::optional<input_progress> progress() const override;
 
  private:
   bool fill();         // reads the next chunk; false at end of file or (stream) nothing yet
@@ -273,6 +276,7 @@ class text_file_source final : public source_op<std::string> {
   bool checked_ = false;           // the first produce checked for an earlier attempt's reads
   std::uint64_t read_before_ = 0;  // bytes of the stream earlier attempts read
   std::vector<detail::source_split> splits_;  // byte ranges left; front: the current one
+  std::uint64_t ranges_bytes_ = 0;            // the ranges' bytes when they were opened/restored
   std::uint64_t end_ = 0;                     // end of the current range
   std::uint64_t pos_ = 0;                     // file offset of buf_[off_]
   std::string buf_;

@@ -5,6 +5,7 @@
 /// job's actors to end, so cancel or wait for jobs first. Thread-safe: jobs may be submitted from
 /// any thread. CAF stays behind this header (pimpl) so users do not compile it.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,10 +41,13 @@ class local_runtime {
   std::unique_ptr<impl> impl_;
 };
 
-/// Process-wide (Flink's JobListener::onJobSubmitted): `fn` is called by every
-/// local_runtime::submit, on the submitting thread, right after a job started; `eddy run
-/// --rest-port` uses it to serve the jobs a program starts. Replaces the previous listener; an
-/// empty function removes it. Thread-safe; `fn` must not block.
-void set_job_submitted_listener(std::function<void(const job_handle&)> fn);
+/// Process-wide listeners (Flink's JobListener::onJobSubmitted): every local_runtime::submit
+/// calls each, on the submitting thread, right after a job started; `eddy run --rest-port` and
+/// its progress line use them. Returns an id for remove_job_submitted_listener. Thread-safe;
+/// `fn` must not block and must not add or remove listeners.
+std::uint64_t add_job_submitted_listener(std::function<void(const job_handle&)> fn);
+/// Removes a listener; once it returns, the listener is not called any more (a call in progress
+/// on another thread may still be running).
+void remove_job_submitted_listener(std::uint64_t id);
 
 }  // namespace eddy

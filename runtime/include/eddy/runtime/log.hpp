@@ -4,6 +4,7 @@
 /// named "eddy" before the first log call to redirect it. Thread-safe.
 #include <spdlog/logger.h>
 
+#include <string>
 #include <string_view>
 
 #include "eddy/runtime/error.hpp"
@@ -15,5 +16,9 @@ spdlog::logger& log();
 
 /// Sets the level from a name: trace, debug, info, warn, error, critical, off.
 [[nodiscard]] expected<bool> set_log_level(std::string_view level);
+/// Sends the library's log to the file at `path` (appended to, created if missing) instead of
+/// stderr: `--log-file` of the daemons. Call before any thread logs. Errors: the file cannot be
+/// opened (the message names it and why).
+[[nodiscard]] expected<void> log_to_file(const std::string& path);
 
 }  // namespace eddy

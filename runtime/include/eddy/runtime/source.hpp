@@ -52,10 +52,20 @@ class source_waker {
   std::shared_ptr<state> state_;
 };
 
+/// How much of a bounded input one source subtask has read (bytes of a file's ranges, ...).
+struct input_progress {
+  std::uint64_t read = 0;
+  std::uint64_t size = 0;  ///< what the subtask reads in all (0: unknown)
+};
+
 class source_base : public operator_base {
  public:
   /// Emits up to `max_records` records downstream.
   virtual source_status produce(std::size_t max_records) = 0;
+  /// How far the subtask got through a bounded input (for `eddy run`'s progress line and the
+  /// REST API); nullopt for an unbounded input or one of unknown size. Called on the subtask's
+  /// actor after produce; must be cheap.
+  [[nodiscard]] virtual std::optional<input_progress> progress() const { return std::nullopt; }
   /// The waker of this source's subtask; set by the runtime before open(). A source that
   /// returns source_status::wait keeps a copy for the threads that learn of new data.
   void set_waker(source_waker w) { waker_ = std::move(w); }

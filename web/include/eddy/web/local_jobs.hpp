@@ -6,6 +6,7 @@
 /// listen_to_local_runtimes()) and submit(), which builds a program of job_registry::global() and
 /// runs it on a runtime this object owns. Ids are "NAME-N" like a coordinator's. Thread-safe.
 /// Destroying it cancels and waits for the jobs it started itself (not those added).
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +38,7 @@ class local_jobs final : public job_backend {
   std::string add(const job_handle& job, const std::string& program = {},
                   const std::vector<std::string>& args = {});
   /// Makes every job any local_runtime of this process submits from now on add() itself here
-  /// (set_job_submitted_listener); `program` / `args` are recorded for the first such job (the
+  /// (add_job_submitted_listener); `program` / `args` are recorded for the first such job (the
   /// one `eddy run PROGRAM ARGS` starts). Undone by the destructor.
   void listen_to_local_runtimes(const std::string& program = {},
                                 const std::vector<std::string>& args = {});
@@ -70,7 +71,7 @@ class local_jobs final : public job_backend {
   mutable std::mutex mtx_;
   std::vector<entry> jobs_;
   int next_ = 1;
-  bool listening_ = false;
+  std::uint64_t listener_ = 0;  ///< add_job_submitted_listener's id (0: none)
   bool first_named_ = false;
   std::string first_program_;
   std::vector<std::string> first_args_;

@@ -1,0 +1,21 @@
+#pragma once
+/// JSON forms of a job's live figures, one format for the coordinator's job status
+/// (cluster_client::job_status) and the REST API of an embedded run (web/local_jobs.hpp).
+/// Pure functions, any thread.
+#include <string>
+#include <vector>
+
+#include "eddy/runtime/job_result.hpp"
+
+namespace eddy {
+
+/// [{"task", "index", "records_in", "records_out", "batches_in", "batches_out",
+/// "backpressure_ns", "backpressure_events", "watermark", "input_read", "input_size",
+/// "source_records", "tail_records_in", "state"}...]
+[[nodiscard]] std::string subtasks_json(const std::vector<subtask_metrics>& subtasks);
+/// [{"id", "timestamp_ms", "duration_ms", "bytes", "savepoint_path"}...]
+[[nodiscard]] std::string checkpoints_json(const std::vector<checkpoint_stats>& checkpoints);
+/// [{"timestamp_ms", "message", "attempt"}...]
+[[nodiscard]] std::string exceptions_json(const std::vector<job_exception>& exceptions);
+
+}  // namespace eddy
