@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "eddy/table/sql_job.hpp"
 #include "eddy/web/local_jobs.hpp"
 #include "eddy/web/rest_server.hpp"
 #include "support/eddy_process.hpp"
@@ -237,4 +238,28 @@ TEST_CASE("with a token every REST request but the dashboard's files needs it", 
   CHECK(r.body.find("<title>Eddy</title>") != std::string::npos);
   CHECK(anonymous.get("/app.js").status == 200);
   CHECK(anonymous.get("/style.css").status == 200);
+}
+
+TEST_CASE("the REST API runs an SQL script submitted as program sql", "[web][rest][sql]") {
+  eddy::job_registry::global().add(eddy::table::sql_program_name, "an SQL script",
+                                   eddy::table::sql_job_program);
+  eddy::testing::temp_dir tmp{"eddy-rest-sql"};
+  served_jobs s;
+  http_client c(s.server->port());
+  const auto out = (tmp.path() / "out").string();
+  const std::string script =
+      "CREATE TABLE g (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '50', "
+      "'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '50');\n"
+      "CREATE TABLE o (n BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
+      out + "', 'format' = 'csv');\nINSERT INTO o SELECT n FROM g;\n";
+  const auto r = c.post("/jobs", json{{"program", "sql"}, {"args", {script}}}.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto id = r.json()["jobid"].get<std::string>();
+  REQUIRE(eventually([&] { return state_of(c, id) == "FINISHED"; }, 30s));
+  CHECK(eddy::testing::committed_lines(out).size() == 50);
+  // A script the SQL planner refuses: 400 with its message.
+  const auto bad = c.post("/jobs", R"({"program": "sql", "args": ["SELEC 1"]})");
+  CHECK(bad.status == 400);
+  CHECK(bad.error().find("sql: ") == 0);
 }
