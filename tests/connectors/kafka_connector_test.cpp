@@ -76,6 +76,37 @@ TEST_CASE("a bounded kafka source stops at the offsets latest at its start") {
   CHECK(sorted(out.values()) == sorted(numbered(100, "a")));
 }
 
+TEST_CASE("a bounded kafka source reports how much of its partitions it read") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("progress", 5);
+  k.produce("progress", numbered(2000), 5);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.config().source_rate = 4000;  // about half a second: seen part-way
+  auto out =
+      env.from_source(eddy::kafka::kafka_source_values(bounded_source(k, "progress"))).collect();
+  auto h = env.execute_async("kafka progress");
+  REQUIRE(h);
+  const auto totals = [&] {
+    std::pair<std::uint64_t, std::uint64_t> t{0, 0};
+    for (const auto& m : h->metrics()) {
+      t.first += m.input_read;
+      t.second += m.input_size;
+    }
+    return t;
+  };
+  bool part_way = false;
+  for (int i = 0; i < 1000 && !part_way && !h->result(); ++i) {
+    const auto [read, size] = totals();
+    part_way = size > 0 && read > 0 && read < size;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(part_way);
+  REQUIRE(h->wait().ok());
+  CHECK(out.size() == 2000);
+  CHECK(totals() == std::pair<std::uint64_t, std::uint64_t>{2000, 2000});  // messages
+}
+
 TEST_CASE("kafka source messages carry partition, offset, key and timestamp") {
   eddy::testing::kafka_mock k;
   k.create_topic("meta", 1);

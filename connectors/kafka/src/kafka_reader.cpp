@@ -2,6 +2,7 @@
 // enumerator (kafka_enumerator.cpp) assigns, non-blocking consumption, checkpointed offsets.
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -44,6 +45,7 @@ using clock_type = std::chrono::steady_clock;
 struct split {
   std::int64_t next = 0;   // offset of the next message to emit
   std::int64_t stop = -1;  // bounded: stop before this offset; -1: never
+  std::int64_t start = 0;  // `next` when this reader got the partition (for progress())
   [[nodiscard]] bool finished() const { return stop >= 0 && next >= stop; }
 };
 
@@ -102,7 +104,7 @@ struct reader_core::impl {
       if (!p || !off)
         throw std::runtime_error(what() + ": the enumerator assigned '" + ids[i] +
                                  "' without offsets");
-      if (splits.emplace(*p, split{off->next, off->stop}).second) {
+      if (splits.emplace(*p, split{off->next, off->stop, off->next}).second) {
         to_assign.push_back(*p);
         ++version;
       }
@@ -278,7 +280,7 @@ void reader_core::restore(const std::vector<state_entry>& entries) {
     for (auto& [topic, partition, next, stop] : st) {
       partition_id p{topic, partition};
       if (partition_owner(topic, partition, d.info.parallelism) == d.info.index &&
-          d.splits.emplace(p, split{next, stop}).second) {
+          d.splits.emplace(p, split{next, stop, next}).second) {
         d.to_assign.push_back(p);
         ++d.version;
       }
@@ -294,6 +296,17 @@ void reader_core::add_splits(const std::vector<std::string>& ids,
 void reader_core::no_more_splits() {
   impl_->no_more = true;
   impl_->requested = false;
+}
+
+std::optional<input_progress> reader_core::progress() const {
+  std::int64_t read = 0, size = 0;
+  for (const auto& [p, s] : impl_->splits) {
+    if (s.stop < 0) return std::nullopt;  // unbounded
+    size += std::max<std::int64_t>(0, s.stop - s.start);
+    read += std::max<std::int64_t>(0, std::min(s.next, s.stop) - s.start);
+  }
+  if (size == 0) return std::nullopt;
+  return input_progress{static_cast<std::uint64_t>(read), static_cast<std::uint64_t>(size)};
 }
 
 std::uint64_t reader_core::split_version() const {

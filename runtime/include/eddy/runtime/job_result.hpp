@@ -65,8 +65,9 @@ struct subtask_metrics {
   /// CREATED, RUNNING, then FINISHED, FAILED or CANCELED (stopped by the supervisor).
   job_state state = job_state::created;
   int credits_per_channel = 0;  ///< credits granted to each input channel
-  /// A source subtask reading a bounded input of known size (a file): bytes read and in all
-  /// (source_base::progress); 0 and 0 otherwise.
+  /// A source subtask reading a bounded input of known size: how much it read and has to read
+  /// (source_base::progress: bytes of a file, messages of bounded Kafka partitions); 0 and 0
+  /// otherwise.
   std::uint64_t input_read = 0;
   std::uint64_t input_size = 0;
   /// Records the chain's source operator emitted (0 for a chain without a source): what the

@@ -52,7 +52,8 @@ class source_waker {
   std::shared_ptr<state> state_;
 };
 
-/// How much of a bounded input one source subtask has read (bytes of a file's ranges, ...).
+/// How much of a bounded input one source subtask has read, in the input's units (bytes of a
+/// file's ranges, messages of bounded Kafka partitions).
 struct input_progress {
   std::uint64_t read = 0;
   std::uint64_t size = 0;  ///< what the subtask reads in all (0: unknown)

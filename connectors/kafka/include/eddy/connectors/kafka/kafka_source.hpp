@@ -94,6 +94,9 @@ class reader_core {
   void snapshot(std::uint64_t checkpoint_id, std::vector<state_entry>& out);
   void restore(const std::vector<state_entry>& entries);
   void checkpoint_complete(std::uint64_t checkpoint_id);
+  /// Bounded: messages of this reader's partitions consumed and in all (from the offsets it
+  /// got them at to their stop offsets); nullopt when unbounded or before it has partitions.
+  [[nodiscard]] std::optional<input_progress> progress() const;
   /// Changes whenever a partition is added to this reader or finishes.
   [[nodiscard]] std::uint64_t split_version() const;
   /// Calls `fn(ctx, topic, partition, finished)` for every partition this reader owns.
@@ -152,6 +155,9 @@ class reader final : public source_op<T> {
     }
     advance();
     return st;
+  }
+  [[nodiscard]] std::optional<input_progress> progress() const override {
+    return core_ ? core_->progress() : std::nullopt;
   }
   [[nodiscard]] bool wants_ticks() const override { return et_.has_value(); }
   void on_tick(std::chrono::steady_clock::time_point now) override {
