@@ -15,6 +15,9 @@
 #include "nfa_driver.hpp"
 #include "support/recording_sink.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace cep_operator_test {
+
 using namespace eddy;
 using eddy::cep_test::ev;
 using eddy::testing::recording_sink;
@@ -204,3 +207,5 @@ TEST_CASE(
   std::sort(got.begin(), got.end());
   CHECK(got == expected);
 }
+
+}  // namespace cep_operator_test

@@ -21,6 +21,9 @@
 #include "nfa_driver.hpp"
 #include "pattern_shape.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace pattern_text_test {
+
 using namespace eddy;
 using namespace eddy::cep_test;
 using P = cep::pattern<ev>;
@@ -597,3 +600,5 @@ TEST_CASE("pattern text: random texts parse or throw malformed_pattern") {
   }
   CHECK(parsed > 0);
 }
+
+}  // namespace pattern_text_test

@@ -14,6 +14,9 @@
 #include "eddy/operators/datastream.hpp"
 #include "support/kafka_mock.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace kafka_connector_test {
+
 namespace {
 
 std::vector<std::string> numbered(std::size_t n, const std::string& prefix = "v") {
@@ -420,3 +423,5 @@ TEST_CASE(
   // At parallelism 2 one reader owns no partition: [0,100) .. [300,400) close once it is idle.
   CHECK(first_window_counts(k, "single", 2) == std::vector<std::int64_t>(4, 100));
 }
+
+}  // namespace kafka_connector_test

@@ -15,6 +15,9 @@
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace kafka_sql_test {
+
 using eddy::testing::run_eddy;
 using eddy::testing::temp_dir;
 
@@ -212,3 +215,5 @@ TEST_CASE("eddy sql: kafka table errors name the table and the option", "[sql][k
   CHECK(r.code != 0);
   CHECK_THAT(r.out + r.err, Contains("Table sink 't' doesn't support consuming update changes"));
 }
+
+}  // namespace kafka_sql_test

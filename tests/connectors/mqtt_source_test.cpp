@@ -23,6 +23,9 @@
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace mqtt_source_test {
+
 namespace fs = std::filesystem;
 using eddy::testing::committed_lines;
 
@@ -367,3 +370,5 @@ TEST_CASE("the sensors job reads mqtt over TLS with a login, and a wrong passwor
   REQUIRE(p.wait() == 0);
   CHECK(committed_lines(dir / "windows") == committed_lines(d / "ref" / "windows"));
 }
+
+}  // namespace mqtt_source_test

@@ -15,6 +15,9 @@
 #include "support/postgres_server.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace postgres_source_test {
+
 namespace pg = eddy::postgres;
 
 namespace {
@@ -216,3 +219,5 @@ TEST_CASE("the postgresql example of the docs runs", "[postgres][sample]") {
   CHECK(p.out() == want);
   CHECK(server.psql("SELECT count(*) FROM eddy_sample_readings") == "1000");
 }
+
+}  // namespace postgres_source_test

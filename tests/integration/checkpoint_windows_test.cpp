@@ -23,6 +23,9 @@
 #include "support/failure_injection.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace checkpoint_windows_test {
+
 namespace {
 
 using eddy::testing::enable_checkpoints;
@@ -361,3 +364,5 @@ TEST_CASE(
     CHECK(r.failure->message.find("apply rules") != std::string::npos);
   }
 }
+
+}  // namespace checkpoint_windows_test

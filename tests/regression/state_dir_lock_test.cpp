@@ -20,6 +20,9 @@
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace state_dir_lock_test {
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using eddy::testing::eddy_process;
@@ -124,3 +127,5 @@ TEST_CASE("a second embedded run on a checkpoint directory in use refuses and na
   CHECK(contains(second.err(), "is in use by another eddy process (pid " + pid + ")"));
   CHECK(first.running());
 }
+
+}  // namespace state_dir_lock_test

@@ -11,6 +11,9 @@
 #include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace keyed_process_test {
+
 namespace {
 
 using eddy::testing::recording_sink;
@@ -423,3 +426,5 @@ TEST_CASE("state TTL in a process function follows the job's clock and is cleane
   feed(op, {{"k0", 0}}, {});
   CHECK(sink.records().back() == "k0:1");  // the count starts again
 }
+
+}  // namespace keyed_process_test

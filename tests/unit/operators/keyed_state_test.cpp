@@ -14,6 +14,9 @@
 #include "eddy/operators/keyed_state.hpp"
 #include "eddy/runtime/operator.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace keyed_state_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -729,3 +732,5 @@ TEST_CASE("a backend's snapshot restores into backends of another parallelism, l
   CHECK_THROWS_WITH(wrong.get_value_state<std::string>("v"),
                     Catch::Contains("'v'") && Catch::Contains("type changed"));
 }
+
+}  // namespace keyed_state_test

@@ -20,6 +20,9 @@
 #include "eddy/runtime/key_group.hpp"
 #include "eddy/runtime/operator.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace operators_test {
+
 namespace {
 
 /// The end of a test chain: records every batch it receives and counts finish() calls.
@@ -630,3 +633,5 @@ TEST_CASE("keyed state hashing is independent of the key group assignment") {
     CHECK(control_bytes.size() > 100);
   }
 }
+
+}  // namespace operators_test

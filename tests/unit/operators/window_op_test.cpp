@@ -26,6 +26,9 @@
 #include "eddy/operators/windows.hpp"
 #include "eddy/runtime/operator.hpp"
 
+// A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
+namespace window_op_test {
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -760,3 +763,5 @@ TEST_CASE("with a zero watermark interval the timestamp assigner emits every 16 
   // The watermark follows its batch.
   CHECK(sink.shape().substr(0, 17) == std::string(16, 'r') + "w");
 }
+
+}  // namespace window_op_test
