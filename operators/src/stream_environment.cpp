@@ -46,6 +46,13 @@ StreamEnvironment& StreamEnvironment::set_flush_interval(std::chrono::microsecon
   config_.flush_interval = interval;
   return *this;
 }
+StreamEnvironment& StreamEnvironment::set_latency_tracking_interval(
+    std::chrono::milliseconds interval) {
+  if (interval.count() < 0)
+    throw std::invalid_argument("latency tracking interval must not be negative");
+  config_.latency_interval = interval;
+  return *this;
+}
 StreamEnvironment& StreamEnvironment::set_channel_credits(int credits) {
   if (credits < 1) throw std::invalid_argument("channel credits must be at least 1");
   config_.channel_credits = credits;

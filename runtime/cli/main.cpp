@@ -48,6 +48,10 @@ void print_summary(const eddy::job_result& r) {
                 static_cast<unsigned long long>(r.aborted_checkpoints), restored.c_str(),
                 r.restarts);
   }
+  if (const auto latency = r.latency(); !latency.empty())  // --latency-interval
+    std::printf("latency: %llu markers, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms\n",
+                static_cast<unsigned long long>(latency.total()), latency.quantile(0.5) / 1e6,
+                latency.quantile(0.99) / 1e6, latency.quantile(0.999) / 1e6);
   std::printf("%-24s %11s %14s %14s\n", "operator", "parallelism", "records in", "records out");
   for (const auto& o : r.operators)
     std::printf("%-24s %11d %14llu %14llu\n", o.name.c_str(), o.parallelism,

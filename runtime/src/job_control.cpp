@@ -26,7 +26,20 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.input_size = input_size.load(std::memory_order_relaxed);
   m.source_records = source_records.load(std::memory_order_relaxed);
   m.tail_records_in = tail_records_in.load(std::memory_order_relaxed);
+  if (has_latency.load(std::memory_order_acquire)) {
+    m.latency.counts.resize(latency_counts.size());
+    for (std::size_t i = 0; i < latency_counts.size(); ++i)
+      m.latency.counts[i] = latency_counts[i].load(std::memory_order_relaxed);
+    m.latency.sum_ns = latency_sum_ns.load(std::memory_order_relaxed);
+  }
   return m;
+}
+
+void live_subtask_metrics::record_latency(std::int64_t ns) noexcept {
+  constexpr auto r = std::memory_order_relaxed;
+  latency_counts[static_cast<std::size_t>(latency_buckets::index_of(ns))].fetch_add(1, r);
+  latency_sum_ns.fetch_add(static_cast<std::uint64_t>(ns < 0 ? 0 : ns), r);
+  if (!has_latency.load(r)) has_latency.store(true, std::memory_order_release);
 }
 
 void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
@@ -48,9 +61,23 @@ void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
                                   m.tail_records_in};
   static_assert(std::size(packed) == packed_size, "pack and unpack must agree with packed_size");
   out.insert(out.end(), std::begin(packed), std::end(packed));
+  const auto k_at = out.size();
+  out.push_back(0);
+  out.push_back(m.latency.sum_ns);
+  for (std::size_t i = 0; i < m.latency.counts.size(); ++i)
+    if (m.latency.counts[i] != 0) {
+      out.push_back(i);
+      out.push_back(m.latency.counts[i]);
+      ++out[k_at];
+    }
 }
 
-void live_subtask_metrics::unpack(const std::uint64_t* in) {
+std::size_t live_subtask_metrics::unpack(const std::uint64_t* in, std::size_t avail) {
+  if (avail < packed_size + 2) return 0;
+  const auto k = in[packed_size];
+  if (k > latency_counts.size() || avail - packed_size - 2 < 2 * k) return 0;
+  for (std::size_t j = 0; j < k; ++j)
+    if (in[packed_size + 2 + 2 * j] >= latency_counts.size()) return 0;
   constexpr auto r = std::memory_order_relaxed;
   records_in.store(in[0], r);
   records_out.store(in[1], r);
@@ -67,6 +94,14 @@ void live_subtask_metrics::unpack(const std::uint64_t* in) {
   input_size.store(in[12], r);
   source_records.store(in[13], r);
   tail_records_in.store(in[14], r);
+  if (k > 0) {
+    for (auto& c : latency_counts) c.store(0, r);
+    for (std::size_t j = 0; j < k; ++j)
+      latency_counts[in[packed_size + 2 + 2 * j]].store(in[packed_size + 3 + 2 * j], r);
+    latency_sum_ns.store(in[packed_size + 1], r);
+    has_latency.store(true, std::memory_order_release);
+  }
+  return packed_size + 2 + 2 * k;
 }
 
 job_control::job_control(std::string n, std::size_t count, std::size_t channels)

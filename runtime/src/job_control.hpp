@@ -1,6 +1,7 @@
 #pragma once
 // Internal: the state shared between a running job's actors and its job_handle(s).
 // Metrics are relaxed atomics written by one subtask actor each and read by any thread.
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -74,12 +75,22 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> source_records{0};
   std::atomic<std::uint64_t> tail_records_in{0};
   std::atomic<int> state{static_cast<int>(job_state::created)};  ///< a job_state
+  /// Latencies of the markers a sink subtask received (latency_histogram.hpp); written by the
+  /// subtask's actor only.
+  std::array<std::atomic<std::uint64_t>, latency_buckets::count> latency_counts{};
+  std::atomic<std::uint64_t> latency_sum_ns{0};
+  std::atomic<bool> has_latency{false};
 
+  /// Records one marker's latency (the subtask's actor).
+  void record_latency(std::int64_t ns) noexcept;
   [[nodiscard]] subtask_metrics snapshot() const;
-  /// The counters as numbers, for a message from another node (see unpack).
+  /// The counters as numbers, for a message from another node (see unpack): `packed_size`
+  /// numbers, then the latency histogram's non-empty buckets (a count k, the sum, k pairs of
+  /// bucket and count).
   void pack(std::vector<std::uint64_t>& out) const;
-  /// Sets the counters from `packed_size` numbers written by pack.
-  void unpack(const std::uint64_t* in);
+  /// Sets the counters from what pack wrote at `in` (`avail` numbers there); returns how many
+  /// numbers it read, 0 if they are not a packed subtask (nothing set then).
+  std::size_t unpack(const std::uint64_t* in, std::size_t avail);
   static constexpr std::size_t packed_size = 15;
 };
 

@@ -4,9 +4,45 @@
 
 namespace eddy {
 
+namespace {
+
+nlohmann::json latency_object(const latency_histogram& h) {
+  auto buckets = nlohmann::json::array();
+  for (std::size_t i = 0; i < h.counts.size(); ++i)
+    if (h.counts[i] != 0) buckets.push_back({i, h.counts[i]});
+  return {{"count", h.total()},
+          {"mean_us", h.mean() / 1e3},
+          {"p50_us", h.quantile(0.5) / 1e3},
+          {"p99_us", h.quantile(0.99) / 1e3},
+          {"p999_us", h.quantile(0.999) / 1e3},
+          {"sum_ns", h.sum_ns},
+          {"buckets", std::move(buckets)}};
+}
+
+}  // namespace
+
+std::string latency_json(const latency_histogram& h) {
+  return latency_object(h).dump();
+}
+
+latency_histogram latency_from_json(std::string_view text) {
+  latency_histogram h;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("buckets") || !j["buckets"].is_array()) return h;
+  h.counts.assign(latency_buckets::count, 0);
+  for (const auto& b : j["buckets"]) {
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() || !b[1].is_number_unsigned())
+      continue;
+    const auto i = b[0].get<std::size_t>();
+    if (i < h.counts.size()) h.counts[i] += b[1].get<std::uint64_t>();
+  }
+  if (j.contains("sum_ns") && j["sum_ns"].is_number_unsigned()) h.sum_ns = j["sum_ns"];
+  return h;
+}
+
 std::string subtasks_json(const std::vector<subtask_metrics>& subtasks) {
   auto out = nlohmann::json::array();
-  for (const auto& m : subtasks)
+  for (const auto& m : subtasks) {
     out.push_back({{"task", m.task},
                    {"index", m.index},
                    {"records_in", m.records_in},
@@ -21,6 +57,8 @@ std::string subtasks_json(const std::vector<subtask_metrics>& subtasks) {
                    {"source_records", m.source_records},
                    {"tail_records_in", m.tail_records_in},
                    {"state", to_string(m.state)}});
+    if (!m.latency.empty()) out.back()["latency"] = latency_object(m.latency);
+  }
   return out.dump();
 }
 

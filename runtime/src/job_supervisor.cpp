@@ -596,17 +596,22 @@ caf::behavior job_supervisor(supervisor_actor* self, std::shared_ptr<const job_c
           acc.records_out += d.counters[3 * i + 1];
           acc.late_records += d.counters[3 * i + 2];
         }
-        if (d.metrics.size() >= live_subtask_metrics::packed_size)
-          job->control->subtasks[static_cast<std::size_t>(sid)]->unpack(d.metrics.data());
+        job->control->subtasks[static_cast<std::size_t>(sid)]->unpack(d.metrics.data(),
+                                                                      d.metrics.size());
         maybe_end_control(self);
       },
       [=](metrics_atom, const std::vector<std::int32_t>& sids,
           const std::vector<std::uint64_t>& packed) {
-        // Live metrics of subtasks on a worker (sent every heartbeat interval).
-        constexpr auto n = live_subtask_metrics::packed_size;
-        for (std::size_t i = 0; i < sids.size() && (i + 1) * n <= packed.size(); ++i)
-          if (sids[i] >= 0 && static_cast<std::size_t>(sids[i]) < job->control->subtasks.size())
-            job->control->subtasks[static_cast<std::size_t>(sids[i])]->unpack(&packed[i * n]);
+        // Live metrics of subtasks on a worker (sent every heartbeat interval), one after
+        // another in the order of sids (live_subtask_metrics::pack).
+        std::size_t at = 0;
+        for (auto sid : sids) {
+          if (sid < 0 || static_cast<std::size_t>(sid) >= job->control->subtasks.size()) return;
+          const auto used = job->control->subtasks[static_cast<std::size_t>(sid)]->unpack(
+              packed.data() + at, packed.size() - at);
+          if (used == 0) return;
+          at += used;
+        }
       },
       [=](lost_atom, const caf::node_id& node) {
         auto& st = self->state;

@@ -3,7 +3,8 @@
 //
 // Channel protocol, in order per channel:
 //   downstream: (batch_atom, in_local, batch_ptr)  (watermark_atom, in_local, t)
-//               (eos_atom, in_local)
+//               (eos_atom, in_local)  (latency_atom, in_local, stamp): a latency marker, the
+//               wall clock (ns since the epoch) at its source (latency_marks.hpp)
 //   upstream:   (credit_atom, out_local, n)
 // Control:  (start_atom, handles) supervisor -> subtask; (done_atom, sid, report, actions) and
 //           (failed_atom, sid, message, fatal) subtask -> supervisor; (cancel_atom) -> supervisor;
@@ -30,6 +31,7 @@ using produce_atom = caf::atom_constant<caf::atom("produce")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using watermark_atom = caf::atom_constant<caf::atom("watermark")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using latency_atom = caf::atom_constant<caf::atom("latency")>;
 // A source's waker (source_waker, any thread) -> its subtask: (wake_atom) data is available.
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 // Checkpoints (see checkpoint_coordinator.hpp):

@@ -30,8 +30,10 @@
 #include "eddy/runtime/log.hpp"
 
 #include "barrier_aligner.hpp"
+#include "chain_snapshot.hpp"
 #include "cluster_messages.hpp"
 #include "eddy/runtime/serializer.hpp"
+#include "latency_marks.hpp"
 #include "messages.hpp"
 #include "rate_limiter.hpp"
 #include "restore.hpp"
@@ -105,6 +107,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::watermark, t});
           guarded([&] { drain(); });
         },
+        [=, this](latency_atom, std::uint32_t in, std::int64_t stamp) {
+          inbox_.push_back(inbox_entry{in, nullptr, inbox_kind::marker, stamp});
+          guarded([&] { drain(); });
+        },
         [=, this](barrier_atom, std::uint32_t in, std::uint64_t id) {
           inbox_.push_back(
               inbox_entry{in, nullptr, inbox_kind::barrier, static_cast<std::int64_t>(id)});
@@ -157,7 +163,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         [=, this](flush_atom) {
           flush_scheduled_ = false;
           guarded([&] {
-            if (chain_ && !finishing_) chain_->flush_all();
+            if (!chain_ || finishing_) return;
+            chain_->flush_all();
+            // No batch went out since a marker came: it goes on its own, behind what was sent.
+            if (marks_.holding() && !outs_.empty())
+              send_marker(outs_[marks_.next_channel(outs_.size())], marks_.take());
           });
         },
     };
@@ -196,11 +206,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     auto& ch = outs_[st.route[edge][target]];
     metrics_.batches_out.fetch_add(1, std::memory_order_relaxed);
     metrics_.records_out.fetch_add(b->size(), std::memory_order_relaxed);
-    if (ch.pending.empty() && ch.credits > 0) {
+    if (ch.pending.empty() && ch.credits > 0)
       send_batch(ch, std::move(b));
-      return;
-    }
-    park(ch, pending_item{std::move(b), 0, false});
+    else
+      park(ch, pending_item{std::move(b), 0, false});
+    if (marks_.holding()) send_marker(ch, marks_.take());  // right behind this batch
   }
 
   /// Idleness travels as a watermark message carrying min_watermark, a value no real watermark
@@ -219,9 +229,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
  private:
   struct pending_item {
-    batch_ptr b;             // null: a watermark, or a barrier
-    std::int64_t watermark;  // or the barrier's checkpoint id
+    batch_ptr b;             // null: a watermark, a barrier or a latency marker
+    std::int64_t watermark;  // or the barrier's checkpoint id, or the marker's stamp
     bool barrier;
+    bool marker = false;
   };
 
   template <class Channel>
@@ -258,7 +269,15 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     bool eos_queued = false;
     bool eos_sent = false;
   };
-  enum class inbox_kind { batch, watermark, eos, barrier };
+
+  /// Sends a latency marker on `ch`, behind what is parked there.
+  void send_marker(out_channel& ch, std::int64_t stamp) {
+    if (ch.pending.empty())
+      send(ch.to, latency_atom::value, ch.remote, stamp);
+    else
+      park(ch, pending_item{nullptr, stamp, false, true});
+  }
+  enum class inbox_kind { batch, watermark, eos, barrier, marker };
   struct inbox_entry {
     std::uint32_t input;
     batch_ptr b;
@@ -386,6 +405,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
       if (done_) return;
     }
     if (chain_->source) {
+      marks_.configure(job_->config.latency_interval);
       if (job_->config.source_rate > 0)
         rate_ = rate_limiter(job_->config.source_rate / chain_->info.parallelism);
       producing_ = true;
@@ -450,6 +470,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         on_barrier(e.input, static_cast<std::uint64_t>(e.watermark));
       } else if (e.kind == inbox_kind::watermark) {  // min_watermark: idle, see emit_idle
         apply(valve_.on_watermark(e.input, e.watermark));
+      } else if (e.kind == inbox_kind::marker) {
+        on_marker(e.watermark);
+        after_processing();
       } else if (e.kind == inbox_kind::batch) {
         valve_.on_records(e.input);
         metrics_.batches_in.fetch_add(1, std::memory_order_relaxed);
@@ -488,9 +511,18 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
+  /// A latency marker (latency_marks.hpp) received, or stamped by this subtask's source.
+  void on_marker(std::int64_t stamp) {
+    if (outs_.empty())
+      metrics_.record_latency(latency_marks::wall_ns() - stamp);
+    else
+      marks_.hold(stamp);
+  }
+
   void after_processing() {
     publish_live_counts(*chain_, metrics_);
-    if (!flush_scheduled_ && !chain_->writers.empty() && !finishing_ && chain_->has_partial()) {
+    if (!flush_scheduled_ && !chain_->writers.empty() && !finishing_ &&
+        (chain_->has_partial() || marks_.holding())) {
       flush_scheduled_ = true;
       delayed_send(this, job_->config.flush_interval, flush_atom::value);
     }
@@ -504,6 +536,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         auto& front = ch.pending.front();
         if (front.barrier) {
           send(ch.to, barrier_atom::value, ch.remote, static_cast<std::uint64_t>(front.watermark));
+        } else if (front.marker) {
+          send(ch.to, latency_atom::value, ch.remote, front.watermark);
         } else if (!front.b) {
           send(ch.to, watermark_atom::value, ch.remote, front.watermark);
         } else if (ch.credits > 0) {
@@ -549,7 +583,9 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           return;
         }
       }
+      const auto stamp = marks_.stamp_due(clock_type::now());
       st = chain_->source->produce(n);
+      if (stamp != 0) on_marker(stamp);
       after_processing();
     }
     if (st == source_status::end) {
@@ -626,56 +662,17 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     }
   }
 
-  /// One operator's snapshot: what it wrote at the barrier and, if it snapshots asynchronously,
-  /// the function writing the rest.
-  struct snapshot_part {
-    int node;
-    operator_snapshot s;
-    std::function<void(std::vector<state_entry>&)> later;
-    state_entry counters;
-  };
-
-  /// Thrown by encode_parts when an operator's asynchronous part fails.
-  struct part_error {
-    std::string op;
-    std::string what;
-  };
-
-  /// The snapshots of the chain's operators for checkpoint `id` (`finished`: the final snapshot
-  /// of a finished chain; `async`: operators may defer part of the work, see
-  /// operator_base::snapshot_state_async). Null if a snapshot failed (the subtask failed).
+  /// The snapshots of the chain's operators for checkpoint `id` (chain_snapshot.hpp;
+  /// `finished`: the final snapshot of a finished chain). Null if a snapshot failed (the
+  /// subtask failed).
   std::optional<std::vector<snapshot_part>> snapshot_parts_of(std::uint64_t id, bool finished,
                                                               bool async) {
-    const auto& g = *job_->graph;
-    std::vector<snapshot_part> parts;
-    for (std::size_t i = 0; i < chain_->ops.size(); ++i) {
-      const int node = chain_->op_nodes[i];
-      if (node < 0) continue;
-      const auto& n = g.node(node);
-      auto& op = *chain_->ops[i];
-      snapshot_part p{node, {}, {}, {}};
-      p.s.header.checkpoint_id = id;
-      p.s.header.operator_uid = n.state_uid();
-      p.s.header.operator_name = n.name;
-      p.s.header.subtask = chain_->info.index;
-      p.s.header.parallelism = chain_->info.parallelism;
-      p.s.header.max_parallelism = chain_->info.max_parallelism;
-      try {
-        if (async)
-          p.later = op.snapshot_state_async(id, p.s.entries);
-        else
-          op.snapshot_state(id, p.s.entries);
-      } catch (const std::exception& e) {
-        fail_snapshot(n.name, id, finished, e.what());
-        return std::nullopt;
-      }
-      const auto& c = op.counters();
-      p.counters = state_entry{
-          counters_entry, -1, "counters",
-          serialize(std::vector<std::uint64_t>{c.records_in, c.records_out, c.late_records})};
-      parts.push_back(std::move(p));
+    try {
+      return take_snapshot_parts(*job_->graph, *chain_, id, async);
+    } catch (const part_error& e) {
+      fail_snapshot(e.op, id, finished, e.what);
+      return std::nullopt;
     }
-    return parts;
   }
 
   /// Fails the subtask (fatally: it is not restarted) because operator `op` could not snapshot.
@@ -689,30 +686,11 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
          true);
   }
 
-  /// Runs the deferred parts and encodes every part into a blob. Touches nothing of the
-  /// subtask: runs on the snapshot helper too. Throws part_error.
-  static snapshot_blobs encode_parts(std::vector<snapshot_part>& parts, bool finished) {
-    snapshot_blobs blobs;
-    for (auto& p : parts) {
-      try {
-        if (p.later) p.later(p.s.entries);
-      } catch (const std::exception& e) {
-        throw part_error{p.s.header.operator_name, e.what()};
-      } catch (...) {
-        throw part_error{p.s.header.operator_name, "unknown exception"};
-      }
-      p.s.entries.push_back(std::move(p.counters));
-      if (finished) p.s.entries.push_back(state_entry{finished_entry, -1, "finished", {}});
-      blobs.items.emplace_back(p.node, encode_snapshot(std::move(p.s)));
-    }
-    return blobs;
-  }
-
   /// The encoded snapshots of the chain's operators, taken now (see snapshot_parts_of).
   std::optional<snapshot_blobs> snapshot_blobs_of(std::uint64_t id, bool finished) {
     auto parts = snapshot_parts_of(id, finished, false);
     if (!parts) return std::nullopt;
-    return encode_parts(*parts, finished);  // nothing deferred: cannot throw part_error
+    return encode_snapshot_parts(*parts, finished);  // nothing deferred: cannot throw part_error
   }
 
   /// Snapshots the chain for checkpoint `id`, sends the barrier on and acknowledges. The
@@ -729,7 +707,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     const bool deferred =
         std::any_of(parts->begin(), parts->end(), [](const auto& p) { return bool(p.later); });
     std::optional<snapshot_blobs> blobs;
-    if (!deferred) blobs = encode_parts(*parts, false);
+    if (!deferred) blobs = encode_snapshot_parts(*parts, false);
     log_snapshot(id, aligned, blobs ? &*blobs : nullptr);
     chain_->flush_all();  // records before the barrier go before it
     for (auto& ch : outs_) {
@@ -756,7 +734,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
           helper->send(s, asnap_atom::value, id, std::forward<decltype(xs)>(xs)...);
       };
       try {
-        reply(encode_parts(parts, false));
+        reply(encode_snapshot_parts(parts, false));
       } catch (const part_error& e) {  // the operator's deferred part: as a failed snapshot
         reply(e.op, e.what, true);
       } catch (const std::exception& e) {  // encoding (out of memory, ...): a restartable failure
@@ -965,6 +943,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   bool finishing_ = false;
   bool flush_scheduled_ = false;
   bool done_ = false;
+  latency_marks marks_;  // execution_config::latency_interval
 };
 
 }  // namespace

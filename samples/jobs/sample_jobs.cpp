@@ -77,6 +77,7 @@ struct fault_tolerance_options {
   std::string savepoint_on_stop;
   bool drain = false;
   double source_rate = 0;
+  int latency_interval_ms = 0;
 };
 
 void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
@@ -101,6 +102,11 @@ void add_fault_tolerance_flags(CLI::App& cmd, fault_tolerance_options& o) {
                  "slow the sources down to this many records per second (for demonstrations and "
                  "failure tests)")
       ->check(positive_number("records per second", 1e12));
+  cmd.add_option("--latency-interval", o.latency_interval_ms,
+                 "send latency markers from the sources every this many milliseconds; the sinks "
+                 "measure their end-to-end latency (REST API, /metrics; Flink's "
+                 "metrics.latency.interval)")
+      ->check(positive_integer("milliseconds", 24 * 3600 * 1000));
 }
 
 /// How a run starts.
@@ -136,6 +142,7 @@ start_kind apply_fault_tolerance(StreamEnvironment& env, const fault_tolerance_o
                                  const job_build_context* cluster = nullptr) {
   auto& cfg = env.config();
   cfg.source_rate = o.source_rate;
+  cfg.latency_interval = std::chrono::milliseconds(o.latency_interval_ms);
   if (o.drain && o.savepoint_on_stop.empty() && !cluster)
     throw std::invalid_argument("--drain needs --savepoint-on-stop DIR");
   if (cluster) {

@@ -25,7 +25,8 @@ bool is_count(const std::string& v) {
 std::string check_execution_setting(const std::string& key, const std::string& value) {
   if (key == "execution.checkpointing.interval" || key == "execution.checkpointing.timeout" ||
       key == "restart-strategy.fixed-delay.delay" || key == "restart-strategy.failure-rate.delay" ||
-      key == "restart-strategy.failure-rate.failure-rate-interval") {
+      key == "restart-strategy.failure-rate.failure-rate-interval" ||
+      key == "metrics.latency.interval") {
     if (!parse_duration(value)) return duration_error(key, value);
   } else if (key == "execution.checkpointing.mode") {
     if (value != "EXACTLY_ONCE" && value != "AT_LEAST_ONCE")
@@ -71,6 +72,7 @@ std::string apply_execution_settings(const std::map<std::string, std::string>& s
     cfg.checkpoints.directory = dir;
     needs_directory = dir.empty();
   }
+  cfg.latency_interval = ms("metrics.latency.interval", 0);
   auto type = get("restart-strategy.type");
   if (type.empty()) type = get("restart-strategy");
   if (type == "none" || type == "off" || type == "disable") {

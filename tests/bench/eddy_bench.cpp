@@ -177,6 +177,7 @@ std::string w2_baseline(std::uint64_t n, double& seconds) {
 struct checkpointing {
   std::chrono::milliseconds interval{0};
   std::string directory;
+  std::chrono::milliseconds latency_interval{0};  ///< latency markers (metrics), 0: none
 };
 
 /// The W2 pipeline: generator -> timestamps -> key_by -> 1 s tumbling window sum -> `sink`.
@@ -197,6 +198,7 @@ std::string w2_job(std::uint64_t n, int parallelism, std::size_t batch, const ch
   eddy::StreamEnvironment env;
   env.set_parallelism(parallelism).set_batch_size(batch);
   if (!g_fusion) env.disable_operator_fusion();
+  env.set_latency_tracking_interval(chk.latency_interval);
   if (chk.interval.count() > 0) {
     env.config().checkpoints.interval = chk.interval;
     env.config().checkpoints.mode = eddy::checkpointing_mode::exactly_once;
@@ -942,9 +944,12 @@ int main(int argc, char** argv) {
       if (!w2_cluster(events, parallelism, batch, cluster_workers, repeat, remote_credits))
         return 1;
     } else if (w2_with_metrics) {
-      if (!eddy::bench::w2_metrics_bench(parallelism, events, repeat, [&](double& s) {
-            return w2_eddy(events, parallelism, batch, s);
-          }))
+      if (!eddy::bench::w2_metrics_bench(
+              parallelism, events, repeat,
+              [&](double& s, std::chrono::milliseconds latency_interval, eddy::job_result* r) {
+                return w2_job(events, parallelism, batch, checkpointing{{}, {}, latency_interval},
+                              r, s);
+              }))
         return 1;
     } else if (checkpoint_interval_ms > 0) {
       if (!w2_checkpoints(events, parallelism, batch, repeat,

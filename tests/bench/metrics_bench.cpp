@@ -70,8 +70,12 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-bool w2_metrics_bench(int parallelism, std::uint64_t events, int repeat,
-                      const std::function<std::string(double& seconds)>& run_w2) {
+bool w2_metrics_bench(
+    int parallelism, std::uint64_t events, int repeat,
+    const std::function<std::string(double& seconds, std::chrono::milliseconds latency_interval,
+                                    job_result* result)>& run_w2) {
+  constexpr std::chrono::milliseconds marker_interval{100};
+  latency_histogram latency;
   std::vector<double> plain, observed;
   std::string checksum;
   bool ok = true;
@@ -79,13 +83,15 @@ bool w2_metrics_bench(int parallelism, std::uint64_t events, int repeat,
   std::size_t scrape_bytes = 0;
   for (int r = 0; r < repeat; ++r) {
     double s = 0;
-    auto c = run_w2(s);
+    auto c = run_w2(s, std::chrono::milliseconds(0), nullptr);
     plain.push_back(s);
     ok = ok && (checksum.empty() || c == checksum);
     checksum = c;
     {
       scraped m;
-      c = run_w2(s);
+      job_result result;
+      c = run_w2(s, marker_interval, &result);
+      latency.merge(result.latency());
       scrapes += m.scrapes.load();
       scrape_bytes = m.bytes.load() / std::max(1, m.scrapes.load());
     }
@@ -96,11 +102,18 @@ bool w2_metrics_bench(int parallelism, std::uint64_t events, int repeat,
   std::printf(
       "{\"workload\":\"w2\",\"impl\":\"metrics\",\"parallelism\":%d,\"events\":%llu,"
       "\"events_per_sec_plain\":%.0f,\"events_per_sec_metrics\":%.0f,\"scrapes\":%d,"
-      "\"scrape_bytes\":%zu,\"throughput_ratio\":%.3f}\n",
+      "\"scrape_bytes\":%zu,\"throughput_ratio\":%.3f,\"latency_markers\":%llu,"
+      "\"latency_p50_us\":%.1f,\"latency_p99_us\":%.1f}\n",
       parallelism, static_cast<unsigned long long>(events), static_cast<double>(events) / p,
-      static_cast<double>(events) / o, scrapes, scrape_bytes, p / o);
+      static_cast<double>(events) / o, scrapes, scrape_bytes, p / o,
+      static_cast<unsigned long long>(latency.total()), latency.quantile(0.5) / 1e3,
+      latency.quantile(0.99) / 1e3);
   std::fflush(stdout);
   if (!ok) std::fprintf(stderr, "eddy-bench: w2 --metrics checksums differ\n");
+  if (latency.empty()) {  // every source subtask stamps a marker when it starts
+    std::fprintf(stderr, "eddy-bench: w2 --metrics: no latency marker reached the sinks\n");
+    ok = false;
+  }
   return ok;
 }
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -269,6 +270,31 @@ TEST_CASE("eddy sends its log to stderr and only the summary to stdout", "[cli]"
     CHECK(l.find("debug") == std::string::npos);
   }
   CHECK(render(read_counts(output)) == "a=2\nb=2\nc=1\n");
+}
+
+TEST_CASE("eddy run --latency-interval prints the sinks' marker latency in the summary",
+          "[cli][latency]") {
+  temp_dir tmp{"eddy-cli-test"};
+  const auto input = tmp.path() / "in.txt";
+  {
+    std::ofstream in(input, std::ios::binary);
+    for (int i = 0; i < 20000; ++i) in << "w" << i % 100 << " x\n";
+  }
+  const auto output = tmp.path() / "out";
+  const auto r =
+      run_eddy(tmp, {"run", "wordcount", "--input", input.string(), "--output", output.string(),
+                     "-p", "2", "--latency-interval", "1", "--source-rate", "100000"});
+  INFO("stdout: " << r.out);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::regex line(
+      "latency: [1-9][0-9]* markers, p50 [0-9.]+ ms, p99 [0-9.]+ ms, p99.9 [0-9.]+ ms\n");
+  CHECK(std::regex_search(r.out, line));
+  // Without the flag there is no such line.
+  const auto plain = run_eddy(tmp, {"run", "wordcount", "--input", input.string(), "--output",
+                                    (tmp.path() / "out2").string(), "-p", "2"});
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.out.find("latency:") == std::string::npos);
 }
 
 TEST_CASE("eddy run wordcount counts an empty input as no words", "[cli]") {

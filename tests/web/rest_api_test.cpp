@@ -117,6 +117,41 @@ TEST_CASE("the REST API shows an embedded job, its metrics move, and it cancels 
   CHECK(c.get("/jobs").json()["jobs"][0]["status"] == "CANCELED");
 }
 
+TEST_CASE("the REST API and /metrics show the latency of latency markers at the sinks",
+          "[web][rest][latency]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  const auto submitted = c.post(
+      "/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2", "--latency-interval", "5"]})");
+  REQUIRE(submitted.status == 200);
+  const auto id = submitted.json()["jobid"].get<std::string>();
+  json job;
+  REQUIRE(eventually(
+      [&] {
+        job = c.get("/jobs/" + id).json();
+        return job.contains("latency") && job["latency"]["count"].get<std::uint64_t>() >= 5;
+      },
+      20s));
+  const auto& lat = job["latency"];
+  CHECK(lat["p50_us"].get<double>() > 0);
+  CHECK(lat["p50_us"].get<double>() <= lat["p99_us"].get<double>());
+  CHECK(lat["p99_us"].get<double>() <= lat["p999_us"].get<double>());
+  // Only the sinks' vertex has markers: "double" forwards them to "discard" (chained to it).
+  const auto* sink = vertex_named(job, "discard");
+  const auto* source = vertex_named(job, "ticks");
+  REQUIRE(sink);
+  REQUIRE(source);
+  CHECK(sink->contains("latency"));
+  CHECK(!source->contains("latency"));
+
+  const auto text = c.get("/metrics").body;
+  CHECK(text.find("# TYPE eddy_task_latency_seconds gauge") != std::string::npos);
+  CHECK(metric_sum(text, "eddy_task_latency_seconds", "quantile=\"0.99\"") > 0);
+  CHECK(metric_sum(text, "eddy_task_latency_markers_total", "job_id=\"" + id + "\"") >= 5);
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+}
+
 TEST_CASE("the REST API takes a savepoint and rescales a job from it", "[web][rest]") {
   eddy::testing::temp_dir tmp{"eddy-rest-sp"};
   served_jobs s({}, (tmp.path() / "default").string());

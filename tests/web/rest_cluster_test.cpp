@@ -85,6 +85,38 @@ TEST_CASE("a coordinator's REST API submits, shows and cancels a cluster job", "
   CHECK(c.get("/jobs/nope").status == 404);
 }
 
+TEST_CASE("latency markers cross workers and show in the coordinator's REST API",
+          "[web][cluster][latency]") {
+  // Two workers of one slot each: the sensors job's keyed exchange at -p 2 crosses them, so
+  // markers travel between processes, and the sinks' histograms come back packed in the
+  // workers' metrics.
+  eddy::testing::temp_dir tmp{"eddy-rest-latency"};
+  eddy::testing::test_cluster cluster(tmp.path(), 2, 1, {}, {"--rest-port", "0"});
+  http_client c(eddy::testing::rest_port_in([&] { return cluster.coordinator().out(); }));
+  const auto input = tmp.path() / "readings.csv";
+  std::ofstream(input) << sensor_lines(50000);
+  const json submit = {{"program", "sensors"},
+                       {"args",
+                        {"--input", input.string(), "--output", (tmp.path() / "out").string(), "-p",
+                         "2", "--source-rate", "2000", "--latency-interval", "20"}}};
+  const auto r = c.post("/jobs", submit.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto id = r.json()["jobid"].get<std::string>();
+  json job;
+  REQUIRE(eventually(
+      [&] {
+        job = c.get("/jobs/" + id).json();
+        return job.contains("latency") && job["latency"]["count"].get<std::uint64_t>() >= 4;
+      },
+      30s));
+  CHECK(job["latency"]["p99_us"].get<double>() >= job["latency"]["p50_us"].get<double>());
+  CHECK(eventually([&] { return c.get("/taskmanagers").json()["taskmanagers"].size() == 2; }, 20s));
+  CHECK(c.get("/metrics").body.find("eddy_task_latency_seconds{") != std::string::npos);
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return c.get("/jobs/" + id).json()["state"] == "CANCELED"; }, 30s));
+}
+
 TEST_CASE("a coordinator with a secret wants its token on REST requests", "[web][cluster]") {
   eddy::testing::temp_dir tmp{"eddy-rest-secret"};
   const auto secret_file = tmp.path() / "secret";

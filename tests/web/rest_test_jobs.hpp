@@ -1,6 +1,7 @@
 #pragma once
 // Job programs for the REST tests (test code only): "rest-test-ticks" runs until canceled,
-// "rest-test-fail-once" fails its first attempt. Registered with job_registry::global().
+// "rest-test-fail-once" fails its first attempt (both take -p N and --latency-interval MS).
+// Registered with job_registry::global().
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -39,10 +40,13 @@ class ticking_source final : public source_function<long> {
 
 inline built_job build_ticks(const std::vector<std::string>& args, bool fail_once) {
   int p = 1;
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+  int latency_ms = 0;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "-p") p = std::stoi(args[i + 1]);
+    if (args[i] == "--latency-interval") latency_ms = std::stoi(args[i + 1]);
+  }
   StreamEnvironment env;
-  env.set_parallelism(1);
+  env.set_parallelism(1).set_latency_tracking_interval(std::chrono::milliseconds(latency_ms));
   env.add_source<long>(
          [fail_once](const subtask_info&) -> std::unique_ptr<source_function<long>> {
            return std::make_unique<ticking_source>(fail_once);

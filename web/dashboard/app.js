@@ -129,7 +129,8 @@ function drawGraph(job) {
       ops.length > 38 ? ops.slice(0, 37) + '\u2026' : ops,
       'parallelism ' + v.parallelism + fused + ' \u00b7 ' + v.state,
       'in ' + fmtNum(v.records_in_per_second) + '/s \u00b7 out ' + fmtNum(v.records_out_per_second) + '/s',
-      'backpressure ' + Math.round(100 * (v.backpressure_ratio || 0)) + ' %',
+      'backpressure ' + Math.round(100 * (v.backpressure_ratio || 0)) + ' %' +
+        (v.latency ? ' \u00b7 latency p99 ' + fmtMicros(v.latency.p99_us) : ''),
     ];
     lines.forEach((t, k) => {
       const text = document.createElementNS(ns, 'text');
@@ -143,6 +144,18 @@ function drawGraph(job) {
     g.appendChild(title);
     svg.appendChild(g);
   }
+}
+
+/** A duration in microseconds, in the unit that reads best. */
+function fmtMicros(us) {
+  if (us < 1000) return us.toFixed(0) + ' \u00b5s';
+  if (us < 1e6) return (us / 1000).toFixed(us < 1e4 ? 2 : 1) + ' ms';
+  return (us / 1e6).toFixed(2) + ' s';
+}
+
+/** A sink's latency-marker figures (subtask "latency"), or empty without markers. */
+function fmtLatency(l) {
+  return l && l.count ? fmtMicros(l.p50_us) + ' / ' + fmtMicros(l.p99_us) : '';
 }
 
 function renderJob(job) {
@@ -159,6 +172,7 @@ function renderJob(job) {
     cell(tr, fmtNum(s.records_in_per_second), 'num'); cell(tr, fmtNum(s.records_out_per_second), 'num');
     cell(tr, Math.round(100 * (s.backpressure_ratio || 0)) + ' %', 'num');
     cell(tr, fmtWatermark(s.watermark));
+    cell(tr, fmtLatency(s.latency), 'num');
     tr.dataset.vertex = names.get(s.task);
   });
   const cps = (job.checkpoints || []).slice().reverse();

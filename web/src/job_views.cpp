@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "eddy/runtime/job_json.hpp"
+
 namespace eddy::web {
 
 using nlohmann::json;
@@ -54,6 +56,11 @@ std::string vertex_state(const json& subtasks) {
   if (any_canceled) return "CANCELED";
   return subtasks.empty() ? "CREATED" : "FINISHED";
 }
+
+/// Adds a subtask's "latency" (latency_json) to `into`.
+void add_latency(latency_histogram& into, const json& subtask) {
+  if (subtask.contains("latency")) into.merge(latency_from_json(subtask["latency"].dump()));
+}
 }  // namespace
 
 json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
@@ -74,9 +81,11 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
       double in_rate = 0, out_rate = 0, bp = 0;
       std::uint64_t in = 0, out = 0;
       std::int64_t wm = INT64_MAX;
+      latency_histogram latency;
       for (const auto& s : job["subtasks"]) {
         if (s.value("task", "") != name) continue;
         subs.push_back(s);
+        add_latency(latency, s);
         in_rate += s.value("records_in_per_second", 0.0);
         out_rate += s.value("records_out_per_second", 0.0);
         bp = std::max(bp, s.value("backpressure_ratio", 0.0));
@@ -90,12 +99,17 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
       v["records_out_per_second"] = out_rate;
       v["backpressure_ratio"] = bp;
       v["watermark"] = (subs.empty() || wm == INT64_MIN) ? json(nullptr) : json(wm);
+      if (!latency.empty()) v["latency"] = json::parse(latency_json(latency));
       v["state"] = vertex_state(subs);
       v["subtasks"] = std::move(subs);
       vertices.push_back(std::move(v));
     }
   }
   job["vertices"] = std::move(vertices);
+  // The job's end-to-end latency: over all its sinks' markers.
+  latency_histogram latency;
+  for (const auto& s : job["subtasks"]) add_latency(latency, s);
+  if (!latency.empty()) job["latency"] = json::parse(latency_json(latency));
   return job;
 }
 

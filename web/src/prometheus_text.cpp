@@ -69,6 +69,11 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
   auto& watermark_lag =
       gauge(reg, "eddy_task_watermark_lag_milliseconds",
             "Wall-clock time minus the subtask's watermark (for event time close to now)");
+  auto& latency = gauge(reg, "eddy_task_latency_seconds",
+                        "End-to-end latency of the latency markers a sink subtask received "
+                        "(execution_config::latency_interval), by quantile");
+  auto& markers =
+      counter(reg, "eddy_task_latency_markers_total", "Latency markers a sink subtask received");
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -96,6 +101,16 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
       batches_out.Add(l).Increment(num(s, "batches_out"));
       bp_seconds.Add(l).Increment(num(s, "backpressure_ns") / 1e9);
       bp_ratio.Add(l).Set(num(s, "backpressure_ratio"));
+      if (s.contains("latency")) {
+        const auto& lat = s["latency"];
+        markers.Add(l).Increment(num(lat, "count"));
+        for (const auto& [q, key] : {std::pair{"0.5", "p50_us"}, std::pair{"0.99", "p99_us"},
+                                     std::pair{"0.999", "p999_us"}}) {
+          labels lq = l;
+          lq["quantile"] = q;
+          latency.Add(lq).Set(num(lat, key) / 1e6);
+        }
+      }
       const auto wm = s.value("watermark", INT64_MIN);
       if (wm != INT64_MIN) {
         watermark.Add(l).Set(static_cast<double>(wm));

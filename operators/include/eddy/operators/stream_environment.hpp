@@ -55,6 +55,9 @@ class StreamEnvironment {
   StreamEnvironment& set_batch_size(std::size_t records);
   StreamEnvironment& set_flush_interval(std::chrono::microseconds interval);
   StreamEnvironment& set_channel_credits(int credits);
+  /// Latency markers every `interval` from each source subtask, measured at the sinks (Flink's
+  /// setLatencyTrackingInterval, `metrics.latency.interval`; latency_histogram.hpp). 0: off.
+  StreamEnvironment& set_latency_tracking_interval(std::chrono::milliseconds interval);
   StreamEnvironment& set_runtime_mode(runtime_mode m);
   StreamEnvironment& disable_operator_chaining();
   /// Runs every operator on its own, even per-record stateless ones that could be fused into

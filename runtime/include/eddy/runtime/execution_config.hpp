@@ -80,6 +80,9 @@ struct execution_config {
   /// Limits every source to this many records per second in total, split evenly over its
   /// subtasks (0: unlimited). For demonstrations and failure tests (`eddy run --source-rate`).
   double source_rate = 0;
+  /// Latency markers (Flink's `metrics.latency.interval`): every source subtask sends one this
+  /// often, sinks measure how long it took to reach them (latency_histogram.hpp). 0: off.
+  std::chrono::milliseconds latency_interval{0};
   checkpoint_config checkpoints;
   /// Unset: no restart without checkpoints; with checkpoints, as Flink: fixed_delay with
   /// unlimited attempts, 1 s apart.

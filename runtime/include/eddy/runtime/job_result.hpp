@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "eddy/runtime/error.hpp"
+#include "eddy/runtime/latency_histogram.hpp"
 
 namespace eddy {
 
@@ -75,6 +76,9 @@ struct subtask_metrics {
   std::uint64_t source_records = 0;
   /// Records the chain's last operator received (a sink's input, for a chain ending in one).
   std::uint64_t tail_records_in = 0;
+  /// A subtask without output channels (a sink) with latency markers on
+  /// (execution_config::latency_interval): the end-to-end latencies of the markers it received.
+  latency_histogram latency;
 };
 
 /// One completed checkpoint.
@@ -126,6 +130,13 @@ struct job_result {
     std::uint64_t n = 0;
     for (const auto& o : operators) n += o.late_records;
     return n;
+  }
+  /// The end-to-end latency of the job's latency markers, over all its sink subtasks (empty
+  /// without execution_config::latency_interval).
+  [[nodiscard]] latency_histogram latency() const {
+    latency_histogram h;
+    for (const auto& s : subtasks) h.merge(s.latency);
+    return h;
   }
   /// The operator with this name, or nullptr.
   [[nodiscard]] const operator_metrics* find_operator(const std::string& name) const {
