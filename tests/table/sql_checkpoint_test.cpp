@@ -100,4 +100,6 @@ TEST_CASE("A SQL job with checkpoints recovers from a failure and writes each ro
              Catch::Contains("must be 'none', 'fixed-delay' or 'failure-rate'"));
   CHECK_THAT(error_of(s, "SET 'execution.checkpointing.mode' = 'twice';"),
              Catch::Contains("'EXACTLY_ONCE' or 'AT_LEAST_ONCE'"));
+  CHECK_THAT(error_of(s, "SET 'metrics.latency.interval' = 'often';"),
+             Catch::Contains("'metrics.latency.interval' must be a duration"));
 }

@@ -283,6 +283,7 @@ TEST_CASE("the REST API runs an SQL script submitted as program sql", "[web][res
   http_client c(s.server->port());
   const auto out = (tmp.path() / "out").string();
   const std::string script =
+      "SET 'metrics.latency.interval' = '1 ms';\n"
       "CREATE TABLE g (n BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '50', "
       "'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '50');\n"
       "CREATE TABLE o (n BIGINT) WITH ('connector' = 'filesystem', 'path' = '" +
@@ -293,6 +294,10 @@ TEST_CASE("the REST API runs an SQL script submitted as program sql", "[web][res
   const auto id = r.json()["jobid"].get<std::string>();
   REQUIRE(eventually([&] { return state_of(c, id) == "FINISHED"; }, 30s));
   CHECK(eddy::testing::committed_lines(out).size() == 50);
+  // SET 'metrics.latency.interval': the source's first marker reached the sink.
+  const auto job = c.get("/jobs/" + id).json();
+  REQUIRE(job.contains("latency"));
+  CHECK(job["latency"]["count"].get<std::uint64_t>() >= 1);
   // A script the SQL planner refuses: 400 with its message.
   const auto bad = c.post("/jobs", R"({"program": "sql", "args": ["SELEC 1"]})");
   CHECK(bad.status == 400);
