@@ -23,11 +23,15 @@ std::uint64_t random_incarnation() {
 control_log::control_log(std::uint64_t incarnation)
     : incarnation_(incarnation != 0 ? incarnation : random_incarnation()) {}
 
-void control_log::attach(const std::string& channel, std::function<void()> wake) {
+std::optional<int> control_log::attach(const std::string& channel, int source,
+                                       std::function<void()> wake) {
   std::lock_guard g(mtx_);
   auto& c = channels_[channel];
+  if (c.source >= 0 && c.source != source) return c.source;
+  c.source = source;
   c.wake = std::move(wake);
   c.closed.reset();
+  return std::nullopt;
 }
 
 expected<std::uint64_t> control_log::append(const std::string& job, const std::string& channel,

@@ -29,8 +29,11 @@ class control_log {
   [[nodiscard]] std::uint64_t incarnation() const noexcept { return incarnation_; }
 
   /// Declares `channel` (open) and how to wake its enumerator when a message arrives (called
-  /// by the enumerator's actor of each deployment; replaces the previous wake).
-  void attach(const std::string& channel, std::function<void()> wake);
+  /// by the enumerator's actor of each deployment; replaces the previous wake). `source` names
+  /// the job graph's source node reading it: a channel has one reader, so if another source
+  /// attached it before, nothing changes and the result is that source's node id.
+  [[nodiscard]] std::optional<int> attach(const std::string& channel, int source,
+                                          std::function<void()> wake);
   /// Appends `text`; returns its sequence number. Errors (errc::invalid_argument): no such
   /// channel (naming the job's channels), or the channel was closed (with the reason given).
   [[nodiscard]] expected<std::uint64_t> append(const std::string& job, const std::string& channel,
@@ -51,6 +54,7 @@ class control_log {
     std::vector<control_message> messages;
     std::function<void()> wake;
     std::optional<std::string> closed;  // why
+    int source = -1;                    // the job graph node reading it
   };
   const std::uint64_t incarnation_;
   mutable std::mutex mtx_;

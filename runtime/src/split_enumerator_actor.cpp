@@ -51,17 +51,28 @@ void send_out(enumerator_actor* self, const split_assignment::outbox& out) {
                  std::vector<std::string>{}, std::vector<std::string>{}, true);
 }
 
-/// Runs `f`; an exception fails the job (once) naming the source.
+/// An error no restart mends (the job as built is wrong): the job fails without restarting.
+struct job_definition_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Runs `f`; an exception fails the job (once) naming the source: a job_definition_error for
+/// good, any other as a failure the restart strategy may restart from.
 template <class F>
 void guarded(enumerator_actor* self, F&& f) {
   auto& st = self->state;
   if (st.failed) return;
-  try {
-    f();
-  } catch (const std::exception& e) {
+  auto fail = [&](const char* what, bool fatal) {
     st.failed = true;
     self->send(st.supervisor, failed_atom::value, -1,
-               "source '" + st.job->graph->node(st.node).name + "': " + e.what(), false);
+               "source '" + st.job->graph->node(st.node).name + "': " + what, fatal);
+  };
+  try {
+    f();
+  } catch (const job_definition_error& e) {
+    fail(e.what(), true);
+  } catch (const std::exception& e) {
+    fail(e.what(), false);
   }
 }
 
@@ -116,13 +127,18 @@ caf::behavior split_enumerator_behavior(enumerator_actor* self,
         }
     if (auto* c = dynamic_cast<control_channel_enumerator*>(st.enumerator.get())) {
       // A control channel: its messages come from the job's log, which wakes this actor.
+      auto other = job->control->channels->attach(c->channel(), static_cast<int>(node),
+                                                  [w = caf::actor_cast<caf::weak_actor_ptr>(self)] {
+                                                    if (auto a = caf::actor_cast<caf::actor>(w))
+                                                      caf::anon_send(a, discover_atom::value);
+                                                  });
+      if (other)
+        throw job_definition_error("control channel '" + c->channel() +
+                                   "' has two sources in this job (graph nodes " +
+                                   std::to_string(*other) + " and " + std::to_string(node) +
+                                   "); give each control source of a job its own channel name");
       st.control = c;
       c->attach(job->control->channels);
-      job->control->channels->attach(c->channel(),
-                                     [w = caf::actor_cast<caf::weak_actor_ptr>(self)] {
-                                       if (auto a = caf::actor_cast<caf::actor>(w))
-                                         caf::anon_send(a, discover_atom::value);
-                                     });
       self->send(st.supervisor, control_atom::value, static_cast<std::int32_t>(node));
     }
   });

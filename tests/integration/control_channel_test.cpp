@@ -174,3 +174,23 @@ TEST_CASE(
   REQUIRE(h->wait().ok());
   CHECK(out.values() == std::vector<std::string>{"cmd:c"});
 }
+
+TEST_CASE("a job with two control sources of one channel name fails, naming the channel",
+          "[control]") {
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  auto first = eddy::from_control_channel(env, "cmd");
+  auto second = eddy::from_control_channel(env, "cmd");
+  auto out = first.union_with(second).collect();
+  env.config().restart = eddy::restart_strategy::fixed_delay(3, 10ms);
+  auto h = env.execute_async("control-twice");
+  REQUIRE(h);
+  const auto r = h->wait();
+  REQUIRE(r.failure);
+  INFO(r.failure->message);
+  CHECK(r.failure->message.find("control channel 'cmd' has two sources in this job") !=
+        std::string::npos);
+  CHECK(r.failure->message.find("give each control source of a job its own channel name") !=
+        std::string::npos);
+  CHECK(r.restarts == 0);  // not a failure a restart mends
+}

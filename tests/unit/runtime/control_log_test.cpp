@@ -1,6 +1,6 @@
 // A job's control channel log and the control channel enumerator (runtime/src/control_log.hpp,
 // eddy/runtime/control_channel.hpp): sequence numbers, errors, closing, wake-ups, split ids that
-// belong to one log only.
+// belong to one log only, one source per channel.
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -14,8 +14,8 @@ using eddy::detail::control_log;
 TEST_CASE("a control log numbers each channel's messages and wakes its enumerator", "[control]") {
   control_log log;
   int wakes = 0;
-  log.attach("patterns", [&] { ++wakes; });
-  log.attach("config", {});
+  REQUIRE(!log.attach("patterns", 0, [&] { ++wakes; }));
+  REQUIRE(!log.attach("config", 1, {}));
   CHECK(log.append("j-1", "patterns", "a").value() == 1);
   CHECK(log.append("j-1", "patterns", "b").value() == 2);
   CHECK(log.append("j-1", "config", "x").value() == 1);
@@ -34,7 +34,7 @@ TEST_CASE("a control log refuses unknown and closed channels in one line", "[con
   auto none = log.append("j-1", "patterns", "a");
   REQUIRE(!none);
   CHECK(none.error().message == "job j-1 has no control channel 'patterns' (it has none)");
-  log.attach("patterns", {});
+  REQUIRE(!log.attach("patterns", 0, {}));
   auto other = log.append("j-1", "config", "a");
   REQUIRE(!other);
   CHECK(other.error().message ==
@@ -44,8 +44,21 @@ TEST_CASE("a control log refuses unknown and closed channels in one line", "[con
   REQUIRE(!closed);
   CHECK(closed.error().message ==
         "control channel 'patterns' of job j-1 has ended: every other source ended");
-  log.attach("patterns", {});  // a new deployment opens it again
+  REQUIRE(!log.attach("patterns", 0, {}));  // a new deployment opens it again
   CHECK(log.append("j-1", "patterns", "a").value() == 1);
+}
+
+TEST_CASE("a control channel has one source: a second source of the name is refused", "[control]") {
+  control_log log;
+  int first = 0, second = 0;
+  REQUIRE(!log.attach("patterns", 2, [&] { ++first; }));
+  auto other = log.attach("patterns", 5, [&] { ++second; });
+  REQUIRE(other);
+  CHECK(*other == 2);
+  REQUIRE(log.append("j-1", "patterns", "a").has_value());
+  CHECK(first == 1);  // the first source keeps the channel
+  CHECK(second == 0);
+  CHECK(!log.attach("patterns", 2, [&] { ++first; }));  // its own redeployment
 }
 
 TEST_CASE(
@@ -53,7 +66,7 @@ TEST_CASE(
     "of another log give nothing",
     "[control]") {
   auto log = std::make_shared<control_log>(7);
-  log->attach("patterns", {});
+  REQUIRE(!log->attach("patterns", 0, {}));
   REQUIRE(log->append("j", "patterns", "first").has_value());
   REQUIRE(log->append("j", "patterns", "second").has_value());
   control_channel_enumerator e("patterns");

@@ -18,8 +18,9 @@
 ///   itself); in a job without other sources it runs until the job is canceled or stopped.
 /// - One reader: the source runs at parallelism 1 (from_control_channel sets it; with a higher
 ///   parallelism the readers other than the first end at once).
-/// - Several sources of one channel name in one job share the channel's messages only if the
-///   runtime attaches them one at a time: give each control source its own channel name.
+/// - One source per channel name in a job: a second source of the same name fails the job when
+///   it deploys, without restarts ("control channel 'x' has two sources in this job (graph
+///   nodes 0 and 1); give each control source of a job its own channel name").
 #include <memory>
 #include <string>
 
