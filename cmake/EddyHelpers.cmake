@@ -34,6 +34,8 @@ function(eddy_check_headers)
   add_library(eddy_check_headers OBJECT ${sources})
   # Only whether each header compiles matters: no optimisation, no debug info.
   target_compile_options(eddy_check_headers PRIVATE -O0 -g0)
+  # Each header alone: never batched, whatever CMAKE_UNITY_BUILD says.
+  set_target_properties(eddy_check_headers PROPERTIES UNITY_BUILD OFF)
   target_link_libraries(eddy_check_headers PRIVATE Eddy::eddy)
   if(TARGET eddy_web)
     target_link_libraries(eddy_check_headers PRIVATE eddy_web)

@@ -21,8 +21,15 @@ timed() {  # timed NAME COMMAND...: runs it, records its wall time
   "$@"
   costs+=("$name: $(($(date +%s) - t0)) s")
 }
+# With the asan part, the unit, regression, CEP and SQL parser tests are built and run only there
+# (instrumented), not also in build/ (EDDY_TESTS_SANITIZED_ONLY; docs/testing.md, build cost).
+sanitized_only=OFF
+[[ " $parts " == *" asan "* ]] && sanitized_only=ON
 main_part() {
-  cmake -S . -B build -G Ninja -DEDDY_BUILD_TESTS=ON -DEDDY_BUILD_BENCHMARKS=ON >/dev/null
+  # Libraries in unity batches of 4 too (CI's build cost; not eddy-bench nor the header check).
+  cmake -S . -B build -G Ninja -DEDDY_BUILD_TESTS=ON -DEDDY_BUILD_BENCHMARKS=ON \
+    -DEDDY_TESTS_SANITIZED_ONLY=$sanitized_only -DCMAKE_UNITY_BUILD=ON \
+    -DCMAKE_UNITY_BUILD_BATCH_SIZE=4 >/dev/null
   timed "build" cmake --build build
   timed "ctest" ctest --test-dir build --output-on-failure -j 2
 }
@@ -36,9 +43,10 @@ fi
 if [[ " $parts " == *" asan "* ]]; then
   # The table tests (SQL sessions end to end, CTest prefix "sql:" too) are not built here: not
   # built, CTest does not list them (docs/testing.md, build cost).
+  # "tests:" is the test-name check, here of these four executables.
   timed "ASan+UBSan unit, regression, CEP and SQL parser tests (build + run)" \
     env SANITIZE_TARGETS="eddy eddy_squares eddy_unit_tests eddy_regression_tests eddy_cep_tests eddy_sql_tests" \
-    ./scripts/sanitize.sh address '^(unit|regression|cep|sql):'
+    ./scripts/sanitize.sh address '^(unit|regression|cep|sql|tests):'
 fi
 echo "test.sh: every part passed; cost per part:"
 for c in "${costs[@]}"; do echo "  $c"; done

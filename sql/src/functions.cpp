@@ -57,11 +57,6 @@ bool integer_arg(bound_call& call, std::size_t i) {
 
 namespace {
 
-std::int64_t as_i64(const value& v) {
-  if (const auto* x = std::get_if<std::int32_t>(&v.data)) return *x;
-  return v.as_int64();
-}
-
 /// Coerces every argument to their common type; false if there is none.
 bool unify(bound_call& call, logical_type& t) {
   t = rows::null_type();

@@ -1,9 +1,11 @@
 #pragma once
 // Internal: the tables of built-in scalar functions (functions.cpp: conditional and math,
 // functions_string.cpp, functions_temporal.cpp) and the helpers their binders share.
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "expr_internal.hpp"
 
@@ -30,6 +32,12 @@ inline builtin_result done(node_ptr n) {
   builtin_result r;
   r.node = std::move(n);
   return r;
+}
+
+/// An integer value (INT or BIGINT) as int64.
+inline std::int64_t as_i64(const rows::value& v) {
+  if (const auto* x = std::get_if<std::int32_t>(&v.data)) return *x;
+  return v.as_int64();
 }
 
 /// Whether any argument is nullable.

@@ -26,11 +26,6 @@ using rows::value;
 /// memory).
 constexpr std::int64_t max_result = std::int64_t{64} << 20;
 
-std::int64_t as_i64(const value& v) {
-  if (const auto* x = std::get_if<std::int32_t>(&v.data)) return *x;
-  return v.as_int64();
-}
-
 /// Byte offsets of the code points of s (and s.size() at the end).
 std::vector<std::size_t> code_points(std::string_view s) {
   std::vector<std::size_t> r;

@@ -49,7 +49,7 @@ std::optional<split_offsets> decode_offsets(const std::string& data) {
 namespace {
 
 constexpr auto request_timeout = std::chrono::milliseconds(2000);
-constexpr auto warn_every = std::chrono::seconds(10);
+constexpr auto enumerator_warn_every = std::chrono::seconds(10);
 using clock_type = std::chrono::steady_clock;
 
 /// Java's String.hashCode, as Flink's KafkaSourceEnumerator uses it.
@@ -113,7 +113,8 @@ class kafka_enumerator final : public split_enumerator {
   }
   void warn(const std::string& msg) {
     const auto now = clock_type::now();
-    if (last_warning_ != clock_type::time_point{} && now - last_warning_ < warn_every) return;
+    if (last_warning_ != clock_type::time_point{} && now - last_warning_ < enumerator_warn_every)
+      return;
     last_warning_ = now;
     eddy::log().warn("{}: {}", what(), msg);
   }

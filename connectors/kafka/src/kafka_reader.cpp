@@ -37,7 +37,7 @@ namespace {
 
 constexpr const char* state_name = "__union:kafka-splits";
 constexpr const char* state_type = "kafka_splits<v1>";
-constexpr auto warn_every = std::chrono::seconds(10);
+constexpr auto reader_warn_every = std::chrono::seconds(10);
 
 using clock_type = std::chrono::steady_clock;
 
@@ -77,7 +77,7 @@ struct reader_core::impl {
   }
   void warn(const std::string& msg) {
     const auto now = clock_type::now();
-    if (last_warning != clock_type::time_point{} && now - last_warning < warn_every) return;
+    if (last_warning != clock_type::time_point{} && now - last_warning < reader_warn_every) return;
     last_warning = now;
     eddy::log().warn("{}: {}", what(), msg);
   }
