@@ -23,7 +23,8 @@ struct sink_hub::state {
 
 namespace {
 
-caf::behavior gateway_behavior(caf::event_based_actor* self, std::shared_ptr<sink_hub::state> st) {
+caf::behavior sink_gateway_behavior(caf::event_based_actor* self,
+                                    std::shared_ptr<sink_hub::state> st) {
   self->set_down_handler([=](caf::down_msg& dm) {
     std::lock_guard<std::mutex> lock(st->mu);
     for (auto it = st->credit.begin(); it != st->credit.end(); ++it)
@@ -68,7 +69,7 @@ caf::behavior gateway_behavior(caf::event_based_actor* self, std::shared_ptr<sin
 sink_hub::sink_hub(caf::actor_system& sys, actor_sink_options o)
     : state_(std::make_shared<state>()) {
   state_->o = std::move(o);
-  gateway_ = sys.spawn(gateway_behavior, state_);
+  gateway_ = sys.spawn(sink_gateway_behavior, state_);
 }
 
 sink_hub::~sink_hub() {

@@ -46,8 +46,8 @@ struct source_hub::state {
 
 namespace {
 
-caf::behavior gateway_behavior(caf::event_based_actor* self,
-                               std::shared_ptr<source_hub::state> st) {
+caf::behavior source_gateway_behavior(caf::event_based_actor* self,
+                                      std::shared_ptr<source_hub::state> st) {
   self->set_down_handler([=](caf::down_msg& dm) {
     std::lock_guard<std::mutex> lock(st->mu);
     for (auto& [p, s] : st->producers)
@@ -106,7 +106,7 @@ source_hub::source_hub(caf::actor_system& sys, actor_source_options o)
   if (o.credit < 1) throw std::invalid_argument(o.name + ": credit must be at least 1");
   state_->o = std::move(o);
   state_->incarnation = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32);
-  gateway_ = sys.spawn(gateway_behavior, state_);
+  gateway_ = sys.spawn(source_gateway_behavior, state_);
 }
 
 source_hub::~source_hub() {
