@@ -1,7 +1,14 @@
 // Control channels: the job's log of messages and the split enumerator that hands them to the
 // control source's reader (eddy/runtime/control_channel.hpp, control_log.hpp).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "control_log.hpp"
 
@@ -22,6 +29,108 @@ std::uint64_t random_incarnation() {
 
 control_log::control_log(std::uint64_t incarnation)
     : incarnation_(incarnation != 0 ? incarnation : random_incarnation()) {}
+
+control_log::~control_log() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+constexpr std::string_view file_magic = "eddy control log v1 ";
+
+/// Writes all of `data` to fd and flushes it to the disk; false with `why` on failure.
+bool write_durably(int fd, std::string_view data, std::string& why) {
+  while (!data.empty()) {
+    const auto n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      why = std::strerror(errno);
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fdatasync(fd) != 0) {
+    why = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool control_log::open_for_append(std::string& why) {
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) why = std::strerror(errno);
+  return fd_ >= 0;
+}
+
+expected<std::shared_ptr<control_log>> control_log::create_file(const std::string& path) {
+  auto log = std::make_shared<control_log>();
+  log->path_ = path;
+  std::string why;
+  const auto header = std::string(file_magic) + std::to_string(log->incarnation_) + "\n";
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) why = std::strerror(errno);
+  if (why.empty() && log->open_for_append(why) && write_durably(log->fd_, header, why)) return log;
+  return error{errc::runtime_error, "cannot write the control log " + path + ": " + why};
+}
+
+expected<std::shared_ptr<control_log>> control_log::load_file(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return create_file(path);
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in) return error{errc::runtime_error, "cannot read the control log " + path};
+  const std::string data = ss.str();
+  auto bad = [&](std::size_t record, const std::string& what) {
+    return error{errc::runtime_error,
+                 "control log " + path + ", record " + std::to_string(record) + ": " + what};
+  };
+  std::size_t pos = 0, record = 0;
+  std::shared_ptr<control_log> log;
+  while (pos < data.size()) {
+    const auto eol = data.find('\n', pos);
+    if (eol == std::string::npos) break;  // a write the coordinator died in: never acknowledged
+    const std::string_view head(data.data() + pos, eol - pos);
+    if (!log) {
+      std::uint64_t inc = 0;
+      const auto* b = head.data() + file_magic.size();
+      if (head.substr(0, file_magic.size()) != file_magic ||
+          std::from_chars(b, head.data() + head.size(), inc).ec != std::errc{} || inc == 0)
+        return bad(
+            0, "not an eddy control log (expected \"" + std::string(file_magic) + "INCARNATION\")");
+      log = std::make_shared<control_log>(inc);
+      pos = eol + 1;
+      continue;
+    }
+    ++record;
+    // "m SEQ CHANNEL_BYTES TEXT_BYTES\n" CHANNEL TEXT "\n"
+    std::uint64_t seq = 0, ch_len = 0, text_len = 0;
+    std::istringstream hs{std::string(head)};
+    char tag = 0;
+    if (!(hs >> tag >> seq >> ch_len >> text_len) || tag != 'm' || !hs.eof())
+      return bad(record, "not a message header: '" + std::string(head.substr(0, 60)) + "'");
+    const auto body = eol + 1;
+    if (data.size() - body < ch_len + text_len + 1) break;  // torn: never acknowledged
+    if (data[body + ch_len + text_len] != '\n')
+      return bad(record, "the message does not end where its header says");
+    std::string channel = data.substr(body, ch_len);
+    auto& c = log->channels_[channel];
+    if (seq != c.messages.size() + 1)
+      return bad(record, "message " + std::to_string(seq) + " of channel '" + channel +
+                             "' follows message " + std::to_string(c.messages.size()));
+    c.messages.push_back(control_message{seq, data.substr(body + ch_len, text_len)});
+    pos = body + ch_len + text_len + 1;
+  }
+  if (!log) return bad(0, "no header (an empty or torn file)");
+  log->path_ = path;
+  std::string why;
+  if (!log->open_for_append(why))
+    return error{errc::runtime_error, "cannot write the control log " + path + ": " + why};
+  if (pos < data.size() && ::ftruncate(log->fd_, static_cast<off_t>(pos)) != 0)
+    return error{errc::runtime_error, "cannot cut the torn last line of the control log " + path +
+                                          ": " + std::strerror(errno)};
+  return log;
+}
 
 std::optional<int> control_log::attach(const std::string& channel, int source,
                                        std::function<void()> wake) {
@@ -54,6 +163,15 @@ expected<std::uint64_t> control_log::append(const std::string& job, const std::s
       return error{errc::invalid_argument,
                    "control channel '" + channel + "' of job " + job + " has ended: " + *c.closed};
     seq = c.messages.size() + 1;
+    if (fd_ >= 0) {
+      const auto line = "m " + std::to_string(seq) + " " + std::to_string(channel.size()) + " " +
+                        std::to_string(text.size()) + "\n" + channel + text + "\n";
+      std::string why;
+      if (!write_durably(fd_, line, why))
+        return error{errc::runtime_error, "cannot record the message for control channel '" +
+                                              channel + "' of job " + job + " in " + path_ + ": " +
+                                              why};
+    }
     c.messages.push_back(control_message{seq, std::move(text)});
     wake = c.wake;
   }

@@ -5,7 +5,8 @@
 // job manager) append from any thread; the enumerator actors read.
 //
 // A channel exists once a deployment's enumerator attached it (so a job that is not deployed
-// yet has none); it stays (with its messages) until the job ends. `close` refuses further
+// yet has none) or a loaded file had messages of it; it stays (with its messages) until the job
+// ends. `close` refuses further
 // messages (every other source of the job ended); a new deployment's attach opens it again.
 #include <cstdint>
 #include <functional>
@@ -22,8 +23,25 @@ namespace eddy::detail {
 
 class control_log {
  public:
-  /// `incarnation`: 0 draws a random one.
+  /// An in-memory log. `incarnation`: 0 draws a random one.
   explicit control_log(std::uint64_t incarnation = 0);
+  ~control_log();
+  control_log(const control_log&) = delete;
+  control_log& operator=(const control_log&) = delete;
+
+  /// A log kept in file `path` as well (a cluster job's, under the coordinator's state
+  /// directory): `create_file` starts it afresh (a new incarnation; an old file is replaced),
+  /// `load_file` reads it back with the same incarnation and messages (a restarted coordinator
+  /// resuming the job: the restored enumerators hand the messages after their checkpoint over
+  /// again; a missing file gives a fresh log). Every append is written and flushed (fdatasync)
+  /// to the file before it counts: a message a sender was told is sent is in the file. Errors
+  /// name the file (and for a corrupt one the line). Blocks on file I/O.
+  /// The file: a first line "eddy control log v1 INCARNATION", then per message a line
+  /// "m SEQ CHANNEL_BYTES TEXT_BYTES" followed by the channel's name, the text and a newline
+  /// (any bytes). A torn last record (a write the coordinator died in, never acknowledged) is
+  /// cut off.
+  [[nodiscard]] static expected<std::shared_ptr<control_log>> create_file(const std::string& path);
+  [[nodiscard]] static expected<std::shared_ptr<control_log>> load_file(const std::string& path);
 
   /// A random number naming this log (split ids of another log never match its messages).
   [[nodiscard]] std::uint64_t incarnation() const noexcept { return incarnation_; }
@@ -56,7 +74,12 @@ class control_log {
     std::optional<std::string> closed;  // why
     int source = -1;                    // the job graph node reading it
   };
+  /// Opens path_ for appending (fd_); false with `why` set on failure.
+  bool open_for_append(std::string& why);
+
   const std::uint64_t incarnation_;
+  std::string path_;  // empty: in memory only
+  int fd_ = -1;
   mutable std::mutex mtx_;
   std::map<std::string, channel_state> channels_;
 };

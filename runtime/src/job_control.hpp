@@ -142,8 +142,10 @@ class job_control {
   /// the job, read-only afterwards.
   std::string plan_json;
 
-  /// The messages of the job's control channels (control_log.hpp), for the job's lifetime.
-  const std::shared_ptr<control_log> channels = std::make_shared<control_log>();
+  /// The messages of the job's control channels (control_log.hpp), for the job's lifetime. In
+  /// memory; the job manager replaces it by a file-backed log before the job starts (before any
+  /// other thread sees the job), fixed afterwards.
+  std::shared_ptr<control_log> channels = std::make_shared<control_log>();
   /// Sends `text` on control channel `channel`; its sequence number. Errors (naming the job by
   /// `name`, or `display_id` if given): the job is not running yet or has ended, it has no such
   /// channel, the channel has ended.

@@ -165,9 +165,16 @@ void persist(jm_actor* self, const job_spec& spec) {
                spec.job_id, self->state.jobs_dir());
 }
 
+/// jobs/<id>.control: the job's control channel log (control_log.hpp), so that a restarted
+/// coordinator resuming the job still has the messages sent after its last checkpoint.
+std::string control_log_path(jm_actor* self, const std::string& job_id) {
+  return (fs::path(self->state.jobs_dir()) / (job_id + ".control")).string();
+}
+
 void unpersist(jm_actor* self, const std::string& job_id) {
   std::error_code ec;
   fs::remove(fs::path(self->state.jobs_dir()) / (job_id + ".json"), ec);
+  fs::remove(control_log_path(self, job_id), ec);
 }
 
 /// Builds, plans and starts a job. `resume`: a coordinator restart resuming a recorded job
@@ -204,6 +211,25 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
   if (!made) return made.error();
   auto ctx = std::move(*made);
   if (spec.job_id.empty()) spec.job_id = built->name + "-" + std::to_string(st.next_job++);
+  {
+    std::error_code ec;
+    fs::create_directories(st.jobs_dir(), ec);
+    const auto path = control_log_path(self, spec.job_id);
+    if (resume) {
+      // Same incarnation and messages: the restored enumerators hand the ones after the
+      // checkpoint over again. A log that does not read back fails the resume loudly.
+      auto loaded = control_log::load_file(path);
+      if (!loaded) return loaded.error();
+      ctx->control->channels = std::move(*loaded);
+    } else if (auto created = control_log::create_file(path)) {
+      ctx->control->channels = std::move(*created);
+    } else {
+      log().warn(
+          "{}; job {} keeps its control channel messages in memory only: those sent "
+          "after its last checkpoint are lost if the coordinator restarts",
+          created.error().message, spec.job_id);
+    }
+  }
   int slots = 1;
   for (const auto& c : ctx->plan.chains()) slots = std::max(slots, c.parallelism);
   auto cj = std::make_shared<cluster_job>();

@@ -5,7 +5,8 @@
 /// `eddy send` / `eddy shell` (a cluster).
 ///
 /// The job keeps every message of its channels in a log (on the coordinator for a cluster job,
-/// in the job's process when embedded), numbered 1, 2, ... per channel. The source's split
+/// also written to a file under its state directory so that a restarted coordinator resuming
+/// the job has it; in the job's process when embedded), numbered 1, 2, ... per channel. The source's split
 /// enumerator (below) hands each message to the source's reader as a split with the id
 /// "INCARNATION/SEQ", so the split machinery (split_enumerator.hpp) gives the guarantee: a
 /// message is in the checkpoint either as known to the enumerator and emitted (or held) by the
