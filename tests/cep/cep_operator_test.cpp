@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -206,6 +207,56 @@ TEST_CASE(
   }
   std::sort(got.begin(), got.end());
   CHECK(got == expected);
+}
+
+TEST_CASE(
+    "in processing time a comparator orders the records of one millisecond, matched once the "
+    "clock leaves it") {
+  auto clock = std::make_shared<std::atomic<std::int64_t>>(1000);
+  recording_sink<std::string> sink;
+  to_text fn;
+  auto n = std::make_shared<const cep::nfa<ev>>(
+      std::make_shared<cep::compiled_pattern<ev>>(cep::compile(small_then_large())), true);
+  // By name, descending: "s9" before "l1" within a millisecond whatever the arrival order.
+  cep::detail::comparator<ev> by_name_desc = [](const ev& a, const ev& b) {
+    return a.name > b.name;
+  };
+  op_t op(key_of{}, fn_t(n, fn, false, by_name_desc, std::nullopt), &sink);
+  subtask_info i;
+  i.batch_size = 1024;
+  i.clock = [clock] { return clock->load(); };
+  op.open(i);
+  auto feed = [&](std::vector<ev> records) {
+    std::vector<std::int64_t> ts(records.size(), min_watermark);
+    op.process(records, ts);
+  };
+  feed({x("l1", 0, 1), x("s9", 0, 1)});  // key 1, arriving large before small
+  feed({x("l2", 0, 2)});
+  CHECK(sink.records().empty());  // held until the clock leaves millisecond 1000
+  op.on_tick(std::chrono::steady_clock::now());
+  CHECK(sink.records().empty());
+  clock->store(1001);
+  op.on_tick(std::chrono::steady_clock::now());
+  CHECK(sink.records() == std::vector<std::string>{"1:s9 l1"});
+  feed({x("s3", 0, 2)});  // key 2: its small, after its large, in later milliseconds
+  clock->store(1002);
+  feed({x("l4", 0, 2)});
+  op.on_tick(std::chrono::steady_clock::now());  // the timer of 1002 releases both
+  CHECK(sink.records() == std::vector<std::string>{"1:s9 l1", "2:s3 l4"});
+  clock->store(1003);
+  op.on_tick(std::chrono::steady_clock::now());
+  CHECK(sink.records().size() == 2);
+  CHECK(op.state_backend()->entry_count() == 0);  // nothing left open
+  // Without a comparator the same arrivals are matched at once, in arrival order.
+  recording_sink<std::string> plain_sink;
+  to_text plain_fn;
+  op_t plain(key_of{}, fn_t(n, plain_fn, false, {}, std::nullopt), &plain_sink);
+  plain.open(i);
+  std::vector<ev> both{x("l1", 0, 1), x("s9", 0, 1)};
+  std::vector<std::int64_t> ts(2, min_watermark);
+  plain.process(both, ts);
+  CHECK(plain_sink.records().empty());               // "l1" came first: no small before it
+  CHECK(plain.state_backend()->entry_count() == 1);  // s9 waits for a large
 }
 
 }  // namespace cep_operator_test

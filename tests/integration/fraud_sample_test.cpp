@@ -2,7 +2,7 @@
 // here from the issue's definition: per card, a small transaction (< 1.00) followed by a large one
 // (> 500.00) within 60 s, skip past last event; timed-out small transactions; malformed lines to
 // the dead letters. The output must be the same at parallelism 1 and 3 and after SIGKILLs and
-// --resume latest (also at another parallelism).
+// --resume latest (also at another parallelism), and on a cluster that loses a worker.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/eddy_process.hpp"
+#include "support/test_cluster.hpp"
 #include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using eddy::testing::committed_lines;
+using eddy::testing::eventually;
 using eddy::testing::kill_and_resume;
 using eddy::testing::run_eddy;
 using eddy::testing::temp_dir;
@@ -118,6 +120,21 @@ void reference(std::vector<txn> txns, std::vector<std::string>& matches,
   std::sort(timeouts.begin(), timeouts.end());
 }
 
+/// in.csv under `dir` (16,000 lines over 200 cards from `seed`) and the reference's output.
+struct reference_case {
+  fs::path input;
+  std::vector<std::string> matches, timeouts;
+  int malformed = 0;
+};
+reference_case reference_input(const fs::path& dir, std::uint32_t seed) {
+  reference_case c;
+  std::vector<txn> txns;
+  c.input = dir / "in.csv";
+  write_file(c.input, transactions_csv(16000, 200, seed, txns, c.malformed));
+  reference(txns, c.matches, c.timeouts);
+  return c;
+}
+
 std::vector<std::string> fraud_args(const fs::path& input, const fs::path& dir, int parallelism) {
   return {"run",
           "fraud",
@@ -171,12 +188,7 @@ TEST_CASE(
 TEST_CASE("the fraud sample killed with SIGKILL and resumed writes exactly the failure-free output",
           "[cep][cli][checkpoint]") {
   temp_dir tmp("eddy-fraud-resume");
-  std::vector<txn> txns;
-  int malformed = 0;
-  const auto input = tmp.path() / "in.csv";
-  write_file(input, transactions_csv(16000, 200, 9, txns, malformed));
-  std::vector<std::string> matches, timeouts;
-  reference(txns, matches, timeouts);
+  const auto [input, matches, timeouts, malformed] = reference_input(tmp.path(), 9);
   std::mt19937 rng(2027);
   struct scenario {
     int from, to;
@@ -196,6 +208,40 @@ TEST_CASE("the fraud sample killed with SIGKILL and resumed writes exactly the f
     CHECK(committed_lines(dir / "timeouts") == timeouts);
     CHECK(committed_lines(dir / "dead").size() == static_cast<std::size_t>(malformed));
   }
+}
+
+TEST_CASE(
+    "the fraud sample on a cluster that loses a worker writes exactly the failure-free "
+    "output",
+    "[cep][cluster][failure]") {
+  using namespace std::chrono_literals;
+  temp_dir tmp("eddy-fraud-cluster");
+  const auto [input, matches, timeouts, malformed] = reference_input(tmp.path(), 11);
+  // Two workers of 2 slots for a job of parallelism 3: the job spans both, so the kill hits it;
+  // the replacement worker gives it the slots to restart from its last checkpoint.
+  eddy::testing::test_cluster cluster(tmp.path(), 2, 2);
+  const auto dir = tmp.path() / "out";
+  auto args = fraud_args(input, dir, 3);
+  args.erase(args.begin());  // "run": test_cluster::run adds it
+  for (const auto* a : {"--checkpoint-interval", "100", "--source-rate", "4000", "--detach"})
+    args.emplace_back(a);
+  auto submitted = cluster.run(args);
+  INFO("run stderr: " << submitted.err);
+  REQUIRE(submitted.code == 0);
+  auto& coordinator = cluster.coordinator();
+  REQUIRE(eventually([&] { return coordinator.err().find(" completed in ") != std::string::npos; },
+                     30s));
+  cluster.worker(0).kill();
+  cluster.add_worker(2);
+  const bool finished = eventually(
+      [&] { return coordinator.err().find("'fraud' FINISHED") != std::string::npos; }, 120s);
+  INFO("coordinator: " << coordinator.err());
+  REQUIRE(finished);
+  CHECK(coordinator.err().find("1 jobs ran there") != std::string::npos);
+  CHECK(coordinator.err().find("job 'fraud' restarting after a failure") != std::string::npos);
+  CHECK(committed_lines(dir / "matches") == matches);
+  CHECK(committed_lines(dir / "timeouts") == timeouts);
+  CHECK(committed_lines(dir / "dead").size() == static_cast<std::size_t>(malformed));
 }
 
 TEST_CASE("the fraud sample refuses missing outputs and malformed input is reported with its line",

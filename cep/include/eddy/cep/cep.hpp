@@ -23,7 +23,8 @@
 ///   (equal timestamps in arrival order, or stably sorted by the comparator). A record whose
 ///   timestamp is not after the current watermark is late: it goes to the late side output if one
 ///   is set, else it is counted and logged (never matched).
-/// - `in_processing_time()`: records are matched on arrival at the operator's clock.
+/// - `in_processing_time()`: records are matched on arrival at the operator's clock; with a
+///   comparator, at the next millisecond's timer, the records of one millisecond sorted by it.
 /// - Partial matches time out when `within` expires: in event time once the watermark reaches
 ///   first.ts + window, in processing time on the operator's clock.
 ///
@@ -122,13 +123,27 @@ class event_time_buffer {
     return true;
   }
 
+  /// Whether records of equal timestamp are ordered by a comparator. In processing time such
+  /// records are then buffered too (add with time_domain::processing_time), as in Flink.
+  [[nodiscard]] bool sorts() const noexcept { return static_cast<bool>(cmp_); }
+
   /// Buffers `v` at `ts` (arrival order, or the comparator's); sets the timer that releases it
-  /// (one per buffered timestamp). Records mostly arrive in timestamp order: then an append.
+  /// (one per buffered timestamp): in event time at ts, when the watermark passes it; in
+  /// processing time (ts is the arrival time) at ts + 1, once the clock has left the
+  /// millisecond, so that every record of that millisecond is sorted first (Flink's
+  /// CepOperator). Records mostly arrive in timestamp order: then an append.
   template <class Ctx>
-  void add(std::vector<pending_record<T>>& pending, const T& v, std::int64_t ts, Ctx& ctx) const {
+  void add(std::vector<pending_record<T>>& pending, const T& v, std::int64_t ts, Ctx& ctx,
+           time_domain d = time_domain::event_time) const {
+    auto set_timer = [&] {
+      if (d == time_domain::event_time)
+        ctx.register_event_time_timer(ts);
+      else
+        ctx.register_processing_time_timer(ts + 1);
+    };
     if (pending.empty() || pending.back().ts < ts) {
       pending.push_back({ts, v});
-      ctx.register_event_time_timer(ts);
+      set_timer();
       return;
     }
     const auto first =
@@ -144,10 +159,11 @@ class event_time_buffer {
                                              })
                           : last;
     pending.insert(pos, pending_record<T>{ts, v});
-    if (new_ts) ctx.register_event_time_timer(ts);
+    if (new_ts) set_timer();
   }
 
-  /// Event-time timer `t` with the watermark at `wm` (Flink's onEventTime): the buffered records
+  /// Timer `t` with the watermark at `wm` (Flink's onEventTime; in processing time, with `wm`
+  /// min_watermark, its onProcessingTime): the buffered records
   /// up to t in timestamp order, time advancing to each timestamp before its records
   /// (advance(ts), then step(record, ts) each), then to t; then to the watermark if nothing
   /// buffered is before it (later timestamps have timers of their own).
@@ -190,6 +206,10 @@ class cep_function {
     if (!event_time_) {
       const auto now = ctx.current_processing_time();
       auto& s = st.value_for_update();
+      if (buffer_.sorts()) {  // the comparator orders the records of one millisecond
+        buffer_.add(s.pending, v, now, ctx, time_domain::processing_time);
+        return;
+      }
       advance(s, now, ctx, out);
       step(s, v, now, ctx, out, time_domain::processing_time);
       settle(st, s);
@@ -203,14 +223,14 @@ class cep_function {
     auto st = ctx.template value_state<key_state<T>>("cep");
     if (!st.value()) return;
     auto& s = st.value_for_update();
-    if (ctx.time_domain() == time_domain::processing_time) {
+    const auto d = ctx.time_domain();
+    if (d == time_domain::processing_time && s.pending.empty()) {
       advance(s, t, ctx, out);
     } else {
       event_time_buffer<T>::release(
-          s.pending, t, ctx.current_watermark(), [&](std::int64_t ts) { advance(s, ts, ctx, out); },
-          [&](T&& v, std::int64_t ts) {
-            step(s, std::move(v), ts, ctx, out, time_domain::event_time);
-          });
+          s.pending, t, d == time_domain::event_time ? ctx.current_watermark() : min_watermark,
+          [&](std::int64_t ts) { advance(s, ts, ctx, out); },
+          [&](T&& v, std::int64_t ts) { step(s, std::move(v), ts, ctx, out, d); });
     }
     settle(st, s);
   }
@@ -303,7 +323,8 @@ class pattern_stream {
     event_time_ = true;
     return *this;
   }
-  /// Orders records of equal timestamp (event time) by `less` instead of arrival order.
+  /// Orders records of equal timestamp by `less` instead of arrival order (in processing time:
+  /// the records that arrive in one millisecond, matched at the next; see above).
   template <class Cmp>
   pattern_stream& with_comparator(Cmp less) {
     cmp_ = std::move(less);

@@ -136,6 +136,10 @@ class dynamic_cep_function {
     if (!event_time_) {
       const auto now = ctx.current_processing_time();
       auto& s = st.value_for_update();
+      if (buffer_.sorts()) {  // the comparator orders the records of one millisecond
+        buffer_.add(s.pending, v, now, ctx, time_domain::processing_time);
+        return;
+      }
       sync(s, ctx);
       for (auto& [id, run] : s.runs) advance(id, run.second, now, ctx, out);
       for (auto& [id, run] : s.runs) step(id, run.second, v, now, ctx, out);
@@ -154,14 +158,15 @@ class dynamic_cep_function {
     auto advance_all = [&](std::int64_t ts) {
       for (auto& [id, run] : s.runs) advance(id, run.second, ts, ctx, out);
     };
-    if (ctx.time_domain() == time_domain::processing_time) {
+    const auto d = ctx.time_domain();
+    if (d == time_domain::processing_time && s.pending.empty()) {
       advance_all(t);
     } else {
-      event_time_buffer<T>::release(s.pending, t, ctx.current_watermark(), advance_all,
-                                    [&](T&& v, std::int64_t ts) {
-                                      for (auto& [id, run] : s.runs)
-                                        step(id, run.second, v, ts, ctx, out);
-                                    });
+      event_time_buffer<T>::release(
+          s.pending, t, d == time_domain::event_time ? ctx.current_watermark() : min_watermark,
+          advance_all, [&](T&& v, std::int64_t ts) {
+            for (auto& [id, run] : s.runs) step(id, run.second, v, ts, ctx, out);
+          });
     }
     settle(st, s);
   }
