@@ -27,9 +27,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <tuple>
 #include <vector>
+
+#include <absl/container/btree_set.h>
 
 #include "eddy/runtime/key_group.hpp"
 #include "eddy/runtime/snapshot.hpp"
@@ -236,7 +237,10 @@ class timer_service {
       }
     }
   };
-  using timer_set = std::set<timer, timer_less>;
+  // A B-tree (many timers per node): far fewer allocations and cache misses per timer than a
+  // node-based std::set, with the same ordered operations. Iterators are not kept across
+  // changes (add, remove and fire look them up each time).
+  using timer_set = absl::btree_set<timer, timer_less>;
 
   template <class Fn>
   static void call(Fn& fn, time_domain d, const timer& t) {
