@@ -6,8 +6,8 @@
 //
 // A channel exists once a deployment's enumerator attached it (so a job that is not deployed
 // yet has none) or a loaded file had messages of it; it stays (with its messages) until the job
-// ends. `close` refuses further
-// messages (every other source of the job ended); a new deployment's attach opens it again.
+// ends. `close` refuses further messages (every other source of the job ended); a new
+// deployment's attach opens it again.
 #include <cstdint>
 #include <functional>
 #include <map>

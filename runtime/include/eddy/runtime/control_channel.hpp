@@ -6,9 +6,9 @@
 ///
 /// The job keeps every message of its channels in a log (on the coordinator for a cluster job,
 /// also written to a file under its state directory so that a restarted coordinator resuming
-/// the job has it; in the job's process when embedded), numbered 1, 2, ... per channel. The source's split
-/// enumerator (below) hands each message to the source's reader as a split with the id
-/// "INCARNATION/SEQ", so the split machinery (split_enumerator.hpp) gives the guarantee: a
+/// the job has it; in the job's process when embedded), numbered 1, 2, ... per channel. The
+/// source's split enumerator (below) hands each message to the source's reader as a split with the
+/// id "INCARNATION/SEQ", so the split machinery (split_enumerator.hpp) gives the guarantee: a
 /// message is in the checkpoint either as known to the enumerator and emitted (or held) by the
 /// reader, or not at all; after a restart from a checkpoint the messages after it are handed
 /// over again. Every message's effect is therefore seen once (exactly once in effect). The
