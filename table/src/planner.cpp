@@ -8,6 +8,7 @@
 #include "eddy/connectors/files/file_source.hpp"
 #include "eddy/table/csv_rows.hpp"
 #include "eddy/table/datagen_source.hpp"
+#include "eddy/table/nexmark_table.hpp"
 #include "eddy/table/row_operators.hpp"
 #include "eddy/table/row_text.hpp"
 #include "eddy/table/table_connector.hpp"
@@ -124,7 +125,7 @@ std::string file_option_error(const table_def& t, const std::vector<std::string>
 /// registered connectors and a hint for the ones this build left out.
 std::string unknown_connector(const table_def& t, const std::string& connector, const char* verb) {
   std::string list =
-      std::string("filesystem, ") + (verb[0] == 'r' ? "datagen" : "print, blackhole");
+      std::string("filesystem, ") + (verb[0] == 'r' ? "datagen, nexmark" : "print, blackhole");
   for (const auto& n : table_connector_names()) list += ", " + n;
   std::string msg = "Table '" + t.name + "' cannot be " + verb + ": connector '" + connector +
                     "' is not supported (supported: " + list + ")";
@@ -333,10 +334,15 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
 sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   const auto connector = t.option("connector");
   const bool datagen = connector == "datagen";  // datagen_source.hpp makes the rows
+  const bool nexmark = connector == "nexmark";  // nexmark_table.hpp makes the rows
   const table_connector* registered = nullptr;  // kafka, mqtt, jdbc: table_connector.hpp
   datagen_config gen;
+  nexmark_table_config nexmark_gen;
   if (datagen) {
     if (auto e = parse_datagen_options(t.name, t.columns, t.options, gen); !e.empty())
+      return error_at(t.where, e);
+  } else if (nexmark) {
+    if (auto e = parse_nexmark_table(t.name, t.columns, t.options, nexmark_gen); !e.empty())
       return error_at(t.where, e);
   } else if (connector != "filesystem") {
     registered = find_table_connector(connector);
@@ -345,7 +351,7 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   const auto path = t.option("path");
   row_format format;
   bool dir = false;
-  if (!datagen && !registered) {
+  if (!datagen && !nexmark && !registered) {
     if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
       return error_at(t.where, e);
     if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
@@ -375,6 +381,10 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     r.stream = env_.from_source(datagen_rows_source(gen, computed), "scan " + t.name);
     r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
                         "], connector=[datagen])");
+  } else if (nexmark) {
+    r.stream = env_.from_source(nexmark_rows_source(nexmark_gen, computed), "scan " + t.name);
+    r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
+                        "], connector=[nexmark])");
   } else {
     const int id = next_id_++;
     DataStream<std::string> lines = [&] {
