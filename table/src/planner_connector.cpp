@@ -27,11 +27,12 @@ table_options connector_options(const table_def& t) {
 /// The table's line format (an error message, or empty and `out` set).
 std::string table_format(const table_def& t, const table_connector& c, row_format& out) {
   const auto connector = t.option("connector");
-  if (c.text_rows) {
+  if (c.text_rows || c.row_batches) {
     for (const auto& [k, v] : t.options)
       if (k == "format" || k.rfind("csv.", 0) == 0 || k.rfind("json.", 0) == 0)
         return "Table '" + t.name + "': connector '" + connector +
-               "' reads and writes database rows and takes no '" + k + "' option";
+               (c.text_rows ? "' reads and writes database rows" : "' takes row batches") +
+               " and takes no '" + k + "' option";
     return {};
   }
   const auto format = t.option("format", c.default_format);
@@ -102,12 +103,12 @@ sql::result<std::vector<std::string>> planner::connector_sink(relation& in, cons
                                "' is a source only");
   row_format format;
   if (auto e = table_format(sink, c, format); !e.empty()) return error_at(sink.where, e);
-  if (in.updating && !c.text_rows)
+  if (in.updating && !c.text_rows && !c.row_batches)
     return error_at(where, "Table sink '" + sink.name +
                                "' doesn't support consuming update changes which is produced by "
                                "node " +
                                in.explain.front());
-  if (in.updating && sink.primary_key.empty())
+  if (in.updating && c.text_rows && sink.primary_key.empty())
     return error_at(where, "Table sink '" + sink.name +
                                "': please declare a primary key for the sink table when the "
                                "query contains update/delete records (the rows are upserted by "
@@ -125,6 +126,8 @@ sql::result<std::vector<std::string>> planner::connector_sink(relation& in, cons
           for (std::size_t i = 0; i < b.size(); ++i) out.collect(encoder->encode(b, i));
         })
         .sink_to(*s->lines, name);
+  } else if (s->batches) {
+    in.stream->sink_to(*s->batches, name);
   } else if (s->rows) {
     in.stream
         ->flat_map<text_change>([types](rows::row_batch&& b, collector<text_change>& out) {
@@ -150,7 +153,7 @@ sql::result<std::vector<std::string>> planner::connector_sink(relation& in, cons
   return std::vector<std::string>{
       "Sink(table=[" + sink.name + "], fields=[" + join_names(in.columns) + "], connector=[" +
       connector + "]" + with_description(s->description) +
-      (c.text_rows ? "" : std::string(", format=[") + format.name() + "]") + ")"};
+      (c.text_rows || c.row_batches ? "" : std::string(", format=[") + format.name() + "]") + ")"};
 }
 
 }  // namespace eddy::table

@@ -222,3 +222,60 @@ TEST_CASE("a line connector: rows decoded and encoded in the table's format",
              Catch::Contains("Table 'z' cannot be read: connector 'nosuch' is not supported "
                              "(supported: filesystem, datagen"));
 }
+
+TEST_CASE("a row-batch sink takes the query's rows with their kinds, updating or not",
+          "[table][session][connector]") {
+  register_test_connectors();
+  static std::mutex m;
+  static std::map<std::string, std::int64_t> table;  // the changelog applied: word -> count
+  static int retractions = 0;
+  table.clear();
+  retractions = 0;
+  table::table_connector batches;
+  batches.row_batches = true;
+  batches.sink = [](const table::table_def&, const table::table_options&,
+                    bool updating) -> expected<table::table_sink> {
+    CHECK(updating);
+    table::table_sink s;
+    s.batches = Sink<rows::row_batch>{
+        "test batches", delivery_guarantee::at_least_once, [](const sink_context&) {
+          struct apply final : timed_input_op<rows::row_batch> {
+            using timed_input_op<rows::row_batch>::process;
+            void process(std::vector<rows::row_batch>& v, std::vector<std::int64_t>&) override {
+              std::lock_guard lock(m);
+              for (auto& b : v)
+                for (std::size_t i = 0; i < b.size(); ++i) {
+                  const auto row = b.row(i);
+                  const auto w = b.column(0).data<std::string>()[row];
+                  const auto n = b.column(1).data<std::int64_t>()[row];
+                  const auto kind = b.kind(i);
+                  if (kind == rows::row_kind::update_before || kind == rows::row_kind::delete_) {
+                    ++retractions;
+                    CHECK(table[w] == n);
+                    table.erase(w);
+                  } else {
+                    table[w] = n;
+                  }
+                }
+            }
+            void finish() override {}
+          };
+          return std::make_unique<apply>();
+        }};
+    return s;
+  };
+  table::register_table_connector("test-batches", batches);
+  source_rows()["words"] = {{"a"}, {"b"}, {"a"}, {"c"}, {"a"}, {"b"}};
+  table::sql_session s;
+  run_ok(s,
+         "CREATE TABLE words (w STRING) WITH ('connector' = 'test-rows');\n"
+         "CREATE TABLE counts (w STRING, n BIGINT) WITH ('connector' = 'test-batches');\n"
+         "INSERT INTO counts SELECT w, COUNT(*) FROM words GROUP BY w;");
+  CHECK(table == std::map<std::string, std::int64_t>{{"a", 3}, {"b", 2}, {"c", 1}});
+  CHECK(retractions == 3);  // -U before each of the three updates
+  CHECK_THAT(error_of(s,
+                      "CREATE TABLE f (w STRING, n BIGINT) WITH ('connector' = 'test-batches', "
+                      "'format' = 'csv');\nINSERT INTO f SELECT w, COUNT(*) FROM words GROUP BY "
+                      "w;"),
+             Catch::Contains("connector 'test-batches' takes row batches and takes no 'format'"));
+}

@@ -8,7 +8,8 @@
 /// A binding turns a table's WITH options into a connector's source or sink. What it gets:
 /// `options`, the table's WITH options without 'connector', 'format' and the format's own keys
 /// ('csv.*', 'json.*'): the binding reports any key it does not know (with a "did you mean").
-/// What it gives: records in one of two shapes, which the planner converts to and from rows:
+/// What it gives: records in one of two shapes, which the planner converts to and from rows
+/// (and, for a sink of a connector with `row_batches`, the row batches themselves):
 /// - lines: one message payload per row, in the table's 'format' (csv or json, decoded and
 ///   encoded by row_format.hpp); append-only.
 /// - text rows: one value per physical column as text (rows/value_text.hpp; nullopt is NULL),
@@ -56,11 +57,15 @@ struct table_source {
   std::string description;                   ///< for EXPLAIN: "topic=[bids]"
 };
 
-/// A sink as a binding builds it: exactly one of the two is set.
+/// A sink as a binding builds it: exactly one of the three is set.
 struct table_sink {
   std::optional<Sink<std::string>> lines;  ///< one encoded line per row; append-only
   std::optional<Sink<text_change>> rows;   ///< upserts and deletes (see above)
-  std::string description;                 ///< for EXPLAIN
+  /// The query's row batches as they are: the sink table's columns, each row with its kind
+  /// (rows::row_kind: +I, -U, +U, -D), updating or not (connectors with `row_batches`: an
+  /// in-process consumer such as eddy-bench's checksum sink).
+  std::optional<Sink<rows::row_batch>> batches;
+  std::string description;  ///< for EXPLAIN
 };
 
 struct table_connector {
@@ -69,6 +74,9 @@ struct table_connector {
   std::string default_format;
   /// Whether the connector reads / writes text rows (then 'format' is refused).
   bool text_rows = false;
+  /// Whether the connector's sink takes row batches (table_sink::batches; 'format' is refused
+  /// and updating queries need no primary key).
+  bool row_batches = false;
   /// Empty: the connector cannot be read. Errors: a message naming the option.
   std::function<expected<table_source>(const table_def&, const table_options&)> source;
   /// Empty: the connector cannot be written. `updating`: the query's result is a changelog.
