@@ -27,6 +27,7 @@
 
 #include "cep_bench.hpp"
 #include "metrics_bench.hpp"
+#include "nexmark_bench.hpp"
 #include "operator_bench.hpp"
 #include "sql_bench.hpp"
 #ifdef EDDY_BENCH_CONNECTORS
@@ -844,6 +845,8 @@ int main(int argc, char** argv) {
                    "runs of each implementation; the median is printed")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  eddy::bench::nexmark_options nexmark_opts;
+  auto* nexmark = eddy::bench::add_nexmark_command(app, nexmark_opts);
   eddy::bench::operator_options op_opts;
   auto* ops = app.add_subcommand(
       "operators",
@@ -962,6 +965,7 @@ int main(int argc, char** argv) {
   if (cep->parsed() && !eddy::bench::cep_bench(cep_opts)) return 1;
   if (ops->parsed() && !eddy::bench::operator_bench(op_opts)) return 1;
   if (sqlb->parsed() && !eddy::bench::sql_bench(sql_opts)) return 1;
+  if (nexmark->parsed() && !eddy::bench::nexmark_bench(nexmark_opts)) return 1;
   if (rec->parsed() &&
       !recovery(state_mb, value_bytes, parallelism, repeat,
                 std::chrono::milliseconds(recovery_interval_ms), checkpoint_dir_arg))

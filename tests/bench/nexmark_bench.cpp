@@ -1,0 +1,451 @@
+// The Nexmark workload of eddy-bench (issue 20; see nexmark_bench.hpp and docs/performance.md).
+#include "nexmark_bench.hpp"
+
+#include <sys/resource.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "eddy/connectors/nexmark/source.hpp"
+#include "eddy/operators/datastream.hpp"
+#include "eddy/rows/row_batch.hpp"
+#include "eddy/table/sql_session.hpp"
+#include "eddy/table/table_connector.hpp"
+#include "nexmark_queries.hpp"
+
+namespace eddy::bench {
+
+namespace {
+
+// ---- the checksum: a multiset hash of the result rows ----
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/// Hashes a row's values in column order (stable across runs and machines).
+struct row_hasher {
+  std::uint64_t h = 0x6a09e667f3bcc909ull;
+  void add(std::uint64_t v) { h = mix(h ^ mix(v + 0x9e3779b97f4a7c15ull)); }
+  void add_null() { add(0x5bd1e9955bd1e995ull); }
+  void add(std::string_view s) {
+    std::uint64_t f = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : s) f = (f ^ c) * 0x100000001b3ull;
+    add(f ^ s.size());
+  }
+};
+
+/// What the checksum sink saw: rows added minus rows retracted, and their hashes likewise.
+struct checksum_totals {
+  std::atomic<std::int64_t> rows{0};
+  std::atomic<std::uint64_t> hash{0};
+  void reset() {
+    rows = 0;
+    hash = 0;
+  }
+  [[nodiscard]] std::string text() const {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld:%016llx", static_cast<long long>(rows.load()),
+                  static_cast<unsigned long long>(hash.load()));
+    return buf;
+  }
+};
+
+checksum_totals& totals() {
+  static checksum_totals t;
+  return t;
+}
+
+/// The sink of the 'eddy-bench-checksum' table connector: each subtask sums locally and adds
+/// per batch.
+class checksum_sink final : public timed_input_op<rows::row_batch> {
+ public:
+  using timed_input_op<rows::row_batch>::process;
+  void process(std::vector<rows::row_batch>& batches, std::vector<std::int64_t>&) override {
+    std::int64_t rows = 0;
+    std::uint64_t hash = 0;
+    for (const auto& b : batches) {
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        const auto row = b.row(i);
+        row_hasher h;
+        for (std::size_t c = 0; c < b.column_count(); ++c) {
+          const auto& col = b.column(c);
+          if (col.is_null(row)) {
+            h.add_null();
+            continue;
+          }
+          switch (col.type().physical()) {
+            case rows::physical_kind::boolean:
+              h.add(col.data<std::uint8_t>()[row]);
+              break;
+            case rows::physical_kind::int32:
+              h.add(static_cast<std::uint64_t>(col.data<std::int32_t>()[row]));
+              break;
+            case rows::physical_kind::int64:
+              h.add(static_cast<std::uint64_t>(col.data<std::int64_t>()[row]));
+              break;
+            case rows::physical_kind::float64: {
+              const double d = col.data<double>()[row];
+              std::uint64_t bits = 0;
+              std::memcpy(&bits, &d, sizeof bits);
+              h.add(bits);
+              break;
+            }
+            case rows::physical_kind::string:
+              h.add(std::string_view(col.data<std::string>()[row]));
+              break;
+            case rows::physical_kind::nested:
+              h.add_null();
+              break;
+          }
+        }
+        const auto kind = b.kind(i);
+        if (kind == rows::row_kind::update_before || kind == rows::row_kind::delete_) {
+          --rows;
+          hash -= h.h;
+        } else {
+          ++rows;
+          hash += h.h;
+        }
+      }
+    }
+    totals().rows += rows;
+    totals().hash += hash;
+  }
+  void finish() override {}
+};
+
+void register_checksum_connector() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    table::table_connector c;
+    c.row_batches = true;
+    c.sink = [](const table::table_def&, const table::table_options& o,
+                bool) -> expected<table::table_sink> {
+      if (!o.empty()) return error{errc::invalid_argument, "unknown option " + o.front().first};
+      table::table_sink s;
+      s.batches = Sink<rows::row_batch>{
+          "checksum", delivery_guarantee::at_least_once,
+          [](const sink_context&) { return std::make_unique<checksum_sink>(); }};
+      return s;
+    };
+    table::register_table_connector("eddy-bench-checksum", std::move(c));
+  });
+}
+
+// ---- published figures (events/s per core) ----
+
+/// Flink 2.0's example result in the nexmark repository's GUIDE_V2.md (8 TaskManagers of one
+/// slot, 50 M events): throughput / cores.
+std::optional<double> flink_per_core(std::string_view q) {
+  static const std::map<std::string_view, double> t = {
+      {"q0", 2.65e6 / 7},        {"q1", 2.86e6 / 7.24},     {"q2", 2.95e6 / 7.13},
+      {"q3", 1.9e6 / 8.69},      {"q4", 347.84e3 / 12.33},  {"q5", 920.4e3 / 12.35},
+      {"q7", 262.46e3 / 11.45},  {"q8", 2.08e6 / 12.83},    {"q9", 149.52e3 / 10.86},
+      {"q10", 904.32e3 / 6.81},  {"q11", 427.88e3 / 9.29},  {"q12", 1.95e6 / 10.03},
+      {"q13", 1.5e6 / 7.97},     {"q14", 2.03e6 / 7.83},    {"q15", 1.37e6 / 8.16},
+      {"q16", 487.29e3 / 10.77}, {"q17", 1.63e6 / 10.15},   {"q18", 769.77e3 / 11.77},
+      {"q19", 558.84e3 / 13.09}, {"q20", 194.96e3 / 10.98}, {"q21", 1.15e6 / 7.81},
+      {"q22", 1.63e6 / 7.7}};
+  const auto it = t.find(q);
+  return it == t.end() ? std::nullopt : std::optional<double>(it->second);
+}
+
+/// Feldera's figures against Flink (16 cores), as issue 20 quotes them; the others are not
+/// in that table.
+std::optional<double> feldera_per_core(std::string_view q) {
+  if (q == "q0") return 436e3;
+  if (q == "q5") return 412e3;
+  if (q == "q7") return 196e3;
+  return std::nullopt;
+}
+
+// ---- running ----
+
+struct measurement {
+  double seconds = 0;
+  double cpu_seconds = 0;
+  std::string checksum;
+  std::string error;  // set: the run failed (or the query is not supported)
+  bool operator<(const measurement& o) const { return seconds < o.seconds; }
+};
+
+double cpu_seconds_now() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+template <class F>
+measurement timed(F&& run) {
+  totals().reset();
+  measurement m;
+  const double cpu0 = cpu_seconds_now();
+  const auto t0 = std::chrono::steady_clock::now();
+  m.error = run();
+  m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.cpu_seconds = cpu_seconds_now() - cpu0;
+  m.checksum = totals().text();
+  return m;
+}
+
+std::string table_ddl(std::uint64_t events) {
+  const std::string with = "WITH ('connector' = 'nexmark', 'events.num' = '" +
+                           std::to_string(events) + "', 'first-event.rate' = '10000000', ";
+  const std::string watermark = "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND) ";
+  return "CREATE TABLE person (id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard "
+         "VARCHAR, city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, " +
+         watermark + with + "'event.type' = 'person');\n" +
+         "CREATE TABLE auction (id BIGINT, itemName VARCHAR, description VARCHAR, initialBid "
+         "BIGINT, reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT, "
+         "category BIGINT, extra VARCHAR, " +
+         watermark + with + "'event.type' = 'auction');\n" +
+         "CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url "
+         "VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, " +
+         watermark + with + "'event.type' = 'bid');\n";
+}
+
+/// The query's text with its blackhole sink replaced by the checksum sink.
+std::string with_checksum_sink(std::string_view text) {
+  std::string s(text);
+  const std::string from = "'connector' = 'blackhole'";
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at))
+    s.replace(at, from.size(), "'connector' = 'eddy-bench-checksum'");
+  return s;
+}
+
+std::string run_sql(const nexmark_query& q, const nexmark_options& o) {
+  const std::string script = "SET 'parallelism.default' = '" + std::to_string(o.parallelism) +
+                             "';\n" + table_ddl(o.events) + with_checksum_sink(q.text);
+  table::sql_session s;
+  auto r = s.execute_script(script, [](const table::statement_result&) {});
+  if (r) return {};
+  return r.error().message;
+}
+
+/// Hashes a record's values in the order of the query's sink columns.
+template <class... V>
+std::uint64_t hash_values(const V&... v) {
+  row_hasher h;
+  (h.add(v), ...);
+  return h.h;
+}
+
+/// q0, q1, q2 as DataStream jobs over the generator's bids.
+std::string run_datastream(std::string_view q, const nexmark_options& o) {
+  nexmark::config c;
+  c.events = o.events;
+  c.first_event_rate = 10'000'000;
+  StreamEnvironment env;
+  env.set_parallelism(o.parallelism);
+  auto bids = env.from_source(nexmark::bid_source(c), "nexmark bids");
+  struct sum_sink {
+    std::int64_t rows = 0;
+    std::uint64_t hash = 0;
+    void operator()(std::uint64_t h) {
+      ++rows;
+      hash += h;
+    }
+    void close() {
+      totals().rows += rows;
+      totals().hash += hash;
+    }
+  };
+  auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+  if (q == "q0") {
+    bids.map([u](const nexmark::bid& b) {
+          return hash_values(u(b.auction), u(b.bidder), u(b.price), u(b.date_time),
+                             std::string_view(b.extra));
+        })
+        .add_sink(sum_sink{}, "checksum");
+  } else if (q == "q1") {
+    bids.map([u](const nexmark::bid& b) {  // 0.908 * price as DECIMAL(23, 3): unscaled
+          return hash_values(u(b.auction), u(b.bidder), u(b.price * 908), u(b.date_time),
+                             std::string_view(b.extra));
+        })
+        .add_sink(sum_sink{}, "checksum");
+  } else {
+    bids.filter([](const nexmark::bid& b) { return b.auction % 123 == 0; })
+        .map([u](const nexmark::bid& b) { return hash_values(u(b.auction), u(b.price)); })
+        .add_sink(sum_sink{}, "checksum");
+  }
+  const auto r = env.execute(std::string("nexmark ") + std::string(q));
+  if (r.ok()) return {};
+  return r.failure ? r.failure->message : std::string("the job did not finish");
+}
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string figure(std::optional<double> v) {
+  if (!v) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", *v);
+  return buf;
+}
+
+void print_line(std::string_view q, const char* impl, const nexmark_options& o,
+                const measurement& m, bool supported) {
+  if (!m.error.empty()) {
+    std::printf(
+        "{\"workload\":\"nexmark\",\"query\":\"%s\",\"implementation\":\"%s\","
+        "\"parallelism\":%d,\"events\":%llu,\"supported\":%s,\"error\":\"%s\"}\n",
+        std::string(q).c_str(), impl, o.parallelism, static_cast<unsigned long long>(o.events),
+        supported ? "true" : "false", json_escape(m.error.substr(0, m.error.find('\n'))).c_str());
+    std::fflush(stdout);
+    return;
+  }
+  const double eps = static_cast<double>(o.events) / m.seconds;
+  const double cores = m.cpu_seconds / m.seconds;
+  const double per_core = static_cast<double>(o.events) / std::max(m.cpu_seconds, 1e-9);
+  const auto flink = flink_per_core(q);
+  char ratio[32] = "null";
+  if (flink) std::snprintf(ratio, sizeof ratio, "%.2f", per_core / *flink);
+  std::printf(
+      "{\"workload\":\"nexmark\",\"query\":\"%s\",\"implementation\":\"%s\",\"parallelism\":%d,"
+      "\"events\":%llu,\"seconds\":%.3f,\"events_per_sec\":%.0f,\"cores\":%.2f,"
+      "\"events_per_sec_per_core\":%.0f,\"flink_events_per_sec_per_core\":%s,"
+      "\"feldera_events_per_sec_per_core\":%s,\"per_core_to_flink\":%s,\"peak_rss_mb\":%.0f,"
+      "\"checksum\":\"%s\"}\n",
+      std::string(q).c_str(), impl, o.parallelism, static_cast<unsigned long long>(o.events),
+      m.seconds, eps, cores, per_core, figure(flink).c_str(), figure(feldera_per_core(q)).c_str(),
+      ratio, peak_rss_mb(), m.checksum.c_str());
+  std::fflush(stdout);
+}
+
+/// Runs `run` o.repeat times; the median by time, or the first failure. Sets `consistent`
+/// false if two successful runs' checksums differ.
+template <class F>
+measurement repeated(const nexmark_options& o, F&& run, bool& consistent) {
+  std::vector<measurement> v;
+  for (int i = 0; i < o.repeat; ++i) {
+    auto m = timed(run);
+    if (!m.error.empty()) return m;
+    if (!v.empty() && v.front().checksum != m.checksum) consistent = false;
+    v.push_back(std::move(m));
+  }
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/// The queries that use what Eddy's SQL does not support yet (docs/sql.md "Not yet"): their
+/// planning error is reported as "supported": false and the run goes on. Any other error, or
+/// an error of another query, fails the run.
+bool known_unsupported(std::string_view q) {
+  return q == "q10"      // a partitioned filesystem sink (PARTITIONED BY, partition commits)
+         || q == "q12"   // a window on PROCTIME()
+         || q == "q13";  // a temporal join (FOR SYSTEM_TIME AS OF) with a side input
+}
+
+}  // namespace
+
+CLI::App* add_nexmark_command(CLI::App& app, nexmark_options& o) {
+  auto* c = app.add_subcommand(
+      "nexmark",
+      "Nexmark queries (the nexmark repository's SQL) over the generator, and q0-q2 also as "
+      "DataStream jobs; events/s per core against Flink's and Feldera's published figures");
+  c->add_option("--query,-q", o.queries, "queries to run (q0 ... q22; repeat or comma-separate)")
+      ->delimiter(',');
+  c->add_flag("--all", o.all, "run every query");
+  c->add_option("--events,-n", o.events, "events generated (all types)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  c->add_option("--parallelism,-p", o.parallelism, "parallelism of the jobs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 128));
+  c->add_option("--repeat", o.repeat, "runs of each; the median is printed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  c->add_option("--only", o.only, "run one implementation alone")
+      ->check(CLI::IsMember({"sql", "datastream"}));
+  return c;
+}
+
+bool nexmark_bench(const nexmark_options& o) {
+  register_checksum_connector();
+  std::vector<const nexmark_query*> chosen;
+  if (o.all || o.queries.empty()) {
+    for (const auto& q : nexmark_queries) chosen.push_back(&q);
+  } else {
+    for (const auto& name : o.queries) {
+      const auto it = std::find_if(nexmark_queries.begin(), nexmark_queries.end(),
+                                   [&](const nexmark_query& q) { return q.name == name; });
+      if (it == nexmark_queries.end()) {
+        std::fprintf(stderr,
+                     "eddy-bench nexmark: unknown query '%s' (q0 ... q22 without q6, which "
+                     "Flink does not support either)\n",
+                     name.c_str());
+        return false;
+      }
+      chosen.push_back(&*it);
+    }
+  }
+  bool ok = true;
+  for (const auto* q : chosen) {
+    const bool has_datastream = q->name == "q0" || q->name == "q1" || q->name == "q2";
+    std::string sql_sum;
+    if (o.only != "datastream") {
+      bool consistent = true;
+      const auto m = repeated(
+          o, [&] { return run_sql(*q, o); }, consistent);
+      print_line(q->name, "sql", o, m, !known_unsupported(q->name));
+      if (!m.error.empty() && !known_unsupported(q->name)) {
+        std::fprintf(stderr, "eddy-bench nexmark: %s failed: %s\n", std::string(q->name).c_str(),
+                     m.error.c_str());
+        ok = false;
+      }
+      if (!consistent) {
+        std::fprintf(stderr, "eddy-bench nexmark: %s: the SQL checksums differ between runs\n",
+                     std::string(q->name).c_str());
+        ok = false;
+      }
+      if (m.error.empty()) sql_sum = m.checksum;
+    }
+    if (has_datastream && o.only != "sql") {
+      bool consistent = true;
+      const auto m = repeated(
+          o, [&] { return run_datastream(q->name, o); }, consistent);
+      print_line(q->name, "datastream", o, m, true);
+      if (!m.error.empty() || !consistent) ok = false;
+      if (!sql_sum.empty() && m.error.empty() && m.checksum != sql_sum) {
+        std::fprintf(stderr, "NEXMARK RESULTS DIFFER: %s sql %s, datastream %s\n",
+                     std::string(q->name).c_str(), sql_sum.c_str(), m.checksum.c_str());
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
+}  // namespace eddy::bench
