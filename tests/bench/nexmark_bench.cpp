@@ -208,9 +208,10 @@ measurement timed(F&& run) {
   return m;
 }
 
-std::string table_ddl(std::uint64_t events) {
+std::string table_ddl(std::uint64_t events, std::int64_t rate) {
   const std::string with = "WITH ('connector' = 'nexmark', 'events.num' = '" +
-                           std::to_string(events) + "', 'first-event.rate' = '10000000', ";
+                           std::to_string(events) + "', 'first-event.rate' = '" +
+                           std::to_string(rate) + "', ";
   const std::string watermark = "WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND) ";
   return "CREATE TABLE person (id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard "
          "VARCHAR, city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR, " +
@@ -235,7 +236,7 @@ std::string with_checksum_sink(std::string_view text) {
 
 std::string run_sql(const nexmark_query& q, const nexmark_options& o) {
   const std::string script = "SET 'parallelism.default' = '" + std::to_string(o.parallelism) +
-                             "';\n" + table_ddl(o.events) + with_checksum_sink(q.text);
+                             "';\n" + table_ddl(o.events, o.rate) + with_checksum_sink(q.text);
   table::sql_session s;
   auto r = s.execute_script(script, [](const table::statement_result&) {});
   if (r) return {};
@@ -254,7 +255,7 @@ std::uint64_t hash_values(const V&... v) {
 std::string run_datastream(std::string_view q, const nexmark_options& o) {
   nexmark::config c;
   c.events = o.events;
-  c.first_event_rate = 10'000'000;
+  c.first_event_rate = static_cast<std::int32_t>(o.rate);
   StreamEnvironment env;
   env.set_parallelism(o.parallelism);
   auto bids = env.from_source(nexmark::bid_source(c), "nexmark bids");
@@ -384,6 +385,11 @@ CLI::App* add_nexmark_command(CLI::App& app, nexmark_options& o) {
   c->add_option("--parallelism,-p", o.parallelism, "parallelism of the jobs")
       ->capture_default_str()
       ->check(CLI::Range(1, 128));
+  c->add_option("--rate", o.rate,
+                "events per second of event time ('first-event.rate'; the generator runs "
+                "unthrottled)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2'000'000'000}));
   c->add_option("--repeat", o.repeat, "runs of each; the median is printed")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));

@@ -1,10 +1,11 @@
 #pragma once
 // eddy-bench's Nexmark workload (nexmark_bench.cpp; issue 20): the queries of the nexmark
 // repository (nexmark_queries.hpp) run as SQL by a table::sql_session over 'nexmark' tables
-// (person, auction, bid; unthrottled, 'first-event.rate' 10,000,000 as the repository's
-// workload), their sinks pointed at a checksum sink (a changelog's rows hashed, +I/+U added and
-// -U/-D subtracted: the hash of the final result). q0, q1 and q2 also run as DataStream jobs
-// over the same generator; their checksums must equal the SQL ones. Prints one JSON line per
+// (person, auction, bid; unthrottled, 'first-event.rate' = --rate, by default 100,000 events
+// per second of event time as the repository's nexmark_v2.yaml workload behind Flink 2.0's
+// published figures), their sinks pointed at a checksum sink (a changelog's rows hashed, +I/+U
+// added and -U/-D subtracted: the hash of the final result). q0, q1 and q2 also run as DataStream
+// jobs over the same generator; their checksums must equal the SQL ones. Prints one JSON line per
 // query and implementation (events/s, CPU cores used, events/s per core, Flink's and Feldera's
 // published per-core figures, the process's peak RSS, the checksum); never asserts a timing.
 #include <cstdint>
@@ -23,7 +24,8 @@ struct nexmark_options {
   std::uint64_t events = 10'000'000;
   int parallelism = 1;
   int repeat = 1;
-  std::string only;  ///< "sql" or "datastream": one implementation alone, unchecked
+  std::int64_t rate = 100'000;  ///< 'first-event.rate': events per second of event time
+  std::string only;             ///< "sql" or "datastream": one implementation alone, unchecked
 };
 
 /// Adds the `nexmark` subcommand with its options bound to `o`.
