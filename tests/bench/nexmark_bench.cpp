@@ -21,7 +21,7 @@
 #include "eddy/rows/row_batch.hpp"
 #include "eddy/table/sql_session.hpp"
 #include "eddy/table/table_connector.hpp"
-#include "nexmark_queries.hpp"
+#include "nexmark_queries.hpp"  // generated from tests/sql/nexmark (nexmark_queries.cmake)
 
 namespace eddy::bench {
 
