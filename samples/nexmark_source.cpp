@@ -22,12 +22,14 @@ int main() {
   eddy::StreamEnvironment env;
   env.set_parallelism(2);
   auto counts =
-      env.from_source(eddy::nexmark::bid_source(c),
-                      eddy::WatermarkStrategy<eddy::nexmark::bid>::for_bounded_out_of_orderness(4s)
-                          .with_timestamp_assigner(
-                              [](const eddy::nexmark::bid& b) { return b.date_time; }),
-                      "nexmark bids")
-          .map([](const eddy::nexmark::bid& b) { return count{b.auction, 1}; })
+      env.from_source(
+             eddy::nexmark::bid_source(c),
+             eddy::WatermarkStrategy<eddy::nexmark::bid>::for_bounded_out_of_orderness(4s)
+                 .with_timestamp_assigner([](const eddy::nexmark::bid& b) { return b.date_time; }),
+             "nexmark bids")
+          .map([](const eddy::nexmark::bid& b) {
+            return count{b.auction, 1};
+          })
           .key_by([](const count& a) { return a.first; })
           .window(eddy::TumblingEventTimeWindows::of(2s))
           .process([](const std::int64_t& auction, const eddy::time_window& w,

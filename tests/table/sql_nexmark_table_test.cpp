@@ -2,7 +2,9 @@
 // events of one type as rows, at parallelism 1 and 3, in an event-time window, and its errors.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "eddy/connectors/nexmark/generator.hpp"
 #include "sql_test_data.hpp"
@@ -115,4 +117,22 @@ TEST_CASE("a nexmark table's errors name the table, the option or the column",
   CHECK_THAT(select_from("DROP TABLE t; CREATE TABLE t (price BIGINT) WITH ('connector' = "
                          "'nexmark', 'event.type' = 'bid', 'events.num' = 'many');"),
              Catch::Contains("Invalid value 'many' of option 'events.num' (connector 'nexmark')"));
+}
+
+TEST_CASE("the nexmark_generator.sql sample runs: four 5 s windows of 46,000 bids",
+          "[table][session][nexmark]") {
+  std::ifstream in(std::string(EDDY_SOURCE_DIR) + "/samples/sql/nexmark_generator.sql");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  table::sql_session s;
+  std::vector<table::statement_result> results;
+  auto r =
+      s.execute_script(text.str(), [&](const table::statement_result& x) { results.push_back(x); });
+  if (!r) FAIL(sql::render_error(text.str(), r.error()));
+  const auto select =
+      std::find_if(results.begin(), results.end(), [](const auto& x) { return !x.header.empty(); });
+  REQUIRE(select != results.end());
+  REQUIRE(select->rows.size() == 4);
+  for (const auto& row : select->rows) CHECK(row[1] == "46000");
 }
