@@ -21,52 +21,15 @@
 #include "eddy/rows/row_batch.hpp"
 #include "eddy/table/sql_session.hpp"
 #include "eddy/table/table_connector.hpp"
+#include "nexmark_checksum.hpp"
+#include "nexmark_datastream.hpp"
 #include "nexmark_queries.hpp"  // generated from tests/sql/nexmark (nexmark_queries.cmake)
 
 namespace eddy::bench {
 
 namespace {
 
-// ---- the checksum: a multiset hash of the result rows ----
-
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/// Hashes a row's values in column order (stable across runs and machines).
-struct row_hasher {
-  std::uint64_t h = 0x6a09e667f3bcc909ull;
-  void add(std::uint64_t v) { h = mix(h ^ mix(v + 0x9e3779b97f4a7c15ull)); }
-  void add_null() { add(0x5bd1e9955bd1e995ull); }
-  void add(std::string_view s) {
-    std::uint64_t f = 0xcbf29ce484222325ull;  // FNV-1a
-    for (unsigned char c : s) f = (f ^ c) * 0x100000001b3ull;
-    add(f ^ s.size());
-  }
-};
-
-/// What the checksum sink saw: rows added minus rows retracted, and their hashes likewise.
-struct checksum_totals {
-  std::atomic<std::int64_t> rows{0};
-  std::atomic<std::uint64_t> hash{0};
-  void reset() {
-    rows = 0;
-    hash = 0;
-  }
-  [[nodiscard]] std::string text() const {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%lld:%016llx", static_cast<long long>(rows.load()),
-                  static_cast<unsigned long long>(hash.load()));
-    return buf;
-  }
-};
-
-checksum_totals& totals() {
-  static checksum_totals t;
-  return t;
-}
+using namespace nexmark_checksum;
 
 /// The sink of the 'eddy-bench-checksum' table connector: each subtask sums locally and adds
 /// per batch.
@@ -88,7 +51,7 @@ class checksum_sink final : public timed_input_op<rows::row_batch> {
           }
           switch (col.type().physical()) {
             case rows::physical_kind::boolean:
-              h.add(col.data<std::uint8_t>()[row]);
+              h.add(static_cast<std::uint64_t>(col.data<std::uint8_t>()[row]));
               break;
             case rows::physical_kind::int32:
               h.add(static_cast<std::uint64_t>(col.data<std::int32_t>()[row]));
@@ -243,57 +206,6 @@ std::string run_sql(const nexmark_query& q, const nexmark_options& o) {
   return r.error().message;
 }
 
-/// Hashes a record's values in the order of the query's sink columns.
-template <class... V>
-std::uint64_t hash_values(const V&... v) {
-  row_hasher h;
-  (h.add(v), ...);
-  return h.h;
-}
-
-/// q0, q1, q2 as DataStream jobs over the generator's bids.
-std::string run_datastream(std::string_view q, const nexmark_options& o) {
-  nexmark::config c;
-  c.events = o.events;
-  c.first_event_rate = static_cast<std::int32_t>(o.rate);
-  StreamEnvironment env;
-  env.set_parallelism(o.parallelism);
-  auto bids = env.from_source(nexmark::bid_source(c), "nexmark bids");
-  struct sum_sink {
-    std::int64_t rows = 0;
-    std::uint64_t hash = 0;
-    void operator()(std::uint64_t h) {
-      ++rows;
-      hash += h;
-    }
-    void close() {
-      totals().rows += rows;
-      totals().hash += hash;
-    }
-  };
-  auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
-  if (q == "q0") {
-    bids.map([u](const nexmark::bid& b) {
-          return hash_values(u(b.auction), u(b.bidder), u(b.price), u(b.date_time),
-                             std::string_view(b.extra));
-        })
-        .add_sink(sum_sink{}, "checksum");
-  } else if (q == "q1") {
-    bids.map([u](const nexmark::bid& b) {  // 0.908 * price as DECIMAL(23, 3): unscaled
-          return hash_values(u(b.auction), u(b.bidder), u(b.price * 908), u(b.date_time),
-                             std::string_view(b.extra));
-        })
-        .add_sink(sum_sink{}, "checksum");
-  } else {
-    bids.filter([](const nexmark::bid& b) { return b.auction % 123 == 0; })
-        .map([u](const nexmark::bid& b) { return hash_values(u(b.auction), u(b.price)); })
-        .add_sink(sum_sink{}, "checksum");
-  }
-  const auto r = env.execute(std::string("nexmark ") + std::string(q));
-  if (r.ok()) return {};
-  return r.failure ? r.failure->message : std::string("the job did not finish");
-}
-
 std::string json_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -419,7 +331,7 @@ bool nexmark_bench(const nexmark_options& o) {
   }
   bool ok = true;
   for (const auto* q : chosen) {
-    const bool has_datastream = q->name == "q0" || q->name == "q1" || q->name == "q2";
+    const bool datastream = has_datastream(q->name);
     std::string sql_sum;
     if (o.only != "datastream") {
       bool consistent = true;
@@ -438,10 +350,10 @@ bool nexmark_bench(const nexmark_options& o) {
       }
       if (m.error.empty()) sql_sum = m.checksum;
     }
-    if (has_datastream && o.only != "sql") {
+    if (datastream && o.only != "sql") {
       bool consistent = true;
       const auto m = repeated(
-          o, [&] { return run_datastream(q->name, o); }, consistent);
+          o, [&] { return run_datastream(q->name, o.events, o.rate, o.parallelism); }, consistent);
       print_line(q->name, "datastream", o, m, true);
       if (!m.error.empty() || !consistent) ok = false;
       if (!sql_sum.empty() && m.error.empty() && m.checksum != sql_sum) {
