@@ -1,6 +1,9 @@
 #include "eddy/table/aggregate_operators.hpp"
 
+#include <absl/container/flat_hash_map.h>
+
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
 
 #include "eddy/runtime/log.hpp"
@@ -51,6 +54,83 @@ void explode_rows::operator()(rows::row_batch&& b, collector<aggregate_row>& out
     r.kind = b.kind(i);
     out.collect(std::move(r));
   }
+}
+
+struct local_window_aggregate::scratch {
+  absl::flat_hash_map<std::string, std::size_t> index;  // group key -> its partial
+  std::vector<partial_row> partials;
+  std::vector<rows::value> values, key;
+  std::string key_bytes;
+};
+
+local_window_aggregate::local_window_aggregate(std::shared_ptr<const aggregate_plan> p)
+    : plan_(std::move(p)) {}
+local_window_aggregate::local_window_aggregate(const local_window_aggregate& o)
+    : plan_(o.plan_) {}  // the scratch is not copied: each copy makes its own
+local_window_aggregate::~local_window_aggregate() = default;
+
+void local_window_aggregate::operator()(rows::row_batch&& b, collector<partial_row>& out) {
+  if (!scratch_) scratch_ = std::make_unique<scratch>();
+  auto& s = *scratch_;
+  const auto& plan = *plan_;
+  const std::size_t width = b.column_count();
+  const auto end_at = static_cast<std::size_t>(plan.window_end);
+  s.index.clear();
+  s.partials.clear();
+  s.values.resize(width);
+  s.key.resize(plan.key_count);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const auto row = b.row(i);
+    for (std::size_t c = 0; c < width; ++c) s.values[c] = b.column(c).get(row);
+    for (std::size_t c = 0; c < plan.key_count; ++c) s.key[c] = s.values[c];
+    s.key_bytes.clear();
+    serialize_append(s.key_bytes, s.key);
+    auto it = s.index.find(s.key_bytes);
+    if (it == s.index.end()) {
+      it = s.index.emplace(s.key_bytes, s.partials.size()).first;
+      auto& p = s.partials.emplace_back();
+      p.key = s.key_bytes;
+      p.accs.resize(plan.calls.size());
+      p.window_end = s.values[end_at].as_int64();
+    }
+    auto& p = s.partials[it->second];
+    for (std::size_t c = 0; c < plan.calls.size(); ++c)
+      accumulate(plan.calls[c], p.accs[c], s.values);
+    ++p.rows;
+  }
+  for (auto& p : s.partials) out.collect(std::move(p));
+}
+
+void global_window_aggregate_fn::process_element(const partial_row& r, partial_context& ctx,
+                                                 collector<changelog_row>&) {
+  const std::int64_t fire_at = r.window_end - 1;
+  if (fire_at <= ctx.current_watermark()) {
+    const auto before = late_;
+    late_ += static_cast<std::uint64_t>(r.rows);
+    if (std::bit_width(before) != std::bit_width(late_))  // at powers of two, as one phase
+      log().warn(
+          "{}: {} late row(s) dropped so far (their window had fired; the last one for the "
+          "window ending at {} ms, watermark {} ms)",
+          plan_->name, late_, r.window_end, ctx.current_watermark());
+    return;
+  }
+  auto state = ctx.value_state<group_state>("window-aggregates");
+  auto& accs = state.value_for_update();
+  const bool fresh = accs.size() != plan_->calls.size() || plan_->calls.empty();
+  if (accs.size() != plan_->calls.size()) accs.resize(plan_->calls.size());
+  for (std::size_t i = 0; i < plan_->calls.size(); ++i) merge(plan_->calls[i], accs[i], r.accs[i]);
+  if (fresh) ctx.register_event_time_timer(fire_at);
+}
+
+void global_window_aggregate_fn::on_timer(std::int64_t, partial_context& ctx,
+                                          collector<changelog_row>& out) {
+  auto state = ctx.value_state<group_state>("window-aggregates");
+  const auto& accs = state.value();
+  if (!accs) return;
+  changelog_row row;
+  row.values = aggregate_output(*plan_, ctx.current_key(), *accs);
+  out.collect(std::move(row));
+  state.clear();
 }
 
 std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,

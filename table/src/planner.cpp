@@ -161,6 +161,7 @@ sql::data_type to_data_type(const rows::logical_type& t) {
 }
 
 sql::result<relation> planner::plan_query(const sql::query& q) {
+  used_names_ = used_names(q);
   return query(q, 0);
 }
 
@@ -344,6 +345,8 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   } else if (nexmark) {
     if (auto e = parse_nexmark_table(t.name, t.columns, t.options, nexmark_gen); !e.empty())
       return error_at(t.where, e);
+    // The generator makes only the columns the statement uses (it maps them by name).
+    if (t.computed.empty()) prune_nexmark_columns(nexmark_gen, t.rowtime.value_or(""));
   } else if (connector != "filesystem") {
     registered = find_table_connector(connector);
     if (!registered) return error_at(where, unknown_connector(t, connector, "read"));
@@ -364,10 +367,12 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   }
 
   relation r;
-  for (const auto& f : t.columns) r.columns.push_back(sql::scope_column{t.name, f.name, f.type});
+  const rows::schema& physical_columns = nexmark ? nexmark_gen.physical : t.columns;
+  for (const auto& f : physical_columns)
+    r.columns.push_back(sql::scope_column{t.name, f.name, f.type});
   expr_list computed;
   for (const auto& c : t.computed) {
-    sql::scope physical(r.columns.begin(), r.columns.begin() + t.columns.size());
+    sql::scope physical(r.columns.begin(), r.columns.begin() + physical_columns.size());
     auto e = sql::compile_expression(c.expression, physical, o_.functions);
     if (!e) return e.error();
     r.columns.push_back(sql::scope_column{t.name, c.name, (*e)->type()});
@@ -431,6 +436,7 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
                  wexpr->to_string() + "])"};
     r.explain.insert(r.explain.end(), below.begin(), below.end());
   }
+  prune_scan(r, t.name);
   return r;
 }
 

@@ -447,18 +447,29 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
                                      : "GroupAggregate";
   plan->name = kind + " #" + std::to_string(id);
   const std::size_t key_count = plan->key_count;
-  auto keyed = before->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
   std::shared_ptr<const aggregate_plan> shared = plan;
-  DataStream<changelog_row> results =
-      windowed  ? keyed.template process<changelog_row>(window_aggregate_fn(shared), plan->name)
-      : session ? keyed.template process<changelog_row>(session_aggregate_fn(shared), plan->name)
-                : keyed.template process<changelog_row>(group_aggregate_fn(shared), plan->name);
-  agg.stream = results.add_op<rows::row_batch>(
+  // Window aggregates in two phases (Flink's local-global aggregation, on by default): each
+  // batch's rows combined per group before the exchange, the partials merged after it.
+  const bool two_phase = windowed && o_.two_phase_window_aggregates;
+  std::optional<DataStream<changelog_row>> results;
+  if (two_phase) {
+    results = before->stream->flat_map<partial_row>(local_window_aggregate(shared))
+                  .name("LocalWindowAggregate #" + std::to_string(id))
+                  .key_by(partial_key{})
+                  .template process<changelog_row>(global_window_aggregate_fn(shared), plan->name);
+  } else {
+    auto keyed = before->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
+    results =
+        windowed  ? keyed.template process<changelog_row>(window_aggregate_fn(shared), plan->name)
+        : session ? keyed.template process<changelog_row>(session_aggregate_fn(shared), plan->name)
+                  : keyed.template process<changelog_row>(group_aggregate_fn(shared), plan->name);
+  }
+  agg.stream = results->add_op<rows::row_batch>(
       "rows " + std::to_string(id), [out_types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(out_types,
                                                   detail::as_input<rows::row_batch>(next));
       });
-  agg.explain.push_back(kind + "(groupBy=[" + group_text + "], " +
+  agg.explain.push_back((two_phase ? "Global" : "") + kind + "(groupBy=[" + group_text + "], " +
                         (session ? "window=[SessionGroupWindow('w$, " + session->time_name + ", " +
                                        std::to_string(session->gap) + ")], "
                                  : std::string()) +
@@ -466,8 +477,15 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   agg.explain.push_back("+- Exchange(distribution=[" +
                         (group_text.empty() ? std::string("single") : "hash[" + group_text + "]") +
                         "])");
-  indent(before->explain);
-  for (auto& line : before->explain) agg.explain.push_back("   " + line);
+  if (two_phase) {
+    agg.explain.push_back("   +- LocalWindowAggregate(groupBy=[" + group_text + "], select=[" +
+                          select_text + "])");
+    indent(before->explain);
+    for (auto& line : before->explain) agg.explain.push_back("      " + line);
+  } else {
+    indent(before->explain);
+    for (auto& line : before->explain) agg.explain.push_back("   " + line);
+  }
 
   // 4. The Calc after: HAVING and the select list.
   return calc(std::move(agg), having ? &*having : nullptr, items, at);

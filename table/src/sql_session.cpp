@@ -91,6 +91,8 @@ planner_options sql_session::options() const {
     if (ms && *ms > 0)
       o.state_ttl = state_ttl_config::new_builder(std::chrono::milliseconds(*ms)).build();
   }
+  if (const auto it = settings_.find("table.optimizer.agg-phase-strategy"); it != settings_.end())
+    o.two_phase_window_aggregates = it->second != "ONE_PHASE";  // validated by SET
   return o;
 }
 
@@ -258,6 +260,12 @@ sql::result<statement_result> sql_session::set(const sql::set_option& s, sql::lo
     return error_at(where,
                     "'table.exec.state.ttl' must be a duration such as '1 h', '30 min' or "
                     "'0' (no TTL), not '" +
+                        value + "'");
+  if (key == "table.optimizer.agg-phase-strategy" && value != "AUTO" && value != "ONE_PHASE" &&
+      value != "TWO_PHASE")
+    return error_at(where,
+                    "'table.optimizer.agg-phase-strategy' must be 'AUTO', 'ONE_PHASE' or "
+                    "'TWO_PHASE', not '" +
                         value + "'");
   if (auto e = check_execution_setting(key, value); !e.empty()) return error_at(where, e);
   settings_[key] = value;

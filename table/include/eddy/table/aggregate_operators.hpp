@@ -10,7 +10,10 @@
 /// - `window_aggregate_fn` (Flink's WindowAggregate over window TVFs): accumulates per group
 ///   (the key includes window_start and window_end) and emits one insert-only row per group when
 ///   the watermark passes window_end - 1, then clears the group's state; a row whose window has
-///   fired already is late: dropped, counted and logged (Flink drops them silently);
+///   fired already is late: dropped, counted and logged (Flink drops them silently). By default
+///   in two phases (Flink's local-global aggregation): `local_window_aggregate` accumulates each
+///   batch's rows per group before the exchange, `global_window_aggregate_fn` merges the
+///   partials ('table.optimizer.agg-phase-strategy' = 'ONE_PHASE' sends every row instead);
 /// - `session_aggregate_fn`: session group windows (below);
 /// - `group_aggregate_fn` (Flink's GroupAggregate): emits a changelog: +I for a group's first
 ///   row, then -U (the previous result) and +U (the new one) on every later row whose results
@@ -58,6 +61,18 @@ struct changelog_row {
 };
 EDDY_FIELDS(changelog_row, kind, values)
 
+/// A group's partial aggregates over one input batch: two-phase window aggregation (Flink's
+/// LocalWindowAggregate before the exchange, GlobalWindowAggregate after it). The group key as
+/// aggregate_row's, one accumulator per call, the window's end, and how many rows the partial
+/// holds (counted as late rows if its window has fired).
+struct partial_row {
+  std::string key;
+  std::vector<accumulator> accs;
+  std::int64_t window_end = 0;
+  std::int64_t rows = 0;
+};
+EDDY_FIELDS(partial_row, key, accs, window_end, rows)
+
 struct aggregate_plan {
   std::size_t key_count = 0;
   std::vector<aggregate_call> calls;
@@ -87,6 +102,28 @@ struct row_key {
   std::string operator()(const aggregate_row& r) const { return r.key; }
 };
 
+struct partial_key {
+  std::string operator()(const partial_row& r) const { return r.key; }
+};
+
+/// The local phase of a window aggregate (a flat_map before the exchange): each row batch's
+/// rows accumulated per group into one partial_row each, emitted at the end of the batch (no
+/// state between batches, so watermarks and checkpoint barriers pass it as they pass a Calc).
+/// Copied per subtask; its scratch is the copy's own.
+class local_window_aggregate {
+ public:
+  explicit local_window_aggregate(std::shared_ptr<const aggregate_plan> p);
+  local_window_aggregate(const local_window_aggregate& o);
+  local_window_aggregate& operator=(const local_window_aggregate&) = delete;
+  ~local_window_aggregate();
+  void operator()(rows::row_batch&& b, collector<partial_row>& out);
+
+ private:
+  struct scratch;
+  std::shared_ptr<const aggregate_plan> plan_;
+  std::unique_ptr<scratch> scratch_;
+};
+
 /// The values of a group's output row: its key columns (decoded from `key`), then the results.
 std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,
                                           const std::vector<accumulator>& accs);
@@ -100,6 +137,23 @@ class window_aggregate_fn {
   void process_element(const aggregate_row& r, aggregate_context& ctx,
                        collector<changelog_row>& out);
   void on_timer(std::int64_t t, aggregate_context& ctx, collector<changelog_row>& out);
+
+ private:
+  std::shared_ptr<const aggregate_plan> plan_;
+  std::uint64_t late_ = 0;
+};
+
+using partial_context = keyed_context<std::string, partial_row, changelog_row>;
+
+/// The global phase of a two-phase window aggregate: merges a group's partials in the same
+/// state as window_aggregate_fn keeps its accumulators, and emits as it does.
+class global_window_aggregate_fn {
+ public:
+  explicit global_window_aggregate_fn(std::shared_ptr<const aggregate_plan> p)
+      : plan_(std::move(p)) {}
+
+  void process_element(const partial_row& r, partial_context& ctx, collector<changelog_row>& out);
+  void on_timer(std::int64_t t, partial_context& ctx, collector<changelog_row>& out);
 
  private:
   std::shared_ptr<const aggregate_plan> plan_;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@
 namespace eddy::table {
 
 struct table_connector;
+struct nexmark_table_config;
 
 /// A planned query: its stream of row batches and its columns.
 struct relation {
@@ -78,6 +80,9 @@ struct planner_options {
   /// Put in the names of the part files a filesystem sink writes (unique per job: INSERTs into
   /// one table never replace each other's files).
   std::string job_tag;
+  /// 'table.optimizer.agg-phase-strategy': window aggregates in two phases (AUTO, TWO_PHASE;
+  /// the default) or one (ONE_PHASE).
+  bool two_phase_window_aggregates = true;
 };
 
 class planner {
@@ -154,6 +159,16 @@ class planner {
   planner_options o_;
   std::vector<cte> ctes_;
   int next_id_ = 0;  ///< operator names: unique per plan, the same on every node
+
+  // Projection pruning (planner_pruning.cpp): the names the statement being planned uses
+  // (nullopt: it selects `*`, every column may be used).
+  std::optional<std::set<std::string>> used_names_;
+  [[nodiscard]] std::optional<std::set<std::string>> used_names(const sql::query& q) const;
+  [[nodiscard]] bool column_used(const std::string& name) const;
+  /// Drops the scanned columns the statement never names (the event-time column stays).
+  void prune_scan(relation& r, const std::string& table);
+  /// Drops the unused columns from a nexmark table's generator (keeping `rowtime`).
+  void prune_nexmark_columns(nexmark_table_config& c, const std::string& rowtime) const;
 };
 
 /// The SQL type of an Eddy type (for CASTs the planner writes).
