@@ -305,9 +305,72 @@ CLI::App* add_nexmark_command(CLI::App& app, nexmark_options& o) {
   c->add_option("--repeat", o.repeat, "runs of each; the median is printed")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  c->add_flag("--latency", o.latency,
+              "latency at a fixed input rate: the DataStream versions, the source paced at "
+              "--rate, latency markers every 10 ms");
+  c->add_option("--batch", o.batch_sizes, "batch sizes to try (latency mode; comma-separated)")
+      ->delimiter(',');
+  c->add_option("--flush-us", o.flush_us,
+                "flush intervals in microseconds to try (latency mode; comma-separated)")
+      ->delimiter(',');
   c->add_option("--only", o.only, "run one implementation alone")
       ->check(CLI::IsMember({"sql", "datastream"}));
   return c;
+}
+
+/// Latency mode (see nexmark_options::latency).
+bool latency_runs(const std::vector<const nexmark_query*>& chosen, const nexmark_options& o) {
+  const std::vector<std::size_t> batches =
+      o.batch_sizes.empty() ? std::vector<std::size_t>{0} : o.batch_sizes;
+  const std::vector<std::int64_t> flushes =
+      o.flush_us.empty() ? std::vector<std::int64_t>{0} : o.flush_us;
+  bool ok = true;
+  for (const auto* q : chosen) {
+    if (!has_datastream(q->name)) {
+      std::fprintf(stderr, "eddy-bench nexmark --latency: %s has no DataStream version, skipped\n",
+                   std::string(q->name).c_str());
+      continue;
+    }
+    for (const auto batch : batches) {
+      for (const auto flush : flushes) {
+        latency_histogram h;
+        datastream_run run{o.events,
+                           o.rate,
+                           o.parallelism,
+                           true,
+                           std::chrono::milliseconds(10),
+                           batch,
+                           std::chrono::microseconds(flush),
+                           &h};
+        const auto m = timed([&] { return run_datastream(q->name, run); });
+        if (!m.error.empty()) {
+          std::fprintf(stderr, "eddy-bench nexmark: %s failed: %s\n", std::string(q->name).c_str(),
+                       m.error.c_str());
+          ok = false;
+          continue;
+        }
+        std::printf(
+            "{\"workload\":\"nexmark-latency\",\"query\":\"%s\",\"parallelism\":%d,"
+            "\"rate\":%lld,\"events\":%llu,\"batch_size\":%zu,\"flush_interval_us\":%lld,"
+            "\"seconds\":%.3f,\"events_per_sec\":%.0f,\"cores\":%.2f,\"latency_markers\":%llu,"
+            "\"latency_p50_us\":%.1f,\"latency_p99_us\":%.1f,\"latency_p999_us\":%.1f,"
+            "\"checksum\":\"%s\"}\n",
+            std::string(q->name).c_str(), o.parallelism, static_cast<long long>(o.rate),
+            static_cast<unsigned long long>(o.events), batch == 0 ? std::size_t{1024} : batch,
+            static_cast<long long>(flush == 0 ? 2000 : flush), m.seconds,
+            static_cast<double>(o.events) / m.seconds, m.cpu_seconds / m.seconds,
+            static_cast<unsigned long long>(h.total()), h.quantile(0.5) / 1e3,
+            h.quantile(0.99) / 1e3, h.quantile(0.999) / 1e3, m.checksum.c_str());
+        std::fflush(stdout);
+        if (h.empty()) {
+          std::fprintf(stderr, "eddy-bench nexmark: %s: no latency marker reached the sink\n",
+                       std::string(q->name).c_str());
+          ok = false;
+        }
+      }
+    }
+  }
+  return ok;
 }
 
 bool nexmark_bench(const nexmark_options& o) {
@@ -329,6 +392,7 @@ bool nexmark_bench(const nexmark_options& o) {
       chosen.push_back(&*it);
     }
   }
+  if (o.latency) return latency_runs(chosen, o);
   bool ok = true;
   for (const auto* q : chosen) {
     const bool datastream = has_datastream(q->name);
@@ -353,7 +417,11 @@ bool nexmark_bench(const nexmark_options& o) {
     if (datastream && o.only != "sql") {
       bool consistent = true;
       const auto m = repeated(
-          o, [&] { return run_datastream(q->name, o.events, o.rate, o.parallelism); }, consistent);
+          o,
+          [&] {
+            return run_datastream(q->name, datastream_run{o.events, o.rate, o.parallelism});
+          },
+          consistent);
       print_line(q->name, "datastream", o, m, true);
       if (!m.error.empty() || !consistent) ok = false;
       if (!sql_sum.empty() && m.error.empty() && m.checksum != sql_sum) {

@@ -8,6 +8,7 @@
 // jobs over the same generator; their checksums must equal the SQL ones. Prints one JSON line per
 // query and implementation (events/s, CPU cores used, events/s per core, Flink's and Feldera's
 // published per-core figures, the process's peak RSS, the checksum); never asserts a timing.
+// With --latency: the end-to-end latency of latency markers at a fixed input rate instead.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,12 @@ struct nexmark_options {
   int repeat = 1;
   std::int64_t rate = 100'000;  ///< 'first-event.rate': events per second of event time
   std::string only;             ///< "sql" or "datastream": one implementation alone, unchecked
+  /// Latency mode: the DataStream versions with the source paced at `rate` events/s and latency
+  /// markers every 10 ms; p50 / p99 / p99.9 per batch size and flush interval (their cross
+  /// product; empty: the defaults).
+  bool latency = false;
+  std::vector<std::size_t> batch_sizes;
+  std::vector<std::int64_t> flush_us;
 };
 
 /// Adds the `nexmark` subcommand with its options bound to `o`.

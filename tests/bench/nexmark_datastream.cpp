@@ -113,8 +113,9 @@ struct q7_highest {
   }
 };
 
-std::string run(StreamEnvironment& env, std::string_view q) {
+std::string execute(StreamEnvironment& env, std::string_view q, latency_histogram* latency) {
   const auto r = env.execute("nexmark " + std::string(q) + " (DataStream)");
+  if (latency) *latency = r.latency();
   if (r.ok()) return {};
   return r.failure ? r.failure->message : std::string("the job did not finish");
 }
@@ -125,13 +126,16 @@ bool has_datastream(std::string_view q) {
   return q == "q0" || q == "q1" || q == "q2" || q == "q5" || q == "q7" || q == "q8";
 }
 
-std::string run_datastream(std::string_view q, std::uint64_t events, std::int64_t rate,
-                           int parallelism) {
+std::string run_datastream(std::string_view q, const datastream_run& run) {
   nexmark::config c;
-  c.events = events;
-  c.first_event_rate = static_cast<std::int32_t>(rate);
+  c.events = run.events;
+  c.first_event_rate = static_cast<std::int32_t>(run.rate);
+  c.max_emit_speed = !run.paced;
   StreamEnvironment env;
-  env.set_parallelism(parallelism);
+  env.set_parallelism(run.parallelism);
+  env.config().latency_interval = run.latency_interval;
+  if (run.batch_size > 0) env.config().batch_size = run.batch_size;
+  if (run.flush_interval.count() > 0) env.config().flush_interval = run.flush_interval;
   if (q == "q8") {
     // People who entered the system and created auctions in the same 10 s window.
     auto people = env.from_source(nexmark::person_source(c), four_seconds<person>(), "persons");
@@ -149,7 +153,7 @@ std::string run_datastream(std::string_view q, std::uint64_t events, std::int64_
                                     u(window_start(p.date_time, 10'000))));
         })
         .add_sink(sum_sink{}, "checksum");
-    return run(env, q);
+    return execute(env, q, run.latency);
   }
   auto bids = env.from_source(nexmark::bid_source(c), four_seconds<bid>(), "bids");
   if (q == "q0") {
@@ -186,7 +190,7 @@ std::string run_datastream(std::string_view q, std::uint64_t events, std::int64_
   } else {
     return "no DataStream version of " + std::string(q);
   }
-  return run(env, q);
+  return execute(env, q, run.latency);
 }
 
 }  // namespace eddy::bench
