@@ -307,7 +307,7 @@ CLI::App* add_nexmark_command(CLI::App& app, nexmark_options& o) {
       ->check(CLI::Range(1, 100));
   c->add_flag("--latency", o.latency,
               "latency at a fixed input rate: the DataStream versions, the source paced at "
-              "--rate, latency markers every 10 ms");
+              "--rate, latency markers every 1 ms");
   c->add_option("--batch", o.batch_sizes, "batch sizes to try (latency mode; comma-separated)")
       ->delimiter(',');
   c->add_option("--flush-us", o.flush_us,
@@ -338,7 +338,7 @@ bool latency_runs(const std::vector<const nexmark_query*>& chosen, const nexmark
                            o.rate,
                            o.parallelism,
                            true,
-                           std::chrono::milliseconds(10),
+                           std::chrono::milliseconds(1),
                            batch,
                            std::chrono::microseconds(flush),
                            &h};

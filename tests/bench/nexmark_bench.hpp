@@ -28,7 +28,7 @@ struct nexmark_options {
   std::int64_t rate = 100'000;  ///< 'first-event.rate': events per second of event time
   std::string only;             ///< "sql" or "datastream": one implementation alone, unchecked
   /// Latency mode: the DataStream versions with the source paced at `rate` events/s and latency
-  /// markers every 10 ms; p50 / p99 / p99.9 per batch size and flush interval (their cross
+  /// markers every 1 ms; p50 / p99 / p99.9 per batch size and flush interval (their cross
   /// product; empty: the defaults).
   bool latency = false;
   std::vector<std::size_t> batch_sizes;
