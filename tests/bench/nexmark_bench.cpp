@@ -308,10 +308,13 @@ CLI::App* add_nexmark_command(CLI::App& app, nexmark_options& o) {
   c->add_flag("--latency", o.latency,
               "latency at a fixed input rate: the DataStream versions, the source paced at "
               "--rate, latency markers every 1 ms");
-  c->add_option("--batch", o.batch_sizes, "batch sizes to try (latency mode; comma-separated)")
+  c->add_option("--batch", o.batch_sizes,
+                "batch sizes to try (latency mode; comma-separated), or the batch size of the "
+                "DataStream jobs")
       ->delimiter(',');
   c->add_option("--flush-us", o.flush_us,
-                "flush intervals in microseconds to try (latency mode; comma-separated)")
+                "flush intervals in microseconds to try (latency mode; comma-separated), or the "
+                "flush interval of the DataStream jobs")
       ->delimiter(',');
   c->add_option("--only", o.only, "run one implementation alone")
       ->check(CLI::IsMember({"sql", "datastream"}));
@@ -419,7 +422,12 @@ bool nexmark_bench(const nexmark_options& o) {
       const auto m = repeated(
           o,
           [&] {
-            return run_datastream(q->name, datastream_run{o.events, o.rate, o.parallelism});
+            return run_datastream(
+                q->name,
+                datastream_run{
+                    o.events, o.rate, o.parallelism, false, std::chrono::milliseconds(0),
+                    o.batch_sizes.empty() ? 0 : o.batch_sizes.front(),
+                    std::chrono::microseconds(o.flush_us.empty() ? 0 : o.flush_us.front())});
           },
           consistent);
       print_line(q->name, "datastream", o, m, true);

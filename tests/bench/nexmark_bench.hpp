@@ -29,7 +29,7 @@ struct nexmark_options {
   std::string only;             ///< "sql" or "datastream": one implementation alone, unchecked
   /// Latency mode: the DataStream versions with the source paced at `rate` events/s and latency
   /// markers every 1 ms; p50 / p99 / p99.9 per batch size and flush interval (their cross
-  /// product; empty: the defaults).
+  /// product; empty: the defaults). Otherwise their first values are the DataStream jobs'.
   bool latency = false;
   std::vector<std::size_t> batch_sizes;
   std::vector<std::int64_t> flush_us;
