@@ -6,6 +6,7 @@
 #include "eddy/connectors/files/directory_source.hpp"
 #include "eddy/connectors/files/file_sink.hpp"
 #include "eddy/connectors/files/file_source.hpp"
+#include "eddy/sql/printer.hpp"
 #include "eddy/table/csv_rows.hpp"
 #include "eddy/table/datagen_source.hpp"
 #include "eddy/table/nexmark_table.hpp"
@@ -162,6 +163,7 @@ sql::data_type to_data_type(const rows::logical_type& t) {
 
 sql::result<relation> planner::plan_query(const sql::query& q) {
   used_names_ = used_names(q);
+  reused_.clear();
   return query(q, 0);
 }
 
@@ -268,13 +270,46 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
 }
 
 sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
+  // Sub-plan reuse (Flink's table.optimizer.reuse-source-enabled and reuse-sub-plan-enabled,
+  // on by default): a table, view, WITH table, subquery or window TVF read twice in a statement
+  // is planned once and its stream feeds both readers.
+  const std::string key = reuse_key(f);
+  if (!key.empty()) {
+    if (const auto it = reused_.find(key); it != reused_.end()) {
+      relation r = it->second;
+      // EXPLAIN shows the shared input once, as Flink marks a reused node.
+      if (!r.explain.empty()) r.explain = {"Reused(" + r.explain.front() + ")"};
+      return qualify(std::move(r), f);
+    }
+  }
+  auto r = factor_planned(f, depth);
+  if (!r) return r;
+  if (!key.empty()) reused_.emplace(key, *r);
+  return qualify(std::move(*r), f);
+}
+
+std::string planner::reuse_key(const sql::table_factor& f) const {
+  std::string scope;  // the WITH tables a name or a subquery may refer to
+  for (const auto& c : ctes_) scope += c.name + "=" + sql::to_sql(*c.body) + ";";
+  if (const auto* named = std::get_if<sql::named_table>(&f.node)) {
+    if (named->system_time) return {};
+    std::string name;
+    for (const auto& part : named->name) name += part.value + ".";
+    return "named:" + name + "|" + scope;
+  }
+  if (const auto* d = std::get_if<sql::derived_table>(&f.node))
+    return d->lateral ? std::string() : "query:" + sql::to_sql(*d->subquery) + "|" + scope;
+  if (const auto* tf = std::get_if<sql::table_function>(&f.node))
+    return tf->lateral ? std::string() : "function:" + sql::to_sql(tf->call) + "|" + scope;
+  return {};
+}
+
+sql::result<relation> planner::factor_planned(const sql::table_factor& f, int depth) {
   sql::result<relation> r = error_at(f.loc, "");
-  std::string qualifier;
   if (const auto* named = std::get_if<sql::named_table>(&f.node)) {
     if (named->system_time) return error_at(f.loc, "FOR SYSTEM_TIME AS OF is not supported yet");
     auto name = simple_name(named->name, f.loc);
     if (!name) return name.error();
-    qualifier = *name;
     const cte* with = nullptr;
     for (auto it = ctes_.rbegin(); it != ctes_.rend() && !with; ++it)
       if (it->name == *name) with = &*it;
@@ -316,19 +351,25 @@ sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {
     return error_at(f.loc,
                     "UNNEST, MATCH_RECOGNIZE and nested joins in FROM are not supported yet");
   }
-  if (!r) return r;
+  return r;
+}
+
+sql::result<relation> planner::qualify(relation r, const sql::table_factor& f) {
+  std::string qualifier;
+  if (const auto* named = std::get_if<sql::named_table>(&f.node); named && !named->name.empty())
+    qualifier = named->name.back().value;
   if (f.alias) {
     qualifier = f.alias->name.value;
     if (!f.alias->columns.empty()) {
-      if (f.alias->columns.size() != r->columns.size())
+      if (f.alias->columns.size() != r.columns.size())
         return error_at(f.alias->name.loc,
                         "The alias names " + std::to_string(f.alias->columns.size()) +
-                            " columns but the relation has " + std::to_string(r->columns.size()));
-      for (std::size_t i = 0; i < r->columns.size(); ++i)
-        r->columns[i].name = f.alias->columns[i].value;
+                            " columns but the relation has " + std::to_string(r.columns.size()));
+      for (std::size_t i = 0; i < r.columns.size(); ++i)
+        r.columns[i].name = f.alias->columns[i].value;
     }
   }
-  for (auto& c : r->columns) c.table = qualifier;
+  for (auto& c : r.columns) c.table = qualifier;
   return r;
 }
 

@@ -4,6 +4,8 @@
 // the plan without it: the same rows, and the plan shows what changed.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "sql_test_data.hpp"
 #include "support/test_support.hpp"
 
@@ -106,4 +108,31 @@ TEST_CASE("columns a statement never names are dropped after the scan, unless it
              Catch::Contains("TableSourceScan(table=[nb], fields=[price], connector=[nexmark])"));
   const auto prices = run_ok(s, "SELECT price FROM nb;");
   CHECK(prices.rows.size() == 460);
+}
+
+TEST_CASE("a table or subquery read twice in a statement is planned once and gives the same rows",
+          "[table][session]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(2000, 47);
+  write_bids(tmp.path() / "bid", bids, 2);
+  table::sql_session s;
+  run_ok(s, bid_ddl(tmp.path() / "bid"));
+  const std::string self_join =
+      "SELECT a.auction, a.price, b.price FROM (SELECT auction, price FROM bid WHERE price < "
+      "300) a JOIN (SELECT auction, price FROM bid WHERE price < 300) b ON a.auction = "
+      "b.auction";
+  CHECK_THAT(explain(s, self_join + ";"), Catch::Contains("Reused("));
+  std::map<std::int64_t, std::int64_t> per_auction;
+  for (const auto& b : bids)
+    if (b.price < 300) ++per_auction[b.auction];
+  std::size_t want = 0;
+  for (const auto& [auction, n] : per_auction) want += static_cast<std::size_t>(n * n);
+  CHECK(run_ok(s, self_join + ";").rows.size() == want);
+  // Different subqueries are not shared; the table under both is.
+  const auto two = explain(s,
+                           "SELECT a.auction FROM (SELECT auction FROM bid WHERE price < 10) a "
+                           "JOIN (SELECT auction FROM bid WHERE price > 10) b ON a.auction = "
+                           "b.auction;");
+  CHECK_THAT(two, Catch::Contains("where=[price < 10]") && Catch::Contains("where=[price > 10]") &&
+                      Catch::Contains("Reused(Calc(select=[auction, price, dateTime]))"));
 }

@@ -18,6 +18,7 @@
 /// with sql::render_error. Not thread-safe; plans on the caller's thread; does not block.
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -163,6 +164,12 @@ class planner {
   // Projection pruning (planner_pruning.cpp): the names the statement being planned uses
   // (nullopt: it selects `*`, every column may be used).
   std::optional<std::set<std::string>> used_names_;
+  // Sub-plan reuse: the relations of the statement's FROM items by reuse_key (what they read,
+  // in which WITH scope), so that the same one read twice is planned once.
+  std::map<std::string, relation> reused_;
+  [[nodiscard]] std::string reuse_key(const sql::table_factor& f) const;
+  sql::result<relation> factor_planned(const sql::table_factor& f, int depth);
+  sql::result<relation> qualify(relation r, const sql::table_factor& f);
   [[nodiscard]] std::optional<std::set<std::string>> used_names(const sql::query& q) const;
   [[nodiscard]] bool column_used(const std::string& name) const;
   /// Drops the scanned columns the statement never names (the event-time column stays).
