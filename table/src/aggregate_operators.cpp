@@ -38,6 +38,34 @@ void apply_retracting(const aggregate_plan& plan, group_state& accs, const aggre
   accs.back().count += retraction ? -1 : 1;
 }
 
+/// Whether a window ending at `window_end` has fired; if so counts `rows` late rows (logged at
+/// powers of two: Flink drops them, counting them in its numLateRecordsDropped metric).
+template <class Ctx>
+bool late_window(const aggregate_plan& plan, Ctx& ctx, std::int64_t window_end, std::uint64_t rows,
+                 std::uint64_t& late) {
+  if (window_end - 1 > ctx.current_watermark()) return false;
+  const auto before = late;
+  late += rows;
+  if (std::bit_width(before) != std::bit_width(late))
+    log().warn(
+        "{}: {} late row(s) dropped so far (their window had fired; the last one for the "
+        "window ending at {} ms, watermark {} ms)",
+        plan.name, late, window_end, ctx.current_watermark());
+  return true;
+}
+
+/// A window group's timer: its result row, then its state cleared.
+template <class Ctx>
+void fire_window_group(const aggregate_plan& plan, Ctx& ctx, collector<changelog_row>& out) {
+  auto state = ctx.template value_state<group_state>("window-aggregates");
+  const auto& accs = state.value();
+  if (!accs) return;
+  changelog_row row;
+  row.values = aggregate_output(plan, ctx.current_key(), *accs);
+  out.collect(std::move(row));
+  state.clear();
+}
+
 }  // namespace
 
 void explode_rows::operator()(rows::row_batch&& b, collector<aggregate_row>& out) const {
@@ -103,34 +131,18 @@ void local_window_aggregate::operator()(rows::row_batch&& b, collector<partial_r
 
 void global_window_aggregate_fn::process_element(const partial_row& r, partial_context& ctx,
                                                  collector<changelog_row>&) {
-  const std::int64_t fire_at = r.window_end - 1;
-  if (fire_at <= ctx.current_watermark()) {
-    const auto before = late_;
-    late_ += static_cast<std::uint64_t>(r.rows);
-    if (std::bit_width(before) != std::bit_width(late_))  // at powers of two, as one phase
-      log().warn(
-          "{}: {} late row(s) dropped so far (their window had fired; the last one for the "
-          "window ending at {} ms, watermark {} ms)",
-          plan_->name, late_, r.window_end, ctx.current_watermark());
-    return;
-  }
+  if (late_window(*plan_, ctx, r.window_end, static_cast<std::uint64_t>(r.rows), late_)) return;
   auto state = ctx.value_state<group_state>("window-aggregates");
   auto& accs = state.value_for_update();
   const bool fresh = accs.size() != plan_->calls.size() || plan_->calls.empty();
   if (accs.size() != plan_->calls.size()) accs.resize(plan_->calls.size());
   for (std::size_t i = 0; i < plan_->calls.size(); ++i) merge(plan_->calls[i], accs[i], r.accs[i]);
-  if (fresh) ctx.register_event_time_timer(fire_at);
+  if (fresh) ctx.register_event_time_timer(r.window_end - 1);
 }
 
 void global_window_aggregate_fn::on_timer(std::int64_t, partial_context& ctx,
                                           collector<changelog_row>& out) {
-  auto state = ctx.value_state<group_state>("window-aggregates");
-  const auto& accs = state.value();
-  if (!accs) return;
-  changelog_row row;
-  row.values = aggregate_output(*plan_, ctx.current_key(), *accs);
-  out.collect(std::move(row));
-  state.clear();
+  fire_window_group(*plan_, ctx, out);
 }
 
 std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std::string& key,
@@ -147,35 +159,19 @@ std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std:
 
 void window_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
                                           collector<changelog_row>&) {
-  const auto& end = r.values[static_cast<std::size_t>(plan_->window_end)];
-  const std::int64_t fire_at = end.as_int64() - 1;
-  if (fire_at <= ctx.current_watermark()) {
-    // The window has fired: Flink drops the row (its numLateRecordsDropped metric); Eddy logs.
-    ++late_;
-    if ((late_ & (late_ - 1)) == 0)
-      log().warn(
-          "{}: {} late row(s) dropped so far (their window had fired; the last one for the "
-          "window ending at {} ms, watermark {} ms)",
-          plan_->name, late_, end.as_int64(), ctx.current_watermark());
-    return;
-  }
+  const std::int64_t end = r.values[static_cast<std::size_t>(plan_->window_end)].as_int64();
+  if (late_window(*plan_, ctx, end, 1, late_)) return;
   auto state = ctx.value_state<group_state>("window-aggregates");
   auto& accs = state.value_for_update();
   // A new group registers its timer; later rows of the group find it registered.
   const bool fresh = accs.size() != plan_->calls.size() || plan_->calls.empty();
   accumulate_row(*plan_, accs, r.values);
-  if (fresh) ctx.register_event_time_timer(fire_at);
+  if (fresh) ctx.register_event_time_timer(end - 1);
 }
 
 void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,
                                    collector<changelog_row>& out) {
-  auto state = ctx.value_state<group_state>("window-aggregates");
-  const auto& accs = state.value();
-  if (!accs) return;
-  changelog_row row;
-  row.values = aggregate_output(*plan_, ctx.current_key(), *accs);
-  out.collect(std::move(row));
-  state.clear();
+  fire_window_group(*plan_, ctx, out);
 }
 
 void session_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
