@@ -179,11 +179,9 @@ class nexmark_reader final : public source_op<rows::row_batch> {
     std::uint64_t base = 0, step = 1;
     std::size_t n = 0;
     bool later = false;
-    const auto& g = gen_.configuration();
     if (!cursor_.take(std::max<std::size_t>(1, std::min(max_records, info_.batch_size)), base, step,
                       n, later))
-      return later || g.keep_alive || g.total_events() == 0 ? source_status::idle
-                                                            : source_status::end;
+      return cursor_.when_empty(later);
     guarded([&] {
       switch (c_.type) {
         case nexmark::event_type::person:
@@ -197,8 +195,7 @@ class nexmark_reader final : public source_op<rows::row_batch> {
           break;
       }
     });
-    if (!cursor_.done()) return source_status::more;
-    return g.keep_alive ? source_status::idle : source_status::end;
+    return cursor_.after_emit();
   }
 
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {

@@ -59,6 +59,17 @@ bool index_cursor::take(std::size_t max, std::uint64_t& base, std::uint64_t& ste
   return true;
 }
 
+source_status index_cursor::when_empty(bool due_later) const {
+  const auto& c = gen_->configuration();
+  return due_later || c.keep_alive || c.total_events() == 0 ? source_status::idle
+                                                            : source_status::end;
+}
+
+source_status index_cursor::after_emit() {
+  if (!done()) return source_status::more;
+  return gen_->configuration().keep_alive ? source_status::idle : source_status::end;
+}
+
 void index_cursor::snapshot(const subtask_info& info, std::vector<state_entry>& out) const {
   eddy::detail::put_splits(out, info, splits_);
 }

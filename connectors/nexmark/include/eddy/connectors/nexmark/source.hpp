@@ -37,6 +37,12 @@ class index_cursor {
   bool take(std::size_t max, std::uint64_t& base, std::uint64_t& step, std::size_t& n,
             bool& due_later);
   [[nodiscard]] bool done();
+  /// What a reader returns when take() gave nothing: idle while events are due later, the
+  /// source keeps alive or is unbounded; end otherwise.
+  [[nodiscard]] source_status when_empty(bool due_later) const;
+  /// What a reader returns after emitting: more while indices are left, then idle (keep-alive)
+  /// or end.
+  [[nodiscard]] source_status after_emit();
   void snapshot(const subtask_info& info, std::vector<state_entry>& out) const;
   void restore(const subtask_info& info, const std::vector<state_entry>& entries);
 
@@ -61,11 +67,8 @@ class reader final : public source_op<T> {
     std::uint64_t base = 0, step = 1;
     std::size_t n = 0;
     bool later = false;
-    if (!cursor_.take(std::max<std::size_t>(1, max_records), base, step, n, later)) {
-      if (later || gen_.configuration().keep_alive || gen_.configuration().total_events() == 0)
-        return source_status::idle;
-      return source_status::end;
-    }
+    if (!cursor_.take(std::max<std::size_t>(1, max_records), base, step, n, later))
+      return cursor_.when_empty(later);
     this->guarded([&] {
       for (std::size_t k = 0; k < n; ++k) {
         const std::uint64_t g = base + k * step;
@@ -81,8 +84,7 @@ class reader final : public source_op<T> {
       }
     });
     this->emit_buffer();
-    if (!cursor_.done()) return source_status::more;
-    return gen_.configuration().keep_alive ? source_status::idle : source_status::end;
+    return cursor_.after_emit();
   }
   void snapshot_state(std::uint64_t, std::vector<state_entry>& out) override {
     cursor_.snapshot(this->info_, out);
