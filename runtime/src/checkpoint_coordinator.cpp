@@ -78,9 +78,11 @@ void abort_checkpoint(coordinator_actor* self, std::uint64_t id, const std::stri
   st.pending.erase(it);
   const char* what = p.request ? "savepoint" : "checkpoint";
   if (expected_end)
-    log().debug("job '{}': {} {} aborted: {}", st.job->name, what, id, why);
+    job_log(*st.job, spdlog::level::debug, "job '{}': {} {} aborted: {}", st.job->name, what, id,
+            why);
   else
-    log().warn("job '{}': {} {} aborted: {}", st.job->name, what, id, why);
+    job_log(*st.job, spdlog::level::warn, "job '{}': {} {} aborted: {}", st.job->name, what, id,
+            why);
   if (p.request) {
     p.request->fulfil(error{errc::job_failed, "savepoint " + std::to_string(id) + " of job '" +
                                                   st.job->name + "' failed: " + why});
@@ -92,7 +94,7 @@ void abort_checkpoint(coordinator_actor* self, std::uint64_t id, const std::stri
   }
   st.job->control->checkpoint_aborted();
   if (auto r = st.store->remove_pending(st.job->name); !r)
-    log().warn("job '{}': {}", st.job->name, r.error().message);
+    job_log(*st.job, spdlog::level::warn, "job '{}': {}", st.job->name, r.error().message);
 }
 
 /// "savepoint-<job>-<id>" under `dir` (characters other than [A-Za-z0-9_.-] become '_').
@@ -174,8 +176,8 @@ void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bo
   auto& s = self->state;
   p.started = clock_type::now();
   p.timestamp_ms = now_ms();
-  log().debug("job '{}': triggering {} {}", s.job->name, p.request ? "savepoint" : "checkpoint",
-              id);
+  job_log(*s.job, spdlog::level::debug, "job '{}': triggering {} {}", s.job->name,
+          p.request ? "savepoint" : "checkpoint", id);
   s.pending.emplace(id, std::move(p));
   // Sources with a split enumerator are triggered by it, after it took its own snapshot.
   std::map<int, std::vector<std::int32_t>> via_enumerator;
@@ -220,7 +222,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
   m.is_savepoint = it->second.request != nullptr;
   const auto syncing = clock_type::now();
   auto r = store_of(st, it->second).complete(m);
-  log().debug(
+  job_log(
+      job, spdlog::level::debug,
       "job '{}': checkpoint {}: blobs synced and metadata committed in {} ms", job.name, id,
       std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - syncing).count());
   if (!r) {
@@ -234,8 +237,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
   if (p.request) {
     const std::string path = p.target->directory();
     job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, path});
-    log().info("job '{}': savepoint {} written to {} in {} ms ({} bytes)", job.name, id, path,
-               ms.count(), p.bytes);
+    job_log(job, spdlog::level::info, "job '{}': savepoint {} written to {} in {} ms ({} bytes)",
+            job.name, id, path, ms.count(), p.bytes);
     for (auto& s : st.subtasks) self->send(s, chkdone_atom::value, id);
     if (p.request->stop) {
       // The supervisor learns first, so the subtasks' ends count as a stop, not a failure.
@@ -255,8 +258,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
     return;
   }
   job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, {}});
-  log().info("job '{}': checkpoint {} completed in {} ms ({} bytes)", job.name, id, ms.count(),
-             p.bytes);
+  job_log(job, spdlog::level::info, "job '{}': checkpoint {} completed in {} ms ({} bytes)",
+          job.name, id, ms.count(), p.bytes);
   // Older pending checkpoints are subsumed by this one.
   while (!st.pending.empty() && st.pending.begin()->first < id &&
          !st.pending.begin()->second.request)
@@ -264,7 +267,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
                      "subsumed by checkpoint " + std::to_string(id), true);
   st.last_completion = clock_type::now();
   if (auto rr = st.store->retain(job.name, job.config.checkpoints.retained); !rr)
-    log().warn("job '{}': removing old checkpoints: {}", job.name, rr.error().message);
+    job_log(job, spdlog::level::warn, "job '{}': removing old checkpoints: {}", job.name,
+            rr.error().message);
   for (auto& s : st.subtasks) self->send(s, chkdone_atom::value, id);
 }
 

@@ -201,10 +201,12 @@ std::string execution_plan::to_json(const job_graph& g) const {
   auto nodes = nlohmann::json::array();
   for (const auto& c : chains_) {
     auto ops = nlohmann::json::array();
-    for (std::size_t i = 0; i < c.nodes.size(); ++i)
+    for (std::size_t i = 0; i < c.nodes.size(); ++i) {
       ops.push_back({{"id", c.nodes[i]},
                      {"name", g.nodes()[c.nodes[i]].name},
                      {"fused", i < c.fused.size() ? c.fused[i] : 1}});
+      if (g.nodes()[c.nodes[i]].dead_letters) ops.back()["dead_letters"] = true;
+    }
     auto inputs = nlohmann::json::array();
     for (int e : c.in_edges) {
       const auto& edge = g.edges()[e];

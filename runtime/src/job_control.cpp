@@ -26,6 +26,7 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.input_size = input_size.load(std::memory_order_relaxed);
   m.source_records = source_records.load(std::memory_order_relaxed);
   m.tail_records_in = tail_records_in.load(std::memory_order_relaxed);
+  m.dead_letters = dead_letters.load(std::memory_order_relaxed);
   if (has_latency.load(std::memory_order_acquire)) {
     m.latency.counts.resize(latency_counts.size());
     for (std::size_t i = 0; i < latency_counts.size(); ++i)
@@ -58,7 +59,8 @@ void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
                                   m.input_read,
                                   m.input_size,
                                   m.source_records,
-                                  m.tail_records_in};
+                                  m.tail_records_in,
+                                  m.dead_letters};
   static_assert(std::size(packed) == packed_size, "pack and unpack must agree with packed_size");
   out.insert(out.end(), std::begin(packed), std::end(packed));
   const auto k_at = out.size();
@@ -94,6 +96,7 @@ std::size_t live_subtask_metrics::unpack(const std::uint64_t* in, std::size_t av
   input_size.store(in[12], r);
   source_records.store(in[13], r);
   tail_records_in.store(in[14], r);
+  dead_letters.store(in[15], r);
   if (k > 0) {
     for (auto& c : latency_counts) c.store(0, r);
     for (std::size_t j = 0; j < k; ++j)
@@ -291,6 +294,10 @@ job_state job_handle::state() const {
 
 const std::string& job_handle::name() const {
   return ctl_->name;
+}
+
+const std::string& job_handle::id() const {
+  return ctl_->id;
 }
 
 const std::string& job_handle::plan_json() const {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "control_log.hpp"
@@ -17,6 +18,7 @@
 #include "eddy/runtime/execution_plan.hpp"
 #include "eddy/runtime/job_graph.hpp"
 #include "eddy/runtime/job_result.hpp"
+#include "eddy/runtime/log.hpp"
 
 namespace eddy::detail {
 
@@ -74,6 +76,7 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> input_size{0};
   std::atomic<std::uint64_t> source_records{0};
   std::atomic<std::uint64_t> tail_records_in{0};
+  std::atomic<std::uint64_t> dead_letters{0};
   std::atomic<int> state{static_cast<int>(job_state::created)};  ///< a job_state
   /// Latencies of the markers a sink subtask received (latency_histogram.hpp); written by the
   /// subtask's actor only.
@@ -91,7 +94,7 @@ struct live_subtask_metrics {
   /// Sets the counters from what pack wrote at `in` (`avail` numbers there); returns how many
   /// numbers it read, 0 if they are not a packed subtask (nothing set then).
   std::size_t unpack(const std::uint64_t* in, std::size_t avail);
-  static constexpr std::size_t packed_size = 15;
+  static constexpr std::size_t packed_size = 16;
 };
 
 class job_control {
@@ -141,6 +144,10 @@ class job_control {
   /// execution_plan::to_json of the job; set by make_job_context before any other thread sees
   /// the job, read-only afterwards.
   std::string plan_json;
+  /// The job's id: NAME-N (N counting the jobs of this process) for embedded jobs, the
+  /// coordinator's id in a cluster. In its log lines ("[job ID]", log.hpp) and the REST API.
+  /// Set before any other thread sees the job, read-only afterwards.
+  std::string id;
 
   /// The messages of the job's control channels (control_log.hpp), for the job's lifetime. In
   /// memory; the job manager replaces it by a file-backed log before the job starts (before any
@@ -188,5 +195,13 @@ struct job_context {
 [[nodiscard]] expected<std::shared_ptr<job_context>> make_job_context(
     std::shared_ptr<const job_graph> graph, const execution_config& cfg,
     const std::string& job_name);
+
+/// Logs at `level` on behalf of `job`: the line carries its id ("[job ID]", log.hpp).
+template <class... Args>
+void job_log(const job_context& job, spdlog::level::level_enum level,
+             spdlog::format_string_t<Args...> fmt, Args&&... args) {
+  const log_job_scope scope(job.control->id);
+  log().log(level, fmt, std::forward<Args>(args)...);
+}
 
 }  // namespace eddy::detail

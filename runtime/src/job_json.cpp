@@ -56,6 +56,7 @@ std::string subtasks_json(const std::vector<subtask_metrics>& subtasks) {
                    {"input_size", m.input_size},
                    {"source_records", m.source_records},
                    {"tail_records_in", m.tail_records_in},
+                   {"dead_letters", m.dead_letters},
                    {"state", to_string(m.state)}});
     if (!m.latency.empty()) out.back()["latency"] = latency_object(m.latency);
   }

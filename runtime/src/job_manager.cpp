@@ -211,6 +211,7 @@ expected<std::string> start_job(jm_actor* self, job_spec spec, const std::string
   if (!made) return made.error();
   auto ctx = std::move(*made);
   if (spec.job_id.empty()) spec.job_id = built->name + "-" + std::to_string(st.next_job++);
+  ctx->control->id = spec.job_id;
   {
     std::error_code ec;
     fs::create_directories(st.jobs_dir(), ec);

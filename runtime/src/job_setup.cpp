@@ -1,4 +1,8 @@
 // Turning a compiled job into the context its actors share (embedded and cluster alike).
+#include <atomic>
+#include <cstdint>
+#include <string>
+
 #include "eddy/runtime/checkpoint_store.hpp"
 #include "job_control.hpp"
 #include "restore.hpp"
@@ -25,6 +29,8 @@ expected<std::shared_ptr<job_context>> make_job_context(std::shared_ptr<const jo
     m.credits_per_channel = cfg.channel_credits;
   }
   job->control->plan_json = job->plan.to_json(*job->graph);
+  static std::atomic<std::uint64_t> jobs_made{0};
+  job->control->id = job_name + "-" + std::to_string(++jobs_made);
   const auto& cc = cfg.checkpoints;
   if (cc.interval.count() > 0) {
     if (cc.directory.empty())

@@ -99,7 +99,8 @@ void maybe_end_control(supervisor_actor* self) {
   }
   if (!other) return;
   st.control_ended = true;
-  log().info("job '{}': every other source ended; ending its control channels", st.job->name);
+  job_log(*st.job, spdlog::level::info,
+          "job '{}': every other source ended; ending its control channels", st.job->name);
   for (int node : st.control_nodes)
     if (auto it = st.enumerators->find(node); it != st.enumerators->end())
       self->send(it->second, ctlend_atom::value);
@@ -213,9 +214,9 @@ void publish_result(supervisor_actor* self) {
   r.aborted_checkpoints = job.control->aborted_checkpoints();
   r.restarts = job.control->restarts.load();
   r.restored_checkpoint = job.control->restored_checkpoint.load();
-  log().info("job '{}' {} after {:.3f} s{}{}", job.name, to_string(r.state),
-             std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
-             st.failure ? st.failure->message : "");
+  job_log(job, spdlog::level::info, "job '{}' {} after {:.3f} s{}{}", job.name, to_string(r.state),
+          std::chrono::duration<double>(r.wall_time).count(), st.failure ? ": " : "",
+          st.failure ? st.failure->message : "");
   st.subtasks.clear();
   kill_enumerators(self);
   st.restore = nullptr;
@@ -256,7 +257,7 @@ void deploy(supervisor_actor* self, std::shared_ptr<const restore_set> restore) 
   deploy_enumerators(self, table);
   for (auto& s : st.subtasks) self->send(s, start_atom::value, actor_table{table});
   job->control->state.store(job_state::running);
-  log().debug("job '{}' deployed {} subtasks", job->name, n);
+  job_log(*job, spdlog::level::debug, "job '{}' deployed {} subtasks", job->name, n);
 }
 
 /// The effective restart strategy (Flink's defaults).
@@ -291,7 +292,8 @@ void on_failure(supervisor_actor* self, const std::string& msg, bool fatal = fal
   st.job->control->record_exception(msg);
   const auto rs = strategy_of(*st.job);
   if (!fatal && may_restart(self, rs)) {
-    log().warn("job '{}' restarting after a failure: {}", st.job->name, msg);
+    job_log(*st.job, spdlog::level::warn, "job '{}' restarting after a failure: {}", st.job->name,
+            msg);
     st.restarting = true;
     st.last_error = msg;
     st.job->control->state.store(job_state::restarting);
@@ -327,14 +329,15 @@ void restart(supervisor_actor* self) {
     }
     restore = *rs;
     if (auto r = st.job->store->remove_pending(st.job->name); !r)
-      log().warn("job '{}': {}", st.job->name, r.error().message);
+      job_log(*st.job, spdlog::level::warn, "job '{}': {}", st.job->name, r.error().message);
   }
   if (!restore) restore = st.job->initial_restore;  // no checkpoint of this run completed yet
   st.restarting = false;
   st.job->control->restarts.fetch_add(1);
   if (restore) st.job->control->restored_checkpoint.store(restore->checkpoint_id);
-  log().info("job '{}' restart {} from {}", st.job->name, st.job->control->restarts.load(),
-             restore ? "checkpoint " + std::to_string(restore->checkpoint_id) : "the beginning");
+  job_log(*st.job, spdlog::level::info, "job '{}' restart {} from {}", st.job->name,
+          st.job->control->restarts.load(),
+          restore ? "checkpoint " + std::to_string(restore->checkpoint_id) : "the beginning");
   deploy(self, restore);
 }
 
@@ -425,8 +428,8 @@ void cluster_start(supervisor_actor* self, std::uint32_t attempt) {
   for (const auto& tm : st.attempt_tms)
     self->send(tm, start_atom::value, st.cluster->job_id, st.attempt, st.subtasks);
   st.job->control->state.store(job_state::running);
-  log().debug("job '{}' deployed {} subtasks on {} workers", st.job->name, st.subtasks.size(),
-              st.attempt_tms.size());
+  job_log(*st.job, spdlog::level::debug, "job '{}' deployed {} subtasks on {} workers",
+          st.job->name, st.subtasks.size(), st.attempt_tms.size());
 }
 
 void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
@@ -467,8 +470,9 @@ void spawn_on_workers(supervisor_actor* self, std::uint32_t attempt,
     return;
   }
   if (local_count > 0)
-    log().info("job '{}': {} of {} subtasks restore checkpoint {} from their workers' local copies",
-               job.name, local_count, job.plan.subtasks().size(), restore->checkpoint_id);
+    job_log(job, spdlog::level::info,
+            "job '{}': {} of {} subtasks restore checkpoint {} from their workers' local copies",
+            job.name, local_count, job.plan.subtasks().size(), restore->checkpoint_id);
   auto pending = std::make_shared<std::size_t>(groups.size());
   std::size_t i = 0;
   for (const auto& [tm, sids] : groups) {

@@ -62,6 +62,7 @@ template <class F>
 void guarded(enumerator_actor* self, F&& f) {
   auto& st = self->state;
   if (st.failed) return;
+  const log_job_scope scope(st.job->control->id);  // what the enumerator logs names the job
   auto fail = [&](const char* what, bool fatal) {
     st.failed = true;
     self->send(st.supervisor, failed_atom::value, -1,

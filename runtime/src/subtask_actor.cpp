@@ -288,6 +288,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   template <class Fn>
   void guarded(Fn&& fn) {
     if (done_) return;
+    const log_job_scope scope(job_->control->id);  // what operators log names the job
     try {
       fn();
     } catch (const std::exception& e) {

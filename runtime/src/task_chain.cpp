@@ -112,6 +112,9 @@ std::unique_ptr<task_chain> task_chain::build(const job_context& job, const plan
   }
   tc->ops = std::move(rev);
   tc->op_nodes = std::move(rev_nodes);
+  for (std::size_t k = 0; k < tc->op_nodes.size(); ++k)
+    if (tc->op_nodes[k] >= 0 && g.node(tc->op_nodes[k]).dead_letters)
+      tc->dead_letter_ops.push_back(tc->ops[k].get());
   return tc;
 }
 
@@ -154,6 +157,11 @@ void publish_live_counts(const task_chain& chain, live_subtask_metrics& m) {
     }
   }
   if (!chain.ops.empty()) m.tail_records_in.store(chain.ops.back()->counters().records_in, relaxed);
+  if (!chain.dead_letter_ops.empty()) {
+    std::uint64_t n = 0;
+    for (const auto* op : chain.dead_letter_ops) n += op->counters().records_in;
+    m.dead_letters.store(n, relaxed);
+  }
 }
 
 }  // namespace eddy::detail

@@ -21,6 +21,8 @@ struct task_chain {
   writer_control* writer = nullptr;      ///< set when the chain has output edges
   std::vector<writer_control*> writers;  ///< every writer: the main one and side outputs
   std::vector<operator_base*> side_writers;
+  /// The operators of dead-letter nodes (graph_node::dead_letters), counted in publish_live_counts.
+  std::vector<const operator_base*> dead_letter_ops;
   subtask_info info;
 
   /// Builds the chain of subtask `st`; `port` receives the writer's batches. Throws
@@ -38,8 +40,8 @@ struct task_chain {
 };
 
 /// Stores the chain's live counts in `m` (relaxed): what its source emitted and how far it read
-/// its input, and what its last operator received; for `eddy run`'s progress line and the REST
-/// API. Called on the subtask's actor after processing.
+/// its input, what its last operator received and its dead letters; for `eddy run`'s progress line
+/// and the REST API. Called on the subtask's actor after processing.
 void publish_live_counts(const task_chain& chain, live_subtask_metrics& m);
 
 }  // namespace eddy::detail

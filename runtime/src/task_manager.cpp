@@ -113,6 +113,7 @@ expected<std::shared_ptr<const job_context>> job_context_for(tm_actor* self,
   auto made = make_job_context(built->graph, cfg, built->name);
   if (!made) return made.error();
   (*made)->config.checkpoints.interval = interval;
+  (*made)->control->id = job_id;
   st.jobs[job_id].ctx = *made;
   return std::shared_ptr<const job_context>(*made);
 }

@@ -161,14 +161,15 @@ void build_alerts(StreamEnvironment& env, const alerts_options& opts) {
   });
   auto dead = malformed.union_with(late_lines);
   if (!opts.dead_letter.empty()) {
-    write_lines(dead, opts.dead_letter).name("dead letters").set_parallelism(1);
+    write_lines(dead, opts.dead_letter).name("dead letters").set_parallelism(1).as_dead_letters();
   } else {
     dead.add_sink(
             [](const std::string& e) {
               std::fprintf(stderr, "eddy alerts: skipped %s\n", e.c_str());
             },
             "dead letters")
-        .set_parallelism(1);
+        .set_parallelism(1)
+        .as_dead_letters();
   }
 }
 

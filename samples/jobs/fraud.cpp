@@ -145,7 +145,8 @@ void build_fraud(StreamEnvironment& env, const fraud_options& opts) {
   write_lines(matches, opts.output).name("write matches");
   write_lines(matches.get_side_output(alerts.timeouts), opts.timeouts).name("write timeouts");
 
-  // Malformed and late lines: never dropped silently; counted by the "dead letters" sink.
+  // Malformed and late lines: never dropped silently; counted by the "dead letters" sink
+  // (as_dead_letters: the job's dead-letter count in the REST API and /metrics).
   auto malformed = parsed.filter([](const parsed_transaction& p) { return !p.txn; })
                        .name("malformed")
                        .set_parallelism(1)
@@ -159,14 +160,15 @@ void build_fraud(StreamEnvironment& env, const fraud_options& opts) {
   });
   auto dead = malformed.union_with(late_lines);
   if (!opts.dead_letter.empty()) {
-    write_lines(dead, opts.dead_letter).name("dead letters").set_parallelism(1);
+    write_lines(dead, opts.dead_letter).name("dead letters").set_parallelism(1).as_dead_letters();
   } else {
     dead.add_sink(
             [](const std::string& e) {
               std::fprintf(stderr, "eddy fraud: skipped %s\n", e.c_str());
             },
             "dead letters")
-        .set_parallelism(1);
+        .set_parallelism(1)
+        .as_dead_letters();
   }
 }
 

@@ -108,13 +108,15 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
                     .name("parse")
                     .set_parallelism(1);
 
-  // Malformed lines: never dropped silently; counted by the "dead letters" sink in the result.
+  // Malformed lines: never dropped silently; counted by the "dead letters" sink in the result
+  // and in the job's metrics (as_dead_letters).
   auto malformed = parsed.filter([](const parsed_line& p) { return !p.reading; }).name("malformed");
   malformed.set_parallelism(1);
   if (!opts.dead_letter.empty()) {
     write_lines(malformed, opts.dead_letter, [](const parsed_line& p) { return p.error; })
         .name("dead letters")
-        .set_parallelism(1);
+        .set_parallelism(1)
+        .as_dead_letters();
   } else {
     malformed
         .add_sink(
@@ -122,7 +124,8 @@ void build_sensors(StreamEnvironment& env, const sensors_options& opts) {
               std::fprintf(stderr, "eddy sensors: skipped %s\n", p.error.c_str());
             },
             "dead letters")
-        .set_parallelism(1);
+        .set_parallelism(1)
+        .as_dead_letters();
   }
 
   output_tag<sensor_reading> late_tag("late");

@@ -116,8 +116,13 @@ TEST_CASE("decode sends every malformed line to the dead letters, with origin an
   auto d = eddy::formats::decode_lines<reading>(lines, csv_decoder<reading>(o), "in.csv");
   auto records = d.records.map([](const reading& r) { return r.device; }).collect();
   auto dead = d.dead_letters.collect();
-  REQUIRE(env.execute("decode").ok());
+  const auto result = env.execute("decode");
+  REQUIRE(result.ok());
   CHECK(records.values() == std::vector<std::string>{"d1", "d3"});
+  // The job counts them as its dead letters (the "decode dead letters" operator is marked).
+  std::uint64_t counted = 0;
+  for (const auto& s : result.subtasks) counted += s.dead_letters;
+  CHECK(counted == 2);
   CHECK(dead.values() ==
         std::vector<std::string>{"in.csv line 3: field 2 (ts): 'x' is not an integer: d2,x,1,,true",
                                  "in.csv line 5: expected 5 fields, found 1: garbage"});

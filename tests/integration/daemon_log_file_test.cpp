@@ -1,9 +1,11 @@
-// `--log-file` of `eddy coordinator` and `eddy worker`: the log goes to the file, not stderr.
+// `--log-file` of `eddy coordinator` and `eddy worker`: the log goes to the file, not stderr;
+// and a job's log lines carry its id.
 #include <catch2/catch.hpp>
 
 #include <regex>
 
 #include "support/eddy_process.hpp"
+#include "support/test_data.hpp"
 #include "support/test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -44,4 +46,20 @@ TEST_CASE("eddy coordinator and worker write their log to --log-file", "[cli][cl
   CHECK(bad.err() == "eddy: --log-file " + (missing / "dir.log").string() + ": no such directory " +
                          missing.string() + "\n");
   CHECK(!std::filesystem::exists(tmp.path() / "no"));
+}
+
+TEST_CASE("a job's log lines carry its id", "[cli]") {
+  eddy::testing::temp_dir tmp{"eddy-log-job-id"};
+  const auto readings = tmp.path() / "readings.csv";
+  eddy::testing::write_file(readings, eddy::testing::sensor_readings_csv(4000, 5));
+  auto args = eddy::testing::sensors_args(readings, tmp.path() / "out", 2);
+  args.insert(args.begin(), {"--log-level", "info", "run"});
+  const auto r = eddy::testing::run_eddy(tmp.path(), args);
+  INFO("stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  // The supervisor's last line names the job by its id (NAME-N, the first job of the process).
+  CHECK(std::regex_search(r.err,
+                          std::regex(R"(info \[job sensors-1\] job 'sensors' FINISHED after)")));
+  // Lines logged outside any job carry no id.
+  CHECK(r.err.find("[job ]") == std::string::npos);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Job programs for the REST tests (test code only): "rest-test-ticks" runs until canceled,
-// "rest-test-fail-once" fails its first attempt (both take -p N and --latency-interval MS).
+// "rest-test-fail-once" fails its first attempt (both take -p N and --latency-interval MS;
+// with --dead-letters, every tenth tick is also sent to a sink marked as dead letters).
 // Registered with job_registry::global().
 #include <atomic>
 #include <chrono>
@@ -41,18 +42,27 @@ class ticking_source final : public source_function<long> {
 inline built_job build_ticks(const std::vector<std::string>& args, bool fail_once) {
   int p = 1;
   int latency_ms = 0;
+  bool dead_letters = false;
+  for (const auto& a : args) dead_letters = dead_letters || a == "--dead-letters";
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "-p") p = std::stoi(args[i + 1]);
     if (args[i] == "--latency-interval") latency_ms = std::stoi(args[i + 1]);
   }
   StreamEnvironment env;
   env.set_parallelism(1).set_latency_tracking_interval(std::chrono::milliseconds(latency_ms));
-  env.add_source<long>(
-         [fail_once](const subtask_info&) -> std::unique_ptr<source_function<long>> {
-           return std::make_unique<ticking_source>(fail_once);
-         },
-         "ticks", false)
-      .rebalance()
+  auto ticks = env.add_source<long>(
+      [fail_once](const subtask_info&) -> std::unique_ptr<source_function<long>> {
+        return std::make_unique<ticking_source>(fail_once);
+      },
+      "ticks", false);
+  if (dead_letters)
+    ticks.filter([](long x) { return x % 10 == 0; })
+        .name("rejected")
+        .set_parallelism(p)
+        .add_sink([](const long&) {}, "dead letters")
+        .set_parallelism(p)
+        .as_dead_letters();
+  ticks.rebalance()
       .map([](long x) { return x * 2; })
       .name("double")
       .set_parallelism(p)

@@ -130,7 +130,8 @@ function drawGraph(job) {
       'parallelism ' + v.parallelism + fused + ' \u00b7 ' + v.state,
       'in ' + fmtNum(v.records_in_per_second) + '/s \u00b7 out ' + fmtNum(v.records_out_per_second) + '/s',
       'backpressure ' + Math.round(100 * (v.backpressure_ratio || 0)) + ' %' +
-        (v.latency ? ' \u00b7 latency p99 ' + fmtMicros(v.latency.p99_us) : ''),
+        (v.latency ? ' \u00b7 latency p99 ' + fmtMicros(v.latency.p99_us) : '') +
+        (hasDeadLetters(v) ? ' \u00b7 dead letters ' + fmtNum(v.dead_letters || 0) : ''),
     ];
     lines.forEach((t, k) => {
       const text = document.createElementNS(ns, 'text');
@@ -144,6 +145,11 @@ function drawGraph(job) {
     g.appendChild(title);
     svg.appendChild(g);
   }
+}
+
+/** Whether a vertex holds a dead-letter operator (as_dead_letters). */
+function hasDeadLetters(v) {
+  return (v.operators || []).some((o) => o.dead_letters);
 }
 
 /** A duration in microseconds, in the unit that reads best. */
@@ -166,6 +172,7 @@ function renderJob(job) {
   $('failure').textContent = failure;
   drawGraph(job);
   const names = new Map((job.vertices || []).map((v) => [v.name, v.id]));
+  const deadTasks = new Set((job.vertices || []).filter(hasDeadLetters).map((v) => v.name));
   fillTable('subtasks', job.subtasks || [], (tr, s) => {
     cell(tr, s.task); cell(tr, s.index, 'num'); cell(tr, s.state, 'state-' + s.state);
     cell(tr, fmtNum(s.records_in), 'num'); cell(tr, fmtNum(s.records_out), 'num');
@@ -173,6 +180,7 @@ function renderJob(job) {
     cell(tr, Math.round(100 * (s.backpressure_ratio || 0)) + ' %', 'num');
     cell(tr, fmtWatermark(s.watermark));
     cell(tr, fmtLatency(s.latency), 'num');
+    cell(tr, deadTasks.has(s.task) ? fmtNum(s.dead_letters || 0) : '', 'num dead-letters');
     tr.dataset.vertex = names.get(s.task);
   });
   const cps = (job.checkpoints || []).slice().reverse();

@@ -79,7 +79,7 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
       const auto name = node.value("name", "");
       auto subs = json::array();
       double in_rate = 0, out_rate = 0, bp = 0;
-      std::uint64_t in = 0, out = 0;
+      std::uint64_t in = 0, out = 0, dead = 0;
       std::int64_t wm = INT64_MAX;
       latency_histogram latency;
       for (const auto& s : job["subtasks"]) {
@@ -91,10 +91,12 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
         bp = std::max(bp, s.value("backpressure_ratio", 0.0));
         in += s.value("records_in", std::uint64_t{0});
         out += s.value("records_out", std::uint64_t{0});
+        dead += s.value("dead_letters", std::uint64_t{0});
         wm = std::min(wm, s.value("watermark", INT64_MIN));
       }
       v["records_in"] = in;
       v["records_out"] = out;
+      v["dead_letters"] = dead;
       v["records_in_per_second"] = in_rate;
       v["records_out_per_second"] = out_rate;
       v["backpressure_ratio"] = bp;

@@ -72,7 +72,7 @@ std::string local_jobs::add(const job_handle& job, const std::string& program,
   std::lock_guard g(mtx_);
   for (const auto& e : jobs_)
     if (&e.handle.name() == &job.name()) return e.id;  // the same job (listener and start())
-  entry e{job.name() + "-" + std::to_string(next_++), job, program, args, {}, false};
+  entry e{job.id(), job, program, args, {}, false};
   if (e.program.empty() && first_named_) {
     e.program = first_program_;
     e.args = first_args_;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -30,6 +31,20 @@ prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& r, const 
 double num(const json& o, const char* key) {
   auto it = o.find(key);
   return it != o.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+/// Names of the job's tasks (chains) holding a dead-letter operator (the plan's operators with
+/// "dead_letters"): their subtasks have the dead-letter metrics, 0 included.
+std::set<std::string> dead_letter_tasks(const json& job) {
+  std::set<std::string> out;
+  if (!job.contains("plan") || !job["plan"].is_object() || !job["plan"].contains("nodes"))
+    return out;
+  for (const auto& node : job["plan"]["nodes"]) {
+    if (!node.contains("operators")) continue;
+    for (const auto& op : node["operators"])
+      if (op.value("dead_letters", false)) out.insert(node.value("name", ""));
+  }
+  return out;
 }
 
 }  // namespace
@@ -74,6 +89,10 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
                         "(execution_config::latency_interval), by quantile");
   auto& markers =
       counter(reg, "eddy_task_latency_markers_total", "Latency markers a sink subtask received");
+  auto& dead = counter(reg, "eddy_task_dead_letters_total",
+                       "Records a subtask's dead-letter operators received (as_dead_letters)");
+  auto& job_dead =
+      counter(reg, "eddy_job_dead_letters_total", "Dead letters of the job, over its subtasks");
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -89,6 +108,12 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
       ckpt_size.Add(job).Set(num(cps.back(), "bytes"));
     }
     if (!d.contains("subtasks")) continue;
+    const auto dead_tasks = dead_letter_tasks(d);
+    if (!dead_tasks.empty()) {
+      double n = 0;
+      for (const auto& s : d["subtasks"]) n += num(s, "dead_letters");
+      job_dead.Add(job).Increment(n);
+    }
     for (const auto& s : d["subtasks"]) {
       labels l = job;
       l["task"] = s.value("task", "");
@@ -101,6 +126,7 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
       batches_out.Add(l).Increment(num(s, "batches_out"));
       bp_seconds.Add(l).Increment(num(s, "backpressure_ns") / 1e9);
       bp_ratio.Add(l).Set(num(s, "backpressure_ratio"));
+      if (dead_tasks.count(l["task"]) != 0) dead.Add(l).Increment(num(s, "dead_letters"));
       if (s.contains("latency")) {
         const auto& lat = s["latency"];
         markers.Add(l).Increment(num(lat, "count"));

@@ -104,6 +104,12 @@ class DataStreamSink {
     env_->graph().node(node_).chaining = false;
     return *this;
   }
+  /// Marks this sink as a dead-letter output: the records it receives are the job's dead
+  /// letters, counted per subtask (subtask_metrics::dead_letters, the REST API, /metrics).
+  DataStreamSink& as_dead_letters() {
+    env_->graph().node(node_).dead_letters = true;
+    return *this;
+  }
   [[nodiscard]] int node_id() const noexcept { return node_; }
 
  private:
@@ -277,6 +283,13 @@ class DataStream {
     node().chaining = false;
     return *this;
   }
+  /// Marks the operator that produced this stream as a dead-letter output: the records it
+  /// receives are the job's dead letters, counted per subtask (subtask_metrics::dead_letters,
+  /// the REST API, /metrics). Mark one operator per path: each marked one is counted.
+  DataStream<T>& as_dead_letters() {
+    node().dead_letters = true;
+    return *this;
+  }
 
   // ---- sinks ----
   /// Calls a copy of fn(const T&) per subtask for every record (see function_sink_op).
@@ -447,6 +460,10 @@ class FusableStream : public DataStream<T> {
   }
   FusableStream& disable_chaining() {
     DataStream<T>::disable_chaining();
+    return *this;
+  }
+  FusableStream& as_dead_letters() {
+    DataStream<T>::as_dead_letters();
     return *this;
   }
 

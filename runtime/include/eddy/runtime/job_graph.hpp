@@ -92,6 +92,9 @@ struct graph_node {
   int parallelism = 0;   ///< 0: the job's default
   bool chaining = true;  ///< false: never chained with its neighbours
   bool bounded = true;   ///< sources: whether the input ends
+  /// A dead-letter output (DataStream::as_dead_letters): the records it receives are counted
+  /// as the job's dead letters (subtask_metrics::dead_letters, /metrics).
+  bool dead_letters = false;
   /// A helper node the API added for this one (e.g. a keyed aggregation's combiner), renamed
   /// "<name> (local)" along with it; -1 if none.
   int companion = -1;

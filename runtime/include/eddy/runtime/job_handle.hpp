@@ -30,6 +30,9 @@ class job_handle {
   [[nodiscard]] job_state state() const;
   /// The job's name (as submitted).
   [[nodiscard]] const std::string& name() const;
+  /// Its id: NAME-N for an embedded job (N counts this process's jobs), what its log lines
+  /// carry ("[job ID]") and the REST API of an embedded run names it by.
+  [[nodiscard]] const std::string& id() const;
   /// Its execution plan as JSON (execution_plan::to_json: chains, operators, edges).
   [[nodiscard]] const std::string& plan_json() const;
   /// When it was submitted (steady clock).

@@ -76,6 +76,9 @@ struct subtask_metrics {
   std::uint64_t source_records = 0;
   /// Records the chain's last operator received (a sink's input, for a chain ending in one).
   std::uint64_t tail_records_in = 0;
+  /// Records the chain's dead-letter operators (graph_node::dead_letters) received: malformed
+  /// or otherwise rejected records the job set aside.
+  std::uint64_t dead_letters = 0;
   /// A subtask without output channels (a sink) with latency markers on
   /// (execution_config::latency_interval): the end-to-end latencies of the markers it received.
   latency_histogram latency;

@@ -14,6 +14,21 @@ namespace eddy {
 /// The library's logger (created on first use; default level: warn).
 spdlog::logger& log();
 
+/// While alive, the calling thread's log lines carry "[job ID] " after the level: the runtime
+/// sets one around the handlers of a job's actors (subtasks, source enumerators, supervisor,
+/// checkpoint coordinator), so that what operators and user code log names its job. Nests
+/// (the innermost wins); `id` must outlive the scope. Thread-local, never blocks.
+class log_job_scope {
+ public:
+  explicit log_job_scope(const std::string& id) noexcept;
+  ~log_job_scope();
+  log_job_scope(const log_job_scope&) = delete;
+  log_job_scope& operator=(const log_job_scope&) = delete;
+
+ private:
+  const std::string* previous_;
+};
+
 /// Sets the level from a name: trace, debug, info, warn, error, critical, off.
 [[nodiscard]] expected<bool> set_log_level(std::string_view level);
 /// Sends the library's log to the file at `path` (appended to, created if missing) instead of

@@ -70,7 +70,6 @@ class local_jobs final : public job_backend {
   const local_jobs_options opts_;
   mutable std::mutex mtx_;
   std::vector<entry> jobs_;
-  int next_ = 1;
   std::uint64_t listener_ = 0;  ///< add_job_submitted_listener's id (0: none)
   bool first_named_ = false;
   std::string first_program_;

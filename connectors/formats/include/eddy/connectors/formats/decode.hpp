@@ -7,8 +7,9 @@
 ///
 /// Nothing is dropped silently: every record that does not decode becomes one dead letter,
 /// naming where it came from and why (a CSV header line skipped by csv_options::header is not
-/// a dead letter). The dead letters are counted like any stream (records_in of their sink in
-/// the job's metrics). Each subtask gets its own copy of the decoder.
+/// a dead letter). The dead letters are counted as the job's dead letters (the "dead letters"
+/// operator is marked with as_dead_letters: subtask_metrics::dead_letters, /metrics); do not
+/// mark their sink too. Each subtask gets its own copy of the decoder.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,7 +64,8 @@ decoded_streams<T> decode(DataStream<In> in, Decoder decoder, TextOf text_of, Or
   auto dead = both.filter([](const result& r) { return !r.second.empty(); })
                   .name(name + " malformed")
                   .map([](result r) { return std::move(r.second); })
-                  .name(name + " dead letters");
+                  .name(name + " dead letters")
+                  .as_dead_letters();
   return {records, dead};
 }
 
