@@ -633,6 +633,14 @@ int main(int argc, char** argv) {
   work->add_option("--threads", wo.threads,
                    "scheduler threads running the subtasks (default: the number of cores)")
       ->check(eddy::samples::positive_integer("threads", 1024));
+  eddy::cli::rest_flags work_rest;
+  work->add_option("--rest-port", work_rest.port,
+                   "serve this worker's read-only REST API, /metrics and dashboard on this port "
+                   "(0: any free port; see docs/rest-api.md)")
+      ->check(CLI::Range(0, 65535));
+  work->add_option("--rest-host", work_rest.host,
+                   "address of the REST server (not loopback: needs --secret-file or --insecure)")
+      ->capture_default_str();
   work_sec.add(*work, true);
   std::string work_log_file;
   work->add_option("--log-file", work_log_file,
@@ -708,8 +716,20 @@ int main(int argc, char** argv) {
     wo.heartbeat_interval = std::chrono::milliseconds(worker_hb_ms);
     if (!work_log_file.empty())
       if (auto ok = eddy::log_to_file(work_log_file); !ok) return fail(ok.error().message, 2);
+    if (auto ok = eddy::cli::check_rest_flags(work_rest, wo.security); !ok)
+      return fail(ok.error().message, 2);
     install_stop_handlers();
+    std::unique_ptr<eddy::cli::rest_service> rest;
+    if (work_rest.wanted()) {
+      wo.view = std::make_shared<eddy::worker_view>();
+      auto served = eddy::cli::start_worker_rest(work_rest, wo.view, wo.security);
+      if (!served) return fail(served.error().message);
+      rest = std::move(*served);
+      std::printf("REST API on http://%s:%u/\n", work_rest.host.c_str(), rest->port());
+      std::fflush(stdout);
+    }
     auto r = eddy::run_worker(wo, [] { return stop_signal != 0; });
+    rest.reset();
     if (!r) exit_now(fail(r.error().message));
     exit_now(0);
   }

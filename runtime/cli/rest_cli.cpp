@@ -3,6 +3,7 @@
 #include "eddy/web/cluster_jobs.hpp"
 #include "eddy/web/local_jobs.hpp"
 #include "eddy/web/rest_server.hpp"
+#include "eddy/web/worker_jobs.hpp"
 
 namespace eddy::cli {
 
@@ -57,6 +58,12 @@ expected<std::unique_ptr<rest_service>> start_coordinator_rest(const rest_flags&
   auto backend = web::cluster_jobs::connect(host, coordinator_port, sec);
   if (!backend) return backend.error();
   return serve(std::move(*backend), f, sec.secret);
+}
+
+expected<std::unique_ptr<rest_service>> start_worker_rest(const rest_flags& f,
+                                                          std::shared_ptr<const worker_view> view,
+                                                          const cluster_security& sec) {
+  return serve(std::make_unique<web::worker_jobs>(std::move(view)), f, sec.secret);
 }
 
 expected<std::unique_ptr<rest_service>> start_embedded_rest(const rest_flags& f,

@@ -1,7 +1,7 @@
 #pragma once
-// The `eddy` binary's REST flags: `--rest-port` / `--rest-host` of `eddy coordinator` and `eddy
-// run`, and `eddy rest-token` (docs/rest-api.md). The servers live until the returned object is
-// destroyed.
+// The `eddy` binary's REST flags: `--rest-port` / `--rest-host` of `eddy coordinator`, `eddy
+// worker` and `eddy run`, and `eddy rest-token` (docs/rest-api.md). The servers live until the
+// returned object is destroyed.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +33,10 @@ class rest_service {
 [[nodiscard]] expected<std::unique_ptr<rest_service>> start_coordinator_rest(
     const rest_flags& f, const std::string& coordinator_host, std::uint16_t coordinator_port,
     const cluster_security& sec);
+
+/// Serves what a worker runs (read-only: web/worker_jobs.hpp), with the cluster secret's token.
+[[nodiscard]] expected<std::unique_ptr<rest_service>> start_worker_rest(
+    const rest_flags& f, std::shared_ptr<const worker_view> view, const cluster_security& sec);
 
 /// Serves the jobs this process's embedded runtimes start from now on; the first is recorded as
 /// program `program` with `args` (so that it can be rescaled); savepoints without a directory go

@@ -340,6 +340,7 @@ expected<void> run_worker(const worker_options& opts, const std::function<bool()
                 .string()
           : opts.work_dir;
   to.tls = opts.security.tls();
+  to.view = opts.view;
   auto status = std::make_shared<task_manager_status>();
   auto tm = spawn_task_manager(*sys, to, status);
   // Other workers connect here directly when they send this one batches.
@@ -349,6 +350,8 @@ expected<void> run_worker(const worker_options& opts, const std::function<bool()
     return error{errc::io_error,
                  "worker cannot listen on " + opts.host + ": " + sys->render(port.error())};
   caf::anon_send(tm, peers_atom::value, opts.host + ":" + std::to_string(*port));
+  if (opts.view)
+    opts.view->set_identity(to.name, opts.host + ":" + std::to_string(*port), opts.slots);
   // Waits `d`, or less when stopped.
   auto pause = [&](std::chrono::milliseconds d) {
     const auto until = clock_type::now() + d;

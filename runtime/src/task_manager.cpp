@@ -157,6 +157,7 @@ void unregister(tm_actor* self) {
   auto& st = self->state;
   for (auto& [id, j] : st.jobs) kill_job(self, j);
   st.jobs.clear();
+  if (st.opts.view) st.opts.view->clear();
   st.owner.clear();
   st.job_manager = nullptr;
   st.worker_id = -1;
@@ -270,6 +271,8 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         auto& j = self->state.jobs[job_id];
         j.supervisor = supervisor;
         j.sids = sids;
+        if (self->state.opts.view)
+          self->state.opts.view->set_job(job_id, job_handle{(*ctx)->control}, sids);
         auto rs = restore_from_payload(payload, j);
         if (!rs)
           return cluster_error("worker '" + self->state.opts.name + "': " + rs.error().message);
@@ -366,6 +369,7 @@ caf::behavior task_manager(tm_actor* self, task_manager_options opts,
         if (it == self->state.jobs.end()) return;
         kill_job(self, it->second);
         self->state.jobs.erase(it);
+        if (self->state.opts.view) self->state.opts.view->drop_job(job_id);
       },
   };
 }

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "eddy/runtime/cluster.hpp"
+
 namespace eddy::detail {
 
 struct task_manager_options {
@@ -19,7 +21,8 @@ struct task_manager_options {
   int slots = 1;
   std::string lib_dir;  ///< where shipped job libraries are written
   std::chrono::milliseconds heartbeat_interval{1000};
-  bool tls = false;  ///< connect to other workers with TLS
+  bool tls = false;                   ///< connect to other workers with TLS
+  std::shared_ptr<worker_view> view;  ///< if set, told what the worker runs (may be null)
 };
 
 /// Shared with the worker's main thread: whether the task manager is registered with a job

@@ -1,5 +1,5 @@
-// `eddy coordinator --rest-port`: the REST API over a real cluster (a coordinator and a worker
-// process), with and without a cluster secret.
+// `eddy coordinator --rest-port` and `eddy worker --rest-port`: the REST API over a real cluster
+// (a coordinator and worker processes), with and without a cluster secret.
 #include <catch2/catch.hpp>
 
 #include <netinet/in.h>
@@ -83,6 +83,82 @@ TEST_CASE("a coordinator's REST API submits, shows and cancels a cluster job", "
   REQUIRE(eventually([&] { return c.get("/jobs/" + id).json()["state"] == "CANCELED"; }, 30s));
   CHECK(c.get("/jobs/" + id + "/exceptions").status == 200);
   CHECK(c.get("/jobs/nope").status == 404);
+}
+
+TEST_CASE("each worker serves its own subtasks' REST API and /metrics, read-only",
+          "[web][cluster]") {
+  eddy::testing::temp_dir tmp{"eddy-rest-worker"};
+  eddy::testing::test_cluster cluster(tmp.path(), 0, 1, {}, {"--rest-port", "0"});
+  for (int i = 0; i < 2; ++i) cluster.add_worker(1, {"--rest-port", "0"});
+  REQUIRE(cluster.wait_registered(2));
+  http_client coord(eddy::testing::rest_port_in([&] { return cluster.coordinator().out(); }));
+  std::vector<std::unique_ptr<http_client>> workers;
+  for (std::size_t i = 0; i < 2; ++i)
+    workers.push_back(std::make_unique<http_client>(
+        eddy::testing::rest_port_in([&] { return cluster.worker(i).out(); })));
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto& w = *workers[i];
+    CHECK(w.get("/overview").json()["mode"] == "worker");
+    const auto tm = w.get("/taskmanagers").json()["taskmanagers"];
+    REQUIRE(tm.size() == 1);
+    CHECK(tm[0]["name"] == "w" + std::to_string(i));
+    CHECK(tm[0]["slots"] == 1);
+  }
+
+  const auto input = tmp.path() / "readings.csv";
+  std::ofstream(input) << sensor_lines(50000);
+  const json submit = {{"program", "sensors"},
+                       {"args",
+                        {"--input", input.string(), "--output", (tmp.path() / "out").string(), "-p",
+                         "2", "--source-rate", "2000"}}};
+  const auto r = coord.post("/jobs", submit.dump());
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  const auto id = r.json()["jobid"].get<std::string>();
+  REQUIRE(eventually([&] { return coord.get("/jobs/" + id).json()["state"] == "RUNNING"; }, 30s));
+
+  // Each worker shows the job with its own subtasks only; together, all of the job's.
+  std::size_t subtasks = 0;
+  for (auto& w : workers) {
+    json job;
+    REQUIRE(eventually(
+        [&] {
+          job = w->get("/jobs/" + id).json();
+          return job.contains("subtasks") && !job["subtasks"].empty();
+        },
+        30s));
+    CHECK(job["name"] == "sensors");
+    CHECK(job["vertices"].size() == job["plan"]["nodes"].size());
+    subtasks += job["subtasks"].size();
+  }
+  CHECK(subtasks == coord.get("/jobs/" + id).json()["subtasks"].size());
+
+  // /metrics of a worker: its subtasks' series move; its slots.
+  const auto records_in = [&](http_client& w) {
+    const auto text = w.get("/metrics").body;
+    static const std::regex re("eddy_task_records_in_total\\{[^}]*\\} ([0-9.e+]+)");
+    double sum = 0;
+    for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it)
+      sum += std::stod((*it)[1].str());
+    return sum;
+  };
+  const auto before = records_in(*workers[0]) + records_in(*workers[1]);
+  REQUIRE(
+      eventually([&] { return records_in(*workers[0]) + records_in(*workers[1]) > before; }, 30s));
+  CHECK(workers[0]->get("/metrics").body.find("eddy_worker_slots{address=") != std::string::npos);
+
+  // Changes go to the coordinator.
+  const auto refused = workers[0]->patch("/jobs/" + id + "?mode=cancel");
+  CHECK(refused.status == 405);
+  CHECK(refused.error().find("a worker's REST API only reads") == 0);
+  CHECK(workers[1]->post("/jobs", submit.dump()).status == 405);
+  CHECK(workers[0]->get("/jobs/nope").status == 404);
+
+  CHECK(coord.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return coord.get("/jobs/" + id).json()["state"] == "CANCELED"; }, 30s));
+  // A job that ended is dropped by the workers.
+  for (auto& w : workers)
+    CHECK(eventually([&] { return w->get("/jobs").json()["jobs"].empty(); }, 30s));
 }
 
 TEST_CASE("latency markers cross workers and show in the coordinator's REST API",

@@ -204,6 +204,8 @@ async function refresh() {
     const [overview, jobs, workers] = await Promise.all([
       api('GET', '/overview'), api('GET', '/jobs/overview'), api('GET', '/taskmanagers')]);
     $('mode').textContent = overview.mode;
+    // A worker's server only reads: its jobs are changed at the coordinator.
+    $('submit-panel').hidden = $('job-actions').hidden = overview.mode === 'worker';
     $('overview').textContent = overview['jobs-running'] + ' running, ' + overview['jobs-finished'] +
         ' finished, ' + overview['jobs-cancelled'] + ' canceled, ' + overview['jobs-failed'] +
         ' failed \u00b7 ' + overview['slots-available'] + '/' + overview['slots-total'] + ' slots free';

@@ -1,4 +1,5 @@
 #include "eddy/web/rest_server.hpp"
+#include "eddy/web/worker_jobs.hpp"
 
 #include <httplib.h>
 
@@ -128,6 +129,8 @@ struct rest_server::impl {
   void routes();
   void read_routes();
   void action_routes();
+  /// A worker's server: the action paths answer 405 (worker_jobs.hpp).
+  void refused_action_routes();
 };
 
 void rest_server::impl::routes() {
@@ -179,7 +182,10 @@ void rest_server::impl::routes() {
       res.set_content(std::string(a->body), std::string(a->content_type).c_str());
     });
   read_routes();
-  action_routes();
+  if (backend.mode() == "worker")
+    refused_action_routes();
+  else
+    action_routes();
 }
 
 void rest_server::impl::read_routes() {
@@ -251,6 +257,17 @@ void rest_server::impl::read_routes() {
     res.set_content(prometheus_text(*jobs, details, *workers),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+}
+
+void rest_server::impl::refused_action_routes() {
+  const auto refuse = [](const httplib::Request&, httplib::Response& res) {
+    send_error(res, 405, worker_read_only_message);
+  };
+  svr.Post("/jobs", refuse);
+  svr.Patch(R"(/jobs/([^/]+))", refuse);
+  svr.Post(R"(/jobs/([^/]+)/savepoints)", refuse);
+  svr.Post(R"(/jobs/([^/]+)/stop)", refuse);
+  svr.Patch(R"(/jobs/([^/]+)/rescaling)", refuse);
 }
 
 void rest_server::impl::action_routes() {

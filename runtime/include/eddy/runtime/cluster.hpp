@@ -17,11 +17,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "eddy/runtime/error.hpp"
+#include "eddy/runtime/job_handle.hpp"
 #include "eddy/runtime/job_result.hpp"
 
 namespace eddy {
@@ -75,6 +77,68 @@ expected<void> run_coordinator(const coordinator_options& opts,
                                const std::function<bool()>& stop_requested,
                                const std::function<void(std::uint16_t)>& on_listening);
 
+/// What a worker runs, for its own REST API and /metrics (`eddy worker --rest-port`): written
+/// by the worker's task manager as it deploys and drops subtasks, read from any thread (every
+/// call takes a lock; none blocks otherwise). A job's handle shows only this worker's subtasks
+/// as live: the others' counters stay at zero here.
+class worker_view {
+ public:
+  struct job {
+    std::string id;                  ///< the coordinator's job id
+    job_handle handle;               ///< the worker's copy of the job (plan, live counters)
+    std::vector<std::int32_t> sids;  ///< indices into handle.metrics() of this worker's subtasks
+  };
+  [[nodiscard]] std::vector<job> jobs() const {
+    std::lock_guard g(mtx_);
+    return jobs_;
+  }
+  [[nodiscard]] std::string name() const {
+    std::lock_guard g(mtx_);
+    return name_;
+  }
+  [[nodiscard]] std::string address() const {
+    std::lock_guard g(mtx_);
+    return address_;
+  }
+  [[nodiscard]] int slots() const {
+    std::lock_guard g(mtx_);
+    return slots_;
+  }
+
+  // ---- written by the worker ----
+  void set_identity(std::string name, std::string address, int slots) {
+    std::lock_guard g(mtx_);
+    name_ = std::move(name);
+    address_ = std::move(address);
+    slots_ = slots;
+  }
+  /// The job's current deployment on this worker (replaces an earlier one).
+  void set_job(const std::string& id, job_handle handle, std::vector<std::int32_t> sids) {
+    std::lock_guard g(mtx_);
+    for (auto& j : jobs_)
+      if (j.id == id) {
+        j.handle = std::move(handle);
+        j.sids = std::move(sids);
+        return;
+      }
+    jobs_.push_back(job{id, std::move(handle), std::move(sids)});
+  }
+  void drop_job(const std::string& id) {
+    std::lock_guard g(mtx_);
+    std::erase_if(jobs_, [&](const job& j) { return j.id == id; });
+  }
+  void clear() {
+    std::lock_guard g(mtx_);
+    jobs_.clear();
+  }
+
+ private:
+  mutable std::mutex mtx_;
+  std::string name_, address_;
+  int slots_ = 0;
+  std::vector<job> jobs_;
+};
+
 struct worker_options {
   std::string coordinator_host = "127.0.0.1";
   std::uint16_t coordinator_port = 6123;
@@ -85,6 +149,8 @@ struct worker_options {
   std::string work_dir;  ///< job libraries shipped to this worker; default a temp directory
   std::chrono::milliseconds heartbeat_interval{1000};
   int threads = 0;
+  /// If set, kept up to date with what the worker runs (its REST API reads it).
+  std::shared_ptr<worker_view> view;
 };
 
 /// Starts a worker and blocks until `stop_requested()` is true (it returns within ~100 ms of

@@ -16,7 +16,7 @@ namespace eddy::web {
 class job_backend {
  public:
   virtual ~job_backend() = default;
-  /// "embedded" or "cluster".
+  /// "embedded", "cluster" or "worker" (read-only: the server refuses actions, worker_jobs.hpp).
   [[nodiscard]] virtual std::string mode() const = 0;
   /// The jobs: a JSON array of summaries (cluster_client::list_jobs).
   [[nodiscard]] virtual expected<std::string> jobs() = 0;
