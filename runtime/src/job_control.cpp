@@ -27,6 +27,8 @@ subtask_metrics live_subtask_metrics::snapshot() const {
   m.source_records = source_records.load(std::memory_order_relaxed);
   m.tail_records_in = tail_records_in.load(std::memory_order_relaxed);
   m.dead_letters = dead_letters.load(std::memory_order_relaxed);
+  if (const auto lag = source_lag.load(std::memory_order_relaxed); lag != no_lag)
+    m.source_lag = lag;
   if (has_latency.load(std::memory_order_acquire)) {
     m.latency.counts.resize(latency_counts.size());
     for (std::size_t i = 0; i < latency_counts.size(); ++i)
@@ -60,7 +62,8 @@ void live_subtask_metrics::pack(std::vector<std::uint64_t>& out) const {
                                   m.input_size,
                                   m.source_records,
                                   m.tail_records_in,
-                                  m.dead_letters};
+                                  m.dead_letters,
+                                  m.source_lag ? *m.source_lag : no_lag};
   static_assert(std::size(packed) == packed_size, "pack and unpack must agree with packed_size");
   out.insert(out.end(), std::begin(packed), std::end(packed));
   const auto k_at = out.size();
@@ -97,6 +100,7 @@ std::size_t live_subtask_metrics::unpack(const std::uint64_t* in, std::size_t av
   source_records.store(in[13], r);
   tail_records_in.store(in[14], r);
   dead_letters.store(in[15], r);
+  source_lag.store(in[16], r);
   if (k > 0) {
     for (auto& c : latency_counts) c.store(0, r);
     for (std::size_t j = 0; j < k; ++j)

@@ -77,6 +77,8 @@ struct live_subtask_metrics {
   std::atomic<std::uint64_t> source_records{0};
   std::atomic<std::uint64_t> tail_records_in{0};
   std::atomic<std::uint64_t> dead_letters{0};
+  std::atomic<std::uint64_t> source_lag{no_lag};  ///< no_lag: the source reports none
+  static constexpr std::uint64_t no_lag = UINT64_MAX;
   std::atomic<int> state{static_cast<int>(job_state::created)};  ///< a job_state
   /// Latencies of the markers a sink subtask received (latency_histogram.hpp); written by the
   /// subtask's actor only.
@@ -94,7 +96,7 @@ struct live_subtask_metrics {
   /// Sets the counters from what pack wrote at `in` (`avail` numbers there); returns how many
   /// numbers it read, 0 if they are not a packed subtask (nothing set then).
   std::size_t unpack(const std::uint64_t* in, std::size_t avail);
-  static constexpr std::size_t packed_size = 16;
+  static constexpr std::size_t packed_size = 17;
 };
 
 class job_control {

@@ -57,6 +57,7 @@ std::string subtasks_json(const std::vector<subtask_metrics>& subtasks) {
                    {"source_records", m.source_records},
                    {"tail_records_in", m.tail_records_in},
                    {"dead_letters", m.dead_letters},
+                   {"source_lag", m.source_lag ? nlohmann::json(*m.source_lag) : nullptr},
                    {"state", to_string(m.state)}});
     if (!m.latency.empty()) out.back()["latency"] = latency_object(m.latency);
   }

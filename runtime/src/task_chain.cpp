@@ -155,6 +155,7 @@ void publish_live_counts(const task_chain& chain, live_subtask_metrics& m) {
       m.input_read.store(p->read, relaxed);
       m.input_size.store(p->size, relaxed);
     }
+    if (auto lag = chain.source->lag()) m.source_lag.store(*lag, relaxed);
   }
   if (!chain.ops.empty()) m.tail_records_in.store(chain.ops.back()->counters().records_in, relaxed);
   if (!chain.dead_letter_ops.empty()) {

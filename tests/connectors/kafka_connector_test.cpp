@@ -110,6 +110,45 @@ TEST_CASE("a bounded kafka source reports how much of its partitions it read") {
   CHECK(totals() == std::pair<std::uint64_t, std::uint64_t>{2000, 2000});  // messages
 }
 
+TEST_CASE("a kafka source reports its lag behind the partitions' high watermarks") {
+  eddy::testing::kafka_mock k;
+  k.create_topic("lag", 5);
+  k.produce("lag", numbered(2000), 5);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(2);
+  env.config().source_rate = 4000;  // about half a second: seen part-way
+  auto o = bounded_source(k, "lag");
+  o.bounded = false;
+  auto out = env.from_source(eddy::kafka::kafka_source_values(o)).collect();
+  auto h = env.execute_async("kafka lag");
+  REQUIRE(h);
+  // The lag over the source subtasks that report one (nullopt: none reports yet).
+  const auto lag = [&] {
+    std::optional<std::uint64_t> sum;
+    for (const auto& m : h->metrics())
+      if (m.source_lag) sum = sum.value_or(0) + *m.source_lag;
+    return sum;
+  };
+  bool behind = false;
+  for (int i = 0; i < 1000 && !behind && out.size() < 2000; ++i) {
+    const auto l = lag();
+    behind = l && *l > 0 && *l <= 2000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(behind);
+  for (int i = 0; i < 2000 && out.size() < 2000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(out.size() == 2000);
+  bool caught_up = false;
+  for (int i = 0; i < 1000 && !caught_up; ++i) {
+    caught_up = lag() == std::optional<std::uint64_t>(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(caught_up);
+  h->cancel();
+  (void)h->wait();
+}
+
 TEST_CASE("kafka source messages carry partition, offset, key and timestamp") {
   eddy::testing::kafka_mock k;
   k.create_topic("meta", 1);

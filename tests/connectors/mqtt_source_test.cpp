@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "eddy/connectors/connector_uri.hpp"
 #include "eddy/connectors/mqtt/mqtt_options.hpp"
 #include "eddy/connectors/mqtt/mqtt_source.hpp"
+#include "eddy/operators/datastream.hpp"
 #include "mqtt_wal.hpp"  // connectors/mqtt/src: the log is tested directly
 #include "support/eddy_process.hpp"
 #include "support/mosquitto_server.hpp"
@@ -154,6 +156,58 @@ TEST_CASE("the mqtt write-ahead log keeps records in order across reopening and 
   CHECK(r.payload == "payload");
   CHECK(r.qos == 2);
   CHECK_FALSE(d::decode(enc.data(), 9, r));
+}
+
+TEST_CASE("an mqtt source reports as its lag the messages received and not yet emitted",
+          "[mqtt]") {
+  eddy::testing::mosquitto_server broker;
+  auto uri = eddy::connectors::parse_connector_uri(broker.uri("lag/#", "qos=1"));
+  REQUIRE(uri);
+  auto o = eddy::mqtt::parse_source_uri(*uri);
+  REQUIRE(o);
+  eddy::StreamEnvironment env;
+  env.set_parallelism(1);
+  env.config().source_rate = 500;  // slower than the broker delivers: a backlog builds
+  auto out = env.from_source(eddy::mqtt::mqtt_source<std::string>(
+                                 *o, [](const eddy::mqtt::message_view& m) {
+                                   return std::string(m.payload);
+                                 }))
+                 .collect();
+  auto h = env.execute_async("mqtt lag");
+  REQUIRE(h);
+  const auto lag = [&]() -> std::optional<std::uint64_t> {
+    for (const auto& m : h->metrics())
+      if (m.source_lag) return m.source_lag;
+    return std::nullopt;
+  };
+  // Subscribed once a probe gets through.
+  for (int i = 0; i < 100 && out.size() == 0; ++i) {
+    broker.publish("lag/probe", "probe", 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(out.size() > 0);
+  const auto probes = out.size();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) lines.push_back("m" + std::to_string(i));
+  broker.publish_lines("lag/data", lines, 1);
+  bool behind = false;
+  for (int i = 0; i < 1000 && !behind; ++i) {
+    const auto l = lag();
+    behind = l && *l > 0 && *l <= 1000 + 100;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(behind);
+  for (int i = 0; i < 2000 && out.size() < probes + 1000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(out.size() >= probes + 1000);
+  bool caught_up = false;
+  for (int i = 0; i < 1000 && !caught_up; ++i) {
+    caught_up = lag() == std::optional<std::uint64_t>(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(caught_up);
+  h->cancel();
+  (void)h->wait();
 }
 
 TEST_CASE("eddy run sensors reads mqtt and publishes its alerts to mqtt as a file run does",

@@ -91,6 +91,9 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
       counter(reg, "eddy_task_latency_markers_total", "Latency markers a sink subtask received");
   auto& dead = counter(reg, "eddy_task_dead_letters_total",
                        "Records a subtask's dead-letter operators received (as_dead_letters)");
+  auto& lag = gauge(reg, "eddy_task_source_lag_records",
+                    "Records the source's input holds for the subtask that it has not emitted "
+                    "yet (Kafka: to the partitions' high watermarks; MQTT: received, not emitted)");
   auto& job_dead =
       counter(reg, "eddy_job_dead_letters_total", "Dead letters of the job, over its subtasks");
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -127,6 +130,8 @@ std::string prometheus_text(const json& jobs, const std::vector<json>& details,
       bp_seconds.Add(l).Increment(num(s, "backpressure_ns") / 1e9);
       bp_ratio.Add(l).Set(num(s, "backpressure_ratio"));
       if (dead_tasks.count(l["task"]) != 0) dead.Add(l).Increment(num(s, "dead_letters"));
+      if (s.contains("source_lag") && s["source_lag"].is_number())
+        lag.Add(l).Set(num(s, "source_lag"));
       if (s.contains("latency")) {
         const auto& lat = s["latency"];
         markers.Add(l).Increment(num(lat, "count"));

@@ -309,6 +309,21 @@ std::optional<input_progress> reader_core::progress() const {
   return input_progress{static_cast<std::uint64_t>(read), static_cast<std::uint64_t>(size)};
 }
 
+std::optional<std::uint64_t> reader_core::lag() const {
+  const auto& d = *impl_;
+  std::optional<std::uint64_t> sum;
+  for (const auto& [p, s] : d.splits) {
+    std::int64_t lo = 0, hi = RD_KAFKA_OFFSET_INVALID;
+    if (rd_kafka_get_watermark_offsets(d.rk, p.first.c_str(), p.second, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
+      continue;  // not fetched yet
+    const auto end = s.stop >= 0 ? std::min(hi, s.stop) : hi;
+    sum = sum.value_or(0) + static_cast<std::uint64_t>(std::max<std::int64_t>(0, end - s.next));
+  }
+  return sum;
+}
+
 std::uint64_t reader_core::split_version() const {
   return impl_->version;
 }

@@ -318,6 +318,13 @@ void subscription::restore(const std::vector<state_entry>& entries) {
   }
 }
 
+std::uint64_t subscription::lag() const {
+  const auto& d = *impl_;
+  if (!d.wal) return 0;
+  const auto end = d.wal->end();
+  return end > d.next ? end - d.next : 0;
+}
+
 void subscription::checkpoint_complete(std::uint64_t checkpoint) {
   auto& d = *impl_;
   auto it = d.pending.find(checkpoint);

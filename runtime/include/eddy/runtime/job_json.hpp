@@ -12,7 +12,8 @@ namespace eddy {
 
 /// [{"task", "index", "records_in", "records_out", "batches_in", "batches_out",
 /// "backpressure_ns", "backpressure_events", "watermark", "input_read", "input_size",
-/// "source_records", "tail_records_in", "dead_letters", "state"}...]; a sink with latency markers also has
+/// "source_records", "tail_records_in", "dead_letters", "source_lag" (null: none),
+/// "state"}...]; a sink with latency markers also has
 /// "latency": latency_json of its histogram.
 [[nodiscard]] std::string subtasks_json(const std::vector<subtask_metrics>& subtasks);
 /// {"count", "mean_us", "p50_us", "p99_us", "p999_us", "sum_ns", "buckets": [[bucket, count]...]}

@@ -79,6 +79,8 @@ struct subtask_metrics {
   /// Records the chain's dead-letter operators (graph_node::dead_letters) received: malformed
   /// or otherwise rejected records the job set aside.
   std::uint64_t dead_letters = 0;
+  /// The chain's source's lag (source_base::lag), if it reports one.
+  std::optional<std::uint64_t> source_lag;
   /// A subtask without output channels (a sink) with latency markers on
   /// (execution_config::latency_interval): the end-to-end latencies of the markers it received.
   latency_histogram latency;

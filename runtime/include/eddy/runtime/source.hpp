@@ -67,6 +67,11 @@ class source_base : public operator_base {
   /// REST API); nullopt for an unbounded input or one of unknown size. Called on the subtask's
   /// actor after produce; must be cheap.
   [[nodiscard]] virtual std::optional<input_progress> progress() const { return std::nullopt; }
+  /// The source's lag: records its input holds for this subtask that it has not emitted yet
+  /// (Kafka: up to its partitions' high watermarks; MQTT: messages received and logged);
+  /// nullopt if the source cannot tell. For the REST API and /metrics. Called on the subtask's
+  /// actor after produce; must be cheap.
+  [[nodiscard]] virtual std::optional<std::uint64_t> lag() const { return std::nullopt; }
   /// The waker of this source's subtask; set by the runtime before open(). A source that
   /// returns source_status::wait keeps a copy for the threads that learn of new data.
   void set_waker(source_waker w) { waker_ = std::move(w); }

@@ -97,6 +97,10 @@ class reader_core {
   /// Bounded: messages of this reader's partitions consumed and in all (from the offsets it
   /// got them at to their stop offsets); nullopt when unbounded or before it has partitions.
   [[nodiscard]] std::optional<input_progress> progress() const;
+  /// Messages up to the partitions' high watermarks (librdkafka's cached values, refreshed by
+  /// fetches) after the next offset to emit, summed; nullopt until a high watermark is known.
+  /// A lookup per partition under librdkafka's lock (no request).
+  [[nodiscard]] std::optional<std::uint64_t> lag() const;
   /// Changes whenever a partition is added to this reader or finishes.
   [[nodiscard]] std::uint64_t split_version() const;
   /// Calls `fn(ctx, topic, partition, finished)` for every partition this reader owns.
@@ -158,6 +162,9 @@ class reader final : public source_op<T> {
   }
   [[nodiscard]] std::optional<input_progress> progress() const override {
     return core_ ? core_->progress() : std::nullopt;
+  }
+  [[nodiscard]] std::optional<std::uint64_t> lag() const override {
+    return core_ ? core_->lag() : std::nullopt;
   }
   [[nodiscard]] bool wants_ticks() const override { return et_.has_value(); }
   void on_tick(std::chrono::steady_clock::time_point now) override {

@@ -92,6 +92,8 @@ class subscription {
   void snapshot(std::uint64_t checkpoint, std::vector<state_entry>& out);
   void restore(const std::vector<state_entry>& entries);
   void checkpoint_complete(std::uint64_t checkpoint);
+  /// Messages received and logged that poll has not emitted yet.
+  [[nodiscard]] std::uint64_t lag() const;
 
  private:
   struct impl;
@@ -119,6 +121,9 @@ class reader final : public source_op<T> {
   }
   void restore_state(const std::vector<state_entry>& entries) override { sub_->restore(entries); }
   void notify_checkpoint_complete(std::uint64_t id) override { sub_->checkpoint_complete(id); }
+  [[nodiscard]] std::optional<std::uint64_t> lag() const override {
+    return sub_ ? std::optional<std::uint64_t>(sub_->lag()) : std::nullopt;
+  }
 
  private:
   source_options options_;
