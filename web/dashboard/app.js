@@ -215,7 +215,7 @@ async function refresh() {
       cell(tr, j.name); cell(tr, j.id); cell(tr, j.state, 'state-' + j.state);
       cell(tr, fmtMs(j.uptime_ms), 'num'); cell(tr, j.parallelism, 'num');
       cell(tr, fmtNum(j.records_in), 'num'); cell(tr, fmtNum(j.records_out), 'num');
-      cell(tr, j.restarts, 'num'); cell(tr, j.last_checkpoint || '', 'num');
+      cell(tr, fmtNum(j.restarts), 'num'); cell(tr, j.last_checkpoint || '', 'num');
       tr.dataset.job = j.id;
       if (j.id === state.selected) tr.className = 'selected';
       tr.onclick = () => { state.selected = j.id; refresh(); };
