@@ -199,6 +199,34 @@ TEST_CASE("the REST API and /metrics count a job's dead letters", "[web][rest]")
   REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
 }
 
+TEST_CASE("the REST API shows each vertex's watermark skew over its subtasks", "[web][rest]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  const auto submitted =
+      c.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2", "--event-time"]})");
+  REQUIRE(submitted.status == 200);
+  const auto id = submitted.json()["jobid"].get<std::string>();
+  json job;
+  REQUIRE(eventually(
+      [&] {
+        job = c.get("/jobs/" + id).json();
+        const auto* d = vertex_named(job, "double");
+        return d && (*d)["watermark_skew_ms"].is_number();
+      },
+      20s));
+  // The skew is the spread of the subtasks' watermarks in the same answer.
+  const auto& d = *vertex_named(job, "double");
+  REQUIRE(d["subtasks"].size() == 2);
+  const auto w0 = d["subtasks"][0]["watermark"].get<std::int64_t>();
+  const auto w1 = d["subtasks"][1]["watermark"].get<std::int64_t>();
+  CHECK(d["watermark_skew_ms"].get<std::int64_t>() == std::max(w0, w1) - std::min(w0, w1));
+  CHECK(d["watermark"].get<std::int64_t>() == std::min(w0, w1));
+  // One subtask: no skew.
+  CHECK((*vertex_named(job, "ticks"))["watermark_skew_ms"].is_null());
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+}
+
 TEST_CASE("a job without dead-letter operators has no dead-letter metrics", "[web][rest]") {
   served_jobs s;
   http_client c(s.server->port());

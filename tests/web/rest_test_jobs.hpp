@@ -1,7 +1,8 @@
 #pragma once
 // Job programs for the REST tests (test code only): "rest-test-ticks" runs until canceled,
 // "rest-test-fail-once" fails its first attempt (both take -p N and --latency-interval MS;
-// with --dead-letters, every tenth tick is also sent to a sink marked as dead letters).
+// with --dead-letters, every tenth tick is also sent to a sink marked as dead letters; with
+// --event-time, ticks are their own timestamps in ms, with monotonous watermarks).
 // Registered with job_registry::global().
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "eddy/operators/datastream.hpp"
 #include "eddy/operators/stream_environment.hpp"
+#include "eddy/operators/watermark_strategy.hpp"
 #include "eddy/runtime/job_program.hpp"
 
 namespace eddy::testing {
@@ -42,8 +44,11 @@ class ticking_source final : public source_function<long> {
 inline built_job build_ticks(const std::vector<std::string>& args, bool fail_once) {
   int p = 1;
   int latency_ms = 0;
-  bool dead_letters = false;
-  for (const auto& a : args) dead_letters = dead_letters || a == "--dead-letters";
+  bool dead_letters = false, event_time = false;
+  for (const auto& a : args) {
+    dead_letters = dead_letters || a == "--dead-letters";
+    event_time = event_time || a == "--event-time";
+  }
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "-p") p = std::stoi(args[i + 1]);
     if (args[i] == "--latency-interval") latency_ms = std::stoi(args[i + 1]);
@@ -62,7 +67,12 @@ inline built_job build_ticks(const std::vector<std::string>& args, bool fail_onc
         .add_sink([](const long&) {}, "dead letters")
         .set_parallelism(p)
         .as_dead_letters();
-  ticks.rebalance()
+  DataStream<long> timed =
+      event_time ? ticks.assign_timestamps_and_watermarks(
+                       WatermarkStrategy<long>::for_monotonous_timestamps().with_timestamp_assigner(
+                           [](const long& x) { return x; }))
+                 : ticks;
+  timed.rebalance()
       .map([](long x) { return x * 2; })
       .name("double")
       .set_parallelism(p)

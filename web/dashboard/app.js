@@ -131,7 +131,8 @@ function drawGraph(job) {
       'in ' + fmtNum(v.records_in_per_second) + '/s \u00b7 out ' + fmtNum(v.records_out_per_second) + '/s',
       'backpressure ' + Math.round(100 * (v.backpressure_ratio || 0)) + ' %' +
         (v.latency ? ' \u00b7 latency p99 ' + fmtMicros(v.latency.p99_us) : '') +
-        (hasDeadLetters(v) ? ' \u00b7 dead letters ' + fmtNum(v.dead_letters || 0) : ''),
+        (hasDeadLetters(v) ? ' \u00b7 dead letters ' + fmtNum(v.dead_letters || 0) : '') +
+        (v.watermark_skew_ms != null ? ' \u00b7 watermark skew ' + fmtNum(v.watermark_skew_ms) + ' ms' : ''),
     ];
     lines.forEach((t, k) => {
       const text = document.createElementNS(ns, 'text');
@@ -173,12 +174,20 @@ function renderJob(job) {
   drawGraph(job);
   const names = new Map((job.vertices || []).map((v) => [v.name, v.id]));
   const deadTasks = new Set((job.vertices || []).filter(hasDeadLetters).map((v) => v.name));
+  // Per subtask, how far its event time trails the most advanced subtask of its vertex.
+  const newest = new Map();
+  for (const s of job.subtasks || [])
+    if (s.watermark > -9e18 && s.watermark < 9e18) newest.set(s.task, Math.max(newest.get(s.task) ?? -Infinity, s.watermark));
+  const behind = (s) => {
+    const top = newest.get(s.task);
+    return s.watermark > -9e18 && top !== undefined && top > s.watermark ? ' (' + fmtNum(top - s.watermark) + ' ms behind)' : '';
+  };
   fillTable('subtasks', job.subtasks || [], (tr, s) => {
     cell(tr, s.task); cell(tr, s.index, 'num'); cell(tr, s.state, 'state-' + s.state);
     cell(tr, fmtNum(s.records_in), 'num'); cell(tr, fmtNum(s.records_out), 'num');
     cell(tr, fmtNum(s.records_in_per_second), 'num'); cell(tr, fmtNum(s.records_out_per_second), 'num');
     cell(tr, Math.round(100 * (s.backpressure_ratio || 0)) + ' %', 'num');
-    cell(tr, fmtWatermark(s.watermark));
+    cell(tr, fmtWatermark(s.watermark) + behind(s), 'watermark');
     cell(tr, fmtLatency(s.latency), 'num');
     cell(tr, deadTasks.has(s.task) ? fmtNum(s.dead_letters || 0) : '', 'num dead-letters');
     tr.dataset.vertex = names.get(s.task);

@@ -80,7 +80,8 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
       auto subs = json::array();
       double in_rate = 0, out_rate = 0, bp = 0;
       std::uint64_t in = 0, out = 0, dead = 0;
-      std::int64_t wm = INT64_MAX;
+      std::int64_t wm = INT64_MAX, wm_max = INT64_MIN;
+      int with_wm = 0;  // subtasks past their first watermark and before the end of time
       latency_histogram latency;
       for (const auto& s : job["subtasks"]) {
         if (s.value("task", "") != name) continue;
@@ -92,7 +93,12 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
         in += s.value("records_in", std::uint64_t{0});
         out += s.value("records_out", std::uint64_t{0});
         dead += s.value("dead_letters", std::uint64_t{0});
-        wm = std::min(wm, s.value("watermark", INT64_MIN));
+        const auto w = s.value("watermark", INT64_MIN);
+        wm = std::min(wm, w);
+        if (w != INT64_MIN && w != INT64_MAX) {
+          ++with_wm;
+          wm_max = std::max(wm_max, w);
+        }
       }
       v["records_in"] = in;
       v["records_out"] = out;
@@ -101,6 +107,11 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
       v["records_out_per_second"] = out_rate;
       v["backpressure_ratio"] = bp;
       v["watermark"] = (subs.empty() || wm == INT64_MIN) ? json(nullptr) : json(wm);
+      // How far its slowest subtask's event time trails its fastest's (while every one of them
+      // has a watermark and none has ended).
+      v["watermark_skew_ms"] = (with_wm >= 2 && with_wm == static_cast<int>(subs.size()))
+                                   ? json(wm_max - wm)
+                                   : json(nullptr);
       if (!latency.empty()) v["latency"] = json::parse(latency_json(latency));
       v["state"] = vertex_state(subs);
       v["subtasks"] = std::move(subs);
