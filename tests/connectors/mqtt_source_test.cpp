@@ -158,8 +158,7 @@ TEST_CASE("the mqtt write-ahead log keeps records in order across reopening and 
   CHECK_FALSE(d::decode(enc.data(), 9, r));
 }
 
-TEST_CASE("an mqtt source reports as its lag the messages received and not yet emitted",
-          "[mqtt]") {
+TEST_CASE("an mqtt source reports as its lag the messages received and not yet emitted", "[mqtt]") {
   eddy::testing::mosquitto_server broker;
   auto uri = eddy::connectors::parse_connector_uri(broker.uri("lag/#", "qos=1"));
   REQUIRE(uri);
@@ -168,10 +167,9 @@ TEST_CASE("an mqtt source reports as its lag the messages received and not yet e
   eddy::StreamEnvironment env;
   env.set_parallelism(1);
   env.config().source_rate = 500;  // slower than the broker delivers: a backlog builds
-  auto out = env.from_source(eddy::mqtt::mqtt_source<std::string>(
-                                 *o, [](const eddy::mqtt::message_view& m) {
-                                   return std::string(m.payload);
-                                 }))
+  auto out = env
+                 .from_source(eddy::mqtt::mqtt_source<std::string>(
+                     *o, [](const eddy::mqtt::message_view& m) { return std::string(m.payload); }))
                  .collect();
   auto h = env.execute_async("mqtt lag");
   REQUIRE(h);
