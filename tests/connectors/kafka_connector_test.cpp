@@ -12,6 +12,7 @@
 #include "eddy/connectors/kafka/kafka_sink.hpp"
 #include "eddy/connectors/kafka/kafka_source.hpp"
 #include "eddy/operators/datastream.hpp"
+#include "support/eddy_process.hpp"
 #include "support/kafka_mock.hpp"
 
 // A namespace of its own: test files are compiled in unity batches (tests/CMakeLists.txt).
@@ -129,22 +130,16 @@ TEST_CASE("a kafka source reports its lag behind the partitions' high watermarks
       if (m.source_lag) sum = sum.value_or(0) + *m.source_lag;
     return sum;
   };
-  bool behind = false;
-  for (int i = 0; i < 1000 && !behind && out.size() < 2000; ++i) {
-    const auto l = lag();
-    behind = l && *l > 0 && *l <= 2000;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  CHECK(behind);
-  for (int i = 0; i < 2000 && out.size() < 2000; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(out.size() == 2000);
-  bool caught_up = false;
-  for (int i = 0; i < 1000 && !caught_up; ++i) {
-    caught_up = lag() == std::optional<std::uint64_t>(0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  CHECK(caught_up);
+  using eddy::testing::eventually;
+  CHECK(eventually(
+      [&] {
+        const auto l = lag();
+        return l && *l > 0 && *l <= 2000;
+      },
+      std::chrono::seconds(5)));
+  REQUIRE(eventually([&] { return out.size() == 2000; }, std::chrono::seconds(10)));
+  CHECK(eventually([&] { return lag() == std::optional<std::uint64_t>(0); },
+                   std::chrono::seconds(5)));
   h->cancel();
   (void)h->wait();
 }

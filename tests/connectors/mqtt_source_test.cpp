@@ -188,22 +188,16 @@ TEST_CASE("an mqtt source reports as its lag the messages received and not yet e
   std::vector<std::string> lines;
   for (int i = 0; i < 1000; ++i) lines.push_back("m" + std::to_string(i));
   broker.publish_lines("lag/data", lines, 1);
-  bool behind = false;
-  for (int i = 0; i < 1000 && !behind; ++i) {
-    const auto l = lag();
-    behind = l && *l > 0 && *l <= 1000 + 100;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  CHECK(behind);
-  for (int i = 0; i < 2000 && out.size() < probes + 1000; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(out.size() >= probes + 1000);
-  bool caught_up = false;
-  for (int i = 0; i < 1000 && !caught_up; ++i) {
-    caught_up = lag() == std::optional<std::uint64_t>(0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  CHECK(caught_up);
+  using eddy::testing::eventually;
+  CHECK(eventually(
+      [&] {
+        const auto l = lag();
+        return l && *l > 0 && *l <= 1000 + 100;
+      },
+      std::chrono::seconds(5)));
+  REQUIRE(eventually([&] { return out.size() >= probes + 1000; }, std::chrono::seconds(10)));
+  CHECK(eventually([&] { return lag() == std::optional<std::uint64_t>(0); },
+                   std::chrono::seconds(5)));
   h->cancel();
   (void)h->wait();
 }

@@ -39,6 +39,19 @@ std::string state_of(http_client& c, const std::string& id) {
   return c.get("/jobs/" + id).json().value("state", "");
 }
 
+/// Submits rest-test-ticks with `args` (a JSON array); its id.
+std::string submit_ticks(http_client& c, const std::string& args) {
+  const auto r = c.post("/jobs", R"({"program": "rest-test-ticks", "args": )" + args + "}");
+  REQUIRE(r.status == 200);
+  return r.json()["jobid"].get<std::string>();
+}
+
+/// Cancels job `id` and waits until it is CANCELED.
+void cancel_and_wait(http_client& c, const std::string& id) {
+  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
+  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+}
+
 const json* vertex_named(const json& job, const std::string& op) {
   for (const auto& v : job["vertices"])
     for (const auto& o : v["operators"])
@@ -148,17 +161,13 @@ TEST_CASE("the REST API and /metrics show the latency of latency markers at the 
   CHECK(text.find("# TYPE eddy_task_latency_seconds gauge") != std::string::npos);
   CHECK(metric_sum(text, "eddy_task_latency_seconds", "quantile=\"0.99\"") > 0);
   CHECK(metric_sum(text, "eddy_task_latency_markers_total", "job_id=\"" + id + "\"") >= 5);
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("the REST API and /metrics count a job's dead letters", "[web][rest]") {
   served_jobs s;
   http_client c(s.server->port());
-  const auto submitted =
-      c.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2", "--dead-letters"]})");
-  REQUIRE(submitted.status == 200);
-  const auto id = submitted.json()["jobid"].get<std::string>();
+  const auto id = submit_ticks(c, R"(["-p", "2", "--dead-letters"])");
   // The sink marked as_dead_letters counts every tenth tick; no other vertex counts any.
   json job;
   REQUIRE(eventually(
@@ -195,17 +204,13 @@ TEST_CASE("the REST API and /metrics count a job's dead letters", "[web][rest]")
                total1;
       },
       20s));
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("the REST API shows each vertex's watermark skew over its subtasks", "[web][rest]") {
   served_jobs s;
   http_client c(s.server->port());
-  const auto submitted =
-      c.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2", "--event-time"]})");
-  REQUIRE(submitted.status == 200);
-  const auto id = submitted.json()["jobid"].get<std::string>();
+  const auto id = submit_ticks(c, R"(["-p", "2", "--event-time"])");
   json job;
   REQUIRE(eventually(
       [&] {
@@ -223,22 +228,18 @@ TEST_CASE("the REST API shows each vertex's watermark skew over its subtasks", "
   CHECK(d["watermark"].get<std::int64_t>() == std::min(w0, w1));
   // One subtask: no skew.
   CHECK((*vertex_named(job, "ticks"))["watermark_skew_ms"].is_null());
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("a job without dead-letter operators has no dead-letter metrics", "[web][rest]") {
   served_jobs s;
   http_client c(s.server->port());
-  const auto submitted = c.post("/jobs", R"({"program": "rest-test-ticks", "args": []})");
-  REQUIRE(submitted.status == 200);
-  const auto id = submitted.json()["jobid"].get<std::string>();
+  const auto id = submit_ticks(c, "[]");
   REQUIRE(eventually([&] { return state_of(c, id) == "RUNNING"; }, 20s));
   const auto text = c.get("/metrics").body;
   CHECK(metric_sum(text, "eddy_job_dead_letters_total", "job_id=\"" + id + "\"") == -1);
   CHECK(metric_sum(text, "eddy_task_dead_letters_total", "job_id=\"" + id + "\"") == -1);
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("the REST API takes a savepoint and rescales a job from it", "[web][rest]") {
@@ -295,8 +296,7 @@ TEST_CASE("the REST API lists the exceptions of failed attempts", "[web][rest]")
         std::string::npos);
   CHECK(ex["entries"][0]["attempt"] == 0);
   CHECK(ex["root-exception"] == ex["entries"][0]["message"]);
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("bad REST requests get a 4xx naming what is wrong", "[web][rest]") {
@@ -338,8 +338,7 @@ TEST_CASE("bad REST requests get a 4xx naming what is wrong", "[web][rest]") {
   CHECK(r.error().find("no savepoint directory") == 0);
   // None of it hurt the job (it may still be starting on a loaded machine).
   CHECK(eventually([&] { return state_of(c, id) == "RUNNING"; }, 20s));
-  CHECK(c.patch("/jobs/" + id + "?mode=cancel").status == 202);
-  REQUIRE(eventually([&] { return state_of(c, id) == "CANCELED"; }, 20s));
+  cancel_and_wait(c, id);
 }
 
 TEST_CASE("with a token every REST request but the dashboard's files needs it", "[web][rest]") {

@@ -15,8 +15,9 @@ namespace eddy {
 spdlog::logger& log();
 
 /// While alive, the calling thread's log lines carry "[job ID] " after the level: the runtime
-/// sets one around the handlers of a job's actors (subtasks, source enumerators, supervisor,
-/// checkpoint coordinator), so that what operators and user code log names its job. Nests
+/// sets one around the handlers of a job's subtasks and source enumerators (so that what
+/// operators and user code log names its job) and around each line its supervisor and
+/// checkpoint coordinator log. Nests
 /// (the innermost wins); `id` must outlive the scope. Thread-local, never blocks.
 class log_job_scope {
  public:
