@@ -9,7 +9,8 @@
 # TARGET: serializer, batch_codec, snapshot, job_spec, sensors_csv, csv_format, json_format,
 #         sensors_json, mqtt_payload, cep_pattern_text, sql_parser
 # (default: all of them).
-# Environment: EDDY_FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism, default 2),
+# Environment: EDDY_FUZZ_BUILD_DIR (default build-fuzz), JOBS (build parallelism and targets
+# fuzzed at a time, default 2),
 # EDDY_FUZZ_ARGS (extra libFuzzer flags, e.g. "-jobs=2 -workers=2").
 # The committed corpus (tests/fuzz/corpus/<target>) is never modified: a run works on a temporary
 # copy. A crashing input is written to <build>/fuzz-artifacts/<target>/ and its path printed.
@@ -58,7 +59,11 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 status=0
 failed=()
-for t in "${targets[@]}"; do
+reports=$(mktemp -d "${TMPDIR:-/tmp}/eddy-fuzz-reports.XXXXXX")
+# run_target T: fuzzes T on a copy of its corpus; writes what it found to $reports/T and the
+# target's exit code to $reports/T.rc.
+run_target() {
+  local t=$1 work artifacts args t0 t1 rc runs input
   work=$(mktemp -d "${TMPDIR:-/tmp}/eddy-fuzz-$t.XXXXXX")
   artifacts=$dir/fuzz-artifacts/$t
   mkdir -p "$work/corpus" "$artifacts"
@@ -78,19 +83,34 @@ for t in "${targets[@]}"; do
   t1=$(date +%s)
   runs=$(sed -n -E 's/^stat::number_of_executed_units: *([0-9]+)$/\1/p' "$work/log" | tail -1)
   if [ "$rc" -ne 0 ]; then
-    echo "===== fuzz target $t FAILED (exit $rc) after $((t1 - t0)) s; its log:"
-    tail -n 80 "$work/log"
-    input=$(sed -n -E 's/.*Test unit written to (.*)$/\1/p' "$work/log" | tail -1)
-    echo "fuzz.sh: $t: crashing input written to ${input:-<none written; see the log above>}"
-    echo "fuzz.sh: reproduce: $dir/bin/${t}_fuzz ${input:-}"
-    failed+=("$t")
-    status=1
+    {
+      echo "===== fuzz target $t FAILED (exit $rc) after $((t1 - t0)) s; its log:"
+      tail -n 80 "$work/log"
+      input=$(sed -n -E 's/.*Test unit written to (.*)$/\1/p' "$work/log" | tail -1)
+      echo "fuzz.sh: $t: crashing input written to ${input:-<none written; see the log above>}"
+      echo "fuzz.sh: reproduce: $dir/bin/${t}_fuzz ${input:-}"
+    } >"$reports/$t"
   else
     echo "fuzz.sh: $t: ok, ${runs:-?} inputs in $((t1 - t0)) s" \
-      "(corpus $(find "$work/corpus" -type f | wc -l) files)"
+      "(corpus $(find "$work/corpus" -type f | wc -l) files)" >"$reports/$t"
   fi
   rm -rf "$work"
+  echo "$rc" >"$reports/$t.rc"
+}
+# JOBS targets at a time (each libFuzzer process uses one core); reports in target order.
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_target "$t" &
 done
+wait
+for t in "${targets[@]}"; do
+  cat "$reports/$t" 2>/dev/null || echo "fuzz.sh: $t: no report (the run itself failed)"
+  if [ "$(cat "$reports/$t.rc" 2>/dev/null)" != 0 ]; then
+    failed+=("$t")
+    status=1
+  fi
+done
+rm -rf "$reports"
 done_at=$(date +%s)
 echo "fuzz.sh: build $((built - start)) s, fuzzing $((done_at - built)) s" \
   "(${#targets[@]} targets, ${seconds} s each)${failed[*]:+, FAILED: ${failed[*]}}"

@@ -15,7 +15,8 @@
 # own report fails its test through the exit code, an `eddy` child's report fails the test through
 # tests/support/eddy_process.hpp, which checks the child's stderr.
 # Suppressions (third-party code only): tests/sanitizers/*.supp.
-# Environment: JOBS (build/test parallelism, default 2), SANITIZE_BUILD_DIR (build directory),
+# Environment: JOBS (build parallelism, default 2), TEST_JOBS (tests at a time, default JOBS + 1),
+# SANITIZE_BUILD_DIR (build directory),
 # SANITIZE_TARGETS (space-separated targets to build instead of all that CTest runs, for a subset:
 # e.g. "eddy eddy_squares eddy_unit_tests eddy_regression_tests" with '^(unit|regression):').
 set -euo pipefail
@@ -65,7 +66,8 @@ status=0
 # intercept, so they crash in TSan's allocator on their first malloc (docs/testing.md).
 exclude='^install: '
 [ "$kind" = thread ] && exclude='^(install: |kafka:)'
-ctest_args=(--test-dir "$dir" --output-on-failure -j "$jobs" -E "$exclude")
+# One test more than cores: many tests wait on processes, sockets or timers part of the time.
+ctest_args=(--test-dir "$dir" --output-on-failure -j "${TEST_JOBS:-$((jobs + 1))}" -E "$exclude")
 [ -n "$regex" ] && ctest_args+=(-R "$regex")
 ctest "${ctest_args[@]}" || status=$?
 done_at=$(date +%s)

@@ -12,6 +12,8 @@
 #include "eddy/operators/datastream.hpp"
 #include "support/test_support.hpp"
 
+namespace subtask_kill_test {
+
 namespace {
 
 using eddy::testing::sorted;
@@ -109,3 +111,5 @@ TEST_CASE("a killed subtask actor fails a job without a restart strategy, naming
   CHECK(handle->kill_subtask("sums", 0) == false);  // the job is over
   require_no_actors(env);
 }
+
+}  // namespace subtask_kill_test

@@ -14,6 +14,8 @@
 #include "eddy/operators/datastream.hpp"
 #include "support/test_support.hpp"
 
+namespace two_phase_commit_sink_test {
+
 namespace {
 
 using eddy::testing::sorted;
@@ -168,3 +170,5 @@ TEST_CASE(
   CHECK(db->staged.empty());
   CHECK(db->violations == 0);
 }
+
+}  // namespace two_phase_commit_sink_test
