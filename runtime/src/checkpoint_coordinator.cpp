@@ -22,6 +22,7 @@ struct pending_checkpoint {
   std::map<int, std::vector<std::string>> blob_keys;  // node id -> key per subtask index
   std::map<int, std::string> enumerator_keys;         // node id -> its enumerator's state
   std::uint64_t bytes = 0;
+  std::map<int, subtask_checkpoint_stats> details;  // sid -> how it acknowledged
   // A savepoint: its own store (`target`) and the request to answer; null for checkpoints.
   savepoint_ptr request;
   std::shared_ptr<checkpoint_store> target;
@@ -119,9 +120,10 @@ void maybe_complete(coordinator_actor* self, std::uint64_t id) {
     complete_checkpoint(self, id);
 }
 
-/// Stores the snapshot blobs subtask `sid` acknowledged checkpoint `id` with; completes the
-/// checkpoint once every subtask did.
-void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapshot_blobs& blobs) {
+/// Stores the snapshot blobs subtask `sid` acknowledged checkpoint `id` with (`finished`: its
+/// final snapshot); completes the checkpoint once every subtask did.
+void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapshot_blobs& blobs,
+                bool finished) {
   auto& s = self->state;
   auto it = s.pending.find(id);
   if (it == s.pending.end()) return;  // aborted, or from an earlier deployment
@@ -139,6 +141,18 @@ void record_ack(coordinator_actor* self, std::uint64_t id, int sid, const snapsh
     keys.resize(static_cast<std::size_t>(s.job->plan.parallelism_of(node)));
     keys[static_cast<std::size_t>(sub.index)] = key;
     p.bytes += blob.size();
+  }
+  auto& d = p.details[sid];
+  d.vertex = s.job->plan.chains()[sub.chain].id;
+  d.index = sub.index;
+  d.finished = finished;
+  for (const auto& item : blobs.items) d.bytes += item.second.size();
+  if (!finished) {
+    using std::chrono::microseconds;
+    d.end_to_end = std::chrono::duration_cast<microseconds>(clock_type::now() - p.started);
+    d.alignment = microseconds(blobs.alignment_us);
+    d.sync = microseconds(blobs.sync_us);
+    d.async = microseconds(blobs.async_us);
   }
   p.acked.insert(sid);
   maybe_complete(self, id);
@@ -195,7 +209,7 @@ void trigger(coordinator_actor* self, std::uint64_t id, pending_checkpoint p, bo
     self->send(s.enumerators[node], trigger_atom::value, id, stop, drain, sids);
   self->delayed_send(self, s.job->config.checkpoints.timeout, timeout_atom::value, id);
   const auto done = s.finished;  // record_ack may complete the checkpoint
-  for (const auto& [sid, blobs] : done) record_ack(self, id, sid, blobs);
+  for (const auto& [sid, blobs] : done) record_ack(self, id, sid, blobs, true);
 }
 
 void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
@@ -234,9 +248,13 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
   auto p = std::move(it->second);
   st.pending.erase(it);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  std::vector<subtask_checkpoint_stats> details;
+  details.reserve(p.details.size());
+  for (auto& [sid, d] : p.details) details.push_back(d);  // by sid
   if (p.request) {
     const std::string path = p.target->directory();
-    job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, path});
+    job.control->checkpoint_completed(
+        checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, path, std::move(details)});
     job_log(job, spdlog::level::info, "job '{}': savepoint {} written to {} in {} ms ({} bytes)",
             job.name, id, path, ms.count(), p.bytes);
     for (auto& s : st.subtasks) self->send(s, chkdone_atom::value, id);
@@ -257,7 +275,8 @@ void complete_checkpoint(coordinator_actor* self, std::uint64_t id) {
     p.request->fulfil(path);
     return;
   }
-  job.control->checkpoint_completed(checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, {}});
+  job.control->checkpoint_completed(
+      checkpoint_stats{id, m.timestamp_ms, ms, p.bytes, {}, std::move(details)});
   job_log(job, spdlog::level::info, "job '{}': checkpoint {} completed in {} ms ({} bytes)",
           job.name, id, ms.count(), p.bytes);
   // Older pending checkpoints are subsumed by this one.
@@ -379,7 +398,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
                          source_ended);
       },
       [=](ack_atom, int sid, std::uint64_t id, const snapshot_blobs& blobs) {
-        record_ack(self, id, sid, blobs);
+        record_ack(self, id, sid, blobs, false);
       },
       [=](ack_atom, std::int32_t node, std::uint64_t id, const std::string& blob) {
         record_enumerator_ack(self, id, node, blob);
@@ -393,7 +412,7 @@ caf::behavior coordinator(coordinator_actor* self, std::shared_ptr<const job_con
         std::vector<std::uint64_t> ids;
         for (const auto& [id, p] : s.pending)
           if (!p.acked.count(sid)) ids.push_back(id);
-        for (auto id : ids) record_ack(self, id, sid, blobs);
+        for (auto id : ids) record_ack(self, id, sid, blobs, true);
       },
   };
 }

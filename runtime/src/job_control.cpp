@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "eddy/runtime/job_handle.hpp"
+#include "stack_sampler.hpp"
 
 namespace eddy::detail {
 
@@ -290,6 +291,19 @@ std::vector<control_message> job_handle::control_messages(const std::string& cha
 
 void job_handle::cancel() const {
   ctl_->cancel();
+}
+
+expected<std::string> job_handle::flame_graph(int vertex,
+                                              std::chrono::milliseconds duration) const {
+  if (duration.count() <= 0 || duration > std::chrono::seconds(60))
+    return error{errc::invalid_argument, "a flame graph's duration must be 1 ms to 60 s, not " +
+                                             std::to_string(duration.count()) + " ms"};
+  // (A worker's copy of a job is never marked running: there, only an ended job is refused.)
+  const auto s = ctl_->state.load();
+  if (s == job_state::finished || s == job_state::failed || s == job_state::canceled)
+    return error{errc::invalid_argument,
+                 "job '" + ctl_->id + "' is " + to_string(s) + ", not running: nothing to sample"};
+  return detail::sample_flame_graph(ctl_.get(), vertex, duration);
 }
 
 job_state job_handle::state() const {

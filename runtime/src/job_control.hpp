@@ -122,9 +122,13 @@ class job_control {
   /// Passes `req` on; fails it at once if the job has ended.
   void request_savepoint(const std::shared_ptr<savepoint_request>& req);
   /// Checkpoint bookkeeping (called by the coordinator and the supervisor).
-  void checkpoint_completed(const checkpoint_stats& s) {
+  /// Keeps the per-subtask details of the newest kept_checkpoint_details checkpoints only.
+  void checkpoint_completed(checkpoint_stats s) {
     std::lock_guard g(mtx_);
-    checkpoints_.push_back(s);
+    checkpoints_.push_back(std::move(s));
+    if (checkpoints_.size() > kept_checkpoint_details)
+      std::vector<subtask_checkpoint_stats>().swap(
+          checkpoints_[checkpoints_.size() - kept_checkpoint_details - 1].subtasks);
   }
   void checkpoint_aborted() { aborted_checkpoints_.fetch_add(1, std::memory_order_relaxed); }
   [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const {

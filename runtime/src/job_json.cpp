@@ -66,12 +66,25 @@ std::string subtasks_json(const std::vector<subtask_metrics>& subtasks) {
 
 std::string checkpoints_json(const std::vector<checkpoint_stats>& checkpoints) {
   auto out = nlohmann::json::array();
-  for (const auto& c : checkpoints)
+  for (const auto& c : checkpoints) {
     out.push_back({{"id", c.id},
                    {"timestamp_ms", c.timestamp_ms},
                    {"duration_ms", c.duration.count()},
                    {"bytes", c.bytes},
                    {"savepoint_path", c.savepoint_path}});
+    if (c.subtasks.empty()) continue;
+    auto subtasks = nlohmann::json::array();
+    for (const auto& d : c.subtasks)
+      subtasks.push_back({{"vertex", d.vertex},
+                          {"index", d.index},
+                          {"status", d.finished ? "FINISHED" : "COMPLETED"},
+                          {"end_to_end_duration_us", d.end_to_end.count()},
+                          {"alignment_duration_us", d.alignment.count()},
+                          {"sync_duration_us", d.sync.count()},
+                          {"async_duration_us", d.async.count()},
+                          {"bytes", d.bytes}});
+    out.back()["subtasks"] = std::move(subtasks);
+  }
   return out.dump();
 }
 

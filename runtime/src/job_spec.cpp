@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "cluster_security.hpp"
+#include "eddy/runtime/job_json.hpp"
 #include "eddy/runtime/log.hpp"
 
 namespace eddy::detail {
@@ -70,12 +71,7 @@ std::string to_json(const job_result& r) {
                              {"credits_per_channel", s.credits_per_channel}});
   if (r.failure)
     j["failure"] = {{"code", static_cast<int>(r.failure->code)}, {"message", r.failure->message}};
-  for (const auto& c : r.checkpoints)
-    j["checkpoints"].push_back({{"id", c.id},
-                                {"timestamp_ms", c.timestamp_ms},
-                                {"duration_ms", c.duration.count()},
-                                {"bytes", c.bytes},
-                                {"savepoint_path", c.savepoint_path}});
+  j["checkpoints"] = json::parse(checkpoints_json(r.checkpoints));
   j["aborted_checkpoints"] = r.aborted_checkpoints;
   j["restarts"] = r.restarts;
   j["restored_checkpoint"] = r.restored_checkpoint;
@@ -154,6 +150,19 @@ expected<job_result> job_result_from_json(std::string_view text) {
       c.duration = std::chrono::milliseconds(int_field<std::int64_t>(o, "duration_ms"));
       c.bytes = int_field<std::uint64_t>(o, "bytes");
       c.savepoint_path = o.at("savepoint_path");
+      for (const auto& d : o.value("subtasks", json::array())) {
+        using std::chrono::microseconds;
+        subtask_checkpoint_stats t;
+        t.vertex = int_field<int>(d, "vertex");
+        t.index = int_field<int>(d, "index");
+        t.finished = d.value("status", "") == "FINISHED";
+        t.end_to_end = microseconds(int_field<std::int64_t>(d, "end_to_end_duration_us"));
+        t.alignment = microseconds(int_field<std::int64_t>(d, "alignment_duration_us"));
+        t.sync = microseconds(int_field<std::int64_t>(d, "sync_duration_us"));
+        t.async = microseconds(int_field<std::int64_t>(d, "async_duration_us"));
+        t.bytes = int_field<std::uint64_t>(d, "bytes");
+        c.subtasks.push_back(t);
+      }
       r.checkpoints.push_back(std::move(c));
     }
     r.aborted_checkpoints = int_field_or(j, "aborted_checkpoints", std::uint64_t{0});

@@ -105,10 +105,16 @@ using finish_actions = std::shared_ptr<std::vector<std::function<void(bool)>>>;
 /// A value (not a pointer) so that acknowledgements can come from another node.
 struct snapshot_blobs {
   std::vector<std::pair<int, std::string>> items;
+  // How the subtask took them (subtask_checkpoint_stats), in microseconds; 0 in a final
+  // snapshot.
+  std::int64_t alignment_us = 0;
+  std::int64_t sync_us = 0;
+  std::int64_t async_us = 0;
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, snapshot_blobs& x) {
-  return f(caf::meta::type_name("eddy_snapshot_blobs"), x.items);
+  return f(caf::meta::type_name("eddy_snapshot_blobs"), x.items, x.alignment_us, x.sync_us,
+           x.async_us);
 }
 
 struct job_context;

@@ -37,6 +37,7 @@
 #include "messages.hpp"
 #include "rate_limiter.hpp"
 #include "restore.hpp"
+#include "stack_sampler.hpp"
 #include "task_chain.hpp"
 #include "watermark_valve.hpp"
 
@@ -60,6 +61,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         restore_(std::move(restore)),
         metrics_(*job_->control->subtasks[sid_]) {
     const auto& st = job_->plan.subtasks()[sid_];
+    vertex_ = job_->plan.chains()[st.chain].id;
     const auto& chans = job_->plan.channels();
     const auto& edges = job_->graph->edges();
     for (int c : st.inputs)
@@ -289,6 +291,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   void guarded(Fn&& fn) {
     if (done_) return;
     const log_job_scope scope(job_->control->id);  // what operators log names the job
+    const sampling_scope sampling(job_->control.get(), vertex_);  // flame graphs
     try {
       fn();
     } catch (const std::exception& e) {
@@ -701,7 +704,10 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   /// acknowledgement goes out when the helper reports back (through this actor, so it always
   /// precedes the subtask's final snapshot).
   void checkpoint(std::uint64_t id) {
-    const auto aligned = std::chrono::steady_clock::now();
+    using std::chrono::steady_clock;
+    const auto aligned = steady_clock::now();
+    const auto first = aligner_.take_first_barrier_time(id);
+    const auto alignment = first ? aligned - *first : steady_clock::duration::zero();
     // At most one helper per subtask: while one still runs, this snapshot is taken here
     // (helpers cannot pile up if encoding is slower than the checkpoint interval).
     auto parts = snapshot_parts_of(id, false, async_pending_ == 0);
@@ -710,7 +716,8 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         std::any_of(parts->begin(), parts->end(), [](const auto& p) { return bool(p.later); });
     std::optional<snapshot_blobs> blobs;
     if (!deferred) blobs = encode_snapshot_parts(*parts, false);
-    log_snapshot(id, aligned, blobs ? &*blobs : nullptr);
+    const auto sync = steady_clock::now() - aligned;
+    log_snapshot(id, alignment, sync, blobs ? &*blobs : nullptr);
     chain_->flush_all();  // records before the barrier go before it
     for (auto& ch : outs_) {
       if (ch.eos_sent) continue;
@@ -720,11 +727,13 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
         park(ch, pending_item{nullptr, static_cast<std::int64_t>(id), true});
     }
     if (blobs) {
+      blobs->alignment_us = micros(alignment);
+      blobs->sync_us = micros(sync);
       acknowledge(id, std::move(*blobs));
       return;
     }
     ++async_pending_;
-    async_started_[id] = std::chrono::steady_clock::now();
+    async_started_[id] = async_snapshot{steady_clock::now(), micros(alignment), micros(sync)};
     // The helper holds the subtask weakly and skips its work once the subtask has ended (a
     // failure, a restart, a cancel): nothing would take the result.
     auto subtask = caf::actor_cast<caf::actor_addr>(this);
@@ -760,15 +769,18 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
                          const std::string& what, bool fatal) {
     --async_pending_;
     auto started = async_started_.find(id);
-    if (blobs && started != async_started_.end() && log().should_log(spdlog::level::debug)) {
-      std::size_t bytes = 0;
-      for (const auto& item : blobs->items) bytes += item.second.size();
-      log().debug("subtask {} ({}): checkpoint {}: asynchronous part {:.1f} ms, {} bytes",
-                  metrics_.task, metrics_.index, id,
-                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            started->second)
-                      .count(),
-                  bytes);
+    if (blobs && started != async_started_.end()) {
+      const auto took = std::chrono::steady_clock::now() - started->second.at;
+      blobs->alignment_us = started->second.alignment_us;
+      blobs->sync_us = started->second.sync_us;
+      blobs->async_us = micros(took);
+      if (log().should_log(spdlog::level::debug)) {
+        std::size_t bytes = 0;
+        for (const auto& item : blobs->items) bytes += item.second.size();
+        log().debug("subtask {} ({}): checkpoint {}: asynchronous part {:.1f} ms, {} bytes",
+                    metrics_.task, metrics_.index, id,
+                    std::chrono::duration<double, std::milli>(took).count(), bytes);
+      }
     }
     if (started != async_started_.end()) async_started_.erase(started);
     if (done_) return;
@@ -784,14 +796,17 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
     if (finishing_) guarded([&] { maybe_complete(); });
   }
 
+  static std::int64_t micros(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  }
+
   /// Debug log: how long the alignment and the (synchronous) snapshot of checkpoint `id` took.
-  void log_snapshot(std::uint64_t id, std::chrono::steady_clock::time_point aligned,
-                    const snapshot_blobs* blobs) {
-    const auto first = aligner_.take_first_barrier_time(id);
+  void log_snapshot(std::uint64_t id, std::chrono::steady_clock::duration alignment,
+                    std::chrono::steady_clock::duration sync, const snapshot_blobs* blobs) {
     if (log().should_log(spdlog::level::debug)) {
       using ms = std::chrono::duration<double, std::milli>;
-      const double waited = first ? ms(aligned - *first).count() : 0.0;
-      const double took = ms(std::chrono::steady_clock::now() - aligned).count();
+      const double waited = ms(alignment).count();
+      const double took = ms(sync).count();
       if (blobs) {
         std::size_t bytes = 0;
         for (const auto& item : blobs->items) bytes += item.second.size();
@@ -903,6 +918,7 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
 
   std::shared_ptr<const job_context> job_;
   int sid_;
+  int vertex_ = 0;  // the subtask's chain's id (sampling_scope)
   caf::actor supervisor_;
   caf::actor coordinator_;
   caf::actor holder_;  // on a worker: the task manager keeping job-finished actions
@@ -910,7 +926,14 @@ class subtask_actor final : public caf::event_based_actor, public output_port {
   barrier_aligner aligner_;  // which checkpoints' barriers came from which inputs
   int async_pending_ = 0;    // snapshot helpers not yet reported back
   std::shared_ptr<std::atomic<bool>> ended_ = std::make_shared<std::atomic<bool>>(false);
-  std::map<std::uint64_t, std::chrono::steady_clock::time_point> async_started_;  // for the log
+  // A deferred snapshot: when its helper started, and the alignment and synchronous part that
+  // go into its acknowledgement.
+  struct async_snapshot {
+    std::chrono::steady_clock::time_point at;
+    std::int64_t alignment_us = 0;
+    std::int64_t sync_us = 0;
+  };
+  std::map<std::uint64_t, async_snapshot> async_started_;
   std::deque<inbox_entry> held_;  // entries of inputs blocked for alignment
   live_subtask_metrics& metrics_;
   std::unique_ptr<task_chain> chain_;

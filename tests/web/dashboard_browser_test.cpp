@@ -160,9 +160,10 @@ TEST_CASE("the dashboard draws a running job, updates its numbers and cancels it
   auto server = eddy::web::rest_server::start(jobs, o);
   REQUIRE(server);
   eddy::testing::http_client api((*server)->port());
-  const auto id = api.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2"]})")
-                      .json()["jobid"]
-                      .get<std::string>();
+  const auto id =
+      api.post("/jobs", R"({"program": "rest-test-ticks", "args": ["-p", "2", "--busy"]})")
+          .json()["jobid"]
+          .get<std::string>();
 
   const auto port = free_port();
   driver_process driver(port, tmp.path() / "chromedriver.log");
@@ -203,6 +204,51 @@ TEST_CASE("the dashboard draws a running job, updates its numbers and cancels it
   const auto shots = std::filesystem::path(EDDY_BUILD_DIR) / "web-screenshots";
   b.screenshot(shots / "dashboard.png");
   CHECK(std::filesystem::file_size(shots / "dashboard.png") > 1000);
+
+  // A savepoint appears in the checkpoints table; a click shows each subtask's part in it.
+  const auto sp = api.post("/jobs/" + id + "/savepoints",
+                           json{{"target-directory", (tmp.path() / "sp").string()}}.dump());
+  INFO(sp.body);
+  REQUIRE(sp.status == 200);
+  REQUIRE(eventually(
+      [&] {
+        return b.run("return document.querySelectorAll('#checkpoints tbody tr.clickable').length")
+                   .get<int>() == 1;
+      },
+      30s));
+  // (A click in the page itself: the table's rows are redrawn every refresh, so a WebDriver
+  // element reference can go stale between finding and clicking it.)
+  b.run("document.querySelector('#checkpoints tbody tr.clickable').click()");
+  REQUIRE(eventually(
+      [&] {
+        return b.run("return document.querySelectorAll('#checkpoint-subtasks tbody tr').length")
+                   .get<int>() == 3;
+      },
+      30s));
+  CHECK_FALSE(b.run("return document.getElementById('checkpoint-detail').hidden").get<bool>());
+  CHECK(b.run("return document.querySelector('#checkpoint-subtasks tbody tr td:nth-child(3)')"
+              ".textContent")
+            .get<std::string>() == "COMPLETED");
+  b.screenshot(shots / "dashboard-checkpoint.png");
+
+  // The flame graph of the busy vertex: sampled for a second, drawn as frames.
+  b.run(
+      "const s = document.getElementById('fg-vertex');"
+      "s.value = [...s.options].find(o => o.textContent.includes('double')).value;");
+  b.click("#fg-sample");
+  REQUIRE(eventually(
+      [&] {
+        return b.run("return document.querySelectorAll('#flamegraph .frame').length").get<int>() >
+               1;
+      },
+      30s));
+  CHECK(b.run("return document.getElementById('fg-result').textContent")
+            .get<std::string>()
+            .find("samples") != std::string::npos);
+  CHECK(b.run("return [...document.querySelectorAll('#flamegraph .frame')].some(f => "
+              "f.textContent.includes('rest_test_busy_work'))")
+            .get<bool>());
+  b.screenshot(shots / "dashboard-flamegraph.png");
 
   // The Cancel button cancels the job.
   b.click("#cancel");

@@ -2,6 +2,7 @@
 // with a real HTTP client.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "eddy/table/sql_job.hpp"
@@ -231,6 +232,54 @@ TEST_CASE("the REST API shows each vertex's watermark skew over its subtasks", "
   cancel_and_wait(c, id);
 }
 
+/// Whether the flame graph tree under `node` has a frame whose name contains `part`.
+bool has_frame(const json& node, const std::string& part) {
+  if (node.value("name", "").find(part) != std::string::npos) return true;
+  for (const auto& c : node.value("children", json::array()))
+    if (has_frame(c, part)) return true;
+  return false;
+}
+
+TEST_CASE("a vertex's flame graph shows where its subtasks spend their CPU time", "[web][rest]") {
+  served_jobs s;
+  http_client c(s.server->port());
+  const auto id = submit_ticks(c, R"(["-p", "1", "--busy"])");
+  REQUIRE(eventually([&] { return state_of(c, id) == "RUNNING"; }, 20s));
+  const auto job = c.get("/jobs/" + id).json();
+  const auto* busy = vertex_named(job, "double");
+  const auto* source = vertex_named(job, "ticks");
+  REQUIRE(busy);
+  REQUIRE(source);
+  REQUIRE((*busy)["id"] != (*source)["id"]);  // the rebalance keeps them apart
+  // Until the busy vertex has work.
+  REQUIRE(eventually(
+      [&] { return (*vertex_named(c.get("/jobs/" + id).json(), "double"))["records_in"] > 0; },
+      20s));
+  const auto path = "/jobs/" + id + "/vertices/";
+  const auto r = c.get(path + (*busy)["id"].dump() + "/flamegraph?type=on_cpu&duration_ms=500");
+  INFO(r.body.substr(0, 2000));
+  REQUIRE(r.status == 200);
+  const auto fg = r.json();
+  CHECK(fg["duration_ms"] == 500);
+  CHECK(fg["endTimestamp"].get<std::int64_t>() > 0);
+  CHECK(fg["data"]["name"] == "root");
+  CHECK(fg["data"]["value"] == fg["samples"]);
+  CHECK(fg["samples"].get<int>() > 0);
+  CHECK(has_frame(fg["data"], "rest_test_busy_work"));
+  // The source's vertex never runs that function.
+  const auto other = c.get(path + (*source)["id"].dump() + "/flamegraph?duration_ms=300").json();
+  CHECK_FALSE(has_frame(other["data"], "rest_test_busy_work"));
+
+  const auto vid = (*busy)["id"].dump();
+  CHECK(c.get(path + vid + "/flamegraph?type=off_cpu").status == 400);
+  CHECK(c.get(path + vid + "/flamegraph?duration_ms=0").status == 400);
+  CHECK(c.get(path + vid + "/flamegraph?duration_ms=soon").status == 400);
+  CHECK(c.get(path + "999/flamegraph").status == 404);
+  CHECK(c.get("/jobs/no-such-job/vertices/0/flamegraph").status == 404);
+  cancel_and_wait(c, id);
+  CHECK(c.get(path + vid + "/flamegraph?duration_ms=10").status == 400);  // ended
+}
+
 TEST_CASE("a job without dead-letter operators has no dead-letter metrics", "[web][rest]") {
   served_jobs s;
   http_client c(s.server->port());
@@ -240,6 +289,46 @@ TEST_CASE("a job without dead-letter operators has no dead-letter metrics", "[we
   CHECK(metric_sum(text, "eddy_job_dead_letters_total", "job_id=\"" + id + "\"") == -1);
   CHECK(metric_sum(text, "eddy_task_dead_letters_total", "job_id=\"" + id + "\"") == -1);
   cancel_and_wait(c, id);
+}
+
+/// /jobs/ID/checkpoints/details/CID and its per-vertex path for a completed checkpoint `cid`
+/// of running job `id`, and their 400 and 404 answers.
+void check_checkpoint_details(http_client& c, const std::string& id, std::uint64_t cid) {
+  const auto base = "/jobs/" + id + "/checkpoints/details/";
+  const auto d = c.get(base + std::to_string(cid));
+  INFO(d.body);
+  REQUIRE(d.status == 200);
+  const auto j = d.json();
+  CHECK(j["id"] == cid);
+  CHECK(j["is_savepoint"] == true);
+  const auto job = c.get("/jobs/" + id).json();
+  CHECK(j["num_subtasks"] == job["subtasks"].size());
+  CHECK(j["num_acknowledged_subtasks"] == job["subtasks"].size());
+  REQUIRE(j["vertices"].size() == job["vertices"].size());
+  std::uint64_t bytes = 0;
+  for (const auto& v : j["vertices"]) {
+    INFO(v.dump());
+    CHECK(v["num_acknowledged_subtasks"] == v["parallelism"]);
+    CHECK(v["num_finished_subtasks"] == 0);
+    bytes += v["bytes"].get<std::uint64_t>();
+    const auto sv = c.get(base + std::to_string(cid) + "/subtasks/" + v["id"].dump());
+    REQUIRE(sv.status == 200);
+    const auto subs = sv.json()["subtasks"];
+    REQUIRE(subs.size() == v["parallelism"].get<std::size_t>());
+    std::int64_t e2e = 0;
+    for (std::size_t i = 0; i < subs.size(); ++i) {
+      CHECK(subs[i]["index"] == i);
+      CHECK(subs[i]["status"] == "COMPLETED");
+      CHECK(subs[i]["sync_duration_us"].get<std::int64_t>() >= 0);
+      e2e = std::max(e2e, subs[i]["end_to_end_duration_us"].get<std::int64_t>());
+    }
+    CHECK(v["end_to_end_duration_us"] == e2e);
+  }
+  CHECK(bytes <= j["bytes"].get<std::uint64_t>());
+  CHECK(c.get(base + std::to_string(cid + 100)).status == 404);
+  CHECK(c.get(base + "latest").status == 400);
+  CHECK(c.get(base + std::to_string(cid) + "/subtasks/999").status == 404);
+  CHECK(c.get("/jobs/no-such-job/checkpoints/details/1").status == 404);
 }
 
 TEST_CASE("the REST API takes a savepoint and rescales a job from it", "[web][rest]") {
@@ -263,6 +352,9 @@ TEST_CASE("the REST API takes a savepoint and rescales a job from it", "[web][re
   const auto cps = c.get("/jobs/" + id + "/checkpoints").json();
   CHECK(cps["counts"]["completed"] == 1);
   CHECK(cps["latest"]["savepoint_path"] == location);
+  CHECK(cps["latest"]["details"] == true);
+  CHECK_FALSE(cps["latest"].contains("subtasks"));  // served by the details path only
+  check_checkpoint_details(c, id, cps["latest"]["id"].get<std::uint64_t>());
 
   const auto rescaled = c.patch("/jobs/" + id + "/rescaling?parallelism=3");
   INFO(rescaled.body);

@@ -154,6 +154,19 @@ TEST_CASE("each worker serves its own subtasks' REST API and /metrics, read-only
   CHECK(workers[1]->post("/jobs", submit.dump()).status == 405);
   CHECK(workers[0]->get("/jobs/nope").status == 404);
 
+  // Flame graphs: sampled by the workers, each of its own subtasks; not by the coordinator.
+  const auto vertex = coord.get("/jobs/" + id).json()["vertices"][0]["id"].dump();
+  const auto flame = "/jobs/" + id + "/vertices/" + vertex + "/flamegraph?duration_ms=200";
+  const auto at_coordinator = coord.get(flame);
+  CHECK(at_coordinator.status == 501);
+  CHECK(at_coordinator.error().find("eddy worker --rest-port") != std::string::npos);
+  for (auto& w : workers) {
+    const auto fg = w->get(flame);
+    INFO(fg.body.substr(0, 500));
+    CHECK(fg.status == 200);
+    CHECK(fg.json()["data"]["name"] == "root");
+  }
+
   CHECK(coord.patch("/jobs/" + id + "?mode=cancel").status == 202);
   REQUIRE(eventually([&] { return coord.get("/jobs/" + id).json()["state"] == "CANCELED"; }, 30s));
   // A job that ended is dropped by the workers.

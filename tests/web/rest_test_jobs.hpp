@@ -2,10 +2,12 @@
 // Job programs for the REST tests (test code only): "rest-test-ticks" runs until canceled,
 // "rest-test-fail-once" fails its first attempt (both take -p N and --latency-interval MS;
 // with --dead-letters, every tenth tick is also sent to a sink marked as dead letters; with
-// --event-time, ticks are their own timestamps in ms, with monotonous watermarks).
+// --event-time, ticks are their own timestamps in ms, with monotonous watermarks; with --busy,
+// "double" spends about 50 microseconds of CPU per tick in rest_test_busy_work, for flame graphs).
 // Registered with job_registry::global().
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,13 +43,21 @@ class ticking_source final : public source_function<long> {
   long next_ = 0;
 };
 
+/// Burns CPU for a tick (the frame the flame graph test looks for).
+[[gnu::noinline]] inline long rest_test_busy_work(long x) {
+  volatile std::uint64_t h = static_cast<std::uint64_t>(x);
+  for (int i = 0; i < 50000; ++i) h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+  return x + static_cast<long>(h & 0);
+}
+
 inline built_job build_ticks(const std::vector<std::string>& args, bool fail_once) {
   int p = 1;
   int latency_ms = 0;
-  bool dead_letters = false, event_time = false;
+  bool dead_letters = false, event_time = false, busy = false;
   for (const auto& a : args) {
     dead_letters = dead_letters || a == "--dead-letters";
     event_time = event_time || a == "--event-time";
+    busy = busy || a == "--busy";
   }
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "-p") p = std::stoi(args[i + 1]);
@@ -73,7 +83,7 @@ inline built_job build_ticks(const std::vector<std::string>& args, bool fail_onc
                            [](const long& x) { return x; }))
                  : ticks;
   timed.rebalance()
-      .map([](long x) { return x * 2; })
+      .map([busy](long x) { return (busy ? rest_test_busy_work(x) : x) * 2; })
       .name("double")
       .set_parallelism(p)
       .add_sink([](const long&) {})

@@ -3,7 +3,7 @@
 // beyond this server.
 'use strict';
 
-const state = { selected: null, token: sessionStorage.getItem('eddy-token') || '', refresh: 1000 };
+const state = { selected: null, checkpoint: null, token: sessionStorage.getItem('eddy-token') || '', refresh: 1000 };
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
@@ -172,6 +172,7 @@ function renderJob(job) {
   $('failure').hidden = !failure;
   $('failure').textContent = failure;
   drawGraph(job);
+  fillVertexChoice(job);
   const names = new Map((job.vertices || []).map((v) => [v.name, v.id]));
   const deadTasks = new Set((job.vertices || []).filter(hasDeadLetters).map((v) => v.name));
   // Per subtask, how far its event time trails the most advanced subtask of its vertex.
@@ -193,10 +194,22 @@ function renderJob(job) {
     tr.dataset.vertex = names.get(s.task);
   });
   const cps = (job.checkpoints || []).slice().reverse();
+  if (state.checkpointJob !== job.id) {  // another job: its own checkpoints
+    state.checkpointJob = job.id;
+    state.checkpoint = null;
+    $('checkpoint-detail').hidden = true;
+  }
   $('checkpoint-counts').textContent = '(' + cps.length + ' completed, ' + (job.aborted_checkpoints || 0) + ' failed)';
   fillTable('checkpoints', cps, (tr, c) => {
     cell(tr, c.id, 'num'); cell(tr, new Date(c.timestamp_ms).toLocaleTimeString());
     cell(tr, c.duration_ms + ' ms', 'num'); cell(tr, fmtBytes(c.bytes), 'num'); cell(tr, c.savepoint_path || '');
+    tr.dataset.checkpoint = c.id;
+    if (c.id === state.checkpoint) tr.className = 'selected';
+    if (c.details) {
+      tr.classList.add('clickable');
+      tr.title = 'show each subtask\'s part';
+      tr.onclick = () => showCheckpoint(job, c.id);
+    }
   });
   const ex = $('exceptions');
   ex.replaceChildren();
@@ -208,6 +221,80 @@ function renderJob(job) {
   if (!ex.children.length) ex.innerHTML = '<li class="hint">none</li>';
 }
 
+/** Fills the flame graph's vertex choice with the job's vertices (keeping the chosen one). */
+function fillVertexChoice(job) {
+  const sel = $('fg-vertex');
+  const ids = (job.vertices || []).map((v) => String(v.id)).join(',');
+  if (sel.dataset.ids === ids && sel.dataset.job === job.id) return;
+  const chosen = sel.value;
+  sel.replaceChildren();
+  for (const v of job.vertices || []) {
+    const o = document.createElement('option');
+    o.value = v.id; o.textContent = v.name;
+    sel.appendChild(o);
+  }
+  if ([...sel.options].some((o) => o.value === chosen)) sel.value = chosen;
+  sel.dataset.ids = ids; sel.dataset.job = job.id;
+}
+
+/** A stable colour per frame name. */
+function frameColour(name) {
+  let h = 0;
+  for (let i = 0; i < name.length; ++i) h = (h * 31 + name.charCodeAt(i)) >>> 0;
+  return 'hsl(' + (20 + h % 40) + ', 80%, ' + (55 + (h >> 8) % 20) + '%)';
+}
+
+/** Draws Flink's flame graph JSON (/jobs/ID/vertices/VID/flamegraph) as an icicle: callers on top. */
+function drawFlameGraph(fg) {
+  const box = $('flamegraph');
+  box.replaceChildren();
+  const row = 18;
+  let depth = 0;
+  const place = (node, x, width, level) => {
+    depth = Math.max(depth, level + 1);
+    const d = document.createElement('div');
+    d.className = 'frame';
+    d.style.left = (100 * x) + '%'; d.style.width = (100 * width) + '%'; d.style.top = (level * row) + 'px';
+    d.style.background = level ? frameColour(node.name) : '#ddd';
+    d.textContent = node.name;
+    d.title = node.name + ': ' + node.value + ' samples (' + (100 * node.value / fg.data.value).toFixed(1) + ' %)';
+    box.appendChild(d);
+    let at = x;
+    for (const c of node.children || []) {
+      const w = width * c.value / node.value;
+      if (w > 0.001) place(c, at, w, level + 1);
+      at += w;
+    }
+  };
+  if (fg.data && fg.data.value) place(fg.data, 0, 1, 0);
+  box.style.height = (depth * row) + 'px';
+}
+
+/** Shows checkpoint `id` of `job` per subtask (/jobs/ID/checkpoints/details/CID). */
+async function showCheckpoint(job, id) {
+  state.checkpoint = id;
+  for (const tr of $('checkpoints').querySelectorAll('tbody tr'))
+    tr.classList.toggle('selected', Number(tr.dataset.checkpoint) === id);
+  const base = '/jobs/' + encodeURIComponent(job.id) + '/checkpoints/details/' + id;
+  const d = await api('GET', base);
+  const rows = [];
+  for (const v of d.vertices) {
+    if (!v.num_acknowledged_subtasks) continue;
+    const sv = await api('GET', base + '/subtasks/' + v.id);
+    for (const s of sv.subtasks) rows.push([v.name, s]);
+  }
+  $('checkpoint-detail').hidden = false;
+  $('checkpoint-detail-title').textContent = 'Checkpoint ' + id + ': ' + d.num_acknowledged_subtasks + ' of ' +
+    d.num_subtasks + ' subtasks, ' + fmtBytes(d.bytes) + ' in ' + d.duration_ms + ' ms';
+  fillTable('checkpoint-subtasks', rows, (tr, [name, s]) => {
+    cell(tr, name); cell(tr, s.index, 'num'); cell(tr, s.status, 'state-' + s.status);
+    const finished = s.status === 'FINISHED';
+    for (const us of [s.end_to_end_duration_us, s.alignment_duration_us, s.sync_duration_us, s.async_duration_us])
+      cell(tr, finished ? '' : fmtMicros(us), 'num');
+    cell(tr, fmtBytes(s.bytes), 'num');
+  });
+}
+
 async function refresh() {
   try {
     const [overview, jobs, workers] = await Promise.all([
@@ -215,6 +302,9 @@ async function refresh() {
     $('mode').textContent = overview.mode;
     // A worker's server only reads: its jobs are changed at the coordinator.
     $('submit-panel').hidden = $('job-actions').hidden = overview.mode === 'worker';
+    // A coordinator runs no subtasks: flame graphs are taken at the workers' own pages.
+    $('flamegraph-actions').hidden = overview.mode === 'cluster';
+    $('flamegraph-hint').hidden = overview.mode !== 'cluster';
     $('overview').textContent = overview['jobs-running'] + ' running, ' + overview['jobs-finished'] +
         ' finished, ' + overview['jobs-cancelled'] + ' canceled, ' + overview['jobs-failed'] +
         ' failed \u00b7 ' + overview['slots-available'] + '/' + overview['slots-total'] + ' slots free';
@@ -257,6 +347,20 @@ $('rescale').onclick = () => action(async () => {
   const r = await api('PATCH', jobPath() + '/rescaling?parallelism=' + encodeURIComponent($('rescale-p').value));
   state.selected = r.jobid;
   return 'rescaled: new job ' + r.jobid;
+});
+$('fg-sample').onclick = () => action(async () => {
+  const vid = $('fg-vertex').value;
+  $('fg-result').textContent = 'sampling\u2026';
+  let fg;
+  try {
+    fg = await api('GET', jobPath() + '/vertices/' + vid + '/flamegraph?type=on_cpu&duration_ms=1000');
+  } catch (e) {
+    $('fg-result').textContent = '';
+    throw e;
+  }
+  drawFlameGraph(fg);
+  $('fg-result').textContent = fg.samples + ' samples';
+  return 'flame graph of vertex ' + vid + ': ' + fg.samples + ' samples';
 });
 $('submit-job').onclick = () => action(async () => {
   const args = $('submit-args').value.split('\n').map((s) => s.trim()).filter((s) => s.length);

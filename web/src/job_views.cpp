@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "checkpoint_views.hpp"
 #include "eddy/runtime/job_json.hpp"
 
 namespace eddy::web {
@@ -64,6 +65,7 @@ void add_latency(latency_histogram& into, const json& subtask) {
 }  // namespace
 
 json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
+  strip_checkpoint_details(job);
   if (!job.contains("subtasks")) job["subtasks"] = json::array();
   for (auto& s : job["subtasks"]) {
     auto it = rates.find(subtask_key(s.value("task", ""), s.value("index", 0)));
@@ -124,18 +126,6 @@ json job_view(json job, const std::map<std::string, subtask_rate>& rates) {
   for (const auto& s : job["subtasks"]) add_latency(latency, s);
   if (!latency.empty()) job["latency"] = json::parse(latency_json(latency));
   return job;
-}
-
-json checkpoints_view(const json& job) {
-  auto history = json::array();
-  if (job.contains("checkpoints"))
-    for (auto it = job["checkpoints"].rbegin(); it != job["checkpoints"].rend(); ++it)
-      history.push_back(*it);
-  return {{"counts",
-           {{"completed", history.size()},
-            {"failed", job.value("aborted_checkpoints", std::uint64_t{0})}}},
-          {"latest", history.empty() ? json(nullptr) : history.front()},
-          {"history", history}};
 }
 
 json exceptions_view(const json& job) {

@@ -19,9 +19,6 @@ namespace eddy::web {
 /// (the lowest; null before the first) and their state.
 [[nodiscard]] nlohmann::json job_view(nlohmann::json job,
                                       const std::map<std::string, subtask_rate>& rates);
-/// /jobs/ID/checkpoints: {"counts": {"completed", "failed"}, "latest", "history" (newest
-/// first)}.
-[[nodiscard]] nlohmann::json checkpoints_view(const nlohmann::json& job);
 /// /jobs/ID/exceptions: {"root-exception" (the failure, else the newest, else null),
 /// "timestamp", "entries" (newest first)}.
 [[nodiscard]] nlohmann::json exceptions_view(const nlohmann::json& job);

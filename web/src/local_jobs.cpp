@@ -212,6 +212,13 @@ expected<std::string> local_jobs::savepoint(const std::string& id, const std::st
   return stop ? e->handle.stop_with_savepoint(target, drain) : e->handle.trigger_savepoint(target);
 }
 
+expected<std::string> local_jobs::flame_graph(const std::string& id, int vertex,
+                                              std::chrono::milliseconds duration) {
+  auto e = find(id);
+  if (!e) return e.error();
+  return e->handle.flame_graph(vertex, duration);
+}
+
 expected<std::string> local_jobs::rescale(const std::string& id, int parallelism) {
   auto e = find(id);
   if (!e) return e.error();

@@ -4,10 +4,12 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "checkpoint_views.hpp"
 #include "dashboard_assets.hpp"
 #include "eddy/runtime/log.hpp"
 #include "job_views.hpp"
@@ -74,6 +76,19 @@ std::optional<std::string> string_field(const json& body, const char* key, httpl
   return it->get<std::string>();
 }
 
+/// A non-negative decimal id of a path (`what` names it), or nullopt after answering 400.
+template <class Int>
+std::optional<Int> parse_id(const std::string& text, const char* what, httplib::Response& res) {
+  Int v{};
+  const auto* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || p != end || text.empty() || text[0] == '-') {
+    send_error(res, 400, std::string(what) + " '" + text + "' is not a number");
+    return std::nullopt;
+  }
+  return v;
+}
+
 }  // namespace
 
 struct rest_server::impl {
@@ -85,8 +100,10 @@ struct rest_server::impl {
   std::thread thread;
   std::uint16_t port = 0;
 
-  /// The job's JSON, or nullopt after answering 404 (unknown id) or the backend's error.
-  std::optional<json> job_or_answer(const std::string& id, httplib::Response& res) {
+  /// The job's JSON (job_view's, or the backend's own if `raw`), or nullopt after answering 404
+  /// (unknown id) or the backend's error.
+  std::optional<json> job_or_answer(const std::string& id, httplib::Response& res,
+                                    bool raw = false) {
     auto list = backend.jobs();
     if (!list) {
       send_backend_error(res, list.error());
@@ -110,6 +127,7 @@ struct rest_server::impl {
       send_error(res, 500, "the backend's answer for job '" + id + "' is not JSON");
       return std::nullopt;
     }
+    if (raw) return j;
     return job_view(std::move(j), sampler->rates(id));
   }
 
@@ -131,6 +149,8 @@ struct rest_server::impl {
   void action_routes();
   /// A worker's server: the action paths answer 405 (worker_jobs.hpp).
   void refused_action_routes();
+  /// GET /jobs/ID/vertices/VID/flamegraph[?type=on_cpu][&duration_ms=N] (default 1000).
+  void flame_graph(const httplib::Request& req, httplib::Response& res);
 };
 
 void rest_server::impl::routes() {
@@ -228,9 +248,38 @@ void rest_server::impl::read_routes() {
               if (std::to_string(v.value("id", -1)) == vid) return send_json(res, v);
             send_error(res, 404, "job '" + std::string(req.matches[1]) + "' has no vertex " + vid);
           });
+  svr.Get(R"(/jobs/([^/]+)/vertices/([^/]+)/flamegraph)",
+          [this](const httplib::Request& req, httplib::Response& res) { flame_graph(req, res); });
   svr.Get(R"(/jobs/([^/]+)/checkpoints)",
           [this](const httplib::Request& req, httplib::Response& res) {
-            if (auto j = job_or_answer(req.matches[1], res)) send_json(res, checkpoints_view(*j));
+            if (auto j = job_or_answer(req.matches[1], res, true))
+              send_json(res, checkpoints_view(*j));
+          });
+  svr.Get(R"(/jobs/([^/]+)/checkpoints/details/([^/]+))",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            const auto cid = parse_id<std::uint64_t>(req.matches[2], "checkpoint id", res);
+            if (!cid) return;
+            auto j = job_or_answer(req.matches[1], res, true);
+            if (!j) return;
+            std::string why;
+            if (auto v = checkpoint_details_view(*j, *cid, why))
+              send_json(res, *v);
+            else
+              send_error(res, 404, why);
+          });
+  svr.Get(R"(/jobs/([^/]+)/checkpoints/details/([^/]+)/subtasks/([^/]+))",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            const auto cid = parse_id<std::uint64_t>(req.matches[2], "checkpoint id", res);
+            if (!cid) return;
+            const auto vid = parse_id<int>(req.matches[3], "vertex id", res);
+            if (!vid) return;
+            auto j = job_or_answer(req.matches[1], res, true);
+            if (!j) return;
+            std::string why;
+            if (auto v = checkpoint_vertex_view(*j, *cid, *vid, why))
+              send_json(res, *v);
+            else
+              send_error(res, 404, why);
           });
   svr.Get(R"(/jobs/([^/]+)/exceptions)",
           [this](const httplib::Request& req, httplib::Response& res) {
@@ -257,6 +306,36 @@ void rest_server::impl::read_routes() {
     res.set_content(prometheus_text(*jobs, details, *workers),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+}
+
+void rest_server::impl::flame_graph(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  const auto vid = parse_id<int>(req.matches[2], "vertex id", res);
+  if (!vid) return;
+  const auto type = req.has_param("type") ? req.get_param_value("type") : "on_cpu";
+  if (type != "on_cpu")
+    return send_error(res, 400,
+                      "flame graph type '" + type +
+                          "': only on_cpu (a subtask waiting for input holds no thread, so it "
+                          "has no off-CPU stack)");
+  int duration = 1000;
+  if (req.has_param("duration_ms")) {
+    const auto d = parse_id<int>(req.get_param_value("duration_ms"), "duration_ms", res);
+    if (!d) return;
+    duration = *d;
+  }
+  auto j = job_or_answer(id, res, true);
+  if (!j) return;
+  bool known = false;
+  if (j->contains("plan") && (*j)["plan"].is_object())
+    for (const auto& v : (*j)["plan"].value("nodes", json::array()))
+      known |= v.value("id", -1) == *vid;
+  if (!known) return send_error(res, 404, "job '" + id + "' has no vertex " + std::to_string(*vid));
+  if (backend.mode() == "cluster")
+    return send_error(res, 501, job_backend::flame_graph_elsewhere_message);
+  auto graph = backend.flame_graph(id, *vid, std::chrono::milliseconds(duration));
+  if (!graph) return send_backend_error(res, graph.error());
+  res.set_content(*graph, "application/json");
 }
 
 void rest_server::impl::refused_action_routes() {

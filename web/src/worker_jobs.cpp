@@ -119,4 +119,11 @@ expected<std::string> worker_jobs::rescale(const std::string&, int) {
   return read_only();
 }
 
+expected<std::string> worker_jobs::flame_graph(const std::string& id, int vertex,
+                                               std::chrono::milliseconds duration) {
+  for (const auto& j : view_->jobs())
+    if (j.id == id) return j.handle.flame_graph(vertex, duration);
+  return error{errc::invalid_argument, "no job with id '" + id + "' on this worker"};
+}
+
 }  // namespace eddy::web

@@ -45,6 +45,15 @@ class job_handle {
   [[nodiscard]] std::vector<subtask_metrics> metrics() const;
   /// Checkpoints completed so far, oldest first.
   [[nodiscard]] std::vector<checkpoint_stats> checkpoints() const;
+  /// Samples for `duration` the call stacks of this process's threads while they run the
+  /// job's subtasks of vertex `vertex` (a chain of its plan: the REST API's vertex id), one
+  /// sample per millisecond of CPU time a thread uses (on-CPU: a subtask waiting for input holds
+  /// no thread), and returns them as a flame graph in Flink's JSON (the REST API's
+  /// /jobs/ID/vertices/VID/flamegraph; docs/rest-api.md). Blocks for `duration`; samplings run
+  /// one at a time per process. Errors (errc::invalid_argument): the job has ended,
+  /// `duration` is not in (0, 60 s], another profiler holds SIGPROF.
+  [[nodiscard]] expected<std::string> flame_graph(int vertex,
+                                                  std::chrono::milliseconds duration) const;
   /// The failures of its attempts so far, oldest first (the newest 32).
   [[nodiscard]] std::vector<job_exception> exceptions() const;
   /// Restarts so far (after failures).

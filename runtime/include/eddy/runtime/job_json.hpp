@@ -21,7 +21,10 @@ namespace eddy {
 [[nodiscard]] std::string latency_json(const latency_histogram& h);
 /// The histogram of latency_json's "buckets" and "sum_ns" (nothing for anything else).
 [[nodiscard]] latency_histogram latency_from_json(std::string_view json);
-/// [{"id", "timestamp_ms", "duration_ms", "bytes", "savepoint_path"}...]
+/// [{"id", "timestamp_ms", "duration_ms", "bytes", "savepoint_path"}...], with "subtasks":
+/// [{"vertex", "index", "status" (COMPLETED, or FINISHED for a finished subtask's final
+/// snapshot), "end_to_end_duration_us", "alignment_duration_us", "sync_duration_us",
+/// "async_duration_us", "bytes"}...] on a checkpoint that kept its details.
 [[nodiscard]] std::string checkpoints_json(const std::vector<checkpoint_stats>& checkpoints);
 /// [{"timestamp_ms", "message", "attempt"}...]
 [[nodiscard]] std::string exceptions_json(const std::vector<job_exception>& exceptions);

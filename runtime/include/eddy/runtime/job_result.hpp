@@ -86,6 +86,22 @@ struct subtask_metrics {
   latency_histogram latency;
 };
 
+/// One subtask's part in a completed checkpoint (Flink's checkpoint details per subtask).
+struct subtask_checkpoint_stats {
+  int vertex = 0;  ///< the subtask's chain (execution_plan; the REST API's vertex id)
+  int index = 0;   ///< the subtask's index within it
+  /// The subtask had finished before the checkpoint: its final snapshot stood in for an
+  /// acknowledgement, and the durations are 0.
+  bool finished = false;
+  /// Trigger to the acknowledgement's arrival at the checkpoint coordinator (end to end).
+  std::chrono::microseconds end_to_end{0};
+  /// First barrier to last over the subtask's inputs (0 for a source or a single input).
+  std::chrono::microseconds alignment{0};
+  std::chrono::microseconds sync{0};   ///< the snapshot's synchronous part, on the subtask
+  std::chrono::microseconds async{0};  ///< its deferred part, off the subtask (0: none)
+  std::uint64_t bytes = 0;             ///< size of the subtask's snapshot blobs
+};
+
 /// One completed checkpoint.
 struct checkpoint_stats {
   std::uint64_t id = 0;
@@ -93,7 +109,13 @@ struct checkpoint_stats {
   std::chrono::milliseconds duration{0};  ///< trigger to completion
   std::uint64_t bytes = 0;                ///< size of its snapshot blobs
   std::string savepoint_path;             ///< a savepoint: where it was written (else empty)
+  /// Per subtask, by global subtask id. A running job keeps them for its newest
+  /// `kept_checkpoint_details` checkpoints only (empty for older ones).
+  std::vector<subtask_checkpoint_stats> subtasks;
 };
+
+/// How many of a job's newest checkpoints keep their per-subtask details.
+inline constexpr std::size_t kept_checkpoint_details = 10;
 
 /// A failure of one attempt of a job (Flink's exception history): the attempt then restarted
 /// or the job failed.

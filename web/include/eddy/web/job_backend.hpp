@@ -6,6 +6,7 @@
 /// and the dashboard see one format whichever runtime runs the jobs. Implementations are
 /// thread-safe: the server calls them from its worker threads and its metrics sampler at once.
 /// Calls may block (a savepoint blocks until it completed); none waits forever.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,22 @@ class job_backend {
   /// Stops the job with a savepoint and starts it again from there with `parallelism`; the new
   /// job's id. Errors: unknown id, a job not started from a program, the savepoint failed.
   [[nodiscard]] virtual expected<std::string> rescale(const std::string& id, int parallelism) = 0;
+  /// Samples the stacks of vertex `vertex`'s subtasks that run in this process for `duration`
+  /// (job_handle::flame_graph): Flink's flame graph JSON. Blocks for `duration`. Errors:
+  /// unknown id, the job has ended, a bad duration; a backend whose subtasks run elsewhere (a
+  /// cluster's coordinator) does not sample (this default).
+  [[nodiscard]] virtual expected<std::string> flame_graph(const std::string& id, int vertex,
+                                                          std::chrono::milliseconds duration) {
+    (void)id;
+    (void)vertex;
+    (void)duration;
+    return error{errc::invalid_argument, flame_graph_elsewhere_message};
+  }
+
+  /// Why a cluster's coordinator answers no flame graph.
+  static constexpr const char* flame_graph_elsewhere_message =
+      "flame graphs are sampled where the subtasks run: ask the REST API of the worker "
+      "(eddy worker --rest-port) that runs them";
 };
 
 }  // namespace eddy::web

@@ -53,6 +53,8 @@ class local_jobs final : public job_backend {
   [[nodiscard]] expected<std::string> savepoint(const std::string& id, const std::string& dir,
                                                 bool stop, bool drain) override;
   [[nodiscard]] expected<std::string> rescale(const std::string& id, int parallelism) override;
+  [[nodiscard]] expected<std::string> flame_graph(const std::string& id, int vertex,
+                                                  std::chrono::milliseconds duration) override;
 
  private:
   struct entry {

@@ -32,6 +32,8 @@ class worker_jobs final : public job_backend {
   [[nodiscard]] expected<std::string> savepoint(const std::string& id, const std::string& dir,
                                                 bool stop, bool drain) override;
   [[nodiscard]] expected<std::string> rescale(const std::string& id, int parallelism) override;
+  [[nodiscard]] expected<std::string> flame_graph(const std::string& id, int vertex,
+                                                  std::chrono::milliseconds duration) override;
 
  private:
   std::shared_ptr<const worker_view> view_;
