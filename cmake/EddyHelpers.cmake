@@ -24,13 +24,14 @@ function(eddy_add_module)
 endfunction()
 
 # eddy_check_headers(): compiles every public header on its own (twice in one TU, which also
-# checks its include guard), so a header that forgets an #include fails the build.
+# checks its include guard), so a header that forgets an #include fails the build. The modules'
+# headers are in <module>/include/eddy/ and, for the connectors, <folder>/<module>/include/eddy/.
 function(eddy_check_headers)
   file(GLOB_RECURSE headers CONFIGURE_DEPENDS RELATIVE ${PROJECT_SOURCE_DIR}
-    ${PROJECT_SOURCE_DIR}/*/include/eddy/*.hpp)
+    ${PROJECT_SOURCE_DIR}/*/include/eddy/*.hpp ${PROJECT_SOURCE_DIR}/*/*/include/eddy/*.hpp)
   set(sources)
   foreach(h IN LISTS headers)
-    string(REGEX REPLACE "^[^/]+/include/" "" inc ${h})
+    string(REGEX REPLACE "^.+/include/(eddy/)" "\\1" inc ${h})
     string(MAKE_C_IDENTIFIER ${inc} id)
     set(src ${CMAKE_BINARY_DIR}/check_headers/${id}.cpp)
     file(CONFIGURE OUTPUT ${src} CONTENT "#include <${inc}>\n#include <${inc}>\n")
@@ -42,7 +43,10 @@ function(eddy_check_headers)
   # Each header alone: never batched, whatever CMAKE_UNITY_BUILD says.
   set_target_properties(eddy_check_headers PROPERTIES UNITY_BUILD OFF)
   target_link_libraries(eddy_check_headers PRIVATE Eddy::eddy)
-  if(TARGET eddy_web)
-    target_link_libraries(eddy_check_headers PRIVATE eddy_web)
-  endif()
+  foreach(m web cep rows sql table table_connectors connectors_base files formats nexmark kafka
+      mqtt postgres socket actors)
+    if(TARGET eddy_${m})
+      target_link_libraries(eddy_check_headers PRIVATE eddy_${m})
+    endif()
+  endforeach()
 endfunction()
