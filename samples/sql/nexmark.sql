@@ -1,6 +1,6 @@
 -- A runnable SQL example (docs/sql.md): Nexmark bids from CSV files, queries q1, q2 and q11
 -- written as in the nexmark repository, results into CSV part files, then read back; a window
--- aggregate and a group aggregate (its changelog) shown by SELECTs.
+-- aggregate, a group aggregate (its changelog) and an OVER aggregation shown by SELECTs.
 -- Run from the repository root:  build/bin/eddy sql -f samples/sql/nexmark.sql
 
 CREATE TABLE bid (
@@ -87,3 +87,11 @@ GROUP BY channel, window_start, window_end;
 
 -- Bids per channel so far (a group aggregate: +I, then -U/+U as the counts change).
 SELECT channel, COUNT(*) AS bids FROM bid WHERE price > 4700000 GROUP BY channel;
+
+-- Each bid of auction 1052 with the sum of its last three bids' prices (an OVER aggregation,
+-- its window named in the WINDOW clause and extended by a ROWS frame).
+SELECT auction, price, `dateTime`,
+    SUM(price) OVER (w ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS last_three
+FROM bid
+WHERE auction = 1052
+WINDOW w AS (PARTITION BY auction ORDER BY `dateTime`);

@@ -228,7 +228,6 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
 }
 
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {
-  if (!s.windows.empty()) return error_at(where, "WINDOW clauses are not supported yet");
   if (s.from.empty()) {  // one row of constants (Flink's Values with one tuple)
     if (!s.group_by.empty() || s.having || planning::has_aggregate_call(s.items) || s.distinct)
       return error_at(where,
@@ -246,8 +245,18 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
     return error_at(where,
                     "SELECT DISTINCT with GROUP BY or aggregate functions is not supported "
                     "yet");
+  const bool over = planning::has_over_aggregate(s.items);
+  if (grouped && over)
+    return error_at(where, "OVER aggregates together with GROUP BY are not supported yet");
   if (grouped) return aggregate(std::move(*in), s, where);
-  auto projected = calc(std::move(*in), s.where ? &*s.where : nullptr, s.items, where);
+  std::vector<sql::select_item> items = s.items;
+  const sql::expr* filter = s.where ? &*s.where : nullptr;
+  if (over) {  // the OVER aggregates' values appended to the rows (WHERE applied before)
+    in = over_aggregate(std::move(*in), s, items, where);
+    if (!in) return in.error();
+    filter = nullptr;
+  }
+  auto projected = calc(std::move(*in), filter, items, where);
   if (!projected || !s.distinct) return projected;
   // SELECT DISTINCT: a group aggregate over every selected column, without aggregate calls (it
   // emits a row the first time it is seen, nothing later: insert-only, as in Flink).

@@ -52,6 +52,8 @@ inline void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
 }
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
+/// Whether a select list calls an aggregate function with OVER (planner_over.cpp).
+bool has_over_aggregate(const std::vector<sql::select_item>& items);
 
 }  // namespace eddy::table::planning
 

@@ -2,16 +2,12 @@
 /// The SQL planner: statements over the catalog -> DataStream job graphs of row-batch operators
 /// (row_operators.hpp), built in a StreamEnvironment the caller then executes.
 ///
-/// What it plans today (docs/sql.md "What runs"): queries over one table, view, WITH table or
-/// subquery in FROM, with WHERE and SELECT expressions (Flink's Calc); event time from a table's
-/// WATERMARK; the window TVFs TUMBLE, HOP and CUMULATE; GROUP BY / HAVING with COUNT, SUM, AVG,
-/// MIN, MAX (DISTINCT, FILTER) as window aggregates (GROUP BY window_start, window_end, ...:
-/// insert-only) or group aggregates (a changelog); UNION ALL of queries with the same column
-/// types; INSERT INTO a table whose connector is `filesystem` (format `csv`, insert-only input),
-/// `print` or `blackhole`; sources of connector `filesystem` (format `csv`, a file or a
-/// directory of files). Everything else (joins, SESSION windows, ORDER BY, LIMIT, other set
-/// operations, other connectors) is refused with an error at its place in the statement, never
-/// planned into something else.
+/// What it plans is listed in docs/sql.md ("What runs"): Calc (WHERE, SELECT expressions),
+/// event time from a table's WATERMARK, window TVFs and legacy group windows, window and group
+/// aggregates (planner_aggregate.cpp), OVER aggregates (planner_over.cpp), regular joins
+/// (planner_join.cpp), Top-N and ORDER BY ... LIMIT (planner_rank.cpp), UNION ALL, VALUES, and
+/// the sources and sinks of the registered connectors. Everything else is refused with an error
+/// at its place in the statement, never planned into something else.
 ///
 /// Plans are deterministic: the same statement over the same catalog gives the same graph and
 /// operator names on every node. Errors are sql::parse_errors (position + message), rendered
@@ -152,6 +148,10 @@ class planner {
   sql::result<std::optional<relation>> top_n(const sql::select_core& s, int depth);
   /// A query's ORDER BY / LIMIT / OFFSET over its body's relation.
   sql::result<relation> sort_limit(relation in, const sql::query& q);
+  /// The OVER aggregate calls of `items` (rewritten to refer to their results, `$overN`) over
+  /// `in` with `s`'s WHERE applied: `in`'s columns, then the results (planner_over.cpp).
+  sql::result<relation> over_aggregate(relation in, const sql::select_core& s,
+                                       std::vector<sql::select_item>& items, sql::location at);
   /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
   sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
 
