@@ -160,13 +160,17 @@ std::vector<rows::value> aggregate_output(const aggregate_plan& plan, const std:
 void window_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
                                           collector<changelog_row>&) {
   const std::int64_t end = r.values[static_cast<std::size_t>(plan_->window_end)].as_int64();
-  if (late_window(*plan_, ctx, end, 1, late_)) return;
+  if (!plan_->processing_time && late_window(*plan_, ctx, end, 1, late_)) return;
   auto state = ctx.value_state<group_state>("window-aggregates");
   auto& accs = state.value_for_update();
   // A new group registers its timer; later rows of the group find it registered.
   const bool fresh = accs.size() != plan_->calls.size() || plan_->calls.empty();
   accumulate_row(*plan_, accs, r.values);
-  if (fresh) ctx.register_event_time_timer(end - 1);
+  if (!fresh) return;
+  if (plan_->processing_time)
+    ctx.register_processing_time_timer(end - 1);
+  else
+    ctx.register_event_time_timer(end - 1);
 }
 
 void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,

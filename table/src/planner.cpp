@@ -425,6 +425,8 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     sql::scope physical(r.columns.begin(), r.columns.begin() + physical_columns.size());
     auto e = sql::compile_expression(c.expression, physical, o_.functions);
     if (!e) return e.error();
+    if (planning::is_proctime_call(c.expression) && r.proctime < 0)
+      r.proctime = static_cast<int>(r.columns.size());
     r.columns.push_back(sql::scope_column{t.name, c.name, (*e)->type()});
     computed.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
   }
@@ -521,8 +523,11 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
       else
         out.rowtime_copies.push_back(to);
     }
+    if (from == in.proctime && out.proctime < 0) out.proctime = to;
     if (from == in.window_start && out.window_start < 0) out.window_start = to;
     if (from == in.window_end && out.window_end < 0) out.window_end = to;
+    if (from == in.window_start || from == in.window_end)
+      out.processing_time_windows = in.processing_time_windows;
   };
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
@@ -556,6 +561,8 @@ sql::result<relation> planner::calc(relation in, const sql::expr* where,
     out.columns.push_back(sql::scope_column{"", name, (*e)->type()});
     if (const auto* id = item.value->as<sql::identifier>())
       keep_roles(planning::column_index(in.columns, *id));
+    else if (planning::is_proctime_call(*item.value) && out.proctime < 0)
+      out.proctime = static_cast<int>(out.columns.size()) - 1;
     projections.push_back(std::shared_ptr<const sql::vector_expr>(std::move(*e)));
   }
   const int id = next_id_++;

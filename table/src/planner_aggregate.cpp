@@ -103,7 +103,8 @@ struct group_window {
   window_spec spec;       ///< TUMBLE / HOP
   std::int64_t gap = 0;   ///< SESSION
   std::string time_name;
-  sql::expr time;  ///< the time attribute argument
+  sql::expr time;                ///< the time attribute argument
+  bool processing_time = false;  ///< over the processing-time attribute
 };
 
 const std::vector<std::string> window_bounds = {"$window_start", "$window_end", "$window_time"};
@@ -129,12 +130,13 @@ sql::result<std::optional<group_window>> find_group_window(const relation& in,
     g.time = *f->args[0].value;
     const auto* id = g.time.as<sql::identifier>();
     const int col = id ? planning::column_index(in.columns, *id) : -1;
-    if (!in.is_rowtime(col))
+    g.processing_time = col >= 0 && col == in.proctime;
+    if (!in.is_rowtime(col) && !g.processing_time)
       return error_at(
           g.time.loc,
           "Window can only be defined on a time attribute column" +
               (col >= 0 ? ", but is type of " + in.columns[col].type.to_string() : std::string()) +
-              " (a column with WATERMARK FOR in its table)");
+              " (a column with WATERMARK FOR in its table, or computed by PROCTIME())");
     g.time_name = in.columns[col].name;
     g.spec.time_column = col;
     std::vector<std::int64_t> ms;
@@ -307,10 +309,13 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     if (source_having)
       if (auto err = replace_auxiliary(*source_having, g.fn)) return *err;
     if (g.fn == "SESSION") {
+      if (g.processing_time)
+        return error_at(g.time.loc, "SESSION windows in processing time are not supported yet");
       session = g;
       passthrough = window_bounds;
     } else {
       in = add_windows(std::move(in), g.spec, g.fn, g.time_name, "$");
+      if (g.processing_time) planning::proctime_windows(in);
       for (const auto& name : window_bounds) group_by.push_back(column_expr(name));
     }
   }
@@ -388,6 +393,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
                     "join) is not supported: Flink's windows need an insert-only input");
   plan->retracting = updating_input;
   plan->window_end = windowed ? key_end : -1;
+  plan->processing_time = windowed && in.processing_time_windows;
 
   const sql::scope input_columns = in.columns;  // for the output's names and qualifiers
   auto before = calc(std::move(in), s.where ? &*s.where : nullptr, pre, at);
@@ -427,6 +433,7 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   if (windowed) {
     agg.window_start = key_start;
     agg.window_end = key_end;
+    agg.processing_time_windows = plan->processing_time;
   }
   if (session) {
     const auto stamp = rows::timestamp_type(3).with_nullable(false);
@@ -450,7 +457,8 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   std::shared_ptr<const aggregate_plan> shared = plan;
   // Window aggregates in two phases (Flink's local-global aggregation, on by default): each
   // batch's rows combined per group before the exchange, the partials merged after it.
-  const bool two_phase = windowed && o_.two_phase_window_aggregates;
+  // (Event-time windows only, as Flink's: processing-time windows fire on each subtask's clock.)
+  const bool two_phase = windowed && !plan->processing_time && o_.two_phase_window_aggregates;
   std::optional<DataStream<changelog_row>> results;
   if (two_phase) {
     results = before->stream->flat_map<partial_row>(local_window_aggregate(shared))

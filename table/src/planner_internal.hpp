@@ -8,6 +8,7 @@
 
 #include "eddy/sql/ast.hpp"
 #include "eddy/sql/vector_expr.hpp"
+#include "eddy/table/planner.hpp"
 
 namespace eddy::table::planning {
 
@@ -52,6 +53,11 @@ inline void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
 }
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
+/// Marks the windows add_windows appended to `r` as processing-time windows (their window_time a
+/// processing-time attribute, not the event-time one).
+void proctime_windows(relation& r);
+/// Whether `e` is a call of PROCTIME() (it makes its column the processing-time attribute).
+bool is_proctime_call(const sql::expr& e);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).
 bool has_over_aggregate(const std::vector<sql::select_item>& items);
 

@@ -102,12 +102,15 @@ void planner::prune_scan(relation& r, const std::string& table) {
   if (!used_names_) return;
   std::vector<std::size_t> keep;
   for (std::size_t i = 0; i < r.columns.size(); ++i)
-    if (static_cast<int>(i) == r.rowtime || column_used(r.columns[i].name)) keep.push_back(i);
+    if (static_cast<int>(i) == r.rowtime || static_cast<int>(i) == r.proctime ||
+        column_used(r.columns[i].name))
+      keep.push_back(i);
   if (keep.size() == r.columns.size() || keep.empty()) return;
   sql::scope columns;
-  int rowtime = -1;
+  int rowtime = -1, proctime = -1;
   for (const auto i : keep) {
     if (static_cast<int>(i) == r.rowtime) rowtime = static_cast<int>(columns.size());
+    if (static_cast<int>(i) == r.proctime) proctime = static_cast<int>(columns.size());
     columns.push_back(r.columns[i]);
   }
   r.stream = r.stream->add_op<rows::row_batch>(
@@ -116,6 +119,7 @@ void planner::prune_scan(relation& r, const std::string& table) {
       });
   r.columns = std::move(columns);
   r.rowtime = rowtime;
+  r.proctime = proctime;
   std::vector<std::string> below = std::move(r.explain);
   indent(below);
   r.explain = {"Calc(select=[" + join_names(r.columns) + "])"};

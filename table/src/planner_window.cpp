@@ -2,7 +2,9 @@
 //
 // `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), size [, offset]))`, `HOP(TABLE t, DESCRIPTOR(ts),
 // slide, size [, offset])`, `CUMULATE(TABLE t, DESCRIPTOR(ts), step, size [, offset])`, with
-// Flink's argument order and checks: `ts` must be the table's event-time attribute, the sizes
+// Flink's argument order and checks: `ts` must be a time attribute (event time: a WATERMARK
+// column; processing time: a PROCTIME() column, then TUMBLE, HOP and CUMULATE windows fire on
+// the clock; SESSION is event time only here), the sizes
 // positive constant day-time intervals, HOP's size a multiple of its slide and CUMULATE's size
 // a multiple of its step.
 #include <cctype>
@@ -34,15 +36,20 @@ sql::result<int> time_attribute(const relation& in, const sql::ident& col,
   if (time < 0)
     return error_at(col.loc, "Column '" + col.value + "' not found in table '" +
                                  planning::join_names(in.columns) + "'");
-  if (!in.is_rowtime(time))
+  if (!in.is_rowtime(time) && time != in.proctime)
     return error_at(col.loc, "The window function " + signature +
                                  " requires the timecol to be a time attribute type, but is " +
                                  in.columns[time].type.to_string() + " (declare WATERMARK FOR " +
-                                 col.value + " AS ... in its table)");
+                                 col.value + " AS ... in its table, or compute it by PROCTIME())");
   return time;
 }
 
 }  // namespace
+
+bool planning::is_proctime_call(const sql::expr& e) {
+  const auto* f = e.as<sql::function_call>();
+  return f && f->name.size() == 1 && upper(f->name.front().value) == "PROCTIME" && f->args.empty();
+}
 
 std::string planning::upper(const std::string& s) {
   std::string u;
@@ -172,7 +179,19 @@ sql::result<relation> planner::window_tvf(const sql::function_call& call, sql::l
                     "integral multiple of step, but got maxSize " +
                         std::to_string(w.size) + " ms and step " + std::to_string(w.step) + " ms.");
 
-  return add_windows(std::move(*in), w, fn, col_name, "");
+  const bool processing_time = time == in->proctime;
+  auto out = add_windows(std::move(*in), w, fn, col_name, "");
+  if (processing_time) planning::proctime_windows(out);
+  return out;
+}
+
+void planning::proctime_windows(relation& r) {
+  // Processing-time windows: window_time is a processing-time attribute, as in Flink, and the
+  // aggregate over the windows fires on the clock.
+  r.processing_time_windows = true;
+  r.proctime = r.rowtime;
+  r.rowtime = -1;
+  r.rowtime_copies.clear();
 }
 
 sql::result<relation> planner::session_tvf(const sql::function_call& call, sql::location at,
@@ -210,6 +229,9 @@ sql::result<relation> planner::session_tvf(const sql::function_call& call, sql::
   auto time_col = time_attribute(*in, desc->columns.front(), signature);
   if (!time_col) return time_col.error();
   const int time = *time_col;
+  if (time == in->proctime)
+    return error_at(desc->columns.front().loc,
+                    "SESSION windows in processing time are not supported yet");
   auto gap = planning::constant_interval(*call.args[2].value, "SESSION's gap");
   if (!gap) return gap.error();
   if (*gap <= 0) return error_at(call.args[2].value->loc, "SESSION: the gap must be positive");

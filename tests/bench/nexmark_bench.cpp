@@ -277,7 +277,6 @@ measurement repeated(const nexmark_options& o, F&& run, bool& consistent) {
 /// an error of another query, fails the run.
 bool known_unsupported(std::string_view q) {
   return q == "q10"      // a partitioned filesystem sink (PARTITIONED BY, partition commits)
-         || q == "q12"   // a window on PROCTIME()
          || q == "q13";  // a temporal join (FOR SYSTEM_TIME AS OF) with a side input
 }
 

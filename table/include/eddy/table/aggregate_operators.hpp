@@ -78,6 +78,9 @@ struct aggregate_plan {
   std::vector<aggregate_call> calls;
   /// Window aggregates: the position of window_end among the key columns; -1 otherwise.
   int window_end = -1;
+  /// Window aggregates in processing time: a group fires when the clock reaches its window's
+  /// end - 1 (a processing-time timer); no row is late.
+  bool processing_time = false;
   /// Session windows (GROUP BY SESSION(ts, gap)): the gap in ms (0: not a session window) and
   /// the position of the time attribute's value in a row.
   std::int64_t session_gap = 0;

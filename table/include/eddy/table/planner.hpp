@@ -46,10 +46,16 @@ struct relation {
   /// Further references to the event-time attribute under other names (`SELECT *, ts AS t`):
   /// time attributes too, as in Flink, with the same values.
   std::vector<int> rowtime_copies;
+  /// The processing-time attribute (a column computed by PROCTIME(), in a table's DDL or a
+  /// select list, kept through plain references), -1 if none.
+  int proctime = -1;
   /// A window TVF's window_start and window_end columns (kept through plain references), -1
   /// if none: GROUP BY both makes a window aggregate.
   int window_start = -1;
   int window_end = -1;
+  /// Whether those windows are in processing time (a window TVF over the processing-time
+  /// attribute): their aggregate fires on the clock, not on the watermark.
+  bool processing_time_windows = false;
   /// Whether column `c` is the event-time attribute or a copy of it.
   bool is_rowtime(int c) const {
     return c >= 0 && (c == rowtime || std::find(rowtime_copies.begin(), rowtime_copies.end(), c) !=
