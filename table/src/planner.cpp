@@ -71,6 +71,7 @@ int column_index(const sql::scope& s, const sql::identifier& id) {
 namespace {
 
 using planning::column_expr;
+using planning::file_option_error;
 using planning::indent;
 using planning::join_names;
 
@@ -107,21 +108,6 @@ bool insert_castable(const rows::logical_type& from, const rows::logical_type& t
   return from.id == to.id;
 }
 
-std::string file_option_error(const table_def& t, const std::vector<std::string>& allowed) {
-  for (const auto& [k, v] : t.options) {
-    if (k.rfind("csv.", 0) == 0 || k.rfind("json.", 0) == 0) continue;
-    bool ok = false;
-    for (const auto& a : allowed) ok = ok || a == k;
-    if (!ok) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "'" : ", '") + a + "'";
-      return "Unsupported option '" + k + "' for table '" + t.name + "' (connector '" +
-             t.option("connector") + "' takes " + list + ")";
-    }
-  }
-  return {};
-}
-
 /// "Table 't' cannot be read: connector 'x' is not supported (supported: ...)", with the
 /// registered connectors and a hint for the ones this build left out.
 std::string unknown_connector(const table_def& t, const std::string& connector, const char* verb) {
@@ -137,6 +123,22 @@ std::string unknown_connector(const table_def& t, const std::string& connector, 
 }
 
 }  // namespace
+
+std::string planning::file_option_error(const table_def& t,
+                                        const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : t.options) {
+    if (k.rfind("csv.", 0) == 0 || k.rfind("json.", 0) == 0) continue;
+    bool ok = false;
+    for (const auto& a : allowed) ok = ok || a == k;
+    if (!ok) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "'" : ", '") + a + "'";
+      return "Unsupported option '" + k + "' for table '" + t.name + "' (connector '" +
+             t.option("connector") + "' takes " + list + ")";
+    }
+  }
+  return {};
+}
 
 sql::data_type to_data_type(const rows::logical_type& t) {
   sql::data_type d;
@@ -316,7 +318,10 @@ std::string planner::reuse_key(const sql::table_factor& f) const {
 sql::result<relation> planner::factor_planned(const sql::table_factor& f, int depth) {
   sql::result<relation> r = error_at(f.loc, "");
   if (const auto* named = std::get_if<sql::named_table>(&f.node)) {
-    if (named->system_time) return error_at(f.loc, "FOR SYSTEM_TIME AS OF is not supported yet");
+    if (named->system_time)
+      return error_at(f.loc,
+                      "FOR SYSTEM_TIME AS OF is supported on the right side of a JOIN ... ON "
+                      "(a lookup join) only");
     auto name = simple_name(named->name, f.loc);
     if (!name) return name.error();
     const cte* with = nullptr;
@@ -405,7 +410,8 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   row_format format;
   bool dir = false;
   if (!datagen && !nexmark && !registered) {
-    if (auto e = file_option_error(t, {"connector", "path", "format"}); !e.empty())
+    if (auto e = file_option_error(t, {"connector", "path", "format", "lookup.join.cache.ttl"});
+        !e.empty())
       return error_at(t.where, e);
     if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
       return error_at(t.where, "Table '" + t.name + "': " + e);

@@ -56,6 +56,9 @@ bool has_aggregate_call(const std::vector<sql::select_item>& items);
 /// Marks the windows add_windows appended to `r` as processing-time windows (their window_time a
 /// processing-time attribute, not the event-time one).
 void proctime_windows(relation& r);
+/// "Unsupported option 'k' for table 't' (connector 'c' takes ...)" for an option of `t` not in
+/// `allowed` (csv.* and json.* are the format's), or "" (planner.cpp).
+std::string file_option_error(const table_def& t, const std::vector<std::string>& allowed);
 /// Whether `e` is a call of PROCTIME() (it makes its column the processing-time attribute).
 bool is_proctime_call(const sql::expr& e);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).

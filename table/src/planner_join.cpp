@@ -71,6 +71,13 @@ sql::result<relation> planner::from_clause(const std::vector<sql::table_with_joi
       return error_at(j.relation.loc,
                       "A join needs ON with an equality condition between its "
                       "two sides (a cross join is not supported yet)");
+    if (const auto* named = std::get_if<sql::named_table>(&j.relation.node);
+        named && named->system_time) {
+      auto looked_up = lookup_join(std::move(*left), j.relation, j.kind, *j.on, j.relation.loc);
+      if (!looked_up) return looked_up;
+      left = std::move(looked_up);
+      continue;
+    }
     auto right = factor(j.relation, depth + 1);
     if (!right) return right;
     auto joined = join(std::move(*left), std::move(*right), j.kind, &*j.on, true, j.relation.loc);

@@ -129,8 +129,12 @@ void calc_op::process(std::vector<rows::row_batch>& batches, std::vector<std::in
         p->eval(in, col, ctx);
         out.columns().push_back(std::move(col));
       }
-      if (!in.insert_only())  // a changelog keeps its row kinds
+      if (projections_.empty()) {  // no columns (COUNT(*) needs none): the rows still count
+        for (std::size_t r = 0; r < in.size(); ++r)
+          out.append_row(std::span<const rows::value>{}, in.kind(r));
+      } else if (!in.insert_only()) {  // a changelog keeps its row kinds
         for (std::size_t r = 0; r < in.size(); ++r) out.set_kind(r, in.kind(r));
+      }
       counters_.records_out += out.size();
       out_.push_back(std::move(out));
       if (!ts.empty()) out_ts_.push_back(ts[i]);

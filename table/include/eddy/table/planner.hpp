@@ -5,9 +5,10 @@
 /// What it plans is listed in docs/sql.md ("What runs"): Calc (WHERE, SELECT expressions),
 /// event time from a table's WATERMARK, window TVFs and legacy group windows, window and group
 /// aggregates (planner_aggregate.cpp), OVER aggregates (planner_over.cpp), regular joins
-/// (planner_join.cpp), Top-N and ORDER BY ... LIMIT (planner_rank.cpp), UNION ALL, VALUES, and
-/// the sources and sinks of the registered connectors. Everything else is refused with an error
-/// at its place in the statement, never planned into something else.
+/// (planner_join.cpp), lookup joins (planner_lookup.cpp), Top-N and ORDER BY ... LIMIT
+/// (planner_rank.cpp), UNION ALL, VALUES, and the sources and sinks of the registered connectors.
+/// Everything else is refused with an error at its place in the statement, never planned into
+/// something else.
 ///
 /// Plans are deterministic: the same statement over the same catalog gives the same graph and
 /// operator names on every node. Errors are sql::parse_errors (position + message), rendered
@@ -117,6 +118,10 @@ class planner {
   /// applied after the join (ON), else left to the caller (a comma join's WHERE).
   sql::result<relation> join(relation l, relation r, sql::join_kind kind,
                              const sql::expr* condition, bool residual_here, sql::location at);
+  /// `l [LEFT] JOIN t FOR SYSTEM_TIME AS OF l.proc ON ...`: a lookup join of `l` with table
+  /// `t` of the FROM item `f` (planner_lookup.cpp).
+  sql::result<relation> lookup_join(relation l, const sql::table_factor& f, sql::join_kind kind,
+                                    const sql::expr& on, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
   /// The rows of a table of a registered connector (`c`), its computed columns appended;
   /// adds its plan line to `explain` (planner_connector.cpp).
