@@ -126,6 +126,16 @@ sql::result<bool> catalog::create_table(const sql::create_table& stmt, sql::loca
       t.primary_key.push_back(k.value);
     }
   }
+  for (const auto& k : stmt.partitioned_by) {
+    if (!t.columns.index_of(k.value))
+      return error_at(k.loc, "Partition column '" + k.value + "' is not a physical column");
+    if (std::find(t.partition_keys.begin(), t.partition_keys.end(), k.value) !=
+        t.partition_keys.end())
+      return error_at(k.loc, "Partition column '" + k.value + "' is named twice");
+    t.partition_keys.push_back(k.value);
+  }
+  if (!t.partition_keys.empty() && t.partition_keys.size() == t.columns.size())
+    return error_at(where, "Table '" + *name + "': every column is a partition column");
   if (stmt.watermark) {
     auto col = simple_name(stmt.watermark->column, where);
     if (!col) return col.error();

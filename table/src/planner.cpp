@@ -403,16 +403,25 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     // The generator makes only the columns the statement uses (it maps them by name).
     if (t.computed.empty()) prune_nexmark_columns(nexmark_gen, t.rowtime.value_or(""));
   } else if (connector != "filesystem") {
+    if (!t.partition_keys.empty())
+      return error_at(where, "Table '" + t.name +
+                                 "': PARTITIONED BY is supported for "
+                                 "'filesystem' tables only, not '" +
+                                 connector + "'");
     registered = find_table_connector(connector);
     if (!registered) return error_at(where, unknown_connector(t, connector, "read"));
   }
-  const auto path = t.option("path");
+  const auto path = planning::file_path(t);
   row_format format;
   bool dir = false;
   if (!datagen && !nexmark && !registered) {
-    if (auto e = file_option_error(t, {"connector", "path", "format", "lookup.join.cache.ttl"});
-        !e.empty())
-      return error_at(t.where, e);
+    if (!t.partition_keys.empty())
+      return error_at(where, "Table '" + t.name +
+                                 "' is partitioned: reading a partitioned filesystem table is "
+                                 "not supported yet (writing it is)");
+    auto keys = planning::file_sink_keys(false);
+    keys.push_back("lookup.join.cache.ttl");
+    if (auto e = file_option_error(t, keys); !e.empty()) return error_at(t.where, e);
     if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
       return error_at(t.where, "Table '" + t.name + "': " + e);
     if (path.empty()) return error_at(t.where, "Table '" + t.name + "' has no 'path' option");
@@ -708,21 +717,32 @@ sql::result<std::vector<std::string>> planner::plan_insert(const sql::insert& in
                                "' doesn't support consuming update changes which is produced by "
                                "node " +
                                in.explain.front());
+  if (!sink->partition_keys.empty() && connector != "filesystem")
+    return error_at(where, "Table '" + *name +
+                               "': PARTITIONED BY is supported for 'filesystem' "
+                               "tables only, not '" +
+                               connector + "'");
   const int id = next_id_++;
   std::vector<std::string> plan;
-  if (connector == "filesystem") {
-    if (auto e = file_option_error(*sink, {"connector", "path", "format"}); !e.empty())
+  if (connector == "filesystem" && !sink->partition_keys.empty()) {
+    auto lines = partitioned_sink(in, *sink, id);
+    if (!lines) return lines.error();
+    plan = std::move(*lines);
+  } else if (connector == "filesystem") {
+    if (auto e = file_option_error(*sink, planning::file_sink_keys(false)); !e.empty())
       return error_at(sink->where, e);
     row_format format;
     if (auto e = parse_row_format(sink->option("format"), sink->options, format); !e.empty())
       return error_at(sink->where, "Table '" + *name + "': " + e);
-    if (sink->option("path").empty())
+    if (planning::file_path(*sink).empty())
       return error_at(sink->where, "Table '" + *name + "' has no 'path' option");
     std::vector<std::string> names;
     for (const auto& f : target) names.push_back(f.name);
     auto encoder = std::make_shared<const line_row_encoder>(names, types, format);
     files::file_sink_options o;
-    o.path = sink->option("path");
+    o.path = planning::file_path(*sink);
+    if (auto e = planning::rolling_options(*sink, o.rolling); !e.empty())
+      return error_at(sink->where, e);
     if (!o_.job_tag.empty()) o.part_prefix = o_.job_tag + "-";
     in.stream
         ->flat_map<std::string>([encoder](rows::row_batch&& b, collector<std::string>& out) {

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "eddy/operators/sinks.hpp"
 #include "eddy/sql/ast.hpp"
 #include "eddy/sql/vector_expr.hpp"
 #include "eddy/table/planner.hpp"
@@ -59,6 +60,14 @@ void proctime_windows(relation& r);
 /// "Unsupported option 'k' for table 't' (connector 'c' takes ...)" for an option of `t` not in
 /// `allowed` (csv.* and json.* are the format's), or "" (planner.cpp).
 std::string file_option_error(const table_def& t, const std::vector<std::string>& allowed);
+/// The option keys of a filesystem table: connector, path, format, the rolling policy's, and
+/// (`partitioned`) the partition commit's (planner_file_sink.cpp).
+std::vector<std::string> file_sink_keys(bool partitioned);
+/// A filesystem table's 'path' option, without the `file://` of Flink's URI form.
+std::string file_path(const table_def& t);
+/// The rolling policy of a filesystem sink from its 'sink.rolling-policy.*' options into `out`;
+/// an error message, or "".
+std::string rolling_options(const table_def& t, rolling_policy& out);
 /// Whether `e` is a call of PROCTIME() (it makes its column the processing-time attribute).
 bool is_proctime_call(const sql::expr& e);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).

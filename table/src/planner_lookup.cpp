@@ -75,7 +75,7 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
                                "', which has computed columns, is not supported yet");
   auto plan = std::make_shared<lookup_plan>();
   plan->table = t->name;
-  plan->path = t->option("path");
+  plan->path = planning::file_path(*t);
   plan->columns = t->columns;
   plan->left_outer = kind == sql::join_kind::left;
   if (auto e =

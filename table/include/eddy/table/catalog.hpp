@@ -37,6 +37,8 @@ struct table_def {
   std::optional<std::string> rowtime;  ///< WATERMARK FOR this column
   std::optional<sql::expr> watermark;  ///< ... AS this expression
   std::vector<std::string> primary_key;
+  /// PARTITIONED BY (...): physical columns (a filesystem sink writes one directory per value).
+  std::vector<std::string> partition_keys;
   std::map<std::string, std::string> options;  ///< WITH ('k' = 'v', ...)
   sql::location where;                         ///< the CREATE statement
 

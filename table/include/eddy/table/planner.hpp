@@ -129,6 +129,10 @@ class planner {
       const table_def& t, const table_connector& c,
       const std::vector<std::shared_ptr<const sql::vector_expr>>& computed, sql::location where,
       std::vector<std::string>& explain);
+  /// Writes `in` into `sink`, a partitioned filesystem table; its plan line
+  /// (planner_file_sink.cpp).
+  sql::result<std::vector<std::string>> partitioned_sink(relation& in, const table_def& sink,
+                                                         int id);
   /// Writes `in` into `sink`, a table of a registered connector; its plan line.
   sql::result<std::vector<std::string>> connector_sink(relation& in, const table_def& sink,
                                                        const table_connector& c,
