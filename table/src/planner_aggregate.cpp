@@ -261,18 +261,67 @@ std::string select_item_name(const sql::select_item& item, std::size_t index) {
 namespace planning {
 
 bool has_aggregate_call(const std::vector<sql::select_item>& items) {
-  bool found = false;
-  auto walk = [&](const sql::expr& e, auto& self) -> void {
-    if (found) return;
-    if (const auto* f = e.as<sql::function_call>(); f && is_aggregate(*f)) {
-      found = true;
-      return;
-    }
-    for_each_child(e, [&](const sql::expr& child) { self(child, self); });
-  };
-  for (const auto& item : items)
-    if (item.value) walk(*item.value, walk);
-  return found;
+  return any_call(items, is_aggregate);
+}
+
+sql::result<aggregate_call> bind_aggregate_call(const sql::function_call& f,
+                                                std::vector<sql::select_item>& pre,
+                                                sql::location at) {
+  aggregate_call c;
+  c.kind = *find_aggregate(f.name.front().value);
+  c.distinct = f.distinct;
+  sql::expr call_expr;
+  call_expr.node = f;
+  c.text = sql::to_sql(call_expr);
+  if (f.star) {
+    c.kind = aggregate_kind::count_star;
+  } else {
+    if (f.args.size() != 1 || f.args.front().name)
+      return error_at(at, c.text + ": aggregate functions take one argument here");
+    c.argument = static_cast<int>(pre.size());
+    pre.push_back(aliased(*f.args.front().value, "$a" + std::to_string(pre.size())));
+  }
+  if (f.filter) {
+    c.filter = static_cast<int>(pre.size());
+    pre.push_back(aliased(*f.filter, "$f" + std::to_string(pre.size())));
+  }
+  return c;
+}
+
+std::optional<sql::parse_error> type_aggregate_call(aggregate_call& c, const sql::scope& columns,
+                                                    sql::location at) {
+  if (c.argument >= 0) c.argument_type = columns[static_cast<std::size_t>(c.argument)].type;
+  if (c.filter >= 0 &&
+      columns[static_cast<std::size_t>(c.filter)].type.id != rows::type_id::boolean)
+    return error_at(at, "FILTER of " + c.text + " needs a BOOLEAN condition, not " +
+                            columns[static_cast<std::size_t>(c.filter)].type.to_string());
+  std::string why;
+  auto t = aggregate_result_type(c.kind, c.argument_type, why);
+  if (!t) return error_at(at, c.text + ": " + why);
+  c.result_type = *t;
+  return std::nullopt;
+}
+
+sql::expr cast_to(sql::expr e, const rows::logical_type& t) {
+  sql::cast c;
+  c.operand = sql::box<sql::expr>(std::move(e));
+  c.type = sql::box<sql::data_type>(to_data_type(t));
+  sql::expr out;
+  out.node = std::move(c);
+  return out;
+}
+
+sql::expr conjunction(const std::vector<const sql::expr*>& parts) {
+  sql::expr out = *parts.front();
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    sql::binary b;
+    b.op = sql::binary_op::and_;
+    b.left = sql::box<sql::expr>(std::move(out));
+    b.right = sql::box<sql::expr>(*parts[i]);
+    out = sql::expr{};
+    out.node = std::move(b);
+  }
+  return out;
 }
 
 }  // namespace planning
@@ -346,25 +395,9 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   plan->key_count = group_by.size();
   plan->ttl = o_.state_ttl;
   for (const auto& f : rw.calls()) {
-    aggregate_call c;
-    c.kind = *find_aggregate(f.name.front().value);
-    c.distinct = f.distinct;
-    sql::expr call_expr;
-    call_expr.node = f;
-    c.text = sql::to_sql(call_expr);
-    if (f.star) {
-      c.kind = aggregate_kind::count_star;
-    } else {
-      if (f.args.size() != 1 || f.args.front().name)
-        return error_at(at, c.text + ": aggregate functions take one argument here");
-      c.argument = static_cast<int>(pre.size());
-      pre.push_back(planning::aliased(*f.args.front().value, "$a" + std::to_string(pre.size())));
-    }
-    if (f.filter) {
-      c.filter = static_cast<int>(pre.size());
-      pre.push_back(planning::aliased(*f.filter, "$f" + std::to_string(pre.size())));
-    }
-    plan->calls.push_back(std::move(c));
+    auto c = planning::bind_aggregate_call(f, pre, at);
+    if (!c) return c.error();
+    plan->calls.push_back(std::move(*c));
   }
   if (session) {
     plan->session_gap = session->gap;
@@ -398,16 +431,8 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
   const sql::scope input_columns = in.columns;  // for the output's names and qualifiers
   auto before = calc(std::move(in), s.where ? &*s.where : nullptr, pre, at);
   if (!before) return before.error();
-  for (auto& c : plan->calls) {
-    if (c.argument >= 0) c.argument_type = before->columns[c.argument].type;
-    if (c.filter >= 0 && before->columns[c.filter].type.id != rows::type_id::boolean)
-      return error_at(at, "FILTER of " + c.text + " needs a BOOLEAN condition, not " +
-                              before->columns[c.filter].type.to_string());
-    std::string why;
-    auto t = aggregate_result_type(c.kind, c.argument_type, why);
-    if (!t) return error_at(at, c.text + ": " + why);
-    c.result_type = *t;
-  }
+  for (auto& c : plan->calls)
+    if (auto err = planning::type_aggregate_call(c, before->columns, at)) return *err;
 
   // 3. The aggregate: rows by key to the keyed function, packed into batches again.
   relation agg;

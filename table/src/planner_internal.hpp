@@ -9,6 +9,7 @@
 #include "eddy/operators/sinks.hpp"
 #include "eddy/sql/ast.hpp"
 #include "eddy/sql/vector_expr.hpp"
+#include "eddy/table/aggregates.hpp"
 #include "eddy/table/planner.hpp"
 
 namespace eddy::table::planning {
@@ -54,6 +55,19 @@ inline void conjuncts(const sql::expr& e, std::vector<const sql::expr*>& out) {
 }
 /// Whether a select list calls an aggregate function (COUNT, SUM, AVG, MIN, MAX) outside OVER.
 bool has_aggregate_call(const std::vector<sql::select_item>& items);
+/// The aggregate call `f` (COUNT(*), SUM(x), ...; DISTINCT; FILTER), its argument and FILTER
+/// condition appended to the items `pre` of the Calc before the aggregate (planner_aggregate.cpp).
+sql::result<aggregate_call> bind_aggregate_call(const sql::function_call& f,
+                                                std::vector<sql::select_item>& pre,
+                                                sql::location at);
+/// Sets the argument and result types of `c` from `columns`, those of the Calc computing `pre`;
+/// an error at `at` if the aggregate does not take them.
+std::optional<sql::parse_error> type_aggregate_call(aggregate_call& c, const sql::scope& columns,
+                                                    sql::location at);
+/// `CAST(e AS t)`.
+sql::expr cast_to(sql::expr e, const rows::logical_type& t);
+/// The conditions joined by AND (at least one).
+sql::expr conjunction(const std::vector<const sql::expr*>& parts);
 /// Marks the windows add_windows appended to `r` as processing-time windows (their window_time a
 /// processing-time attribute, not the event-time one).
 void proctime_windows(relation& r);
@@ -120,6 +134,24 @@ void for_each_child(E& e, Fn&& fn) {
         }
       },
       e.node);
+}
+
+/// Whether an expression of `items` holds a function call `pred` accepts (subqueries not
+/// entered).
+template <class Pred>
+bool any_call(const std::vector<sql::select_item>& items, Pred pred) {
+  bool found = false;
+  auto walk = [&](const sql::expr& e, auto& self) -> void {
+    if (found) return;
+    if (const auto* f = e.as<sql::function_call>(); f && pred(*f)) {
+      found = true;
+      return;
+    }
+    for_each_child(e, [&](const sql::expr& child) { self(child, self); });
+  };
+  for (const auto& item : items)
+    if (item.value) walk(*item.value, walk);
+  return found;
 }
 
 }  // namespace eddy::table::planning

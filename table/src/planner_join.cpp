@@ -23,15 +23,6 @@ bool compiles(const sql::expr& e, const sql::scope& s, const sql::function_regis
   return c.ok();
 }
 
-sql::expr cast_to(sql::expr e, const rows::logical_type& t) {
-  sql::cast c;
-  c.operand = sql::box<sql::expr>(std::move(e));
-  c.type = sql::box<sql::data_type>(to_data_type(t));
-  sql::expr out;
-  out.node = std::move(c);
-  return out;
-}
-
 const char* join_name(join_type t) {
   switch (t) {
     case join_type::inner:
@@ -120,8 +111,8 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
                           (lt.is_character_string() && rt.is_character_string());
         if (!same) {
           if (lt.is_integer() && rt.is_integer()) {
-            ka = cast_to(std::move(ka), rows::bigint_type());
-            kb = cast_to(std::move(kb), rows::bigint_type());
+            ka = planning::cast_to(std::move(ka), rows::bigint_type());
+            kb = planning::cast_to(std::move(kb), rows::bigint_type());
           } else {
             return error_at(c->loc, "Join keys of types " + lt.to_string() + " and " +
                                         rt.to_string() +
@@ -203,15 +194,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   if (residual.empty() || !residual_here) return out;
 
   // The other conditions of an inner join: a filter over the joined rows.
-  sql::expr filter = *residual.front();
-  for (std::size_t i = 1; i < residual.size(); ++i) {
-    sql::binary b;
-    b.op = sql::binary_op::and_;
-    b.left = sql::box<sql::expr>(std::move(filter));
-    b.right = sql::box<sql::expr>(*residual[i]);
-    filter = sql::expr{};
-    filter.node = std::move(b);
-  }
+  const sql::expr filter = planning::conjunction(residual);
   std::vector<sql::select_item> all;
   sql::select_item star;
   star.what = sql::select_item::kind::wildcard;

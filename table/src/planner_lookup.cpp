@@ -24,15 +24,6 @@ bool same_type(const rows::logical_type& a, const rows::logical_type& b) {
   return a.with_nullable(true) == b.with_nullable(true);
 }
 
-sql::expr cast_to(sql::expr e, const rows::logical_type& t) {
-  sql::cast c;
-  c.operand = sql::box<sql::expr>(std::move(e));
-  c.type = sql::box<sql::data_type>(to_data_type(t));
-  sql::expr out;
-  out.node = std::move(c);
-  return out;
-}
-
 }  // namespace
 
 sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& f,
@@ -132,7 +123,7 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
           return error_at(c->loc, "The lookup key " + sql::to_sql(a) + " (" + got.to_string() +
                                       ") cannot be compared with " + sql::to_sql(b) + " (" +
                                       want.to_string() + ")");
-        key = cast_to(std::move(key), want.with_nullable(true));
+        key = planning::cast_to(std::move(key), want.with_nullable(true));
       }
       is_key = true;
       plan->key_columns.push_back(static_cast<std::size_t>(col));
@@ -177,15 +168,7 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
   if (residual.empty()) return out;
 
   // The other conditions of an inner lookup join: a filter over the joined rows.
-  sql::expr filter = *residual.front();
-  for (std::size_t i = 1; i < residual.size(); ++i) {
-    sql::binary b;
-    b.op = sql::binary_op::and_;
-    b.left = sql::box<sql::expr>(std::move(filter));
-    b.right = sql::box<sql::expr>(*residual[i]);
-    filter = sql::expr{};
-    filter.node = std::move(b);
-  }
+  const sql::expr filter = planning::conjunction(residual);
   std::vector<sql::select_item> all(1);
   all[0].what = sql::select_item::kind::wildcard;
   const sql::scope keep = out.columns;

@@ -116,18 +116,7 @@ class over_rewriter {
 namespace planning {
 
 bool has_over_aggregate(const std::vector<sql::select_item>& items) {
-  bool found = false;
-  auto walk = [&](const sql::expr& e, auto& self) -> void {
-    if (found) return;
-    if (const auto* f = e.as<sql::function_call>(); f && is_over_aggregate(*f)) {
-      found = true;
-      return;
-    }
-    for_each_child(e, [&](const sql::expr& child) { self(child, self); });
-  };
-  for (const auto& item : items)
-    if (item.value) walk(*item.value, walk);
-  return found;
+  return any_call(items, is_over_aggregate);
 }
 
 }  // namespace planning
@@ -224,27 +213,10 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
   pre.push_back(planning::aliased(planning::reference(in.columns[time_col]), "$t"));
   std::string select_text = planning::join_names(in.columns);
   for (std::size_t i = 0; i < rw.calls().size(); ++i) {
-    const auto& f = rw.calls()[i];
-    aggregate_call c;
-    c.kind = *find_aggregate(f.name.front().value);
-    c.distinct = f.distinct;
-    sql::expr call_expr;
-    call_expr.node = f;
-    c.text = sql::to_sql(call_expr);
-    if (f.star) {
-      c.kind = aggregate_kind::count_star;
-    } else {
-      if (f.args.size() != 1 || f.args.front().name)
-        return error_at(at, c.text + ": aggregate functions take one argument here");
-      c.argument = static_cast<int>(pre.size());
-      pre.push_back(planning::aliased(*f.args.front().value, "$a" + std::to_string(pre.size())));
-    }
-    if (f.filter) {
-      c.filter = static_cast<int>(pre.size());
-      pre.push_back(planning::aliased(*f.filter, "$f" + std::to_string(pre.size())));
-    }
-    select_text += ", " + c.text + " AS w0$o" + std::to_string(i);
-    plan->calls.push_back(std::move(c));
+    auto c = planning::bind_aggregate_call(rw.calls()[i], pre, at);
+    if (!c) return c.error();
+    select_text += ", " + c->text + " AS w0$o" + std::to_string(i);
+    plan->calls.push_back(std::move(*c));
   }
   relation out;
   out.columns = in.columns;
@@ -261,14 +233,7 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
   }
   for (std::size_t i = 0; i < plan->calls.size(); ++i) {
     auto& c = plan->calls[i];
-    if (c.argument >= 0) c.argument_type = before->columns[c.argument].type;
-    if (c.filter >= 0 && before->columns[c.filter].type.id != rows::type_id::boolean)
-      return error_at(at, "FILTER of " + c.text + " needs a BOOLEAN condition, not " +
-                              before->columns[c.filter].type.to_string());
-    std::string why;
-    auto t = aggregate_result_type(c.kind, c.argument_type, why);
-    if (!t) return error_at(at, c.text + ": " + why);
-    c.result_type = *t;
+    if (auto err = planning::type_aggregate_call(c, before->columns, at)) return *err;
     out.columns.push_back(sql::scope_column{"", "$over" + std::to_string(i), c.result_type});
     out_types.push_back(c.result_type);
   }

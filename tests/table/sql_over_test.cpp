@@ -125,20 +125,8 @@ std::multiset<std::string> reference(const std::vector<row>& rs, const frame& f,
 std::atomic<int> calls{0};
 std::atomic<bool> failed{false};
 
-/// fail_once(x): x, but the 4000th call in this process throws (once), and every call takes a
-/// little time so that checkpoints complete before the failure.
 std::vector<sql::scalar_function> fail_once() {
-  sql::scalar_function f;
-  f.name = "fail_once";
-  f.parameters = {rows::bigint_type()};
-  f.result = rows::bigint_type();
-  f.per_row = [](std::span<const rows::value> args) {
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
-    if (++calls == 4000 && !failed.exchange(true))
-      throw std::runtime_error("fail_once: the injected failure");
-    return args[0];
-  };
-  return {f};
+  return fail_once_function(calls, failed, 4000);
 }
 
 const char* const aggregates =
@@ -231,13 +219,7 @@ TEST_CASE("An OVER aggregation with checkpoints recovers from a failure and writ
   s.register_function_implementation("test.FailOnce", fail_once());
   const auto out = tmp.path() / "out";
   run_ok(s,
-         "SET 'parallelism.default' = '2';\n"
-         "SET 'execution.checkpointing.interval' = '20 ms';\n"
-         "SET 'restart-strategy.type' = 'fixed-delay';\n"
-         "SET 'restart-strategy.fixed-delay.attempts' = '3';\n"
-         "SET 'restart-strategy.fixed-delay.delay' = '10 ms';\n"
-         "CREATE FUNCTION fail_once AS 'test.FailOnce';\n" +
-             ddl("t", tmp.path() / "t") +
+         recovery_settings() + ddl("t", tmp.path() / "t") +
              sink_ddl(out, "o",
                       "id BIGINT, s BIGINT, c BIGINT, cv BIGINT, mn BIGINT, mx BIGINT, a BIGINT"));
   CHECK(run_ok(s, std::string("INSERT INTO o SELECT id, ") + aggregates +

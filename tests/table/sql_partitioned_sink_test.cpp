@@ -99,20 +99,8 @@ const char* const q10 =
 std::atomic<int> calls{0};
 std::atomic<bool> failed{false};
 
-/// fail_once(x): x, but the 3000th call in this process throws (once); every call takes a little
-/// time so that checkpoints complete before the failure.
 std::vector<sql::scalar_function> fail_once() {
-  sql::scalar_function f;
-  f.name = "fail_once";
-  f.parameters = {rows::bigint_type()};
-  f.result = rows::bigint_type();
-  f.per_row = [](std::span<const rows::value> args) {
-    std::this_thread::sleep_for(std::chrono::microseconds(20));
-    if (++calls == 3000 && !failed.exchange(true))
-      throw std::runtime_error("fail_once: the injected failure");
-    return args[0];
-  };
-  return {f};
+  return fail_once_function(calls, failed, 3000);
 }
 
 }  // namespace sql_partitioned_sink_test
@@ -154,14 +142,7 @@ TEST_CASE("A partitioned sink with checkpoints recovers from a failure and write
   const auto out = tmp.path() / "out";
   table::sql_session s;
   s.register_function_implementation("test.FailOnce", fail_once());
-  run_ok(s,
-         "SET 'parallelism.default' = '2';\n"
-         "SET 'execution.checkpointing.interval' = '20 ms';\n"
-         "SET 'restart-strategy.type' = 'fixed-delay';\n"
-         "SET 'restart-strategy.fixed-delay.attempts' = '3';\n"
-         "SET 'restart-strategy.fixed-delay.delay' = '10 ms';\n"
-         "CREATE FUNCTION fail_once AS 'test.FailOnce';\n" +
-             bid_ddl(tmp.path() / "bid") + q10_ddl(out));
+  run_ok(s, recovery_settings() + bid_ddl(tmp.path() / "bid") + q10_ddl(out));
   CHECK(run_ok(s, std::string(q10) + " WHERE fail_once(price) > 0;").message ==
         "[INFO] Job 'insert-into_nexmark_q10' finished.");
   CHECK(failed);

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "eddy/rows/temporal.hpp"
@@ -156,6 +159,36 @@ inline std::multiset<std::string> replay(const table::statement_result& r,
     }
   }
   return rows;
+}
+
+/// `fail_once(BIGINT) -> BIGINT` for failure tests (register it with
+/// register_function_implementation): its argument, but call number `at` in this process throws
+/// "fail_once: the injected failure" once (then `failed` is set); every call sleeps 20 us so
+/// that checkpoints complete before the failure. Reset `calls` and `failed` before each job.
+inline std::vector<sql::scalar_function> fail_once_function(std::atomic<int>& calls,
+                                                            std::atomic<bool>& failed, int at) {
+  sql::scalar_function f;
+  f.name = "fail_once";
+  f.parameters = {rows::bigint_type()};
+  f.result = rows::bigint_type();
+  f.per_row = [&calls, &failed, at](std::span<const rows::value> args) {
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+    if (++calls == at && !failed.exchange(true))
+      throw std::runtime_error("fail_once: the injected failure");
+    return args[0];
+  };
+  return {f};
+}
+
+/// What the failure tests run with: parallelism 2, checkpoints every 20 ms, three restarts 10 ms
+/// apart, and `fail_once` (registered as 'test.FailOnce').
+inline std::string recovery_settings() {
+  return "SET 'parallelism.default' = '2';\n"
+         "SET 'execution.checkpointing.interval' = '20 ms';\n"
+         "SET 'restart-strategy.type' = 'fixed-delay';\n"
+         "SET 'restart-strategy.fixed-delay.attempts' = '3';\n"
+         "SET 'restart-strategy.fixed-delay.delay' = '10 ms';\n"
+         "CREATE FUNCTION fail_once AS 'test.FailOnce';\n";
 }
 
 }  // namespace eddy::testing::sql_data
