@@ -80,13 +80,27 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
   if (first == 1 && last == 1 && order.size() == 1 && !plan->order.front().ascending)
     if (const auto* id = order.front().value->as<sql::identifier>())
       plan->keep_last = in.is_rowtime(planning::column_index(in.columns, *id));
+  // Window Top-N: PARTITION BY holds the window's bounds (of an insert-only input).
+  int key_start = -1;
+  for (std::size_t k = 0; k < partition.size(); ++k) {
+    const auto* id = partition[k].as<sql::identifier>();
+    const int col = id ? planning::column_index(in.columns, *id) : -1;
+    if (col >= 0 && col == in.window_start) key_start = static_cast<int>(k);
+    if (col >= 0 && col == in.window_end) plan->window_end = static_cast<int>(k);
+  }
+  if (key_start < 0 || updating_input) plan->window_end = -1;
+  plan->processing_time = plan->window_end >= 0 && in.processing_time_windows;
+  const bool windowed = plan->window_end >= 0;
+  const int window_start = in.window_start, window_end = in.window_end;
+  const bool processing_time_windows = in.processing_time_windows;
   const sql::scope columns = in.columns;
   auto pre = calc(std::move(in), nullptr, items, at);
   if (!pre) return pre;
   const std::size_t key_count = plan->key_count;
   auto keyed = pre->stream->flat_map<aggregate_row>(explode_rows{key_count}).key_by(row_key{});
   const int id = next_id_++;
-  const std::string name = "Rank #" + std::to_string(id);
+  const std::string name = (windowed ? "WindowRank #" : "Rank #") + std::to_string(id);
+  plan->name = name;
   std::shared_ptr<const rank_plan> shared = plan;
   auto ranked = keyed.template process<changelog_row>(rank_fn(shared), name);
   relation out;
@@ -97,7 +111,12 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
     out.columns.push_back(sql::scope_column{"", "$rank", rows::bigint_type().with_nullable(false)});
     types.push_back(rows::bigint_type().with_nullable(false));
   }
-  out.updating = !order.empty() || updating_input;
+  out.updating = !windowed && (!order.empty() || updating_input);
+  if (windowed) {  // the window's bounds keep their roles (a window join or aggregate may follow)
+    out.window_start = window_start;
+    out.window_end = window_end;
+    out.processing_time_windows = processing_time_windows;
+  }
   out.stream =
       ranked.add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));
@@ -107,9 +126,10 @@ sql::result<relation> planner::rank(relation in, const std::vector<sql::expr>& p
                           std::to_string(first - 1) + "], fetch=[" +
                           std::to_string(last - first + 1) + "])");
   else
-    out.explain.push_back("Rank(rankType=[ROW_NUMBER], rankRange=[rankStart=" +
-                          std::to_string(first) + ", rankEnd=" + std::to_string(last) +
-                          "], partitionBy=[" + partition_text + "], orderBy=[" + order_text + "])");
+    out.explain.push_back(std::string(windowed ? "WindowRank" : "Rank") +
+                          "(rankType=[ROW_NUMBER], rankRange=[rankStart=" + std::to_string(first) +
+                          ", rankEnd=" + std::to_string(last) + "], partitionBy=[" +
+                          partition_text + "], orderBy=[" + order_text + "])");
   out.explain.push_back(
       "+- Exchange(distribution=[" +
       (partition.empty() ? std::string("single") : "hash[" + partition_text + "]") + "])");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "eddy/runtime/log.hpp"
+
 namespace eddy::table {
 
 bool rank_fn::before(const std::vector<rows::value>& a, const std::vector<rows::value>& b) const {
@@ -31,6 +33,10 @@ void rank_fn::emit(rows::row_kind kind, const std::vector<rows::value>& row, std
 void rank_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
                               collector<changelog_row>& out) {
   const auto& plan = *plan_;
+  if (plan.window_end >= 0) {
+    process_windowed(r, ctx);
+    return;
+  }
   auto state = plan.ttl ? ctx.value_state<std::vector<std::vector<rows::value>>>("top-n", *plan.ttl)
                         : ctx.value_state<std::vector<std::vector<rows::value>>>("top-n");
   auto& list = state.value_for_update();
@@ -77,6 +83,46 @@ void rank_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
   }
   // Over an updating input every row is kept: a retraction lets a lower one move up.
   if (!plan.retracting && static_cast<std::int64_t>(list.size()) > last + 1) list.resize(last + 1);
+}
+
+void rank_fn::process_windowed(const aggregate_row& r, aggregate_context& ctx) {
+  const auto& plan = *plan_;
+  const std::int64_t end = r.values[static_cast<std::size_t>(plan.window_end)].as_int64();
+  if (!plan.processing_time && end - 1 <= ctx.current_watermark()) {
+    ++late_;
+    if ((late_ & (late_ - 1)) == 0)
+      log().warn(
+          "{}: {} late row(s) dropped so far (their window had ended; the last one for the "
+          "window ending at {} ms, watermark {} ms)",
+          plan.name, late_, end, ctx.current_watermark());
+    return;
+  }
+  auto state = ctx.value_state<std::vector<std::vector<rows::value>>>("window-top-n");
+  auto& list = state.value_for_update();
+  if (list.empty()) {
+    if (plan.processing_time)
+      ctx.register_processing_time_timer(end - 1);
+    else
+      ctx.register_event_time_timer(end - 1);
+  }
+  // Ranked as rank_fn ranks; rows below `last` can never come back (no retractions).
+  const auto at =
+      plan.keep_last ? std::lower_bound(list.begin(), list.end(), r.values,
+                                        [&](const auto& a, const auto& b) { return before(a, b); })
+                     : std::upper_bound(list.begin(), list.end(), r.values,
+                                        [&](const auto& a, const auto& b) { return before(a, b); });
+  if (at - list.begin() > plan.last - 1) return;
+  list.insert(at, r.values);
+  if (static_cast<std::int64_t>(list.size()) > plan.last) list.resize(plan.last);
+}
+
+void rank_fn::on_timer(std::int64_t, aggregate_context& ctx, collector<changelog_row>& out) {
+  auto state = ctx.value_state<std::vector<std::vector<rows::value>>>("window-top-n");
+  const auto& list = state.value();
+  if (!list) return;
+  for (std::int64_t i = plan_->first - 1; i < static_cast<std::int64_t>(list->size()); ++i)
+    emit(rows::row_kind::insert, (*list)[static_cast<std::size_t>(i)], i + 1, out);
+  state.clear();
 }
 
 void rank_fn::retract(std::vector<std::vector<rows::value>>& list,

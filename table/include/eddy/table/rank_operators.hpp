@@ -11,6 +11,13 @@
 /// leaving the range and +I for the row entering it; with the rank number, +I for a new row,
 /// -U/+U for every row whose rank changed, -D for the row leaving.
 ///
+/// Window Top-N (Flink's WindowRank and WindowDeduplicate: PARTITION BY holds window_start and
+/// window_end of a window TVF over an insert-only input): per partition the rows ranked 1..last
+/// are kept until the window ends (the watermark passes window_end - 1, or the clock for
+/// processing-time windows), then rows first..last are emitted once, insert-only, and the
+/// partition's state is cleared; a row of a window that has ended is late (dropped, counted,
+/// logged).
+///
 /// Rows: the planner's Calc puts the partition keys first, then the output columns, then the
 /// sort keys; `explode_for_aggregate` makes them aggregate_rows keyed by the partition keys.
 /// Copied per subtask, runs on its actor (operator.hpp's contract).
@@ -43,6 +50,11 @@ struct rank_plan {
   /// removes an equal one and the rows below move up.
   bool retracting = false;
   std::optional<state_ttl_config> ttl;
+  /// Window Top-N: the position of window_end among the partition keys (-1: not windowed),
+  /// and whether the windows are in processing time.
+  int window_end = -1;
+  bool processing_time = false;
+  std::string name;  ///< the operator, in log lines
 };
 
 class rank_fn {
@@ -51,8 +63,11 @@ class rank_fn {
 
   void process_element(const aggregate_row& r, aggregate_context& ctx,
                        collector<changelog_row>& out);
+  /// Window Top-N: the window's end.
+  void on_timer(std::int64_t t, aggregate_context& ctx, collector<changelog_row>& out);
 
  private:
+  void process_windowed(const aggregate_row& r, aggregate_context& ctx);
   [[nodiscard]] bool before(const std::vector<rows::value>& a,
                             const std::vector<rows::value>& b) const;
   void emit(rows::row_kind kind, const std::vector<rows::value>& row, std::int64_t rank,
@@ -61,6 +76,7 @@ class rank_fn {
                collector<changelog_row>& out) const;
 
   std::shared_ptr<const rank_plan> plan_;
+  std::uint64_t late_ = 0;
 };
 
 }  // namespace eddy::table
