@@ -37,14 +37,12 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
   const auto& time = *named.system_time;
   const auto* time_id = time.as<sql::identifier>();
   const int time_col = time_id ? planning::column_index(l.columns, *time_id) : -1;
+  if (time_col >= 0 && l.is_rowtime(time_col))  // a versioned table (planner_temporal.cpp)
+    return temporal_join(std::move(l), f, kind, on, time_col, at);
   if (time_col < 0 || time_col != l.proctime) {
-    if (l.is_rowtime(time_col))
-      return error_at(time.loc,
-                      "Temporal joins on event time (FOR SYSTEM_TIME AS OF an event-time "
-                      "attribute, against a versioned table) are not supported yet");
     return error_at(time.loc,
-                    "FOR SYSTEM_TIME AS OF needs the processing-time attribute of the join's left "
-                    "side (a column computed by PROCTIME()), not '" +
+                    "FOR SYSTEM_TIME AS OF needs a time attribute of the join's left side (its "
+                    "event-time attribute, or a column computed by PROCTIME()), not '" +
                         sql::to_sql(time) + "'");
   }
   // The looked-up table.

@@ -5,7 +5,8 @@
 /// What it plans is listed in docs/sql.md ("What runs"): Calc (WHERE, SELECT expressions),
 /// event time from a table's WATERMARK, window TVFs and legacy group windows, window and group
 /// aggregates (planner_aggregate.cpp), OVER aggregates (planner_over.cpp), regular joins
-/// (planner_join.cpp), lookup joins (planner_lookup.cpp), Top-N and ORDER BY ... LIMIT
+/// (planner_join.cpp), lookup joins (planner_lookup.cpp),
+/// temporal joins (planner_temporal.cpp), Top-N and ORDER BY ... LIMIT
 /// (planner_rank.cpp), UNION ALL, VALUES, and the sources and sinks of the registered connectors.
 /// Everything else is refused with an error at its place in the statement, never planned into
 /// something else.
@@ -122,6 +123,10 @@ class planner {
   /// `t` of the FROM item `f` (planner_lookup.cpp).
   sql::result<relation> lookup_join(relation l, const sql::table_factor& f, sql::join_kind kind,
                                     const sql::expr& on, sql::location at);
+  /// `l [LEFT] JOIN t FOR SYSTEM_TIME AS OF l.rowtime ON ...` (`time_col`: l's event-time
+  /// attribute): an event-time temporal join with the versioned table `t` (planner_temporal.cpp).
+  sql::result<relation> temporal_join(relation l, const sql::table_factor& f, sql::join_kind kind,
+                                      const sql::expr& on, int time_col, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
   /// The rows of a table of a registered connector (`c`), its computed columns appended;
   /// adds its plan line to `explain` (planner_connector.cpp).
