@@ -13,11 +13,21 @@ value_state<over_state> over_aggregate_fn::state(aggregate_context& ctx) const {
 }
 
 void over_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
-                                        collector<changelog_row>&) {
+                                        collector<changelog_row>& out) {
   const auto& time = r.values[static_cast<std::size_t>(plan_->time_value)];
   if (time.is_null()) throw std::runtime_error(plan_->name + ": a row's time attribute is NULL");
-  const std::int64_t ts = time.as_int64();
   auto st = state(ctx);
+  if (plan_->processing_time) {  // Flink's ProcTime*PrecedingFunction: the operator's clock
+    const std::int64_t now = ctx.current_processing_time();
+    auto& s = st.value_for_update();
+    s.pending.push_back(over_row{now, r.values});
+    if (plan_->frame == over_frame::range && !plan_->unbounded)
+      ctx.register_processing_time_timer(now + 1);  // the millisecond's rows together
+    else
+      aggregate(s, now, out);  // each row at once, as it arrives
+    return;
+  }
+  const std::int64_t ts = time.as_int64();
   const auto& current = st.value();
   const std::int64_t last = current ? current->last_ts : std::numeric_limits<std::int64_t>::min();
   // Flink's rules: unbounded frames compare with the watermark, bounded ones with the last time
@@ -64,7 +74,11 @@ void over_aggregate_fn::on_timer(std::int64_t t, aggregate_context& ctx,
                                  collector<changelog_row>& out) {
   auto st = state(ctx);
   if (!st.value()) return;
-  auto& s = st.value_for_update();
+  // Processing time: the timer at a millisecond's end takes that millisecond's rows.
+  aggregate(st.value_for_update(), plan_->processing_time ? t - 1 : t, out);
+}
+
+void over_aggregate_fn::aggregate(over_state& s, std::int64_t t, collector<changelog_row>& out) {
   const auto& calls = plan_->calls;
   if (s.accs.size() != calls.size()) s.accs.resize(calls.size());
   const bool bounded = !plan_->unbounded;

@@ -145,18 +145,19 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
   const auto& order = w.order_by.front();
   const auto* order_id = order.value->as<sql::identifier>();
   const int time_col = order_id ? planning::column_index(in.columns, *order_id) : -1;
-  if (!in.is_rowtime(time_col))
+  const bool processing_time = time_col >= 0 && time_col == in.proctime;
+  if (!in.is_rowtime(time_col) && !processing_time)
     return error_at(order.value->loc,
                     "OVER windows' ordering in stream mode must be defined on a time attribute "
-                    "(a column with WATERMARK FOR in its table), not '" +
-                        sql::to_sql(*order.value) +
-                        "' (processing-time attributes are not supported yet)");
+                    "(a column with WATERMARK FOR in its table, or computed by PROCTIME()), not '" +
+                        sql::to_sql(*order.value) + "'");
   if (!order.ascending.value_or(true))
     return error_at(order.value->loc,
                     "OVER windows in stream mode are ordered by their time attribute ascending");
 
   auto plan = std::make_shared<over_plan>();
   plan->ttl = o_.state_ttl;
+  plan->processing_time = processing_time;
   std::string frame_text = "RANG BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW";
   if (w.frame) {
     const auto& f = *w.frame;
@@ -221,6 +222,7 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
   relation out;
   out.columns = in.columns;
   out.rowtime = in.rowtime;
+  out.proctime = in.proctime;
   out.rowtime_copies = in.rowtime_copies;
   out.window_start = in.window_start;
   out.window_end = in.window_end;

@@ -22,6 +22,10 @@
 /// Bounded frames keep the rows still inside the frame and retract those leaving it (Flink's
 /// RowTime{Rows,Range}BoundedPrecedingFunction); unbounded frames keep only the accumulators.
 ///
+/// Ordered by a processing-time attribute (Flink's ProcTime*PrecedingFunction), rows are taken
+/// as they arrive, at the operator's clock: ROWS frames and unbounded frames aggregate each row
+/// at once; bounded RANGE frames take the rows of one millisecond together when it has passed.
+///
 /// Late rows are dropped, counted and logged (Flink drops them and counts them in a metric), by
 /// Flink's rules: for unbounded frames a row whose time is not after the watermark, for bounded
 /// frames a row whose time is not after the last time this key's rows were aggregated at.
@@ -47,9 +51,12 @@ struct over_plan {
   int time_value = -1;        ///< position of the time attribute's value in a row
   std::vector<aggregate_call> calls;
   over_frame frame = over_frame::range;
-  bool unbounded = true;                ///< UNBOUNDED PRECEDING
-  std::int64_t preceding = 0;           ///< bounded: ROWS: rows before the current one; RANGE: ms
-  std::string name;                     ///< the operator, in log lines
+  bool unbounded = true;       ///< UNBOUNDED PRECEDING
+  std::int64_t preceding = 0;  ///< bounded: ROWS: rows before the current one; RANGE: ms
+  std::string name;            ///< the operator, in log lines
+  /// Ordered by a processing-time attribute: rows are aggregated as they arrive, in arrival
+  /// order (RANGE frames: the rows of one millisecond of the clock together, at its end).
+  bool processing_time = false;
   std::optional<state_ttl_config> ttl;  ///< table.exec.state.ttl
 };
 
@@ -83,6 +90,8 @@ class over_aggregate_fn {
   void emit(const std::vector<rows::value>& row, const std::vector<rows::value>& results,
             collector<changelog_row>& out) const;
   [[nodiscard]] std::vector<rows::value> results(const std::vector<accumulator>& accs) const;
+  /// Aggregates and emits the pending rows of times up to `t`, in time order.
+  void aggregate(over_state& s, std::int64_t t, collector<changelog_row>& out);
 
   std::shared_ptr<const over_plan> plan_;
   std::uint64_t late_ = 0;
