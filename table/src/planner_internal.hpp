@@ -66,6 +66,9 @@ std::optional<sql::parse_error> type_aggregate_call(aggregate_call& c, const sql
                                                     sql::location at);
 /// `CAST(e AS t)`.
 sql::expr cast_to(sql::expr e, const rows::logical_type& t);
+/// Appends the plans of a two-input operator's inputs, each below an Exchange(hash).
+void append_hashed_inputs(std::vector<std::string>& explain, std::vector<std::string> left,
+                          std::vector<std::string> right);
 /// The conditions joined by AND (at least one).
 sql::expr conjunction(const std::vector<const sql::expr*>& parts);
 /// Marks the windows add_windows appended to `r` as processing-time windows (their window_time a

@@ -39,6 +39,34 @@ const char* join_name(join_type t) {
 
 }  // namespace
 
+sql::result<relation> planner::keyed_side(relation& in, std::vector<sql::expr>& keys,
+                                          sql::location at) {
+  std::vector<sql::select_item> items;
+  for (std::size_t k = 0; k < keys.size(); ++k)
+    items.push_back(planning::aliased(std::move(keys[k]), "$k" + std::to_string(k)));
+  for (std::size_t c = 0; c < in.columns.size(); ++c)
+    items.push_back(
+        planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
+  return calc(std::move(in), nullptr, items, at);
+}
+
+void planning::append_hashed_inputs(std::vector<std::string>& explain,
+                                    std::vector<std::string> left, std::vector<std::string> right) {
+  for (auto* in : {&left, &right}) {
+    std::vector<std::string> below = {"Exchange(distribution=[hash])"};
+    indent(*in);
+    below.insert(below.end(), in->begin(), in->end());
+    indent(below);
+    explain.insert(explain.end(), below.begin(), below.end());
+  }
+}
+
+const table_def* planner::catalog_table(const std::string& name) const {
+  for (const auto& c : ctes_)
+    if (c.name == name) return nullptr;  // a WITH table hides it
+  return catalog_.find_table(name);
+}
+
 sql::result<relation> planner::from_clause(const std::vector<sql::table_with_joins>& from,
                                            const sql::expr* where, sql::location at, int depth) {
   if (from.size() > 2 || (from.size() == 2 && (!from[0].joins.empty() || !from[1].joins.empty())))
@@ -141,15 +169,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   plan->right_width = r.columns.size();
 
   // Each side: its keys, then its columns; by key to the join.
-  auto side = [&](relation& in, std::vector<sql::expr>& keys) -> sql::result<relation> {
-    std::vector<sql::select_item> items;
-    for (std::size_t k = 0; k < keys.size(); ++k)
-      items.push_back(planning::aliased(std::move(keys[k]), "$k" + std::to_string(k)));
-    for (std::size_t c = 0; c < in.columns.size(); ++c)
-      items.push_back(
-          planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
-    return calc(std::move(in), nullptr, items, at);
-  };
+  auto side = [&](relation& in, std::vector<sql::expr>& keys) { return keyed_side(in, keys, at); };
   const sql::scope lcols = l.columns, rcols = r.columns;
   auto lp = side(l, left_keys);
   if (!lp) return lp;
@@ -184,13 +204,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
       });
   out.explain.push_back(std::string("Join(joinType=[") + join_name(plan->type) + "], where=[" +
                         where_text + "], select=[" + planning::join_names(out.columns) + "])");
-  for (auto* in : {&lp->explain, &rp->explain}) {
-    std::vector<std::string> below = {"Exchange(distribution=[hash])"};
-    planning::indent(*in);
-    below.insert(below.end(), in->begin(), in->end());
-    planning::indent(below);
-    out.explain.insert(out.explain.end(), below.begin(), below.end());
-  }
+  planning::append_hashed_inputs(out.explain, lp->explain, rp->explain);
   if (residual.empty() || !residual_here) return out;
 
   // The other conditions of an inner join: a filter over the joined rows.

@@ -48,9 +48,7 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
   // The looked-up table.
   auto name = simple_name(named.name, f.loc);
   if (!name) return name.error();
-  const table_def* t = catalog_.find_table(*name);
-  for (const auto& c : ctes_)
-    if (c.name == *name) t = nullptr;
+  const table_def* t = catalog_table(*name);
   if (!t)
     return error_at(f.loc, "A lookup join reads a table of a lookup connector: '" + *name +
                                "' is a view or a WITH table");

@@ -26,9 +26,7 @@ sql::result<relation> planner::temporal_join(relation l, const sql::table_factor
   if (l.updating) return error_at(at, "A temporal join of an updating input is not supported yet");
   auto name = simple_name(named.name, f.loc);
   if (!name) return name.error();
-  const table_def* t = catalog_.find_table(*name);
-  for (const auto& c : ctes_)
-    if (c.name == *name) t = nullptr;
+  const table_def* t = catalog_table(*name);
   if (!t)
     return error_at(f.loc, "A temporal join on event time needs a versioned table: '" + *name +
                                "' is a view or a WITH table (versioned views are not supported "
@@ -110,15 +108,7 @@ sql::result<relation> planner::temporal_join(relation l, const sql::table_factor
   plan->right_time = plan->key_count + static_cast<std::size_t>(r->rowtime);
   plan->left_outer = kind == sql::join_kind::left;
   // Each side: its keys, then its columns; by key to the join.
-  auto side = [&](relation& in, std::vector<sql::expr>& keys) -> sql::result<relation> {
-    std::vector<sql::select_item> items;
-    for (std::size_t k = 0; k < keys.size(); ++k)
-      items.push_back(planning::aliased(std::move(keys[k]), "$k" + std::to_string(k)));
-    for (std::size_t c = 0; c < in.columns.size(); ++c)
-      items.push_back(
-          planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
-    return calc(std::move(in), nullptr, items, at);
-  };
+  auto side = [&](relation& in, std::vector<sql::expr>& keys) { return keyed_side(in, keys, at); };
   relation out;
   out.columns = l.columns;
   out.rowtime = l.rowtime;
@@ -157,13 +147,7 @@ sql::result<relation> planner::temporal_join(relation l, const sql::table_factor
   out.explain.push_back(std::string("TemporalJoin(joinType=[") +
                         (plan->left_outer ? "LeftOuterJoin" : "InnerJoin") + "], where=[" +
                         condition + "], select=[" + planning::join_names(out.columns) + "])");
-  for (auto* in : {&lp->explain, &rp->explain}) {
-    std::vector<std::string> below = {"Exchange(distribution=[hash])"};
-    planning::indent(*in);
-    below.insert(below.end(), in->begin(), in->end());
-    planning::indent(below);
-    out.explain.insert(out.explain.end(), below.begin(), below.end());
-  }
+  planning::append_hashed_inputs(out.explain, lp->explain, rp->explain);
   if (residual.empty()) return out;
   const sql::expr filter = planning::conjunction(residual);
   std::vector<sql::select_item> all(1);

@@ -128,6 +128,11 @@ class planner {
   sql::result<relation> temporal_join(relation l, const sql::table_factor& f, sql::join_kind kind,
                                       const sql::expr& on, int time_col, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
+  /// A join side keyed for a two-input join: `keys` (as $k0, ...), then `in`'s columns ($c0,
+  /// ...), by a Calc (planner_join.cpp).
+  sql::result<relation> keyed_side(relation& in, std::vector<sql::expr>& keys, sql::location at);
+  /// The catalog's table `name`, or nullptr (also when a WITH table of that name hides it).
+  [[nodiscard]] const table_def* catalog_table(const std::string& name) const;
   /// The rows of a table of a registered connector (`c`), its computed columns appended;
   /// adds its plan line to `explain` (planner_connector.cpp).
   sql::result<DataStream<rows::row_batch>> connector_scan(
