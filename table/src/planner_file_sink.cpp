@@ -6,7 +6,7 @@
 // Eddy checks the rollover interval as rows arrive), and for PARTITIONED BY tables
 // 'sink.partition-commit.trigger', 'sink.partition-commit.delay',
 // 'sink.partition-commit.policy.kind' (success-file), 'sink.partition-commit.success-file.name',
-// 'partition.time-extractor.timestamp-pattern' and 'partition.default-name'.
+// 'partition.time-extractor.timestamp-pattern' (NULL or empty values: __DEFAULT_PARTITION__).
 #include <algorithm>
 #include <memory>
 
