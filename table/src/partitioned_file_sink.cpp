@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "eddy/rows/temporal.hpp"
 #include "eddy/rows/value_text.hpp"
@@ -185,7 +186,8 @@ void partitioned_file_sink_op::process(std::vector<rows::row_batch>& batches) {
       counters_.records_in += b.size();
       b.compact();
       rows::row_batch data;
-      for (const auto c : p.data_columns) data.columns().push_back(b.column(c));
+      // The data columns move out (the partition columns, which stay, are others).
+      for (const auto c : p.data_columns) data.columns().push_back(std::move(b.column(c)));
       // Rows of one partition together: one write per partition and batch.
       std::map<std::string, std::string> lines;
       for (std::size_t i = 0; i < b.size(); ++i) {
