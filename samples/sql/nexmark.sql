@@ -1,6 +1,7 @@
 -- A runnable SQL example (docs/sql.md): Nexmark bids from CSV files, queries q1, q2 and q11
 -- written as in the nexmark repository, results into CSV part files, then read back; a window
--- aggregate, a group aggregate (its changelog) and an OVER aggregation shown by SELECTs.
+-- aggregate, a group aggregate (its changelog), an OVER aggregation and a MATCH_RECOGNIZE
+-- pattern shown by SELECTs.
 -- Run from the repository root:  build/bin/eddy sql -f samples/sql/nexmark.sql
 
 CREATE TABLE bid (
@@ -95,3 +96,15 @@ SELECT auction, price, `dateTime`,
 FROM bid
 WHERE auction = 1052
 WINDOW w AS (PARTITION BY auction ORDER BY `dateTime`);
+
+-- Per auction, a bid followed directly by one more than twice as high within 10 seconds (a
+-- MATCH_RECOGNIZE pattern, run by the CEP library).
+SELECT * FROM bid
+MATCH_RECOGNIZE (
+  PARTITION BY auction
+  ORDER BY `dateTime`
+  MEASURES A.price AS low, B.price AS high, MATCH_ROWTIME() AS matched_at
+  AFTER MATCH SKIP PAST LAST ROW
+  PATTERN (A B) WITHIN INTERVAL '10' SECOND
+  DEFINE B AS B.price > 2 * A.price
+) AS T;

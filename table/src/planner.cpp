@@ -361,9 +361,10 @@ sql::result<relation> planner::factor_planned(const sql::table_factor& f, int de
     const auto* call = tf->call.as<sql::function_call>();
     if (tf->lateral || !call) return error_at(f.loc, "LATERAL TABLE(...) is not supported yet");
     r = window_tvf(*call, f.loc, depth + 1);
+  } else if (const auto* m = std::get_if<sql::match_recognize>(&f.node)) {
+    r = match_recognize(*m, f.loc, depth + 1);
   } else {
-    return error_at(f.loc,
-                    "UNNEST, MATCH_RECOGNIZE and nested joins in FROM are not supported yet");
+    return error_at(f.loc, "UNNEST and nested joins in FROM are not supported yet");
   }
   return r;
 }

@@ -137,15 +137,15 @@ TEST_CASE("A partitioned sink with checkpoints recovers from a failure and write
   auto bids = make_bids(5000, 67);
   for (auto& b : bids) b.ts = bids.front().ts + (b.ts - bids.front().ts) * 30;  // 17 partitions
   write_bids(tmp.path() / "bid", bids, 2, true);
-  calls = 0;
-  failed = false;
+  sql_partitioned_sink_test::calls = 0;
+  sql_partitioned_sink_test::failed = false;
   const auto out = tmp.path() / "out";
   table::sql_session s;
-  s.register_function_implementation("test.FailOnce", fail_once());
+  s.register_function_implementation("test.FailOnce", sql_partitioned_sink_test::fail_once());
   run_ok(s, recovery_settings() + bid_ddl(tmp.path() / "bid") + q10_ddl(out));
   CHECK(run_ok(s, std::string(q10) + " WHERE fail_once(price) > 0;").message ==
         "[INFO] Job 'insert-into_nexmark_q10' finished.");
-  CHECK(failed);
+  CHECK(sql_partitioned_sink_test::failed);
   const auto t = read_tree(out);
   CHECK(difference(t.lines, q10_reference(bids)) == "");
   CHECK(t.partitions.size() > 10);

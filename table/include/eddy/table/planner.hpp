@@ -177,6 +177,8 @@ class planner {
   /// `in` with `s`'s WHERE applied: `in`'s columns, then the results (planner_over.cpp).
   sql::result<relation> over_aggregate(relation in, const sql::select_core& s,
                                        std::vector<sql::select_item>& items, sql::location at);
+  /// `input MATCH_RECOGNIZE (...)`: one row per match of the pattern (planner_match.cpp).
+  sql::result<relation> match_recognize(const sql::match_recognize& m, sql::location at, int depth);
   /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
   sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
 
