@@ -3,6 +3,7 @@
 #include <chrono>
 #include <span>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "eddy/cep/nfa.hpp"
 #include "eddy/cep/pattern.hpp"
@@ -30,22 +31,48 @@ std::span<const rows::value> columns_of(const aggregate_row& r, std::size_t key_
   return std::span<const rows::value>(r.values).subspan(key_count);
 }
 
+/// A one-row batch and an output column per expression and thread, reused from call to call
+/// (conditions run once per row and partial match: allocating them each time dominated).
+struct eval_scratch {
+  rows::row_batch batch;
+  rows::column_vector out;
+};
+
+eval_scratch& scratch_for(const sql::vector_expr& e, const std::vector<rows::logical_type>& types) {
+  // Keyed by the expression (kept alive by the plan while it runs); a new plan's expression at
+  // a freed one's address finds the old batch, so the types are compared when it is taken.
+  thread_local std::unordered_map<const sql::vector_expr*, eval_scratch> cache;
+  auto it = cache.find(&e);
+  if (it != cache.end() && it->second.batch.column_count() == types.size()) {
+    bool same = true;
+    for (std::size_t c = 0; c < types.size() && same; ++c)
+      same = it->second.batch.column(c).type() == types[c];
+    if (same) {
+      it->second.batch.clear();
+      return it->second;
+    }
+  }
+  if (cache.size() > 1024) cache.clear();  // plans come and go in a long-lived process
+  auto& s = cache[&e];
+  s.batch = rows::row_batch(types);
+  return s;
+}
+
 /// `e` over one row of `types`.
 rows::value eval_row(const sql::vector_expr& e, const std::vector<rows::logical_type>& types,
                      std::span<const rows::value> values, const std::string& op) {
-  rows::row_batch b(types);
-  b.append_row(values);
-  rows::column_vector out;
+  auto& s = scratch_for(e, types);
+  s.batch.append_row(values);
   sql::eval_context ctx;
   ctx.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
   try {
-    e.eval(b, out, ctx);
+    e.eval(s.batch, s.out, ctx);
   } catch (const sql::eval_error& err) {
     throw std::runtime_error(op + ": " + err.what());
   }
-  return out.get(0);
+  return s.out.get(0);
 }
 
 rows::value nav_value(const match_nav& n, const match_rows& rows, const match_plan& plan,

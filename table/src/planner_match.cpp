@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "eddy/cep/cep.hpp"
@@ -119,6 +120,13 @@ std::optional<sql::parse_error> flatten(const sql::row_pattern& p, sql::location
                       "MATCH_RECOGNIZE, as in Flink");
   }
   return std::nullopt;
+}
+
+/// The names of the columns `e` refers to (the last part of each identifier).
+void column_names(const sql::expr& e, std::set<std::string>& out) {
+  if (const auto* id = e.as<sql::identifier>(); id && !id->parts.empty())
+    out.insert(id->parts.back().value);
+  planning::for_each_child(e, [&](const sql::expr& child) { column_names(child, out); });
 }
 
 bool is_named_call(const sql::function_call& f, const char* name) {
@@ -487,13 +495,24 @@ sql::result<relation> planner::match_recognize(const sql::match_recognize& mr, s
     partition_text += (k ? ", " : "") + in.columns[c].name;
   }
   plan->key_count = pre.size();
-  sql::scope input;  // the input's columns, unqualified (variables qualify them here)
+  // The input's columns the expressions name (by name: over-keeping is harmless), the time
+  // attribute and the ORDER BY columns: the rows the CEP operator buffers carry only those.
+  std::set<std::string> named;
+  for (const auto& d : spec.definitions) column_names(d.condition, named);
+  for (const auto& m : spec.measures) column_names(m.value, named);
+  for (const auto& o : spec.order_by) column_names(*o.value, named);
+  std::vector<int> position(in.columns.size(), -1);  // in a row, after the keys
+  sql::scope input;  // the kept columns, unqualified (variables qualify them here)
   for (std::size_t c = 0; c < in.columns.size(); ++c) {
+    if (static_cast<int>(c) != time_col && !named.contains(in.columns[c].name)) continue;
+    position[c] = static_cast<int>(input.size());
     pre.push_back(planning::aliased(planning::reference(in.columns[c]), "$c" + std::to_string(c)));
     input.push_back(sql::scope_column{"", in.columns[c].name, in.columns[c].type});
     plan->input_types.push_back(in.columns[c].type);
   }
-  if (!processing_time) plan->time_value = static_cast<int>(plan->key_count) + time_col;
+  if (!processing_time)
+    plan->time_value =
+        static_cast<int>(plan->key_count) + position[static_cast<std::size_t>(time_col)];
   row_order order;
   std::string order_text = sql::to_sql(*first_order.value) + " ASC";
   for (std::size_t i = 1; i < spec.order_by.size(); ++i) {
@@ -504,8 +523,8 @@ sql::result<relation> planner::match_recognize(const sql::match_recognize& mr, s
       return error_at(o.value->loc, "ORDER BY of MATCH_RECOGNIZE takes columns of its input; '" +
                                         sql::to_sql(*o.value) + "' is not one");
     const bool asc = o.ascending.value_or(true);
-    order.keys.push_back(
-        sort_key{plan->key_count + static_cast<std::size_t>(c), asc, o.nulls_first.value_or(asc)});
+    order.keys.push_back(sort_key{plan->key_count + static_cast<std::size_t>(position[c]), asc,
+                                  o.nulls_first.value_or(asc)});
     order_text += ", " + sql::to_sql(*o.value) + (asc ? " ASC" : " DESC");
   }
 
