@@ -61,8 +61,8 @@ std::string parse_csv_options(const std::map<std::string, std::string>& with,
   return {};
 }
 
-csv_row_decoder::csv_row_decoder(rows::schema s, csv_row_options o)
-    : schema_(std::move(s)), o_(std::move(o)) {
+csv_row_decoder::csv_row_decoder(rows::schema s, csv_row_options o, std::vector<int> projection)
+    : schema_(std::move(s)), o_(std::move(o)), projection_(std::move(projection)) {
   split_.delimiter = o_.delimiter;
   split_.quote = o_.quote;
   row_.resize(schema_.size());
@@ -86,9 +86,23 @@ bool csv_row_decoder::decode(std::string_view line, rows::row_batch& out, std::s
   const auto before = out.physical_size();
   bool nulled = false;
   for (std::size_t i = 0; i < fields_.size(); ++i) {
+    const int to = projection_.empty() ? static_cast<int>(i) : projection_[i];
     const auto& f = fields_[i];
     const auto& t = schema_[i].type;
-    auto& col = out.column(i);
+    if (to < 0) {  // not projected: strings not even copied, other values still checked
+      if (t.is_character_string() || f.empty() || (o_.has_null_literal && f == o_.null_literal))
+        continue;
+      std::string reason;
+      if (valid(f, t, row_[i], reason)) continue;
+      if (o_.ignore_parse_errors) {
+        nulled = true;
+        continue;
+      }
+      for (auto& c : out.columns()) c.resize(before);
+      why = "field " + std::to_string(i + 1) + " (" + schema_[i].name + "): " + reason;
+      return false;
+    }
+    auto& col = out.column(static_cast<std::size_t>(to));
     if ((o_.has_null_literal && f == o_.null_literal) || (f.empty() && !t.is_character_string())) {
       col.append_null();
       continue;
@@ -109,6 +123,21 @@ bool csv_row_decoder::decode(std::string_view line, rows::row_batch& out, std::s
   }
   if (nulled) ++nulled_;
   return true;
+}
+
+bool csv_row_decoder::valid(std::string_view f, const rows::logical_type& t, rows::value& scratch,
+                            std::string& why) {
+  if (t.id == rows::type_id::bigint || t.id == rows::type_id::int_) {
+    std::int64_t v = 0;
+    const auto* end = f.data() + f.size();
+    const auto [p, ec] = std::from_chars(f.data(), end, v);
+    if (ec == std::errc{} && p == end &&
+        (t.id == rows::type_id::bigint || (v >= INT32_MIN && v <= INT32_MAX)))
+      return true;
+  } else if (t.id == rows::type_id::timestamp && rows::parse_timestamp(f)) {
+    return true;
+  }
+  return rows::parse_value(f, t, scratch, &why);  // the general path says why
 }
 
 bool csv_row_decoder::append_fast(rows::column_vector& col, std::string_view f,

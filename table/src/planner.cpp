@@ -470,11 +470,23 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     }();
     const auto schema = t.columns;
     const auto name = t.name;
+    const auto projection = scan_projection(t);
+    if (!projection.empty()) {  // the columns the statement does not name are not decoded
+      sql::scope kept(r.columns.size());
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < projection.size(); ++i)
+        if (projection[i] >= 0) {
+          kept[static_cast<std::size_t>(projection[i])] = r.columns[i];
+          ++n;
+        }
+      kept.resize(n);
+      r.columns = std::move(kept);
+    }
     auto decoded = lines.add_op<rows::row_batch>(
         "decode " + t.name + " #" + std::to_string(id),
-        [name, schema, format, computed](operator_base* next) {
+        [name, schema, format, computed, projection](operator_base* next) {
           return std::make_unique<decode_op>(name, schema, format, computed,
-                                             detail::as_input<rows::row_batch>(next));
+                                             detail::as_input<rows::row_batch>(next), projection);
         });
     r.stream = decoded;
     r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +

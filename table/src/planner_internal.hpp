@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the planner's files (planner.cpp, planner_aggregate.cpp,
 // planner_window.cpp). Internal to eddy_table.
+#include <set>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -87,6 +88,9 @@ std::string file_path(const table_def& t);
 std::string rolling_options(const table_def& t, rolling_policy& out);
 /// Whether `e` is a call of PROCTIME() (it makes its column the processing-time attribute).
 bool is_proctime_call(const sql::expr& e);
+/// Adds the names of the columns `e` refers to (the last part of each identifier) to `out`
+/// (planner_pruning.cpp).
+void column_names(const sql::expr& e, std::set<std::string>& out);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).
 bool has_over_aggregate(const std::vector<sql::select_item>& items);
 

@@ -122,13 +122,6 @@ std::optional<sql::parse_error> flatten(const sql::row_pattern& p, sql::location
   return std::nullopt;
 }
 
-/// The names of the columns `e` refers to (the last part of each identifier).
-void column_names(const sql::expr& e, std::set<std::string>& out) {
-  if (const auto* id = e.as<sql::identifier>(); id && !id->parts.empty())
-    out.insert(id->parts.back().value);
-  planning::for_each_child(e, [&](const sql::expr& child) { column_names(child, out); });
-}
-
 bool is_named_call(const sql::function_call& f, const char* name) {
   return f.name.size() == 1 && planning::upper(f.name.front().value) == name;
 }
@@ -498,9 +491,9 @@ sql::result<relation> planner::match_recognize(const sql::match_recognize& mr, s
   // The input's columns the expressions name (by name: over-keeping is harmless), the time
   // attribute and the ORDER BY columns: the rows the CEP operator buffers carry only those.
   std::set<std::string> named;
-  for (const auto& d : spec.definitions) column_names(d.condition, named);
-  for (const auto& m : spec.measures) column_names(m.value, named);
-  for (const auto& o : spec.order_by) column_names(*o.value, named);
+  for (const auto& d : spec.definitions) planning::column_names(d.condition, named);
+  for (const auto& m : spec.measures) planning::column_names(m.value, named);
+  for (const auto& o : spec.order_by) planning::column_names(*o.value, named);
   std::vector<int> position(in.columns.size(), -1);  // in a row, after the keys
   sql::scope input;  // the kept columns, unqualified (variables qualify them here)
   for (std::size_t c = 0; c < in.columns.size(); ++c) {

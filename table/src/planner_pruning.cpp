@@ -98,6 +98,31 @@ void planner::prune_nexmark_columns(nexmark_table_config& c, const std::string& 
   c.fields = std::move(fields);
 }
 
+namespace planning {
+
+void column_names(const sql::expr& e, std::set<std::string>& out) {
+  if (const auto* id = e.as<sql::identifier>(); id && !id->parts.empty())
+    out.insert(id->parts.back().value);
+  for_each_child(e, [&](const sql::expr& child) { column_names(child, out); });
+}
+
+}  // namespace planning
+
+std::vector<int> planner::scan_projection(const table_def& t) const {
+  if (!used_names_ || !t.computed.empty()) return {};
+  std::set<std::string> watermark;
+  if (t.watermark) planning::column_names(*t.watermark, watermark);
+  std::vector<int> projection(t.columns.size(), -1);
+  int kept = 0;
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const auto& name = t.columns[i].name;
+    if (name == t.rowtime.value_or("") || watermark.contains(name) || column_used(name))
+      projection[i] = kept++;
+  }
+  if (kept == 0 || static_cast<std::size_t>(kept) == t.columns.size()) return {};
+  return projection;
+}
+
 void planner::prune_scan(relation& r, const std::string& table) {
   if (!used_names_) return;
   std::vector<std::size_t> keep;

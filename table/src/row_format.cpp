@@ -14,11 +14,23 @@ std::string parse_row_format(const std::string& format,
   return json ? parse_json_options(with, out.json) : parse_csv_options(with, out.csv);
 }
 
-line_row_decoder::line_row_decoder(rows::schema s, const row_format& f) {
-  if (f.format == row_format::kind::csv)
-    csv_.emplace(std::move(s), f.csv);
-  else
-    json_.emplace(std::move(s), f.json);
+line_row_decoder::line_row_decoder(rows::schema s, const row_format& f,
+                                   const std::vector<int>& projection) {
+  if (f.format == row_format::kind::csv) {
+    csv_.emplace(std::move(s), f.csv, projection);
+    return;
+  }
+  if (!projection.empty()) s = project(s, projection);
+  json_.emplace(std::move(s), f.json);
+}
+
+rows::schema project(const rows::schema& s, const std::vector<int>& projection) {
+  std::size_t n = 0;
+  for (const int to : projection) n += to >= 0 ? 1 : 0;
+  std::vector<rows::field> kept(n);
+  for (std::size_t i = 0; i < projection.size(); ++i)
+    if (projection[i] >= 0) kept[static_cast<std::size_t>(projection[i])] = s[i];
+  return rows::schema(std::move(kept));
 }
 
 line_row_encoder::line_row_encoder(std::vector<std::string> names,

@@ -38,10 +38,11 @@ void pass_on(rows::row_batch& b, const expr_list& computed, const sql::eval_cont
 }  // namespace
 
 decode_op::decode_op(std::string table, rows::schema physical, const row_format& f,
-                     expr_list computed, input_op<rows::row_batch>* next)
+                     expr_list computed, input_op<rows::row_batch>* next,
+                     const std::vector<int>& projection)
     : table_(std::move(table)),
-      physical_(physical),
-      decoder_(std::move(physical), f),
+      physical_(projection.empty() ? physical : project(physical, projection)),
+      decoder_(std::move(physical), f, projection),
       computed_(std::move(computed)),
       next_(next) {
   this->downstream_ = next;

@@ -103,6 +103,38 @@ TEST_CASE("csv rows: a line failing at a later field leaves no part of it in the
         std::vector<value>{value(std::string("d")), value(std::int64_t{3}), value{}});
 }
 
+TEST_CASE("csv rows: a projection decodes only its fields, in its order, and still checks the rest",
+          "[table][csv]") {
+  rows::schema s;
+  s.add("name", rows::string_type())
+      .add("n", rows::bigint_type())
+      .add("d", rows::decimal_type(5, 2))
+      .add("ts", rows::timestamp_type(3));
+  // ts first, then n; name and d are not decoded.
+  const std::vector<int> projection{-1, 1, -1, 0};
+  table::csv_row_decoder dec(s, {}, projection);
+  rows::schema kept;
+  kept.add("ts", rows::timestamp_type(3)).add("n", rows::bigint_type());
+  rows::row_batch b(kept);
+  std::string why;
+  REQUIRE(dec.decode("any \"text,7,1.5,1970-01-01 00:00:01", b, why) == false);  // bad quote
+  REQUIRE(dec.decode("any text,7,1.5,1970-01-01 00:00:01", b, why));
+  REQUIRE(dec.decode(",8,,1970-01-01 00:00:02.5", b, why));
+  CHECK_FALSE(dec.decode("x,9,oops,1970-01-01 00:00:03", b, why));  // d is checked, not kept
+  CHECK(why == "field 3 (d): 'oops' is not a DECIMAL(5, 2)");
+  CHECK_FALSE(dec.decode("x,9", b, why));
+  REQUIRE(b.size() == 2);
+  CHECK(b.row_values(0) == std::vector<value>{value(std::int64_t{1000}), value(std::int64_t{7})});
+  CHECK(b.row_values(1) == std::vector<value>{value(std::int64_t{2500}), value(std::int64_t{8})});
+  // With csv.ignore-parse-errors a bad skipped field only counts the line.
+  table::csv_row_options lenient;
+  lenient.ignore_parse_errors = true;
+  table::csv_row_decoder loose(s, lenient, projection);
+  REQUIRE(loose.decode("x,9,oops,1970-01-01 00:00:03", b, why));
+  CHECK(loose.nulled_lines() == 1);
+  CHECK(b.row_values(2) == std::vector<value>{value(std::int64_t{3000}), value(std::int64_t{9})});
+}
+
 TEST_CASE("csv options: Flink's keys, bad values and unknown keys are errors", "[table][csv]") {
   table::csv_row_options o;
   CHECK(table::parse_csv_options(

@@ -8,6 +8,9 @@ bool split_csv(std::string_view line, const csv_options& o, std::vector<std::str
   scratch.clear();  // a deque: pushing keeps the earlier strings (and views into them) in place
   std::size_t i = 0;
   const std::size_t n = line.size();
+  // The next quote at or after i (found again only once i has passed it): an unquoted field
+  // holds a quote iff it is before the field's end, so each field is scanned once.
+  std::size_t next_quote = line.find(o.quote);
   for (;;) {
     if (i < n && line[i] == o.quote) {
       // A quoted field: up to the closing quote; "" is one quote.
@@ -50,7 +53,8 @@ bool split_csv(std::string_view line, const csv_options& o, std::vector<std::str
       const std::size_t end = line.find(o.delimiter, i);
       const std::size_t stop = end == std::string_view::npos ? n : end;
       auto f = line.substr(i, stop - i);
-      if (f.find(o.quote) != std::string_view::npos) {
+      if (next_quote < i) next_quote = line.find(o.quote, i);
+      if (next_quote < stop) {
         why = "a quote inside an unquoted field at column " + std::to_string(i + 1);
         return false;
       }

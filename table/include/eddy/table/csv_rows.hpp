@@ -41,8 +41,12 @@ std::string parse_csv_options(const std::map<std::string, std::string>& with, cs
 
 class csv_row_decoder {
  public:
-  csv_row_decoder(rows::schema s, csv_row_options o);
-  /// Appends the row of `line` to `out` (columns = the schema). Returns false and sets `why`
+  /// `projection` (Flink's projection push-down): per field of `s`, its column in the batches
+  /// `decode` appends to, or -1 for a field that is not parsed (only counted); empty: every
+  /// field, in order.
+  csv_row_decoder(rows::schema s, csv_row_options o, std::vector<int> projection = {});
+  /// Appends the row of `line` to `out` (columns = the schema, or the projected fields). Returns
+  /// false and sets `why`
   /// ("field 3 (price): 'x' is not a BIGINT") for a line that does not parse (nothing appended);
   /// with ignore_parse_errors bad fields are NULL and only a wrong field count returns false.
   /// Returns true with nothing appended (and `why` empty) for a skipped comment line.
@@ -55,9 +59,13 @@ class csv_row_decoder {
   /// timestamps) and well-formed; false: the general path decides.
   static bool append_fast(rows::column_vector& col, std::string_view f,
                           const rows::logical_type& t);
+  /// Whether `f` reads as a `t` (a field that is not projected); false with `why` if not.
+  static bool valid(std::string_view f, const rows::logical_type& t, rows::value& scratch,
+                    std::string& why);
 
   rows::schema schema_;
   csv_row_options o_;
+  std::vector<int> projection_;
   formats::csv_options split_;
   std::vector<std::string_view> fields_;
   std::deque<std::string> scratch_;

@@ -199,6 +199,10 @@ class planner {
   sql::result<relation> qualify(relation r, const sql::table_factor& f);
   [[nodiscard]] std::optional<std::set<std::string>> used_names(const sql::query& q) const;
   [[nodiscard]] bool column_used(const std::string& name) const;
+  /// For a filesystem table without computed columns: per physical column its position among
+  /// the columns the statement names (the event-time column and the watermark's stay), -1 for
+  /// the others, which are then not decoded (Flink's projection push-down); empty: all used.
+  [[nodiscard]] std::vector<int> scan_projection(const table_def& t) const;
   /// Drops the scanned columns the statement never names (the event-time column stays).
   void prune_scan(relation& r, const std::string& table);
   /// Drops the unused columns from a nexmark table's generator (keeping `rowtime`).

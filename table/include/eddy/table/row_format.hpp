@@ -26,9 +26,13 @@ struct row_format {
 std::string parse_row_format(const std::string& format,
                              const std::map<std::string, std::string>& with, row_format& out);
 
+/// The fields of `s` a projection (see csv_row_decoder) keeps, at their projected positions.
+rows::schema project(const rows::schema& s, const std::vector<int>& projection);
+
 class line_row_decoder {
  public:
-  line_row_decoder(rows::schema s, const row_format& f);
+  /// `projection`: as csv_row_decoder's (JSON reads only the projected fields by name).
+  line_row_decoder(rows::schema s, const row_format& f, const std::vector<int>& projection = {});
   /// As csv_row_decoder::decode / json_row_decoder::decode.
   bool decode(std::string_view line, rows::row_batch& out, std::string& why) {
     return csv_ ? csv_->decode(line, out, why) : json_->decode(line, out, why);

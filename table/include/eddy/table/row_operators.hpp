@@ -35,8 +35,10 @@ using expr_list = std::vector<std::shared_ptr<const sql::vector_expr>>;
 class decode_op final : public timed_input_op<std::string> {
  public:
   /// `computed`: expressions over the physical columns, appended as columns in this order.
+  /// `projection`: only those physical columns are decoded and passed on (see
+  /// csv_row_decoder; not together with `computed`).
   decode_op(std::string table, rows::schema physical, const row_format& f, expr_list computed,
-            input_op<rows::row_batch>* next);
+            input_op<rows::row_batch>* next, const std::vector<int>& projection = {});
   using timed_input_op<std::string>::process;
   void process(std::vector<std::string>& lines, std::vector<std::int64_t>& ts) override;
   void finish() override { next_->finish(); }
