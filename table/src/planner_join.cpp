@@ -4,10 +4,13 @@
 // `FROM a, b WHERE a.k = b.k ...`: the equality conditions between the two sides are the join
 // key (hashed, as Flink's Exchange(hash[...])); the other conditions of an inner join filter the
 // joined rows (a Calc after the join); an outer join takes only equality conditions for now.
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "eddy/sql/printer.hpp"
+#include "eddy/table/interval_join.hpp"
 #include "eddy/table/join_operators.hpp"
 #include "eddy/table/planner.hpp"
 #include "planner_internal.hpp"
@@ -35,6 +38,98 @@ const char* join_name(join_type t) {
       return "FullOuterJoin";
   }
   return "?";
+}
+
+/// `col`, `col + INTERVAL ...` or `col - INTERVAL ...` over a time attribute of `r`.
+struct time_term {
+  int column = -1;
+  std::int64_t offset = 0;
+};
+
+std::optional<time_term> time_term_of(const sql::expr& e, const relation& r) {
+  if (const auto* id = e.as<sql::identifier>()) {
+    const int c = planning::column_index(r.columns, *id);
+    if (!r.is_rowtime(c)) return std::nullopt;
+    return time_term{c, 0};
+  }
+  const auto* b = e.as<sql::binary>();
+  if (!b || (b->op != sql::binary_op::plus && b->op != sql::binary_op::minus)) return std::nullopt;
+  auto t = time_term_of(*b->left, r);
+  if (!t) return std::nullopt;
+  auto ms = planning::constant_interval(*b->right, "the bound");
+  if (!ms) return std::nullopt;
+  t->offset += b->op == sql::binary_op::plus ? *ms : -*ms;
+  return t;
+}
+
+/// The time bounds of an interval join: left.ts - right.ts in [lower, upper].
+struct time_bounds {
+  std::optional<std::int64_t> lower, upper;
+  int left_column = -1, right_column = -1;
+  std::string text;
+
+  /// Takes `x op y` if it bounds the two sides' time attributes.
+  bool take(const sql::expr& x, sql::binary_op op, const sql::expr& y, const relation& l,
+            const relation& r) {
+    auto tx = time_term_of(x, l), ty = time_term_of(y, r);
+    if (!tx || !ty) {  // right side first: flip the comparison
+      tx = time_term_of(y, l);
+      ty = time_term_of(x, r);
+      if (!tx || !ty) return false;
+      op = op == sql::binary_op::lt   ? sql::binary_op::gt
+           : op == sql::binary_op::le ? sql::binary_op::ge
+           : op == sql::binary_op::gt ? sql::binary_op::lt
+                                      : sql::binary_op::le;
+    }
+    if ((left_column >= 0 && left_column != tx->column) ||
+        (right_column >= 0 && right_column != ty->column))
+      return false;
+    left_column = tx->column;
+    right_column = ty->column;
+    const std::int64_t d = ty->offset - tx->offset;  // L + a op R + b  <=>  L - R op b - a
+    switch (op) {
+      case sql::binary_op::ge:
+        lower = std::max(lower.value_or(d), d);
+        break;
+      case sql::binary_op::gt:
+        lower = std::max(lower.value_or(d + 1), d + 1);
+        break;
+      case sql::binary_op::le:
+        upper = std::min(upper.value_or(d), d);
+        break;
+      default:
+        upper = std::min(upper.value_or(d - 1), d - 1);
+        break;
+    }
+    return true;
+  }
+};
+
+/// Moves the conditions of `residual` bounding the sides' time attributes into `b`.
+void take_time_bounds(std::vector<const sql::expr*>& residual, const relation& l, const relation& r,
+                      time_bounds& b) {
+  if (l.updating || r.updating || l.rowtime < 0 || r.rowtime < 0) return;
+  std::vector<const sql::expr*> rest;
+  for (const auto* c : residual) {
+    bool taken = false;
+    if (const auto* bt = c->as<sql::between>(); bt && !bt->negated && !bt->symmetric) {
+      time_bounds tried = b;
+      if (tried.take(*bt->operand, sql::binary_op::ge, *bt->low, l, r) &&
+          tried.take(*bt->operand, sql::binary_op::le, *bt->high, l, r)) {
+        b = tried;
+        taken = true;
+      }
+    } else if (const auto* cmp = c->as<sql::binary>();
+               cmp && (cmp->op == sql::binary_op::lt || cmp->op == sql::binary_op::le ||
+                       cmp->op == sql::binary_op::gt || cmp->op == sql::binary_op::ge)) {
+      taken = b.take(*cmp->left, cmp->op, *cmp->right, l, r);
+    }
+    if (taken)
+      b.text += (b.text.empty() ? "" : " AND ") + sql::to_sql(*c);
+    else
+      rest.push_back(c);
+  }
+  if (b.lower && b.upper) residual = std::move(rest);
 }
 
 }  // namespace
@@ -160,6 +255,16 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
     return error_at(condition->loc,
                     "A join needs an equality condition between its two sides "
                     "(a join without one is not supported yet)");
+  // Bounds on the two sides' event times make it an interval join (Flink's IntervalJoin).
+  time_bounds bounds;
+  take_time_bounds(residual, l, r, bounds);
+  const bool interval = bounds.lower && bounds.upper;
+  if (interval && *bounds.lower > *bounds.upper)
+    return error_at(condition->loc,
+                    "The join's time bounds leave no interval: left time - right "
+                    "time between " +
+                        std::to_string(*bounds.lower) + " and " + std::to_string(*bounds.upper) +
+                        " ms");
   if (!residual.empty() && residual_here && plan->type != join_type::inner)
     return error_at(residual.front()->loc,
                     "Conditions other than equalities between the two "
@@ -171,6 +276,9 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   // Each side: its keys, then its columns; by key to the join.
   auto side = [&](relation& in, std::vector<sql::expr>& keys) { return keyed_side(in, keys, at); };
   const sql::scope lcols = l.columns, rcols = r.columns;
+  std::vector<int> ltimes = l.rowtime_copies, rtimes = r.rowtime_copies;  // time attributes
+  ltimes.push_back(l.rowtime);
+  rtimes.push_back(r.rowtime);
   auto lp = side(l, left_keys);
   if (!lp) return lp;
   auto rp = side(r, right_keys);
@@ -181,7 +289,30 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   const int id = next_id_++;
   const std::string name = std::string("Join #") + std::to_string(id);
   std::shared_ptr<const join_plan> shared = plan;
-  auto joined = lk.connect(rk).template process<changelog_row>(regular_join_fn(shared), name);
+  std::optional<DataStream<changelog_row>> joined;
+  std::int64_t delay = 0;
+  if (interval) {
+    auto ip = std::make_shared<interval_join_plan>();
+    ip->type = plan->type;
+    ip->key_count = plan->key_count;
+    ip->left_width = plan->left_width;
+    ip->right_width = plan->right_width;
+    ip->left_time = plan->key_count + static_cast<std::size_t>(bounds.left_column);
+    ip->right_time = plan->key_count + static_cast<std::size_t>(bounds.right_column);
+    ip->lower = *bounds.lower;
+    ip->upper = *bounds.upper;
+    ip->name = std::string("IntervalJoin #") + std::to_string(id);
+    delay = ip->output_delay();
+    std::shared_ptr<const interval_join_plan> is = ip;
+    joined = lk.connect(rk).template process<changelog_row>(interval_join_fn(is), ip->name);
+    joined = joined->add_op<changelog_row>(
+        "watermark delay " + std::to_string(id), [delay](operator_base* next) {
+          return std::make_unique<watermark_delay_op<changelog_row>>(
+              delay, detail::as_input<changelog_row>(next));
+        });
+  } else {
+    joined = lk.connect(rk).template process<changelog_row>(regular_join_fn(shared), name);
+  }
 
   relation out;
   std::vector<rows::logical_type> types;
@@ -197,13 +328,26 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
     types.push_back(c.type);
     out.columns.push_back(std::move(c));
   }
-  out.updating = plan->type != join_type::inner || updating_input;
+  out.updating = (plan->type != join_type::inner && !interval) || updating_input;
+  if (interval) {  // both sides' time columns stay time attributes (the watermark held back)
+    out.rowtime = bounds.left_column;
+    for (const int c : ltimes)
+      if (c != bounds.left_column) out.rowtime_copies.push_back(c);
+    for (const int c : rtimes) out.rowtime_copies.push_back(static_cast<int>(lcols.size()) + c);
+  }
   out.stream =
-      joined.add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
+      joined->add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));
       });
-  out.explain.push_back(std::string("Join(joinType=[") + join_name(plan->type) + "], where=[" +
-                        where_text + "], select=[" + planning::join_names(out.columns) + "])");
+  if (interval)
+    out.explain.push_back(
+        std::string("IntervalJoin(joinType=[") + join_name(plan->type) +
+        "], windowBounds=[isRowTime=true, leftLowerBound=" + std::to_string(*bounds.lower) +
+        ", leftUpperBound=" + std::to_string(*bounds.upper) + "], where=[" + where_text + " AND " +
+        bounds.text + "], select=[" + planning::join_names(out.columns) + "])");
+  else
+    out.explain.push_back(std::string("Join(joinType=[") + join_name(plan->type) + "], where=[" +
+                          where_text + "], select=[" + planning::join_names(out.columns) + "])");
   planning::append_hashed_inputs(out.explain, lp->explain, rp->explain);
   if (residual.empty() || !residual_here) return out;
 
