@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include "eddy/rows/value_text.hpp"
 #include "eddy/runtime/log.hpp"
 #include "eddy/table/aggregate_operators.hpp"  // rows::value's serializer (the keys)
+#include "eddy/table/row_operators.hpp"        // parse_text_value
 
 namespace eddy::table {
 
@@ -17,6 +20,11 @@ struct lookup_join_fn::cache {
   /// The serialized key -> the table's rows with that key.
   absl::flat_hash_map<std::string, std::vector<std::vector<rows::value>>> rows;
   std::chrono::steady_clock::time_point loaded;
+  // A connector's lookup: the client, the partial cache's entries by age, this row's rows.
+  std::unique_ptr<table_lookup> client;
+  absl::flat_hash_map<std::string, std::chrono::steady_clock::time_point> written;
+  std::deque<std::string> order;  ///< keys of `rows`, oldest first
+  std::vector<std::vector<rows::value>> fetched;
   std::vector<rows::value> key;  // scratch
   std::string key_bytes;         // scratch
 };
@@ -75,11 +83,59 @@ void lookup_join_fn::load() {
   cache_ = std::move(fresh);
 }
 
+const std::vector<std::vector<rows::value>>& lookup_join_fn::fetch(
+    const std::vector<rows::value>& key, const std::string& key_bytes) {
+  const auto& p = *plan_;
+  auto& c = *cache_;
+  const auto now = std::chrono::steady_clock::now();
+  if (p.cache_max_rows > 0) {
+    const auto it = c.rows.find(key_bytes);
+    if (it != c.rows.end() &&
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - c.written[key_bytes]).count() <
+            p.cache_ttl_ms)
+      return it->second;
+  }
+  std::vector<std::string> text;
+  for (std::size_t k = 0; k < key.size(); ++k)
+    text.push_back(rows::format_value(key[k], p.columns[p.key_columns[k]].type));
+  c.fetched.clear();
+  std::string why;
+  for (const auto& r : c.client->lookup(text)) {
+    if (r.size() != p.columns.size())
+      throw std::runtime_error("lookup table '" + p.table + "': a row of " +
+                               std::to_string(r.size()) + " values, the table has " +
+                               std::to_string(p.columns.size()) + " columns");
+    std::vector<rows::value> values(r.size());
+    for (std::size_t col = 0; col < r.size(); ++col)
+      if (r[col] && !parse_text_value(*r[col], p.columns[col].type, values[col], &why))
+        throw std::runtime_error("lookup table '" + p.table + "', column " + p.columns[col].name +
+                                 ": " + why);
+    c.fetched.push_back(std::move(values));
+  }
+  if (p.cache_max_rows == 0 || (c.fetched.empty() && !p.cache_missing_keys)) return c.fetched;
+  if (!c.rows.contains(key_bytes)) {
+    while (c.rows.size() >= p.cache_max_rows && !c.order.empty()) {  // the oldest key goes
+      c.rows.erase(c.order.front());
+      c.written.erase(c.order.front());
+      c.order.pop_front();
+    }
+    c.order.push_back(key_bytes);
+  }
+  c.written[key_bytes] = now;
+  return c.rows[key_bytes] = c.fetched;
+}
+
 void lookup_join_fn::operator()(rows::row_batch&& b, collector<rows::row_batch>& out) {
   const auto& p = *plan_;
-  if (!cache_ || std::chrono::steady_clock::now() - cache_->loaded >=
-                     std::chrono::milliseconds(p.cache_ttl_ms))
+  if (p.connector) {
+    if (!cache_) {
+      cache_ = std::make_unique<cache>();
+      cache_->client = p.connector->make();
+    }
+  } else if (!cache_ || std::chrono::steady_clock::now() - cache_->loaded >=
+                            std::chrono::milliseconds(p.cache_ttl_ms)) {
     load();
+  }
   auto& c = *cache_;
   rows::row_batch result(p.out_types);
   std::vector<rows::value> joined;
@@ -96,8 +152,12 @@ void lookup_join_fn::operator()(rows::row_batch&& b, collector<rows::row_batch>&
     if (!null_key) {
       c.key_bytes.clear();
       serialize_append(c.key_bytes, c.key);
-      const auto it = c.rows.find(c.key_bytes);
-      if (it != c.rows.end()) matches = &it->second;
+      if (p.connector) {
+        const auto& found = fetch(c.key, c.key_bytes);
+        if (!found.empty()) matches = &found;
+      } else if (const auto it = c.rows.find(c.key_bytes); it != c.rows.end()) {
+        matches = &it->second;
+      }
     }
     if (!matches && !p.left_outer) continue;
     joined.clear();

@@ -13,16 +13,20 @@ namespace eddy::table {
 
 using namespace planning;
 
-namespace {
+bool planning::is_lookup_cache_key(const std::string& k) {
+  return k.rfind("lookup.cache", 0) == 0 || k.rfind("lookup.partial-cache.", 0) == 0;
+}
 
-/// The WITH options that are the connector's: all but 'connector', 'format' and the format's.
-table_options connector_options(const table_def& t) {
+table_options planning::connector_options(const table_def& t, const table_connector& c) {
   table_options out;
   for (const auto& [k, v] : t.options)
-    if (k != "connector" && k != "format" && k.rfind("csv.", 0) != 0 && k.rfind("json.", 0) != 0)
+    if (k != "connector" && k != "format" && k.rfind("csv.", 0) != 0 && k.rfind("json.", 0) != 0 &&
+        !(c.lookup && is_lookup_cache_key(k)))
       out.emplace_back(k, v);
   return out;
 }
+
+namespace {
 
 /// The table's line format (an error message, or empty and `out` set).
 std::string table_format(const table_def& t, const table_connector& c, row_format& out) {
@@ -66,7 +70,7 @@ sql::result<DataStream<rows::row_batch>> planner::connector_scan(
                                "' is a sink only");
   row_format format;
   if (auto e = table_format(t, c, format); !e.empty()) return error_at(t.where, e);
-  auto s = c.source(t, connector_options(t));
+  auto s = c.source(t, connector_options(t, c));
   if (!s) return error_at(t.where, s.error().message);
   const auto name = t.name;
   const auto schema = t.columns;
@@ -113,7 +117,7 @@ sql::result<std::vector<std::string>> planner::connector_sink(relation& in, cons
                                "': please declare a primary key for the sink table when the "
                                "query contains update/delete records (the rows are upserted by "
                                "it)");
-  auto s = c.sink(sink, connector_options(sink), in.updating);
+  auto s = c.sink(sink, connector_options(sink, c), in.updating);
   if (!s) return error_at(sink.where, s.error().message);
   const auto types = sink.columns.types();
   const std::string name = "sink " + sink.name + " #" + std::to_string(id);

@@ -12,6 +12,7 @@
 #include "eddy/sql/vector_expr.hpp"
 #include "eddy/table/aggregates.hpp"
 #include "eddy/table/planner.hpp"
+#include "eddy/table/table_connector.hpp"
 
 namespace eddy::table::planning {
 
@@ -88,6 +89,12 @@ std::string file_path(const table_def& t);
 std::string rolling_options(const table_def& t, rolling_policy& out);
 /// Whether `e` is a call of PROCTIME() (it makes its column the processing-time attribute).
 bool is_proctime_call(const sql::expr& e);
+/// Whether `k` is a lookup cache option ('lookup.cache*', 'lookup.partial-cache.*'), which the
+/// planner reads for connectors that can be looked up (planner_connector.cpp).
+bool is_lookup_cache_key(const std::string& k);
+/// The WITH options that are connector `c`'s: all but 'connector', 'format', the format's and
+/// (for a connector that can be looked up) the lookup cache's.
+table_options connector_options(const table_def& t, const table_connector& c);
 /// Adds the names of the columns `e` refers to (the last part of each identifier) to `out`
 /// (planner_pruning.cpp).
 void column_names(const sql::expr& e, std::set<std::string>& out);

@@ -7,6 +7,7 @@
 // left side (the lookup key; several make a composite key). Other conditions of an INNER join
 // filter the joined rows.
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -22,6 +23,55 @@ namespace {
 
 bool same_type(const rows::logical_type& a, const rows::logical_type& b) {
   return a.with_nullable(true) == b.with_nullable(true);
+}
+
+/// A connector table's lookup cache (Flink's 'lookup.cache' = 'NONE' | 'PARTIAL' with the
+/// 'lookup.partial-cache.*' keys, or the older 'lookup.cache.max-rows' and 'lookup.cache.ttl')
+/// into `p`: an error message, or "".
+std::string lookup_cache_options(const table_def& t, lookup_plan& p) {
+  const std::string table = "Table '" + t.name + "': ";
+  std::string mode;
+  std::optional<std::int64_t> max_rows, ttl;
+  for (const auto& [k, v] : t.options) {
+    if (!planning::is_lookup_cache_key(k)) continue;
+    if (k == "lookup.cache") {
+      mode = planning::upper(v);
+      if (mode != "NONE" && mode != "PARTIAL")
+        return table + "'lookup.cache' is 'NONE' or 'PARTIAL', not '" + v + "'";
+    } else if (k == "lookup.partial-cache.max-rows" || k == "lookup.cache.max-rows") {
+      try {
+        max_rows = std::stoll(v);
+      } catch (const std::exception&) {
+        max_rows = -1;
+      }
+      if (*max_rows <= 0) return table + "'" + k + "' must be a positive number, not '" + v + "'";
+    } else if (k == "lookup.partial-cache.expire-after-write" || k == "lookup.cache.ttl") {
+      ttl = parse_duration(v);
+      if (!ttl || *ttl <= 0)
+        return table + "'" + k + "' must be a positive duration, not '" + v + "'";
+    } else if (k == "lookup.partial-cache.cache-missing-key" ||
+               k == "lookup.cache.caching-missing-key") {
+      if (v != "true" && v != "false") return table + "'" + k + "' is 'true' or 'false'";
+      p.cache_missing_keys = v == "true";
+    } else {
+      return table + "unsupported option '" + k +
+             "' (the lookup cache takes 'lookup.cache', 'lookup.partial-cache.max-rows', "
+             "'lookup.partial-cache.expire-after-write', 'lookup.partial-cache.cache-missing-key')";
+    }
+  }
+  if (mode == "NONE") return {};
+  if (mode == "PARTIAL") {  // Flink's: max-rows required, no expiry unless given
+    if (!max_rows)
+      return table + "'lookup.cache' = 'PARTIAL' needs 'lookup.partial-cache.max-rows'";
+  } else if (max_rows || ttl) {  // the older keys: a cache only with both
+    if (!max_rows || !ttl)
+      return table + "the lookup cache needs both 'lookup.cache.max-rows' and 'lookup.cache.ttl'";
+  } else {
+    return {};  // Flink's default: no cache
+  }
+  p.cache_max_rows = static_cast<std::size_t>(*max_rows);
+  p.cache_ttl_ms = ttl.value_or(std::numeric_limits<std::int64_t>::max());
+  return {};
 }
 
 }  // namespace
@@ -53,36 +103,44 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
     return error_at(f.loc, "A lookup join reads a table of a lookup connector: '" + *name +
                                "' is a view or a WITH table");
   const auto connector = t->option("connector");
-  if (connector != "filesystem")
+  const table_connector* registered =
+      connector == "filesystem" ? nullptr : find_table_connector(connector);
+  if (connector != "filesystem" && (!registered || !registered->lookup))
     return error_at(f.loc, "Table '" + t->name + "' (connector '" + connector +
-                               "') cannot be looked up: lookup joins read 'filesystem' tables "
-                               "(not yet: 'jdbc' / 'postgresql')");
+                               "') cannot be looked up: lookup joins read 'filesystem', 'jdbc' "
+                               "and 'postgresql' tables");
   if (!t->computed.empty())
     return error_at(f.loc, "A lookup join of table '" + t->name +
                                "', which has computed columns, is not supported yet");
   auto plan = std::make_shared<lookup_plan>();
   plan->table = t->name;
-  plan->path = planning::file_path(*t);
   plan->columns = t->columns;
   plan->left_outer = kind == sql::join_kind::left;
-  if (auto e =
-          planning::file_option_error(*t, {"connector", "path", "format", "lookup.join.cache.ttl"});
-      !e.empty())
-    return error_at(t->where, e);
-  if (auto e = parse_row_format(t->option("format"), t->options, plan->format); !e.empty())
-    return error_at(t->where, "Table '" + t->name + "': " + e);
-  if (plan->path.empty()) return error_at(t->where, "Table '" + t->name + "' has no 'path' option");
-  std::error_code ec;
-  if (!std::filesystem::exists(plan->path, ec))
-    return error_at(f.loc, "Table '" + t->name + "': the path '" + plan->path + "' does not exist");
-  if (const auto ttl = t->option("lookup.join.cache.ttl"); !ttl.empty()) {
-    const auto ms = parse_duration(ttl);
-    if (!ms || *ms <= 0)
-      return error_at(t->where, "Table '" + t->name +
-                                    "': 'lookup.join.cache.ttl' must be a positive duration, "
-                                    "not '" +
-                                    ttl + "'");
-    plan->cache_ttl_ms = *ms;
+  if (registered) {
+    if (auto e = lookup_cache_options(*t, *plan); !e.empty()) return error_at(t->where, e);
+  } else {
+    plan->path = planning::file_path(*t);
+    if (auto e = planning::file_option_error(
+            *t, {"connector", "path", "format", "lookup.join.cache.ttl"});
+        !e.empty())
+      return error_at(t->where, e);
+    if (auto e = parse_row_format(t->option("format"), t->options, plan->format); !e.empty())
+      return error_at(t->where, "Table '" + t->name + "': " + e);
+    if (plan->path.empty())
+      return error_at(t->where, "Table '" + t->name + "' has no 'path' option");
+    std::error_code ec;
+    if (!std::filesystem::exists(plan->path, ec))
+      return error_at(f.loc,
+                      "Table '" + t->name + "': the path '" + plan->path + "' does not exist");
+    if (const auto ttl = t->option("lookup.join.cache.ttl"); !ttl.empty()) {
+      const auto ms = parse_duration(ttl);
+      if (!ms || *ms <= 0)
+        return error_at(t->where, "Table '" + t->name +
+                                      "': 'lookup.join.cache.ttl' must be a positive duration, "
+                                      "not '" +
+                                      ttl + "'");
+      plan->cache_ttl_ms = *ms;
+    }
   }
   const std::string qualifier = f.alias ? f.alias->name.value : *name;
   if (f.alias && !f.alias->columns.empty())
@@ -138,6 +196,15 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
                     "Conditions other than the lookup keys' equalities in a LEFT lookup join's "
                     "ON are not supported yet");
 
+  std::string looked_up;  // the connector's description, for EXPLAIN
+  if (registered) {
+    auto s =
+        registered->lookup(*t, planning::connector_options(*t, *registered), plan->key_columns);
+    if (!s) return error_at(f.loc, s.error().message);
+    looked_up = ", " + s->description;
+    plan->connector = std::make_shared<const table_lookup_source>(std::move(*s));
+  }
+
   relation out;
   out.columns = l.columns;
   out.rowtime = l.rowtime;
@@ -156,7 +223,7 @@ sql::result<relation> planner::lookup_join(relation l, const sql::table_factor& 
   std::shared_ptr<const lookup_plan> shared = plan;
   out.stream = before->stream->flat_map<rows::row_batch>(lookup_join_fn(shared))
                    .name("LookupJoin #" + std::to_string(id));
-  out.explain.push_back("LookupJoin(table=[" + t->name + "], joinType=[" +
+  out.explain.push_back("LookupJoin(table=[" + t->name + "]" + looked_up + ", joinType=[" +
                         (plan->left_outer ? "LeftOuterJoin" : "InnerJoin") + "], lookup=[" +
                         key_text + "], select=[" + planning::join_names(out.columns) + "])");
   planning::indent(before->explain);

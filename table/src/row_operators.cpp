@@ -37,6 +37,15 @@ void pass_on(rows::row_batch& b, const expr_list& computed, const sql::eval_cont
 
 }  // namespace
 
+bool parse_text_value(std::string_view text, const rows::logical_type& t, rows::value& out,
+                      std::string* why) {
+  if (t.id == rows::type_id::boolean && (text == "t" || text == "f")) {
+    out = rows::value(text == "t");
+    return true;
+  }
+  return rows::parse_value(text, t, out, why);
+}
+
 decode_op::decode_op(std::string table, rows::schema physical, const row_format& f,
                      expr_list computed, input_op<rows::row_batch>* next,
                      const std::vector<int>& projection)
@@ -87,13 +96,7 @@ void text_row_decode_op::process(std::vector<text_row>& in, std::vector<std::int
       row_.assign(r.size(), rows::value());
       for (std::size_t c = 0; c < r.size(); ++c) {
         if (!r[c]) continue;
-        const auto& t = physical_[c].type;
-        std::string_view text = *r[c];
-        if (t.id == rows::type_id::boolean && (text == "t" || text == "f")) {
-          row_[c] = rows::value(text == "t");
-          continue;
-        }
-        if (!rows::parse_value(text, t, row_[c], &why))
+        if (!parse_text_value(*r[c], physical_[c].type, row_[c], &why))
           throw std::runtime_error("table '" + table_ + "', column " + physical_[c].name + ": " +
                                    why);
       }

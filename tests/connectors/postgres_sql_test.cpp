@@ -4,7 +4,12 @@
 // references are computed by PostgreSQL itself over the same rows.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/eddy_process.hpp"
 #include "support/postgres_server.hpp"
@@ -166,4 +171,98 @@ TEST_CASE("eddy sql: jdbc table errors name the table and the option", "[sql][po
                       "CREATE TABLE u (item STRING, n BIGINT) WITH (" + jdbc(pg, "shop", "u") +
                           ");\nINSERT INTO u SELECT item, COUNT(*) FROM t GROUP BY item;"),
              Contains("please declare a primary key for the sink table"));
+}
+
+TEST_CASE("eddy sql looks rows up in a jdbc table for each row of a stream (lookup joins)",
+          "[sql][postgres]") {
+  temp_dir tmp("eddy-pg-lookup");
+  eddy::testing::postgres_server pg;
+  create_orders(pg, 200);  // the dimension table: id -> item, price, paid
+  // The stream: order lines naming an order id (some not in the table, one NULL).
+  std::string lines;
+  std::map<int, int> quantity;  // line -> order id
+  for (int i = 0; i < 400; ++i) {
+    const int id = (i * 7) % 260;  // ids 200..259 are not in the table
+    lines += std::to_string(i) + "," + (i == 5 ? std::string() : std::to_string(id)) + "\n";
+    if (i != 5) quantity[i] = id;
+  }
+  std::filesystem::create_directories(tmp.path() / "lines");
+  eddy::testing::write_file(tmp.path() / "lines" / "lines.csv", lines);
+  // The reference: PostgreSQL's own rows of each id.
+  const auto items = pg.psql("SELECT id, COALESCE(item, '') FROM orders ORDER BY id", "shop");
+  std::map<int, std::string> item_of;
+  {
+    std::istringstream in(items);
+    std::string row;
+    while (std::getline(in, row)) {
+      const auto bar = row.find('|');
+      if (bar == std::string::npos) continue;
+      item_of[std::stoi(row.substr(0, bar))] = row.substr(bar + 1);
+    }
+  }
+  REQUIRE(item_of.size() == 200);
+  for (const char* cache : {"",
+                            ", 'lookup.cache' = 'PARTIAL', 'lookup.partial-cache.max-rows' = "
+                            "'20', 'lookup.partial-cache.expire-after-write' = '1 min'"}) {
+    for (const bool left : {false, true}) {
+      INFO("cache " << cache << ", left " << left);
+      const std::string out =
+          (tmp.path() / ("out" + std::to_string(left) + std::to_string(std::string(cache).size())))
+              .string();
+      const auto r = run_sql(
+          tmp,
+          "SET 'parallelism.default' = '2';\n"
+          "CREATE TABLE lines (line INT, order_id INT) WITH ('connector' = 'filesystem', "
+          "'path' = '" +
+              (tmp.path() / "lines").string() +
+              "', 'format' = 'csv');\n"
+              "CREATE TABLE orders (id INT, item STRING, price DECIMAL(10, 2), paid BOOLEAN) "
+              "WITH (" +
+              jdbc(pg, "shop", "orders", cache) +
+              ");\n"
+              "CREATE TABLE out_rows (line INT, id INT, item STRING) WITH ("
+              "'connector' = 'filesystem', 'path' = '" +
+              out + "', 'format' = 'csv');\n" +
+              "INSERT INTO out_rows SELECT l.line, o.id, o.item FROM (SELECT *, PROCTIME() AS "
+              "p FROM lines) l " +
+              (left ? "LEFT " : "") +
+              "JOIN orders FOR SYSTEM_TIME AS OF l.p AS o ON l.order_id = o.id;\n");
+      INFO("stdout: " << r.out << "\nstderr: " << r.err);
+      REQUIRE(r.code == 0);
+      std::vector<std::string> want;
+      for (int i = 0; i < 400; ++i) {
+        const auto q = quantity.find(i);
+        const bool found = q != quantity.end() && item_of.contains(q->second);
+        if (found)
+          want.push_back(std::to_string(i) + "," + std::to_string(q->second) + "," +
+                         item_of[q->second]);
+        else if (left)
+          want.push_back(std::to_string(i) + ",,");
+      }
+      std::sort(want.begin(), want.end());
+      std::vector<std::string> got;
+      for (const auto& e : std::filesystem::directory_iterator(out)) {
+        if (e.path().filename().string()[0] == '.') continue;
+        std::ifstream in(e.path());
+        std::string line;
+        while (std::getline(in, line)) got.push_back(line);
+      }
+      std::sort(got.begin(), got.end());
+      CHECK(got == want);
+    }
+  }
+  // Errors: a cache option out of range, a query instead of a table.
+  const auto bad = run_sql(tmp,
+                           "CREATE TABLE lines (line INT, order_id INT) WITH ('connector' = "
+                           "'filesystem', 'path' = '" +
+                               (tmp.path() / "lines").string() +
+                               "', 'format' = 'csv');\n"
+                               "CREATE TABLE orders (id INT, item STRING) WITH (" +
+                               jdbc(pg, "shop", "orders", ", 'lookup.cache' = 'SOMETIMES'") +
+                               ");\n"
+                               "SELECT * FROM (SELECT *, PROCTIME() AS p FROM lines) l JOIN "
+                               "orders FOR SYSTEM_TIME AS OF l.p AS o ON l.order_id = o.id;\n");
+  CHECK(bad.code != 0);
+  CHECK_THAT(bad.out + bad.err,
+             Contains("Table 'orders': 'lookup.cache' is 'NONE' or 'PARTIAL', not 'SOMETIMES'"));
 }

@@ -5,6 +5,7 @@
 
 #include "connector_bindings.hpp"
 #include "ddl_uri.hpp"
+#include "eddy/connectors/postgres/postgres_lookup.hpp"
 #include "eddy/connectors/postgres/postgres_sink.hpp"
 #include "eddy/connectors/postgres/postgres_source.hpp"
 
@@ -45,8 +46,10 @@ expected<connectors::connector_uri> jdbc_uri(const table_def& t, table_options o
                                               "transaction-prefix"};
   known.insert(known.end(), source_keys.begin(), source_keys.end());
   known.insert(known.end(), sink_keys.begin(), sink_keys.end());
+  known.push_back("lookup.max-retries");  // lookup joins (the planner reads the cache's keys)
   if (auto ok = ddl::check_keys(t, o, known); !ok) return ok.error();
   ddl::drop_keys(o, source ? sink_keys : source_keys);
+  ddl::drop_keys(o, {"lookup.max-retries"});
   auto url = ddl::take(o, "url");
   if (!url) return ddl::table_error(t, "'url' (jdbc:postgresql://HOST:PORT/DB) is required");
   std::string_view rest = *url;
@@ -128,6 +131,21 @@ std::string pg_type(const rows::logical_type& t) {
   }
 }
 
+/// A lookup join's side: one connection per subtask.
+class jdbc_lookup final : public table_lookup {
+ public:
+  jdbc_lookup(const postgres::connection_options& o, const std::string& table,
+              const std::vector<std::string>& columns, const std::vector<std::string>& keys,
+              int retries)
+      : client_(o, table, columns, keys, retries) {}
+  std::vector<text_row> lookup(const std::vector<std::string>& key) override {
+    return client_.lookup(key);
+  }
+
+ private:
+  postgres::lookup_client client_;
+};
+
 }  // namespace
 
 void register_jdbc_table() {
@@ -174,6 +192,36 @@ void register_jdbc_table() {
     s.rows = postgres::postgres_sink<text_change>(
         std::move(*opts), [](const text_change& c) { return c.row; }, std::move(schema),
         [](const text_change& c) { return c.remove; });
+    return s;
+  };
+  c.lookup = [](const table_def& t, const table_options& o,
+                const std::vector<std::size_t>& keys) -> expected<table_lookup_source> {
+    int retries = 3;  // Flink's 'lookup.max-retries' default
+    for (const auto& [k, v] : o)
+      if (k == "lookup.max-retries") {
+        try {
+          retries = std::stoi(v);
+        } catch (const std::exception&) {
+          retries = -1;
+        }
+        if (retries < 0)
+          return ddl::table_error(t, "'lookup.max-retries' must be a number >= 0, not '" + v + "'");
+      }
+    auto u = jdbc_uri(t, o, true);
+    if (!u) return u.error();
+    if (has(u->options, "query"))
+      return ddl::table_error(t, "a lookup join reads 'table-name', not 'query'");
+    auto opts = postgres::parse_source_uri(*u);
+    if (!opts) return opts.error();
+    std::vector<std::string> columns, key_columns;
+    for (const auto& f : t.columns) columns.push_back(f.name);
+    for (const auto k : keys) key_columns.push_back(t.columns[k].name);
+    table_lookup_source s;
+    s.description = "url=[" + opts->connection.describe() + "], table-name=[" + opts->table + "]";
+    s.make = [connection = opts->connection, table = opts->table, columns, key_columns,
+              retries]() -> std::unique_ptr<table_lookup> {
+      return std::make_unique<jdbc_lookup>(connection, table, columns, key_columns, retries);
+    };
     return s;
   };
   register_table_connector("postgresql", c);

@@ -29,6 +29,7 @@
 #include "eddy/rows/row_batch.hpp"
 #include "eddy/rows/schema.hpp"
 #include "eddy/table/row_format.hpp"
+#include "eddy/table/table_connector.hpp"
 
 namespace eddy::table {
 
@@ -41,6 +42,13 @@ struct lookup_plan {
   std::size_t left_width = 0;            ///< the stream's columns at the front of a row
   bool left_outer = false;
   std::int64_t cache_ttl_ms = 3'600'000;
+  /// A connector's lookup ('jdbc' / 'postgresql'): the rows of each key fetched when a row of
+  /// the stream asks for it (Flink's JdbcRowDataLookupFunction), not files loaded whole; then
+  /// `path` and `format` are unused and `cache_ttl_ms` is the partial cache's
+  /// expire-after-write.
+  std::shared_ptr<const table_lookup_source> connector;
+  std::size_t cache_max_rows = 0;             ///< keys the partial cache holds (0: no cache)
+  bool cache_missing_keys = true;             ///< cache "no rows" too
   std::vector<rows::logical_type> out_types;  ///< the stream's columns, then the table's
 };
 
@@ -56,6 +64,9 @@ class lookup_join_fn {
  private:
   struct cache;
   void load();
+  /// The rows of `key` (serialized in `key_bytes`) from the connector, through the cache.
+  const std::vector<std::vector<rows::value>>& fetch(const std::vector<rows::value>& key,
+                                                     const std::string& key_bytes);
 
   std::shared_ptr<const lookup_plan> plan_;
   std::unique_ptr<cache> cache_;

@@ -32,6 +32,11 @@ namespace eddy::table {
 
 using expr_list = std::vector<std::shared_ptr<const sql::vector_expr>>;
 
+/// A value of a text row (PostgreSQL's text output: rows/value_text.hpp, and 't' / 'f' for
+/// BOOLEAN) into `out`; false with `why` when it does not read as a `t`.
+bool parse_text_value(std::string_view text, const rows::logical_type& t, rows::value& out,
+                      std::string* why);
+
 class decode_op final : public timed_input_op<std::string> {
  public:
   /// `computed`: expressions over the physical columns, appended as columns in this order.

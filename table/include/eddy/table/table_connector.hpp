@@ -20,6 +20,7 @@
 /// Threads: register at start-up, before any planning (registration is not synchronised);
 /// lookups and the bindings themselves are thread-safe (they only build values).
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,23 @@ struct table_sink {
   std::string description;  ///< for EXPLAIN
 };
 
+/// Rows of a table by key, for lookup joins (the table's side): one per subtask, called on its
+/// actor only.
+class table_lookup {
+ public:
+  virtual ~table_lookup() = default;
+  /// The table's rows (its physical columns, as text) whose key columns (those the binding was
+  /// given, in that order) equal `key` (text, no NULLs). Blocks for the round trip; throws
+  /// std::runtime_error naming the table when the lookup fails.
+  virtual std::vector<text_row> lookup(const std::vector<std::string>& key) = 0;
+};
+
+/// A lookup as a binding builds it.
+struct table_lookup_source {
+  std::function<std::unique_ptr<table_lookup>()> make;  ///< called once per subtask
+  std::string description;                              ///< for EXPLAIN
+};
+
 struct table_connector {
   /// The format a table of this connector has when it names none ("" : 'format' is required;
   /// text-row connectors take no 'format').
@@ -81,6 +99,11 @@ struct table_connector {
   std::function<expected<table_source>(const table_def&, const table_options&)> source;
   /// Empty: the connector cannot be written. `updating`: the query's result is a changelog.
   std::function<expected<table_sink>(const table_def&, const table_options&, bool updating)> sink;
+  /// Empty: the connector cannot be looked up. `key_columns`: positions in the table's physical
+  /// columns. The options hold no 'lookup.*' keys (the planner reads those).
+  std::function<expected<table_lookup_source>(const table_def&, const table_options&,
+                                              const std::vector<std::size_t>& key_columns)>
+      lookup;
 };
 
 /// Registers (or replaces) the connector `name` ("kafka").
