@@ -71,6 +71,10 @@ sql::expr cast_to(sql::expr e, const rows::logical_type& t);
 /// Appends the plans of a two-input operator's inputs, each below an Exchange(hash).
 void append_hashed_inputs(std::vector<std::string>& explain, std::vector<std::string> left,
                           std::vector<std::string> right);
+/// Appends the plan of a keyed operator's input below it: an Exchange by `partition` (its
+/// columns as text; empty: to one subtask), then the input indented (planner_over.cpp).
+void append_exchanged_input(std::vector<std::string>& explain, const std::string& partition,
+                            std::vector<std::string> input);
 /// The conditions joined by AND (at least one).
 sql::expr conjunction(const std::vector<const sql::expr*>& parts);
 /// Marks the windows add_windows appended to `r` as processing-time windows (their window_time a
@@ -98,6 +102,16 @@ table_options connector_options(const table_def& t, const table_connector& c);
 /// Adds the names of the columns `e` refers to (the last part of each identifier) to `out`
 /// (planner_pruning.cpp).
 void column_names(const sql::expr& e, std::set<std::string>& out);
+/// An ORDER BY on a time attribute (OVER windows, MATCH_RECOGNIZE): its column in `in` and
+/// whether it is the processing-time attribute.
+struct time_order {
+  int column = -1;
+  bool processing_time = false;
+};
+/// `order` as a time attribute of `in`, ascending; else an error at it: `not_time` followed by
+/// "(a column with WATERMARK FOR ...), not '<order>'", or `descending` (planner_over.cpp).
+sql::result<time_order> order_by_time(const relation& in, const sql::order_item& order,
+                                      const std::string& not_time, const std::string& descending);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).
 bool has_over_aggregate(const std::vector<sql::select_item>& items);
 

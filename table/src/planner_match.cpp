@@ -436,17 +436,12 @@ sql::result<relation> planner::match_recognize(const sql::match_recognize& mr, s
                     "MATCH_RECOGNIZE needs ORDER BY a time attribute (rowtime or proctime) "
                     "first, as in Flink");
   const auto& first_order = spec.order_by.front();
-  const auto* time_id = first_order.value->as<sql::identifier>();
-  const int time_col = time_id ? planning::column_index(in.columns, *time_id) : -1;
-  const bool processing_time = time_col >= 0 && time_col == in.proctime;
-  if (!in.is_rowtime(time_col) && !processing_time)
-    return error_at(first_order.value->loc,
-                    "MATCH_RECOGNIZE must be ordered by a time attribute first (a column with "
-                    "WATERMARK FOR in its table, or computed by PROCTIME()), not '" +
-                        sql::to_sql(*first_order.value) + "'");
-  if (!first_order.ascending.value_or(true))
-    return error_at(first_order.value->loc,
-                    "Primary sort order of a streaming table must be ascending on time");
+  auto by_time = planning::order_by_time(
+      in, first_order, "MATCH_RECOGNIZE must be ordered by a time attribute first ",
+      "Primary sort order of a streaming table must be ascending on time");
+  if (!by_time) return by_time.error();
+  const int time_col = by_time->column;
+  const bool processing_time = by_time->processing_time;
 
   // PATTERN and DEFINE.
   std::vector<pattern_variable> vars;
@@ -611,11 +606,7 @@ sql::result<relation> planner::match_recognize(const sql::match_recognize& mr, s
       "], pattern=[" + pattern_text + "]" +
       (spec.within ? ", within=[" + sql::to_sql(*spec.within) + "]" : std::string()) +
       ", define=[" + define_text + "])");
-  out.explain.push_back(
-      "+- Exchange(distribution=[" +
-      (partition_text.empty() ? std::string("single") : "hash[" + partition_text + "]") + "])");
-  planning::indent(before->explain);
-  for (auto& line : before->explain) out.explain.push_back("   " + line);
+  planning::append_exchanged_input(out.explain, partition_text, std::move(before->explain));
   return out;
 }
 

@@ -115,6 +115,29 @@ class over_rewriter {
 
 namespace planning {
 
+void append_exchanged_input(std::vector<std::string>& explain, const std::string& partition,
+                            std::vector<std::string> input) {
+  explain.push_back("+- Exchange(distribution=[" +
+                    (partition.empty() ? std::string("single") : "hash[" + partition + "]") + "])");
+  indent(input);
+  for (auto& line : input) explain.push_back("   " + line);
+}
+
+sql::result<time_order> order_by_time(const relation& in, const sql::order_item& order,
+                                      const std::string& not_time, const std::string& descending) {
+  const auto* id = order.value->as<sql::identifier>();
+  time_order t;
+  t.column = id ? column_index(in.columns, *id) : -1;
+  t.processing_time = t.column >= 0 && t.column == in.proctime;
+  if (!in.is_rowtime(t.column) && !t.processing_time)
+    return error_at(order.value->loc, not_time +
+                                          "(a column with WATERMARK FOR in its table, or "
+                                          "computed by PROCTIME()), not '" +
+                                          sql::to_sql(*order.value) + "'");
+  if (!order.ascending.value_or(true)) return error_at(order.value->loc, descending);
+  return t;
+}
+
 bool has_over_aggregate(const std::vector<sql::select_item>& items) {
   return any_call(items, is_over_aggregate);
 }
@@ -143,17 +166,12 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
                     "(ORDER BY rowtime): " +
                         std::string(w.order_by.empty() ? "no ORDER BY" : "several ORDER BY keys"));
   const auto& order = w.order_by.front();
-  const auto* order_id = order.value->as<sql::identifier>();
-  const int time_col = order_id ? planning::column_index(in.columns, *order_id) : -1;
-  const bool processing_time = time_col >= 0 && time_col == in.proctime;
-  if (!in.is_rowtime(time_col) && !processing_time)
-    return error_at(order.value->loc,
-                    "OVER windows' ordering in stream mode must be defined on a time attribute "
-                    "(a column with WATERMARK FOR in its table, or computed by PROCTIME()), not '" +
-                        sql::to_sql(*order.value) + "'");
-  if (!order.ascending.value_or(true))
-    return error_at(order.value->loc,
-                    "OVER windows in stream mode are ordered by their time attribute ascending");
+  auto by_time = planning::order_by_time(
+      in, order, "OVER windows' ordering in stream mode must be defined on a time attribute ",
+      "OVER windows in stream mode are ordered by their time attribute ascending");
+  if (!by_time) return by_time.error();
+  const int time_col = by_time->column;
+  const bool processing_time = by_time->processing_time;
 
   auto plan = std::make_shared<over_plan>();
   plan->ttl = o_.state_ttl;
@@ -255,11 +273,7 @@ sql::result<relation> planner::over_aggregate(relation in, const sql::select_cor
   out.explain.push_back("OverAggregate(partitionBy=[" + partition_text + "], orderBy=[" +
                         sql::to_sql(*order.value) + " ASC], window=[ " + frame_text +
                         "], select=[" + select_text + "])");
-  out.explain.push_back(
-      "+- Exchange(distribution=[" +
-      (partition_text.empty() ? std::string("single") : "hash[" + partition_text + "]") + "])");
-  planning::indent(before->explain);
-  for (auto& line : before->explain) out.explain.push_back("   " + line);
+  planning::append_exchanged_input(out.explain, partition_text, std::move(before->explain));
   return out;
 }
 
