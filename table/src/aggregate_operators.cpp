@@ -181,9 +181,10 @@ void window_aggregate_fn::on_timer(std::int64_t, aggregate_context& ctx,
 void session_aggregate_fn::process_element(const aggregate_row& r, aggregate_context& ctx,
                                            collector<changelog_row>&) {
   const auto& time = r.values[static_cast<std::size_t>(plan_->time_value)];
-  if (time.is_null())
+  if (time.is_null() && !plan_->processing_time)
     throw std::runtime_error(plan_->name + ": a row's time attribute is NULL, so it has no window");
-  const std::int64_t ts = time.as_int64();
+  // Processing time: the row's arrival at the operator's clock (never late).
+  const std::int64_t ts = plan_->processing_time ? ctx.current_processing_time() : time.as_int64();
   auto state = ctx.value_state<std::vector<session_window>>("session-windows");
   std::int64_t start = ts;
   std::int64_t end = ts + plan_->session_gap;
@@ -195,7 +196,7 @@ void session_aggregate_fn::process_element(const aggregate_row& r, aggregate_con
       }
     }
   }
-  if (end - 1 <= ctx.current_watermark()) {
+  if (!plan_->processing_time && end - 1 <= ctx.current_watermark()) {
     ++late_;
     if ((late_ & (late_ - 1)) == 0)
       log().warn(
@@ -219,7 +220,10 @@ void session_aggregate_fn::process_element(const aggregate_row& r, aggregate_con
   accumulate_row(*plan_, merged.accs, r.values);
   kept.push_back(std::move(merged));
   windows = std::move(kept);
-  ctx.register_event_time_timer(end - 1);
+  if (plan_->processing_time)
+    ctx.register_processing_time_timer(end - 1);
+  else
+    ctx.register_event_time_timer(end - 1);
 }
 
 void session_aggregate_fn::on_timer(std::int64_t t, aggregate_context& ctx,

@@ -247,6 +247,7 @@ sql::result<group_window> session_tvf_window(const relation& in, std::vector<sql
   g.time_name = in.columns[static_cast<std::size_t>(sw.time_column)].name;
   g.time = planning::reference(in.columns[static_cast<std::size_t>(sw.time_column)]);
   g.spec.time_column = sw.time_column;
+  g.processing_time = sw.processing_time;
   return g;
 }
 
@@ -358,8 +359,6 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     if (source_having)
       if (auto err = replace_auxiliary(*source_having, g.fn)) return *err;
     if (g.fn == "SESSION") {
-      if (g.processing_time)
-        return error_at(g.time.loc, "SESSION windows in processing time are not supported yet");
       session = g;
       passthrough = window_bounds;
     } else {
@@ -426,7 +425,8 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
                     "join) is not supported: Flink's windows need an insert-only input");
   plan->retracting = updating_input;
   plan->window_end = windowed ? key_end : -1;
-  plan->processing_time = windowed && in.processing_time_windows;
+  plan->processing_time =
+      (windowed && in.processing_time_windows) || (session && session->processing_time);
 
   const sql::scope input_columns = in.columns;  // for the output's names and qualifiers
   auto before = calc(std::move(in), s.where ? &*s.where : nullptr, pre, at);

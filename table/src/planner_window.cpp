@@ -229,9 +229,7 @@ sql::result<relation> planner::session_tvf(const sql::function_call& call, sql::
   auto time_col = time_attribute(*in, desc->columns.front(), signature);
   if (!time_col) return time_col.error();
   const int time = *time_col;
-  if (time == in->proctime)
-    return error_at(desc->columns.front().loc,
-                    "SESSION windows in processing time are not supported yet");
+  sw.processing_time = time == in->proctime;
   auto gap = planning::constant_interval(*call.args[2].value, "SESSION's gap");
   if (!gap) return gap.error();
   if (*gap <= 0) return error_at(call.args[2].value->loc, "SESSION: the gap must be positive");

@@ -174,7 +174,9 @@ EDDY_FIELDS(session_window, start, end, accs)
 /// Flink's session group window (GROUP BY key, SESSION(ts, gap)): each row opens the window
 /// [ts, ts + gap), merged with the group's overlapping windows; a window is emitted (keys,
 /// results, window start, end and rowtime = end - 1) when the watermark passes its end - 1.
-/// A row whose merged window has fired already is late (dropped, counted, logged).
+/// A row whose merged window has fired already is late (dropped, counted, logged). In
+/// processing time (plan `processing_time`) a row's time is its arrival at the operator's clock
+/// and windows fire on processing-time timers (no row is late).
 class session_aggregate_fn {
  public:
   explicit session_aggregate_fn(std::shared_ptr<const aggregate_plan> p) : plan_(std::move(p)) {}

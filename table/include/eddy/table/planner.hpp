@@ -72,6 +72,7 @@ struct relation {
     std::int64_t gap = 0;
     int time_column = -1;
     std::vector<std::string> partition;  ///< PARTITION BY column names
+    bool processing_time = false;        ///< over the processing-time attribute
   };
   std::optional<session_windows> session;
 };
