@@ -3,20 +3,20 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <tuple>
-#include <unordered_set>
 
 #include "eddy/connectors/mqtt/mqtt_source.hpp"
 #include "eddy/runtime/log.hpp"
 #include "eddy/runtime/serializer.hpp"
 #include "mqtt_client.hpp"
+#include "mqtt_redelivery.hpp"
 #include "mqtt_wal.hpp"
 
 namespace eddy::mqtt::detail {
@@ -25,12 +25,7 @@ namespace {
 
 constexpr const char* state_name = "mqtt-position";
 constexpr const char* state_type = "mqtt_position<v1>";
-constexpr std::size_t redelivery_window = 1024;  // newest logged records a redelivery may match
-
-std::uint64_t fingerprint(std::uint16_t mid, std::string_view topic, std::string_view payload) {
-  const auto h = std::hash<std::string_view>{};
-  return (h(topic) * 1'000'003u) ^ h(payload) ^ (static_cast<std::uint64_t>(mid) << 48);
-}
+constexpr std::size_t redelivery_window = redelivery_filter::default_window;
 
 }  // namespace
 
@@ -49,10 +44,8 @@ struct subscription::impl {
 
   // Written by libmosquitto's thread, read by the actor.
   std::mutex mu;
-  std::string error;                 // the first fatal problem (login refused, log failure)
-  std::deque<std::uint64_t> recent;  // fingerprints of the newest logged QoS 1/2 records
-  std::unordered_multiset<std::uint64_t> recent_set;
-  std::uint64_t duplicates = 0;
+  std::string error;              // the first fatal problem (login refused, log failure)
+  redelivery_filter redelivered;  // libmosquitto's thread (and open() before it starts)
   std::chrono::steady_clock::time_point last_warning{};
   bool connected = false;
   std::string last_problem = "connecting";
@@ -79,15 +72,6 @@ struct subscription::impl {
     wake.wake();
   }
 
-  void remember(std::uint64_t f) {
-    recent.push_back(f);
-    recent_set.insert(f);
-    if (recent.size() > redelivery_window) {
-      recent_set.erase(recent_set.find(recent.front()));
-      recent.pop_front();
-    }
-  }
-
   // ---- libmosquitto callbacks (its thread) ----
   static void on_connect(mosquitto* m, void* self, int rc, int flags) {
     auto& d = *static_cast<impl*>(self);
@@ -100,6 +84,7 @@ struct subscription::impl {
       std::lock_guard<std::mutex> lock(d.mu);
       d.connected = true;
     }
+    d.redelivered.arm();
     eddy::log().info("{}: connected{}", d.what(),
                      (flags & 1) ? " (the broker kept the session)" : "");
     if (flags & 1) return;  // a persistent session keeps its subscription
@@ -145,23 +130,26 @@ struct subscription::impl {
     {
       std::lock_guard<std::mutex> lock(d.mu);
       if (!d.error.empty()) return;
-      if (r.qos > 0) {
-        const auto f = fingerprint(r.mid, r.topic, r.payload);
-        if (d.recent_set.count(f) != 0) {
-          ++d.duplicates;  // a redelivery of a logged message whose PUBACK was lost
-          return;
-        }
-        d.remember(f);
-      }
+    }
+    std::optional<std::uint64_t> f;
+    if (r.qos > 0) {
+      f = message_fingerprint(r.mid, r.topic, r.payload);
+      // A redelivery of a logged message whose PUBACK was lost: acknowledged, not logged again.
+      const bool was_armed = d.redelivered.armed();
+      if (d.redelivered.is_redelivery(*f)) return;
+      if (was_armed && d.redelivered.dropped_in_phase() > 0)
+        eddy::log().info("{}: dropped {} redelivered message(s) already in the log", d.what(),
+                         d.redelivered.dropped_in_phase());
     }
     // The acknowledgement leaves after this returns: the message must be in the log first.
     try {
-      d.wal->append(r);
+      d.wal->append(r, f);
     } catch (const std::exception& e) {
       d.fail(d.what() + ": a message on " + r.topic +
              " was acknowledged but could not be logged: " + e.what());
       return;
     }
+    if (f) d.redelivered.remember(*f);
     d.wake.wake();
   }
 };
@@ -227,12 +215,18 @@ void subscription::open(const subtask_info& info, source_waker wake) {
   d.next = d.wal->end();
   {
     // Redeliveries of the newest logged messages are recognised after a restart too.
-    std::vector<wal_record> tail;
     const auto end = d.wal->end();
-    d.wal->read(end > redelivery_window ? end - redelivery_window : 0, redelivery_window, tail);
-    std::lock_guard<std::mutex> lock(d.mu);
-    for (const auto& r : tail)
-      if (r.qos > 0) d.remember(fingerprint(r.mid, r.topic, r.payload));
+    const auto from = end > redelivery_window ? end - redelivery_window : 0;
+    std::vector<std::uint64_t> fingerprints;
+    d.wal->fingerprints(from, fingerprints);
+    if (fingerprints.empty()) {
+      // A log written before fingerprints were kept: its newest records.
+      std::vector<wal_record> tail;
+      d.wal->read(from, redelivery_window, tail);
+      for (const auto& r : tail)
+        if (r.qos > 0) fingerprints.push_back(message_fingerprint(r.mid, r.topic, r.payload));
+    }
+    d.redelivered.load(fingerprints);
   }
   d.client = make_client(d.o.connection, id, id.empty(), &d, d.what());
   mosquitto_connect_with_flags_callback_set(d.client, &impl::on_connect);
@@ -331,11 +325,10 @@ void subscription::checkpoint_complete(std::uint64_t checkpoint) {
   if (it == d.pending.end()) return;
   auto position = it->second;
   d.pending.erase(d.pending.begin(), std::next(it));
-  const auto end = d.wal->end();
-  // Keep the newest records for recognising redeliveries after a restart.
-  const auto keep_from = end > redelivery_window ? end - redelivery_window : 0;
-  position = std::min(position, keep_from);
   if (position > 0) d.wal->truncate(position);
+  // The newest fingerprints stay, for recognising redeliveries after a restart.
+  const auto end = d.wal->end();
+  if (end > redelivery_window) d.wal->forget_fingerprints(end - redelivery_window);
 }
 
 }  // namespace eddy::mqtt::detail

@@ -17,11 +17,12 @@
 /// message to a write-ahead log (an LMDB store in wal_dir/CLIENT-ID) before returning: a
 /// message is in the log before the broker learns it was received. The source emits from the
 /// log; its position in the log is its checkpoint state; a restore replays the log from the
-/// restored position; a completed checkpoint truncates what it covers (keeping the newest
-/// 1,024 records). A crash after the log write and before the PUBACK left makes the broker send
-/// the message again with the same message id: the source drops a QoS 1/2 message whose id,
-/// topic and payload equal one of the newest 1,024 logged (ids of a session repeat only after
-/// 65,535 messages). With a fixed client id the session is persistent (clean session off), so
+/// restored position; a completed checkpoint truncates what it covers. A crash (of the job,
+/// the connection or the broker) after the log write and before the PUBACK left makes the
+/// broker send the message again, with the same message id, when the session resumes: after
+/// each connect the source drops QoS 1/2 messages while their id, topic and payload equal one
+/// of the newest 65,535 logged (their fingerprints are kept in the log; mqtt_redelivery.hpp).
+/// With a fixed client id the session is persistent (clean session off), so
 /// the broker queues messages while the job is down (its max_queued_messages must be 0, no
 /// limit, or large enough: mosquitto drops what is over it). Together: output equal to a
 /// failure-free run across crashes at any moment, at QoS 1. QoS 2 is accepted but weaker:
