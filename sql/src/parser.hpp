@@ -122,6 +122,14 @@ class parser {
   set_expr parse_set_expr(int min_precedence);
   select_core parse_select();
   select_item parse_select_item();
+  /// One element of GROUP BY: `GROUPING SETS (...)`, `ROLLUP (...)` or `CUBE (...)` as a
+  /// grouping_sets expression (ROLLUP and CUBE expanded), or an expression.
+  expr parse_group_by_element();
+  /// Appends the grouping sets of one element inside GROUPING SETS (...): ROLLUP / CUBE (their
+  /// sets), a parenthesized list (maybe empty), or an expression (a set of one).
+  void parse_grouping_set_element(std::vector<std::vector<expr>>& sets);
+  /// ROLLUP / CUBE at the keyword: their grouping sets.
+  std::vector<std::vector<expr>> parse_rollup_or_cube();
   table_with_joins parse_table_with_joins();
   table_factor parse_table_factor();
   std::optional<table_alias> parse_optional_alias();

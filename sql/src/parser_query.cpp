@@ -120,28 +120,7 @@ select_core parser::parse_select() {
   if (accept_keyword("WHERE")) s.where = parse_expr();
   if (accept_keywords({"GROUP", "BY"})) {
     do {
-      if (peek().is_word("GROUPING") && peek(1).is_word("SETS")) {
-        const location loc = next().loc;
-        next();
-        expect_symbol("(");
-        grouping_sets g;
-        do {
-          if (accept_symbol("(")) {
-            std::vector<expr> set;
-            if (!accept_symbol(")")) {
-              set = parse_expr_list();
-              expect_symbol(")");
-            }
-            g.sets.push_back(std::move(set));
-          } else {
-            g.sets.push_back({parse_expr()});
-          }
-        } while (accept_symbol(","));
-        expect_symbol(")");
-        s.group_by.push_back(expr{std::move(g), loc});
-      } else {
-        s.group_by.push_back(parse_expr());
-      }
+      s.group_by.push_back(parse_group_by_element());
     } while (accept_symbol(","));
   }
   if (accept_keyword("HAVING")) s.having = parse_expr();
@@ -155,6 +134,83 @@ select_core parser::parse_select() {
     } while (accept_symbol(","));
   }
   return s;
+}
+
+namespace {
+// CUBE over more elements than this is refused (2^n grouping sets).
+constexpr std::size_t max_cube_elements = 10;
+
+bool starts_rollup_or_cube(const token& t, const token& after) {
+  return (t.is_word("ROLLUP") || t.is_word("CUBE")) && after.is_symbol("(");
+}
+}  // namespace
+
+expr parser::parse_group_by_element() {
+  const location loc = peek().loc;
+  if (peek().is_word("GROUPING") && peek(1).is_word("SETS")) {
+    next();
+    next();
+    expect_symbol("(");
+    grouping_sets g;
+    do {
+      parse_grouping_set_element(g.sets);
+    } while (accept_symbol(","));
+    expect_symbol(")");
+    return expr{std::move(g), loc};
+  }
+  if (starts_rollup_or_cube(peek(), peek(1)))
+    return expr{grouping_sets{parse_rollup_or_cube()}, loc};
+  return parse_expr();
+}
+
+void parser::parse_grouping_set_element(std::vector<std::vector<expr>>& sets) {
+  if (starts_rollup_or_cube(peek(), peek(1))) {
+    for (auto& set : parse_rollup_or_cube()) sets.push_back(std::move(set));
+  } else if (accept_symbol("(")) {
+    std::vector<expr> set;
+    if (!accept_symbol(")")) {
+      set = parse_expr_list();
+      expect_symbol(")");
+    }
+    sets.push_back(std::move(set));
+  } else {
+    sets.push_back({parse_expr()});
+  }
+}
+
+std::vector<std::vector<expr>> parser::parse_rollup_or_cube() {
+  const bool cube = next().is_word("CUBE");
+  expect_symbol("(");
+  std::vector<std::vector<expr>> elements;  // each a parenthesized list or one expression
+  do {
+    if (accept_symbol("(")) {
+      elements.push_back(parse_expr_list());
+      expect_symbol(")");
+    } else {
+      elements.push_back({parse_expr()});
+    }
+  } while (accept_symbol(","));
+  if (cube && elements.size() > max_cube_elements)
+    fail_here("CUBE over more than " + std::to_string(max_cube_elements) +
+              " elements (2^n grouping sets) is not supported");
+  expect_symbol(")");
+  // ROLLUP (a, b): (a, b), (a), (). CUBE (a, b): (a, b), (a), (b), () (the first element the
+  // highest bit of a descending mask).
+  std::vector<std::vector<expr>> sets;
+  const std::size_t n = elements.size();
+  const auto add = [&](auto&& wanted) {
+    std::vector<expr> set;
+    for (std::size_t i = 0; i < n; ++i)
+      if (wanted(i)) set.insert(set.end(), elements[i].begin(), elements[i].end());
+    sets.push_back(std::move(set));
+  };
+  if (cube) {
+    for (std::size_t mask = (std::size_t{1} << n); mask-- > 0;)
+      add([&](std::size_t i) { return (mask >> (n - 1 - i)) & 1; });
+  } else {
+    for (std::size_t k = n + 1; k-- > 0;) add([&](std::size_t i) { return i < k; });
+  }
+  return sets;
 }
 
 select_item parser::parse_select_item() {

@@ -200,33 +200,37 @@ sql::result<relation> planner::body(const sql::set_expr& e, sql::location loc, i
     if (!left) return left;
     auto right = body(*op->right, loc, depth + 1);
     if (!right) return right;
-    if (left->columns.size() != right->columns.size())
-      return error_at(loc, "UNION ALL of " + std::to_string(left->columns.size()) + " and " +
-                               std::to_string(right->columns.size()) + " columns");
-    relation out;
-    for (std::size_t i = 0; i < left->columns.size(); ++i) {
-      const auto& a = left->columns[i].type;
-      const auto& b = right->columns[i].type;
-      if (!(a.with_nullable(true) == b.with_nullable(true)))
-        return error_at(loc, "UNION ALL of column " + std::to_string(i + 1) + " ('" +
-                                 left->columns[i].name + "') with types " + a.to_string() +
-                                 " and " + b.to_string() +
-                                 " is not supported yet: CAST one side to the other's type");
-      auto c = left->columns[i];
-      c.type = a.with_nullable(a.nullable || b.nullable);
-      c.table.clear();
-      out.columns.push_back(std::move(c));
-    }
-    out.stream = left->stream->union_with(*right->stream);
-    out.updating = left->updating || right->updating;
-    out.explain.push_back("Union(all=[true], union=[" + join_names(out.columns) + "])");
-    indent(left->explain);
-    indent(right->explain);
-    out.explain.insert(out.explain.end(), left->explain.begin(), left->explain.end());
-    out.explain.insert(out.explain.end(), right->explain.begin(), right->explain.end());
-    return out;
+    return union_all(std::move(*left), std::move(*right), loc);
   }
   return values(std::get<sql::values>(e.node), loc);
+}
+
+sql::result<relation> planner::union_all(relation left, relation right, sql::location loc) {
+  if (left.columns.size() != right.columns.size())
+    return error_at(loc, "UNION ALL of " + std::to_string(left.columns.size()) + " and " +
+                             std::to_string(right.columns.size()) + " columns");
+  relation out;
+  for (std::size_t i = 0; i < left.columns.size(); ++i) {
+    const auto& a = left.columns[i].type;
+    const auto& b = right.columns[i].type;
+    if (!(a.with_nullable(true) == b.with_nullable(true)))
+      return error_at(loc, "UNION ALL of column " + std::to_string(i + 1) + " ('" +
+                               left.columns[i].name + "') with types " + a.to_string() + " and " +
+                               b.to_string() +
+                               " is not supported yet: CAST one side to the other's type");
+    auto c = left.columns[i];
+    c.type = a.with_nullable(a.nullable || b.nullable);
+    c.table.clear();
+    out.columns.push_back(std::move(c));
+  }
+  out.stream = left.stream->union_with(*right.stream);
+  out.updating = left.updating || right.updating;
+  out.explain.push_back("Union(all=[true], union=[" + join_names(out.columns) + "])");
+  indent(left.explain);
+  indent(right.explain);
+  out.explain.insert(out.explain.end(), left.explain.begin(), left.explain.end());
+  out.explain.insert(out.explain.end(), right.explain.begin(), right.explain.end());
+  return out;
 }
 
 sql::result<relation> planner::select(const sql::select_core& s, sql::location where, int depth) {

@@ -265,6 +265,14 @@ bool has_aggregate_call(const std::vector<sql::select_item>& items) {
   return any_call(items, is_aggregate);
 }
 
+bool is_aggregate_call(const sql::function_call& f) {
+  return is_aggregate(f);
+}
+
+std::string output_name(const sql::select_item& item, std::size_t index) {
+  return select_item_name(item, index);
+}
+
 sql::result<aggregate_call> bind_aggregate_call(const sql::function_call& f,
                                                 std::vector<sql::select_item>& pre,
                                                 sql::location at) {
@@ -328,10 +336,8 @@ sql::expr conjunction(const std::vector<const sql::expr*>& parts) {
 }  // namespace planning
 
 sql::result<relation> planner::aggregate(relation in, const sql::select_core& s, sql::location at) {
+  if (planning::uses_grouping_sets(s)) return grouping_sets_aggregate(std::move(in), s, at);
   const bool updating_input = in.updating;
-  for (const auto& g : s.group_by)
-    if (g.as<sql::grouping_sets>())
-      return error_at(g.loc, "GROUPING SETS, ROLLUP and CUBE are not supported yet");
 
   // 0. A legacy group window (GROUP BY TUMBLE(ts, size), HOP, SESSION): TUMBLE and HOP become
   // window columns grouped by (as a window TVF), SESSION a session window aggregate.

@@ -114,6 +114,13 @@ sql::result<time_order> order_by_time(const relation& in, const sql::order_item&
                                       const std::string& not_time, const std::string& descending);
 /// Whether a select list calls an aggregate function with OVER (planner_over.cpp).
 bool has_over_aggregate(const std::vector<sql::select_item>& items);
+/// Whether `f` is an aggregate call (COUNT, SUM, ...) without OVER (planner_aggregate.cpp).
+bool is_aggregate_call(const sql::function_call& f);
+/// The name of select item `index`: its alias, a column's name, or EXPR$index.
+std::string output_name(const sql::select_item& item, std::size_t index);
+/// Whether GROUP BY has grouping sets (GROUPING SETS, ROLLUP, CUBE) or the select list or
+/// HAVING calls GROUPING / GROUPING_ID (planner_grouping_sets.cpp).
+bool uses_grouping_sets(const sql::select_core& s);
 
 }  // namespace eddy::table::planning
 

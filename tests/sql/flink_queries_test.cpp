@@ -85,6 +85,26 @@ TEST_CASE("flink docs: group aggregation, HAVING, DISTINCT, GROUP BY legacy wind
   CHECK(g.as<grouping_sets>()->sets.size() == 3);
   CHECK(g.as<grouping_sets>()->sets[1].size() == 1);
   CHECK(g.as<grouping_sets>()->sets[2].empty());
+  // ROLLUP and CUBE become their grouping sets (Calcite's order), also inside GROUPING SETS.
+  const auto sets_of = [](const std::string& sql) {
+    const auto q = parse_one(sql);
+    const auto& e = std::get<select_core>(q.as<query>()->body.node).group_by.at(0);
+    REQUIRE(e.as<grouping_sets>() != nullptr);
+    std::vector<std::string> out;
+    for (const auto& set : e.as<grouping_sets>()->sets) {
+      std::string t;
+      for (const auto& x : set) t += (t.empty() ? "" : " ") + to_sql(x);
+      out.push_back("(" + t + ")");
+    }
+    return out;
+  };
+  CHECK(sets_of("SELECT 1 FROM t GROUP BY ROLLUP (a, (b, c))") ==
+        std::vector<std::string>{"(a b c)", "(a)", "()"});
+  CHECK(sets_of("SELECT 1 FROM t GROUP BY CUBE (a, b)") ==
+        std::vector<std::string>{"(a b)", "(a)", "(b)", "()"});
+  CHECK(sets_of("SELECT 1 FROM t GROUP BY GROUPING SETS (ROLLUP (a), (b), ())") ==
+        std::vector<std::string>{"(a)", "()", "(b)", "()"});
+  parse_and_round_trip("SELECT a, GROUPING(a), GROUPING_ID(a, b) FROM t GROUP BY CUBE (a, b)");
 }
 
 TEST_CASE("flink docs: OVER aggregations with a named WINDOW, ROWS and RANGE frames") {

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 using namespace eddy;
 using namespace eddy::testing::sql_data;
 
-constexpr std::int64_t base_ms = 1'301'652'000'000;  // 2011-04-01 10:00:00
+constexpr std::int64_t match_base_ms = 1'301'652'000'000;  // 2011-04-01 10:00:00
 
 struct tick {
   std::string symbol;
@@ -45,7 +45,7 @@ std::vector<tick> make_ticks(std::size_t n, int symbols, std::uint64_t seed, boo
   std::mt19937_64 rng(seed);
   std::vector<tick> v;
   std::vector<std::int64_t> last(static_cast<std::size_t>(symbols), 50);
-  std::int64_t ts = base_ms;
+  std::int64_t ts = match_base_ms;
   for (std::size_t i = 0; i < n; ++i) {
     ts += 200 + static_cast<std::int64_t>(rng() % 501);
     const auto s = static_cast<std::size_t>(rng() % static_cast<std::uint64_t>(symbols));
@@ -166,7 +166,7 @@ using namespace sql_match_recognize_test;
 TEST_CASE("MATCH_RECOGNIZE gives the results of Flink's documentation examples",
           "[table][session][match]") {
   testing::temp_dir tmp;
-  auto at = [](int s) { return base_ms + s * 1000; };
+  auto at = [](int s) { return match_base_ms + s * 1000; };
   // "Pattern Recognition", Introduction and Example: the V-shape over ACME's prices.
   {
     const std::vector<std::int64_t> prices = {12, 17, 19, 21, 25, 18, 15, 14, 24, 25, 19};

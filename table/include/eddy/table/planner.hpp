@@ -182,6 +182,12 @@ class planner {
   sql::result<relation> match_recognize(const sql::match_recognize& m, sql::location at, int depth);
   /// GROUP BY / HAVING / aggregate calls of `s` over `in` (planner_aggregate.cpp).
   sql::result<relation> aggregate(relation in, const sql::select_core& s, sql::location at);
+  /// GROUP BY with grouping sets: one aggregate per set, the others' keys NULL, in a UNION ALL
+  /// (planner_grouping_sets.cpp).
+  sql::result<relation> grouping_sets_aggregate(relation in, const sql::select_core& s,
+                                                sql::location at);
+  /// `left UNION ALL right` (same column count and types but nullability).
+  sql::result<relation> union_all(relation left, relation right, sql::location loc);
 
   const catalog& catalog_;
   StreamEnvironment& env_;
