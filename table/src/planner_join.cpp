@@ -217,6 +217,12 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   std::vector<sql::expr> left_keys, right_keys;
   std::vector<const sql::expr*> residual;
   std::string where_text;
+  // Window join (Flink's WindowJoin): both sides' window_start and window_end are keys.
+  const auto column_of = [](const sql::expr& e, const relation& rel) {
+    const auto* id = e.as<sql::identifier>();
+    return id ? planning::column_index(rel.columns, *id) : -1;
+  };
+  bool starts_equal = false, ends_equal = false;
   for (const auto* c : parts) {
     const auto* eq = c->as<sql::binary>();
     bool is_key = false;
@@ -243,6 +249,12 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
                                         "type");
           }
         }
+        if (l.window_start >= 0 && r.window_start >= 0 && column_of(a, l) == l.window_start &&
+            column_of(b, r) == r.window_start)
+          starts_equal = true;
+        if (l.window_end >= 0 && r.window_end >= 0 && column_of(a, l) == l.window_end &&
+            column_of(b, r) == r.window_end)
+          ends_equal = true;
         left_keys.push_back(std::move(ka));
         right_keys.push_back(std::move(kb));
         where_text += (where_text.empty() ? "" : " AND ") + std::string("=(") + sql::to_sql(a) +
@@ -258,7 +270,28 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
   // Bounds on the two sides' event times make it an interval join (Flink's IntervalJoin).
   time_bounds bounds;
   take_time_bounds(residual, l, r, bounds);
-  const bool interval = bounds.lower && bounds.upper;
+  bool interval = bounds.lower && bounds.upper;
+  // A window join runs as an interval join of the windows' window_time (their rowtime after the
+  // window TVF) with bounds [0, 0]: a window's rows are kept until the watermark passes its
+  // end, outer sides padded then. Event-time windows only (processing-time ones join as a
+  // regular join).
+  const bool window_join = !interval && starts_equal && ends_equal && l.rowtime >= 0 &&
+                           r.rowtime >= 0 && !l.processing_time_windows &&
+                           !r.processing_time_windows && !updating_input;
+  if (window_join) {
+    bounds.left_column = l.rowtime;
+    bounds.right_column = r.rowtime;
+    bounds.lower = bounds.upper = 0;
+    interval = true;
+  }
+  // The output's window columns: the side that is never padded (none for a FULL join).
+  int out_window_start = -1, out_window_end = -1;
+  if (window_join && plan->type != join_type::full) {
+    const bool right_side = plan->type == join_type::right;
+    const int base = right_side ? static_cast<int>(l.columns.size()) : 0;
+    out_window_start = base + (right_side ? r.window_start : l.window_start);
+    out_window_end = base + (right_side ? r.window_end : l.window_end);
+  }
   if (interval && *bounds.lower > *bounds.upper)
     return error_at(condition->loc,
                     "The join's time bounds leave no interval: left time - right "
@@ -301,7 +334,7 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
     ip->right_time = plan->key_count + static_cast<std::size_t>(bounds.right_column);
     ip->lower = *bounds.lower;
     ip->upper = *bounds.upper;
-    ip->name = std::string("IntervalJoin #") + std::to_string(id);
+    ip->name = std::string(window_join ? "WindowJoin #" : "IntervalJoin #") + std::to_string(id);
     delay = ip->output_delay();
     std::shared_ptr<const interval_join_plan> is = ip;
     joined = lk.connect(rk).template process<changelog_row>(interval_join_fn(is), ip->name);
@@ -334,12 +367,18 @@ sql::result<relation> planner::join(relation l, relation r, sql::join_kind kind,
     for (const int c : ltimes)
       if (c != bounds.left_column) out.rowtime_copies.push_back(c);
     for (const int c : rtimes) out.rowtime_copies.push_back(static_cast<int>(lcols.size()) + c);
+    out.window_start = out_window_start;
+    out.window_end = out_window_end;
   }
   out.stream =
       joined->add_op<rows::row_batch>("rows " + std::to_string(id), [types](operator_base* next) {
         return std::make_unique<rows_to_batch_op>(types, detail::as_input<rows::row_batch>(next));
       });
-  if (interval)
+  if (window_join)
+    out.explain.push_back(std::string("WindowJoin(joinType=[") + join_name(plan->type) +
+                          "], where=[" + where_text + "], select=[" +
+                          planning::join_names(out.columns) + "])");
+  else if (interval)
     out.explain.push_back(
         std::string("IntervalJoin(joinType=[") + join_name(plan->type) +
         "], windowBounds=[isRowTime=true, leftLowerBound=" + std::to_string(*bounds.lower) +
