@@ -247,14 +247,14 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
                     : from_clause(s.from, s.where ? &*s.where : nullptr, where, depth);
   if (!in) return in.error();
   const bool grouped = !s.group_by.empty() || s.having || planning::has_aggregate_call(s.items);
-  if (s.distinct && grouped)
-    return error_at(where,
-                    "SELECT DISTINCT with GROUP BY or aggregate functions is not supported "
-                    "yet");
   const bool over = planning::has_over_aggregate(s.items);
   if (grouped && over)
     return error_at(where, "OVER aggregates together with GROUP BY are not supported yet");
-  if (grouped) return aggregate(std::move(*in), s, where);
+  if (grouped) {
+    auto aggregated = aggregate(std::move(*in), s, where);
+    if (!aggregated || !s.distinct) return aggregated;
+    return distinct(std::move(*aggregated), where);  // the aggregate's rows, each once
+  }
   std::vector<sql::select_item> items = s.items;
   const sql::expr* filter = s.where ? &*s.where : nullptr;
   if (over) {  // the OVER aggregates' values appended to the rows (WHERE applied before)
@@ -264,11 +264,16 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
   }
   auto projected = calc(std::move(*in), filter, items, where);
   if (!projected || !s.distinct) return projected;
+  return distinct(std::move(*projected), where);
+}
+
+sql::result<relation> planner::distinct(relation projected, sql::location where) {
   // SELECT DISTINCT: a group aggregate over every selected column, without aggregate calls (it
-  // emits a row the first time it is seen, nothing later: insert-only, as in Flink).
+  // emits a row the first time it is seen, nothing later: insert-only, as in Flink; over an
+  // updating input it counts each row's copies and deletes it when none is left).
   sql::select_core d;
-  for (std::size_t i = 0; i < projected->columns.size(); ++i) {
-    auto& c = projected->columns[i];
+  for (std::size_t i = 0; i < projected.columns.size(); ++i) {
+    auto& c = projected.columns[i];
     const std::string name = c.name;
     c.name = "$d" + std::to_string(i);
     c.table.clear();
@@ -281,7 +286,7 @@ sql::result<relation> planner::select(const sql::select_core& s, sql::location w
     item.alias = alias;
     d.items.push_back(std::move(item));
   }
-  return aggregate(std::move(*projected), d, where);
+  return aggregate(std::move(projected), d, where);
 }
 
 sql::result<relation> planner::factor(const sql::table_factor& f, int depth) {

@@ -1,7 +1,7 @@
 // Operators over updating inputs (Flink's retraction): joins of GROUP BY results (inner and
-// outer), Top-N and ORDER BY ... LIMIT over a GROUP BY result, an aggregate of an outer join and
-// SELECT DISTINCT over updates, at parallelism 1 and 4, their changelogs replayed against
-// references computed here.
+// outer), Top-N and ORDER BY ... LIMIT over a GROUP BY result, an aggregate of an outer join,
+// SELECT DISTINCT over updates and together with GROUP BY, at parallelism 1 and 4, their changelogs
+// replayed against references computed here.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -82,5 +82,10 @@ TEST_CASE("Joins, Top-N and aggregates over updating inputs end in the reference
     CHECK(replay(limit) == want_limit);
     const auto distinct = run_ok(s, "SELECT DISTINCT MOD(n, 10) FROM " + counts50 + ";");
     CHECK(replay(distinct) == want_distinct);
+    // DISTINCT together with GROUP BY: the aggregate's rows, each once (its changelog counted).
+    const auto grouped = run_ok(s,
+                                "SELECT DISTINCT MOD(COUNT(*), 10) FROM bid GROUP BY MOD(auction, "
+                                "50) HAVING COUNT(*) > 0;");
+    CHECK(replay(grouped) == want_distinct);
   }
 }

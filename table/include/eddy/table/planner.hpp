@@ -186,6 +186,8 @@ class planner {
   /// (planner_grouping_sets.cpp).
   sql::result<relation> grouping_sets_aggregate(relation in, const sql::select_core& s,
                                                 sql::location at);
+  /// SELECT DISTINCT over `projected`'s rows: a group aggregate by every column.
+  sql::result<relation> distinct(relation projected, sql::location where);
   /// `left UNION ALL right` (same column count and types but nullability).
   sql::result<relation> union_all(relation left, relation right, sql::location loc);
 
