@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* default_partition = "__DEFAULT_PARTITION__";
+constexpr const char* default_partition = default_partition_name;
 constexpr const char* union_prefix = "__union:";
 
 /// Flink's PartitionPathUtils.escapePathName: these characters become %XX.
@@ -317,6 +317,10 @@ void partitioned_file_sink_op::finish() {
       }
     };
   });
+}
+
+std::string unescape_partition_value(const std::string& escaped) {
+  return unescape(escaped);
 }
 
 }  // namespace eddy::table

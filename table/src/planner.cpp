@@ -424,12 +424,9 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
   const auto path = planning::file_path(t);
   row_format format;
   bool dir = false;
+  const bool partitioned = !t.partition_keys.empty();
   if (!datagen && !nexmark && !registered) {
-    if (!t.partition_keys.empty())
-      return error_at(where, "Table '" + t.name +
-                                 "' is partitioned: reading a partitioned filesystem table is "
-                                 "not supported yet (writing it is)");
-    auto keys = planning::file_sink_keys(false);
+    auto keys = planning::file_sink_keys(partitioned);
     keys.push_back("lookup.join.cache.ttl");
     if (auto e = file_option_error(t, keys); !e.empty()) return error_at(t.where, e);
     if (auto e = parse_row_format(t.option("format"), t.options, format); !e.empty())
@@ -467,6 +464,10 @@ sql::result<relation> planner::scan(const table_def& t, sql::location where) {
     r.stream = env_.from_source(nexmark_rows_source(nexmark_gen, computed), "scan " + t.name);
     r.explain.push_back("TableSourceScan(table=[" + t.name + "], fields=[" + join_names(r.columns) +
                         "], connector=[nexmark])");
+  } else if (partitioned) {  // planner_partitioned_scan.cpp
+    auto p = partitioned_scan(t, format, where);
+    if (!p) return p.error();
+    r = std::move(*p);
   } else {
     const int id = next_id_++;
     DataStream<std::string> lines = [&] {

@@ -60,6 +60,11 @@ struct partitioned_sink_plan {
 
 /// `name=value` with `value` escaped as Flink's PartitionPathUtils.escapePathName does.
 [[nodiscard]] std::string partition_path_segment(const std::string& name, const std::string& value);
+/// The value of an escaped path segment's value (`00%3A01` -> `00:01`), as Flink's
+/// PartitionPathUtils.unescapePathName.
+[[nodiscard]] std::string unescape_partition_value(const std::string& escaped);
+/// The directory name's value for NULL or empty partition values.
+inline constexpr const char* default_partition_name = "__DEFAULT_PARTITION__";
 
 class partitioned_file_sink_op final : public input_op<rows::row_batch> {
  public:

@@ -35,6 +35,7 @@ namespace eddy::table {
 
 struct table_connector;
 struct nexmark_table_config;
+struct row_format;
 
 /// A planned query: its stream of row batches and its columns.
 struct relation {
@@ -129,6 +130,10 @@ class planner {
   sql::result<relation> temporal_join(relation l, const sql::table_factor& f, sql::join_kind kind,
                                       const sql::expr& on, int time_col, sql::location at);
   sql::result<relation> scan(const table_def& t, sql::location where);
+  /// A partitioned filesystem table's rows: a directory scan per partition, its values as
+  /// constants (planner_partitioned_scan.cpp).
+  sql::result<relation> partitioned_scan(const table_def& t, const row_format& format,
+                                         sql::location where);
   /// A join side keyed for a two-input join: `keys` (as $k0, ...), then `in`'s columns ($c0,
   /// ...), by a Calc (planner_join.cpp).
   sql::result<relation> keyed_side(relation& in, std::vector<sql::expr>& keys, sql::location at);
