@@ -166,15 +166,30 @@ sql::result<std::optional<group_window>> find_group_window(const relation& in,
 }
 
 /// Replaces `FN_START(...)`, `FN_END(...)` and `FN_ROWTIME(...)` by the window's bounds.
-std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::string& fn) {
+std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::string& fn,
+                                                  bool processing_time) {
   if (const auto* f = e.as<sql::function_call>(); f && f->name.size() == 1) {
     const auto name = planning::upper(f->name.front().value);
     const char* bound = name == fn + "_START"     ? "$window_start"
                         : name == fn + "_END"     ? "$window_end"
                         : name == fn + "_ROWTIME" ? "$window_time"
                                                   : nullptr;
-    if (name == fn + "_PROCTIME")
-      return error_at(e.loc, name + " is not supported (Eddy's group windows are in event time)");
+    if (name == fn + "_PROCTIME") {
+      // A processing-time attribute for what follows (as Flink's: its value is the clock's
+      // when a row passes the Calc after the aggregate).
+      if (!processing_time)
+        return error_at(e.loc, name +
+                                   " needs a group window in processing time (over a "
+                                   "PROCTIME() attribute); use " +
+                                   fn + "_ROWTIME for one in event time");
+      sql::function_call proctime;
+      proctime.name = {sql::ident{"PROCTIME", false, e.loc}};
+      const auto loc = e.loc;
+      e = sql::expr{};
+      e.node = std::move(proctime);
+      e.loc = loc;
+      return std::nullopt;
+    }
     if (bound) {
       const auto loc = e.loc;
       e = column_expr(bound);
@@ -184,7 +199,7 @@ std::optional<sql::parse_error> replace_auxiliary(sql::expr& e, const std::strin
   }
   std::optional<sql::parse_error> err;
   planning::for_each_child(e, [&](sql::expr& child) {
-    if (!err) err = replace_auxiliary(child, fn);
+    if (!err) err = replace_auxiliary(child, fn, processing_time);
   });
   return err;
 }
@@ -361,9 +376,9 @@ sql::result<relation> planner::aggregate(relation in, const sql::select_core& s,
     group_by.erase(group_by.begin() + static_cast<std::ptrdiff_t>(g.index));
     for (auto& item : source_items)
       if (item.value)
-        if (auto err = replace_auxiliary(*item.value, g.fn)) return *err;
+        if (auto err = replace_auxiliary(*item.value, g.fn, g.processing_time)) return *err;
     if (source_having)
-      if (auto err = replace_auxiliary(*source_having, g.fn)) return *err;
+      if (auto err = replace_auxiliary(*source_having, g.fn, g.processing_time)) return *err;
     if (g.fn == "SESSION") {
       session = g;
       passthrough = window_bounds;

@@ -17,6 +17,105 @@
 
 namespace eddy::table {
 
+namespace {
+
+/// A versioned view (Flink's): a deduplication keeping each key's last row by event time,
+///   SELECT ... FROM (SELECT ..., ROW_NUMBER() OVER (PARTITION BY k ORDER BY t DESC) AS rn
+///                    FROM x ...) WHERE rn = 1
+/// `versions` is the view's query without the deduplication (each row of x a version of its
+/// key from its time on), `key` the PARTITION BY columns, `time` the ORDER BY column.
+struct versioned_view {
+  sql::query versions;
+  std::vector<std::string> key;
+  std::string time;
+};
+
+bool names_column(const sql::expr& e, const std::string& name) {
+  const auto* id = e.as<sql::identifier>();
+  return id && id->parts.size() == 1 && id->parts.front().value == name;
+}
+
+/// The view as a versioned view, or why it is not one.
+std::optional<versioned_view> as_versioned_view(const view_def& v, std::string& why) {
+  why =
+      "its query is not a deduplication keeping each key's last row (SELECT ... FROM (SELECT "
+      "..., ROW_NUMBER() OVER (PARTITION BY key ORDER BY time DESC) AS rownum FROM ...) WHERE "
+      "rownum = 1)";
+  const auto& q = v.body;
+  const auto* outer = std::get_if<sql::select_core>(&q.body.node);
+  if (!v.column_names.empty() || !q.with.empty() || !q.order_by.empty() || q.limit || q.offset ||
+      !outer || outer->from.size() != 1 || !outer->from[0].joins.empty() ||
+      !outer->group_by.empty() || outer->having || outer->distinct || !outer->where)
+    return std::nullopt;
+  const auto* derived = std::get_if<sql::derived_table>(&outer->from[0].relation.node);
+  if (!derived || derived->lateral) return std::nullopt;
+  const auto* inner = std::get_if<sql::select_core>(&derived->subquery->body.node);
+  if (!inner || !derived->subquery->with.empty() || !derived->subquery->order_by.empty() ||
+      derived->subquery->limit || !inner->group_by.empty() || inner->having || inner->distinct)
+    return std::nullopt;
+  std::size_t rn = inner->items.size();
+  for (std::size_t i = 0; i < inner->items.size(); ++i)
+    if (const auto* f =
+            inner->items[i].value ? inner->items[i].value->as<sql::function_call>() : nullptr;
+        f && f->over && f->name.size() == 1 &&
+        planning::upper(f->name.front().value) == "ROW_NUMBER")
+      rn = i;
+  if (rn == inner->items.size() || !inner->items[rn].alias) return std::nullopt;
+  const auto& call = *inner->items[rn].value->as<sql::function_call>();
+  const auto& spec = call.over->spec;
+  if (!spec || spec->frame || spec->partition_by.empty() || spec->order_by.size() != 1)
+    return std::nullopt;
+  versioned_view out;
+  for (const auto& k : spec->partition_by) {
+    const auto* id = k.as<sql::identifier>();
+    if (!id) return std::nullopt;
+    out.key.push_back(id->parts.back().value);
+  }
+  const auto& order = spec->order_by.front();
+  const auto* time = order.value->as<sql::identifier>();
+  if (!time || order.ascending.value_or(true)) {
+    why = "its ROW_NUMBER() must be ORDER BY the event-time attribute DESC (each key's last row)";
+    return std::nullopt;
+  }
+  out.time = time->parts.back().value;
+  // The outer WHERE: rownum = 1 (or <= 1, < 2) and maybe other conditions, which stay.
+  const std::string rn_name = inner->items[rn].alias->value;
+  std::vector<const sql::expr*> parts;
+  planning::conjuncts(*outer->where, parts);
+  std::vector<const sql::expr*> rest;
+  bool first_only = false;
+  for (const auto* c : parts) {
+    const auto* b = c->as<sql::binary>();
+    if (b && names_column(*b->left, rn_name)) {
+      auto n = planning::constant_integer(*b->right, "The bound of " + rn_name);
+      if (n &&
+          ((b->op == sql::binary_op::eq && *n == 1) || (b->op == sql::binary_op::le && *n == 1) ||
+           (b->op == sql::binary_op::lt && *n == 2))) {
+        first_only = true;
+        continue;
+      }
+      return std::nullopt;
+    }
+    rest.push_back(c);
+  }
+  if (!first_only) return std::nullopt;
+  out.versions = q;
+  auto& o = std::get<sql::select_core>(out.versions.body.node);
+  if (rest.empty())
+    o.where = {};
+  else
+    o.where = planning::conjunction(rest);
+  auto& d = std::get<sql::derived_table>(o.from[0].relation.node);
+  auto& i = std::get<sql::select_core>(d.subquery->body.node);
+  i.items.erase(i.items.begin() + static_cast<std::ptrdiff_t>(rn));
+  for (const auto& item : o.items)  // the view's rows must not use the row number
+    if (item.what == sql::select_item::kind::value && names_column(*item.value, rn_name))
+      return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 sql::result<relation> planner::temporal_join(relation l, const sql::table_factor& f,
                                              sql::join_kind kind, const sql::expr& on, int time_col,
                                              sql::location at) {
@@ -27,28 +126,52 @@ sql::result<relation> planner::temporal_join(relation l, const sql::table_factor
   auto name = simple_name(named.name, f.loc);
   if (!name) return name.error();
   const table_def* t = catalog_table(*name);
-  if (!t)
-    return error_at(f.loc, "A temporal join on event time needs a versioned table: '" + *name +
-                               "' is a view or a WITH table (versioned views are not supported "
-                               "yet)");
-  if (t->primary_key.empty())
-    return error_at(f.loc,
-                    "Temporal Table Join requires primary key in versioned table, but no "
-                    "primary key can be found in table '" +
-                        t->name + "'");
-  if (!t->rowtime || !t->watermark)
-    return error_at(f.loc,
-                    "Event-Time Temporal Table Join requires both primary key and row time "
-                    "attribute in versioned table, but no row time attribute can be found "
-                    "in table '" +
-                        t->name + "' (declare WATERMARK FOR ...)");
-  sql::table_factor plain = f;  // the table as a FROM item of its own
-  std::get<sql::named_table>(plain.node).system_time = {};
-  auto r = factor(plain, 1);
+  std::vector<std::string> primary_key;  // the versioned table's, or the view's PARTITION BY
+  std::optional<sql::result<relation>> planned;
+  std::string kind_text = "versioned table";
+  if (!t) {
+    const view_def* v = catalog_.find_view(*name);
+    std::string why = "a WITH table cannot be one";
+    std::optional<versioned_view> vv;
+    if (v) vv = as_versioned_view(*v, why);
+    if (!vv)
+      return error_at(f.loc, "A temporal join on event time needs a versioned table or view: '" +
+                                 *name + "' is not one: " + why);
+    kind_text = "versioned view";
+    primary_key = vv->key;
+    auto r = query(vv->versions, 1);
+    if (!r) return r;
+    for (const auto& k : primary_key)
+      if (std::none_of(r->columns.begin(), r->columns.end(),
+                       [&](const auto& c) { return c.name == k; }))
+        return error_at(f.loc, "The versioned view '" + *name + "' must select its key '" + k +
+                                   "' (its ROW_NUMBER's PARTITION BY column)");
+    if (r->rowtime < 0 || r->columns[static_cast<std::size_t>(r->rowtime)].name != vv->time)
+      return error_at(f.loc, "The versioned view '" + *name + "' must select '" + vv->time +
+                                 "', the event-time attribute its ROW_NUMBER orders by");
+    planned = qualify(std::move(*r), f);
+  } else {
+    if (t->primary_key.empty())
+      return error_at(f.loc,
+                      "Temporal Table Join requires primary key in versioned table, but no "
+                      "primary key can be found in table '" +
+                          t->name + "'");
+    if (!t->rowtime || !t->watermark)
+      return error_at(f.loc,
+                      "Event-Time Temporal Table Join requires both primary key and row time "
+                      "attribute in versioned table, but no row time attribute can be found "
+                      "in table '" +
+                          t->name + "' (declare WATERMARK FOR ...)");
+    primary_key = t->primary_key;
+    sql::table_factor plain = f;  // the table as a FROM item of its own
+    std::get<sql::named_table>(plain.node).system_time = {};
+    planned = factor(plain, 1);
+  }
+  auto& r = *planned;
   if (!r) return r;
   if (r->rowtime < 0)
     return error_at(
-        f.loc, "The versioned table '" + t->name + "' lost its event-time attribute (project it)");
+        f.loc, "The " + kind_text + " '" + *name + "' lost its event-time attribute (project it)");
 
   // ON: key pairs (left expression = right expression) and the rest.
   std::vector<const sql::expr*> parts;
@@ -89,12 +212,10 @@ sql::result<relation> planner::temporal_join(relation l, const sql::table_factor
     }
     if (!is_key) residual.push_back(c);
   }
-  for (const auto& k : t->primary_key)
+  for (const auto& k : primary_key)
     if (std::find(key_columns.begin(), key_columns.end(), k) == key_columns.end())
-      return error_at(on.loc,
-                      "The join key of a temporal join must contain the versioned "
-                      "table's primary key: ON has no equality with '" +
-                          k + "'");
+      return error_at(on.loc, "The join key of a temporal join must contain the " + kind_text +
+                                  "'s primary key: ON has no equality with '" + k + "'");
   if (!residual.empty() && kind == sql::join_kind::left)
     return error_at(residual.front()->loc,
                     "Conditions other than the join key's equalities in a LEFT temporal join's "

@@ -184,6 +184,49 @@ TEST_CASE("PROCTIME() windows refuse what runs in event time only", "[table][ses
                       "SELECT COUNT(*) FROM TABLE(TUMBLE(TABLE B, DESCRIPTOR(notime), INTERVAL "
                       "'5' SECOND)) GROUP BY window_start, window_end;"),
              Catch::Contains("or compute it by PROCTIME()"));
+  CHECK_THAT(error_of(s,
+                      "SELECT TUMBLE_PROCTIME(`dateTime`, INTERVAL '5' SECOND) FROM B GROUP BY "
+                      "TUMBLE(`dateTime`, INTERVAL '5' SECOND);"),
+             Catch::Contains("TUMBLE_PROCTIME needs a group window in processing time"));
+}
+
+TEST_CASE("TUMBLE_PROCTIME, HOP_PROCTIME and SESSION_PROCTIME give a processing-time attribute",
+          "[table][session][proctime]") {
+  testing::temp_dir tmp;
+  const auto bids = make_bids(2000, 43);
+  write_bids(tmp.path() / "bid", bids, 2);
+  std::map<std::int64_t, std::int64_t> want;  // rows per MOD(bidder, 7)
+  for (const auto& b : bids) ++want[b.bidder % 7];
+  for (const int p : {1, 3}) {
+    CAPTURE(p);
+    table::sql_session s;
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" +
+                  bid_ddl(tmp.path() / "bid") +
+                  "CREATE VIEW B AS SELECT *, PROCTIME() AS p_time FROM bid;\n");
+    for (const std::string inner :
+         {"TUMBLE_PROCTIME(p_time, INTERVAL '10' SECOND) AS pt, COUNT(*) AS c FROM B GROUP BY "
+          "bidder, TUMBLE(p_time, INTERVAL '10' SECOND)",
+          "SESSION_PROCTIME(p_time, INTERVAL '30' SECOND) AS pt, COUNT(*) AS c FROM B GROUP BY "
+          "bidder, SESSION(p_time, INTERVAL '30' SECOND)"}) {
+      CAPTURE(inner);
+      // A second group window over the first one's proctime attribute: every row counted once.
+      const auto r = run_ok(s, "SELECT k, SUM(c) FROM (SELECT MOD(bidder, 7) AS k, " + inner +
+                                   ") GROUP BY k, TUMBLE(pt, INTERVAL '1' HOUR);");
+      std::map<std::int64_t, std::int64_t> got;
+      for (const auto& row : r.rows) got[std::stoll(row[0])] += std::stoll(row[1]);
+      CHECK(got == want);
+    }
+    // HOP: 5 windows per row.
+    const auto hop =
+        run_ok(s,
+               "SELECT SUM(c) FROM (SELECT HOP_PROCTIME(p_time, INTERVAL '2' SECOND, "
+               "INTERVAL '10' SECOND) AS pt, COUNT(*) AS c FROM B GROUP BY HOP(p_time, "
+               "INTERVAL '2' SECOND, INTERVAL '10' SECOND)) GROUP BY TUMBLE(pt, "
+               "INTERVAL '1' HOUR);");
+    std::int64_t total = 0;
+    for (const auto& row : hop.rows) total += std::stoll(row[0]);
+    CHECK(total == static_cast<std::int64_t>(bids.size()) * 5);
+  }
 }
 
 TEST_CASE(

@@ -1,7 +1,7 @@
 // SQL event-time temporal joins (FOR SYSTEM_TIME AS OF the left side's event time, against a
-// versioned table: PRIMARY KEY and WATERMARK): orders joined with the currency rate valid at
-// each order's time, INNER and LEFT, at parallelism 1 and 4, against a brute-force reference
-// computed here; errors for what Flink refuses or Eddy does not run yet.
+// versioned table: PRIMARY KEY and WATERMARK, or a versioned view): orders joined with the currency
+// rate valid at each order's time, INNER and LEFT, at parallelism 1 and 4, against a brute-force
+// reference computed here; errors for what Flink refuses or Eddy does not run yet.
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -100,7 +100,17 @@ TEST_CASE("Temporal joins on event time join each row with the version valid at 
       "CREATE TABLE rates (currency STRING, rate DECIMAL(10, 2), ts TIMESTAMP(3), PRIMARY KEY "
       "(currency) NOT ENFORCED, WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH ("
       "'connector' = 'filesystem', 'path' = '" +
-      (tmp.path() / "rates").string() + "', 'format' = 'csv');\n";
+      (tmp.path() / "rates").string() +
+      "', 'format' = 'csv');\n"
+      // A versioned view (Flink's): the rates as an append-only log, deduplicated to each
+      // currency's last row by event time.
+      "CREATE TABLE rates_log (currency STRING, rate DECIMAL(10, 2), ts TIMESTAMP(3), WATERMARK "
+      "FOR ts AS ts - INTERVAL '2' SECOND) WITH ('connector' = 'filesystem', 'path' = '" +
+      (tmp.path() / "rates").string() +
+      "', 'format' = 'csv');\n"
+      "CREATE VIEW versioned_rates AS SELECT currency, rate, ts FROM (SELECT *, ROW_NUMBER() "
+      "OVER (PARTITION BY currency ORDER BY ts DESC) AS rownum FROM rates_log) WHERE rownum = "
+      "1;\n";
   for (const int p : {1, 4}) {
     CAPTURE(p);
     table::sql_session s;
@@ -114,6 +124,16 @@ TEST_CASE("Temporal joins on event time join each row with the version valid at 
                              "SELECT o.id, r.rate FROM orders AS o LEFT JOIN rates FOR "
                              "SYSTEM_TIME AS OF o.ts AS r ON r.currency = o.currency;");
     CHECK(replay(left) == want_left);
+    const auto view_inner = run_ok(s,
+                                   "SELECT o.id, r.rate, o.price * r.rate FROM orders AS o JOIN "
+                                   "versioned_rates FOR SYSTEM_TIME AS OF o.ts AS r ON "
+                                   "o.currency = r.currency;");
+    CHECK(replay(view_inner) == want_inner);
+    const auto view_left = run_ok(s,
+                                  "SELECT o.id, r.rate FROM orders AS o LEFT JOIN "
+                                  "versioned_rates FOR SYSTEM_TIME AS OF o.ts AS r ON r.currency "
+                                  "= o.currency;");
+    CHECK(replay(view_left) == want_left);
   }
 }
 
@@ -141,7 +161,11 @@ TEST_CASE("Temporal joins refuse what they cannot run, at its place",
              "'filesystem', 'path' = '" +
              path +
              "', 'format' = 'csv');\n"
-             "CREATE VIEW rates_view AS SELECT * FROM rates;\n");
+             "CREATE VIEW rates_view AS SELECT * FROM rates;\n"
+             "CREATE VIEW first_rates AS SELECT currency, rate, ts FROM (SELECT *, ROW_NUMBER() "
+             "OVER (PARTITION BY currency ORDER BY ts ASC) AS rn FROM rates) WHERE rn = 1;\n"
+             "CREATE VIEW keyless AS SELECT rate, ts FROM (SELECT *, ROW_NUMBER() OVER "
+             "(PARTITION BY currency ORDER BY ts DESC) AS rn FROM rates) WHERE rn = 1;\n");
   CHECK_THAT(error_of(s,
                       "SELECT * FROM o JOIN no_key FOR SYSTEM_TIME AS OF o.ts AS r ON o.currency "
                       "= r.currency;"),
@@ -157,7 +181,15 @@ TEST_CASE("Temporal joins refuse what they cannot run, at its place",
   CHECK_THAT(error_of(s,
                       "SELECT * FROM o JOIN rates_view FOR SYSTEM_TIME AS OF o.ts AS r ON "
                       "o.currency = r.currency;"),
-             Catch::Contains("is a view"));
+             Catch::Contains("'rates_view' is not one: its query is not a deduplication"));
+  CHECK_THAT(error_of(s,
+                      "SELECT * FROM o JOIN first_rates FOR SYSTEM_TIME AS OF o.ts AS r ON "
+                      "o.currency = r.currency;"),
+             Catch::Contains("must be ORDER BY the event-time attribute DESC"));
+  CHECK_THAT(error_of(s,
+                      "SELECT * FROM o JOIN keyless FOR SYSTEM_TIME AS OF o.ts AS r ON o.id = "
+                      "CAST(r.rate AS BIGINT);"),
+             Catch::Contains("must select its key 'currency'"));
   CHECK_THAT(error_of(s,
                       "SELECT * FROM o FULL JOIN rates FOR SYSTEM_TIME AS OF o.ts AS r ON "
                       "o.currency = r.currency;"),
