@@ -850,4 +850,8 @@ void select_true(const vector_expr& predicate, const rows::row_batch& in,
     if (v[i] != 0 && !out.is_null(i)) rows.push_back(in.row(i));
 }
 
+logical_type common_value_type(const logical_type& a, const logical_type& b) {
+  return detail::common_type(a, b);
+}
+
 }  // namespace eddy::sql

@@ -209,15 +209,44 @@ sql::result<relation> planner::union_all(relation left, relation right, sql::loc
   if (left.columns.size() != right.columns.size())
     return error_at(loc, "UNION ALL of " + std::to_string(left.columns.size()) + " and " +
                              std::to_string(right.columns.size()) + " columns");
+  // Columns of different types: both sides cast to their common type (Flink's implicit casts:
+  // INT and BIGINT are BIGINT, CHAR(3) and VARCHAR(5) VARCHAR(5), ...).
+  std::vector<std::optional<rows::logical_type>> target(left.columns.size());
+  bool cast = false;
+  for (std::size_t i = 0; i < left.columns.size(); ++i) {
+    const auto& a = left.columns[i].type;
+    const auto& b = right.columns[i].type;
+    if (a.with_nullable(true) == b.with_nullable(true)) continue;
+    const auto t = sql::common_value_type(a, b);
+    if (t.id == rows::type_id::null_)
+      return error_at(loc, "UNION ALL of column " + std::to_string(i + 1) + " ('" +
+                               left.columns[i].name + "') with types " + a.to_string() + " and " +
+                               b.to_string() + ", which have no common type: CAST one side");
+    target[i] = t;
+    cast = true;
+  }
+  if (cast) {
+    for (auto* side : {&left, &right}) {
+      std::vector<sql::select_item> items;
+      for (std::size_t i = 0; i < side->columns.size(); ++i) {
+        const auto name = side->columns[i].name;
+        side->columns[i].name = "$u" + std::to_string(i);  // positional: names may repeat
+        side->columns[i].table.clear();
+        sql::expr e = planning::column_expr(side->columns[i].name);
+        if (target[i])
+          e = planning::cast_to(std::move(e),
+                                target[i]->with_nullable(side->columns[i].type.nullable));
+        items.push_back(planning::aliased(std::move(e), name));
+      }
+      auto c = calc(std::move(*side), nullptr, items, loc);
+      if (!c) return c.error();
+      *side = std::move(*c);
+    }
+  }
   relation out;
   for (std::size_t i = 0; i < left.columns.size(); ++i) {
     const auto& a = left.columns[i].type;
     const auto& b = right.columns[i].type;
-    if (!(a.with_nullable(true) == b.with_nullable(true)))
-      return error_at(loc, "UNION ALL of column " + std::to_string(i + 1) + " ('" +
-                               left.columns[i].name + "') with types " + a.to_string() + " and " +
-                               b.to_string() +
-                               " is not supported yet: CAST one side to the other's type");
     auto c = left.columns[i];
     c.type = a.with_nullable(a.nullable || b.nullable);
     c.table.clear();

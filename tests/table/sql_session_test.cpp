@@ -215,7 +215,19 @@ TEST_CASE("SELECT returns rows, and views, WITH and subqueries in FROM plan like
   CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION ALL SELECT a, p FROM cheap;"),
              Catch::Contains("UNION ALL of 1 and 2 columns"));
   CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION ALL SELECT channel FROM bid;"),
-             Catch::Contains("types BIGINT and STRING is not supported yet"));
+             Catch::Contains("types BIGINT and STRING, which have no common type"));
+  // Different types with a common one: both sides cast to it (INT and BIGINT: BIGINT; INT and
+  // DECIMAL(3, 1): DECIMAL(11, 1); CHAR(1) and STRING: STRING).
+  {
+    auto r = run_ok(s,
+                    "SELECT x, y, z FROM (VALUES (1, CAST('x' AS CHAR(1)), 1)) AS l(x, y, z) "
+                    "UNION ALL SELECT x, y, z FROM (VALUES (CAST(10000000000 AS BIGINT), 'abc', "
+                    "CAST(2.5 AS DECIMAL(3, 1)))) AS r(x, y, z);");
+    auto got = r.rows;
+    std::sort(got.begin(), got.end());
+    CHECK(got ==
+          std::vector<std::vector<std::string>>{{"1", "x", "1.0"}, {"10000000000", "abc", "2.5"}});
+  }
   CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION SELECT a FROM cheap;"),
              Catch::Contains("UNION (without ALL), INTERSECT and EXCEPT are not supported yet"));
   auto shown = run_ok(s, "SHOW TABLES;");

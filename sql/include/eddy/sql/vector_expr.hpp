@@ -82,6 +82,12 @@ class function_registry;
 [[nodiscard]] result<std::unique_ptr<vector_expr>> compile_expression(
     const expr& e, const scope& columns, const function_registry* functions = nullptr);
 
+/// The type two values of types `a` and `b` are both cast to where SQL mixes them (CASE,
+/// COALESCE, comparisons, UNION ALL): Flink's implicit casts (numeric promotion, CHAR/VARCHAR
+/// to VARCHAR, DATE to TIMESTAMP), nullable if either is; rows::null_type() if there is none.
+[[nodiscard]] rows::logical_type common_value_type(const rows::logical_type& a,
+                                                   const rows::logical_type& b);
+
 /// The physical rows of `in` for which `predicate` (a BOOLEAN expression) is TRUE (not FALSE,
 /// not NULL), ascending: what a WHERE clause keeps, ready for row_batch::set_selection.
 void select_true(const vector_expr& predicate, const rows::row_batch& in,
