@@ -26,18 +26,6 @@ std::string q10_table(const std::string& name, const fs::path& out, bool waterma
          "', 'format' = 'csv', 'sink.partition-commit.policy.kind' = 'success-file');\n";
 }
 
-std::string print_form(std::int64_t ms) {
-  auto s = stamp(ms);
-  std::replace(s.begin(), s.end(), ' ', 'T');
-  while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
-    const bool dot = s.back() == '.';
-    s.pop_back();
-    if (dot) break;
-  }
-  if (s.size() > 16 && s.compare(s.size() - 3, 3, ":00") == 0) s.resize(s.size() - 3);
-  return s;
-}
-
 }  // namespace sql_partitioned_scan_test
 
 TEST_CASE("A partitioned table reads back every row with its partition values",
@@ -85,7 +73,7 @@ TEST_CASE("A partitioned table reads back every row with its partition values",
                         "DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND)) GROUP BY window_start, "
                         "window_end;");
   std::multiset<std::string> windows;
-  for (const auto& [ws, n] : per_window) windows.insert(print_form(ws) + "," + std::to_string(n));
+  for (const auto& [ws, n] : per_window) windows.insert(print_stamp(ws) + "," + std::to_string(n));
   CHECK(replay(r) == windows);
 }
 

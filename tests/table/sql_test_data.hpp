@@ -118,6 +118,15 @@ inline std::string stamp(std::int64_t ms) {
   return rows::format_timestamp(ms);
 }
 
+/// A timestamp of whole seconds as SELECT results print it (Java's LocalDateTime form:
+/// `2015-07-15T00:00:10`, and `2015-07-15T00:01` without :00 seconds).
+inline std::string print_stamp(std::int64_t ms) {
+  auto s = rows::format_timestamp(ms);
+  std::replace(s.begin(), s.end(), ' ', 'T');
+  if (s.size() > 16 && s.compare(s.size() - 3, 3, ":00") == 0) s.resize(s.size() - 3);
+  return s;
+}
+
 /// CREATE TABLE `name` (`cols`) as a CSV directory `out`/`name`.
 inline std::string sink_ddl(const fs::path& out, const std::string& name, const std::string& cols) {
   return "CREATE TABLE " + name + " (" + cols + ") WITH ('connector' = 'filesystem', 'path' = '" +
@@ -159,6 +168,21 @@ inline std::multiset<std::string> replay(const table::statement_result& r,
     }
   }
   return rows;
+}
+
+/// Runs `query` over the bids table of `bid_dir` at parallelism 1 and 3: its changelog replayed
+/// must give `want`, and with `insert_only` every row must be +I.
+inline void check_bids_query(const fs::path& bid_dir, const std::string& query,
+                             const std::multiset<std::string>& want, bool insert_only) {
+  for (const int p : {1, 3}) {
+    CAPTURE(query, p);
+    table::sql_session s;
+    run_ok(s, "SET 'parallelism.default' = '" + std::to_string(p) + "';\n" + bid_ddl(bid_dir));
+    const auto r = run_ok(s, query);
+    CHECK(replay(r) == want);
+    if (insert_only)
+      CHECK(std::all_of(r.kinds.begin(), r.kinds.end(), [](auto& k) { return k == "+I"; }));
+  }
 }
 
 /// `fail_once(BIGINT) -> BIGINT` for failure tests (register it with
