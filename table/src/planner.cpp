@@ -252,6 +252,19 @@ sql::result<relation> planner::union_all(relation left, relation right, sql::loc
     c.table.clear();
     out.columns.push_back(std::move(c));
   }
+  // A column that is the same kind of time attribute on both sides stays one (as in Flink);
+  // the union's watermark is the smaller of its inputs'.
+  const auto both = [&](int c, auto is) { return c >= 0 && is(left, c) && is(right, c); };
+  const auto rowtime = [](const relation& r, int c) { return r.is_rowtime(c); };
+  const auto proctime = [](const relation& r, int c) { return r.proctime == c; };
+  for (int c = 0; c < static_cast<int>(out.columns.size()); ++c) {
+    if (!both(c, rowtime)) continue;
+    if (out.rowtime < 0)
+      out.rowtime = c;
+    else
+      out.rowtime_copies.push_back(c);
+  }
+  if (both(left.proctime, proctime)) out.proctime = left.proctime;
   out.stream = left.stream->union_with(*right.stream);
   out.updating = left.updating || right.updating;
   out.explain.push_back("Union(all=[true], union=[" + join_names(out.columns) + "])");

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -211,6 +212,23 @@ TEST_CASE("SELECT returns rows, and views, WITH and subqueries in FROM plan like
     std::sort(twice.begin(), twice.end());
     CHECK(got == twice);
     CHECK(r.header == std::vector<std::string>{"a", "EXPR$1"});
+  }
+  // A UNION ALL keeps a time attribute both sides have: a window over it counts both sides.
+  {
+    std::map<std::int64_t, std::int64_t> per_window;
+    for (const auto& b : bids) per_window[b.ts - b.ts % 10'000] += 2;
+    std::multiset<std::string> windows;
+    for (const auto& [w, n] : per_window) windows.insert(print_stamp(w) + "," + std::to_string(n));
+    auto second = bid_ddl(tmp.path() / "bid");
+    second.replace(second.find("TABLE bid "), 10, "TABLE bid2 ");
+    table::sql_session s2;
+    run_ok(s2, bid_ddl(tmp.path() / "bid") + second +
+                   "CREATE VIEW both_bids AS SELECT * FROM bid UNION ALL SELECT * FROM bid2;");
+    auto r = run_ok(s2,
+                    "SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE both_bids, "
+                    "DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND)) GROUP BY window_start, "
+                    "window_end;");
+    CHECK(replay(r) == windows);
   }
   CHECK_THAT(error_of(s, "SELECT a FROM cheap UNION ALL SELECT a, p FROM cheap;"),
              Catch::Contains("UNION ALL of 1 and 2 columns"));

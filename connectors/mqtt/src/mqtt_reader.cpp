@@ -84,7 +84,10 @@ struct subscription::impl {
       std::lock_guard<std::mutex> lock(d.mu);
       d.connected = true;
     }
-    d.redelivered.arm();
+    // Only a resumed session (session present) has unacknowledged messages to resend; a new
+    // one (the first start, or a broker that lost its sessions and numbers from 1 again) has
+    // none, so nothing it sends is taken for a redelivery.
+    if (flags & 1) d.redelivered.arm();
     eddy::log().info("{}: connected{}", d.what(),
                      (flags & 1) ? " (the broker kept the session)" : "");
     if (flags & 1) return;  // a persistent session keeps its subscription

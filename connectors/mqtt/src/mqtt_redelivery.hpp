@@ -8,7 +8,8 @@
 // new of the session (mosquitto: the session's inflight list, then its queue). So the filter is
 // armed at each connect and drops a message while the message's fingerprint (id, topic,
 // payload) is one of the newest `window` logged; the first message that is not ends the
-// redelivery phase until the next connect. Outside that phase nothing is dropped, so a broker
+// redelivery phase until the next connect. The source arms it only when the broker resumed
+// the session (the CONNACK's session-present flag): a new session has nothing to resend. Outside that phase nothing is dropped, so a broker
 // that reuses ids early (and a sensor that repeats its payload) loses nothing.
 //
 // The window is 65,535 fingerprints, the most packets a session can have unacknowledged (ids
@@ -37,7 +38,7 @@ class redelivery_filter {
 
   /// The newest logged fingerprints, oldest first (from the log, at the start).
   void load(const std::vector<std::uint64_t>& fingerprints);
-  /// A connection was made: what arrives first may be redeliveries.
+  /// A session was resumed: what arrives first may be redeliveries.
   void arm() {
     armed_ = true;
     dropped_in_phase_ = 0;
