@@ -5,12 +5,12 @@
 //
 // MQTT (3.1.1 section 4.4, 5.0 section 4.4) resends unacknowledged PUBLISH packets only when a
 // session resumes, with their original packet ids, in their original order, before anything
-// new of the session (mosquitto: the session's inflight list, then its queue). So the filter is
-// armed at each connect and drops a message while the message's fingerprint (id, topic,
+// new of the session (mosquitto: the session's inflight list, then its queue). So the source arms
+// the filter when the broker resumed the session (the CONNACK's session-present flag; a new
+// session has nothing to resend), and it drops messages while their fingerprint (id, topic,
 // payload) is one of the newest `window` logged; the first message that is not ends the
-// redelivery phase until the next connect. The source arms it only when the broker resumed
-// the session (the CONNACK's session-present flag): a new session has nothing to resend. Outside that phase nothing is dropped, so a broker
-// that reuses ids early (and a sensor that repeats its payload) loses nothing.
+// redelivery phase until the next resumed session. Outside that phase nothing is dropped, so a
+// broker that reuses ids early (and a sensor that repeats its payload) loses nothing.
 //
 // The window is 65,535 fingerprints, the most packets a session can have unacknowledged (ids
 // are 16-bit, nonzero). A smaller one is not safe: mosquitto 2.0.11, stopped and started again

@@ -20,9 +20,9 @@
 /// restored position; a completed checkpoint truncates what it covers. A crash (of the job,
 /// the connection or the broker) after the log write and before the PUBACK left makes the
 /// broker send the message again, with the same message id, when the session resumes: after
-/// each connect that resumes it the source drops QoS 1/2 messages while their id, topic and payload equal one
-/// of the newest 65,535 logged (their fingerprints are kept in the log; mqtt_redelivery.hpp).
-/// With a fixed client id the session is persistent (clean session off), so
+/// each connect that resumes it the source drops QoS 1/2 messages while their id, topic and payload
+/// equal one of the newest 65,535 logged (their fingerprints are kept in the log;
+/// mqtt_redelivery.hpp). With a fixed client id the session is persistent (clean session off), so
 /// the broker queues messages while the job is down (its max_queued_messages must be 0, no
 /// limit, or large enough: mosquitto drops what is over it). Together: output equal to a
 /// failure-free run across crashes at any moment, at QoS 1. QoS 2 is accepted but weaker:
