@@ -45,7 +45,7 @@ class aggregate_rewriter {
  private:
   std::optional<sql::parse_error> walk(sql::expr& e, bool in_aggregate) {
     for (std::size_t j = 0; j < group_.size(); ++j) {
-      if (e == group_[j] || same_column(e, group_[j])) {
+      if (planning::same_grouping_expression(e, group_[j], input_)) {
         replace(e, "$key" + std::to_string(j));
         return std::nullopt;
       }
@@ -72,15 +72,6 @@ class aggregate_rewriter {
       if (!err) err = walk(child, agg);
     });
     return err;
-  }
-
-  /// Whether `e` and the group key `g` are plain references to the same input column.
-  bool same_column(const sql::expr& e, const sql::expr& g) const {
-    const auto* a = e.as<sql::identifier>();
-    const auto* b = g.as<sql::identifier>();
-    if (!a || !b) return false;
-    const int i = planning::column_index(input_, *a);
-    return i >= 0 && i == planning::column_index(input_, *b);
   }
 
   static void replace(sql::expr& e, const std::string& name) {
@@ -282,6 +273,15 @@ bool has_aggregate_call(const std::vector<sql::select_item>& items) {
 
 bool is_aggregate_call(const sql::function_call& f) {
   return is_aggregate(f);
+}
+
+bool same_grouping_expression(const sql::expr& a, const sql::expr& b, const sql::scope& input) {
+  if (a == b) return true;
+  const auto* x = a.as<sql::identifier>();
+  const auto* y = b.as<sql::identifier>();
+  if (!x || !y) return false;
+  const int i = column_index(input, *x);
+  return i >= 0 && i == column_index(input, *y);
 }
 
 std::string output_name(const sql::select_item& item, std::size_t index) {

@@ -47,12 +47,8 @@ bool is_group_window(const sql::expr& e) {
 }
 
 sql::expr bigint_constant(std::uint64_t v) {
-  sql::literal l;
-  l.kind = sql::literal_kind::number;
-  l.text = std::to_string(v);
-  sql::expr e;
-  e.node = l;
-  return planning::cast_to(std::move(e), rows::bigint_type().with_nullable(false));
+  return planning::cast_to(planning::literal_expr(sql::literal_kind::number, std::to_string(v)),
+                           rows::bigint_type().with_nullable(false));
 }
 
 sql::expr typed_null(const rows::logical_type& t) {
@@ -117,22 +113,10 @@ class grouping_set_rewriter {
 
   [[nodiscard]] int find(const sql::expr& e) const {
     for (std::size_t j = 0; j < all_.size(); ++j)
-      if (same(e, all_[j], input_)) return static_cast<int>(j);
+      if (planning::same_grouping_expression(e, all_[j], input_)) return static_cast<int>(j);
     return -1;
   }
 
- public:
-  /// The same grouping expression: equal, or references to the same input column (`a`, `t.a`).
-  static bool same(const sql::expr& a, const sql::expr& b, const sql::scope& input) {
-    if (a == b) return true;
-    const auto* x = a.as<sql::identifier>();
-    const auto* y = b.as<sql::identifier>();
-    if (!x || !y) return false;
-    const int i = planning::column_index(input, *x);
-    return i >= 0 && i == planning::column_index(input, *y);
-  }
-
- private:
   const std::vector<sql::expr>& all_;
   const std::vector<rows::logical_type>& types_;
   const std::vector<bool>& in_set_;
@@ -179,7 +163,7 @@ sql::result<relation> planner::grouping_sets_aggregate(relation in, const sql::s
   }
   // 2. Every expression some set groups by, once, with its type.
   const auto same = [&](const sql::expr& a, const sql::expr& b) {
-    return grouping_set_rewriter::same(a, b, in.columns);
+    return planning::same_grouping_expression(a, b, in.columns);
   };
   std::vector<sql::expr> all;
   for (const auto& set : sets)

@@ -18,6 +18,8 @@ namespace eddy::table::planning {
 
 /// An identifier expression naming column `name`.
 sql::expr column_expr(const std::string& name);
+/// A literal: `kind` number (its text as written) or string (the value) (planner_values.cpp).
+sql::expr literal_expr(sql::literal_kind kind, std::string text);
 /// A reference to column `c`: `t.c` when it has a table, else `c`.
 sql::expr reference(const sql::scope_column& c);
 /// "a, b, c": the column names of a scope.
@@ -116,6 +118,9 @@ sql::result<time_order> order_by_time(const relation& in, const sql::order_item&
 bool has_over_aggregate(const std::vector<sql::select_item>& items);
 /// Whether `f` is an aggregate call (COUNT, SUM, ...) without OVER (planner_aggregate.cpp).
 bool is_aggregate_call(const sql::function_call& f);
+/// Whether `a` and `b` are the same grouping expression: equal, or references to the same
+/// column of `input` (`a`, `t.a`) (planner_aggregate.cpp).
+bool same_grouping_expression(const sql::expr& a, const sql::expr& b, const sql::scope& input);
 /// The name of select item `index`: its alias, a column's name, or EXPR$index.
 std::string output_name(const sql::select_item& item, std::size_t index);
 /// Whether GROUP BY has grouping sets (GROUPING SETS, ROLLUP, CUBE) or the select list or

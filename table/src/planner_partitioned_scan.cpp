@@ -75,15 +75,6 @@ std::string list_partitions(const fs::path& root, const std::vector<std::string>
   return "";
 }
 
-sql::expr string_literal(const std::string& s) {
-  sql::literal l;
-  l.kind = sql::literal_kind::string;
-  l.text = s;
-  sql::expr e;
-  e.node = l;
-  return e;
-}
-
 }  // namespace
 
 sql::result<relation> planner::partitioned_scan(const table_def& t, const row_format& format,
@@ -106,6 +97,12 @@ sql::result<relation> planner::partitioned_scan(const table_def& t, const row_fo
   if (auto e = list_partitions(root, t.partition_keys, 0, top, partitions); !e.empty())
     return error_at(where, "Table '" + t.name + "': " + e);
 
+  // No partition yet: the root as one without files, its values NULL (no rows, same columns).
+  const bool none = partitions.empty();
+  if (none) {
+    top.values.assign(t.partition_keys.size(), std::nullopt);
+    partitions.push_back(top);
+  }
   std::optional<relation> all;
   std::string listed;
   for (const auto& part : partitions) {
@@ -135,7 +132,8 @@ sql::result<relation> planner::partitioned_scan(const table_def& t, const row_fo
       }
       const auto& v = part.values[static_cast<std::size_t>(key_of[i])];
       sql::expr value =
-          v ? planning::cast_to(string_literal(*v), c.type.with_nullable(true))
+          v ? planning::cast_to(planning::literal_expr(sql::literal_kind::string, *v),
+                                c.type.with_nullable(true))
             : planning::cast_to(sql::expr{sql::literal{}, {}}, c.type.with_nullable(true));
       if (v) {
         auto checked = planning::evaluate_constant(value, "the partition value");
@@ -148,7 +146,7 @@ sql::result<relation> planner::partitioned_scan(const table_def& t, const row_fo
       items.push_back(planning::aliased(std::move(value), c.name));
       part_text += (part_text.empty() ? "" : "/") + c.name + "=" + (v ? *v : "NULL");
     }
-    listed += (listed.empty() ? "" : ", ") + part_text;
+    if (!none) listed += (listed.empty() ? "" : ", ") + part_text;
     auto with_keys = calc(std::move(files), nullptr, items, where);
     if (!with_keys) return with_keys.error();
     if (!all) {
@@ -158,32 +156,6 @@ sql::result<relation> planner::partitioned_scan(const table_def& t, const row_fo
     auto u = union_all(std::move(*all), std::move(*with_keys), where);
     if (!u) return u.error();
     all = std::move(*u);
-  }
-  if (!all) {  // no partition yet: no rows, the columns all the same
-    relation none;
-    for (const auto& f : file_schema)
-      none.columns.push_back(sql::scope_column{t.name, f.name, f.type});
-    files::directory_options o;
-    o.path = root.string();  // holds no data file (only directories, or nothing)
-    const auto name = t.name;
-    none.stream = env_.from_source(files::directory_lines_source(o), "scan " + t.name)
-                      .add_op<rows::row_batch>("decode " + t.name, [name, file_schema,
-                                                                    format](operator_base* next) {
-                        return std::make_unique<decode_op>(name, file_schema, format, expr_list{},
-                                                           detail::as_input<rows::row_batch>(next));
-                      });
-    std::vector<sql::select_item> items;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      const auto& c = t.columns[i];
-      items.push_back(planning::aliased(
-          key_of[i] < 0
-              ? planning::column_expr(c.name)
-              : planning::cast_to(sql::expr{sql::literal{}, {}}, c.type.with_nullable(true)),
-          c.name));
-    }
-    auto r = calc(std::move(none), nullptr, items, where);
-    if (!r) return r.error();
-    all = std::move(*r);
   }
   // The computed columns, over the table's columns.
   if (!t.computed.empty()) {

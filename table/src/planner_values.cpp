@@ -16,15 +16,19 @@ using planning::column_expr;
 namespace {
 
 sql::expr number(std::size_t n) {
-  sql::literal l;
-  l.kind = sql::literal_kind::number;
-  l.text = std::to_string(n);
-  sql::expr e;
-  e.node = l;
-  return e;
+  return planning::literal_expr(sql::literal_kind::number, std::to_string(n));
 }
 
 }  // namespace
+
+sql::expr planning::literal_expr(sql::literal_kind kind, std::string text) {
+  sql::literal l;
+  l.kind = kind;
+  l.text = std::move(text);
+  sql::expr e;
+  e.node = std::move(l);
+  return e;
+}
 
 relation planner::constant_rows(std::size_t n) {
   const auto type = rows::int_type().with_nullable(false);
